@@ -1,0 +1,213 @@
+{{/*
+Containers: the main container, extra containers (init containers, sidecars) and their parts.
+Every container gets the same security context, /tmp mount and filled-in resources.
+*/}}
+
+{{/*
+app-platform.container.main: the service's own container (a list item).
+Usage: containers: {{- include "app-platform.container.main" $svc | nindent 4 }}
+*/}}
+{{- define "app-platform.container.main" -}}
+{{- $v := .values -}}
+- name: {{ .name }}
+  image: {{ .image.ref | quote }}
+  imagePullPolicy: {{ .image.pullPolicy }}
+  {{- with $v.command }}
+  command: {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $v.args }}
+  args: {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- if ne $v.workloadType "external" }}
+  ports:
+    - name: http
+      containerPort: {{ int64 $v.port }}
+      protocol: TCP
+    {{- range $v.ports }}
+    - name: {{ .name }}
+      containerPort: {{ int64 .port }}
+      protocol: {{ .protocol | default "TCP" }}
+    {{- end }}
+  {{- end }}
+  {{- with include "app-platform.container.env" $v | trim }}
+  {{- . | nindent 2 }}
+  {{- end }}
+  resources: {{- toYaml $v.resources | nindent 4 }}
+  {{- if has $v.workloadType (list "deployment" "statefulset" "daemonset") }}
+  {{- range $kind := list "liveness" "readiness" "startup" }}
+  {{- with include "app-platform.container.probe" (get ($v.probes | default dict) $kind) }}
+  {{ $kind }}Probe: {{- . | nindent 4 }}
+  {{- end }}
+  {{- end }}
+  {{- end }}
+  securityContext: {{- include "app-platform.security.container" $v.security | nindent 4 }}
+  {{- with include "app-platform.container.mounts" . | trim }}
+  volumeMounts: {{- . | nindent 4 }}
+  {{- end }}
+{{- end -}}
+
+{{/*
+app-platform.container.extra: an init container or sidecar from values. Image, resources and
+security come from the service unless the item sets image or resources.
+Usage: {{- include "app-platform.container.extra" (list $svc $item) | nindent 4 }}
+*/}}
+{{- define "app-platform.container.extra" -}}
+{{- $svc := index . 0 -}}
+{{- $c := index . 1 -}}
+{{- $image := $svc.image -}}
+{{- if $c.image }}{{ $image = include "app-platform.images.resolve" (list $c.image $svc.global) | fromJson }}{{ end -}}
+- name: {{ $c.name }}
+  image: {{ $image.ref | quote }}
+  imagePullPolicy: {{ $image.pullPolicy }}
+  {{- with $c.command }}
+  command: {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $c.args }}
+  args: {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $c.ports }}
+  ports:
+    {{- range . }}
+    - name: {{ .name }}
+      containerPort: {{ int64 .port }}
+      protocol: {{ .protocol | default "TCP" }}
+    {{- end }}
+  {{- end }}
+  {{- with include "app-platform.container.env" $c | trim }}
+  {{- . | nindent 2 }}
+  {{- end }}
+  {{- $resources := deepCopy $svc.values.resources }}
+  {{- $_ := include "app-platform.values.merge" (list $resources ($c.resources | default dict)) }}
+  resources: {{- toYaml $resources | nindent 4 }}
+  securityContext: {{- include "app-platform.security.container" $svc.values.security | nindent 4 }}
+  {{- $mounts := include "app-platform.container.mounts" $svc | trim }}
+  {{- if or $mounts $c.volumeMounts }}
+  volumeMounts:
+    {{- with $mounts }}{{ . | nindent 4 }}{{ end }}
+    {{- with $c.volumeMounts }}{{ toYaml . | nindent 4 }}{{ end }}
+  {{- end }}
+{{- end -}}
+
+{{/*
+app-platform.container.env: env (a map, rendered sorted by name) and envFrom of a container.
+A value is a plain scalar, or one reference: secretKeyRef, configMapKeyRef, fieldRef, resourceFieldRef.
+*/}}
+{{- define "app-platform.container.env" -}}
+{{- $env := .env }}
+{{- with $env }}
+env:
+  {{- range $name := keys $env | sortAlpha }}
+  {{- $val := get $env $name }}
+  - name: {{ $name }}
+    {{- if kindIs "map" $val }}
+    valueFrom: {{- toYaml $val | nindent 6 }}
+    {{- else }}
+    value: {{ include "app-platform.values.scalar" $val | quote }}
+    {{- end }}
+  {{- end }}
+{{- end }}
+{{- with .envFrom }}
+envFrom: {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/*
+app-platform.container.probe: one probe, or nothing when it is off (enabled: false, or null).
+*/}}
+{{- define "app-platform.container.probe" -}}
+{{- $p := . | default dict -}}
+{{- if and $p (ne (toString $p.enabled) "false") -}}
+{{- if eq $p.type "http" -}}
+httpGet:
+  path: {{ $p.path | default "/" }}
+  port: {{ include "app-platform.values.scalar" ($p.port | default "http") }}
+  {{- with $p.scheme }}
+  scheme: {{ . }}
+  {{- end }}
+{{- else if eq $p.type "exec" -}}
+exec:
+  command: {{- toYaml $p.command | nindent 4 }}
+{{- else -}}
+tcpSocket:
+  port: {{ include "app-platform.values.scalar" ($p.port | default "http") }}
+{{- end }}
+{{- range $k := list "initialDelaySeconds" "periodSeconds" "timeoutSeconds" "failureThreshold" "successThreshold" }}
+{{- if hasKey $p $k }}
+{{ $k }}: {{ int64 (get $p $k) }}
+{{- end }}
+{{- end }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+app-platform.container.mounts: the volume mounts every container of the service shares:
+writable /tmp, configFiles (read-only), persistent data, and the team's volumes.
+*/}}
+{{- define "app-platform.container.mounts" -}}
+{{- $v := .values -}}
+{{- if $v.security.writableTmp }}
+- name: tmp
+  mountPath: /tmp
+{{- end }}
+{{- if ($v.configFiles).files }}
+- name: config
+  mountPath: {{ $v.configFiles.mountPath }}
+  readOnly: true
+{{- end }}
+{{- if include "app-platform.pod.hasData" . }}
+- name: data
+  mountPath: {{ $v.persistence.mountPath }}
+{{- end }}
+{{- range $v.volumes }}
+- name: {{ .name }}
+  mountPath: {{ .mountPath }}
+  {{- with .subPath }}
+  subPath: {{ . }}
+  {{- end }}
+  {{- if .readOnly }}
+  readOnly: true
+  {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+app-platform.container.waitFor: an init container that waits, for a bounded time, until a
+dependency accepts TCP connections. Restricted like every other container.
+Usage: {{ include "app-platform.container.waitFor" (list $svc $dependency) }}
+*/}}
+{{- define "app-platform.container.waitFor" -}}
+{{- $svc := index . 0 -}}
+{{- $dep := index . 1 -}}
+{{- $w := $svc.values.dependencyWait -}}
+{{- $image := include "app-platform.images.resolve" (list $w.image $svc.global) | fromJson }}
+- name: {{ printf "wait-for-%s" (regexReplaceAll "[^a-z0-9-]+" (lower $dep.name) "-") | trunc 63 | trimSuffix "-" }}
+  image: {{ $image.ref | quote }}
+  imagePullPolicy: {{ $image.pullPolicy }}
+  command:
+    - sh
+    - -c
+    - |
+      deadline=$(( $(date +%s) + TIMEOUT ))
+      until nc -z -w 2 "$HOST" "$PORT"; do
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+          echo "gave up after ${TIMEOUT}s: $HOST:$PORT is not accepting connections" >&2
+          exit 1
+        fi
+        echo "waiting for $HOST:$PORT"
+        sleep 2
+      done
+  env:
+    - name: HOST
+      value: {{ $dep.host | quote }}
+    - name: PORT
+      value: {{ $dep.port | quote }}
+    - name: TIMEOUT
+      value: {{ include "app-platform.values.scalar" $w.timeoutSeconds | quote }}
+  resources: {{- toYaml $w.resources | nindent 4 }}
+  securityContext: {{- include "app-platform.security.container" $svc.values.security | nindent 4 }}
+  {{- if $svc.values.security.writableTmp }}
+  volumeMounts:
+    - name: tmp
+      mountPath: /tmp
+  {{- end }}
+{{- end -}}

@@ -1,0 +1,132 @@
+{{/*
+Pod: the one pod-spec builder. Deployment, StatefulSet, DaemonSet, Job and CronJob (and hook
+jobs) all call app-platform.pod.template; nothing else writes a pod spec.
+*/}}
+
+{{/*
+app-platform.pod.template: a pod template (metadata + spec) for a service.
+Usage: template: {{- include "app-platform.pod.template" $svc | nindent 4 }}
+*/}}
+{{- define "app-platform.pod.template" -}}
+{{- $v := .values -}}
+{{- $rbac := ($v.rbac).enabled -}}
+metadata:
+  labels:
+    {{- toYaml (merge (dict) .labels ($v.podLabels | default dict)) | nindent 4 }}
+  {{- $ann := merge (dict "kubectl.kubernetes.io/default-container" .name) ($v.podAnnotations | default dict) }}
+  {{- if ($v.configFiles).files }}
+  {{- $_ := set $ann "checksum/config" (toJson $v.configFiles.files | sha256sum) }}
+  {{- end }}
+  {{- if $rbac }}
+  {{- $_ := set $ann "app-platform.io/rbac" "enabled" }}
+  {{- end }}
+  {{- with $ann }}
+  annotations: {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec:
+  {{- with include "app-platform.pod.serviceAccountName" . }}
+  serviceAccountName: {{ . }}
+  {{- end }}
+  automountServiceAccountToken: {{ or $rbac ($v.serviceAccount).automountToken | default false }}
+  enableServiceLinks: false
+  securityContext: {{- include "app-platform.security.pod" $v.security | nindent 4 }}
+  {{- with include "app-platform.pod.pullSecrets" . | trim }}
+  imagePullSecrets: {{- . | nindent 4 }}
+  {{- end }}
+  {{- with $v.priorityClassName }}
+  priorityClassName: {{ . }}
+  {{- end }}
+  terminationGracePeriodSeconds: {{ int64 $v.terminationGracePeriodSeconds }}
+  {{- if has $v.workloadType (list "job" "cronjob") }}
+  restartPolicy: {{ $v.job.restartPolicy }}
+  {{- end }}
+  {{- with $v.nodeSelector }}
+  nodeSelector: {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $v.tolerations }}
+  tolerations: {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $v.affinity }}
+  affinity: {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $v.topologySpreadConstraints }}
+  topologySpreadConstraints:
+    {{- range . }}
+    - {{- toYaml (merge (dict) . (dict "labelSelector" (dict "matchLabels" $.selector))) | nindent 6 }}
+    {{- end }}
+  {{- end }}
+  {{- with include "app-platform.pod.initContainers" . | trim }}
+  initContainers: {{- . | nindent 4 }}
+  {{- end }}
+  containers:
+    {{- include "app-platform.container.main" . | nindent 4 }}
+    {{- range $v.sidecars }}
+    {{- include "app-platform.container.extra" (list $ .) | nindent 4 }}
+    {{- end }}
+  {{- with include "app-platform.pod.volumes" . | trim }}
+  volumes: {{- . | nindent 4 }}
+  {{- end }}
+{{- end -}}
+
+{{/* app-platform.pod.initContainers: waits for dependsOn targets, then the team's init containers. */}}
+{{- define "app-platform.pod.initContainers" -}}
+{{- $svc := . -}}
+{{- range $dep := .dependencies }}
+{{- include "app-platform.container.waitFor" (list $svc $dep) }}
+{{- end }}
+{{- range .values.initContainers }}
+{{ include "app-platform.container.extra" (list $svc .) }}
+{{- end }}
+{{- end -}}
+
+{{/* app-platform.pod.serviceAccountName: the account the pods run as ("" = the namespace default). */}}
+{{- define "app-platform.pod.serviceAccountName" -}}
+{{- $sa := .values.serviceAccount | default dict -}}
+{{- if or $sa.create (.values.rbac).enabled -}}
+{{- $sa.name | default .fullname -}}
+{{- else -}}
+{{- $sa.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* app-platform.pod.pullSecrets: global.imagePullSecrets then the service's, without repeats. */}}
+{{- define "app-platform.pod.pullSecrets" -}}
+{{- range concat (.global.imagePullSecrets | default list) (.values.imagePullSecrets | default list) | uniq }}
+- name: {{ . }}
+{{- end }}
+{{- end -}}
+
+{{/* app-platform.pod.hasData: "true" when the pod mounts the "data" volume. */}}
+{{- define "app-platform.pod.hasData" -}}
+{{- $v := .values -}}
+{{- if or (eq $v.workloadType "statefulset") (and (ne $v.workloadType "daemonset") (ne $v.workloadType "external")) -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+app-platform.pod.volumes: tmp, config, data and the team's volumes. Data is the statefulset's
+volumeClaimTemplate (not listed here), a PersistentVolumeClaim when persistence is on, else emptyDir.
+*/}}
+{{- define "app-platform.pod.volumes" -}}
+{{- $v := .values -}}
+{{- if $v.security.writableTmp }}
+- name: tmp
+  emptyDir: {}
+{{- end }}
+{{- if ($v.configFiles).files }}
+- name: config
+  configMap:
+    name: {{ include "app-platform.names.suffixed" (list . "config") }}
+{{- end }}
+{{- if and (include "app-platform.pod.hasData" .) (ne $v.workloadType "statefulset") }}
+- name: data
+  {{- if $v.persistence.enabled }}
+  persistentVolumeClaim:
+    claimName: {{ $v.persistence.existingClaim | default (include "app-platform.names.suffixed" (list . "data")) }}
+  {{- else }}
+  emptyDir: {}
+  {{- end }}
+{{- end }}
+{{- range $v.volumes }}
+- {{- toYaml (omit . "mountPath" "readOnly" "subPath") | nindent 2 }}
+{{- end }}
+{{- end -}}

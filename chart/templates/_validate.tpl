@@ -1,0 +1,142 @@
+{{/*
+Validate: rules that values.schema.json cannot express, checked once per service while resolving.
+Each failure uses app-platform.errors.fail: "<path>: <what is wrong>, got <value>. <how to fix>".
+Cross-service rules use the index built by app-platform.values.resolve (ctx.byName), never a search.
+*/}}
+
+{{/* app-platform.validate.service: every rule for one service. Usage: include (list $svc $ctx) */}}
+{{- define "app-platform.validate.service" -}}
+{{- $svc := index . 0 -}}
+{{- $ctx := index . 1 -}}
+{{- $v := $svc.values -}}
+{{- $p := $svc.path -}}
+{{- $wt := $v.workloadType -}}
+{{- $pv := $v.persistence -}}
+{{- if and (eq $wt "statefulset") (not $pv.enabled) -}}
+  {{- include "app-platform.errors.fail" (dict "path" (printf "%spersistence.enabled" $p) "value" $pv.enabled
+        "problem" "a statefulset keeps its data in volumeClaimTemplates and needs persistence"
+        "fix" (printf "Set %spersistence.enabled: true (with size and storageClass), or use workloadType: deployment for a stateless service." $p)) -}}
+{{- end -}}
+{{- if and (eq $wt "statefulset") $pv.existingClaim -}}
+  {{- include "app-platform.errors.fail" (dict "path" (printf "%spersistence.existingClaim" $p) "value" $pv.existingClaim
+        "problem" "a statefulset creates one claim per pod and cannot share an existing claim"
+        "fix" (printf "Remove %spersistence.existingClaim, or use workloadType: deployment with replicas: 1." $p)) -}}
+{{- end -}}
+{{- if and $pv.enabled (not $pv.existingClaim) (not $pv.storageClass) -}}
+  {{- include "app-platform.errors.fail" (dict "path" (printf "%spersistence.storageClass" $p) "value" $pv.storageClass
+        "problem" "persistence is enabled but no storage class is chosen"
+        "fix" (printf "Set %spersistence.storageClass to a class name, to \"default\" for the cluster's default class, or to \"-\" to bind pre-created PersistentVolumes." $p)) -}}
+{{- end -}}
+{{- if and (eq $wt "daemonset") $pv.enabled -}}
+  {{- include "app-platform.errors.fail" (dict "path" (printf "%spersistence.enabled" $p) "value" $pv.enabled
+        "problem" "a daemonset runs one pod per node and cannot share one claim"
+        "fix" (printf "Set %spersistence.enabled: false and use volumes (emptyDir, or a ReadWriteMany persistentVolumeClaim)." $p)) -}}
+{{- end -}}
+{{- if eq $wt "external" -}}
+  {{- include "app-platform.validate.external" $svc -}}
+{{- end -}}
+{{- if and (eq $wt "cronjob") (not $v.cronjob.schedule) -}}
+  {{- include "app-platform.errors.fail" (dict "path" (printf "%scronjob.schedule" $p) "value" $v.cronjob.schedule
+        "problem" "a cronjob needs a schedule"
+        "fix" (printf "Set %scronjob.schedule to a 5-field cron expression such as \"0 3 * * *\" (03:00 daily)." $p)) -}}
+{{- end -}}
+{{- $strategies := dict "deployment" (list "RollingUpdate" "Recreate") "statefulset" (list "RollingUpdate" "OnDelete") "daemonset" (list "RollingUpdate" "OnDelete") -}}
+{{- with get $strategies $wt -}}
+  {{- if not (has $v.strategy.type .) -}}
+  {{- include "app-platform.errors.fail" (dict "path" (printf "%sstrategy.type" $p) "value" $v.strategy.type
+        "problem" (printf "a %s does not support this update strategy" $wt)
+        "fix" (printf "Set %sstrategy.type to one of: %s." $p (join ", " .))) -}}
+  {{- end -}}
+{{- end -}}
+{{- range $kind, $probe := $v.probes | default dict -}}
+  {{- if and $probe (eq (toString $probe.type) "exec") (not $probe.command) (ne (toString $probe.enabled) "false") -}}
+  {{- include "app-platform.errors.fail" (dict "path" (printf "%sprobes.%s.command" $p $kind) "value" $probe.command
+        "problem" "an exec probe needs a command"
+        "fix" (printf "Set %sprobes.%s.command, e.g. [\"pg_isready\"], or use type: http or tcp." $p $kind)) -}}
+  {{- end -}}
+{{- end -}}
+{{- if ne $wt "external" -}}
+  {{- range $part := list "requests" "limits" -}}
+  {{- range $res := list "cpu" "memory" -}}
+    {{- if not (get (get ($v.resources | default dict) $part | default dict) $res) -}}
+    {{- include "app-platform.errors.fail" (dict "path" (printf "%sresources.%s.%s" $p $part $res) "value" nil
+          "problem" (printf "every container needs a %s %s (Pod Security, quotas and fair scheduling depend on it)" $res (trimSuffix "s" $part))
+          "fix" (printf "Set %sresources.%s.%s, e.g. %s." $p $part $res (ternary "500m" "256Mi" (eq $res "cpu")))) -}}
+    {{- end -}}
+  {{- end -}}
+  {{- end -}}
+{{- end -}}
+{{- if and $v.security.runAsNonRoot (eq (int64 $v.security.runAsUser) 0) -}}
+  {{- include "app-platform.errors.fail" (dict "path" (printf "%ssecurity.runAsUser" $p) "value" $v.security.runAsUser
+        "problem" "user 0 is root, which contradicts security.runAsNonRoot: true"
+        "fix" (printf "Set %ssecurity.runAsUser to a non-zero id such as 10001." $p)) -}}
+{{- end -}}
+{{- include "app-platform.validate.dependsOn" (list $svc $ctx) -}}
+{{- end -}}
+
+{{/* app-platform.validate.external: a pod-less service sets a target and no pod settings. */}}
+{{- define "app-platform.validate.external" -}}
+{{- $v := .values -}}
+{{- $p := .path -}}
+{{- $own := $v -}}
+{{- $defaults := dict -}}
+{{- if $p -}}
+  {{- $own = get .root.Values.services .name | default dict -}}
+{{- else -}}
+  {{- $defaults = include "app-platform.values.chartDefaults" .root | fromYaml -}}
+{{- end -}}
+{{- range $key := list "image" "replicas" -}}
+  {{- if and (hasKey $own $key) (ne (toJson (get $own $key)) (toJson (get $defaults $key))) -}}
+  {{- include "app-platform.errors.fail" (dict "path" (printf "%s%s" $p $key) "value" (get $own $key)
+        "problem" "an external service has no pods, so it takes no image or replicas"
+        "fix" (printf "Remove %s%s, or choose a workloadType that runs pods (deployment, statefulset, ...)." $p $key)) -}}
+  {{- end -}}
+{{- end -}}
+{{- if and $v.external.name $v.external.addresses -}}
+  {{- include "app-platform.errors.fail" (dict "path" (printf "%sexternal" $p) "value" (pick $v.external "name" "addresses")
+        "problem" "an external service points at a DNS name or at IP addresses, not both"
+        "fix" (printf "Keep either %sexternal.name or %sexternal.addresses." $p $p)) -}}
+{{- end -}}
+{{- if not (or $v.external.name $v.external.addresses) -}}
+  {{- include "app-platform.errors.fail" (dict "path" (printf "%sexternal.name" $p) "value" $v.external.name
+        "problem" "an external service needs a target"
+        "fix" (printf "Set %sexternal.name to a DNS name (e.g. db.example.com) or %sexternal.addresses to IP addresses." $p $p)) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+app-platform.validate.dependsOn: resolves dependsOn into $svc.dependencies ({name, host, port}).
+An entry is a service of this release, or "host:port" outside it.
+*/}}
+{{- define "app-platform.validate.dependsOn" -}}
+{{- $svc := index . 0 -}}
+{{- $ctx := index . 1 -}}
+{{- $deps := list -}}
+{{- range $i, $dep := $svc.values.dependsOn | default list -}}
+  {{- $path := printf "%sdependsOn[%d]" $svc.path $i -}}
+  {{- if contains ":" $dep -}}
+    {{- $hp := splitList ":" $dep -}}
+    {{- $deps = append $deps (dict "name" (first $hp) "host" (first $hp) "port" (last $hp) "external" true) -}}
+  {{- else -}}
+    {{- $target := get $ctx.byName $dep -}}
+    {{- if not $target -}}
+      {{- include "app-platform.errors.fail" (dict "path" $path "value" $dep
+            "problem" "no service of this release has that name"
+            "fix" (printf "Use one of: %s; or \"host:port\" for something outside the release." (join ", " $ctx.names))) -}}
+    {{- end -}}
+    {{- $tv := $target.values -}}
+    {{- if eq $dep $svc.name -}}
+      {{- include "app-platform.errors.fail" (dict "path" $path "value" $dep "problem" "a service cannot depend on itself" "fix" "Remove it from dependsOn.") -}}
+    {{- end -}}
+    {{- if or (not $tv.enabled) (has $tv.workloadType (list "job" "cronjob")) (and (ne $tv.workloadType "external") (not $tv.service.enabled)) -}}
+      {{- include "app-platform.errors.fail" (dict "path" $path "value" $dep
+            "problem" (printf "service %q has no Service to wait for (workloadType %s, enabled %v, service.enabled %v)" $dep $tv.workloadType $tv.enabled $tv.service.enabled)
+            "fix" "Depend only on enabled long-running or external services; order jobs with hooks instead.") -}}
+    {{- end -}}
+    {{- $port := $tv.service.port | default $tv.port -}}
+    {{- if eq $tv.workloadType "external" }}{{ $port = (first ($tv.external.ports | default (list (dict "port" $tv.port)))).port }}{{ end -}}
+    {{- $deps = append $deps (dict "name" $dep "host" $target.fullname "port" (include "app-platform.values.scalar" $port) "external" false "target" $target) -}}
+  {{- end -}}
+{{- end -}}
+{{- $_ := set $svc "dependencies" $deps -}}
+{{- end -}}

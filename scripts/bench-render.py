@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Render benchmark: `helm template` wall time and output size for N services.
+
+For each N it measures two charts with the same helm binary:
+  ours   chart/ with N services (values generated here)
+  floor  a throw-away chart whose templates/ holds the very YAML ours printed: Helm's own cost of
+         reading, parsing and printing the same output, with no template logic of ours.
+Targets: ours/floor within 3x at N = 100 and 500, and time per service flat as N grows.
+
+  scripts/bench-render.py                      # N = 1 10 100 500, every feature off
+  scripts/bench-render.py --features           # the same with every feature on
+  scripts/bench-render.py --sizes 1 10 --runs 5 --markdown
+Prints a Markdown table (paste into docs/benchmarks.md). Times are medians of --runs runs.
+"""
+import argparse
+import os
+import pathlib
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+KUBE_VERSION = "1.34.0"
+
+
+def service_values(i, features):
+    kinds = ["deployment", "deployment", "statefulset", "cronjob"]
+    wt = kinds[i % len(kinds)]
+    lines = [f"  svc-{i:04d}:", f"    workloadType: {wt}", f"    image: ghcr.io/acme/svc-{i:04d}:1.{i}.0"]
+    lines.append(f"    env: {{SERVICE_INDEX: \"{i}\"}}")
+    if wt == "statefulset":
+        lines.append("    persistence: {enabled: true, storageClass: standard, size: 1Gi}")
+    if wt == "cronjob":
+        lines.append("    cronjob: {schedule: \"*/5 * * * *\"}")
+    if features:
+        lines.append(FEATURE_VALUES.get(wt, FEATURE_VALUES["deployment"]))
+        if i > 0 and wt in ("deployment", "statefulset"):
+            lines.append(f"    dependsOn: [svc-{(i - 1) - ((i - 1) % 4):04d}]")
+    return "\n".join(lines)
+
+
+# Feature toggles switched on per service in --features mode (kept in one place so the table
+# says exactly what "every feature on" meant).
+FEATURE_VALUES = {
+    "deployment": "\n".join([
+        "    ingress: {enabled: true, host: svc.example.com}",
+        "    monitoring: {enabled: true, scrapeInterval: 30s}",
+        "    autoscaling: {enabled: true, minReplicas: 2, maxReplicas: 5}",
+        "    pdb: {enabled: true, maxUnavailable: 1}",
+        "    networkPolicy: {enabled: true}",
+        "    rbac: {enabled: true, rules: [{apiGroups: [\"\"], resources: [configmaps], verbs: [get]}]}",
+        "    configFiles: {files: {app.yaml: \"a: 1\"}}",
+    ]),
+    "statefulset": "\n".join([
+        "    monitoring: {enabled: true, scrapeInterval: 30s}",
+        "    networkPolicy: {enabled: true}",
+        "    pdb: {enabled: true, maxUnavailable: 1}",
+        "    backup: {enabled: true, schedule: \"0 2 * * *\", image: \"ghcr.io/acme/backup:1.0\", command: [\"/backup\"], targetSecret: backup-target}",
+    ]),
+    "cronjob": "    networkPolicy: {enabled: true}",
+}
+
+
+def values_file(n, features, directory):
+    path = directory / f"values-{n}.yaml"
+    body = "services:\n" + "\n".join(service_values(i, features) for i in range(n)) + "\n"
+    path.write_text(body)
+    return path
+
+
+def run(helm, chart, values=None):
+    cmd = [helm, "template", "bench", str(chart), "--kube-version", KUBE_VERSION]
+    if values:
+        cmd += ["-f", str(values)]
+    start = time.perf_counter()
+    out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+    elapsed = time.perf_counter() - start
+    if out.returncode != 0:
+        sys.exit(f"bench-render: {' '.join(cmd)} failed:\n{out.stderr}")
+    return elapsed, out.stdout
+
+
+def floor_chart(manifest, directory):
+    chart = directory / "floor"
+    shutil.rmtree(chart, ignore_errors=True)
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: floor\nversion: 0.1.0\n")
+    # Helm would try to render {{ in the copied output as a template; escape it verbatim.
+    escaped = manifest.replace("{{", "{{`{{`}}")
+    (chart / "templates" / "all.yaml").write_text(escaped)
+    return chart
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--helm", default=str(ROOT / ".tools/bin/helm"))
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 100, 500])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--features", action="store_true", help="every feature on for every service")
+    args = ap.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="apwiz-bench-") as tmp:
+        tmp = pathlib.Path(tmp)
+        for n in args.sizes:
+            values = values_file(n, args.features, tmp)
+            ours, manifest = [], ""
+            for _ in range(args.runs):
+                t, manifest = run(args.helm, ROOT / "chart", values)
+                ours.append(t)
+            floor_dir = floor_chart(manifest, tmp)
+            floor = [run(args.helm, floor_dir)[0] for _ in range(args.runs)]
+            o, f = statistics.median(ours), statistics.median(floor)
+            objects = manifest.count("\nkind: ")
+            rows.append((n, o, f, o / f, o / n * 1000, len(manifest.encode()) / n, objects))
+            print(f"bench-render: N={n}: ours {o:.3f}s, floor {f:.3f}s, ratio {o / f:.2f}", file=sys.stderr)
+    version = subprocess.run([args.helm, "version", "--short"], capture_output=True, text=True).stdout.strip()
+    mode = "every feature on" if args.features else "features off"
+    print(f"Helm {version}, {mode}, median of {args.runs} runs, `{' '.join(sys.argv[1:]) or '(defaults)'}`\n")
+    print("| services | ours (s) | floor (s) | ours / floor | ms per service | bytes per service | objects |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for n, o, f, r, per, size, objects in rows:
+        print(f"| {n} | {o:.3f} | {f:.3f} | {r:.2f} | {per:.1f} | {size:,.0f} | {objects} |")
+
+
+if __name__ == "__main__":
+    main()

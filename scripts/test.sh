@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Every test of the project, as CI runs it (.ci/run calls this file). On a fresh machine it first
+# runs scripts/setup.sh, which installs and builds everything it needs (cached after the first run).
+#
+#   1. generated files are fresh (values.schema.json), cargo fmt, clippy -D warnings
+#   2. cargo test with Helm 4: unit, CLI, chart and release-lifecycle tests
+#      (the lifecycle tests start the local control plane through scripts/control-plane.sh)
+#   3. the chart and lifecycle tests again with Helm 3.21
+#   4. the Rego policies: conftest verify, and every example in every environment
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$PWD
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+scripts/setup.sh
+
+cleanup() {
+  if [[ -x scripts/control-plane.sh ]]; then
+    scripts/control-plane.sh down >/dev/null 2>&1 || true
+  fi
+}
+trap cleanup EXIT
+
+step "generated files are up to date"
+python3 scripts/generate.py --check
+
+step "cargo fmt --check"
+cargo fmt --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets --locked -- -D warnings
+
+step "cargo test (Helm 4: $(.tools/bin/helm version --short))"
+APWIZ_HELM=$root/.tools/bin/helm cargo test --locked
+
+step "chart and lifecycle tests again with Helm 3 ($(.tools/bin/helm3 version --short))"
+helm3_tests=()
+for t in tests/chart_*.rs tests/lifecycle*.rs; do
+  [[ -e $t ]] && helm3_tests+=(--test "$(basename "$t" .rs)")
+done
+APWIZ_HELM=$root/.tools/bin/helm3 cargo test --locked "${helm3_tests[@]}"
+
+step "policies: conftest verify, and every example in every environment"
+scripts/check-policies.sh
+
+step "all tests passed"

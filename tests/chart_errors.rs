@@ -1,0 +1,232 @@
+//! Bad values fail with a message that names the field and the value given — from the schema
+//! (Helm's validator) or from the chart's own rules (`<path>: <what is wrong>, got <value>. <fix>`).
+//! Run on Helm 4 by default and on Helm 3 with `APWIZ_HELM=.tools/bin/helm3`.
+mod support;
+
+use support::render_err;
+
+/// (case, values, substrings the message must contain: the field, the value given, the fix).
+/// "a|b" accepts either: Helm's validator prints large numbers with separators (99,999).
+const CASES: &[(&str, &str, &[&str])] = &[
+    // --- the schema ---
+    (
+        "negative replicas",
+        "replicas: -5\n",
+        &["replicas", "-5", "minimum"],
+    ),
+    (
+        "too many replicas",
+        "replicas: 5000\n",
+        &["replicas", "5,000|5000", "maximum"],
+    ),
+    (
+        "port out of range",
+        "port: 99999\n",
+        &["port", "99,999|99999", "maximum"],
+    ),
+    ("empty image", "image: \"\"\n", &["image"]),
+    (
+        "unknown workload type",
+        "workloadType: lambda\n",
+        &["workloadType", "lambda", "deployment"],
+    ),
+    ("mistyped key", "replicaz: 3\n", &["replicaz", "additional"]),
+    (
+        "mistyped nested key",
+        "persistence: {enabld: true}\n",
+        &["persistence", "enabld"],
+    ),
+    (
+        "bad cpu quantity",
+        "resources: {limits: {cpu: lots}}\n",
+        &["resources/limits/cpu", "lots"],
+    ),
+    (
+        "bad memory quantity",
+        "resources: {requests: {memory: 1GB}}\n",
+        &["resources/requests/memory", "1GB"],
+    ),
+    (
+        "bad cron",
+        "workloadType: cronjob\ncronjob: {schedule: \"every five minutes\"}\n",
+        &["cronjob/schedule", "every five minutes"],
+    ),
+    (
+        "bad service name",
+        "services:\n  My_Service: {}\n",
+        &["My_Service"],
+    ),
+    (
+        "bad image reference",
+        "image: \"ACME/Shop:1.0\"\n",
+        &["image", "ACME/Shop:1.0"],
+    ),
+    (
+        "bad pull policy",
+        "image: {repository: acme/shop, tag: \"1\", pullPolicy: Sometimes}\n",
+        &["pullPolicy", "Sometimes"],
+    ),
+    (
+        "env reference with two sources",
+        "env:\n  X: {secretKeyRef: {name: a, key: b}, configMapKeyRef: {name: a, key: b}}\n",
+        &["env/X"],
+    ),
+    (
+        "hostPath volume",
+        "volumes: [{name: host, mountPath: /host, hostPath: {path: /}}]\n",
+        &["volumes/0", "hostPath"],
+    ),
+    // --- the chart's own rules ---
+    (
+        "statefulset without persistence",
+        "workloadType: statefulset\n",
+        &[
+            "persistence.enabled: a statefulset keeps its data in volumeClaimTemplates",
+            "got false",
+            "Set persistence.enabled: true",
+        ],
+    ),
+    (
+        "persistence without a storage class",
+        "services:\n  db: {workloadType: statefulset, persistence: {enabled: true}}\n",
+        &[
+            "services.db.persistence.storageClass: persistence is enabled but no storage class is chosen",
+            "got \"\"",
+            "\"default\"",
+            "\"-\"",
+        ],
+    ),
+    (
+        "external service with an image",
+        "services:\n  db: {workloadType: external, image: acme/db:1, external: {name: db.example.com}}\n",
+        &[
+            "services.db.image: an external service has no pods",
+            "got \"acme/db:1\"",
+        ],
+    ),
+    (
+        "external service with replicas (single service)",
+        "workloadType: external\nreplicas: 2\nexternal: {name: db.example.com}\n",
+        &["replicas: an external service has no pods", "got 2"],
+    ),
+    (
+        "external service without a target",
+        "workloadType: external\n",
+        &[
+            "external.name: an external service needs a target",
+            "got \"\"",
+        ],
+    ),
+    (
+        "dependency on a service that does not exist",
+        "services:\n  web: {dependsOn: [api]}\n  worker: {}\n",
+        &[
+            "services.web.dependsOn[0]: no service of this release has that name",
+            "got \"api\"",
+            "Use one of: web, worker",
+        ],
+    ),
+    (
+        "dependency on a job",
+        "services:\n  web: {dependsOn: [migrate]}\n  migrate: {workloadType: job}\n",
+        &[
+            "services.web.dependsOn[0]",
+            "got \"migrate\"",
+            "has no Service",
+        ],
+    ),
+    (
+        "cronjob without a schedule",
+        "workloadType: cronjob\n",
+        &[
+            "cronjob.schedule: a cronjob needs a schedule",
+            "got \"\"",
+            "0 3 * * *",
+        ],
+    ),
+    (
+        "recreate strategy on a statefulset",
+        "workloadType: statefulset\npersistence: {enabled: true, storageClass: default}\nstrategy: {type: Recreate}\n",
+        &[
+            "strategy.type: a statefulset does not support this update strategy",
+            "got \"Recreate\"",
+            "RollingUpdate, OnDelete",
+        ],
+    ),
+    (
+        "exec probe without a command",
+        "probes: {liveness: {type: exec}}\n",
+        &[
+            "probes.liveness.command: an exec probe needs a command",
+            "got null",
+            "type: http or tcp",
+        ],
+    ),
+    (
+        "unknown probe type",
+        "probes: {readiness: {type: grpc}}\n",
+        &["probes/readiness/type", "grpc"],
+    ),
+    (
+        "limits removed",
+        "resources: {limits: {memory: null}}\n",
+        &[
+            "resources.limits.memory: every container needs a memory limit",
+            "got null",
+        ],
+    ),
+    (
+        "root user while runAsNonRoot",
+        "security: {runAsUser: 0}\n",
+        &["security.runAsUser: user 0 is root", "got 0", "10001"],
+    ),
+    (
+        "daemonset with persistence",
+        "workloadType: daemonset\npersistence: {enabled: true, storageClass: default}\n",
+        &[
+            "persistence.enabled: a daemonset runs one pod per node",
+            "got true",
+        ],
+    ),
+];
+
+#[test]
+fn bad_values_fail_naming_the_field_and_the_value() {
+    assert!(CASES.len() >= 15);
+    let mut failures = Vec::new();
+    for (case, values, expected) in CASES {
+        let message = render_err(values);
+        let missing: Vec<_> = expected
+            .iter()
+            .filter(|e| !e.split('|').any(|alt| message.contains(alt)))
+            .collect();
+        if !missing.is_empty() {
+            failures.push(format!("{case}: missing {missing:?} in:\n{message}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases:\n\n{}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn chart_rule_messages_share_one_form() {
+    // "<path>: <what is wrong>, got <value>. <how to fix>"
+    let message = render_err("workloadType: statefulset\n");
+    let line = message
+        .lines()
+        .find(|l| l.contains("persistence.enabled:"))
+        .expect("message line");
+    let body = &line[line.find("persistence.enabled:").unwrap()..];
+    let (path, rest) = body.split_once(": ").unwrap();
+    assert_eq!(path, "persistence.enabled");
+    let (problem, rest) = rest.split_once(", got ").expect("', got '");
+    assert!(!problem.is_empty());
+    let (value, fix) = rest.split_once(". ").expect("'. ' before the fix");
+    assert_eq!(value, "false");
+    assert!(fix.starts_with("Set "), "{fix}");
+}
