@@ -76,8 +76,8 @@ Usage: {{- include "app-platform.container.extra" (list $svc $item) | nindent 4 
   {{- with include "app-platform.container.env" $c | trim }}
   {{- . | nindent 2 }}
   {{- end }}
-  {{- $resources := deepCopy $svc.values.resources }}
-  {{- $_ := include "app-platform.values.merge" (list $resources ($c.resources | default dict)) }}
+  {{- $resources := dict }}
+  {{- $_ := include "app-platform.values.merge" (list $resources $svc.values.resources ($c.resources | default dict)) }}
   resources: {{- toYaml $resources | nindent 4 }}
   securityContext: {{- include "app-platform.security.container" $svc.values.security | nindent 4 }}
   {{- $mounts := include "app-platform.container.mounts" $svc | trim }}

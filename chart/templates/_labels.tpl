@@ -1,34 +1,34 @@
 {{/*
-Labels and object metadata. Selector labels come only from app-platform.labels.selector; every
-object's labels only from app-platform.labels.common. Both are computed once per service by
-app-platform.values.resolve and stored on the service ($svc.selector, $svc.labels).
+Labels and object metadata. Selector labels and every object's labels come only from
+app-platform.labels.set, computed once per service by app-platform.values.resolve and stored on
+the service as dicts ($svc.selector, $svc.labels) and as YAML ($svc.selectorYaml, $svc.labelsYaml:
+toYaml is the slowest step of printing an object, so it runs once per service, not per object).
 */}}
 
 {{/*
-app-platform.labels.selector: the immutable selector of one service (a dict).
-Usage: {{- $_ := set $svc "selector" (include "app-platform.labels.selector" $svc | fromYaml) }}
+app-platform.labels.set: computes, once per service, $svc.selector (the immutable selector) and
+$svc.labels (every label of its objects: the selector, the recommended app.kubernetes.io labels,
+the environment and global.labels). No other helper writes labels.
+Usage: {{- $_ := include "app-platform.labels.set" $svc }}
 */}}
-{{- define "app-platform.labels.selector" -}}
-app.kubernetes.io/name: {{ .root.Chart.Name }}
-app.kubernetes.io/instance: {{ .root.Release.Name }}
-app.kubernetes.io/component: {{ .name }}
-{{- end -}}
-
-{{/*
-app-platform.labels.common: every label of every object of one service (a dict):
-the selector, the recommended app.kubernetes.io labels, the environment and global.labels.
-*/}}
-{{- define "app-platform.labels.common" -}}
+{{- define "app-platform.labels.set" -}}
 {{- $root := .root -}}
+{{- $selector := dict
+      "app.kubernetes.io/name" $root.Chart.Name
+      "app.kubernetes.io/instance" $root.Release.Name
+      "app.kubernetes.io/component" .name -}}
 {{- $labels := dict
       "helm.sh/chart" (printf "%s-%s" $root.Chart.Name $root.Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-")
       "app.kubernetes.io/managed-by" $root.Release.Service
       "app.kubernetes.io/part-of" $root.Release.Name
       "app.kubernetes.io/version" (include "app-platform.labels.version" .) -}}
-{{- with ($root.Values.global).environment }}
+{{- with .global.environment }}
 {{- $_ := set $labels "app-platform.io/environment" . }}
 {{- end }}
-{{- toYaml (merge $labels .selector (($root.Values.global).labels | default dict)) -}}
+{{- $_ := set . "selector" $selector -}}
+{{- $_ := set . "selectorYaml" (toYaml $selector) -}}
+{{- $_ := set . "labels" (merge $labels $selector (.global.labels | default dict)) -}}
+{{- $_ := set . "labelsYaml" (toYaml .labels) -}}
 {{- end -}}
 
 {{/* app-platform.labels.version: the image tag as a label value, else the chart's appVersion. */}}
@@ -46,7 +46,7 @@ Usage: {{ include "app-platform.meta.object" (dict "svc" $svc "name" $name "anno
 name: {{ .name }}
 namespace: {{ .svc.root.Release.Namespace }}
 labels:
-  {{- toYaml .svc.labels | nindent 2 }}
+  {{- .svc.labelsYaml | nindent 2 }}
 {{- $ann := merge (dict) (.annotations | default dict) (.svc.root.Values.global).annotations }}
 {{- with $ann }}
 annotations:

@@ -31,7 +31,7 @@ kind: Service
 metadata: {{- include "app-platform.meta.object" (dict "svc" . "name" .fullname "annotations" $v.service.annotations) | nindent 2 }}
 spec:
   type: {{ $v.service.type }}
-  selector: {{- toYaml .selector | nindent 4 }}
+  selector: {{- .selectorYaml | nindent 4 }}
   ports: {{- include "app-platform.network.ports" . | nindent 4 }}
 {{- end -}}
 {{- end -}}
@@ -46,7 +46,7 @@ spec:
   type: ClusterIP
   clusterIP: None
   publishNotReadyAddresses: true
-  selector: {{- toYaml .selector | nindent 4 }}
+  selector: {{- .selectorYaml | nindent 4 }}
   ports: {{- include "app-platform.network.ports" . | nindent 4 }}
 {{- end -}}
 {{- end -}}

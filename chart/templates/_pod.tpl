@@ -12,7 +12,11 @@ Usage: template: {{- include "app-platform.pod.template" $svc | nindent 4 }}
 {{- $rbac := ($v.rbac).enabled -}}
 metadata:
   labels:
-    {{- toYaml (merge (dict) .labels ($v.podLabels | default dict)) | nindent 4 }}
+    {{- if $v.podLabels }}
+    {{- toYaml (merge (dict) .labels $v.podLabels) | nindent 4 }}
+    {{- else }}
+    {{- .labelsYaml | nindent 4 }}
+    {{- end }}
   {{- $ann := merge (dict "kubectl.kubernetes.io/default-container" .name) ($v.podAnnotations | default dict) }}
   {{- if ($v.configFiles).files }}
   {{- $_ := set $ann "checksum/config" (toJson $v.configFiles.files | sha256sum) }}

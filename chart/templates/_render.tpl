@@ -8,8 +8,8 @@ Usage (a whole template file):
         "objects" (list "app-platform.workloads.deployment")) }}
 */}}
 {{- define "app-platform.render.each" -}}
-{{- $ctx := dict -}}
-{{- $_ := include "app-platform.values.resolve" (list .root $ctx) -}}
+{{- $_ := include "app-platform.render.context" .root -}}
+{{- $ctx := .root.AppPlatformResolved -}}
 {{- range $svc := $ctx.services -}}
 {{- if or (not $.workloadTypes) (has $svc.values.workloadType ($.workloadTypes | default list)) -}}
 {{- range $object := $.objects -}}
@@ -19,5 +19,20 @@ Usage (a whole template file):
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+app-platform.render.context: resolves the services once per render and keeps them on the chart's
+root context as AppPlatformResolved. Helm renders every template file of a chart with the same
+root context, so the other files reuse the result; were that ever not so, each file would simply
+resolve again (slower, same output).
+Usage: {{- $_ := include "app-platform.render.context" $ }}{{- $ctx := $.AppPlatformResolved }}
+*/}}
+{{- define "app-platform.render.context" -}}
+{{- if not (hasKey . "AppPlatformResolved") -}}
+{{- $ctx := dict -}}
+{{- $_ := include "app-platform.values.resolve" (list . $ctx) -}}
+{{- $_ := set . "AppPlatformResolved" $ctx -}}
 {{- end -}}
 {{- end -}}

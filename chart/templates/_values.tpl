@@ -34,8 +34,8 @@ Usage:
 {{- $byName := dict -}}
 {{- if $declared -}}
   {{- range $name := keys $declared | sortAlpha -}}
-    {{- $v := deepCopy $top -}}
-    {{- $_ := include "app-platform.values.merge" (list $v (get $declared $name | default dict)) -}}
+    {{- $v := dict -}}
+    {{- $_ := include "app-platform.values.merge" (list $v $top (get $declared $name | default dict)) -}}
     {{- $svc := dict "name" $name "path" (printf "services.%s." $name) "values" $v
           "fullname" (include "app-platform.names.fit" (printf "%s-%s" $base $name)) -}}
     {{- $_ := set $byName $name $svc -}}
@@ -51,8 +51,7 @@ Usage:
   {{- $_ := set $svc "root" $root -}}
   {{- $_ := set $svc "global" $global -}}
   {{- $_ := set $svc "image" (include "app-platform.images.resolve" (list $svc.values.image $global) | fromJson) -}}
-  {{- $_ := set $svc "selector" (include "app-platform.labels.selector" $svc | fromYaml) -}}
-  {{- $_ := set $svc "labels" (include "app-platform.labels.common" $svc | fromYaml) -}}
+  {{- $_ := include "app-platform.labels.set" $svc -}}
 {{- end -}}
 {{- $_ := set $out "services" $services -}}
 {{- $_ := set $out "byName" $byName -}}
@@ -69,18 +68,24 @@ Usage:
 {{- end -}}
 
 {{/*
-app-platform.values.merge: merges src into dst in place, the documented rule:
+app-platform.values.merge: fills dst with base overridden by over, the documented rule:
 maps merge key by key, recursively; any other value replaces (false, 0 and "" included);
 null removes the key. Unlike sprig's merge/mergeOverwrite, false and 0 do override.
-Usage: {{- $_ := include "app-platform.values.merge" (list $dst $src) }}
+Copy on write: subtrees that over does not touch are shared with base, never copied, so
+resolved values are read-only by convention.
+Usage: {{- $merged := dict }}{{- $_ := include "app-platform.values.merge" (list $merged $base $over) }}
 */}}
 {{- define "app-platform.values.merge" -}}
 {{- $dst := index . 0 -}}
-{{- range $k, $v := index . 1 -}}
+{{- $base := index . 1 -}}
+{{- range $k, $v := $base }}{{ $_ := set $dst $k $v }}{{ end -}}
+{{- range $k, $v := index . 2 -}}
   {{- if kindIs "invalid" $v -}}
     {{- $_ := unset $dst $k -}}
-  {{- else if and (kindIs "map" $v) (kindIs "map" (get $dst $k)) -}}
-    {{- $_ := include "app-platform.values.merge" (list (get $dst $k) $v) -}}
+  {{- else if and (kindIs "map" $v) (kindIs "map" (get $base $k)) -}}
+    {{- $sub := dict -}}
+    {{- $_ := include "app-platform.values.merge" (list $sub (get $base $k) $v) -}}
+    {{- $_ := set $dst $k $sub -}}
   {{- else -}}
     {{- $_ := set $dst $k $v -}}
   {{- end -}}
@@ -134,4 +139,36 @@ exponent (20250811, never 2.0250811e+07), null as "".
 {{- else -}}
 {{- toString . -}}
 {{- end -}}
+{{- end -}}
+
+{{/*
+app-platform.values.variant: a service seen through another job: hooks, helm test pods and
+backups run "as" the service (same security, pull secrets, env, volumes, scheduling) with some
+values replaced. The variant gets its own name (<service>-<suffix>) and component label, so its
+pods never match the service's selector, no dependsOn waits, and no claim of the service's
+(persistence is off unless the overrides turn it on: a statefulset's claims belong to its pods).
+Usage:
+  {{- $hook := dict }}
+  {{- $_ := include "app-platform.values.variant" (list $svc "migrate" (dict "workloadType" "job" "command" $cmd) $hook) }}
+  {{- include "app-platform.pod.template" $hook }}
+*/}}
+{{- define "app-platform.values.variant" -}}
+{{- $svc := index . 0 -}}
+{{- $suffix := index . 1 -}}
+{{- $overrides := index . 2 -}}
+{{- $out := index . 3 -}}
+{{- $own := dict "persistence" (merge (dict "enabled" false) $svc.values.persistence) -}}
+{{- $_ := include "app-platform.values.merge" (list $own $own $overrides) -}}
+{{- $v := dict -}}
+{{- $_ := include "app-platform.values.merge" (list $v $svc.values $own) -}}
+{{- $name := printf "%s-%s" $svc.name $suffix | trunc 63 | trimSuffix "-" -}}
+{{- range $k, $x := $svc }}{{ $_ := set $out $k $x }}{{ end -}}
+{{- $_ := set $out "name" $name -}}
+{{- $_ := set $out "fullname" (include "app-platform.names.suffixed" (list $svc $suffix)) -}}
+{{- $_ := set $out "values" $v -}}
+{{- $_ := set $out "dependencies" list -}}
+{{- if hasKey $overrides "image" -}}
+  {{- $_ := set $out "image" (include "app-platform.images.resolve" (list $v.image $svc.global) | fromJson) -}}
+{{- end -}}
+{{- $_ := include "app-platform.labels.set" $out -}}
 {{- end -}}

@@ -15,7 +15,7 @@ spec:
   {{- end }}
   revisionHistoryLimit: 5
   selector:
-    matchLabels: {{- toYaml .selector | nindent 6 }}
+    matchLabels: {{- .selectorYaml | nindent 6 }}
   strategy:
     type: {{ $v.strategy.type }}
     {{- if eq $v.strategy.type "RollingUpdate" }}
@@ -40,7 +40,7 @@ spec:
   serviceName: {{ include "app-platform.names.suffixed" (list . "headless") }}
   podManagementPolicy: OrderedReady
   selector:
-    matchLabels: {{- toYaml .selector | nindent 6 }}
+    matchLabels: {{- .selectorYaml | nindent 6 }}
   updateStrategy:
     type: {{ $v.strategy.type }}
     {{- if and (eq $v.strategy.type "RollingUpdate") (hasKey $v.strategy "partition") }}
@@ -54,7 +54,7 @@ spec:
   volumeClaimTemplates:
     - metadata:
         name: data
-        labels: {{- toYaml .selector | nindent 10 }}
+        labels: {{- .selectorYaml | nindent 10 }}
       spec: {{- include "app-platform.storage.claimSpec" $v.persistence | nindent 8 }}
 {{- end -}}
 
@@ -67,7 +67,7 @@ metadata: {{- include "app-platform.meta.object" (dict "svc" . "name" .fullname)
 spec:
   revisionHistoryLimit: 5
   selector:
-    matchLabels: {{- toYaml .selector | nindent 6 }}
+    matchLabels: {{- .selectorYaml | nindent 6 }}
   updateStrategy:
     type: {{ $v.strategy.type }}
     {{- if eq $v.strategy.type "RollingUpdate" }}
@@ -125,6 +125,6 @@ spec:
   {{- end }}
   jobTemplate:
     metadata:
-      labels: {{- toYaml .labels | nindent 8 }}
+      labels: {{- .labelsYaml | nindent 8 }}
     spec: {{- include "app-platform.workloads.jobSpec" . | nindent 6 }}
 {{- end -}}

@@ -1,0 +1,583 @@
+#!/usr/bin/env bash
+# A real Kubernetes control plane for tests, without containers: kube-apiserver,
+# kube-controller-manager and kube-scheduler built from source, etcd from Debian, and kwok
+# standing in for the kubelets (fake nodes; pods are moved through their phases by kwok Stages,
+# see scripts/control-plane/kwok.yaml). Details, timings and pitfalls: docs/control-plane.md.
+#
+#   scripts/control-plane.sh build        # build/install all binaries into the cache (idempotent)
+#   export KUBECONFIG=$(scripts/control-plane.sh up)   # start (or reuse) the cluster "apwiz"
+#   scripts/control-plane.sh smoke        # prove the cluster works (exit code != 0 on failure)
+#   scripts/control-plane.sh kubeconfig   # print the kubeconfig path (fails if not up)
+#   scripts/control-plane.sh down         # stop the cluster and delete all its files
+#
+# stdout carries only the kubeconfig path (up, kubeconfig); everything else goes to stderr.
+#
+# Environment:
+#   APWIZ_CACHE        binary cache root (default ${XDG_CACHE_HOME:-~/.cache}/apwiz); binaries go to
+#                      $APWIZ_CACHE/control-plane/<component>-<version>/
+#   APWIZ_CLUSTER_DIR  kwokctl working directory (default <repo>/.cluster/kwok, git-ignored)
+#   APWIZ_CP_TIMEOUT   seconds to wait for readiness in `up` and for each smoke check (default 180)
+set -euo pipefail
+
+# ---- Pinned versions (here and nowhere else) -------------------------------------------------
+K8S_VERSION=v1.34.4             # k8s.io/kubernetes; staging modules are pinned to v0.${minor}.${patch}
+KWOK_VERSION=v0.8.0             # sigs.k8s.io/kwok (needs Go >= 1.26)
+ETCD_DEB_PACKAGE=etcd-server    # Debian bookworm ships etcd 3.4.23 (kube-apiserver needs >= 3.4.22)
+ETCD_MIN_VERSION=3.4.22
+
+# ---- Cluster shape ---------------------------------------------------------------------------
+CLUSTER_NAME=apwiz
+NODE_COUNT=2                    # kwok fake nodes
+PV_STANDARD_COUNT=40            # pre-created PersistentVolumes in the default StorageClass "standard"
+PV_STANDARD_SIZE=10Gi
+PV_FAST_COUNT=5                 # ... and in the StorageClass "fast"
+PV_FAST_SIZE=10Gi
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+conf_dir=$root/scripts/control-plane
+cache=${APWIZ_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/apwiz}/control-plane
+k8s_bin=$cache/k8s-$K8S_VERSION
+kwok_bin=$cache/kwok-$KWOK_VERSION
+cluster_root=${APWIZ_CLUSTER_DIR:-$root/.cluster/kwok}
+cluster_dir=$cluster_root/clusters/$CLUSTER_NAME
+kubeconfig=$cluster_dir/kubeconfig.yaml
+timeout=${APWIZ_CP_TIMEOUT:-180}
+k8s_binaries=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+
+log() { printf 'control-plane: %s\n' "$*" >&2; }
+die() { printf 'control-plane: ERROR: %s\n' "$*" >&2; exit 1; }
+
+# kwokctl reads KWOK_WORKDIR; our kubectl must shadow any other kubectl (kwokctl runs `kubectl`
+# for health checks and would otherwise download one; /usr/bin/kubectl may be a different version).
+export KWOK_WORKDIR=$cluster_root
+export PATH=$k8s_bin:$kwok_bin:$PATH
+
+# =============================================================================================
+# build
+# =============================================================================================
+
+need_go() {
+  command -v go >/dev/null 2>&1 || die "go is required to build $1 (install Go >= 1.26 and retry)"
+}
+
+# The throwaway module that builds k8s.io/kubernetes commands. k8s.io/kubernetes replaces its
+# staging modules with ./staging/src/k8s.io/X, which only work inside its own repository, so
+# `go install k8s.io/kubernetes/cmd/...@v` fails; here every staging module is replaced with its
+# published version v0.MINOR.PATCH instead.
+k8s_module() {
+  local mod=$1 staging_version=v0.${K8S_VERSION#v1.}
+  [[ -f $mod/go.mod && -f $mod/.complete ]] && return 0
+  rm -rf "$mod" && mkdir -p "$mod"
+  log "resolving k8s.io/kubernetes@$K8S_VERSION and its staging modules (module in $mod)"
+  local info gomod
+  info=$(cd "$mod" && GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$K8S_VERSION") ||
+    die "go mod download k8s.io/kubernetes@$K8S_VERSION failed (is the Go module proxy reachable? GOPROXY=$(go env GOPROXY))"
+  gomod=$(sed -nE 's/^[[:space:]]*"GoMod": "(.*)",?$/\1/p' <<<"$info")
+  [[ -f $gomod ]] || die "go mod download did not report a go.mod for k8s.io/kubernetes@$K8S_VERSION: $info"
+  local staging
+  staging=$(sed -nE 's#^[[:space:]]*(k8s\.io/[^[:space:]]+)[[:space:]]+=>[[:space:]]+\./staging/src/k8s\.io/.*#\1#p' "$gomod")
+  [[ $(wc -l <<<"$staging") -ge 20 ]] || die "expected ~31 staging replace lines in $gomod, found: $staging"
+  local godir
+  godir=$(sed -nE 's/^go ([0-9.]+)$/\1/p' "$gomod")
+  {
+    echo "module apwiz.local/k8s-build"
+    echo
+    echo "go ${godir:-1.24.0}"
+    # Same GODEBUG defaults as upstream's main module.
+    sed -nE '/^godebug /p' "$gomod"
+    echo
+    echo "require k8s.io/kubernetes $K8S_VERSION"
+    echo
+    echo "replace ("
+    while read -r m; do printf '\t%s => %s %s\n' "$m" "$m" "$staging_version"; done <<<"$staging"
+    echo ")"
+  } >"$mod/go.mod"
+  log "$(wc -l <<<"$staging") staging modules replaced with $staging_version"
+  touch "$mod/.complete"
+}
+
+k8s_ldflags() {
+  local major minor flags="-s -w" k v
+  major=${K8S_VERSION#v}; major=${major%%.*}
+  minor=${K8S_VERSION#v*.}; minor=${minor%%.*}
+  # Same variables as kubernetes' hack/lib/version.sh: component-base for servers and kubectl,
+  # client-go for the User-Agent of every client.
+  for kv in "gitVersion=$K8S_VERSION" "gitMajor=$major" "gitMinor=$minor" "gitTreeState=clean"; do
+    k=${kv%%=*} v=${kv#*=}
+    flags+=" -X k8s.io/component-base/version.$k=$v -X k8s.io/client-go/pkg/version.$k=$v"
+  done
+  echo "$flags"
+}
+
+build_k8s() {
+  local missing=() b
+  for b in "${k8s_binaries[@]}"; do [[ -x $k8s_bin/$b ]] || missing+=("$b"); done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  need_go "Kubernetes $K8S_VERSION"
+  mkdir -p "$k8s_bin"
+  local mod=$cache/.k8s-$K8S_VERSION-module ldflags total=$SECONDS
+  k8s_module "$mod"
+  ldflags=$(k8s_ldflags)
+  for b in "${missing[@]}"; do
+    local start=$SECONDS tmp
+    log "building $b $K8S_VERSION (one binary at a time; several minutes each on 2 cores)"
+    tmp=$(mktemp "$k8s_bin/.$b.XXXXXX")
+    # -mod=mod lets go fill in go.sum and the indirect requirements of the throwaway module.
+    if ! (cd "$mod" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" \
+      -o "$tmp" "k8s.io/kubernetes/cmd/$b"); then
+      rm -f "$tmp"
+      die "building $b failed (see the go output above; module in $mod)"
+    fi
+    mv -f "$tmp" "$k8s_bin/$b"
+    log "built $b in $((SECONDS - start))s"
+  done
+  # Prove the version stamp took: /version and Helm's .Capabilities.KubeVersion depend on it.
+  local got
+  got=$("$k8s_bin/kube-apiserver" --version 2>&1) || die "$k8s_bin/kube-apiserver --version failed: $got"
+  [[ $got == "Kubernetes $K8S_VERSION" ]] || die "kube-apiserver reports '$got', expected 'Kubernetes $K8S_VERSION' (ldflags not applied?)"
+  log "Kubernetes $K8S_VERSION binaries ready in $k8s_bin ($((SECONDS - total))s)"
+}
+
+build_kwok() {
+  local b
+  for b in kwok kwokctl; do
+    [[ -x $kwok_bin/$b ]] && continue
+    need_go "kwok $KWOK_VERSION"
+    mkdir -p "$kwok_bin"
+    local start=$SECONDS tmp
+    log "installing $b $KWOK_VERSION (go install sigs.k8s.io/kwok/cmd/$b@$KWOK_VERSION)"
+    tmp=$(mktemp -d "$kwok_bin/.$b.XXXXXX")
+    if ! CGO_ENABLED=0 GOBIN=$tmp GOFLAGS=-mod=mod go install -trimpath -ldflags "-s -w" \
+      "sigs.k8s.io/kwok/cmd/$b@$KWOK_VERSION"; then
+      rm -rf "$tmp"
+      die "go install sigs.k8s.io/kwok/cmd/$b@$KWOK_VERSION failed (kwok $KWOK_VERSION needs Go >= 1.26; you have $(go env GOVERSION))"
+    fi
+    mv -f "$tmp/$b" "$kwok_bin/$b" && rmdir "$tmp"
+    log "installed $b in $((SECONDS - start))s"
+  done
+}
+
+etcd_path() {
+  local e
+  e=$(command -v etcd 2>/dev/null) || return 1
+  echo "$e"
+}
+
+install_etcd() {
+  local e
+  if ! e=$(etcd_path); then
+    local sudo=()
+    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+    command -v apt-get >/dev/null 2>&1 ||
+      die "etcd not found and apt-get is unavailable: install etcd >= $ETCD_MIN_VERSION so that 'etcd' is on PATH"
+    log "installing etcd (apt-get install -y $ETCD_DEB_PACKAGE)"
+    # Debian's package enables a systemd unit; we never rely on it (kwokctl starts its own etcd
+    # on its own ports and data dir).
+    if ! DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y "$ETCD_DEB_PACKAGE" >&2; then
+      log "apt-get install failed; running apt-get update and retrying"
+      DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get update >&2 ||
+        die "apt-get update failed"
+      DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y "$ETCD_DEB_PACKAGE" >&2 ||
+        die "apt-get install -y $ETCD_DEB_PACKAGE failed: install etcd >= $ETCD_MIN_VERSION by hand"
+    fi
+    e=$(etcd_path) || die "$ETCD_DEB_PACKAGE installed but no 'etcd' on PATH"
+  fi
+  local v
+  v=$("$e" --version 2>/dev/null | sed -nE 's/^etcd Version: ([0-9.]+).*/\1/p')
+  [[ -n $v ]] || die "cannot read the version of $e"
+  if [[ $(printf '%s\n%s\n' "$ETCD_MIN_VERSION" "$v" | sort -V | head -1) != "$ETCD_MIN_VERSION" ]]; then
+    die "$e is etcd $v; Kubernetes $K8S_VERSION needs etcd >= $ETCD_MIN_VERSION"
+  fi
+}
+
+cmd_build() {
+  local start=$SECONDS
+  mkdir -p "$cache"
+  build_k8s
+  build_kwok
+  install_etcd
+  log "all binaries ready in $((SECONDS - start))s: $k8s_bin, $kwok_bin, $(etcd_path)"
+}
+
+# =============================================================================================
+# up / down
+# =============================================================================================
+
+kc() { kubectl --kubeconfig "$kubeconfig" "$@"; }
+
+# True if the cluster's processes answer: apiserver ready and all fake nodes Ready.
+cluster_healthy() {
+  [[ -f $kubeconfig ]] || return 1
+  kc get --raw /readyz >/dev/null 2>&1 || return 1
+  local n
+  n=$(kc get nodes -o 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' 2>/dev/null |
+    grep -c '^True$') || return 1
+  [[ $n -ge $NODE_COUNT ]]
+}
+
+# wait_for DESCRIPTION COMMAND...: retry COMMAND (quietly) until it succeeds or $timeout passes.
+wait_for() {
+  local what=$1 deadline=$((SECONDS + timeout))
+  shift
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || die "timed out after ${timeout}s waiting for $what (logs: $cluster_dir/logs)"
+    sleep 1
+  done
+}
+
+storage_manifest() {
+  local cls count size i
+  cat <<EOF
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: standard
+  annotations:
+    storageclass.kubernetes.io/is-default-class: "true"
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: Immediate
+reclaimPolicy: Retain
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: fast
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: Immediate
+reclaimPolicy: Retain
+EOF
+  for cls in standard fast; do
+    if [[ $cls == standard ]]; then count=$PV_STANDARD_COUNT size=$PV_STANDARD_SIZE; else count=$PV_FAST_COUNT size=$PV_FAST_SIZE; fi
+    for ((i = 1; i <= count; i++)); do
+      # hostPath: bound by the PV controller alone (no kubelet, no node affinity to satisfy);
+      # nothing is ever mounted. Released volumes are made Available again by the pv-recycle
+      # Stage in scripts/control-plane/kwok.yaml.
+      cat <<EOF
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: $(printf '%s-pv-%03d' "$cls" "$i")
+  labels:
+    apwiz.dev/pv-pool: $cls
+spec:
+  storageClassName: $cls
+  capacity:
+    storage: $size
+  accessModes: [ReadWriteOnce, ReadWriteMany]
+  persistentVolumeReclaimPolicy: Retain
+  hostPath:
+    path: $(printf '/var/lib/apwiz-pv/%s-%03d' "$cls" "$i")
+    type: ""
+EOF
+    done
+  done
+}
+
+storage_ready() {
+  [[ $(kc get pv -l apwiz.dev/pv-pool -o name | wc -l) -ge $((PV_STANDARD_COUNT + PV_FAST_COUNT)) ]] &&
+    kc get storageclass standard >/dev/null
+}
+
+nodes_ready() {
+  local n
+  n=$(kc get nodes -o 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' |
+    grep -c '^True$') || return 1
+  [[ $n -ge $NODE_COUNT ]]
+}
+
+cmd_up() {
+  local start=$SECONDS
+  if cluster_healthy && storage_ready >/dev/null 2>&1; then
+    log "cluster '$CLUSTER_NAME' is already up ($kubeconfig)"
+    echo "$kubeconfig"
+    return 0
+  fi
+  cmd_build
+  if [[ -d $cluster_dir ]]; then
+    log "found an unhealthy or partial cluster in $cluster_dir; recreating it"
+    cmd_down
+  fi
+  mkdir -p "$cluster_root"
+  log "creating cluster '$CLUSTER_NAME' (kwokctl --runtime binary, workdir $cluster_root)"
+  local etcd
+  etcd=$(etcd_path)
+  # --kubeconfig='' keeps kwokctl away from ~/.kube/config; ours is $kubeconfig.
+  # --kube-admission: default admission plugins (PodSecurity, ServiceAccount, LimitRanger, ...).
+  # --kube-authorization: Node,RBAC authorizers, like a real cluster.
+  if ! kwokctl create cluster --name "$CLUSTER_NAME" --runtime binary \
+    --kubeconfig '' \
+    --kube-admission --kube-authorization \
+    --config "$conf_dir/kwok.yaml" \
+    --kube-apiserver-binary "$k8s_bin/kube-apiserver" \
+    --kube-controller-manager-binary "$k8s_bin/kube-controller-manager" \
+    --kube-scheduler-binary "$k8s_bin/kube-scheduler" \
+    --kwok-controller-binary "$kwok_bin/kwok" \
+    --etcd-binary "$etcd" \
+    --wait "${timeout}s" >&2; then
+    log "kwokctl create cluster failed; component logs are in $cluster_dir/logs"
+    for f in "$cluster_dir"/logs/*.log; do
+      [[ -f $f ]] || continue
+      log "---- last lines of $f"
+      tail -n 15 "$f" >&2
+    done
+    die "cluster '$CLUSTER_NAME' did not start (run '$0 down' to clean up)"
+  fi
+  [[ -f $kubeconfig ]] || die "kwokctl reported success but $kubeconfig is missing"
+
+  wait_for "the API server to be ready" kc get --raw /readyz
+  log "creating $NODE_COUNT fake node(s)"
+  kwokctl --name "$CLUSTER_NAME" scale node --replicas "$NODE_COUNT" >&2 ||
+    die "kwokctl scale node failed"
+  wait_for "$NODE_COUNT node(s) to be Ready" nodes_ready
+  log "creating StorageClasses standard (default, $PV_STANDARD_COUNT x $PV_STANDARD_SIZE) and fast ($PV_FAST_COUNT x $PV_FAST_SIZE)"
+  storage_manifest | kc apply -f - >/dev/null || die "creating StorageClasses/PersistentVolumes failed"
+  wait_for "the default ServiceAccount in namespace default" kc -n default get serviceaccount default
+  wait_for "the PersistentVolumes to be Available" pvs_available
+  log "cluster '$CLUSTER_NAME' up in $((SECONDS - start))s; export KUBECONFIG=$kubeconfig"
+  echo "$kubeconfig"
+}
+
+pvs_available() {
+  [[ $(kc get pv -l apwiz.dev/pv-pool -o 'jsonpath={range .items[*]}{.status.phase}{"\n"}{end}' |
+    grep -c -E '^(Available|Bound)$') -ge $((PV_STANDARD_COUNT + PV_FAST_COUNT)) ]]
+}
+
+cmd_down() {
+  local start=$SECONDS
+  if [[ -d $cluster_dir ]]; then
+    if [[ -x $kwok_bin/kwokctl ]]; then
+      log "deleting cluster '$CLUSTER_NAME'"
+      kwokctl delete cluster --name "$CLUSTER_NAME" --kubeconfig '' >&2 ||
+        log "kwokctl delete cluster failed; killing the cluster's processes by pid file"
+    fi
+    # Belt and braces: kill whatever a pid file still names (only our cluster's processes).
+    local p pid
+    for p in "$cluster_dir"/pids/*.pid; do
+      [[ -f $p ]] || continue
+      pid=$(<"$p")
+      [[ $pid =~ ^[0-9]+$ ]] || continue
+      if kill -0 "$pid" 2>/dev/null; then
+        log "stopping leftover process $pid ($(basename "$p" .pid))"
+        kill "$pid" 2>/dev/null || true
+      fi
+    done
+  fi
+  if [[ -d $cluster_root ]]; then
+    rm -rf "$cluster_root"
+    log "removed $cluster_root"
+  fi
+  log "down in $((SECONDS - start))s"
+}
+
+cmd_kubeconfig() {
+  cluster_healthy || die "cluster '$CLUSTER_NAME' is not up (run: $0 up)"
+  echo "$kubeconfig"
+}
+
+# =============================================================================================
+# smoke
+# =============================================================================================
+
+ns=smoke
+smoke_start=$SECONDS
+check() { printf 'control-plane smoke: [%3ss] %s\n' "$((SECONDS - smoke_start))" "$*" >&2; }
+ok() { printf 'control-plane smoke: [%3ss]   ok: %s\n' "$((SECONDS - smoke_start))" "$*" >&2; }
+
+kw() { kc -n "$ns" wait --timeout "${timeout}s" "$@" >&2; }
+
+cmd_smoke() {
+  cluster_healthy || die "cluster '$CLUSTER_NAME' is not up (run: $0 up)"
+  local start=$SECONDS
+  trap 'smoke_cleanup' EXIT
+  smoke_cleanup
+
+  check "namespace '$ns' enforces Pod Security 'restricted'"
+  kc create namespace "$ns" >/dev/null
+  kc label namespace "$ns" pod-security.kubernetes.io/enforce=restricted \
+    pod-security.kubernetes.io/audit=restricted pod-security.kubernetes.io/warn=restricted >/dev/null
+  wait_for "the default ServiceAccount in namespace $ns" kc -n "$ns" get serviceaccount default
+  ok "namespace created and labelled"
+
+  check "server version is $K8S_VERSION"
+  local sv
+  sv=$(kc version -o json | sed -nE '/"serverVersion"/,/}/s/^[[:space:]]*"gitVersion": "([^"]*)".*/\1/p')
+  [[ $sv == "$K8S_VERSION" ]] || die "server reports gitVersion '$sv', expected $K8S_VERSION"
+  kc version >&2
+  ok "server $sv"
+
+  check "a restricted-compliant Deployment (2 replicas) becomes Available"
+  kc -n "$ns" apply -f - >/dev/null <<EOF
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      $(restricted_pod_spec)
+EOF
+  kw --for=condition=Available deployment/web
+  [[ $(kc -n "$ns" get deployment web -o 'jsonpath={.status.readyReplicas}') == 2 ]] ||
+    die "deployment/web is Available but readyReplicas != 2"
+  ok "deployment/web Available, 2/2 ready"
+
+  check "a privileged pod is rejected by the PodSecurity admission plugin"
+  local out
+  if out=$(kc -n "$ns" apply -f - 2>&1 <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: privileged}
+spec:
+  containers:
+  - name: c
+    image: registry.k8s.io/pause:3.10
+    securityContext: {privileged: true}
+EOF
+  ); then
+    die "a privileged pod was admitted into a restricted namespace: $out"
+  fi
+  grep -q 'violates PodSecurity "restricted' <<<"$out" ||
+    die "privileged pod rejected, but not by PodSecurity: $out"
+  ok "rejected: $(grep -o 'violates PodSecurity[^:]*' <<<"$out" | head -1)"
+
+  check "a Job completes"
+  kc -n "$ns" apply -f - >/dev/null <<EOF
+$(job_manifest job-ok "")
+EOF
+  kw --for=condition=Complete job/job-ok
+  ok "job/job-ok Complete"
+
+  check "a bare pod annotated helm.sh/hook: test reaches phase Succeeded"
+  kc -n "$ns" apply -f - >/dev/null <<EOF
+$(bare_pod_manifest helm-test-ok 'helm.sh/hook: test')
+EOF
+  kw --for=jsonpath='{.status.phase}'=Succeeded pod/helm-test-ok
+  local ec
+  ec=$(kc -n "$ns" get pod helm-test-ok -o 'jsonpath={.status.containerStatuses[0].state.terminated.exitCode}')
+  [[ $ec == 0 ]] || die "pod/helm-test-ok Succeeded but container exitCode is '$ec', expected 0"
+  ok "pod/helm-test-ok Succeeded (exitCode 0)"
+
+  check "a bare pod annotated apwiz.test/fail: \"true\" reaches phase Failed"
+  kc -n "$ns" apply -f - >/dev/null <<EOF
+$(bare_pod_manifest helm-test-fail 'helm.sh/hook: test
+    apwiz.test/fail: "true"')
+EOF
+  kw --for=jsonpath='{.status.phase}'=Failed pod/helm-test-fail
+  ec=$(kc -n "$ns" get pod helm-test-fail -o 'jsonpath={.status.containerStatuses[0].state.terminated.exitCode}')
+  [[ $ec == 1 ]] || die "pod/helm-test-fail Failed but container exitCode is '$ec', expected 1"
+  ok "pod/helm-test-fail Failed (exitCode 1)"
+
+  check "a Job whose pods are annotated apwiz.test/fail: \"true\" fails (backoffLimit 0)"
+  kc -n "$ns" apply -f - >/dev/null <<EOF
+$(job_manifest job-fail 'apwiz.test/fail: "true"')
+EOF
+  kw --for=condition=Failed job/job-fail
+  [[ $(kc -n "$ns" get job job-fail -o 'jsonpath={.status.succeeded}') == "" ]] ||
+    die "job/job-fail has succeeded pods; the fail stage lost to the job-complete stage"
+  ok "job/job-fail Failed"
+
+  check "a StatefulSet with a volumeClaimTemplate gets its PVC Bound and becomes ready"
+  kc -n "$ns" apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec:
+  clusterIP: None
+  selector: {app: db}
+  ports: [{port: 5432}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 1
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      $(restricted_pod_spec '
+        volumeMounts: [{name: data, mountPath: /data}]')
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+EOF
+  kw --for=jsonpath='{.status.phase}'=Bound pvc/data-db-0
+  kw --for=jsonpath='{.status.readyReplicas}'=1 statefulset/db
+  ok "pvc/data-db-0 Bound to $(kc -n "$ns" get pvc data-db-0 -o 'jsonpath={.spec.volumeName}') (class $(kc -n "$ns" get pvc data-db-0 -o 'jsonpath={.spec.storageClassName}')), statefulset/db ready"
+
+  trap - EXIT
+  smoke_cleanup
+  log "smoke: all checks passed in $((SECONDS - start))s"
+}
+
+restricted_pod_spec() {
+  # $1: extra container fields (indented for a container entry)
+  cat <<EOF
+securityContext: {runAsNonRoot: true, runAsUser: 65532, seccompProfile: {type: RuntimeDefault}}
+      containers:
+      - name: c
+        image: registry.k8s.io/pause:3.10
+        securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}${1:-}
+EOF
+}
+
+job_manifest() {
+  local name=$1 annotations=$2
+  cat <<EOF
+apiVersion: batch/v1
+kind: Job
+metadata: {name: $name}
+spec:
+  backoffLimit: 0
+  template:
+    metadata:
+      annotations: {${annotations}}
+    spec:
+      restartPolicy: Never
+      $(restricted_pod_spec)
+EOF
+}
+
+bare_pod_manifest() {
+  local name=$1 annotations=$2
+  cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $name
+  annotations:
+    $annotations
+spec:
+  restartPolicy: Never
+  $(restricted_pod_spec | sed 's/^      /  /')
+EOF
+}
+
+smoke_cleanup() {
+  kc get namespace "$ns" >/dev/null 2>&1 || return 0
+  log "smoke: deleting namespace $ns"
+  kc delete namespace "$ns" --wait=true --timeout "${timeout}s" >/dev/null 2>&1 ||
+    log "smoke: namespace $ns not deleted within ${timeout}s"
+}
+
+# =============================================================================================
+
+usage() {
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2
+}
+
+case ${1:-} in
+  build) cmd_build ;;
+  up) cmd_up ;;
+  down) cmd_down ;;
+  kubeconfig) cmd_kubeconfig ;;
+  smoke) cmd_smoke ;;
+  -h | --help | help) usage ;;
+  *) usage; exit 2 ;;
+esac
