@@ -4,7 +4,9 @@
 #
 #   scripts/check-policies.sh            # all examples × all environments, conftest verify, fmt --check
 #
-# Examples:     examples/*.yaml (one values file each) and examples/*/values.yaml (e.g. robot-shop)
+# Examples:     examples/*.yaml (one values file each), examples/*/values.yaml (e.g. robot-shop) and
+#               examples/*/standalone/*.yaml; an examples/<x>/values.yaml beside a Chart.yaml is an
+#               umbrella chart (e.g. platform): `helm dependency build`, then rendered once, as itself
 # Environments: chart/values-{dev,staging,prod}.yaml, those that exist
 # Render:       helm template <release> chart -f <example> -f chart/values-<env>.yaml --kube-version 1.34.0
 #               (release = the example's name, e.g. web-app, robot-shop)
@@ -40,7 +42,7 @@ fi
 # --- discover ----------------------------------------------------------------------------------
 shopt -s nullglob
 examples=()
-for f in examples/*.yaml examples/*/values.yaml; do examples+=("$f"); done
+for f in examples/*.yaml examples/*/values.yaml examples/*/standalone/*.yaml; do examples+=("$f"); done
 envs=()
 for e in dev staging prod; do
   [[ -f chart/values-$e.yaml ]] && envs+=("$e")
@@ -69,13 +71,24 @@ say ""
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failed=0 render_errors=0 denied=0 checked=0 total_warn=0
+failed=0 render_errors=0 denied=0 checked=0 total_warn=0 planned=0
 
 for ex in "${examples[@]}"; do
   release=$(release_for "$ex")
-  for env in "${envs[@]}"; do
+  chart_dir=chart ex_envs=("${envs[@]}")
+  if [[ $(basename "$ex") == values.yaml && -f $(dirname "$ex")/Chart.yaml ]]; then
+    chart_dir=$(dirname "$ex") ex_envs=("")  # an umbrella chart: its own values, no chart/ overlays
+    if ! "$helm" dependency build "$chart_dir" >"$tmp/err" 2>&1; then
+      say "RENDER-ERROR $ex: helm dependency build $chart_dir"
+      sed 's/^/    /' "$tmp/err" | head -20
+      render_errors=$((render_errors + 1)); failed=1; planned=$((planned + 1))
+      continue
+    fi
+  fi
+  for env in "${ex_envs[@]}"; do
+    planned=$((planned + 1))
     label="$ex × ${env:-defaults}"
-    args=(template "$release" chart -f "$ex")
+    args=(template "$release" "$chart_dir" -f "$ex")
     [[ -n $env ]] && args+=(-f "chart/values-$env.yaml")
     args+=(--kube-version "$kube_version")
 
@@ -115,7 +128,7 @@ for ex in "${examples[@]}"; do
 done
 
 say ""
-say "rendered and checked $checked of $((${#examples[@]} * ${#envs[@]})) example×environment combinations: $denied with denies, $render_errors render errors, $total_warn warnings"
+say "rendered and checked $checked of $planned example×environment combinations: $denied with denies, $render_errors render errors, $total_warn warnings"
 
 # --- the policies' own tests ---------------------------------------------------------------------
 say ""

@@ -58,7 +58,7 @@ fn assert_well_formed(objs: &[Value]) {
             "{}: token",
             name(o)
         );
-        if !matches!(kind(o), "Job" | "CronJob") {
+        if !matches!(kind(o), "Job" | "CronJob" | "Pod") {
             let sel = o["spec"]["selector"]["matchLabels"]
                 .as_object()
                 .expect("selector");
@@ -137,7 +137,7 @@ fn default_values_install_a_working_development_service() {
     let objs = template(&[], &[]).expect("chart/values.yaml renders as it is");
     assert_eq!(
         summary(&objs),
-        vec!["Service/release", "Deployment/release"]
+        vec!["Service/release", "Deployment/release", "Pod/release-test"]
     );
     assert_well_formed(&objs);
     let dep = find(&objs, "Deployment", "release");
@@ -159,7 +159,8 @@ fn web_app_example() {
         vec![
             "ConfigMap/release-config",
             "Service/release",
-            "Deployment/release"
+            "Deployment/release",
+            "Pod/release-test"
         ]
     );
     let dep = find(&objs, "Deployment", "release");
@@ -368,6 +369,10 @@ fn four_services_share_defaults_and_wait_for_their_dependencies() {
             "Deployment/release-web",
             "StatefulSet/release-cache",
             "StatefulSet/release-database",
+            "Pod/release-api-test",
+            "Pod/release-cache-test",
+            "Pod/release-database-test",
+            "Pod/release-web-test",
         ]
     );
     assert_well_formed(&objs);
@@ -547,7 +552,7 @@ fn assert_unique(objs: &[Value]) {
     let mut selectors = BTreeSet::new();
     for o in objs
         .iter()
-        .filter(|o| is_workload(o) && !matches!(kind(o), "Job" | "CronJob"))
+        .filter(|o| is_workload(o) && !matches!(kind(o), "Job" | "CronJob" | "Pod"))
     {
         let sel = o["spec"]["selector"]["matchLabels"].to_string();
         assert!(

@@ -28,6 +28,7 @@ Usage: containers: {{- include "app-platform.container.main" $svc | nindent 4 }}
       containerPort: {{ int64 .port }}
       protocol: {{ .protocol | default "TCP" }}
     {{- end }}
+    {{- with include "app-platform.monitoring.containerPort" . }}{{ . | nindent 4 }}{{ end }}
   {{- end }}
   {{- with include "app-platform.container.env" $v | trim }}
   {{- . | nindent 2 }}

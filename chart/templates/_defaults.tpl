@@ -214,4 +214,158 @@ dependencyWait:
     limits:
       cpu: 100m
       memory: 32Mi
+
+# -- Helm hooks: Jobs that run as this service (its image, env, security, pull secrets, volumes,
+# service account and scheduling; no init containers or sidecars) at points of the release's life.
+# By hook name (a DNS label); each becomes the Job <service object name>-<hook name>:
+#   hooks:
+#     migrate: {preset: migration, command: [/app/migrate, up]}   # post-install + pre-upgrade
+#     smoke: {preset: smoke-test}                                  # post-install + post-upgrade
+#     export: {preset: data-export, command: [/bin/export]}       # pre-delete
+#     warm: {events: [post-upgrade], weight: 5, command: [/app/warm], env: {MODE: warm}}
+# Keys: enabled, preset (migration | smoke-test | data-export), events, weight (0),
+# deletePolicy ([before-hook-creation, hook-succeeded]), image (the service's), command, args,
+# env (merged over the service's), backoffLimit (1), activeDeadlineSeconds (600),
+# ttlSecondsAfterFinished (unset). A preset fills events, weight and limits (smoke-test also a
+# check of the service's Service); any key you set wins over the preset.
+# With `services`, a hook runs only for the services that name it (services.api.hooks.migrate: {}
+# is enough); a top-level hooks.<name> then only supplies defaults for those services' hooks.
+hooks: {}
+
+# -- API access: a ServiceAccount, a Role with these rules and a RoleBinding. Only then do the pods
+# mount an API token (annotated app-platform.io/rbac: enabled). Needs rules; not with runAsUser 0.
+rbac:
+  enabled: false
+  # -- Role rules: [{apiGroups: [""], resources: [configmaps], resourceNames: [...], verbs: [get, list]}].
+  rules: []
+
+# -- Network isolation: one NetworkPolicy per service denying all traffic except DNS, the ingress
+# controller (when ingress/route is on), monitoring (when monitoring is on) and dependsOn edges
+# (egress to dependencies, ingress from dependents). A "host:port" dependency opens that port to
+# any address (a NetworkPolicy cannot match DNS names).
+networkPolicy:
+  enabled: false
+  # -- Namespace of the ingress controller (matched by its kubernetes.io/metadata.name label).
+  ingressNamespace: ingress-nginx
+  # -- Namespace of the cluster DNS (port 53, UDP and TCP).
+  dnsNamespace: kube-system
+  # -- Allow traffic between this service's own pods (clustered databases and brokers need it).
+  allowSameService: false
+  # -- More rules as Kubernetes NetworkPolicyIngressRule / NetworkPolicyEgressRule objects.
+  extraIngress: []
+  extraEgress: []
+
+# -- A HorizontalPodAutoscaler (deployments and statefulsets); replicas is then not rendered.
+autoscaling:
+  enabled: false
+  minReplicas: 2
+  maxReplicas: 10
+  # -- Targets in percent of the requests; 0 turns one off (at least one must stay on).
+  targetCPUUtilizationPercentage: 75
+  targetMemoryUtilizationPercentage: 0
+  # -- spec.behavior of the autoscaler as written (scaleUp, scaleDown); empty: Kubernetes' defaults.
+  behavior: {}
+
+# -- A PodDisruptionBudget (deployments and statefulsets): a count or a percentage. Setting
+# minAvailable replaces the default maxUnavailable. A budget that blocks every eviction fails.
+pdb:
+  enabled: false
+  minAvailable: null
+  maxUnavailable: 1
+
+# -- Backups of a statefulset: a CronJob running command in image on schedule, with the keys of
+# targetSecret (target URL, credentials) as environment, plus BACKUP_SOURCE_HOST/PORT.
+backup:
+  enabled: false
+  schedule: "0 2 * * *"
+  # -- Required when enabled.
+  image: ""
+  command: []
+  targetSecret: ""
+  # -- Also run the backup as a pre-upgrade hook, so every upgrade starts from a fresh backup.
+  preUpgradeHook: false
+  # -- Requests and limits of the backup container, merged over the service's.
+  resources: {}
+
+# -- Ingress (networking.k8s.io/v1) in front of the service's Service (port "http"). Only for
+# long-running services with service.enabled. Enabled without a host fails.
+ingress:
+  enabled: false
+  # -- IngressClass ("" = the cluster's default class).
+  className: ""
+  # -- The host name, e.g. shop.example.com; more in hosts (all get the same paths).
+  host: ""
+  hosts: []
+  # -- Paths routed to the Service: [{path, pathType: Prefix|Exact|ImplementationSpecific}].
+  paths:
+    - path: /
+      pathType: Prefix
+  # -- HTTPS: the certificate comes from secretName (default <fullname>-tls), issued by
+  # cert-manager when clusterIssuer is set (the cert-manager.io/cluster-issuer annotation).
+  tls:
+    enabled: false
+    secretName: ""
+    clusterIssuer: ""
+  # -- Annotations on the Ingress (controller settings).
+  annotations: {}
+
+# -- Gateway API HTTPRoute (gateway.networking.k8s.io/v1) to the service's Service, for clusters
+# that use Gateways. Only for long-running services with service.enabled.
+route:
+  enabled: false
+  # -- Gateways to attach to: [{name, namespace, sectionName}]. Required when enabled.
+  parentRefs: []
+  # -- Host names (default: ingress.host and ingress.hosts, when set).
+  hostnames: []
+  # -- Paths [{path, pathType: Prefix|Exact}] (default: ingress.paths).
+  paths: []
+
+# -- Prometheus Operator monitoring (monitoring.coreos.com/v1): a ServiceMonitor and a
+# PrometheusRule with default alerts, for long-running services.
+monitoring:
+  enabled: false
+  # -- Name of the metrics port. "http" scrapes the main port; any other name is added to the
+  # container and the Service with portNumber (unless ports/service.ports already declare it).
+  port: metrics
+  portNumber: 9090
+  path: /metrics
+  # -- How often Prometheus scrapes, e.g. 30s. Required when enabled.
+  scrapeInterval: ""
+  # -- At most scrapeInterval.
+  scrapeTimeout: 10s
+  # -- Labels on the ServiceMonitor and PrometheusRule (what the Prometheus selects, e.g. release: kube-prometheus-stack).
+  labels: {}
+  # -- Namespace Prometheus runs in (networkPolicy lets it reach the metrics port).
+  namespace: monitoring
+  # -- Default alerts, selecting this service's pods through kube-state-metrics' kube_pod_labels
+  # (kube-state-metrics must export the pod labels app.kubernetes.io/name, instance, component).
+  alerts:
+    enabled: true
+    crashLooping: true
+    frequentRestarts:
+      enabled: true
+      threshold: 3
+      window: 1h
+    targetDown: true
+    podNotReady:
+      enabled: true
+      for: 15m
+  # -- The team's own alerting rules, appended: [{alert, expr, for, labels, annotations}].
+  rules: []
+
+# -- helm test: one Pod per long-running service with a Service that checks the Service's port,
+# the readiness probe's http path, and the metrics endpoint when monitoring is on.
+tests:
+  enabled: true
+  # -- An image with sh, nc and wget.
+  image: busybox:1.36.1
+  # -- Time the checks get, all together, before the test fails.
+  timeoutSeconds: 60
+  resources:
+    requests:
+      cpu: 10m
+      memory: 16Mi
+    limits:
+      cpu: 100m
+      memory: 32Mi
 {{- end -}}

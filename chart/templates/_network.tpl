@@ -20,6 +20,7 @@ external gets a Service without pods: ExternalName, or a selector-less Service p
   nodePort: {{ int64 . }}
   {{- end }}
 {{- end }}
+{{- include "app-platform.monitoring.servicePort" . }}
 {{- end -}}
 
 {{/* app-platform.network.service: the Service in front of the pods. */}}

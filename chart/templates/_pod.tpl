@@ -87,7 +87,7 @@ spec:
 {{- define "app-platform.pod.serviceAccountName" -}}
 {{- $sa := .values.serviceAccount | default dict -}}
 {{- if or $sa.create (.values.rbac).enabled -}}
-{{- $sa.name | default .fullname -}}
+{{- $sa.name | default (.owner | default .).fullname -}}
 {{- else -}}
 {{- $sa.name -}}
 {{- end -}}
@@ -119,7 +119,7 @@ volumeClaimTemplate (not listed here), a PersistentVolumeClaim when persistence 
 {{- if ($v.configFiles).files }}
 - name: config
   configMap:
-    name: {{ include "app-platform.names.suffixed" (list . "config") }}
+    name: {{ include "app-platform.names.suffixed" (list (.owner | default .) "config") }}
 {{- end }}
 {{- if and (include "app-platform.pod.hasData" .) (ne $v.workloadType "statefulset") }}
 - name: data

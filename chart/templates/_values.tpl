@@ -157,7 +157,7 @@ Usage:
 {{- $suffix := index . 1 -}}
 {{- $overrides := index . 2 -}}
 {{- $out := index . 3 -}}
-{{- $own := dict "persistence" (merge (dict "enabled" false) $svc.values.persistence) -}}
+{{- $own := dict "persistence" (set (omit $svc.values.persistence "enabled") "enabled" false) -}}{{- /* not sprig merge: it lets a true overwrite the false */ -}}
 {{- $_ := include "app-platform.values.merge" (list $own $own $overrides) -}}
 {{- $v := dict -}}
 {{- $_ := include "app-platform.values.merge" (list $v $svc.values $own) -}}
@@ -167,6 +167,7 @@ Usage:
 {{- $_ := set $out "fullname" (include "app-platform.names.suffixed" (list $svc $suffix)) -}}
 {{- $_ := set $out "values" $v -}}
 {{- $_ := set $out "dependencies" list -}}
+{{- $_ := set $out "owner" ($svc.owner | default $svc) -}}{{- /* the service whose ConfigMap and ServiceAccount its pods use */ -}}
 {{- if hasKey $overrides "image" -}}
   {{- $_ := set $out "image" (include "app-platform.images.resolve" (list $v.image $svc.global) | fromJson) -}}
 {{- end -}}

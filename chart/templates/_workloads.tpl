@@ -128,3 +128,25 @@ spec:
       labels: {{- .labelsYaml | nindent 8 }}
     spec: {{- include "app-platform.workloads.jobSpec" . | nindent 6 }}
 {{- end -}}
+
+{{/*
+app-platform.workloads.pod: a bare Pod (helm test pods): app-platform.pod.template's labels and
+spec under the Pod's own name (the service's fullname), namespace and annotations (the given ones,
+then the pod template's, then global.annotations).
+Usage: {{ include "app-platform.workloads.pod" (dict "svc" $variant "annotations" (dict "helm.sh/hook" "test")) }}
+*/}}
+{{- define "app-platform.workloads.pod" -}}
+{{- $svc := .svc -}}
+{{- $tpl := include "app-platform.pod.template" $svc | fromYaml -}}
+{{- $ann := merge (dict) (.annotations | default dict) ($tpl.metadata.annotations | default dict) (($svc.root.Values.global).annotations | default dict) -}}
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {{ $svc.fullname }}
+  namespace: {{ $svc.root.Release.Namespace }}
+  labels: {{- toYaml $tpl.metadata.labels | nindent 4 }}
+  {{- with $ann }}
+  annotations: {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec: {{- toYaml $tpl.spec | nindent 2 }}
+{{- end -}}
