@@ -13,6 +13,9 @@ Targets: ours/floor within 3x at N = 100 and 500, and time per service flat as N
 Prints a Markdown table (paste into docs/benchmarks.md). Times are medians of --runs runs.
 """
 import argparse
+import base64
+import gzip
+import json
 import os
 import pathlib
 import shutil
@@ -53,6 +56,7 @@ FEATURE_VALUES = {
         "    networkPolicy: {enabled: true}",
         "    rbac: {enabled: true, rules: [{apiGroups: [\"\"], resources: [configmaps], verbs: [get]}]}",
         "    configFiles: {files: {app.yaml: \"a: 1\"}}",
+        "    hooks: {migrate: {preset: migration, command: [\"/app/migrate\"]}}",
     ]),
     "statefulset": "\n".join([
         "    monitoring: {enabled: true, scrapeInterval: 30s}",
@@ -94,6 +98,15 @@ def floor_chart(manifest, directory):
     return chart
 
 
+def release_size(manifest, values):
+    """Estimate of the release Secret's payload: Helm stores base64(gzip(JSON of the release)),
+    and the release holds the manifest, the whole chart (templates, values, schema) and the values."""
+    chart = ROOT / "chart"
+    files = {str(p.relative_to(chart)): p.read_text() for p in sorted(chart.rglob("*")) if p.is_file()}
+    release = json.dumps({"manifest": manifest, "chart": files, "config": values.read_text()})
+    return len(base64.b64encode(gzip.compress(release.encode())))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--helm", default=str(ROOT / ".tools/bin/helm"))
@@ -114,15 +127,16 @@ def main():
             floor = [run(args.helm, floor_dir)[0] for _ in range(args.runs)]
             o, f = statistics.median(ours), statistics.median(floor)
             objects = manifest.count("\nkind: ")
-            rows.append((n, o, f, o / f, o / n * 1000, len(manifest.encode()) / n, objects))
+            size = release_size(manifest, values)
+            rows.append((n, o, f, o / f, o / n * 1000, len(manifest.encode()) / n, objects, size))
             print(f"bench-render: N={n}: ours {o:.3f}s, floor {f:.3f}s, ratio {o / f:.2f}", file=sys.stderr)
     version = subprocess.run([args.helm, "version", "--short"], capture_output=True, text=True).stdout.strip()
     mode = "every feature on" if args.features else "features off"
     print(f"Helm {version}, {mode}, median of {args.runs} runs, `{' '.join(sys.argv[1:]) or '(defaults)'}`\n")
-    print("| services | ours (s) | floor (s) | ours / floor | ms per service | bytes per service | objects |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
-    for n, o, f, r, per, size, objects in rows:
-        print(f"| {n} | {o:.3f} | {f:.3f} | {r:.2f} | {per:.1f} | {size:,.0f} | {objects} |")
+    print("| services | ours (s) | floor (s) | ours / floor | ms per service | output bytes per service | objects | release Secret payload (KiB, of 1024) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, o, f, r, per, out, objects, size in rows:
+        print(f"| {n} | {o:.3f} | {f:.3f} | {r:.2f} | {per:.1f} | {out:,.0f} | {objects} | {size / 1024:,.0f} |")
 
 
 if __name__ == "__main__":

@@ -8,68 +8,82 @@ app-platform.pod.template: a pod template (metadata + spec) for a service.
 Usage: template: {{- include "app-platform.pod.template" $svc | nindent 4 }}
 */}}
 {{- define "app-platform.pod.template" -}}
+metadata: {{- include "app-platform.pod.metadata" (dict "svc" .) | nindent 2 }}
+spec: {{- include "app-platform.pod.spec" . | nindent 2 }}
+{{- end -}}
+
+{{/*
+app-platform.pod.metadata: labels and annotations of a service's pods, plus the given extra
+annotations (a bare Pod passes its hook annotations and global.annotations here).
+Usage: {{- include "app-platform.pod.metadata" (dict "svc" $svc "annotations" $extra) | nindent 2 }}
+*/}}
+{{- define "app-platform.pod.metadata" -}}
+{{- $svc := .svc -}}
+{{- $v := $svc.values -}}
+labels:
+  {{- if $v.podLabels }}
+  {{- toYaml (merge (dict) $svc.labels $v.podLabels) | nindent 2 }}
+  {{- else }}
+  {{- $svc.labelsYaml | nindent 2 }}
+  {{- end }}
+{{- $ann := merge (dict "kubectl.kubernetes.io/default-container" $svc.name) (.annotations | default dict) ($v.podAnnotations | default dict) }}
+{{- if ($v.configFiles).files }}
+{{- $_ := set $ann "checksum/config" (toJson $v.configFiles.files | sha256sum) }}
+{{- end }}
+{{- if ($v.rbac).enabled }}
+{{- $_ := set $ann "app-platform.io/rbac" "enabled" }}
+{{- end }}
+annotations: {{- toYaml $ann | nindent 2 }}
+{{- end -}}
+
+{{/*
+app-platform.pod.spec: the pod spec of a service. Usage: spec: {{- include "app-platform.pod.spec" $svc | nindent 2 }}
+*/}}
+{{- define "app-platform.pod.spec" -}}
 {{- $v := .values -}}
 {{- $rbac := ($v.rbac).enabled -}}
-metadata:
-  labels:
-    {{- if $v.podLabels }}
-    {{- toYaml (merge (dict) .labels $v.podLabels) | nindent 4 }}
-    {{- else }}
-    {{- .labelsYaml | nindent 4 }}
-    {{- end }}
-  {{- $ann := merge (dict "kubectl.kubernetes.io/default-container" .name) ($v.podAnnotations | default dict) }}
-  {{- if ($v.configFiles).files }}
-  {{- $_ := set $ann "checksum/config" (toJson $v.configFiles.files | sha256sum) }}
+{{- with include "app-platform.pod.serviceAccountName" . }}
+serviceAccountName: {{ . }}
+{{- end }}
+automountServiceAccountToken: {{ or $rbac ($v.serviceAccount).automountToken | default false }}
+enableServiceLinks: false
+securityContext: {{- include "app-platform.security.pod" $v.security | nindent 2 }}
+{{- with include "app-platform.pod.pullSecrets" . | trim }}
+imagePullSecrets: {{- . | nindent 2 }}
+{{- end }}
+{{- with $v.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+terminationGracePeriodSeconds: {{ int64 $v.terminationGracePeriodSeconds }}
+{{- if has $v.workloadType (list "job" "cronjob") }}
+restartPolicy: {{ $v.job.restartPolicy }}
+{{- end }}
+{{- with $v.nodeSelector }}
+nodeSelector: {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $v.tolerations }}
+tolerations: {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $v.affinity }}
+affinity: {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $v.topologySpreadConstraints }}
+topologySpreadConstraints:
+  {{- range . }}
+  - {{- toYaml (merge (dict) . (dict "labelSelector" (dict "matchLabels" $.selector))) | nindent 4 }}
   {{- end }}
-  {{- if $rbac }}
-  {{- $_ := set $ann "app-platform.io/rbac" "enabled" }}
+{{- end }}
+{{- with include "app-platform.pod.initContainers" . | trim }}
+initContainers: {{- . | nindent 2 }}
+{{- end }}
+containers:
+  {{- include "app-platform.container.main" . | nindent 2 }}
+  {{- range $v.sidecars }}
+  {{- include "app-platform.container.extra" (list $ .) | nindent 2 }}
   {{- end }}
-  {{- with $ann }}
-  annotations: {{- toYaml . | nindent 4 }}
-  {{- end }}
-spec:
-  {{- with include "app-platform.pod.serviceAccountName" . }}
-  serviceAccountName: {{ . }}
-  {{- end }}
-  automountServiceAccountToken: {{ or $rbac ($v.serviceAccount).automountToken | default false }}
-  enableServiceLinks: false
-  securityContext: {{- include "app-platform.security.pod" $v.security | nindent 4 }}
-  {{- with include "app-platform.pod.pullSecrets" . | trim }}
-  imagePullSecrets: {{- . | nindent 4 }}
-  {{- end }}
-  {{- with $v.priorityClassName }}
-  priorityClassName: {{ . }}
-  {{- end }}
-  terminationGracePeriodSeconds: {{ int64 $v.terminationGracePeriodSeconds }}
-  {{- if has $v.workloadType (list "job" "cronjob") }}
-  restartPolicy: {{ $v.job.restartPolicy }}
-  {{- end }}
-  {{- with $v.nodeSelector }}
-  nodeSelector: {{- toYaml . | nindent 4 }}
-  {{- end }}
-  {{- with $v.tolerations }}
-  tolerations: {{- toYaml . | nindent 4 }}
-  {{- end }}
-  {{- with $v.affinity }}
-  affinity: {{- toYaml . | nindent 4 }}
-  {{- end }}
-  {{- with $v.topologySpreadConstraints }}
-  topologySpreadConstraints:
-    {{- range . }}
-    - {{- toYaml (merge (dict) . (dict "labelSelector" (dict "matchLabels" $.selector))) | nindent 6 }}
-    {{- end }}
-  {{- end }}
-  {{- with include "app-platform.pod.initContainers" . | trim }}
-  initContainers: {{- . | nindent 4 }}
-  {{- end }}
-  containers:
-    {{- include "app-platform.container.main" . | nindent 4 }}
-    {{- range $v.sidecars }}
-    {{- include "app-platform.container.extra" (list $ .) | nindent 4 }}
-    {{- end }}
-  {{- with include "app-platform.pod.volumes" . | trim }}
-  volumes: {{- . | nindent 4 }}
-  {{- end }}
+{{- with include "app-platform.pod.volumes" . | trim }}
+volumes: {{- . | nindent 2 }}
+{{- end }}
 {{- end -}}
 
 {{/* app-platform.pod.initContainers: waits for dependsOn targets, then the team's init containers. */}}

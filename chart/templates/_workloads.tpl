@@ -137,16 +137,11 @@ Usage: {{ include "app-platform.workloads.pod" (dict "svc" $variant "annotations
 */}}
 {{- define "app-platform.workloads.pod" -}}
 {{- $svc := .svc -}}
-{{- $tpl := include "app-platform.pod.template" $svc | fromYaml -}}
-{{- $ann := merge (dict) (.annotations | default dict) ($tpl.metadata.annotations | default dict) (($svc.root.Values.global).annotations | default dict) -}}
 apiVersion: v1
 kind: Pod
 metadata:
   name: {{ $svc.fullname }}
   namespace: {{ $svc.root.Release.Namespace }}
-  labels: {{- toYaml $tpl.metadata.labels | nindent 4 }}
-  {{- with $ann }}
-  annotations: {{- toYaml . | nindent 4 }}
-  {{- end }}
-spec: {{- toYaml $tpl.spec | nindent 2 }}
+  {{- include "app-platform.pod.metadata" (dict "svc" $svc "annotations" (merge (dict) (.annotations | default dict) ($svc.global.annotations | default dict))) | nindent 2 }}
+spec: {{- include "app-platform.pod.spec" $svc | nindent 2 }}
 {{- end -}}
