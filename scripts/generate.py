@@ -6,6 +6,8 @@
    read values.yaml (.Files excludes it), but two rules need the chart's own defaults: global
    service defaults rank above them and below the team's values, and an external service may not
    set an image or replicas of its own.
+3. chart/README.md, the team manual, through `apwiz docs` (cargo run): it is built from the schema,
+   values.yaml and the presets, so it is regenerated with them.
 
 The chart ships ONE self-contained schema (no $ref to a URL or another file: those fail offline
 and on Helm >= 3.18.5 / 4). Sources are easier to edit one concern at a time:
@@ -144,13 +146,25 @@ def main():
         stale = [p for p, text in outputs.items() if not p.exists() or p.read_text() != text]
         for p in stale:
             print(f"generate: {p.relative_to(ROOT)} is stale; run scripts/generate.py", file=sys.stderr)
-        if stale:
+        if stale or apwiz_docs(check=True) != 0:
             sys.exit(1)
         print("generate: generated files are up to date")
         return
     for p, text in outputs.items():
         p.write_text(text)
         print(f"generate: wrote {p.relative_to(ROOT)} ({len(text)} bytes)")
+    apwiz_docs()
+
+
+def apwiz_docs(check=False):
+    """chart/README.md comes from `apwiz docs`; skipped (with a note) where cargo is missing."""
+    import shutil
+    import subprocess
+    if shutil.which("cargo") is None:
+        print("generate: cargo not found; chart/README.md not regenerated (run `cargo run -- docs`)", file=sys.stderr)
+        return 0 if not check else 1
+    cmd = ["cargo", "run", "--quiet", "--", "docs"] + (["--check"] if check else [])
+    return subprocess.run(cmd, cwd=ROOT).returncode
 
 
 if __name__ == "__main__":

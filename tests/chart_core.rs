@@ -306,6 +306,20 @@ fn job_name_follows_its_spec() {
 }
 
 #[test]
+fn an_external_single_service_takes_the_environment_layers() {
+    // values-prod.yaml sets a top-level replicas default for every kind; an external service in a
+    // single-service release must still render (only its own image would be an error).
+    let objs = template(
+        &["examples/external-service.yaml", "chart/values-prod.yaml"],
+        &[],
+    )
+    .unwrap_or_else(|e| panic!("{}", e.stderr));
+    assert!(!objs.is_empty());
+    let single = render("workloadType: external\nreplicas: 3\nexternal: {name: db.example.com}\n");
+    assert_eq!(summary(&single), vec!["Service/release"]);
+}
+
+#[test]
 fn daemonset_example() {
     let objs = example("daemonset", None);
     assert_eq!(summary(&objs), vec!["DaemonSet/release"]);

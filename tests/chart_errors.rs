@@ -105,9 +105,20 @@ const CASES: &[(&str, &str, &[&str])] = &[
         ],
     ),
     (
-        "external service with replicas (single service)",
-        "workloadType: external\nreplicas: 2\nexternal: {name: db.example.com}\n",
-        &["replicas: an external service has no pods", "got 2"],
+        "external service with replicas",
+        "services:\n  db: {workloadType: external, replicas: 2, external: {name: db.example.com}}\n",
+        &[
+            "services.db.replicas: an external service has no pods",
+            "got 2",
+        ],
+    ),
+    (
+        "external single service with an image",
+        "workloadType: external\nimage: acme/db:1\nexternal: {name: db.example.com}\n",
+        &[
+            "image: an external service has no pods",
+            "got \"acme/db:1\"",
+        ],
     ),
     (
         "external service without a target",

@@ -1365,7 +1365,7 @@ fn chart_metadata_is_complete() {
     let m = &meta["maintainers"][0];
     assert!(m["name"].is_string() && m["email"].is_string());
     let ann = &meta["annotations"];
-    assert_eq!(ann["artifacthub.io/license"], "Apache-2.0");
+    assert_eq!(ann["artifacthub.io/license"], "MIT");
     let images: Value =
         serde_yaml::from_str(ann["artifacthub.io/images"].as_str().expect("images")).unwrap();
     let refs: Vec<&str> = images

@@ -368,4 +368,6 @@ tests:
     limits:
       cpu: 100m
       memory: 32Mi
+  # -- Annotations on the test Pods, merged over podAnnotations.
+  podAnnotations: {}
 {{- end -}}

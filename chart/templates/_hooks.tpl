@@ -257,6 +257,7 @@ Usage: {{ include "app-platform.hooks.job" (list $svc "migrate" $hook) }}
 {{- $over := dict "workloadType" "job" "command" $h.command "args" $h.args "env" $h.env
       "initContainers" list "sidecars" list "job" $job -}}
 {{- if hasKey $h "image" }}{{ $_ := set $over "image" $h.image }}{{ end -}}
+{{- with $h.podAnnotations }}{{ $_ := set $over "podAnnotations" . }}{{ end -}}
 {{- $run := dict -}}
 {{- $_ := include "app-platform.values.variant" (list $svc $name $over $run) -}}
 {{- $ann := dict

@@ -55,6 +55,7 @@ A failing check exits 1 with a message naming the address it could not reach.
       "rbac" (dict "enabled" false)
       "serviceAccount" (dict "automountToken" false)
       "monitoring" (dict "enabled" false)
+      "podAnnotations" ($t.podAnnotations | default dict)
       "security" (dict "runAsNonRoot" true "runAsUser" ($sec.runAsUser | default 10001) "runAsGroup" ($sec.runAsGroup | default 10001)
         "fsGroup" ($sec.fsGroup | default 10001) "readOnlyRootFilesystem" true "allowPrivilegeEscalation" false
         "seccompProfile" "RuntimeDefault" "addCapabilities" list "writableTmp" true) -}}

@@ -80,12 +80,16 @@ Cross-service rules use the index built by app-platform.values.resolve (ctx.byNa
 {{- $p := .path -}}
 {{- $own := $v -}}
 {{- $defaults := dict -}}
+{{- $keys := list "image" "replicas" -}}
 {{- if $p -}}
   {{- $own = get .root.Values.services .name | default dict -}}
 {{- else -}}
+  {{- /* One service: the top level mixes the team's file with environment layers such as
+         values-prod.yaml, whose replicas is a default for every kind; only the image is telling. */ -}}
   {{- $defaults = include "app-platform.values.chartDefaults" .root | fromYaml -}}
+  {{- $keys = list "image" -}}
 {{- end -}}
-{{- range $key := list "image" "replicas" -}}
+{{- range $key := $keys -}}
   {{- if and (hasKey $own $key) (ne (toJson (get $own $key)) (toJson (get $defaults $key))) -}}
   {{- include "app-platform.errors.fail" (dict "path" (printf "%s%s" $p $key) "value" (get $own $key)
         "problem" "an external service has no pods, so it takes no image or replicas"

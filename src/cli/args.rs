@@ -1,0 +1,185 @@
+//! The command line (clap, derive).
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Terminal wizard and CLI for the app-platform Helm chart.
+///
+/// Exit codes: 0 ok, 1 validation failed (or another failure), 2 usage error (bad flags, a
+/// missing answer, a file that would be overwritten), 3 environment problem (helm missing or too
+/// old, chart not found).
+#[derive(Parser, Debug)]
+#[command(name = "apwiz", version, about, long_about = None, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXIT_CODES: &str =
+    "Exit codes: 0 ok · 1 validation failed · 2 usage error · 3 environment problem (helm, chart)";
+
+/// Flags every command takes.
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Never prompt: a missing answer fails at once, naming the flag to pass.
+    #[arg(long, global = true, env = "APWIZ_NON_INTERACTIVE", value_parser = clap::builder::BoolishValueParser::new())]
+    pub non_interactive: bool,
+    /// Output for people (text) or scripts (json).
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// The helm binary (default: user config, .tools/bin/helm, then PATH; Helm 4 preferred).
+    #[arg(long, global = true, env = "APWIZ_HELM", value_name = "PATH")]
+    pub helm: Option<PathBuf>,
+    /// The chart: a directory or a .tgz archive (default: ./chart or the nearest parent's).
+    #[arg(long, global = true, env = "APWIZ_CHART", value_name = "PATH|ARCHIVE")]
+    pub chart: Option<PathBuf>,
+    /// Colour theme for text output (see `apwiz themes list`).
+    #[arg(long, global = true, env = "APWIZ_THEME")]
+    pub theme: Option<String>,
+    /// The user config file (default: the platform config dir, apwiz/config.yaml).
+    #[arg(long, global = true, env = "APWIZ_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+/// Output format.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Write a team's values files from a preset and answers.
+    New(NewArgs),
+    /// Render the manifests with helm.
+    Render(RenderArgs),
+    /// Check values: schema, chart checks at render time, policies, helm lint --strict.
+    Validate(ValidateArgs),
+    /// Regenerate the team manual (chart/README.md) from the schema and the presets.
+    Docs(DocsArgs),
+    /// List or show presets.
+    #[command(subcommand)]
+    Presets(PresetsCommand),
+    /// List colour themes.
+    #[command(subcommand)]
+    Themes(ThemesCommand),
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct NewArgs {
+    /// The workload preset (see `apwiz presets list`).
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// The release name (lowercase letters, digits, '-').
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The container image, repository:tag.
+    #[arg(long)]
+    pub image: Option<String>,
+    /// Environments to write a file for, comma-separated (dev,staging,prod).
+    #[arg(long, value_delimiter = ',')]
+    pub env: Option<Vec<String>>,
+    /// A value for values.yaml: path.to.key=value (repeatable; Helm's --set syntax).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// A value for one environment's file: ENV:path.to.key=value (repeatable).
+    #[arg(long = "set-env", value_name = "ENV:PATH=VALUE")]
+    pub set_env: Vec<String>,
+    /// Read answers from this file (.apwiz.yaml); flags given as well override them.
+    #[arg(long)]
+    pub answers: Option<PathBuf>,
+    /// Output directory (default: the answers file's directory, else ./deploy).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Update existing files (hand-written comments and keys are kept; a .bak copy is written).
+    #[arg(long)]
+    pub force: bool,
+    /// Show what would be written, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Where the values come from (shared by render and validate).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ValuesArgs {
+    /// The team's directory (values.yaml, values-<env>.yaml, .apwiz.yaml).
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// The environment: adds values-<env>.yaml after values.yaml.
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Values files instead of the directory's (repeatable, applied in order).
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// Extra values on top: path.to.key=value (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// The release name (default: the name in .apwiz.yaml, else the directory's name).
+    #[arg(long)]
+    pub release: Option<String>,
+    /// The namespace helm renders for.
+    #[arg(long, short = 'n')]
+    pub namespace: Option<String>,
+    /// The Kubernetes version helm assumes (default: the user config, else helm's own).
+    #[arg(long)]
+    pub kube_version: Option<String>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub values: ValuesArgs,
+    /// Print kind, name and service of each object instead of the manifests.
+    #[arg(long)]
+    pub summary: bool,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub values: ValuesArgs,
+    /// The policies directory (default: policies/ next to the chart).
+    #[arg(long, value_name = "DIR")]
+    pub policies: Option<PathBuf>,
+    /// Only the in-process checks (files and schema): no helm template, policies or lint.
+    #[arg(long)]
+    pub no_helm: bool,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct DocsArgs {
+    /// Where to write the manual (default: README.md in the chart directory).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Do not write: fail (exit 1) when the file differs from what would be generated.
+    #[arg(long)]
+    pub check: bool,
+    /// Print to stdout instead of writing.
+    #[arg(long)]
+    pub stdout: bool,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum PresetsCommand {
+    /// List the presets.
+    List,
+    /// Show one preset: metadata, questions, values.
+    Show {
+        /// The preset name.
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum ThemesCommand {
+    /// List the themes.
+    List,
+}

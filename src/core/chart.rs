@@ -1,0 +1,233 @@
+//! The chart: found on disk (a directory or a `.tgz` archive), its defaults, schema and
+//! per-environment values files read into memory. Helm itself gets the same path.
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::error::{Error, Result};
+use super::layers::{Layer, LayerKind};
+use super::values::{Parsed, parse_values};
+
+/// What apwiz needs from `Chart.yaml`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ChartMeta {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub app_version: Option<String>,
+    #[serde(default)]
+    pub kube_version: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// A loaded chart.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    /// The path helm is given (directory or archive).
+    pub path: PathBuf,
+    /// How the chart's files are named in messages (`chart/values.yaml`).
+    pub display: String,
+    pub is_archive: bool,
+    pub meta: ChartMeta,
+    pub defaults_text: String,
+    pub defaults: Parsed,
+    /// `values.schema.json`, if the chart has one.
+    pub schema: Option<Value>,
+    pub schema_text: Option<String>,
+    /// The chart's own per-environment overrides: env name → (file name, text).
+    pub env_files: BTreeMap<String, (String, String)>,
+}
+
+impl Chart {
+    /// The chart defaults as a layer, named like `chart/values.yaml`.
+    pub fn defaults_layer(&self) -> Layer {
+        Layer {
+            name: self.file_display("values.yaml"),
+            kind: LayerKind::ChartDefaults,
+            parsed: self.defaults.clone(),
+        }
+    }
+
+    /// How a file inside the chart is named in messages.
+    pub fn file_display(&self, file: &str) -> String {
+        if self.is_archive {
+            format!("{}:{file}", self.display)
+        } else {
+            format!("{}/{file}", self.display.trim_end_matches('/'))
+        }
+    }
+
+    /// The chart's values for environment `env` (`values-<env>.yaml`), parsed.
+    pub fn env_values(&self, env: &str) -> Result<Option<Parsed>> {
+        let Some((name, text)) = self.env_files.get(env) else {
+            return Ok(None);
+        };
+        parse_values(text).map(Some).map_err(|e| Error::Yaml {
+            file: self.file_display(name),
+            line: e.loc.line,
+            column: e.loc.column,
+            message: e.message,
+        })
+    }
+
+    /// The chart defaults after Helm drops their `null`s: what a release with no values gets.
+    pub fn effective_defaults(&self) -> Value {
+        super::layers::coalesce(Value::Object(Default::default()), &self.defaults.value)
+    }
+}
+
+/// Finds the chart: `explicit` if given, else `chart/` (with a `Chart.yaml`) in `start` or the
+/// nearest parent that has one.
+pub fn discover(explicit: Option<&Path>, start: &Path) -> Result<PathBuf> {
+    if let Some(p) = explicit {
+        if p.is_dir() && p.join("Chart.yaml").is_file() {
+            return Ok(p.to_path_buf());
+        }
+        if p.is_file() && is_archive(p) {
+            return Ok(p.to_path_buf());
+        }
+        return Err(Error::Environment(format!(
+            "chart not found at {}: expected a directory with Chart.yaml or a .tgz archive; pass --chart <path|archive>",
+            p.display()
+        )));
+    }
+    for dir in start.ancestors() {
+        let candidate = dir.join("chart");
+        if candidate.join("Chart.yaml").is_file() {
+            return Ok(candidate);
+        }
+        if dir.join("Chart.yaml").is_file() && dir.join("values.yaml").is_file() {
+            return Ok(dir.to_path_buf());
+        }
+    }
+    Err(Error::Environment(format!(
+        "chart not found: no chart/Chart.yaml in {} or its parents; pass --chart <path|archive> (or set APWIZ_CHART)",
+        start.display()
+    )))
+}
+
+fn is_archive(p: &Path) -> bool {
+    let s = p.to_string_lossy();
+    s.ends_with(".tgz") || s.ends_with(".tar.gz")
+}
+
+/// Loads the chart at `path` (a directory or an archive); `display` names it in messages.
+pub fn load(path: &Path, display: &str) -> Result<Chart> {
+    let files = if path.is_dir() {
+        read_dir_files(path)?
+    } else if path.is_file() && is_archive(path) {
+        read_archive_files(path)?
+    } else {
+        return Err(Error::Environment(format!(
+            "chart not found at {}; pass --chart <path|archive>",
+            path.display()
+        )));
+    };
+    let is_archive = !path.is_dir();
+    let get = |name: &str| files.get(name).cloned();
+    let chart_yaml = get("Chart.yaml").ok_or_else(|| {
+        Error::Environment(format!("{}: no Chart.yaml in the chart", path.display()))
+    })?;
+    let meta: ChartMeta = serde_yaml::from_str(&chart_yaml)
+        .map_err(|e| Error::Environment(format!("{display}/Chart.yaml cannot be read: {e}")))?;
+    let defaults_text = get("values.yaml").unwrap_or_default();
+    let mut chart = Chart {
+        path: path.to_path_buf(),
+        display: display.to_string(),
+        is_archive,
+        meta,
+        defaults: Parsed::default(),
+        defaults_text: defaults_text.clone(),
+        schema: None,
+        schema_text: None,
+        env_files: BTreeMap::new(),
+    };
+    chart.defaults = parse_values(&defaults_text).map_err(|e| Error::Yaml {
+        file: chart.file_display("values.yaml"),
+        line: e.loc.line,
+        column: e.loc.column,
+        message: e.message,
+    })?;
+    if let Some(text) = get("values.schema.json") {
+        let schema: Value = serde_json::from_str(&text).map_err(|e| Error::Yaml {
+            file: chart.file_display("values.schema.json"),
+            line: e.line(),
+            column: e.column(),
+            message: format!("not valid JSON: {e}"),
+        })?;
+        chart.schema = Some(schema);
+        chart.schema_text = Some(text);
+    }
+    for (name, text) in &files {
+        if let Some(env) = name
+            .strip_prefix("values-")
+            .and_then(|n| n.strip_suffix(".yaml"))
+            && !env.contains('/')
+        {
+            chart
+                .env_files
+                .insert(env.to_string(), (name.clone(), text.clone()));
+        }
+    }
+    Ok(chart)
+}
+
+/// The top-level files of a chart directory that apwiz reads.
+fn read_dir_files(dir: &Path) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for entry in rd {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name().to_string_lossy().to_string();
+        if wanted(&name) && entry.path().is_file() {
+            let text =
+                std::fs::read_to_string(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+            out.insert(name, text);
+        }
+    }
+    Ok(out)
+}
+
+fn wanted(name: &str) -> bool {
+    name == "Chart.yaml"
+        || name == "values.yaml"
+        || name == "values.schema.json"
+        || (name.starts_with("values-") && name.ends_with(".yaml"))
+}
+
+/// The same files from a packaged chart (`<name>/Chart.yaml` inside a gzip'd tar).
+fn read_archive_files(path: &Path) -> Result<BTreeMap<String, String>> {
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let gz = flate2::read::GzDecoder::new(f);
+    let mut ar = tar::Archive::new(gz);
+    let mut out = BTreeMap::new();
+    let bad = |e: std::io::Error| {
+        Error::Environment(format!(
+            "{}: not a readable chart archive: {e}",
+            path.display()
+        ))
+    };
+    for entry in ar.entries().map_err(bad)? {
+        let mut entry = entry.map_err(bad)?;
+        let p = entry.path().map_err(bad)?.to_path_buf();
+        let comps: Vec<_> = p.components().collect();
+        if comps.len() != 2 {
+            continue;
+        }
+        let name = comps[1].as_os_str().to_string_lossy().to_string();
+        if !wanted(&name) {
+            continue;
+        }
+        let mut text = String::new();
+        entry.read_to_string(&mut text).map_err(bad)?;
+        out.insert(name, text);
+    }
+    Ok(out)
+}

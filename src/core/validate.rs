@@ -1,0 +1,715 @@
+//! `render` and `validate`: the team's layered files through every check, into one [`Report`].
+//!
+//! 1. the files, read as Helm reads them (syntax errors, YAML 1.1 surprises, duplicate keys);
+//! 2. the merged values against the schema, in-process;
+//! 3. `helm template` (schema check skipped: done above), whose failures carry a value path;
+//! 4. the policies on every rendered object, in-process;
+//! 5. `helm lint --strict`, run alongside the template call.
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde_json::Value;
+
+use super::chart::Chart;
+use super::error::{Error, Result};
+use super::helm::{self, Helm};
+use super::layers::{Layer, LayerKind, Merged};
+use super::manifests::{self, Object};
+use super::policies::Policies;
+use super::report::{Check, Finding, Report, Severity, Source, Timings};
+use super::schema::SchemaCheck;
+use super::setexpr::SetExpr;
+use super::values::{
+    NoteKind, describe_type, parse_values, pointer_from_segments, pointer_to_path,
+};
+use super::yamlout;
+
+/// A values file to layer: how to name it, and where it is.
+#[derive(Debug, Clone)]
+pub struct ValuesFile {
+    pub display: String,
+    pub path: PathBuf,
+}
+
+/// What to render or validate.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub files: Vec<ValuesFile>,
+    pub sets: Vec<SetExpr>,
+    pub release: String,
+    pub namespace: Option<String>,
+    pub kube_version: Option<String>,
+    pub environment: Option<String>,
+}
+
+/// The team's files in `dir`: `values.yaml`, then `values-<env>.yaml` for `env`.
+pub fn team_files(dir: &Path, env: Option<&str>) -> Result<Vec<ValuesFile>> {
+    let show = |name: &str| {
+        if dir == Path::new(".") || dir.as_os_str().is_empty() {
+            name.to_string()
+        } else {
+            format!("{}/{name}", dir.display().to_string().trim_end_matches('/'))
+        }
+    };
+    let base = dir.join("values.yaml");
+    if !base.is_file() {
+        return Err(Error::Usage(format!(
+            "no values.yaml in {}: run `apwiz new` there, pass --dir <directory>, or name files with -f",
+            dir.display()
+        )));
+    }
+    let mut files = vec![ValuesFile {
+        display: show("values.yaml"),
+        path: base,
+    }];
+    if let Some(env) = env {
+        let p = dir.join(format!("values-{env}.yaml"));
+        if !p.is_file() {
+            let mut envs: Vec<String> = std::fs::read_dir(dir)
+                .map(|rd| {
+                    rd.filter_map(|e| e.ok())
+                        .filter_map(|e| {
+                            let n = e.file_name().to_string_lossy().to_string();
+                            n.strip_prefix("values-")
+                                .and_then(|n| n.strip_suffix(".yaml"))
+                                .map(str::to_string)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            envs.sort();
+            return Err(Error::Usage(format!(
+                "no values-{env}.yaml in {} (environments there: {})",
+                dir.display(),
+                if envs.is_empty() {
+                    "none".to_string()
+                } else {
+                    envs.join(", ")
+                }
+            )));
+        }
+        files.push(ValuesFile {
+            display: show(&format!("values-{env}.yaml")),
+            path: p,
+        });
+    }
+    Ok(files)
+}
+
+/// Reads and parses the files; a file that does not parse becomes an error finding.
+pub fn read_layers(files: &[ValuesFile]) -> Result<(Vec<Layer>, Vec<Finding>)> {
+    let mut layers = Vec::new();
+    let mut findings = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f.path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Error::Usage(format!("values file {} not found", f.display))
+            } else {
+                Error::io(&f.path, e)
+            }
+        })?;
+        match layer_from_text(&f.display, &text) {
+            Ok(l) => layers.push(l),
+            Err(finding) => findings.push(*finding),
+        }
+    }
+    Ok((layers, findings))
+}
+
+/// One file's text as a layer, or the finding that says why it does not parse.
+pub fn layer_from_text(display: &str, text: &str) -> std::result::Result<Layer, Box<Finding>> {
+    match parse_values(text) {
+        Ok(parsed) => Ok(Layer {
+            name: display.to_string(),
+            kind: LayerKind::File,
+            parsed,
+        }),
+        Err(e) => {
+            let mut f = Finding::new(
+                Source::Yaml,
+                Severity::Error,
+                ".",
+                "yaml syntax",
+                format!(
+                    "the file is not valid YAML: {}.",
+                    e.message.trim_end_matches('.')
+                ),
+            );
+            f.file = Some(display.to_string());
+            f.line = Some(e.loc.line);
+            f.column = Some(e.loc.column);
+            f.fix = Some("Fix the YAML at this line (indentation, a missing `:` or quote).".into());
+            Err(Box::new(f))
+        }
+    }
+}
+
+/// Warnings about what Helm will read differently from what the file seems to say.
+pub fn note_findings(merged: &Merged) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for layer in merged.layers.iter().filter(|l| l.kind == LayerKind::File) {
+        for n in &layer.parsed.notes {
+            let (path, message, fix, value) = match &n.kind {
+                NoteKind::Yaml11Value { raw, helm, yaml12 } => {
+                    let path = pointer_to_path(&n.pointer);
+                    let helm_s = yamlout::inline(helm);
+                    let y12 = match yaml12 {
+                        Value::String(s) => format!("the string \"{s}\""),
+                        other => format!(
+                            "{} {}",
+                            describe_type(other)
+                                .trim_start_matches("a ")
+                                .trim_start_matches("an "),
+                            yamlout::inline(other)
+                        ),
+                    };
+                    let fix = match helm {
+                        Value::Bool(_) => format!(
+                            "Write {helm_s} if you mean the boolean, or \"{raw}\" in quotes for the text."
+                        ),
+                        Value::Number(_) => format!(
+                            "Write {helm_s} if you mean that number, or \"{raw}\" in quotes for the text."
+                        ),
+                        _ => format!("Write \"{raw}\" in quotes if you mean the text."),
+                    };
+                    (
+                        path.clone(),
+                        format!(
+                            "{path}: {raw} means {} to Helm (YAML 1.1) but {y12} to YAML 1.2 tools and editors.",
+                            describe_helm(helm)
+                        ),
+                        fix,
+                        Some(helm.clone()),
+                    )
+                }
+                NoteKind::Yaml11Key { raw, helm } => (
+                    pointer_to_path(&n.pointer),
+                    format!("the key {raw} is read by Helm (YAML 1.1) as \"{helm}\"."),
+                    format!("Write \"{raw}\" in quotes to keep the key as written."),
+                    None,
+                ),
+                NoteKind::DuplicateKey { key } => {
+                    let path = pointer_to_path(&n.pointer);
+                    (
+                        path.clone(),
+                        format!(
+                            "{path}: the key \"{key}\" appears more than once in the same map; Helm keeps the last one."
+                        ),
+                        "Remove the duplicate.".into(),
+                        None,
+                    )
+                }
+                NoteKind::MultipleDocuments { count } => (
+                    ".".into(),
+                    format!(
+                        "the file has {count} YAML documents; Helm 4 merges them, Helm 3 reads only the first."
+                    ),
+                    "Keep one document per values file.".into(),
+                    None,
+                ),
+            };
+            let mut f = Finding::new(Source::Yaml, Severity::Warning, path, "yaml 1.1", message);
+            if matches!(n.kind, NoteKind::DuplicateKey { .. }) {
+                f.rule = "duplicate key".into();
+            } else if matches!(n.kind, NoteKind::MultipleDocuments { .. }) {
+                f.rule = "multiple documents".into();
+            }
+            f.fix = Some(fix);
+            f.value = value;
+            f.file = Some(layer.name.clone());
+            f.line = Some(n.loc.line);
+            f.column = Some(n.loc.column);
+            out.push(f);
+        }
+    }
+    out
+}
+
+fn describe_helm(v: &Value) -> String {
+    match v {
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::Null => "null".into(),
+        other => yamlout::inline(other),
+    }
+}
+
+/// The in-process checks on already-read layers: notes and schema. Used by `validate` and by
+/// anything that wants fast feedback (the TUI, the fuzz test).
+pub fn check_in_process(
+    chart: &Chart,
+    schema: Option<&SchemaCheck>,
+    files: Vec<Layer>,
+    sets: &[SetExpr],
+) -> (Merged, Vec<Finding>) {
+    let merged = Merged::build(chart.defaults_layer(), files, sets);
+    let mut findings = note_findings(&merged);
+    if let Some(s) = schema {
+        findings.extend(s.check(&merged));
+    }
+    (merged, findings)
+}
+
+/// A template-time failure as a finding, located in the team's files.
+pub fn failure_finding(f: &helm::ChartFailure, merged: Option<&Merged>, source: Source) -> Finding {
+    match &f.path {
+        Some(path) => {
+            let message = format!(
+                "{path}: {}, got {}.",
+                f.problem.as_deref().unwrap_or(""),
+                f.value
+                    .as_ref()
+                    .map(|v| serde_json::to_string(v).unwrap_or_default())
+                    .unwrap_or_default()
+            );
+            let mut finding = Finding::new(
+                source,
+                Severity::Error,
+                path.clone(),
+                format!(
+                    "chart check ({})",
+                    f.template.as_deref().unwrap_or("templates")
+                ),
+                message,
+            );
+            finding.fix = f.fix.clone();
+            finding.value = f.value.clone();
+            if let Some(m) = merged {
+                let segs: Vec<&str> = path.split('.').collect();
+                if let Some(l) = m.locate(&pointer_from_segments(&segs)) {
+                    finding.chart_default = l.kind == LayerKind::ChartDefaults;
+                    finding.file = Some(l.file);
+                    finding.line = l.loc.map(|l| l.line);
+                    finding.column = l.loc.map(|l| l.column);
+                }
+            }
+            finding
+        }
+        None => {
+            let mut finding = Finding::new(
+                source,
+                Severity::Error,
+                ".",
+                "helm template",
+                f.message.clone(),
+            );
+            finding.fix =
+                Some("See the message above; `apwiz render` shows the full helm output.".into());
+            finding
+        }
+    }
+}
+
+/// Findings from `helm lint --strict` output (warnings count as errors under --strict).
+pub fn lint_findings(out: &helm::Output, merged: Option<&Merged>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for line in out.stdout.lines().chain(out.stderr.lines()) {
+        let line = line.trim();
+        let (severity, rest) = if let Some(r) = line.strip_prefix("[ERROR] ") {
+            (Severity::Error, r)
+        } else if let Some(r) = line.strip_prefix("[WARNING] ") {
+            (Severity::Error, r)
+        } else if let Some(r) = line.strip_prefix("[INFO] ") {
+            (Severity::Info, r)
+        } else {
+            continue;
+        };
+        let (target, msg) = rest.split_once(": ").unwrap_or(("", rest));
+        if let Some(after) = msg.strip_prefix("execution error at (")
+            && let Some(close) = after.find("): ")
+        {
+            let failure =
+                helm::parse_chart_message(Some(after[..close].to_string()), &after[close + 3..]);
+            let mut f = failure_finding(&failure, merged, Source::Lint);
+            f.severity = severity;
+            findings.push(f);
+            continue;
+        }
+        let mut f = Finding::new(
+            Source::Lint,
+            severity,
+            ".",
+            format!(
+                "helm lint ({})",
+                if target.is_empty() { "chart" } else { target }
+            ),
+            msg.to_string(),
+        );
+        if line.starts_with("[WARNING]") {
+            f.fix = Some(
+                "helm lint --strict fails on warnings; fix the chart or the values it names."
+                    .into(),
+            );
+        }
+        findings.push(f);
+    }
+    if !out.success && findings.iter().all(|f| f.severity != Severity::Error) {
+        let mut f = Finding::new(
+            Source::Lint,
+            Severity::Error,
+            ".",
+            "helm lint",
+            format!(
+                "helm lint failed: {}",
+                first_error_line(&out.stderr, &out.stdout)
+            ),
+        );
+        f.fix = Some(
+            "Run the helm lint command shown by --format json (argv) to see the full output."
+                .into(),
+        );
+        findings.push(f);
+    }
+    findings
+}
+
+fn first_error_line(stderr: &str, stdout: &str) -> String {
+    stderr
+        .lines()
+        .chain(stdout.lines())
+        .find(|l| l.starts_with("Error:"))
+        .or_else(|| stderr.lines().find(|l| !l.trim().is_empty()))
+        .unwrap_or("no output")
+        .trim()
+        .to_string()
+}
+
+/// Helm's warnings on stderr (values it ignored, e.g. a table overwritten by a scalar).
+fn helm_warnings(stderr: &str) -> Vec<Finding> {
+    stderr
+        .lines()
+        .filter(|l| {
+            let l = l.to_lowercase();
+            (l.contains("warning:") || l.contains("level=warn")) && !l.contains("funcmap fail")
+        })
+        .map(|l| {
+            let mut f = Finding::new(
+                Source::Template,
+                Severity::Warning,
+                ".",
+                "helm warning",
+                l.trim().to_string(),
+            );
+            f.fix = Some("Helm ignored part of the values; check the key it names.".into());
+            f
+        })
+        .collect()
+}
+
+/// The result of `render`.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub manifests: String,
+    pub objects: Vec<Object>,
+    pub findings: Vec<Finding>,
+    pub output: helm::Output,
+}
+
+fn helm_args(chart: &Chart, inputs: &Inputs, skip_schema: bool) -> helm::Args {
+    helm::Args {
+        release: inputs.release.clone(),
+        chart: chart.path.clone(),
+        namespace: inputs.namespace.clone(),
+        value_files: inputs.files.iter().map(|f| f.path.clone()).collect(),
+        sets: inputs.sets.iter().map(|s| s.raw.clone()).collect(),
+        kube_version: inputs.kube_version.clone(),
+        skip_schema,
+    }
+}
+
+/// Runs `helm template` on the inputs (Helm's own schema check included).
+pub async fn render(chart: &Chart, helm: &Helm, inputs: &Inputs) -> Result<Rendered> {
+    let (layers, mut findings) = read_layers(&inputs.files)?;
+    let merged = findings
+        .is_empty()
+        .then(|| Merged::build(chart.defaults_layer(), layers, &inputs.sets));
+    let output = helm.template(&helm_args(chart, inputs, false)).await?;
+    let mut objects = Vec::new();
+    if output.success {
+        objects = manifests::parse(&output.stdout).map_err(|(loc, msg)| {
+            Error::Invalid(format!(
+                "helm printed manifests that do not parse (line {}): {msg}",
+                loc.line
+            ))
+        })?;
+    } else if output
+        .stderr
+        .contains("don't meet the specifications of the schema")
+        && let (Some(schema), Some(m)) = (&chart.schema, merged.as_ref())
+    {
+        // Helm's own schema check failed: say it with files and lines.
+        findings.extend(SchemaCheck::new(schema)?.check(m));
+        if findings.is_empty() {
+            findings.push(Finding::new(
+                Source::Template,
+                Severity::Error,
+                ".",
+                "helm schema check",
+                first_error_line(&output.stderr, &output.stdout),
+            ));
+        }
+    } else {
+        for failure in helm::parse_failures(&output.stderr) {
+            findings.push(failure_finding(&failure, merged.as_ref(), Source::Template));
+        }
+        if findings.is_empty() {
+            findings.push(Finding::new(
+                Source::Template,
+                Severity::Error,
+                ".",
+                "helm template",
+                format!(
+                    "helm template failed: {}",
+                    first_error_line(&output.stderr, &output.stdout)
+                ),
+            ));
+        }
+    }
+    Ok(Rendered {
+        manifests: output.stdout.clone(),
+        objects,
+        findings,
+        output,
+    })
+}
+
+/// Everything `validate` needs besides the inputs.
+pub struct Checks<'a> {
+    pub chart: &'a Chart,
+    pub schema: Option<&'a SchemaCheck>,
+    /// None: the helm-based checks are skipped (`--no-helm`).
+    pub helm: Option<&'a Helm>,
+    pub policies: Option<&'a mut Policies>,
+    /// Why policies are missing, if they are (no directory).
+    pub policies_skipped: Option<String>,
+}
+
+fn ms(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Runs every check and returns one report.
+pub async fn validate(checks: Checks<'_>, inputs: &Inputs) -> Result<Report> {
+    let total = Instant::now();
+    let mut timings = Timings::default();
+    let mut report = Report {
+        ok: true,
+        errors: 0,
+        warnings: 0,
+        environment: inputs.environment.clone(),
+        files: inputs.files.iter().map(|f| f.display.clone()).collect(),
+        checks: Vec::new(),
+        findings: Vec::new(),
+        objects: 0,
+        timings: Timings::default(),
+    };
+    let t = Instant::now();
+    let (layers, parse_errors) = read_layers(&inputs.files)?;
+    timings.parse = ms(t.elapsed());
+    let yaml_check = |millis| Check {
+        source: Source::Yaml,
+        ran: true,
+        skipped: None,
+        millis,
+        errors: 0,
+        warnings: 0,
+    };
+    if !parse_errors.is_empty() {
+        report.findings = parse_errors;
+        report.checks.push(yaml_check(timings.parse));
+        for s in [
+            Source::Schema,
+            Source::Template,
+            Source::Policy,
+            Source::Lint,
+        ] {
+            report
+                .checks
+                .push(skipped(s, "a values file does not parse"));
+        }
+        timings.total = ms(total.elapsed());
+        report.timings = timings;
+        report.finish();
+        return Ok(report);
+    }
+    let t = Instant::now();
+    let merged = Merged::build(checks.chart.defaults_layer(), layers, &inputs.sets);
+    report.findings.extend(note_findings(&merged));
+    timings.parse += ms(t.elapsed());
+    report.checks.push(yaml_check(timings.parse));
+
+    let t = Instant::now();
+    match checks.schema {
+        Some(s) => {
+            report.findings.extend(s.check(&merged));
+            timings.schema = ms(t.elapsed());
+            report.checks.push(ran(Source::Schema, timings.schema));
+        }
+        None => report.checks.push(skipped(
+            Source::Schema,
+            "the chart has no values.schema.json",
+        )),
+    }
+
+    match checks.helm {
+        None => {
+            for s in [Source::Template, Source::Policy, Source::Lint] {
+                report.checks.push(skipped(s, "--no-helm"));
+            }
+        }
+        Some(helm) => {
+            let args = helm_args(checks.chart, inputs, true);
+            let (tpl, lint) = tokio::join!(helm.template(&args), helm.lint(&args));
+            let tpl = tpl?;
+            let lint = lint?;
+            timings.helm_template = ms(tpl.duration);
+            timings.helm_lint = ms(lint.duration);
+            report
+                .checks
+                .push(ran(Source::Template, timings.helm_template));
+            report.findings.extend(helm_warnings(&tpl.stderr));
+            let mut objects = Vec::new();
+            if tpl.success {
+                let t = Instant::now();
+                match manifests::parse(&tpl.stdout) {
+                    Ok(o) => objects = o,
+                    Err((loc, msg)) => {
+                        let mut f = Finding::new(
+                            Source::Template,
+                            Severity::Error,
+                            ".",
+                            "rendered YAML",
+                            format!(
+                                "the rendered manifests do not parse (line {} of the output): {msg}",
+                                loc.line
+                            ),
+                        );
+                        f.fix = Some(
+                            "Run apwiz render to see the output; the chart produced invalid YAML."
+                                .into(),
+                        );
+                        report.findings.push(f);
+                    }
+                }
+                timings.policies += ms(t.elapsed());
+            } else {
+                let failures = helm::parse_failures(&tpl.stderr);
+                if failures.is_empty() {
+                    report.findings.push(Finding::new(
+                        Source::Template,
+                        Severity::Error,
+                        ".",
+                        "helm template",
+                        format!(
+                            "helm template failed: {}",
+                            first_error_line(&tpl.stderr, &tpl.stdout)
+                        ),
+                    ));
+                }
+                for f in failures {
+                    report
+                        .findings
+                        .push(failure_finding(&f, Some(&merged), Source::Template));
+                }
+            }
+            report.objects = objects.len();
+            match checks.policies {
+                Some(p) if tpl.success => {
+                    let t = Instant::now();
+                    let mut found = p.evaluate(&objects);
+                    for f in &mut found {
+                        locate_policy_finding(f, &objects, &merged);
+                    }
+                    report.findings.extend(found);
+                    timings.policies += ms(t.elapsed());
+                    report.checks.push(ran(Source::Policy, timings.policies));
+                }
+                Some(_) => report
+                    .checks
+                    .push(skipped(Source::Policy, "nothing rendered")),
+                None => report.checks.push(skipped(
+                    Source::Policy,
+                    checks.policies_skipped.as_deref().unwrap_or("no policies"),
+                )),
+            }
+            // Lint repeats template failures; keep only what it adds.
+            let template_msgs: Vec<String> = report
+                .findings
+                .iter()
+                .filter(|f| f.source == Source::Template)
+                .map(|f| f.message.clone())
+                .collect();
+            report.findings.extend(
+                lint_findings(&lint, Some(&merged))
+                    .into_iter()
+                    .filter(|f| !template_msgs.contains(&f.message)),
+            );
+            report.checks.push(ran(Source::Lint, timings.helm_lint));
+        }
+    }
+    timings.in_process = timings.parse + timings.schema + timings.policies;
+    timings.total = ms(total.elapsed());
+    report.timings = timings;
+    report.finish();
+    Ok(report)
+}
+
+/// Points a policy finding at the value its fix names (`fix: set security.runAsUser …`), in the
+/// service's own keys or the inherited top-level ones.
+fn locate_policy_finding(f: &mut Finding, objects: &[Object], merged: &Merged) {
+    let Some(fix) = f.message.split("fix: ").nth(1) else {
+        return;
+    };
+    let key = fix
+        .split_whitespace()
+        .skip_while(|w| !matches!(*w, "set" | "keep" | "remove" | "add"))
+        .nth(1);
+    let Some(key) = key.map(|k| k.trim_end_matches([':', ',', '.', ';'])) else {
+        return;
+    };
+    if key.is_empty()
+        || !key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
+    {
+        return;
+    }
+    let service = objects
+        .iter()
+        .find(|o| Some(o.id()) == f.object)
+        .and_then(|o| o.service.clone());
+    let mut segs: Vec<&str> = Vec::new();
+    if let Some(svc) = service.as_deref()
+        && merged.values.pointer(&format!("/services/{svc}")).is_some()
+    {
+        segs.extend(["services", svc]);
+    }
+    segs.extend(key.split('.'));
+    if let Some(l) = merged.locate_user(&pointer_from_segments(&segs)) {
+        f.file = Some(l.file);
+        f.line = l.loc.map(|l| l.line);
+        f.column = l.loc.map(|l| l.column);
+    }
+}
+
+fn ran(source: Source, millis: f64) -> Check {
+    Check {
+        source,
+        ran: true,
+        skipped: None,
+        millis,
+        errors: 0,
+        warnings: 0,
+    }
+}
+
+fn skipped(source: Source, why: &str) -> Check {
+    Check {
+        source,
+        ran: false,
+        skipped: Some(why.to_string()),
+        millis: 0.0,
+        errors: 0,
+        warnings: 0,
+    }
+}

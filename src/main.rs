@@ -1,0 +1,49 @@
+//! `apwiz`: the binary. Parses the command line, runs it through the library, and maps the
+//! result to an exit code: 0 ok, 1 validation failed (or another failure), 2 usage error,
+//! 3 environment problem (helm missing or too old, chart not found).
+use std::process::ExitCode;
+
+use apwiz::cli::{self, args::Cli, args::Format};
+use apwiz::core::ErrorKind;
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let no_colour = !cli::output::colour_wanted(cli::output::stderr_tty());
+    let hook = color_eyre::config::HookBuilder::default();
+    let hook = if no_colour {
+        hook.theme(color_eyre::config::Theme::new())
+    } else {
+        hook
+    };
+    // Panics (bugs) get a readable report; a failure to install it is not worth stopping for.
+    let _ = hook.install();
+
+    let parsed = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let json = parsed.global.format == Format::Json;
+    match cli::run(parsed) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            let code = match e.kind() {
+                ErrorKind::Usage => 2,
+                ErrorKind::Environment => 3,
+                ErrorKind::Failure => 1,
+            };
+            if json {
+                print!("{}", cli::error_json(&e, code));
+            } else if e.kind() == ErrorKind::Failure && std::error::Error::source(&e).is_some() {
+                // An unexpected failure with a cause chain: a full report.
+                eprintln!("{:?}", color_eyre::eyre::Report::new(e));
+            } else {
+                eprintln!("{}", cli::error_line(&e));
+            }
+            ExitCode::from(code)
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Shared helpers for the `cli_*` integration tests: run the real `apwiz` binary against the
+//! real chart and the pinned helm, in a scratch directory.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::Value;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The chart directory.
+pub fn chart() -> PathBuf {
+    repo().join("chart")
+}
+
+/// The pinned Helm 4 (built by scripts/install-tools.sh).
+pub fn helm() -> PathBuf {
+    let p = repo().join(".tools/bin/helm");
+    assert!(
+        p.exists(),
+        "{} is missing: run scripts/install-tools.sh",
+        p.display()
+    );
+    p
+}
+
+/// The pinned Helm 3.21, if installed.
+pub fn helm3() -> Option<PathBuf> {
+    let p = repo().join(".tools/bin/helm3");
+    p.exists().then_some(p)
+}
+
+/// A fresh empty directory under the target's temp dir.
+pub fn scratch(name: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("apwiz-cli")
+        .join(format!("{name}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+/// What a run printed and how it ended.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// stdout as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// Panics with the output unless the exit code is `code`.
+    pub fn expect(self, code: i32) -> Self {
+        assert_eq!(
+            self.code, code,
+            "exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// Runs apwiz in `cwd` with the repo's chart and pinned helm, no colour, non-interactive.
+pub fn apwiz(cwd: &Path, args: &[&str]) -> Run {
+    apwiz_env(cwd, args, &[])
+}
+
+/// Like [`apwiz`], with extra environment variables.
+pub fn apwiz_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_apwiz"));
+    cmd.current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env("APWIZ_NON_INTERACTIVE", "1")
+        .env("APWIZ_CHART", chart())
+        .env("APWIZ_HELM", helm())
+        .env("APWIZ_CONFIG", cwd.join("no-such-config.yaml"))
+        .env_remove("APWIZ_THEME")
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run apwiz");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Writes `text` to `dir/name` (creating directories).
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(&p, text).expect("write");
+    p
+}
+
+/// Reads `dir/name`.
+pub fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name))
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()))
+}
+
+/// The web-app example from the issue, written into `dir/deploy`.
+pub fn new_web_app(dir: &Path) -> Run {
+    apwiz(
+        dir,
+        &[
+            "new",
+            "--preset",
+            "web-app",
+            "--name",
+            "shop",
+            "--image",
+            "ghcr.io/acme/shop:1.4.2",
+            "--env",
+            "dev,staging,prod",
+            "--set",
+            "ingress.host=shop.example.com",
+            "--out",
+            "deploy/",
+        ],
+    )
+}
+
+/// An executable shell script at `dir/name` (a fake helm).
+pub fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let p = write(dir, name, &format!("#!/bin/sh\n{body}\n"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    p
+}
+
+/// The findings of a JSON report with the given source.
+pub fn findings<'a>(report: &'a Value, source: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .map(|a| a.iter().filter(|f| f["source"] == source).collect())
+        .unwrap_or_default()
+}
