@@ -2,7 +2,7 @@
 //! checks of `validate` (YAML as Helm reads it, layering, schema), plus `--set` parsing and the
 //! comment-preserving updater. No input may panic, and every finding must have a path.
 //! Deterministic (a fixed seed); `APWIZ_FUZZ_SEED` and `APWIZ_FUZZ_CASES` change it.
-mod support_cli;
+mod support;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -12,7 +12,7 @@ use apwiz::core::schema::SchemaCheck;
 use apwiz::core::setexpr::SetExpr;
 use apwiz::core::validate;
 use serde_json::Value;
-use support_cli::*;
+use support::cli::*;
 
 struct Rng(u64);
 

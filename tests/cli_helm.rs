@@ -1,12 +1,12 @@
 //! Helm as a subprocess: version checks, the search order, cancellation (dropping a call kills
 //! helm) and "a newer request supersedes an older one".
-mod support_cli;
+mod support;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use apwiz::core::helm::{self, Args, Latest, Locate};
-use support_cli::*;
+use support::cli::*;
 
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

@@ -1,10 +1,10 @@
 //! `apwiz new`: minimal files, schema lines, the answers round trip, no overwrite without
 //! `--force`, comment and hand-edit survival with it, atomic writes, missing answers.
-mod support_cli;
+mod support;
 
 use apwiz::core::values::parse_values;
 use serde_json::{Value, json};
-use support_cli::*;
+use support::cli::*;
 
 fn values(dir: &std::path::Path, name: &str) -> Value {
     parse_values(&read(dir, name))

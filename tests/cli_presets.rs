@@ -1,11 +1,11 @@
 //! Every workload preset in every environment: `apwiz new` with the preset's example answers,
 //! then `apwiz validate` (schema, chart checks, policies, helm lint --strict) must pass, and the
 //! features the preset turns on must render (in prod, where every feature is on).
-mod support_cli;
+mod support;
 
 use apwiz::core::{docs, presets};
 use serde_json::Value;
-use support_cli::*;
+use support::cli::*;
 
 /// The kind each feature renders, for features that render an object of their own.
 fn feature_kind(feature: &str) -> Option<&'static str> {

@@ -1,7 +1,7 @@
 //! `apwiz render`, and the small commands: presets, themes, completions, docs staleness.
-mod support_cli;
+mod support;
 
-use support_cli::*;
+use support::cli::*;
 
 fn team(name: &str) -> std::path::PathBuf {
     let dir = scratch(name);

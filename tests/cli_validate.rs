@@ -1,9 +1,9 @@
 //! `apwiz validate`: every source (files, schema, chart checks, policies, lint), did-you-mean,
 //! file:line accuracy across layers, YAML 1.1 warnings, JSON shape, exit codes.
-mod support_cli;
+mod support;
 
 use serde_json::Value;
-use support_cli::*;
+use support::cli::*;
 
 const BASE: &str = "# yaml-language-server: $schema=../chart/values.schema.json\nimage: ghcr.io/acme/shop:1.4.2\nreplicas: 2\nport: 8080\n";
 

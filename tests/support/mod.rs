@@ -1,5 +1,6 @@
-//! Shared support for the chart tests: runs the project's pinned `helm` on the real chart and
-//! parses what it prints into Kubernetes objects. No mocks: every test renders for real.
+//! Shared support for the integration tests: the repository's paths, the pinned `helm`, scratch
+//! directories, and for the chart tests `helm template` on the real chart parsed into Kubernetes
+//! objects. `cli` runs the real `apwiz` binary. No mocks: every test renders for real.
 //!
 //! `APWIZ_HELM` picks the helm binary (default: `.tools/bin/helm`, Helm 4); the README's test
 //! command runs the chart tests a second time with `APWIZ_HELM=.tools/bin/helm3`.
@@ -8,6 +9,8 @@
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+pub mod cli;
 
 /// Kubernetes version passed to `helm template`: offline Helm 4.0 assumes v1.20, which the
 /// chart's `kubeVersion: >=1.28.0-0` rejects.
@@ -101,16 +104,24 @@ pub fn render_err(values: &str) -> String {
     }
 }
 
-pub fn tempdir() -> PathBuf {
+/// A fresh empty directory under the target's temporary directory.
+pub fn scratch(name: &str) -> PathBuf {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "apwiz-chart-test-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&dir).expect("create temp dir");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("apwiz-tests")
+        .join(format!(
+            "{name}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
     dir
+}
+
+pub fn tempdir() -> PathBuf {
+    scratch("chart")
 }
 
 /// Parses a multi-document YAML stream into JSON values, dropping empty documents.

@@ -1,50 +1,16 @@
-//! Shared helpers for the `cli_*` integration tests: run the real `apwiz` binary against the
-//! real chart and the pinned helm, in a scratch directory.
-#![allow(dead_code)]
+//! Running the real `apwiz` binary against the real chart and the pinned helm, in a scratch
+//! directory: shared by the `cli_*` tests.
 
+#[allow(unused_imports)] // re-exported for the cli_* tests, which glob-import this module
+pub use super::{chart, helm, repo, scratch};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use serde_json::Value;
-
-/// The repository root.
-pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The chart directory.
-pub fn chart() -> PathBuf {
-    repo().join("chart")
-}
-
-/// The pinned Helm 4 (built by scripts/install-tools.sh).
-pub fn helm() -> PathBuf {
-    let p = repo().join(".tools/bin/helm");
-    assert!(
-        p.exists(),
-        "{} is missing: run scripts/install-tools.sh",
-        p.display()
-    );
-    p
-}
 
 /// The pinned Helm 3.21, if installed.
 pub fn helm3() -> Option<PathBuf> {
     let p = repo().join(".tools/bin/helm3");
     p.exists().then_some(p)
-}
-
-/// A fresh empty directory under the target's temp dir.
-pub fn scratch(name: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let n = N.fetch_add(1, Ordering::SeqCst);
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("apwiz-cli")
-        .join(format!("{name}-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
 }
 
 /// What a run printed and how it ended.
