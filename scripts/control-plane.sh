@@ -5,10 +5,14 @@
 # see scripts/control-plane/kwok.yaml). Details, timings and pitfalls: docs/control-plane.md.
 #
 #   scripts/control-plane.sh build        # build/install all binaries into the cache (idempotent)
-#   export KUBECONFIG=$(scripts/control-plane.sh up)   # start (or reuse) the cluster "apwiz"
+#   KUBECONFIG=$(scripts/control-plane.sh up)   # start (or reuse) the cluster "apwiz", then
+#   export KUBECONFIG                           # (`export X=$(…)` would swallow a failure of `up`)
 #   scripts/control-plane.sh smoke        # prove the cluster works (exit code != 0 on failure)
 #   scripts/control-plane.sh kubeconfig   # print the kubeconfig path (fails if not up)
+#   scripts/control-plane.sh kubectl ARGS # the control plane's own kubectl, on this cluster
 #   scripts/control-plane.sh down         # stop the cluster and delete all its files
+#   scripts/control-plane.sh check-stages # check (no cluster needed) that each fixture pod/PV
+#                                         # matches exactly one kwok Stage in control-plane/kwok.yaml
 #
 # stdout carries only the kubeconfig path (up, kubeconfig); everything else goes to stderr.
 #
@@ -22,12 +26,16 @@ set -euo pipefail
 # ---- Pinned versions (here and nowhere else) -------------------------------------------------
 K8S_VERSION=v1.34.4             # k8s.io/kubernetes; staging modules are pinned to v0.${minor}.${patch}
 KWOK_VERSION=v0.8.0             # sigs.k8s.io/kwok (needs Go >= 1.26)
-ETCD_DEB_PACKAGE=etcd-server    # Debian bookworm ships etcd 3.4.23 (kube-apiserver needs >= 3.4.22)
-ETCD_MIN_VERSION=3.4.22
+ETCD_DEB_PACKAGE="etcd-server"  # Debian bookworm: etcd 3.4.23. Kubernetes documents >= 3.4.22; for
+ETCD_MIN_VERSION=3.4.22         # etcd < 3.4.31 kube-apiserver needs WatchList=false (see kwok.yaml)
+# CRDs of the kinds the chart renders beyond core Kubernetes, read from their Go modules:
+PROMETHEUS_OPERATOR_VERSION=v0.85.0   # ServiceMonitor, PrometheusRule
+GATEWAY_API_VERSION=v1.3.0            # HTTPRoute (and Gateway, GatewayClass, ReferenceGrant)
 
 # ---- Cluster shape ---------------------------------------------------------------------------
 CLUSTER_NAME=apwiz
-NODE_COUNT=2                    # kwok fake nodes
+NODE_COUNT=3                    # kwok fake nodes, spread over zones a, b, c (hostname/zone
+                                # anti-affinity and topology spread constraints can be satisfied)
 PV_STANDARD_COUNT=40            # pre-created PersistentVolumes in the default StorageClass "standard"
 PV_STANDARD_SIZE=10Gi
 PV_FAST_COUNT=5                 # ... and in the StorageClass "fast"
@@ -50,7 +58,11 @@ die() { printf 'control-plane: ERROR: %s\n' "$*" >&2; exit 1; }
 # kwokctl reads KWOK_WORKDIR; our kubectl must shadow any other kubectl (kwokctl runs `kubectl`
 # for health checks and would otherwise download one; /usr/bin/kubectl may be a different version).
 export KWOK_WORKDIR=$cluster_root
+export KWOK_KUBECTL_BINARY=$k8s_bin/kubectl
 export PATH=$k8s_bin:$kwok_bin:$PATH
+
+# kwokctl starts the cluster's daemons; they must not inherit our lock (fd 9, see lock()).
+kwokctl() { command kwokctl "$@" 9<&-; }
 
 # =============================================================================================
 # build
@@ -97,7 +109,7 @@ k8s_module() {
 }
 
 k8s_ldflags() {
-  local major minor flags="-s -w" k v
+  local major minor flags="-s -w" k v kv
   major=${K8S_VERSION#v}; major=${major%%.*}
   minor=${K8S_VERSION#v*.}; minor=${minor%%.*}
   # Same variables as kubernetes' hack/lib/version.sh: component-base for servers and kubectl,
@@ -203,11 +215,12 @@ cmd_build() {
 # up / down
 # =============================================================================================
 
-kc() { kubectl --kubeconfig "$kubeconfig" "$@"; }
+# Always our kubectl, never whatever else is on PATH (e.g. a google-cloud-sdk kubectl).
+kc() { "$k8s_bin/kubectl" --kubeconfig "$kubeconfig" "$@"; }
 
 # True if the cluster's processes answer: apiserver ready and all fake nodes Ready.
 cluster_healthy() {
-  [[ -f $kubeconfig ]] || return 1
+  [[ -f $kubeconfig && -x $k8s_bin/kubectl ]] || return 1
   kc get --raw /readyz >/dev/null 2>&1 || return 1
   local n
   n=$(kc get nodes -o 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' 2>/dev/null |
@@ -286,6 +299,35 @@ nodes_ready() {
   [[ $n -ge $NODE_COUNT ]]
 }
 
+# The chart's non-core kinds must exist for the API server to accept (or dry-run) its objects.
+# Their CRDs ship inside the projects' Go modules; the module cache keeps them.
+crd_files() {
+  local dir
+  dir=$(go mod download -json "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -d $dir ]] || die "could not download prometheus-operator $PROMETHEUS_OPERATOR_VERSION from the Go module proxy"
+  echo "$dir/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml"
+  echo "$dir/example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml"
+  dir=$(go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -d $dir ]] || die "could not download gateway-api $GATEWAY_API_VERSION from the Go module proxy"
+  local kind
+  for kind in gatewayclasses gateways httproutes referencegrants; do
+    echo "$dir/config/crd/standard/gateway.networking.k8s.io_$kind.yaml"
+  done
+}
+
+install_crds() {
+  need_go "the CRDs (go mod download)"
+  local files=() f
+  while IFS= read -r f; do files+=(-f "$f"); done < <(crd_files)
+  log "installing CRDs: ServiceMonitor, PrometheusRule (prometheus-operator $PROMETHEUS_OPERATOR_VERSION), Gateway API $GATEWAY_API_VERSION"
+  kc apply --server-side --force-conflicts "${files[@]}" >/dev/null || die "installing CRDs failed"
+  kc wait --for condition=Established --timeout "${timeout}s" \
+    crd/servicemonitors.monitoring.coreos.com crd/prometheusrules.monitoring.coreos.com \
+    crd/httproutes.gateway.networking.k8s.io >/dev/null || die "CRDs did not become Established"
+}
+
 cmd_up() {
   local start=$SECONDS
   if cluster_healthy && storage_ready >/dev/null 2>&1; then
@@ -330,10 +372,18 @@ cmd_up() {
   kwokctl --name "$CLUSTER_NAME" scale node --replicas "$NODE_COUNT" >&2 ||
     die "kwokctl scale node failed"
   wait_for "$NODE_COUNT node(s) to be Ready" nodes_ready
+  local i=0 node zones=(a b c)
+  for node in $(kc get nodes -o name | sort); do
+    kc label --overwrite "$node" "topology.kubernetes.io/region=apwiz" \
+      "topology.kubernetes.io/zone=apwiz-${zones[i % 3]}" >/dev/null ||
+      die "labelling $node failed"
+    i=$((i + 1))
+  done
   log "creating StorageClasses standard (default, $PV_STANDARD_COUNT x $PV_STANDARD_SIZE) and fast ($PV_FAST_COUNT x $PV_FAST_SIZE)"
   storage_manifest | kc apply -f - >/dev/null || die "creating StorageClasses/PersistentVolumes failed"
   wait_for "the default ServiceAccount in namespace default" kc -n default get serviceaccount default
   wait_for "the PersistentVolumes to be Available" pvs_available
+  install_crds
   log "cluster '$CLUSTER_NAME' up in $((SECONDS - start))s; export KUBECONFIG=$kubeconfig"
   echo "$kubeconfig"
 }
@@ -343,23 +393,45 @@ pvs_available() {
     grep -c -E '^(Available|Bound)$') -ge $((PV_STANDARD_COUNT + PV_FAST_COUNT)) ]]
 }
 
+# is_ours PID: the process exists and is one of this cluster's daemons (its command line names the
+# cluster directory). Guards against pid files that outlived their processes (reboot, pid reuse).
+is_ours() {
+  [[ $1 =~ ^[0-9]+$ && -r /proc/$1/cmdline ]] || return 1
+  tr '\0' ' ' </proc/"$1"/cmdline | grep -qF -- "$cluster_dir"
+}
+
 cmd_down() {
-  local start=$SECONDS
+  local start=$SECONDS p pid
   if [[ -d $cluster_dir ]]; then
+    # kwokctl kills whatever pid its pid files name: drop stale ones first.
+    for p in "$cluster_dir"/pids/*.pid; do
+      [[ -f $p ]] || continue
+      is_ours "$(<"$p")" || rm -f "$p"
+    done
     if [[ -x $kwok_bin/kwokctl ]]; then
       log "deleting cluster '$CLUSTER_NAME'"
-      kwokctl delete cluster --name "$CLUSTER_NAME" --kubeconfig '' >&2 ||
-        log "kwokctl delete cluster failed; killing the cluster's processes by pid file"
+      # kwokctl removes its context from --kubeconfig (default ~/.kube/config, which it never
+      # touched: `up` passes --kubeconfig ''); point it at the cluster's own file instead.
+      kwokctl delete cluster --name "$CLUSTER_NAME" --kubeconfig "$kubeconfig" >&2 ||
+        log "kwokctl delete cluster failed; stopping the cluster's processes by pid file"
     fi
-    # Belt and braces: kill whatever a pid file still names (only our cluster's processes).
-    local p pid
+    # Whatever is still running (kwokctl failed or is missing): TERM, then KILL after 10 s.
+    local left=()
     for p in "$cluster_dir"/pids/*.pid; do
       [[ -f $p ]] || continue
       pid=$(<"$p")
-      [[ $pid =~ ^[0-9]+$ ]] || continue
-      if kill -0 "$pid" 2>/dev/null; then
+      if is_ours "$pid"; then
         log "stopping leftover process $pid ($(basename "$p" .pid))"
         kill "$pid" 2>/dev/null || true
+        left+=("$pid")
+      fi
+    done
+    local deadline=$((SECONDS + 10))
+    for pid in "${left[@]}"; do
+      while is_ours "$pid" && ((SECONDS < deadline)); do sleep 0.2; done
+      if is_ours "$pid"; then
+        log "process $pid did not exit after SIGTERM; sending SIGKILL"
+        kill -9 "$pid" 2>/dev/null || true
       fi
     done
   fi
@@ -367,6 +439,8 @@ cmd_down() {
     rm -rf "$cluster_root"
     log "removed $cluster_root"
   fi
+  # The default location's parent, <repo>/.cluster, goes too if nothing else lives there.
+  [[ -n ${APWIZ_CLUSTER_DIR:-} ]] || rmdir "$root/.cluster" 2>/dev/null || true
   log "down in $((SECONDS - start))s"
 }
 
@@ -441,7 +515,7 @@ EOF
   fi
   grep -q 'violates PodSecurity "restricted' <<<"$out" ||
     die "privileged pod rejected, but not by PodSecurity: $out"
-  ok "rejected: $(grep -o 'violates PodSecurity[^:]*' <<<"$out" | head -1)"
+  ok "rejected: $(grep -o 'violates PodSecurity "[^"]*": [^(]*' <<<"$out" | head -1)"
 
   check "a Job completes"
   kc -n "$ns" apply -f - >/dev/null <<EOF
@@ -567,17 +641,64 @@ smoke_cleanup() {
 }
 
 # =============================================================================================
+# check-stages
+# =============================================================================================
+
+# Deterministic check that every fixture pod/PV matches exactly the expected kwok Stage (see
+# scripts/control-plane/stagecheck.go). Needs no cluster; builds a small Go program once.
+cmd_check_stages() {
+  need_go "the stage checker"
+  local src=$conf_dir/stagecheck.go sum bin mod
+  sum=$( (cat "$src"; echo "$KWOK_VERSION") | sha256sum | cut -c1-12)
+  bin=$cache/stagecheck-$KWOK_VERSION-$sum/stagecheck
+  if [[ ! -x $bin ]]; then
+    local start=$SECONDS
+    mod=$(mktemp -d "${TMPDIR:-/tmp}/apwiz-stagecheck.XXXXXX")
+    cp "$src" "$mod/main.go"
+    log "building the stage checker against sigs.k8s.io/kwok@$KWOK_VERSION"
+    mkdir -p "$(dirname "$bin")"
+    if ! (cd "$mod" && go mod init apwiz.local/stagecheck &&
+      go get "sigs.k8s.io/kwok@$KWOK_VERSION" &&
+      GOFLAGS=-mod=mod go build -trimpath -o "$bin.tmp" .); then
+      rm -rf "$mod" "$bin.tmp"
+      die "building $src failed"
+    fi
+    mv -f "$bin.tmp" "$bin"
+    rm -rf "$mod"
+    log "built the stage checker in $((SECONDS - start))s"
+  fi
+  "$bin" "$conf_dir/kwok.yaml" >&2 || die "kwok Stages in $conf_dir/kwok.yaml do not match as expected (see above)"
+  log "check-stages: every fixture matches exactly its expected Stage"
+}
+
+# =============================================================================================
 
 usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2
 }
 
+# Serialise build/up/down (two concurrent `up`s would race on the cluster directory and two builds
+# would fight over 2 cores) with a lock on the cache directory.
+# The cluster's daemons must not inherit the lock's descriptor (they would hold the lock forever):
+# every kwokctl call goes through the kwokctl() wrapper below, which closes fd 9.
+lock() {
+  mkdir -p "$cache"
+  command -v flock >/dev/null 2>&1 || return 0
+  exec 9<"$cache"
+  if ! flock -n 9; then
+    log "waiting (up to 60 min) for another control-plane.sh build/up/down to finish"
+    flock -w 3600 9 || die "still locked after 60 min: another control-plane.sh is running (lock: $cache)"
+  fi
+}
+
 case ${1:-} in
-  build) cmd_build ;;
-  up) cmd_up ;;
-  down) cmd_down ;;
+  build) lock; cmd_build ;;
+  up) lock; cmd_up ;;
+  down) lock; cmd_down ;;
   kubeconfig) cmd_kubeconfig ;;
+  kubectl) shift; [[ -f $kubeconfig ]] || die "no cluster is up (run '$0 up')"; kc "$@" ;;
   smoke) cmd_smoke ;;
+  check-stages) cmd_check_stages ;;
   -h | --help | help) usage ;;
   *) usage; exit 2 ;;
 esac

@@ -2,11 +2,12 @@
 # Every test of the project, as CI runs it (.ci/run calls this file). On a fresh machine it first
 # runs scripts/setup.sh, which installs and builds everything it needs (cached after the first run).
 #
-#   1. generated files are fresh (values.schema.json), cargo fmt, clippy -D warnings
-#   2. cargo test with Helm 4: unit, CLI, chart and release-lifecycle tests
-#      (the lifecycle tests start the local control plane through scripts/control-plane.sh)
-#   3. the chart and lifecycle tests again with Helm 3.21
-#   4. the Rego policies: conftest verify, and every example in every environment
+#   1. generated files are fresh (schema, chart defaults, team manual), cargo fmt, clippy -D warnings
+#   2. the local control plane (scripts/control-plane.sh): kwok stage selectors, then `up`
+#   3. cargo test with Helm 4: unit, CLI, chart and release-lifecycle tests
+#   4. the chart and lifecycle tests again with Helm 3.21
+#   5. the Rego policies: conftest verify, and every example in every environment
+# The cluster is stopped and its files removed on exit.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
@@ -30,6 +31,11 @@ cargo fmt --check
 
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
+
+step "control plane: every kwok stage selector matches exactly one stage, then start the cluster"
+scripts/control-plane.sh check-stages
+KUBECONFIG=$(scripts/control-plane.sh up) # not `export KUBECONFIG=$(...)`: that would hide a failure
+export KUBECONFIG
 
 step "cargo test (Helm 4: $(.tools/bin/helm version --short))"
 APWIZ_HELM=$root/.tools/bin/helm cargo test --locked

@@ -336,6 +336,14 @@ fn daemonset_example() {
 }
 
 #[test]
+fn a_daemonset_that_may_not_lose_a_pod_surges_instead() {
+    // values-prod.yaml says maxUnavailable: 0; Kubernetes refuses that with maxSurge: 0.
+    let objs = example("daemonset", Some("prod"));
+    let strategy = &objs[0]["spec"]["updateStrategy"]["rollingUpdate"];
+    assert_eq!(strategy, &json!({"maxUnavailable": 0, "maxSurge": 1}));
+}
+
+#[test]
 fn external_services_have_no_pods() {
     let objs = example("external-service", None);
     assert!(objs.iter().all(|o| !is_workload(o)));
