@@ -26,27 +26,6 @@ fn example(name: &str, env: Option<&str>) -> Vec<Value> {
     template(&files, &[]).unwrap_or_else(|e| panic!("{name} ({env:?}) failed:\n{}", e.stderr))
 }
 
-fn container<'a>(o: &'a Value, name: &str) -> &'a Value {
-    containers(pod_spec(o))
-        .into_iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no container {name} in {}", self::name(o)))
-}
-
-fn env_of(c: &Value) -> BTreeMap<String, Value> {
-    c["env"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|e| {
-            (
-                e["name"].as_str().unwrap_or_default().to_string(),
-                e.clone(),
-            )
-        })
-        .collect()
-}
-
 /// Every workload's selector matches its pod labels, every Service selects the pods of exactly
 /// one workload, and every pod is restricted-compliant with requests and limits.
 fn assert_well_formed(objs: &[Value]) {
@@ -175,7 +154,7 @@ fn web_app_example() {
         json!({"path": "/ready", "port": "http"})
     );
     assert_eq!(main["readinessProbe"]["periodSeconds"], 5);
-    let env = env_of(main);
+    let env = env_entries(main);
     assert_eq!(
         env.keys().collect::<Vec<_>>(),
         vec!["DATABASE_PASSWORD", "LOG_LEVEL", "SHOP_CURRENCY"],
@@ -330,7 +309,7 @@ fn daemonset_example() {
     );
     assert_eq!(pod_spec(ds)["tolerations"], json!([{"operator": "Exists"}]));
     assert_eq!(
-        env_of(container(ds, "app-platform"))["NODE_NAME"]["valueFrom"]["fieldRef"]["fieldPath"],
+        env_entries(container(ds, "app-platform"))["NODE_NAME"]["valueFrom"]["fieldRef"]["fieldPath"],
         "spec.nodeName"
     );
 }
@@ -404,7 +383,7 @@ fn four_services_share_defaults_and_wait_for_their_dependencies() {
         .unwrap()
         .iter()
         .map(|c| {
-            let env = env_of(c);
+            let env = env_entries(c);
             format!(
                 "{} {}:{}",
                 c["name"].as_str().unwrap(),
@@ -422,12 +401,12 @@ fn four_services_share_defaults_and_wait_for_their_dependencies() {
     );
     let web = find(&objs, "Deployment", "release-web");
     assert_eq!(
-        env_of(&pod_spec(web)["initContainers"][0])["PORT"]["value"],
+        env_entries(&pod_spec(web)["initContainers"][0])["PORT"]["value"],
         "8080",
         "web waits on api's port"
     );
     // maps merge: api adds DATABASE_URL to the shared LOG_LEVEL
-    let api_env = env_of(container(api, "api"));
+    let api_env = env_entries(container(api, "api"));
     assert_eq!(
         api_env.keys().collect::<Vec<_>>(),
         vec!["DATABASE_URL", "LOG_LEVEL"]
@@ -465,7 +444,7 @@ services:
         json!(["--own"]),
         "lists replace, never concatenate"
     );
-    let env: BTreeMap<_, _> = env_of(c1)
+    let env: BTreeMap<_, _> = env_entries(c1)
         .into_iter()
         .map(|(k, v)| (k, v["value"].clone()))
         .collect();

@@ -10,24 +10,6 @@ use std::path::Path;
 use std::process::Command;
 use support::*;
 
-fn main_container(o: &Value) -> &Value {
-    &pod_spec(o)["containers"][0]
-}
-
-fn env_of(c: &Value) -> BTreeMap<String, String> {
-    c["env"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|e| {
-            (
-                e["name"].as_str().unwrap().to_string(),
-                e["value"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
 fn names(objs: &[&Value]) -> Vec<String> {
     objs.iter().map(|o| name(o).to_string()).collect()
 }
@@ -798,7 +780,7 @@ fn test_pods_are_restricted_helm_test_hooks_that_run_as_their_service() {
     );
     assert!(c.get("envFrom").is_none());
     assert!(
-        !env_of(c).contains_key("SECRET"),
+        !env_values(c).contains_key("SECRET"),
         "none of the service's env"
     );
     let mounts: Vec<_> = c["volumeMounts"]
@@ -830,7 +812,7 @@ fn test_pod_checks_the_service_port_the_health_path_and_the_metrics() {
          monitoring: {enabled: true, scrapeInterval: 30s, path: /stats}\n",
     );
     let c = main_container(find(&objs, "Pod", "release-test"));
-    let env = env_of(c);
+    let env = env_values(c);
     assert_eq!(env["SERVICE_HOST"], "release");
     assert_eq!(env["SERVICE_PORT"], "80");
     assert_eq!(env["HEALTH_URL"], "http://release:80/ready");
@@ -850,11 +832,11 @@ fn test_pod_checks_the_service_port_the_health_path_and_the_metrics() {
 
     // tcp readiness (the default): no health URL, a reason instead
     let tcp = render("image: acme/shop:1.0\n");
-    let env = env_of(main_container(find(&tcp, "Pod", "release-test")));
+    let env = env_values(main_container(find(&tcp, "Pod", "release-test")));
     assert!(!env.contains_key("HEALTH_URL") && !env.contains_key("METRICS_URL"));
     assert_eq!(env["HEALTH_SKIP"], "the readiness probe is tcp, not http");
     let none = render("probes: {readiness: {enabled: false}}\n");
-    let env = env_of(main_container(find(&none, "Pod", "release-test")));
+    let env = env_values(main_container(find(&none, "Pod", "release-test")));
     assert_eq!(env["HEALTH_SKIP"], "the service has no readiness probe");
 
     // a readiness probe on another port: through the Service port that reaches it, with its scheme
@@ -862,12 +844,12 @@ fn test_pod_checks_the_service_port_the_health_path_and_the_metrics() {
         "ports: [{name: admin, port: 9000}]\nservice: {ports: [{name: admin, port: 9001, targetPort: admin}]}\n\
          probes: {readiness: {type: http, port: 9000, path: /healthz, scheme: HTTPS}}\n",
     );
-    let env = env_of(main_container(find(&admin, "Pod", "release-test")));
+    let env = env_values(main_container(find(&admin, "Pod", "release-test")));
     assert_eq!(env["HEALTH_URL"], "https://release:9001/healthz");
     let hidden = render(
         "ports: [{name: admin, port: 9000}]\nprobes: {readiness: {type: http, port: admin}}\n",
     );
-    let env = env_of(main_container(find(&hidden, "Pod", "release-test")));
+    let env = env_values(main_container(find(&hidden, "Pod", "release-test")));
     assert_eq!(
         env["HEALTH_SKIP"],
         "the readiness probe's port admin is not a port of the Service"
@@ -877,7 +859,7 @@ fn test_pod_checks_the_service_port_the_health_path_and_the_metrics() {
         "workloadType: statefulset\npersistence: {enabled: true, storageClass: default}\n\
          monitoring: {enabled: true, scrapeInterval: 30s, port: http}\ntests: {timeoutSeconds: 120}\n",
     );
-    let env = env_of(main_container(find(&sts, "Pod", "release-test")));
+    let env = env_values(main_container(find(&sts, "Pod", "release-test")));
     assert_eq!(env["METRICS_URL"], "http://release:8080/metrics");
     assert_eq!(env["TIMEOUT"], "120");
 }
@@ -907,7 +889,7 @@ fn test_pods_only_for_long_running_services_with_a_service_and_none_when_off() {
 /// that succeed or fail; returns (exit code, stdout, stderr).
 fn run_script(
     script: &str,
-    env: &BTreeMap<String, String>,
+    env: &BTreeMap<String, Value>,
     tools_ok: bool,
 ) -> (i32, String, String) {
     let dir = tempdir();
@@ -934,7 +916,7 @@ fn run_script(
         .arg("-c")
         .arg(script)
         .env_clear()
-        .envs(env)
+        .envs(env.iter().map(|(k, v)| (k, v.as_str().unwrap_or_default())))
         .env("PATH", path)
         .output()
         .expect("run sh");
@@ -954,7 +936,7 @@ fn test_script_retries_for_a_bounded_time_and_names_what_did_not_answer() {
     );
     let c = main_container(find(&objs, "Pod", "release-test"));
     let script = c["command"][2].as_str().unwrap();
-    let mut env = env_of(c);
+    let mut env = env_values(c);
     env.insert("TIMEOUT".into(), "2".into());
 
     let (code, out, _) = run_script(script, &env, true);

@@ -73,24 +73,6 @@ fn annotation<'a>(o: &'a Value, key: &str) -> &'a str {
         .unwrap_or_default()
 }
 
-fn main_container(o: &Value) -> &Value {
-    &pod_spec(o)["containers"][0]
-}
-
-fn env_of(c: &Value) -> BTreeMap<String, Value> {
-    c["env"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|e| {
-            (
-                e["name"].as_str().unwrap_or_default().to_string(),
-                e["value"].clone(),
-            )
-        })
-        .collect()
-}
-
 fn component(labels: &Value) -> &str {
     labels["app.kubernetes.io/component"]
         .as_str()
@@ -299,7 +281,7 @@ hooks:
         c.get("args").is_none(),
         "the service's args are not the hook's"
     );
-    let env = env_of(c);
+    let env = env_values(c);
     assert_eq!(env["LOG_LEVEL"], "debug", "the hook's value wins");
     assert_eq!(env["MIGRATE_LOCK_TIMEOUT"], "60s", "the hook adds its own");
     assert_eq!(
@@ -517,7 +499,7 @@ services:
         "acme/api:1.0",
         "in the service's image"
     );
-    assert_eq!(env_of(main_container(api))["MIGRATE"], "1");
+    assert_eq!(env_values(main_container(api))["MIGRATE"], "1");
     assert_eq!(annotation(api, "helm.sh/hook"), "post-install,pre-upgrade");
     let admin = find(&objs, "Job", "release-admin-migrate");
     assert_eq!(main_container(admin)["command"], json!(["/admin/migrate"]));

@@ -11,22 +11,6 @@ use support::*;
 
 const ENVS: [&str; 3] = ["dev", "staging", "prod"];
 
-fn container<'a>(o: &'a Value, name: &str) -> &'a Value {
-    containers(pod_spec(o))
-        .into_iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no container {name} in {}", self::name(o)))
-}
-
-fn env_of(c: &Value) -> BTreeMap<String, Value> {
-    c["env"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|e| (e["name"].as_str().unwrap().to_string(), e["value"].clone()))
-        .collect()
-}
-
 fn kinds(objs: &[Value]) -> BTreeSet<String> {
     objs.iter().map(|o| kind(o).to_string()).collect()
 }
@@ -509,7 +493,7 @@ fn backup_renders_a_cronjob_running_as_the_service() {
         json!([{"configMapRef": {"name": "db-settings"}}, {"secretRef": {"name": "db-backup-s3"}}]),
         "the service's envFrom, then the target Secret"
     );
-    let env = env_of(c);
+    let env = env_values(c);
     assert_eq!(env["BACKUP_SOURCE_HOST"], "release-db");
     assert_eq!(env["BACKUP_SOURCE_PORT"], "15432", "the Service's port");
     assert!(

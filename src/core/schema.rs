@@ -91,31 +91,35 @@ impl SchemaCheck {
                 place(&mut finding, merged.locate(ptr));
                 finding
             };
+        // "<path>: <value> is not a <noun>. Did you mean ...? (one of: ...)" for a closed set of values
+        let one_of = |opts: Vec<String>| {
+            let noun = noun_for(&pointer);
+            let mut fix = String::new();
+            if let Some(hint) = yaml11_hint(merged, &pointer) {
+                fix.push_str(&hint);
+                fix.push(' ');
+            } else if let Some(s) = value
+                .as_str()
+                .and_then(|s| did_you_mean(s, opts.iter().map(String::as_str)))
+            {
+                fix.push_str(&format!("Did you mean \"{s}\"? "));
+            }
+            fix.push_str(&format!("(one of: {})", opts.join(", ")));
+            f(
+                &pointer,
+                &path,
+                format!("{path}: {shown} is not {}.", with_article(&noun)),
+                Some(fix),
+                Some(value.clone()),
+            )
+        };
         match err.kind() {
             K::Enum { options } => {
                 let opts: Vec<String> = options
                     .as_array()
                     .map(|a| a.iter().map(option_text).collect())
                     .unwrap_or_default();
-                let noun = noun_for(&pointer);
-                let mut fix = String::new();
-                if let Some(hint) = yaml11_hint(merged, &pointer) {
-                    fix.push_str(&hint);
-                    fix.push(' ');
-                } else if let Some(s) = value
-                    .as_str()
-                    .and_then(|s| did_you_mean(s, opts.iter().map(String::as_str)))
-                {
-                    fix.push_str(&format!("Did you mean \"{s}\"? "));
-                }
-                fix.push_str(&format!("(one of: {})", opts.join(", ")));
-                out.push(f(
-                    &pointer,
-                    &path,
-                    format!("{path}: {shown} is not {}.", with_article(&noun)),
-                    Some(fix),
-                    Some(value),
-                ));
+                out.push(one_of(opts));
             }
             K::AdditionalProperties { unexpected } => {
                 let known: Vec<String> = sub
@@ -240,27 +244,9 @@ impl SchemaCheck {
                     Some(value),
                 ));
             }
+            // the chart's schema mirrors each enum as a pattern ^(a|b|c)$ (see scripts/generate.py)
             K::Pattern { pattern } if alternation(pattern).is_some() => {
-                let opts = alternation(pattern).unwrap_or_default();
-                let noun = noun_for(&pointer);
-                let mut fix = String::new();
-                if let Some(hint) = yaml11_hint(merged, &pointer) {
-                    fix.push_str(&hint);
-                    fix.push(' ');
-                } else if let Some(s) = value
-                    .as_str()
-                    .and_then(|s| did_you_mean(s, opts.iter().map(String::as_str)))
-                {
-                    fix.push_str(&format!("Did you mean \"{s}\"? "));
-                }
-                fix.push_str(&format!("(one of: {})", opts.join(", ")));
-                out.push(f(
-                    &pointer,
-                    &path,
-                    format!("{path}: {shown} is not {}.", with_article(&noun)),
-                    Some(fix),
-                    Some(value),
-                ));
+                out.push(one_of(alternation(pattern).unwrap_or_default()));
             }
             K::Pattern { pattern } => {
                 let mut fix = String::new();

@@ -262,3 +262,39 @@ pub fn assert_restricted(o: &Value) {
         assert!(tmp, "{who} {cn}: writable /tmp mount");
     }
 }
+
+/// The container of a workload (init containers included) with that name.
+pub fn container<'a>(o: &'a Value, name: &str) -> &'a Value {
+    containers(pod_spec(o))
+        .into_iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no container {name} in {}/{}", kind(o), self::name(o)))
+}
+
+/// The first container of a workload: the service's own.
+pub fn main_container(o: &Value) -> &Value {
+    &pod_spec(o)["containers"][0]
+}
+
+/// A container's env entries by name (the whole entry: value or valueFrom).
+pub fn env_entries(c: &Value) -> std::collections::BTreeMap<String, Value> {
+    c["env"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            (
+                e["name"].as_str().unwrap_or_default().to_string(),
+                e.clone(),
+            )
+        })
+        .collect()
+}
+
+/// A container's plain env values by name (null for a valueFrom entry).
+pub fn env_values(c: &Value) -> std::collections::BTreeMap<String, Value> {
+    env_entries(c)
+        .into_iter()
+        .map(|(k, e)| (k, e["value"].clone()))
+        .collect()
+}
