@@ -74,9 +74,13 @@ def build():
     clash = set(root_props) & set(service_props)
     if clash:
         fail(f"root.json and service sources both define {sorted(clash)}")
+    undescribed = []
     for key, prop in {**root_props, **service_props}.items():
-        if "description" not in prop:
-            fail(f"property '{key}' has no description")
+        require_descriptions(prop, key, undescribed)
+    for key, prop in definitions.items():
+        require_descriptions(prop, f"definitions.{key}", undescribed, self_too=False)
+    if undescribed:
+        fail("every property needs a description; missing at:\n  " + "\n  ".join(undescribed))
     service = {
         "type": "object",
         "description": "One service: every top-level service key, overriding the top level for this service.",
@@ -90,6 +94,22 @@ def build():
     echo_enums(schema)
     check_refs(schema, schema)
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def require_descriptions(node, where, missing, self_too=True):
+    """Collects every property (at any depth) without a description into missing."""
+    if not isinstance(node, dict):
+        return
+    if self_too and "description" not in node:
+        missing.append(where)
+    for key, sub in node.get("properties", {}).items():
+        require_descriptions(sub, f"{where}.{key}", missing)
+    for key in ("items", "additionalProperties"):
+        if isinstance(node.get(key), dict):
+            require_descriptions(node[key], f"{where}[]" if key == "items" else f"{where}.*", missing, self_too=False)
+    for key in ("oneOf", "anyOf", "allOf"):
+        for sub in node.get(key) or []:
+            require_descriptions(sub, where, missing, self_too=False)
 
 
 def echo_enums(node):
