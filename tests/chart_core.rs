@@ -830,26 +830,13 @@ fn deployment_persistence_claims_a_volume_kept_on_uninstall() {
 fn helm_lint_strict_is_clean_for_every_example() {
     for ex in EXAMPLES {
         for env in ENVS {
-            let out = std::process::Command::new(helm())
-                .args(["lint", "--strict", "--kube-version", KUBE_VERSION])
-                .arg(chart())
-                .arg("-f")
-                .arg(repo().join(format!("examples/{ex}.yaml")))
-                .arg("-f")
-                .arg(chart().join(format!("values-{env}.yaml")))
-                .env("NO_COLOR", "1")
-                .output()
-                .unwrap();
-            let text = String::from_utf8_lossy(&out.stdout).to_string()
-                + &String::from_utf8_lossy(&out.stderr);
-            assert!(
-                out.status.success(),
-                "helm lint --strict {ex} {env}:\n{text}"
+            let (example, env_file) = (
+                format!("examples/{ex}.yaml"),
+                format!("chart/values-{env}.yaml"),
             );
-            assert!(
-                !text.contains("[WARNING]") && !text.contains("[ERROR]"),
-                "{ex} {env}:\n{text}"
-            );
+            if let Err(text) = lint_strict(&[&example, &env_file]) {
+                panic!("helm lint --strict {ex} {env}:\n{text}");
+            }
         }
     }
 }

@@ -1108,26 +1108,10 @@ fn robot_shop_is_eight_deployments_four_statefulsets_and_a_policy_per_service_al
 #[test]
 fn robot_shop_lints_clean_in_every_environment() {
     for env in ENVS {
-        let out = std::process::Command::new(helm())
-            .args(["lint", "--strict", "--kube-version", KUBE_VERSION])
-            .arg(chart())
-            .arg("-f")
-            .arg(repo().join("examples/robot-shop/values.yaml"))
-            .arg("-f")
-            .arg(chart().join(format!("values-{env}.yaml")))
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).to_string()
-            + &String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
-            "helm lint --strict robot-shop {env}:\n{text}"
-        );
-        assert!(
-            !text.contains("[WARNING]") && !text.contains("[ERROR]"),
-            "robot-shop {env}:\n{text}"
-        );
+        let env_file = format!("chart/values-{env}.yaml");
+        if let Err(text) = lint_strict(&["examples/robot-shop/values.yaml", &env_file]) {
+            panic!("helm lint --strict robot-shop {env}:\n{text}");
+        }
     }
 }
 

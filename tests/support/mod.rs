@@ -298,3 +298,25 @@ pub fn env_values(c: &Value) -> std::collections::BTreeMap<String, Value> {
         .map(|(k, e)| (k, e["value"].clone()))
         .collect()
 }
+
+/// `helm lint --strict` on the chart with value files (relative to the repository): Err with
+/// helm's output when it fails or prints a warning.
+pub fn lint_strict(files: &[&str]) -> Result<(), String> {
+    let mut cmd = Command::new(helm());
+    cmd.args(["lint", "--strict", "--kube-version", KUBE_VERSION])
+        .arg(chart())
+        .env("NO_COLOR", "1");
+    for f in files {
+        cmd.arg("-f").arg(repo().join(f));
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run helm: {e}"));
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    if out.status.success() && !text.contains("[WARNING]") && !text.contains("[ERROR]") {
+        Ok(())
+    } else {
+        Err(text)
+    }
+}
