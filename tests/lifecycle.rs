@@ -160,6 +160,16 @@ fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
 
+/// A helm command line: the command and its arguments, then each of the extra parts in order
+/// (namespace and timeout flags, value files).
+fn args<'a>(head: &[&'a str], parts: &[&[&'a str]]) -> Vec<&'a str> {
+    let mut all = head.to_vec();
+    for part in parts {
+        all.extend_from_slice(part);
+    }
+    all
+}
+
 /// Installs with --dry-run=server, then submits the same objects to the API server with
 /// dryRun=All (`kubectl apply --dry-run=server`): admission, validation and Pod Security run on
 /// every object. Fails on any error or PodSecurity warning.
@@ -385,11 +395,10 @@ fn four_services_install_upgrade_roll_back_test_and_uninstall() {
         "tests/fixtures/lifecycle-hooks.yaml",
     ]);
     let base: Vec<&str> = ["--namespace", ns.as_str(), "--timeout", TIMEOUT].to_vec();
+    let files = strs(&files);
 
     // install, waiting for readiness: hooks ran pre-install → post-install
-    let mut install = vec!["install", rel, "chart", "--wait"];
-    install.extend(&base);
-    install.extend(strs(&files));
+    let install = args(&["install", rel, "chart", "--wait"], &[&base, &files]);
     helm_ok(&install);
     assert_ready(&ns, rel);
     let preflight = job(&ns, "lc-api-preflight");
@@ -406,16 +415,17 @@ fn four_services_install_upgrade_roll_back_test_and_uninstall() {
     assert_eq!(history(&ns, rel), vec![(1, "deployed".to_string())]);
 
     // upgrade: pre-upgrade and post-upgrade hooks run, post-install-only hooks do not
-    let mut upgrade = vec![
-        "upgrade",
-        rel,
-        "chart",
-        "--wait",
-        "--set",
-        "env.RELEASE_NOTE=second",
-    ];
-    upgrade.extend(&base);
-    upgrade.extend(strs(&files));
+    let upgrade = args(
+        &[
+            "upgrade",
+            rel,
+            "chart",
+            "--wait",
+            "--set",
+            "env.RELEASE_NOTE=second",
+        ],
+        &[&base, &files],
+    );
     helm_ok(&upgrade);
     assert_ready(&ns, rel);
     let migrate2 = job(&ns, "lc-api-migrate");
@@ -447,18 +457,19 @@ fn four_services_install_upgrade_roll_back_test_and_uninstall() {
     let good = manifest(&ns, rel, None);
 
     // an upgrade whose pre-upgrade hook fails is rolled back automatically
-    let mut failing = vec![
-        "upgrade",
-        rel,
-        "chart",
-        rollback_on_failure(),
-        "--set",
-        "env.RELEASE_NOTE=third",
-        "--set-string",
-        "services.api.hooks.migrate.podAnnotations.apwiz\\.test/fail=true",
-    ];
-    failing.extend(&base);
-    failing.extend(strs(&files));
+    let failing = args(
+        &[
+            "upgrade",
+            rel,
+            "chart",
+            rollback_on_failure(),
+            "--set",
+            "env.RELEASE_NOTE=third",
+            "--set-string",
+            "services.api.hooks.migrate.podAnnotations.apwiz\\.test/fail=true",
+        ],
+        &[&base, &files],
+    );
     let r = helm_run(&failing);
     assert!(
         !r.ok,
@@ -481,16 +492,14 @@ fn four_services_install_upgrade_roll_back_test_and_uninstall() {
     assert_ready(&ns, rel);
 
     // helm rollback to revision 1 restores its manifest exactly
-    let mut rollback = vec!["rollback", rel, "1", "--wait"];
-    rollback.extend(&base);
+    let rollback = args(&["rollback", rel, "1", "--wait"], &[&base]);
     helm_ok(&rollback);
     assert_eq!(manifest(&ns, rel, None), manifest(&ns, rel, Some(1)));
     assert_eq!(history(&ns, rel).last().unwrap().1, "deployed");
     assert_ready(&ns, rel);
 
     // helm test passes
-    let mut test = vec!["test", rel];
-    test.extend(&base);
+    let test = args(&["test", rel], &[&base]);
     let out = helm_ok(&test);
     for svc in ["api", "cache", "database", "web"] {
         assert!(
@@ -502,8 +511,7 @@ fn four_services_install_upgrade_roll_back_test_and_uninstall() {
 
     // uninstall: pre-delete and post-delete hooks run; nothing of the release is left but the
     // hook Jobs (kept by their delete policy) and the claims the retention policy keeps
-    let mut uninstall = vec!["uninstall", rel, "--wait"];
-    uninstall.extend(&base);
+    let uninstall = args(&["uninstall", rel, "--wait"], &[&base]);
     helm_ok(&uninstall);
     completed(&job(&ns, "lc-api-export"));
     completed(&job(&ns, "lc-api-cleanup"));

@@ -258,14 +258,7 @@ fn preset_doc(chart: &Chart, all: &[Preset], p: &Preset) -> Result<PresetDoc> {
             .iter()
             .map(|q| QuestionDoc {
                 prompt: q.prompt.clone(),
-                flag: if q.path == "image" {
-                    format!(
-                        "--image {}",
-                        q.example.as_deref().unwrap_or("<repository:tag>")
-                    )
-                } else {
-                    q.flag(None)
-                },
+                flag: q.flag(None),
                 required: q.required && q.default.is_none(),
                 default: q.default.as_ref().map(yamlout::inline).unwrap_or_default(),
             })

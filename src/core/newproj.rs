@@ -57,14 +57,7 @@ pub fn missing_answers(all: &[Preset], a: &Answers) -> Result<Vec<Missing>> {
         let answered = a.answers_path(&q.path, None) || (q.path == "image" && a.image.is_some());
         if q.required && q.default.is_none() && !answered {
             out.push(Missing {
-                flag: if q.path == "image" {
-                    format!(
-                        "--image {}",
-                        q.example.as_deref().unwrap_or("<repository:tag>")
-                    )
-                } else {
-                    q.flag(None)
-                },
+                flag: q.flag(None),
                 question: q.clone(),
                 env: None,
             });
