@@ -1,6 +1,6 @@
-//! `apwiz`: the binary. Parses the command line, runs it through the library, and maps the
-//! result to an exit code: 0 ok, 1 validation failed (or another failure), 2 usage error,
-//! 3 environment problem (helm missing or too old, chart not found).
+//! `apwiz`: the binary. Parses the command line, starts the one async runtime, runs the command
+//! through the library, and maps the result to an exit code: 0 ok, 1 validation failed (or another
+//! failure), 2 usage error, 3 environment problem (helm missing or too old, chart not found).
 use std::process::ExitCode;
 
 use apwiz::cli::{self, args::Cli, args::Format};
@@ -27,16 +27,25 @@ fn main() -> ExitCode {
         }
     };
     let json = parsed.global.format == Format::Json;
-    match cli::run(parsed) {
+    // One runtime per process: helm calls, checks and (later) cluster watches share it.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(cli::exit_code(ErrorKind::Environment));
+        }
+    };
+    let result = cli::run(parsed, runtime.handle().clone());
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            let code = match e.kind() {
-                ErrorKind::Usage => 2,
-                ErrorKind::Environment => 3,
-                ErrorKind::Failure => 1,
-            };
+            let code = cli::exit_code(e.kind());
             if json {
-                print!("{}", cli::error_json(&e, code));
+                print!("{}", cli::error_json(&e));
             } else if e.kind() == ErrorKind::Failure && std::error::Error::source(&e).is_some() {
                 // An unexpected failure with a cause chain: a full report.
                 eprintln!("{:?}", color_eyre::eyre::Report::new(e));

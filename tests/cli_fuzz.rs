@@ -7,10 +7,10 @@ mod support;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use apwiz::core::chart;
-use apwiz::core::overrides;
-use apwiz::core::schema::SchemaCheck;
-use apwiz::core::setexpr::SetExpr;
-use apwiz::core::validate;
+use apwiz::core::check::pipeline;
+use apwiz::core::check::schema::SchemaCheck;
+use apwiz::core::scaffold::overrides;
+use apwiz::core::values::setexpr::SetExpr;
 use serde_json::Value;
 use support::cli::*;
 
@@ -307,7 +307,7 @@ fn ten_thousand_values_files_never_panic_and_every_finding_has_a_path() {
                 ("deploy/values-prod.yaml", env_text.as_ref()),
             ] {
                 let Some(t) = t else { continue };
-                match validate::layer_from_text(name, t) {
+                match pipeline::layer_from_text(name, t) {
                     Ok(l) => layers.push(l),
                     Err(f) => findings.push(*f),
                 }
@@ -315,7 +315,7 @@ fn ten_thousand_values_files_never_panic_and_every_finding_has_a_path() {
             let sets: Vec<SetExpr> = set.iter().filter_map(|s| SetExpr::parse(s).ok()).collect();
             let ok = findings.is_empty();
             if ok {
-                let (_, f) = validate::check_in_process(&chart, Some(&schema), layers, &sets);
+                let (_, f) = pipeline::check_in_process(&chart, Some(&schema), layers, &sets);
                 findings.extend(f);
             }
             // The updater must not panic either (errors are fine).
@@ -344,8 +344,8 @@ fn ten_thousand_values_files_never_panic_and_every_finding_has_a_path() {
                 !f.message.is_empty(),
                 "case {case}: a finding without a message: {f:?}"
             );
-            if f.severity == apwiz::core::report::Severity::Error
-                && f.source == apwiz::core::report::Source::Schema
+            if f.severity == apwiz::core::check::report::Severity::Error
+                && f.source == apwiz::core::check::report::Source::Schema
             {
                 assert!(
                     f.fix.is_some() || f.message.contains(':'),

@@ -5,7 +5,8 @@ mod support;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use apwiz::core::helm::{self, Args, Latest, Locate};
+use apwiz::core::helm::{self, Args, Locate};
+use apwiz::core::jobs::Latest;
 use support::cli::*;
 
 fn rt() -> tokio::runtime::Runtime {

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 
 use serde::Serialize;
 
-use crate::core::report::{Finding, Report};
+use crate::core::check::report::{Finding, Report};
 use crate::core::themes::Theme;
 
 /// Applies a theme's colours, or nothing.

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::error::{Error, Result};
-use super::layers::{Layer, LayerKind};
-use super::values::{Parsed, parse_values};
+use crate::core::error::{Error, Result};
+use crate::core::values::layers::{Layer, LayerKind};
+use crate::core::values::read::{Parsed, parse_values};
 
 /// What apwiz needs from `Chart.yaml`.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -79,7 +79,10 @@ impl Chart {
 
     /// The chart defaults after Helm drops their `null`s: what a release with no values gets.
     pub fn effective_defaults(&self) -> Value {
-        super::layers::coalesce(Value::Object(Default::default()), &self.defaults.value)
+        crate::core::values::merge::coalesce(
+            Value::Object(Default::default()),
+            &self.defaults.value,
+        )
     }
 }
 

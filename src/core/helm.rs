@@ -3,15 +3,14 @@
 //! and running `helm template` / `helm lint` with `NO_COLOR=1`.
 //!
 //! Calls are async (tokio) and cancellable: dropping a call's future kills the helm process
-//! (`kill_on_drop`). [`Latest`] runs one request at a time per slot and aborts the older request
-//! when a newer one arrives, which is what an interactive front end needs.
+//! (`kill_on_drop`), which is what [`Latest`](crate::core::jobs::Latest) relies on.
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use tokio::process::Command;
 
-use super::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// Oldest Helm 3 accepted.
 pub const MIN_HELM3_MINOR: u64 = 21;
@@ -322,48 +321,6 @@ impl Helm {
             duration: start.elapsed(),
             argv,
         })
-    }
-}
-
-/// One slot of work where a newer request supersedes an older one: submitting aborts the
-/// previous task (its helm process is killed when its future is dropped).
-#[derive(Debug, Default)]
-pub struct Latest {
-    current: Option<tokio::task::AbortHandle>,
-    generation: u64,
-}
-
-impl Latest {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Starts `fut`, cancelling whatever was running. Await the handle for the result; an older
-    /// request's handle resolves to a cancelled `JoinError`.
-    pub fn submit<F>(&mut self, fut: F) -> (u64, tokio::task::JoinHandle<F::Output>)
-    where
-        F: std::future::Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        if let Some(old) = self.current.take() {
-            old.abort();
-        }
-        self.generation += 1;
-        let handle = tokio::spawn(fut);
-        self.current = Some(handle.abort_handle());
-        (self.generation, handle)
-    }
-
-    /// The number of the newest request.
-    pub fn generation(&self) -> u64 {
-        self.generation
-    }
-
-    /// Cancels the running request, if any.
-    pub fn cancel(&mut self) {
-        if let Some(old) = self.current.take() {
-            old.abort();
-        }
     }
 }
 

@@ -1,23 +1,26 @@
 //! The core: data in, data out. Nothing here prints, prompts, reads the terminal or exits; every
-//! failure is a [`Error`] value and every check result a [`report::Finding`].
-pub mod answers;
+//! failure is an [`Error`] value and every check result a [`check::report::Finding`].
+//!
+//! Layers, lowest first (a module imports only from its own layer's leaves or lower layers):
+//! 1. leaves: `error`, `text`, `names`, `values::{pointer, merge}`;
+//! 2. the values language: `values::{read, setexpr, layers, yamlout}`;
+//! 3. inputs on disk: `chart`, `presets`, `config`, `themes`, `scaffold::answers`, `inputs`;
+//! 4. engines: `helm`, `check` (the pipeline), `scaffold` (`new`), `jobs`;
+//! 5. aggregators: `session` (one per process), `docs`.
 pub mod chart;
+pub mod check;
 pub mod config;
 pub mod docs;
 pub mod error;
 pub mod helm;
-pub mod layers;
-pub mod manifests;
-pub mod newproj;
-pub mod overrides;
-pub mod policies;
+pub mod inputs;
+pub mod jobs;
+pub mod names;
 pub mod presets;
-pub mod report;
-pub mod schema;
-pub mod setexpr;
+pub mod scaffold;
+pub mod session;
+pub mod text;
 pub mod themes;
-pub mod validate;
 pub mod values;
-pub mod yamlout;
 
 pub use error::{Error, ErrorKind, Result};

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::error::{Error, Result};
-use super::values::parse_values;
+use crate::core::error::{Error, Result};
+use crate::core::values::read::parse_values;
 
 /// Workload or environment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -199,7 +199,7 @@ pub fn find<'a>(presets: &'a [Preset], name: &str, kind: PresetKind) -> Result<&
         PresetKind::Workload => "preset",
         PresetKind::Environment => "environment",
     };
-    let hint = super::schema::did_you_mean(name, names.iter().copied())
+    let hint = crate::core::text::did_you_mean(name, names.iter().copied())
         .map(|s| format!(" Did you mean \"{s}\"?"))
         .unwrap_or_default();
     Err(Error::Usage(format!(

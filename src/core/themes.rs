@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// The colour roles every theme defines.
 pub const ROLES: &[&str] = &["error", "warning", "ok", "accent", "muted", "path", "info"];

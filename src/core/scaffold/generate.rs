@@ -10,12 +10,13 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use super::answers::{self, Answers};
-use super::chart::Chart;
-use super::error::{Error, Result};
-use super::layers::{coalesce, merge_maps};
-use super::overrides::{self, Change, diff, same};
-use super::presets::{self, Preset, PresetKind, Question};
+use crate::core::chart::Chart;
+use crate::core::error::{Error, Result};
+use crate::core::presets::{self, Preset, PresetKind};
+use crate::core::scaffold::answers::{self, Answers};
+use crate::core::scaffold::overrides::{self, Change, diff};
+use crate::core::values::merge::{coalesce, merge_maps};
+use crate::core::values::merge::{same, without_nulls};
 
 /// What a generated file is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,46 +38,6 @@ pub struct GenFile {
     pub values: Value,
     /// The complete text of a new file.
     pub text: String,
-}
-
-/// A question still unanswered.
-#[derive(Debug, Clone)]
-pub struct Missing {
-    pub question: Question,
-    /// The environment whose file it is for, if any.
-    pub env: Option<String>,
-    /// The flag that answers it.
-    pub flag: String,
-}
-
-/// The questions of the chosen presets that need an answer and have none.
-pub fn missing_answers(all: &[Preset], a: &Answers) -> Result<Vec<Missing>> {
-    let mut out = Vec::new();
-    let workload = presets::find(all, &a.preset, PresetKind::Workload)?;
-    for q in &workload.questions {
-        let answered = a.answers_path(&q.path, None) || (q.path == "image" && a.image.is_some());
-        if q.required && q.default.is_none() && !answered {
-            out.push(Missing {
-                flag: q.flag(None),
-                question: q.clone(),
-                env: None,
-            });
-        }
-    }
-    for env in &a.environments {
-        if let Ok(p) = presets::find(all, env, PresetKind::Environment) {
-            for q in &p.questions {
-                if q.required && q.default.is_none() && !a.answers_path(&q.path, Some(env)) {
-                    out.push(Missing {
-                        flag: q.flag(Some(env)),
-                        question: q.clone(),
-                        env: Some(env.clone()),
-                    });
-                }
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// The values the team's base file must produce, as Helm sees them (over the chart defaults).
@@ -124,19 +85,6 @@ fn desired(
         }
     }
     Ok(coalesce(user, &chart.defaults.value))
-}
-
-fn strip_nulls(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k.clone(), strip_nulls(v)))
-                .collect(),
-        ),
-        Value::Array(a) => Value::Array(a.iter().map(strip_nulls).collect()),
-        other => other.clone(),
-    }
 }
 
 /// The files for `a`: `values.yaml`, one `values-<env>.yaml` per environment, `.apwiz.yaml`.
@@ -222,7 +170,7 @@ fn check_layering(chart: &Chart, files: &[&Value], want: &Value, name: &str) -> 
         user = merge_maps(user, (*f).clone());
     }
     let got = coalesce(user, &chart.defaults.value);
-    if same(&strip_nulls(&got), &strip_nulls(want)) {
+    if same(&without_nulls(got), &without_nulls(want.clone())) {
         Ok(())
     } else {
         Err(Error::Invalid(format!(

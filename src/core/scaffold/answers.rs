@@ -5,8 +5,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::error::{Error, Result};
-use super::setexpr::SetExpr;
+use crate::core::error::{Error, Result};
+use crate::core::values::setexpr::SetExpr;
 
 /// The answers file's name inside the output directory.
 pub const FILE_NAME: &str = ".apwiz.yaml";

@@ -13,9 +13,10 @@ use std::str::FromStr;
 
 use serde_json::{Map, Value};
 
-use super::error::{Error, Result};
-use super::values::parse_values;
-use super::yamlout;
+use crate::core::error::{Error, Result};
+use crate::core::values::merge::same;
+use crate::core::values::read::parse_values;
+use crate::core::values::yamlout;
 
 /// The smallest override of `base` that yields `target` under Helm's layering.
 pub fn diff(base: &Value, target: &Value) -> Value {
@@ -47,20 +48,6 @@ fn diff_inner(base: &Value, target: &Value) -> Option<Value> {
         }
         (b, t) if same(b, t) => None,
         (_, t) => Some(t.clone()),
-    }
-}
-
-/// Equality with numbers compared by value (1 == 1.0).
-pub fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
-        }
-        _ => a == b,
     }
 }
 

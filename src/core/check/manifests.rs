@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::values::{Loc, parse_stream};
+use crate::core::values::read::{Loc, parse_stream};
 
 /// One rendered Kubernetes object.
 #[derive(Debug, Clone, Serialize)]

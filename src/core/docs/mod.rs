@@ -4,20 +4,21 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::answers::{API_VERSION, Answers};
-use super::chart::Chart;
-use super::error::{Error, Result};
-use super::helm::{self, ChartFailure};
-use super::layers::Merged;
-use super::newproj::{self, FileKind};
-use super::presets::{Preset, PresetKind};
-use super::report::{Finding, Source};
-use super::schema::{SchemaCheck, humanize};
-use super::setexpr::SetExpr;
-use super::validate;
-use super::yamlout;
+use crate::core::chart::Chart;
+use crate::core::check::pipeline;
+use crate::core::check::report::{Finding, Source};
+use crate::core::check::schema::SchemaCheck;
+use crate::core::error::{Error, Result};
+use crate::core::helm::{self, ChartFailure};
+use crate::core::presets::{Preset, PresetKind};
+use crate::core::scaffold::answers::{API_VERSION, Answers};
+use crate::core::scaffold::generate::{self, FileKind};
+use crate::core::text::humanize;
+use crate::core::values::layers::Merged;
+use crate::core::values::setexpr::SetExpr;
+use crate::core::values::yamlout;
 
-const TEMPLATE: &str = include_str!("docs/readme.md.hbs");
+const TEMPLATE: &str = include_str!("readme.md.hbs");
 
 /// One row of the values reference.
 #[derive(Debug, Clone, Serialize)]
@@ -232,7 +233,7 @@ pub fn command_for(a: &Answers) -> String {
 
 fn preset_doc(chart: &Chart, all: &[Preset], p: &Preset) -> Result<PresetDoc> {
     let a = example_answers(p, all)?;
-    let files = newproj::generate(chart, all, &a, "../chart/values.schema.json")?;
+    let files = generate::generate(chart, all, &a, "../chart/values.schema.json")?;
     let shown: Vec<FileDoc> = files
         .iter()
         .filter(|f| {
@@ -361,7 +362,7 @@ impl<'a> Walker<'a> {
             parts.push("unique items".into());
         }
         if let Some(p) = t.get("pattern").and_then(Value::as_str) {
-            match super::schema::alternation(p) {
+            match crate::core::check::schema::alternation(p) {
                 Some(opts) => {
                     let s = opts.iter().map(|o| code(o)).collect::<Vec<_>>().join(", ");
                     if !parts.contains(&s) {
@@ -439,9 +440,9 @@ impl<'a> Walker<'a> {
                     } else {
                         format!("{path}.{k}")
                     };
-                    let ptr = pointer
-                        .as_ref()
-                        .map(|ptr| format!("{ptr}/{}", super::values::escape_pointer(k)));
+                    let ptr = pointer.as_ref().map(|ptr| {
+                        format!("{ptr}/{}", crate::core::values::pointer::escape_pointer(k))
+                    });
                     self.row(&p, ptr.as_deref(), sub);
                     if path.is_empty() && k == "services" {
                         continue; // every service key is documented at the top level
@@ -515,11 +516,11 @@ pub fn reference(schema: &Value, defaults: &Value) -> Vec<Row> {
 // troubleshooting
 
 fn finding_for(chart: &Chart, check: &SchemaCheck, text: &str, pick: Source) -> Option<Finding> {
-    let layer = match validate::layer_from_text("deploy/values.yaml", text) {
+    let layer = match pipeline::layer_from_text("deploy/values.yaml", text) {
         Ok(l) => l,
         Err(f) => return Some(*f),
     };
-    let (_, findings) = validate::check_in_process(chart, Some(check), vec![layer], &[]);
+    let (_, findings) = pipeline::check_in_process(chart, Some(check), vec![layer], &[]);
     findings.into_iter().find(|f| f.source == pick)
 }
 
@@ -579,21 +580,21 @@ fn troubles(chart: &Chart, check: &SchemaCheck) -> Vec<Trouble> {
     );
     let input =
         "image: postgres:16.4-alpine\nworkloadType: statefulset\npersistence:\n  enabled: false\n";
-    if let Ok(layer) = validate::layer_from_text("deploy/values.yaml", input) {
+    if let Ok(layer) = pipeline::layer_from_text("deploy/values.yaml", input) {
         let merged = Merged::build(chart.defaults_layer(), vec![layer], &[]);
         out.push(Trouble {
             title: "A rule the schema cannot express".into(),
             cause: "The chart checks combinations of values while rendering (here: a statefulset needs storage). `apwiz validate` runs helm and points at the value.".into(),
             input: input.trim_end().into(),
-            message: validate::failure_finding(&failure, Some(&merged), Source::Template).to_text(),
+            message: pipeline::failure_finding(&failure, Some(&merged), Source::Template).to_text(),
             exit: 1,
         });
     }
     let mut error_case = |title: &str, cause: &str, input: &str, e: Error| {
         let exit = match e.kind() {
-            super::ErrorKind::Usage => 2,
-            super::ErrorKind::Environment => 3,
-            super::ErrorKind::Failure => 1,
+            crate::core::ErrorKind::Usage => 2,
+            crate::core::ErrorKind::Environment => 3,
+            crate::core::ErrorKind::Failure => 1,
         };
         out.push(Trouble {
             title: title.into(),

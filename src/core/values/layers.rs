@@ -7,8 +7,10 @@
 //! chart's `services.<name>` inheritance from the top level when a service does not set a key.
 use serde_json::{Map, Value};
 
-use super::setexpr::SetExpr;
-use super::values::{Loc, Parsed, pointer_from_segments, pointer_segments};
+use crate::core::values::merge::{coalesce, merge_maps};
+use crate::core::values::pointer::{pointer_from_segments, pointer_segments};
+use crate::core::values::read::{Loc, Parsed};
+use crate::core::values::setexpr::SetExpr;
 
 /// Where a layer came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,96 +132,10 @@ impl Merged {
     }
 }
 
-/// Helm's `MergeMaps(a, b)`: maps merge recursively, any other value of `b` replaces (`null` too).
-pub fn merge_maps(a: Value, b: Value) -> Value {
-    match (a, b) {
-        (Value::Object(mut a), Value::Object(b)) => {
-            for (k, v) in b {
-                match (a.get_mut(&k), v) {
-                    (Some(existing @ Value::Object(_)), v @ Value::Object(_)) => {
-                        let old = std::mem::take(existing);
-                        *existing = merge_maps(old, v);
-                    }
-                    (_, v) => {
-                        a.insert(k, v);
-                    }
-                }
-            }
-            Value::Object(a)
-        }
-        (_, b) => b,
-    }
-}
-
-/// Helm's coalescing of user values over chart defaults (`CoalesceValues`): user maps merge into
-/// default maps, other user values win, a user `null` removes the default, default `null`s vanish.
-pub fn coalesce(user: Value, defaults: &Value) -> Value {
-    let Value::Object(mut user) = user else {
-        return user;
-    };
-    let Value::Object(defaults) = defaults else {
-        return Value::Object(user);
-    };
-    for (key, val) in defaults {
-        match user.get_mut(key) {
-            Some(Value::Null) => {
-                user.shift_remove(key);
-            }
-            Some(Value::Object(dest)) => {
-                if let Value::Object(src) = val {
-                    coalesce_tables(dest, src);
-                }
-            }
-            Some(_) => {}
-            None => {
-                if val.is_null() {
-                    continue;
-                }
-                user.insert(key.clone(), without_nulls(val.clone()));
-            }
-        }
-    }
-    Value::Object(user)
-}
-
-fn coalesce_tables(dst: &mut Map<String, Value>, src: &Map<String, Value>) {
-    for (key, val) in src {
-        if val.is_null() {
-            continue;
-        }
-        match dst.get_mut(key) {
-            None => {
-                dst.insert(key.clone(), without_nulls(val.clone()));
-            }
-            Some(Value::Null) => {
-                dst.shift_remove(key);
-            }
-            Some(Value::Object(d)) => {
-                if let Value::Object(s) = val {
-                    coalesce_tables(d, s);
-                }
-            }
-            Some(_) => {}
-        }
-    }
-}
-
-fn without_nulls(v: Value) -> Value {
-    match v {
-        Value::Object(m) => Value::Object(
-            m.into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k, without_nulls(v)))
-                .collect(),
-        ),
-        other => other,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::values::parse_values;
+    use crate::core::values::read::parse_values;
     use serde_json::json;
 
     fn layer(name: &str, kind: LayerKind, text: &str) -> Layer {

@@ -13,12 +13,15 @@
 //!
 //! A plain scalar that YAML 1.1 and YAML 1.2 read differently produces a [`Note`], so editors and
 //! people who think in YAML 1.2 learn what Helm will see.
-use std::borrow::Cow;
+
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, StrInput, Tag};
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
+
+use crate::core::values::merge::{merge_maps, same};
+use crate::core::values::pointer::escape_pointer;
 
 /// Deepest nesting accepted; deeper input is rejected rather than risking the stack.
 const MAX_DEPTH: usize = 200;
@@ -116,10 +119,7 @@ pub fn parse_values(text: &str) -> Result<Parsed, YamlError> {
         match parsed.value {
             Value::Null => {}
             Value::Object(map) => {
-                let merged = crate::core::layers::merge_maps(
-                    std::mem::take(&mut out.value),
-                    Value::Object(map),
-                );
+                let merged = merge_maps(std::mem::take(&mut out.value), Value::Object(map));
                 out.value = merged;
                 out.spans.extend(parsed.spans);
                 out.notes.extend(parsed.notes);
@@ -209,58 +209,6 @@ pub fn describe_type(v: &Value) -> &'static str {
         Value::Array(_) => "a list",
         Value::Object(_) => "a map",
     }
-}
-
-/// Escapes one JSON-pointer segment.
-pub fn escape_pointer(segment: &str) -> Cow<'_, str> {
-    if segment.contains(['~', '/']) {
-        Cow::Owned(segment.replace('~', "~0").replace('/', "~1"))
-    } else {
-        Cow::Borrowed(segment)
-    }
-}
-
-/// Splits a JSON pointer into unescaped segments (`""` → none).
-pub fn pointer_segments(pointer: &str) -> Vec<String> {
-    if pointer.is_empty() {
-        return Vec::new();
-    }
-    pointer
-        .trim_start_matches('/')
-        .split('/')
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect()
-}
-
-/// Joins segments into a JSON pointer.
-pub fn pointer_from_segments<S: AsRef<str>>(segments: &[S]) -> String {
-    let mut out = String::new();
-    for s in segments {
-        out.push('/');
-        out.push_str(&escape_pointer(s.as_ref()));
-    }
-    out
-}
-
-/// A JSON pointer as the dotted path people write (`/services/api/port` → `services.api.port`,
-/// list items as `[0]`, keys with dots quoted as `["a.b"]`).
-pub fn pointer_to_path(pointer: &str) -> String {
-    let mut out = String::new();
-    for seg in pointer_segments(pointer) {
-        if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) && !out.is_empty() {
-            out.push('[');
-            out.push_str(&seg);
-            out.push(']');
-        } else if seg.contains(['.', '[', ']', ' ']) || seg.is_empty() {
-            out.push_str(&format!("[{seg:?}]"));
-        } else {
-            if !out.is_empty() {
-                out.push('.');
-            }
-            out.push_str(&seg);
-        }
-    }
-    out
 }
 
 /// How go-yaml v2 resolves a plain scalar.
@@ -373,13 +321,6 @@ pub fn resolve_plain_yaml12(s: &str) -> Value {
 }
 
 /// Whether two resolutions mean the same thing (numbers compared by value).
-fn same_meaning(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        _ => a == b,
-    }
-}
-
 fn float_value(f: f64) -> Value {
     Number::from_f64(f).map_or(Value::Null, Value::Number)
 }
@@ -783,7 +724,7 @@ impl<'a> Builder<'a> {
         match resolve_plain_yaml11(text) {
             Resolved::Value(v) => {
                 let v12 = resolve_plain_yaml12(text);
-                if !same_meaning(&v, &v12) {
+                if !same(&v, &v12) {
                     self.notes.push(Note {
                         pointer: path.to_string(),
                         loc: Loc::from_span(span),

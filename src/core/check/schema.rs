@@ -4,11 +4,13 @@
 //! YAML 1.1 reads differently.
 use serde_json::Value;
 
-use super::error::{Error, Result};
-use super::layers::{LayerKind, Located, Merged};
-use super::report::{Finding, Severity, Source};
-use super::values::{NoteKind, describe_type, escape_pointer, pointer_to_path};
-use super::yamlout;
+use crate::core::check::report::{Finding, Severity, Source};
+use crate::core::error::{Error, Result};
+use crate::core::text::{did_you_mean, humanize};
+use crate::core::values::layers::{LayerKind, Located, Merged};
+use crate::core::values::pointer::{escape_pointer, pointer_to_path};
+use crate::core::values::read::{NoteKind, describe_type};
+use crate::core::values::yamlout;
 
 /// A compiled schema.
 pub struct SchemaCheck {
@@ -20,22 +22,6 @@ impl std::fmt::Debug for SchemaCheck {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SchemaCheck").finish_non_exhaustive()
     }
-}
-
-/// The closest candidate to `word` (case-insensitive edit distance), if close enough to suggest.
-pub fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
-    let w = word.to_lowercase();
-    let limit = (w.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .filter(|c| *c != word)
-        .map(|c| (strsim::damerau_levenshtein(&w, &c.to_lowercase()), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, c)| (*d, c.len()))
-        .map(|(_, c)| c.to_string())
 }
 
 impl SchemaCheck {
@@ -391,7 +377,7 @@ impl SchemaCheck {
     /// The schema node at a schema pointer, following `$ref`s met on the way.
     fn subschema(&self, pointer: &str) -> Option<&Value> {
         let mut node = &self.schema;
-        for seg in super::values::pointer_segments(pointer) {
+        for seg in crate::core::values::pointer::pointer_segments(pointer) {
             node = self.deref(node);
             if seg == "$ref" {
                 continue;
@@ -602,7 +588,7 @@ fn yaml11_hint(merged: &Merged, pointer: &str) -> Option<String> {
 /// "workloadType" → "workload type"; generic last keys get their parent: service.type →
 /// "service type".
 fn noun_for(pointer: &str) -> String {
-    let segs = super::values::pointer_segments(pointer);
+    let segs = crate::core::values::pointer::pointer_segments(pointer);
     let last = segs.last().map(String::as_str).unwrap_or("value");
     let generic = [
         "type", "mode", "policy", "protocol", "kind", "name", "value",
@@ -615,20 +601,6 @@ fn noun_for(pointer: &str) -> String {
         }
     }
     base
-}
-
-/// camelCase → "camel case".
-pub fn humanize(name: &str) -> String {
-    let mut out = String::new();
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if c.is_uppercase() && prev_lower {
-            out.push(' ');
-        }
-        prev_lower = c.is_lowercase() || c.is_ascii_digit();
-        out.extend(c.to_lowercase());
-    }
-    out.replace(['_', '-'], " ")
 }
 
 fn with_article(noun: &str) -> String {

@@ -3,7 +3,7 @@
 //! that string (`"yes"`, `"NO"`, `"0644"`, `"1_000"`, `"on"`, `""`, …).
 use serde_json::Value;
 
-use super::values::{Resolved, resolve_plain_yaml11, resolve_plain_yaml12};
+use crate::core::values::read::{Resolved, resolve_plain_yaml11, resolve_plain_yaml12};
 
 /// The values as a YAML document body (no `---`), ending with a newline; `{}` when empty.
 pub fn to_yaml(v: &Value) -> String {
@@ -204,7 +204,7 @@ fn emit_seq(a: &[Value], indent: usize, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::values::parse_values;
+    use crate::core::values::read::parse_values;
     use serde_json::json;
 
     #[test]

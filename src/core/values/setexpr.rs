@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::error::{Error, Result};
-use super::values::pointer_from_segments;
+use crate::core::error::{Error, Result};
+use crate::core::values::pointer::pointer_from_segments;
 
 /// One segment of a `--set` path.
 #[derive(Debug, Clone, PartialEq, Eq)]

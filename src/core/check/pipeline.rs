@@ -5,96 +5,25 @@
 //! 3. `helm template` (schema check skipped: done above), whose failures carry a value path;
 //! 4. the policies on every rendered object, in-process;
 //! 5. `helm lint --strict`, run alongside the template call.
-use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde_json::Value;
 
-use super::chart::Chart;
-use super::error::{Error, Result};
-use super::helm::{self, Helm};
-use super::layers::{Layer, LayerKind, Merged};
-use super::manifests::{self, Object};
-use super::policies::Policies;
-use super::report::{Check, Finding, Report, Severity, Source, Timings};
-use super::schema::SchemaCheck;
-use super::setexpr::SetExpr;
-use super::values::{
-    NoteKind, describe_type, parse_values, pointer_from_segments, pointer_to_path,
-};
-use super::yamlout;
-
-/// A values file to layer: how to name it, and where it is.
-#[derive(Debug, Clone)]
-pub struct ValuesFile {
-    pub display: String,
-    pub path: PathBuf,
-}
-
-/// What to render or validate.
-#[derive(Debug, Clone)]
-pub struct Inputs {
-    pub files: Vec<ValuesFile>,
-    pub sets: Vec<SetExpr>,
-    pub release: String,
-    pub namespace: Option<String>,
-    pub kube_version: Option<String>,
-    pub environment: Option<String>,
-}
-
-/// The team's files in `dir`: `values.yaml`, then `values-<env>.yaml` for `env`.
-pub fn team_files(dir: &Path, env: Option<&str>) -> Result<Vec<ValuesFile>> {
-    let show = |name: &str| {
-        if dir == Path::new(".") || dir.as_os_str().is_empty() {
-            name.to_string()
-        } else {
-            format!("{}/{name}", dir.display().to_string().trim_end_matches('/'))
-        }
-    };
-    let base = dir.join("values.yaml");
-    if !base.is_file() {
-        return Err(Error::Usage(format!(
-            "no values.yaml in {}: run `apwiz new` there, pass --dir <directory>, or name files with -f",
-            dir.display()
-        )));
-    }
-    let mut files = vec![ValuesFile {
-        display: show("values.yaml"),
-        path: base,
-    }];
-    if let Some(env) = env {
-        let p = dir.join(format!("values-{env}.yaml"));
-        if !p.is_file() {
-            let mut envs: Vec<String> = std::fs::read_dir(dir)
-                .map(|rd| {
-                    rd.filter_map(|e| e.ok())
-                        .filter_map(|e| {
-                            let n = e.file_name().to_string_lossy().to_string();
-                            n.strip_prefix("values-")
-                                .and_then(|n| n.strip_suffix(".yaml"))
-                                .map(str::to_string)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            envs.sort();
-            return Err(Error::Usage(format!(
-                "no values-{env}.yaml in {} (environments there: {})",
-                dir.display(),
-                if envs.is_empty() {
-                    "none".to_string()
-                } else {
-                    envs.join(", ")
-                }
-            )));
-        }
-        files.push(ValuesFile {
-            display: show(&format!("values-{env}.yaml")),
-            path: p,
-        });
-    }
-    Ok(files)
-}
+use crate::core::chart::Chart;
+use crate::core::check::Checker;
+use crate::core::check::manifests::{self, Object};
+use crate::core::check::policies::Policies;
+use crate::core::check::report::{Check, Finding, Report, Severity, Source, Timings};
+use crate::core::check::schema::SchemaCheck;
+use crate::core::error::{Error, Result};
+use crate::core::helm;
+use crate::core::inputs::{Inputs, ValuesFile};
+use crate::core::values::layers::{Layer, LayerKind, Merged};
+use crate::core::values::pointer::{pointer_from_segments, pointer_to_path};
+use crate::core::values::read::{NoteKind, describe_type, parse_values};
+use crate::core::values::setexpr::SetExpr;
+use crate::core::values::yamlout;
 
 /// Reads and parses the files; a file that does not parse becomes an error finding.
 pub fn read_layers(files: &[ValuesFile]) -> Result<(Vec<Layer>, Vec<Finding>)> {
@@ -417,13 +346,22 @@ fn helm_args(chart: &Chart, inputs: &Inputs, skip_schema: bool) -> helm::Args {
     }
 }
 
-/// Runs `helm template` on the inputs (Helm's own schema check included).
-pub async fn render(chart: &Chart, helm: &Helm, inputs: &Inputs) -> Result<Rendered> {
-    let (layers, mut findings) = read_layers(&inputs.files)?;
-    let merged = findings
-        .is_empty()
-        .then(|| Merged::build(chart.defaults_layer(), layers, &inputs.sets));
-    let output = helm.template(&helm_args(chart, inputs, false)).await?;
+/// Runs `helm template` on the inputs (Helm's own schema check included). Owned inputs: the
+/// future is `'static`, so a [`Latest`](crate::core::jobs::Latest) slot can run and supersede it.
+pub async fn render(checker: Checker, inputs: Inputs) -> Result<Rendered> {
+    let helm = checker.helm.clone().ok_or_else(helm::not_found)?;
+    let chart = checker.chart.clone();
+    let (files, sets) = (inputs.files.clone(), inputs.sets.clone());
+    let (mut findings, merged) = off_thread(move || -> Result<_> {
+        let (layers, findings) = read_layers(&files)?;
+        let merged = findings
+            .is_empty()
+            .then(|| Merged::build(chart.defaults_layer(), layers, &sets));
+        Ok((findings, merged))
+    })
+    .await??;
+    let chart = &checker.chart;
+    let output = helm.template(&helm_args(chart, &inputs, false)).await?;
     let mut objects = Vec::new();
     if output.success {
         objects = manifests::parse(&output.stdout).map_err(|(loc, msg)| {
@@ -435,10 +373,11 @@ pub async fn render(chart: &Chart, helm: &Helm, inputs: &Inputs) -> Result<Rende
     } else if output
         .stderr
         .contains("don't meet the specifications of the schema")
-        && let (Some(schema), Some(m)) = (&chart.schema, merged.as_ref())
+        && let (Some(schema), Some(m)) = (&checker.schema, merged.clone())
     {
         // Helm's own schema check failed: say it with files and lines.
-        findings.extend(SchemaCheck::new(schema)?.check(m));
+        let schema = schema.clone();
+        findings.extend(off_thread(move || schema.check(&m)).await?);
         if findings.is_empty() {
             findings.push(Finding::new(
                 Source::Template,
@@ -473,25 +412,16 @@ pub async fn render(chart: &Chart, helm: &Helm, inputs: &Inputs) -> Result<Rende
     })
 }
 
-/// Everything `validate` needs besides the inputs.
-pub struct Checks<'a> {
-    pub chart: &'a Chart,
-    pub schema: Option<&'a SchemaCheck>,
-    /// None: the helm-based checks are skipped (`--no-helm`).
-    pub helm: Option<&'a Helm>,
-    pub policies: Option<&'a mut Policies>,
-    /// Why policies are missing, if they are (no directory).
-    pub policies_skipped: Option<String>,
-}
-
 fn ms(d: std::time::Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// Runs every check and returns one report.
-pub async fn validate(checks: Checks<'_>, inputs: &Inputs) -> Result<Report> {
+/// Runs every check and returns one report. Owned inputs: the future is `'static`, so a
+/// [`Latest`](crate::core::jobs::Latest) slot can run it and drop it when a newer request comes
+/// (dropping kills its helm processes). Parsing, the schema and the policies run on the blocking
+/// pool, never on an async worker thread.
+pub async fn validate(checker: Checker, inputs: Inputs) -> Result<Report> {
     let total = Instant::now();
-    let mut timings = Timings::default();
     let mut report = Report {
         ok: true,
         errors: 0,
@@ -503,26 +433,16 @@ pub async fn validate(checks: Checks<'_>, inputs: &Inputs) -> Result<Report> {
         objects: 0,
         timings: Timings::default(),
     };
-    let t = Instant::now();
-    let (layers, parse_errors) = read_layers(&inputs.files)?;
-    timings.parse = ms(t.elapsed());
-    let yaml_check = |millis| Check {
-        source: Source::Yaml,
-        ran: true,
-        skipped: None,
-        millis,
-        errors: 0,
-        warnings: 0,
+    let stage = {
+        let (chart, schema) = (checker.chart.clone(), checker.schema.clone());
+        let (files, sets) = (inputs.files.clone(), inputs.sets.clone());
+        off_thread(move || in_process(&chart, schema.as_deref(), &files, &sets)).await??
     };
-    if !parse_errors.is_empty() {
-        report.findings = parse_errors;
-        report.checks.push(yaml_check(timings.parse));
-        for s in [
-            Source::Schema,
-            Source::Template,
-            Source::Policy,
-            Source::Lint,
-        ] {
+    let mut timings = stage.timings;
+    report.findings = stage.findings;
+    report.checks = stage.checks;
+    let Some(merged) = stage.merged else {
+        for s in [Source::Template, Source::Policy, Source::Lint] {
             report
                 .checks
                 .push(skipped(s, "a values file does not parse"));
@@ -531,34 +451,16 @@ pub async fn validate(checks: Checks<'_>, inputs: &Inputs) -> Result<Report> {
         report.timings = timings;
         report.finish();
         return Ok(report);
-    }
-    let t = Instant::now();
-    let merged = Merged::build(checks.chart.defaults_layer(), layers, &inputs.sets);
-    report.findings.extend(note_findings(&merged));
-    timings.parse += ms(t.elapsed());
-    report.checks.push(yaml_check(timings.parse));
+    };
 
-    let t = Instant::now();
-    match checks.schema {
-        Some(s) => {
-            report.findings.extend(s.check(&merged));
-            timings.schema = ms(t.elapsed());
-            report.checks.push(ran(Source::Schema, timings.schema));
-        }
-        None => report.checks.push(skipped(
-            Source::Schema,
-            "the chart has no values.schema.json",
-        )),
-    }
-
-    match checks.helm {
+    match &checker.helm {
         None => {
             for s in [Source::Template, Source::Policy, Source::Lint] {
                 report.checks.push(skipped(s, "--no-helm"));
             }
         }
         Some(helm) => {
-            let args = helm_args(checks.chart, inputs, true);
+            let args = helm_args(&checker.chart, &inputs, true);
             let (tpl, lint) = tokio::join!(helm.template(&args), helm.lint(&args));
             let tpl = tpl?;
             let lint = lint?;
@@ -568,30 +470,25 @@ pub async fn validate(checks: Checks<'_>, inputs: &Inputs) -> Result<Report> {
                 .checks
                 .push(ran(Source::Template, timings.helm_template));
             report.findings.extend(helm_warnings(&tpl.stderr));
-            let mut objects = Vec::new();
+            let merged = Arc::new(merged);
             if tpl.success {
-                let t = Instant::now();
-                match manifests::parse(&tpl.stdout) {
-                    Ok(o) => objects = o,
-                    Err((loc, msg)) => {
-                        let mut f = Finding::new(
-                            Source::Template,
-                            Severity::Error,
-                            ".",
-                            "rendered YAML",
-                            format!(
-                                "the rendered manifests do not parse (line {} of the output): {msg}",
-                                loc.line
-                            ),
-                        );
-                        f.fix = Some(
-                            "Run apwiz render to see the output; the chart produced invalid YAML."
-                                .into(),
-                        );
-                        report.findings.push(f);
-                    }
+                let policies = checker.policies.clone();
+                let (stdout, m) = (tpl.stdout.clone(), merged.clone());
+                let after =
+                    off_thread(move || after_render(&stdout, policies.as_deref(), &m)).await?;
+                report.objects = after.objects;
+                report.findings.extend(after.findings);
+                timings.policies += after.millis;
+                match (&checker.policies, after.parsed) {
+                    (Some(_), true) => report.checks.push(ran(Source::Policy, timings.policies)),
+                    (Some(_), false) => report
+                        .checks
+                        .push(skipped(Source::Policy, "nothing rendered")),
+                    (None, _) => report.checks.push(skipped(
+                        Source::Policy,
+                        checker.policies_skipped.as_deref().unwrap_or("no policies"),
+                    )),
                 }
-                timings.policies += ms(t.elapsed());
             } else {
                 let failures = helm::parse_failures(&tpl.stderr);
                 if failures.is_empty() {
@@ -611,26 +508,13 @@ pub async fn validate(checks: Checks<'_>, inputs: &Inputs) -> Result<Report> {
                         .findings
                         .push(failure_finding(&f, Some(&merged), Source::Template));
                 }
-            }
-            report.objects = objects.len();
-            match checks.policies {
-                Some(p) if tpl.success => {
-                    let t = Instant::now();
-                    let mut found = p.evaluate(&objects);
-                    for f in &mut found {
-                        locate_policy_finding(f, &objects, &merged);
-                    }
-                    report.findings.extend(found);
-                    timings.policies += ms(t.elapsed());
-                    report.checks.push(ran(Source::Policy, timings.policies));
-                }
-                Some(_) => report
-                    .checks
-                    .push(skipped(Source::Policy, "nothing rendered")),
-                None => report.checks.push(skipped(
-                    Source::Policy,
-                    checks.policies_skipped.as_deref().unwrap_or("no policies"),
-                )),
+                report.checks.push(match &checker.policies {
+                    Some(_) => skipped(Source::Policy, "nothing rendered"),
+                    None => skipped(
+                        Source::Policy,
+                        checker.policies_skipped.as_deref().unwrap_or("no policies"),
+                    ),
+                });
             }
             // Lint repeats template failures; keep only what it adds.
             let template_msgs: Vec<String> = report
@@ -652,6 +536,134 @@ pub async fn validate(checks: Checks<'_>, inputs: &Inputs) -> Result<Report> {
     report.timings = timings;
     report.finish();
     Ok(report)
+}
+
+/// What the in-process stage found: the merged values (`None` when a file does not parse).
+struct InProcess {
+    merged: Option<Merged>,
+    findings: Vec<Finding>,
+    checks: Vec<Check>,
+    timings: Timings,
+}
+
+/// Files read as Helm reads them, merged, their YAML 1.1 notes and the schema check.
+fn in_process(
+    chart: &Chart,
+    schema: Option<&SchemaCheck>,
+    files: &[ValuesFile],
+    sets: &[SetExpr],
+) -> Result<InProcess> {
+    let mut timings = Timings::default();
+    let t = Instant::now();
+    let (layers, parse_errors) = read_layers(files)?;
+    timings.parse = ms(t.elapsed());
+    let yaml_check = |millis| Check {
+        source: Source::Yaml,
+        ran: true,
+        skipped: None,
+        millis,
+        errors: 0,
+        warnings: 0,
+    };
+    if !parse_errors.is_empty() {
+        return Ok(InProcess {
+            merged: None,
+            findings: parse_errors,
+            checks: vec![
+                yaml_check(timings.parse),
+                skipped(Source::Schema, "a values file does not parse"),
+            ],
+            timings,
+        });
+    }
+    let t = Instant::now();
+    let merged = Merged::build(chart.defaults_layer(), layers, sets);
+    let mut findings = note_findings(&merged);
+    timings.parse += ms(t.elapsed());
+    let mut checks = vec![yaml_check(timings.parse)];
+    let t = Instant::now();
+    match schema {
+        Some(s) => {
+            findings.extend(s.check(&merged));
+            timings.schema = ms(t.elapsed());
+            checks.push(ran(Source::Schema, timings.schema));
+        }
+        None => checks.push(skipped(
+            Source::Schema,
+            "the chart has no values.schema.json",
+        )),
+    }
+    Ok(InProcess {
+        merged: Some(merged),
+        findings,
+        checks,
+        timings,
+    })
+}
+
+/// What the stage after `helm template` found.
+struct AfterRender {
+    /// Whether the output parsed into objects.
+    parsed: bool,
+    objects: usize,
+    findings: Vec<Finding>,
+    millis: f64,
+}
+
+/// The rendered manifests parsed, and the policies evaluated on them (when there are any).
+fn after_render(stdout: &str, policies: Option<&Mutex<Policies>>, merged: &Merged) -> AfterRender {
+    let t = Instant::now();
+    let mut findings = Vec::new();
+    let objects = match manifests::parse(stdout) {
+        Ok(o) => o,
+        Err((loc, msg)) => {
+            let mut f = Finding::new(
+                Source::Template,
+                Severity::Error,
+                ".",
+                "rendered YAML",
+                format!(
+                    "the rendered manifests do not parse (line {} of the output): {msg}",
+                    loc.line
+                ),
+            );
+            f.fix =
+                Some("Run apwiz render to see the output; the chart produced invalid YAML.".into());
+            findings.push(f);
+            return AfterRender {
+                parsed: false,
+                objects: 0,
+                findings,
+                millis: ms(t.elapsed()),
+            };
+        }
+    };
+    if let Some(p) = policies {
+        // A poisoned lock means an evaluation panicked earlier; the engine is still usable.
+        let mut engine = p.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut found = engine.evaluate(&objects);
+        for f in &mut found {
+            locate_policy_finding(f, &objects, merged);
+        }
+        findings.extend(found);
+    }
+    AfterRender {
+        parsed: true,
+        objects: objects.len(),
+        findings,
+        millis: ms(t.elapsed()),
+    }
+}
+
+/// Runs CPU-bound work on tokio's blocking pool, so async workers (and a TUI's timers) keep going.
+pub async fn off_thread<T, F>(f: F) -> Result<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Invalid(format!("internal error: a check stopped unexpectedly: {e}")))
 }
 
 /// Points a policy finding at the value its fix names (`fix: set security.runAsUser …`), in the

@@ -7,9 +7,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::error::{Error, Result};
-use super::manifests::Object;
-use super::report::{Finding, Severity, Source};
+use crate::core::check::manifests::Object;
+use crate::core::check::report::{Finding, Severity, Source};
+use crate::core::error::{Error, Result};
 
 const RULES: &[(&str, Severity)] = &[
     ("deny", Severity::Error),

@@ -1,0 +1,34 @@
+//! One file per command: flags → core call → text or JSON. A new command is a new file here, a
+//! variant in `args::Command` and a line in `cli::run`.
+pub(super) mod completions;
+pub(super) mod docs;
+pub(super) mod new;
+pub(super) mod presets;
+pub(super) mod render;
+pub(super) mod themes;
+pub(super) mod validate;
+
+use crate::cli::args::ValuesArgs;
+use crate::core::inputs::Request;
+
+/// The inputs request for the values flags shared by render and validate (and the release
+/// commands to come).
+pub(super) fn request(v: &ValuesArgs) -> Request {
+    Request {
+        dir: v.dir.clone(),
+        env: v.env.clone(),
+        values: v.values.clone(),
+        sets: v.set.clone(),
+        release: v.release.clone(),
+        namespace: v.namespace.clone(),
+        kube_version: v.kube_version.clone(),
+    }
+}
+
+/// `t` indented by four spaces.
+pub(super) fn indent(t: &str) -> String {
+    t.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

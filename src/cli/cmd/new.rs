@@ -1,0 +1,221 @@
+//! `apwiz new`: a team's values files from a preset and answers. Answers come from flags, then
+//! the answers file, then (on a terminal) prompts; the core decides what is still missing and
+//! whether an answer is acceptable.
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use crate::cli::args::NewArgs;
+use crate::cli::cmd::indent;
+use crate::cli::prompts::Asker;
+use crate::cli::{Ctx, output, print};
+use crate::core::check::pipeline;
+use crate::core::check::report::{Finding, Severity};
+use crate::core::error::Result;
+use crate::core::names;
+use crate::core::presets::PresetKind;
+use crate::core::scaffold::answers::{self, Answers};
+use crate::core::scaffold::generate::{self, GenFile, Outcome};
+use crate::core::scaffold::overrides::Change;
+use crate::core::scaffold::questions::{self, Draft, Given};
+
+pub(crate) fn run(ctx: &Ctx, a: NewArgs) -> Result<u8> {
+    let chart = ctx.session.chart()?;
+    let all = &ctx.session.presets;
+    let asker = Asker::new(ctx.global.non_interactive);
+    let from_file = match &a.answers {
+        Some(p) => Some(Answers::load(p)?),
+        None => None,
+    };
+    let out_dir = a
+        .out
+        .clone()
+        .or_else(|| {
+            a.answers.as_ref().map(|p| match p.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            })
+        })
+        .unwrap_or_else(|| PathBuf::from("deploy"));
+    let given = Given {
+        preset: a.preset.clone(),
+        name: a.name.clone(),
+        image: a.image.clone(),
+        environments: a.env.clone(),
+        set: a.set.clone(),
+        set_env: a.set_env.clone(),
+    };
+    let mut draft = Draft::new(&given, from_file.as_ref())?;
+    if draft.preset.is_none() && asker.interactive {
+        let workloads: Vec<_> = all
+            .iter()
+            .filter(|p| p.kind == PresetKind::Workload)
+            .collect();
+        let options: Vec<String> = workloads
+            .iter()
+            .map(|p| format!("{} — {}", p.name, p.title))
+            .collect();
+        let chosen = asker.select("Which kind of workload?", options, "--preset")?;
+        draft.preset = chosen.split(' ').next().map(str::to_string);
+    }
+    if draft.name.is_none() && asker.interactive {
+        let default = names::from_dir(&ctx.session.cwd);
+        draft.name = Some(asker.text(
+            "Release name",
+            Some(names::RULE),
+            Some(&default),
+            "--name <release-name>",
+            names::check,
+        )?);
+    }
+    if draft.environments.is_none() && asker.interactive {
+        draft.environments = Some(asker.multi(
+            "Environments (a values-<env>.yaml each)",
+            questions::preset_names(all, PresetKind::Environment),
+            "--env dev,staging,prod",
+        )?);
+    }
+    let mut answers = draft.complete(all)?;
+    // The preset's questions.
+    for m in questions::missing_answers(all, &answers)? {
+        let value = asker.question(&m.question, &m.flag)?;
+        questions::record(&mut answers, &m, &value)?;
+    }
+
+    let schema_ref = generate::schema_ref(&chart, &out_dir);
+    let files = generate::generate(&chart, all, &answers, &schema_ref)?;
+    // What the answers already in the directory generated: the base of the three-way update.
+    let old_answers = Answers::load(&out_dir.join(answers::FILE_NAME)).ok();
+    let old = old_answers.and_then(|o| generate::generate(&chart, all, &o, &schema_ref).ok());
+    let planned = generate::plan(&out_dir, &files, old.as_deref(), a.force)?;
+    if a.dry_run {
+        if ctx.json() {
+            let items: Vec<_> = planned
+                .iter()
+                .map(|p| json!({"path": p.path, "write": p.text.is_some(), "exists": p.exists, "text": p.text}))
+                .collect();
+            print(&output::json(
+                &json!({"ok": true, "dryRun": true, "files": items}),
+            ))?;
+        } else {
+            for p in &planned {
+                let what = match (&p.text, p.exists) {
+                    (None, _) => "unchanged",
+                    (Some(_), false) => "would create",
+                    (Some(_), true) => "would update",
+                };
+                print(&format!("{} {}\n", what, p.path.display()))?;
+                if let Some(t) = &p.text {
+                    print(&format!("{}\n", indent(t)))?;
+                }
+            }
+        }
+        return Ok(0);
+    }
+    let results = generate::apply(&planned)?;
+    let notes = check_generated(ctx, &files, &out_dir)?;
+    if ctx.json() {
+        let items: Vec<_> = results
+            .iter()
+            .map(|(path, o)| match o {
+                Outcome::Created => json!({"path": path, "outcome": "created"}),
+                Outcome::Unchanged => json!({"path": path, "outcome": "unchanged"}),
+                Outcome::Updated { backup, changes } => json!({
+                    "path": path, "outcome": "updated", "backup": backup,
+                    "changes": changes.iter().map(change_text).collect::<Vec<_>>()
+                }),
+            })
+            .collect();
+        print(&output::json(
+            &json!({"ok": true, "files": items, "findings": notes}),
+        ))?;
+    } else {
+        let s = &ctx.out;
+        for f in &notes {
+            eprintln!(
+                "{} {}",
+                ctx.err.paint(
+                    "warning",
+                    "warning: the generated values do not pass the checks yet:"
+                ),
+                output::finding_line(f, &ctx.err)
+            );
+        }
+        for (path, o) in &results {
+            let line = match o {
+                Outcome::Created => format!("{} {}", s.paint("ok", "created"), path.display()),
+                Outcome::Unchanged => {
+                    format!("{} {}", s.paint("muted", "unchanged"), path.display())
+                }
+                Outcome::Updated { backup, changes } => {
+                    let mut l = format!(
+                        "{} {} (backup: {})",
+                        s.paint("accent", "updated"),
+                        path.display(),
+                        backup.display()
+                    );
+                    for c in changes {
+                        l.push_str(&format!("\n  {}", change_text(c)));
+                    }
+                    l
+                }
+            };
+            print(&format!("{line}\n"))?;
+        }
+        let dir = out_dir.display();
+        let env_hint = answers
+            .environments
+            .last()
+            .map(|e| format!(" --env {e}"))
+            .unwrap_or_default();
+        print(&s.paint(
+            "muted",
+            &format!("next: apwiz validate --dir {dir}{env_hint}   ·   apwiz render --dir {dir}{env_hint} --summary\n"),
+        ))?;
+    }
+    Ok(0)
+}
+
+/// The in-process checks on what `new` generated: base alone, and base + each environment.
+fn check_generated(ctx: &Ctx, files: &[GenFile], out_dir: &Path) -> Result<Vec<Finding>> {
+    let chart = ctx.session.chart()?;
+    let Some(schema) = ctx.session.schema()? else {
+        return Ok(Vec::new());
+    };
+    let layer = |f: &GenFile| {
+        let name = out_dir.join(&f.name).display().to_string();
+        pipeline::layer_from_text(&name, &f.text).ok()
+    };
+    let Some(base) = files
+        .iter()
+        .find(|f| f.kind == generate::FileKind::Base)
+        .and_then(layer)
+    else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    let (_, found) = pipeline::check_in_process(&chart, Some(&schema), vec![base.clone()], &[]);
+    out.extend(found);
+    for f in files
+        .iter()
+        .filter(|f| matches!(f.kind, generate::FileKind::Env(_)))
+    {
+        if let Some(env) = layer(f) {
+            let (_, found) =
+                pipeline::check_in_process(&chart, Some(&schema), vec![base.clone(), env], &[]);
+            out.extend(found);
+        }
+    }
+    out.retain(|f| f.severity == Severity::Error);
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|f| seen.insert((f.file.clone(), f.line, f.message.clone())));
+    Ok(out)
+}
+
+fn change_text(c: &Change) -> String {
+    match c {
+        Change::Set(p) => format!("set {p}"),
+        Change::Removed(p) => format!("removed {p}"),
+        Change::KeptHandEdit(p) => format!("kept your value of {p}"),
+    }
+}

@@ -1,0 +1,57 @@
+//! `apwiz render`: the manifests helm renders for the team's files (or a summary of them).
+use serde_json::json;
+
+use crate::cli::args::RenderArgs;
+use crate::cli::cmd::request;
+use crate::cli::{Ctx, output, print};
+use crate::core::check::pipeline;
+use crate::core::error::Result;
+use crate::core::inputs;
+
+pub(crate) fn run(ctx: &Ctx, a: RenderArgs) -> Result<u8> {
+    let inputs = inputs::resolve(
+        &request(&a.values),
+        ctx.session.config.kube_version.as_deref(),
+    )?;
+    let session = ctx.session.clone();
+    let r =
+        ctx.block_on(async move { pipeline::render(session.checker(true).await?, inputs).await })?;
+    if !r.findings.is_empty() {
+        if ctx.json() {
+            print(&output::json(&json!({"ok": false, "findings": r.findings})))?;
+        } else {
+            for f in &r.findings {
+                eprintln!("{}", output::finding_line(f, &ctx.err));
+            }
+        }
+        return Ok(1);
+    }
+    if a.summary {
+        if ctx.json() {
+            print(&output::json(&json!({"ok": true, "objects": r.objects})))?;
+        } else {
+            let rows: Vec<Vec<String>> = r
+                .objects
+                .iter()
+                .map(|o| {
+                    vec![
+                        o.kind.clone(),
+                        o.name.clone(),
+                        o.service.clone().unwrap_or_else(|| "-".into()),
+                    ]
+                })
+                .collect();
+            print(&output::table(
+                &["KIND", "NAME", "SERVICE"],
+                &rows,
+                &ctx.out,
+            ))?;
+        }
+    } else if ctx.json() {
+        let docs: Vec<_> = r.objects.iter().map(|o| &o.value).collect();
+        print(&output::json(&json!({"ok": true, "objects": docs})))?;
+    } else {
+        print(&r.manifests)?;
+    }
+    Ok(0)
+}

@@ -1,0 +1,28 @@
+//! The check pipeline: a team's layered values through the schema (in-process), `helm template`,
+//! the policies (in-process) and `helm lint`, into one [`report::Report`] of findings located at
+//! file:line.
+pub mod manifests;
+pub mod pipeline;
+pub mod policies;
+pub mod report;
+pub mod schema;
+
+use std::sync::{Arc, Mutex};
+
+use crate::core::chart::Chart;
+use crate::core::helm::Helm;
+
+/// Everything a check run needs besides its inputs: compiled once per session, cheap to clone
+/// into each background run.
+#[derive(Debug, Clone)]
+pub struct Checker {
+    pub chart: Arc<Chart>,
+    /// The compiled `values.schema.json` (`None`: the chart has none).
+    pub schema: Option<Arc<schema::SchemaCheck>>,
+    /// `None`: the helm-based checks are skipped (`--no-helm`).
+    pub helm: Option<Helm>,
+    /// The compiled policies, reused across runs (one evaluation at a time).
+    pub policies: Option<Arc<Mutex<policies::Policies>>>,
+    /// Why there are no policies, when there are none.
+    pub policies_skipped: Option<String>,
+}

@@ -1,0 +1,155 @@
+//! What a command works on, resolved once (ripgrep's low → high arguments): the team's
+//! directory, the environment, the layered values files, `--set`s and the release name become one
+//! owned [`Inputs`] that rendering, validation and release operations take. Both front ends build
+//! a [`Request`] (flags, or the TUI's project) and call [`resolve`].
+use std::path::{Path, PathBuf};
+
+use crate::core::error::{Error, Result};
+use crate::core::names;
+use crate::core::scaffold::answers::{self, Answers};
+use crate::core::values::setexpr::SetExpr;
+
+/// What the user named, before resolution.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// The team's directory (`.` by default; `deploy/` is used when `.` holds no values.yaml).
+    pub dir: PathBuf,
+    /// The environment: adds `values-<env>.yaml` after `values.yaml`.
+    pub env: Option<String>,
+    /// Values files instead of the directory's, in order.
+    pub values: Vec<PathBuf>,
+    /// `--set` expressions, in order.
+    pub sets: Vec<String>,
+    /// The release name (default: the answers file's, else the directory's name).
+    pub release: Option<String>,
+    pub namespace: Option<String>,
+    /// The Kubernetes version helm assumes offline (default: the user config's).
+    pub kube_version: Option<String>,
+}
+
+/// A values file to layer: how to name it, and where it is.
+#[derive(Debug, Clone)]
+pub struct ValuesFile {
+    pub display: String,
+    pub path: PathBuf,
+}
+
+/// What to render or validate.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub files: Vec<ValuesFile>,
+    pub sets: Vec<SetExpr>,
+    pub release: String,
+    pub namespace: Option<String>,
+    pub kube_version: Option<String>,
+    pub environment: Option<String>,
+    /// The team directory the files came from (`None` when files were named one by one).
+    pub dir: Option<PathBuf>,
+}
+
+/// The team's files in `dir`: `values.yaml`, then `values-<env>.yaml` for `env`.
+pub fn team_files(dir: &Path, env: Option<&str>) -> Result<Vec<ValuesFile>> {
+    let show = |name: &str| {
+        if dir == Path::new(".") || dir.as_os_str().is_empty() {
+            name.to_string()
+        } else {
+            format!("{}/{name}", dir.display().to_string().trim_end_matches('/'))
+        }
+    };
+    let base = dir.join("values.yaml");
+    if !base.is_file() {
+        return Err(Error::Usage(format!(
+            "no values.yaml in {}: run `apwiz new` there, pass --dir <directory>, or name files with -f",
+            dir.display()
+        )));
+    }
+    let mut files = vec![ValuesFile {
+        display: show("values.yaml"),
+        path: base,
+    }];
+    if let Some(env) = env {
+        let p = dir.join(format!("values-{env}.yaml"));
+        if !p.is_file() {
+            let mut envs: Vec<String> = std::fs::read_dir(dir)
+                .map(|rd| {
+                    rd.filter_map(|e| e.ok())
+                        .filter_map(|e| {
+                            let n = e.file_name().to_string_lossy().to_string();
+                            n.strip_prefix("values-")
+                                .and_then(|n| n.strip_suffix(".yaml"))
+                                .map(str::to_string)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            envs.sort();
+            return Err(Error::Usage(format!(
+                "no values-{env}.yaml in {} (environments there: {})",
+                dir.display(),
+                if envs.is_empty() {
+                    "none".to_string()
+                } else {
+                    envs.join(", ")
+                }
+            )));
+        }
+        files.push(ValuesFile {
+            display: show(&format!("values-{env}.yaml")),
+            path: p,
+        });
+    }
+    Ok(files)
+}
+
+/// Resolves `req` (relative paths are relative to the process's directory, like the flags that
+/// name them). `configured_kube_version` is the user config's default.
+pub fn resolve(req: &Request, configured_kube_version: Option<&str>) -> Result<Inputs> {
+    // In a repository root, `deploy/` is where `apwiz new` writes by default.
+    let fallback = PathBuf::from("deploy");
+    let dir = if req.values.is_empty()
+        && req.dir == Path::new(".")
+        && !Path::new("values.yaml").is_file()
+        && fallback.join("values.yaml").is_file()
+    {
+        fallback
+    } else {
+        req.dir.clone()
+    };
+    let files = if req.values.is_empty() {
+        team_files(&dir, req.env.as_deref())?
+    } else {
+        req.values
+            .iter()
+            .map(|p| ValuesFile {
+                display: p.display().to_string(),
+                path: p.clone(),
+            })
+            .collect()
+    };
+    let sets = req
+        .sets
+        .iter()
+        .map(|s| SetExpr::parse(s))
+        .collect::<Result<Vec<_>>>()?;
+    let release = match &req.release {
+        Some(r) => {
+            names::check(r).map_err(|why| Error::Usage(format!("--release {r:?}: {why}")))?;
+            r.clone()
+        }
+        None => Answers::load(&dir.join(answers::FILE_NAME))
+            .map(|a| a.name)
+            .unwrap_or_else(|_| names::from_dir(&dir)),
+    };
+    Ok(Inputs {
+        files,
+        sets,
+        release,
+        namespace: req.namespace.clone(),
+        kube_version: req
+            .kube_version
+            .clone()
+            .or_else(|| configured_kube_version.map(str::to_string)),
+        environment: req.env.clone(),
+        dir: req.values.is_empty().then_some(dir),
+    })
+}

@@ -1,0 +1,6 @@
+//! `apwiz new`: the answers behind a team's directory, the minimal override files they generate,
+//! and writing them safely (atomic, comment-preserving, never clobbering).
+pub mod answers;
+pub mod generate;
+pub mod overrides;
+pub mod questions;

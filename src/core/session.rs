@@ -1,0 +1,206 @@
+//! The session: what every command and screen needs from its surroundings, resolved once per
+//! process and shared (`Arc<Session>`) with background work. The user config, the theme and the
+//! presets are read when it opens; the chart, helm, the compiled schema and the compiled policies
+//! are found on first use and kept, so a front end that never renders never looks for helm.
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::core::chart::{self, Chart};
+use crate::core::check::Checker;
+use crate::core::check::policies::Policies;
+use crate::core::check::schema::SchemaCheck;
+use crate::core::config::{self, Config};
+use crate::core::error::{Error, Result};
+use crate::core::helm::{self, Helm};
+use crate::core::presets::{self, Preset};
+use crate::core::themes::{self, Theme};
+
+/// What the user chose explicitly (flags, environment variables); anything `None` is found.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The user config file (default: [`config::default_path`]).
+    pub config: Option<PathBuf>,
+    pub theme: Option<String>,
+    /// The chart: a directory or a `.tgz` archive.
+    pub chart: Option<PathBuf>,
+    pub helm: Option<PathBuf>,
+    /// The policies directory (default: `policies/` next to the chart).
+    pub policies: Option<PathBuf>,
+}
+
+/// The policies a session checks with, or why there are none.
+#[derive(Debug, Clone)]
+enum PolicyState {
+    Ready(Arc<Mutex<Policies>>),
+    Skipped(String),
+}
+
+/// One per process.
+#[derive(Debug)]
+pub struct Session {
+    /// The directory the process started in; relative paths in messages are relative to it.
+    pub cwd: PathBuf,
+    pub config: Config,
+    /// Where the user config is (or would be).
+    pub config_path: Option<PathBuf>,
+    /// Every theme: built in, then the user's.
+    pub themes: Vec<Theme>,
+    /// The theme in use.
+    pub theme: Theme,
+    /// The built-in presets.
+    pub presets: Vec<Preset>,
+    options: Options,
+    chart: OnceLock<Arc<Chart>>,
+    schema: OnceLock<Option<Arc<SchemaCheck>>>,
+    helm: tokio::sync::OnceCell<Helm>,
+    policies: OnceLock<PolicyState>,
+}
+
+impl Session {
+    /// Reads the user config, the themes and the presets.
+    pub fn open(options: Options) -> Result<Session> {
+        let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+        let config_path = options.config.clone().or_else(config::default_path);
+        let config = config::load(config_path.as_deref())?;
+        let themes = themes::all(user_themes_dir(config_path.as_deref()).as_deref())?;
+        let name = options
+            .theme
+            .clone()
+            .or_else(|| config.theme.clone())
+            .unwrap_or_else(|| "default".into());
+        let theme = themes::find(&themes, &name)?;
+        Ok(Session {
+            cwd,
+            config,
+            config_path,
+            themes,
+            theme,
+            presets: presets::builtin()?,
+            options,
+            chart: OnceLock::new(),
+            schema: OnceLock::new(),
+            helm: tokio::sync::OnceCell::new(),
+            policies: OnceLock::new(),
+        })
+    }
+
+    /// `path` as messages show it: relative to the starting directory when inside it.
+    pub fn display(&self, path: &Path) -> String {
+        let shown = path
+            .strip_prefix(&self.cwd)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| path.display().to_string());
+        if shown.is_empty() { ".".into() } else { shown }
+    }
+
+    /// The chart, found and loaded on first use.
+    pub fn chart(&self) -> Result<Arc<Chart>> {
+        if let Some(c) = self.chart.get() {
+            return Ok(c.clone());
+        }
+        let path = chart::discover(self.options.chart.as_deref(), &self.cwd)?;
+        let loaded = Arc::new(chart::load(&path, &self.display(&path))?);
+        Ok(self.chart.get_or_init(|| loaded).clone())
+    }
+
+    /// The chart's schema, compiled once (`None`: the chart has none).
+    pub fn schema(&self) -> Result<Option<Arc<SchemaCheck>>> {
+        if let Some(s) = self.schema.get() {
+            return Ok(s.clone());
+        }
+        let chart = self.chart()?;
+        let compiled = chart
+            .schema
+            .as_ref()
+            .map(SchemaCheck::new)
+            .transpose()?
+            .map(Arc::new);
+        Ok(self.schema.get_or_init(|| compiled).clone())
+    }
+
+    /// A supported helm, located once (the explicit one, the user config's, the pinned
+    /// `.tools/bin`, then `PATH`).
+    pub async fn helm(&self) -> Result<Helm> {
+        let chart = self.chart()?;
+        self.helm
+            .get_or_try_init(|| async {
+                let mut search_from = vec![self.cwd.clone()];
+                if let Some(d) = chart.path.parent() {
+                    search_from.insert(0, d.to_path_buf());
+                }
+                helm::locate(&helm::Locate {
+                    explicit: self.options.helm.clone(),
+                    configured: self.config.helm.clone(),
+                    search_from,
+                    path_var: std::env::var_os("PATH"),
+                })
+                .await
+            })
+            .await
+            .cloned()
+    }
+
+    fn policy_state(&self) -> Result<PolicyState> {
+        if let Some(p) = self.policies.get() {
+            return Ok(p.clone());
+        }
+        let dir = match self.options.policies.clone() {
+            Some(d) => Some(d),
+            None => {
+                let chart = self.chart()?;
+                let d = chart
+                    .path
+                    .parent()
+                    .unwrap_or(Path::new("."))
+                    .join("policies");
+                d.is_dir().then_some(d)
+            }
+        };
+        let state = match dir {
+            Some(d) => {
+                let display = self.display(&d);
+                let p = Policies::load(&d, &display)?;
+                if p.is_empty() {
+                    PolicyState::Skipped(format!("no deny/warn rules in {display}"))
+                } else {
+                    PolicyState::Ready(Arc::new(Mutex::new(p)))
+                }
+            }
+            None => PolicyState::Skipped("no policies directory (pass --policies DIR)".into()),
+        };
+        Ok(self.policies.get_or_init(|| state).clone())
+    }
+
+    /// What a check run needs, compiled once and shared: with helm and the policies, or (for
+    /// `with_helm == false`) the in-process checks only.
+    pub async fn checker(&self, with_helm: bool) -> Result<Checker> {
+        let chart = self.chart()?;
+        let schema = self.schema()?;
+        if !with_helm {
+            return Ok(Checker {
+                chart,
+                schema,
+                helm: None,
+                policies: None,
+                policies_skipped: Some("--no-helm".into()),
+            });
+        }
+        let helm = self.helm().await?;
+        let (policies, policies_skipped) = match self.policy_state()? {
+            PolicyState::Ready(p) => (Some(p), None),
+            PolicyState::Skipped(why) => (None, Some(why)),
+        };
+        Ok(Checker {
+            chart,
+            schema,
+            helm: Some(helm),
+            policies,
+            policies_skipped,
+        })
+    }
+}
+
+/// User themes live in `themes/` beside the user config.
+pub fn user_themes_dir(config_path: Option<&Path>) -> Option<PathBuf> {
+    config_path.and_then(Path::parent).map(|d| d.join("themes"))
+}
