@@ -36,19 +36,18 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(cli::exit_code(ErrorKind::Environment));
+            return ExitCode::from(ErrorKind::Environment.exit_code());
         }
     };
     let result = cli::run(parsed, runtime.handle().clone());
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            let code = cli::exit_code(e.kind());
+            let code = e.kind().exit_code();
+            // One line, whatever the error: a user's bad input or environment is never reported
+            // as a crash (panics, which are bugs, get the full report from the hook above).
             if json {
                 print!("{}", cli::error_json(&e));
-            } else if e.kind() == ErrorKind::Failure && std::error::Error::source(&e).is_some() {
-                // An unexpected failure with a cause chain: a full report.
-                eprintln!("{:?}", color_eyre::eyre::Report::new(e));
             } else {
                 eprintln!("{}", cli::error_line(&e));
             }

@@ -4,7 +4,7 @@
 //! kind to 1, 2 or 3, [`exit_code`]).
 pub mod args;
 pub mod output;
-pub mod prompts;
+pub(crate) mod prompts;
 
 mod cmd;
 
@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::core::error::{Error, ErrorKind, Result};
+use crate::core::error::{Error, ErrorKind, Result, Setting};
 use crate::core::session::{Options, Session};
 
 use args::{Cli, Command, Format, Global};
@@ -101,18 +101,25 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Handle) -> Result<u8> {
     }
 }
 
-/// The exit code an error means: usage 2, environment 3, anything else 1. The one place.
-pub fn exit_code(kind: ErrorKind) -> u8 {
-    match kind {
-        ErrorKind::Usage => 2,
-        ErrorKind::Environment => 3,
-        ErrorKind::Failure => 1,
-    }
+/// An error's message with its remedy worded for the command line (the core names the setting).
+pub fn error_message(e: &Error) -> String {
+    let remedy = match (e.remedy(), e) {
+        (Some(Setting::Force), Error::WouldOverwrite { path }) => format!(
+            "pass --force to update it (comments and hand-written keys are kept, a backup is written to {}.bak)",
+            path.display()
+        ),
+        (Some(Setting::Helm), _) => "pass --helm <path>".into(),
+        (Some(Setting::Chart), _) => "pass --chart <path|archive> (or set APWIZ_CHART)".into(),
+        (Some(Setting::Dir), _) => "pass --dir <directory>, or name files with -f".into(),
+        (Some(Setting::Force), _) => "pass --force".into(),
+        (None, _) => return e.to_string(),
+    };
+    format!("{e}; {remedy}")
 }
 
 /// The text form of an error, as the binary prints it.
 pub fn error_line(e: &Error) -> String {
-    format!("error: {e}")
+    format!("error: {}", error_message(e))
 }
 
 /// The JSON form of an error.
@@ -123,6 +130,6 @@ pub fn error_json(e: &Error) -> String {
         ErrorKind::Failure => "failure",
     };
     output::json(&json!({"ok": false, "error": {
-        "kind": kind, "message": e.to_string(), "exitCode": exit_code(e.kind())
+        "kind": kind, "message": error_message(e), "exitCode": e.kind().exit_code()
     }}))
 }

@@ -7,13 +7,13 @@ use crate::core::presets::{AnswerType, Question};
 
 /// Asks, or refuses to.
 #[derive(Debug, Clone, Copy)]
-pub struct Asker {
+pub(crate) struct Asker {
     pub interactive: bool,
 }
 
 impl Asker {
     /// Interactive when allowed and both stdin and stderr are terminals (prompts draw on stderr).
-    pub fn new(non_interactive: bool) -> Self {
+    pub(crate) fn new(non_interactive: bool) -> Self {
         Asker {
             interactive: !non_interactive
                 && std::io::stdin().is_terminal()
@@ -22,7 +22,7 @@ impl Asker {
     }
 
     /// The error for an answer that cannot be asked.
-    pub fn missing(question: &str, flag: &str) -> Error {
+    pub(crate) fn missing(question: &str, flag: &str) -> Error {
         Error::MissingAnswer {
             question: question.to_string(),
             flag: flag.to_string(),
@@ -30,7 +30,7 @@ impl Asker {
     }
 
     /// Free text (with a default and a check).
-    pub fn text(
+    pub(crate) fn text(
         &self,
         prompt: &str,
         help: Option<&str>,
@@ -58,7 +58,7 @@ impl Asker {
     }
 
     /// One of `options`.
-    pub fn select(&self, prompt: &str, options: Vec<String>, flag: &str) -> Result<String> {
+    pub(crate) fn select(&self, prompt: &str, options: Vec<String>, flag: &str) -> Result<String> {
         if !self.interactive {
             return Err(Self::missing(prompt, flag));
         }
@@ -68,7 +68,12 @@ impl Asker {
     }
 
     /// Some of `options` (all pre-selected).
-    pub fn multi(&self, prompt: &str, options: Vec<String>, flag: &str) -> Result<Vec<String>> {
+    pub(crate) fn multi(
+        &self,
+        prompt: &str,
+        options: Vec<String>,
+        flag: &str,
+    ) -> Result<Vec<String>> {
         if !self.interactive {
             return Err(Self::missing(prompt, flag));
         }
@@ -80,7 +85,7 @@ impl Asker {
     }
 
     /// A preset question, answered as the text of a `--set` value.
-    pub fn question(&self, q: &Question, flag: &str) -> Result<String> {
+    pub(crate) fn question(&self, q: &Question, flag: &str) -> Result<String> {
         if !self.interactive {
             return Err(Self::missing(&q.prompt, flag));
         }

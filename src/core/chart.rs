@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::core::error::{Error, Result};
+use crate::core::error::{Error, Result, Setting};
 use crate::core::values::layers::{Layer, LayerKind};
 use crate::core::values::read::{Parsed, parse_values};
 
@@ -96,10 +96,13 @@ pub fn discover(explicit: Option<&Path>, start: &Path) -> Result<PathBuf> {
         if p.is_file() && is_archive(p) {
             return Ok(p.to_path_buf());
         }
-        return Err(Error::Environment(format!(
-            "chart not found at {}: expected a directory with Chart.yaml or a .tgz archive; pass --chart <path|archive>",
-            p.display()
-        )));
+        return Err(Error::needs(
+            Setting::Chart,
+            format!(
+                "chart not found at {}: expected a directory with Chart.yaml or a .tgz archive",
+                p.display()
+            ),
+        ));
     }
     for dir in start.ancestors() {
         let candidate = dir.join("chart");
@@ -110,10 +113,13 @@ pub fn discover(explicit: Option<&Path>, start: &Path) -> Result<PathBuf> {
             return Ok(dir.to_path_buf());
         }
     }
-    Err(Error::Environment(format!(
-        "chart not found: no chart/Chart.yaml in {} or its parents; pass --chart <path|archive> (or set APWIZ_CHART)",
-        start.display()
-    )))
+    Err(Error::needs(
+        Setting::Chart,
+        format!(
+            "chart not found: no chart/Chart.yaml in {} or its parents (APWIZ_CHART also names one)",
+            start.display()
+        ),
+    ))
 }
 
 fn is_archive(p: &Path) -> bool {
@@ -128,10 +134,10 @@ pub fn load(path: &Path, display: &str) -> Result<Chart> {
     } else if path.is_file() && is_archive(path) {
         read_archive_files(path)?
     } else {
-        return Err(Error::Environment(format!(
-            "chart not found at {}; pass --chart <path|archive>",
-            path.display()
-        )));
+        return Err(Error::needs(
+            Setting::Chart,
+            format!("chart not found at {}", path.display()),
+        ));
     };
     let is_archive = !path.is_dir();
     let get = |name: &str| files.get(name).cloned();

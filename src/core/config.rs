@@ -25,7 +25,7 @@ pub struct Config {
 }
 
 /// Where the config file lives: `$APWIZ_CONFIG`, else the platform config directory.
-pub fn default_path() -> Option<PathBuf> {
+pub(crate) fn default_path() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("APWIZ_CONFIG") {
         return Some(PathBuf::from(p));
     }
@@ -34,7 +34,7 @@ pub fn default_path() -> Option<PathBuf> {
 }
 
 /// Loads the config at `path`; a missing file is an empty config.
-pub fn load(path: Option<&Path>) -> Result<Config> {
+pub(crate) fn load(path: Option<&Path>) -> Result<Config> {
     let Some(path) = path else {
         return Ok(Config::default());
     };

@@ -13,6 +13,51 @@ pub enum ErrorKind {
     Failure,
 }
 
+/// A setting the user can change to fix an error. The core names the setting; each front end
+/// words the remedy its own way (a flag for the CLI, a field or config key for the TUI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// The helm binary.
+    Helm,
+    /// The chart (directory or archive).
+    Chart,
+    /// Permission to update existing files.
+    Force,
+    /// The team's directory or its values files.
+    Dir,
+}
+
+impl Setting {
+    /// How the command line sets it.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Setting::Helm => "--helm",
+            Setting::Chart => "--chart",
+            Setting::Force => "--force",
+            Setting::Dir => "--dir",
+        }
+    }
+
+    /// The user-config key that sets it, if there is one.
+    pub fn config_key(self) -> Option<&'static str> {
+        match self {
+            Setting::Helm => Some("helm"),
+            Setting::Chart | Setting::Force | Setting::Dir => None,
+        }
+    }
+}
+
+impl ErrorKind {
+    /// The exit code this kind means: usage 2, environment 3, anything else 1. The one place.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorKind::Usage => 2,
+            ErrorKind::Environment => 3,
+            ErrorKind::Failure => 1,
+        }
+    }
+}
+
 /// Every failure the core can report.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -33,14 +78,15 @@ pub enum Error {
     Usage(String),
     #[error("{0}")]
     Environment(String),
+    /// Something outside apwiz is missing or unusable and a setting fixes it.
+    #[error("{message}")]
+    NeedsSetting { message: String, setting: Setting },
     #[error("{0}")]
     Invalid(String),
-    #[error("{} exists; pass --force to update it (comments and hand-written keys are kept, a backup is written to {}.bak)", path.display(), path.display())]
+    #[error("{} exists", path.display())]
     WouldOverwrite { path: PathBuf },
     #[error("missing answer: {question}; pass {flag}")]
     MissingAnswer { question: String, flag: String },
-    #[error("cancelled: a newer request superseded this one")]
-    Cancelled,
 }
 
 impl Error {
@@ -50,8 +96,29 @@ impl Error {
             Error::Usage(_) | Error::WouldOverwrite { .. } | Error::MissingAnswer { .. } => {
                 ErrorKind::Usage
             }
-            Error::Environment(_) => ErrorKind::Environment,
+            Error::NeedsSetting {
+                setting: Setting::Dir | Setting::Force,
+                ..
+            } => ErrorKind::Usage,
+            Error::Environment(_) | Error::NeedsSetting { .. } => ErrorKind::Environment,
             _ => ErrorKind::Failure,
+        }
+    }
+
+    /// The setting that fixes this error, for the front end to word.
+    pub fn remedy(&self) -> Option<Setting> {
+        match self {
+            Error::NeedsSetting { setting, .. } => Some(*setting),
+            Error::WouldOverwrite { .. } => Some(Setting::Force),
+            _ => None,
+        }
+    }
+
+    /// An environment problem that `setting` fixes.
+    pub fn needs(setting: Setting, message: impl Into<String>) -> Self {
+        Error::NeedsSetting {
+            message: message.into(),
+            setting,
         }
     }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use tokio::process::Command;
 
-use crate::core::error::{Error, Result};
+use crate::core::error::{Error, Result, Setting};
 
 /// Oldest Helm 3 accepted.
 pub const MIN_HELM3_MINOR: u64 = 21;
@@ -140,19 +140,17 @@ pub async fn version_of(path: &Path) -> Result<Version> {
         .kill_on_drop(true)
         .output()
         .await
-        .map_err(|e| {
-            Error::Environment(format!(
-                "cannot run {}: {e}; pass --helm <path>",
-                path.display()
-            ))
-        })?;
+        .map_err(|e| Error::needs(Setting::Helm, format!("cannot run {}: {e}", path.display())))?;
     let text = String::from_utf8_lossy(&out.stdout);
     Version::parse(text.trim()).ok_or_else(|| {
-        Error::Environment(format!(
-            "{} did not report a Helm version (got {:?}); pass --helm <path> to a Helm 4 or Helm 3.21+ binary",
-            path.display(),
-            text.trim()
-        ))
+        Error::needs(
+            Setting::Helm,
+            format!(
+                "{} did not report a Helm version (got {:?}); apwiz needs a Helm 4 or Helm 3.21+ binary",
+                path.display(),
+                text.trim()
+            ),
+        )
     })
 }
 
@@ -162,10 +160,13 @@ pub async fn locate(l: &Locate) -> Result<Helm> {
     if let Some(p) = &l.explicit {
         let p = &resolve_in_path(p, l.path_var.as_deref());
         if !is_executable(p) {
-            return Err(Error::Environment(format!(
-                "helm not found at {} (from --helm / APWIZ_HELM)",
-                p.display()
-            )));
+            return Err(Error::needs(
+                Setting::Helm,
+                format!(
+                    "helm not found at {} (the helm you chose, or APWIZ_HELM)",
+                    p.display()
+                ),
+            ));
         }
         let version = version_of(p).await?;
         if !version.supported() {
@@ -202,17 +203,21 @@ pub async fn locate(l: &Locate) -> Result<Helm> {
 
 /// The error when no helm is found anywhere.
 pub fn not_found() -> Error {
-    Error::Environment(
-        "helm not found: looked in the user config, .tools/bin (scripts/install-tools.sh) and PATH; install Helm 4 (or 3.21+) or pass --helm <path>".into(),
+    Error::needs(
+        Setting::Helm,
+        "helm not found: looked in the user config, .tools/bin (scripts/install-tools.sh) and PATH; install Helm 4 (or 3.21+)",
     )
 }
 
 /// The error for a helm older than apwiz supports.
 pub fn too_old(p: &Path, v: &Version) -> Error {
-    Error::Environment(format!(
-        "helm {v} at {} is too old: apwiz needs Helm 4, or Helm 3.{MIN_HELM3_MINOR} or newer; run scripts/install-tools.sh or pass --helm <path>",
-        p.display()
-    ))
+    Error::needs(
+        Setting::Helm,
+        format!(
+            "helm {v} at {} is too old: apwiz needs Helm 4, or Helm 3.{MIN_HELM3_MINOR} or newer (scripts/install-tools.sh installs both)",
+            p.display()
+        ),
+    )
 }
 
 /// The inputs of `helm template` and `helm lint`.

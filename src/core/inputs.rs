@@ -4,7 +4,7 @@
 //! a [`Request`] (flags, or the TUI's project) and call [`resolve`].
 use std::path::{Path, PathBuf};
 
-use crate::core::error::{Error, Result};
+use crate::core::error::{Error, Result, Setting};
 use crate::core::names;
 use crate::core::scaffold::answers::{self, Answers};
 use crate::core::values::setexpr::SetExpr;
@@ -58,10 +58,13 @@ pub fn team_files(dir: &Path, env: Option<&str>) -> Result<Vec<ValuesFile>> {
     };
     let base = dir.join("values.yaml");
     if !base.is_file() {
-        return Err(Error::Usage(format!(
-            "no values.yaml in {}: run `apwiz new` there, pass --dir <directory>, or name files with -f",
-            dir.display()
-        )));
+        return Err(Error::NeedsSetting {
+            message: format!(
+                "no values.yaml in {}: run `apwiz new` there, or choose the team's directory",
+                dir.display()
+            ),
+            setting: Setting::Dir,
+        });
     }
     let mut files = vec![ValuesFile {
         display: show("values.yaml"),

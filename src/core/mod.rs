@@ -9,18 +9,18 @@
 //! 5. aggregators: `session` (one per process), `docs`.
 pub mod chart;
 pub mod check;
-pub mod config;
+pub(crate) mod config;
 pub mod docs;
 pub mod error;
 pub mod helm;
 pub mod inputs;
 pub mod jobs;
-pub mod names;
+pub(crate) mod names;
 pub mod presets;
 pub mod scaffold;
-pub mod session;
-pub mod text;
-pub mod themes;
+pub(crate) mod session;
+pub(crate) mod text;
+pub(crate) mod themes;
 pub mod values;
 
 pub use error::{Error, ErrorKind, Result};

@@ -169,22 +169,6 @@ pub fn builtin() -> Result<Vec<Preset>> {
         .collect()
 }
 
-/// Presets from a directory (every `*.yaml`), sorted by name; for trying presets out.
-pub fn load_dir(dir: &std::path::Path) -> Result<Vec<Preset>> {
-    let mut out = Vec::new();
-    let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    let mut paths: Vec<_> = rd
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-        .collect();
-    paths.sort();
-    for p in paths {
-        let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
-        out.push(parse(&p.display().to_string(), &text)?);
-    }
-    Ok(out)
-}
-
 /// Finds a preset by name, with a did-you-mean when there is none.
 pub fn find<'a>(presets: &'a [Preset], name: &str, kind: PresetKind) -> Result<&'a Preset> {
     if let Some(p) = presets.iter().find(|p| p.name == name && p.kind == kind) {

@@ -201,6 +201,6 @@ impl Session {
 }
 
 /// User themes live in `themes/` beside the user config.
-pub fn user_themes_dir(config_path: Option<&Path>) -> Option<PathBuf> {
+pub(crate) fn user_themes_dir(config_path: Option<&Path>) -> Option<PathBuf> {
     config_path.and_then(Path::parent).map(|d| d.join("themes"))
 }

@@ -1,7 +1,7 @@
 //! Words for messages: "did you mean", camelCase → words. A leaf: imports nothing of the core.
 
 /// The closest candidate to `word` (case-insensitive edit distance), if close enough to suggest.
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
@@ -17,7 +17,7 @@ pub fn did_you_mean<'a>(
 }
 
 /// camelCase → "camel case".
-pub fn humanize(name: &str) -> String {
+pub(crate) fn humanize(name: &str) -> String {
     let mut out = String::new();
     let mut prev_lower = false;
     for c in name.chars() {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::error::{Error, Result};
 
 /// The colour roles every theme defines.
-pub const ROLES: &[&str] = &["error", "warning", "ok", "accent", "muted", "path", "info"];
+pub(crate) const ROLES: &[&str] = &["error", "warning", "ok", "accent", "muted", "path", "info"];
 
 /// One theme.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,7 +22,7 @@ pub struct Theme {
 }
 
 /// The built-in theme files.
-pub const BUILTIN: &[(&str, &str)] = &[
+pub(crate) const BUILTIN: &[(&str, &str)] = &[
     ("default", include_str!("../../themes/default.yaml")),
     (
         "high-contrast",
@@ -36,7 +36,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
 ];
 
 /// Parses a theme file and checks every role is there.
-pub fn parse(file: &str, text: &str) -> Result<Theme> {
+pub(crate) fn parse(file: &str, text: &str) -> Result<Theme> {
     let t: Theme = serde_yaml::from_str(text)
         .map_err(|e| Error::Invalid(format!("{file}: not a valid theme: {e}")))?;
     for role in ROLES {
@@ -51,7 +51,7 @@ pub fn parse(file: &str, text: &str) -> Result<Theme> {
 }
 
 /// Built-in themes, then any in `user_dir` (same name: the user's wins).
-pub fn all(user_dir: Option<&Path>) -> Result<Vec<Theme>> {
+pub(crate) fn all(user_dir: Option<&Path>) -> Result<Vec<Theme>> {
     let mut out: Vec<Theme> = BUILTIN
         .iter()
         .map(|(n, t)| parse(&format!("themes/{n}.yaml"), t))
@@ -75,7 +75,7 @@ pub fn all(user_dir: Option<&Path>) -> Result<Vec<Theme>> {
 }
 
 /// The theme called `name`.
-pub fn find(themes: &[Theme], name: &str) -> Result<Theme> {
+pub(crate) fn find(themes: &[Theme], name: &str) -> Result<Theme> {
     themes
         .iter()
         .find(|t| t.name == name)

@@ -14,7 +14,7 @@ pub(crate) fn run(ctx: &Ctx, a: DocsArgs) -> Result<u8> {
             "the chart is an archive: pass --out FILE or --stdout".into(),
         ));
     }
-    let text = docs::readme(&chart, &ctx.session.presets)?;
+    let text = docs::readme(&chart, &ctx.session.presets, &crate::cli::error_line)?;
     if a.stdout {
         print(&text)?;
         return Ok(0);

@@ -21,7 +21,7 @@ use crate::core::helm;
 use crate::core::inputs::{Inputs, ValuesFile};
 use crate::core::values::layers::{Layer, LayerKind, Merged};
 use crate::core::values::pointer::{pointer_from_segments, pointer_to_path};
-use crate::core::values::read::{NoteKind, describe_type, parse_values};
+use crate::core::values::read::{Loc, NoteKind, describe_type, parse_values};
 use crate::core::values::setexpr::SetExpr;
 use crate::core::values::yamlout;
 
@@ -30,19 +30,53 @@ pub fn read_layers(files: &[ValuesFile]) -> Result<(Vec<Layer>, Vec<Finding>)> {
     let mut layers = Vec::new();
     let mut findings = Vec::new();
     for f in files {
-        let text = std::fs::read_to_string(&f.path).map_err(|e| {
+        let bytes = std::fs::read(&f.path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 Error::Usage(format!("values file {} not found", f.display))
             } else {
                 Error::io(&f.path, e)
             }
         })?;
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                findings.push(not_utf8(&f.display, e.as_bytes(), e.utf8_error()));
+                continue;
+            }
+        };
         match layer_from_text(&f.display, &text) {
             Ok(l) => layers.push(l),
             Err(finding) => findings.push(*finding),
         }
     }
     Ok((layers, findings))
+}
+
+/// The finding for a file that is not UTF-8 text, at the line of the first bad byte.
+fn not_utf8(display: &str, bytes: &[u8], e: std::str::Utf8Error) -> Finding {
+    let at = e.valid_up_to();
+    let line = 1 + bytes[..at].iter().filter(|b| **b == b'\n').count();
+    let column = 1 + at
+        - bytes[..at]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |p| p + 1);
+    let mut f = Finding::new(
+        Source::Yaml,
+        Severity::Error,
+        ".",
+        "yaml syntax",
+        format!(
+            "the file is not UTF-8 text: byte 0x{:02x} at offset {at} cannot start a character.",
+            bytes.get(at).copied().unwrap_or(0)
+        ),
+    );
+    f.at(display, Some(Loc { line, column }));
+    f.fix = Some(
+        "Save the file as UTF-8 (Helm reads values as UTF-8); check it is the values file you meant."
+            .into(),
+    );
+    f
 }
 
 /// One file's text as a layer, or the finding that says why it does not parse.
@@ -64,9 +98,7 @@ pub fn layer_from_text(display: &str, text: &str) -> std::result::Result<Layer, 
                     e.message.trim_end_matches('.')
                 ),
             );
-            f.file = Some(display.to_string());
-            f.line = Some(e.loc.line);
-            f.column = Some(e.loc.column);
+            f.at(display, Some(e.loc));
             f.fix = Some("Fix the YAML at this line (indentation, a missing `:` or quote).".into());
             Err(Box::new(f))
         }
@@ -145,9 +177,7 @@ pub fn note_findings(merged: &Merged) -> Vec<Finding> {
             }
             f.fix = Some(fix);
             f.value = value;
-            f.file = Some(layer.name.clone());
-            f.line = Some(n.loc.line);
-            f.column = Some(n.loc.column);
+            f.at(layer.name.clone(), Some(n.loc));
             out.push(f);
         }
     }
@@ -205,12 +235,7 @@ pub fn failure_finding(f: &helm::ChartFailure, merged: Option<&Merged>, source: 
             finding.value = f.value.clone();
             if let Some(m) = merged {
                 let segs: Vec<&str> = path.split('.').collect();
-                if let Some(l) = m.locate(&pointer_from_segments(&segs)) {
-                    finding.chart_default = l.kind == LayerKind::ChartDefaults;
-                    finding.file = Some(l.file);
-                    finding.line = l.loc.map(|l| l.line);
-                    finding.column = l.loc.map(|l| l.column);
-                }
+                finding.place(m.locate(&pointer_from_segments(&segs)));
             }
             finding
         }
@@ -698,9 +723,7 @@ fn locate_policy_finding(f: &mut Finding, objects: &[Object], merged: &Merged) {
     }
     segs.extend(key.split('.'));
     if let Some(l) = merged.locate_user(&pointer_from_segments(&segs)) {
-        f.file = Some(l.file);
-        f.line = l.loc.map(|l| l.line);
-        f.column = l.loc.map(|l| l.column);
+        f.at(l.file, l.loc);
     }
 }
 

@@ -3,6 +3,9 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::core::values::layers::{LayerKind, Located};
+use crate::core::values::read::Loc;
+
 /// Which check produced a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -105,6 +108,21 @@ impl Finding {
             fix: None,
             object: None,
             chart_default: false,
+        }
+    }
+
+    /// Places the finding at `loc` in `file`. The one place a finding gets its file:line.
+    pub fn at(&mut self, file: impl Into<String>, loc: Option<Loc>) {
+        self.file = Some(file.into());
+        self.line = loc.map(|l| l.line);
+        self.column = loc.map(|l| l.column);
+    }
+
+    /// Places the finding where a value was found in the layered values (when it was).
+    pub fn place(&mut self, located: Option<Located>) {
+        if let Some(l) = located {
+            self.chart_default = l.kind == LayerKind::ChartDefaults;
+            self.at(l.file, l.loc);
         }
     }
 

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::core::check::report::{Finding, Severity, Source};
 use crate::core::error::{Error, Result};
 use crate::core::text::{did_you_mean, humanize};
-use crate::core::values::layers::{LayerKind, Located, Merged};
+use crate::core::values::layers::{LayerKind, Merged};
 use crate::core::values::pointer::{escape_pointer, pointer_to_path};
 use crate::core::values::read::{NoteKind, describe_type};
 use crate::core::values::yamlout;
@@ -34,11 +34,6 @@ impl SchemaCheck {
             validator,
             schema: schema.clone(),
         })
-    }
-
-    /// Whether `values` are valid.
-    pub fn is_valid(&self, values: &Value) -> bool {
-        self.validator.is_valid(values)
     }
 
     /// Every schema error in `merged.values`, located in the team's files.
@@ -74,7 +69,7 @@ impl SchemaCheck {
                     Finding::new(Source::Schema, Severity::Error, path, rule.clone(), message);
                 finding.fix = fix;
                 finding.value = value;
-                place(&mut finding, merged.locate(ptr));
+                finding.place(merged.locate(ptr));
                 finding
             };
         // "<path>: <value> is not a <noun>. Did you mean ...? (one of: ...)" for a closed set of values
@@ -391,25 +386,12 @@ impl SchemaCheck {
         Some(self.deref(node))
     }
 
-    /// Follows local `$ref`s (`#/definitions/x`), merging nothing: the target replaces the node.
-    fn deref<'a>(&'a self, mut node: &'a Value) -> &'a Value {
-        for _ in 0..16 {
-            match node.get("$ref").and_then(Value::as_str) {
-                Some(r) if r.starts_with('#') => match self.schema.pointer(&r[1..]) {
-                    Some(t) => node = t,
-                    None => return node,
-                },
-                _ => return node,
-            }
-        }
-        node
+    fn deref<'a>(&'a self, node: &'a Value) -> &'a Value {
+        deref(&self.schema, node)
     }
 
     fn describe_branch(&self, b: &Value) -> String {
-        let name = b
-            .get("$ref")
-            .and_then(Value::as_str)
-            .map(|r| r.rsplit('/').next().unwrap_or(r).to_string());
+        let name = ref_name(b);
         let t = self.deref(b);
         let ty = t.get("type").map(type_names);
         match (ty, name) {
@@ -421,13 +403,26 @@ impl SchemaCheck {
     }
 }
 
-fn place(f: &mut Finding, loc: Option<Located>) {
-    if let Some(l) = loc {
-        f.chart_default = l.kind == LayerKind::ChartDefaults;
-        f.file = Some(l.file);
-        f.line = l.loc.map(|l| l.line);
-        f.column = l.loc.map(|l| l.column);
+/// Follows local `$ref`s (`#/definitions/x`) from `node` within `root`, merging nothing: the
+/// target replaces the node. Used wherever the schema is walked (checks, the team manual).
+pub fn deref<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
+    for _ in 0..16 {
+        match node.get("$ref").and_then(Value::as_str) {
+            Some(r) if r.starts_with('#') => match root.pointer(&r[1..]) {
+                Some(t) => node = t,
+                None => return node,
+            },
+            _ => return node,
+        }
     }
+    node
+}
+
+/// The name a `$ref` points at (`#/definitions/probe` → `probe`).
+pub fn ref_name(node: &Value) -> Option<String> {
+    node.get("$ref")
+        .and_then(Value::as_str)
+        .map(|r| r.rsplit('/').next().unwrap_or(r).to_string())
 }
 
 /// `^(a|b|c)$` → [a, b, c], when the pattern is nothing but literal alternatives.

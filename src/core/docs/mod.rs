@@ -7,15 +7,15 @@ use serde_json::Value;
 use crate::core::chart::Chart;
 use crate::core::check::pipeline;
 use crate::core::check::report::{Finding, Source};
-use crate::core::check::schema::SchemaCheck;
+use crate::core::check::schema::{self, SchemaCheck};
 use crate::core::error::{Error, Result};
 use crate::core::helm::{self, ChartFailure};
 use crate::core::presets::{Preset, PresetKind};
 use crate::core::scaffold::answers::{API_VERSION, Answers};
 use crate::core::scaffold::generate::{self, FileKind};
+use crate::core::scaffold::questions;
 use crate::core::text::humanize;
 use crate::core::values::layers::Merged;
-use crate::core::values::setexpr::SetExpr;
 use crate::core::values::yamlout;
 
 const TEMPLATE: &str = include_str!("readme.md.hbs");
@@ -87,7 +87,13 @@ struct Ctx {
 }
 
 /// The whole README.
-pub fn readme(chart: &Chart, presets: &[Preset]) -> Result<String> {
+/// The team manual. `error_line` words an error the way the command line prints it (the manual
+/// shows the CLI's messages; the core names settings, the front end words remedies).
+pub fn readme(
+    chart: &Chart,
+    presets: &[Preset],
+    error_line: &dyn Fn(&Error) -> String,
+) -> Result<String> {
     let schema = chart.schema.as_ref().ok_or_else(|| {
         Error::Invalid(format!(
             "{} is missing: the values reference is generated from it",
@@ -133,7 +139,7 @@ pub fn readme(chart: &Chart, presets: &[Preset]) -> Result<String> {
             })
             .collect(),
         rows: reference(schema, &chart.effective_defaults()),
-        troubles: troubles(chart, &check),
+        troubles: troubles(chart, &check, error_line),
     };
     let mut hb = handlebars::Handlebars::new();
     hb.register_escape_fn(handlebars::no_escape);
@@ -183,11 +189,7 @@ pub fn example_answers(p: &Preset, all: &[Preset]) -> Result<Answers> {
         if q.path == "image" {
             a.image = Some(ex);
         } else {
-            a.set.push(SetExpr::parse(&format!(
-                "{}={}",
-                q.path,
-                ex.replace(',', "\\,")
-            ))?);
+            a.set.push(questions::answer_expr(&q.path, &ex)?);
         }
     }
     Ok(a)
@@ -278,23 +280,8 @@ struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
-    fn deref(&self, mut node: &'a Value) -> &'a Value {
-        for _ in 0..16 {
-            match node.get("$ref").and_then(Value::as_str) {
-                Some(r) if r.starts_with('#') => match self.root.pointer(&r[1..]) {
-                    Some(t) => node = t,
-                    None => return node,
-                },
-                _ => return node,
-            }
-        }
-        node
-    }
-
-    fn ref_name(node: &Value) -> Option<String> {
-        node.get("$ref")
-            .and_then(Value::as_str)
-            .map(|r| r.rsplit('/').next().unwrap_or(r).to_string())
+    fn deref(&self, node: &'a Value) -> &'a Value {
+        schema::deref(self.root, node)
     }
 
     fn types(&self, node: &'a Value) -> String {
@@ -315,7 +302,7 @@ impl<'a> Walker<'a> {
             }
         }
         if names.is_empty()
-            && let Some(r) = Self::ref_name(node)
+            && let Some(r) = schema::ref_name(node)
         {
             names.push(humanize(&r));
         }
@@ -524,7 +511,11 @@ fn finding_for(chart: &Chart, check: &SchemaCheck, text: &str, pick: Source) -> 
     findings.into_iter().find(|f| f.source == pick)
 }
 
-fn troubles(chart: &Chart, check: &SchemaCheck) -> Vec<Trouble> {
+fn troubles(
+    chart: &Chart,
+    check: &SchemaCheck,
+    error_line: &dyn Fn(&Error) -> String,
+) -> Vec<Trouble> {
     let mut out = Vec::new();
     let mut values_case = |title: &str, cause: &str, input: &str, source: Source| {
         if let Some(f) = finding_for(chart, check, input, source) {
@@ -591,17 +582,12 @@ fn troubles(chart: &Chart, check: &SchemaCheck) -> Vec<Trouble> {
         });
     }
     let mut error_case = |title: &str, cause: &str, input: &str, e: Error| {
-        let exit = match e.kind() {
-            crate::core::ErrorKind::Usage => 2,
-            crate::core::ErrorKind::Environment => 3,
-            crate::core::ErrorKind::Failure => 1,
-        };
         out.push(Trouble {
             title: title.into(),
             cause: cause.into(),
             input: input.into(),
-            message: format!("error: {e}"),
-            exit,
+            message: error_line(&e),
+            exit: e.kind().exit_code(),
         });
     };
     error_case(

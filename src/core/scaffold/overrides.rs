@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 use crate::core::error::{Error, Result};
 use crate::core::values::merge::same;
 use crate::core::values::read::parse_values;
+use crate::core::values::setexpr::{Seg, set_path};
 use crate::core::values::yamlout;
 
 /// The smallest override of `base` that yields `target` under Helm's layering.
@@ -94,7 +95,7 @@ pub fn update_text(
     let mut expected = current.clone();
     for op in &ops {
         match op {
-            Op::Set(p, v) => set_at(&mut expected, p, v.clone()),
+            Op::Set(p, v) => set_path(&mut expected, &keys(p), v.clone()),
             Op::Remove(p) => remove_at(&mut expected, p),
             Op::Keep(_) => {}
         }
@@ -219,18 +220,9 @@ fn remove_untouched(path: &mut Vec<String>, cur: &Value, old: &Value, ops: &mut 
     }
 }
 
-fn set_at(v: &mut Value, path: &[String], new: Value) {
-    let Some((first, rest)) = path.split_first() else {
-        *v = new;
-        return;
-    };
-    if !v.is_object() {
-        *v = Value::Object(Map::new());
-    }
-    if let Value::Object(m) = v {
-        let child = m.entry(first.clone()).or_insert(Value::Null);
-        set_at(child, rest, new);
-    }
+/// A path of map keys as `--set` path segments.
+fn keys(path: &[String]) -> Vec<Seg> {
+    path.iter().cloned().map(Seg::Key).collect()
 }
 
 fn remove_at(v: &mut Value, path: &[String]) {

@@ -26,7 +26,8 @@ use crate::core::values::pointer::escape_pointer;
 /// Deepest nesting accepted; deeper input is rejected rather than risking the stack.
 const MAX_DEPTH: usize = 200;
 /// Most nodes one file may expand to (aliases included): a guard against alias bombs.
-const MAX_NODES: usize = 2_000_000;
+/// A 500-service release is about 30,000; the bound keeps any one file well under 256 MB.
+const MAX_NODES: usize = 500_000;
 
 /// A position in a source file, both 1-based.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord, Hash)]
@@ -493,17 +494,18 @@ impl<'a> Builder<'a> {
                 Ok(v)
             }
             Event::Alias(id) => {
-                let Some(a) = self.anchors.get(&id) else {
+                let Some(n) = self.anchors.get(&id).map(|a| a.spans.len()) else {
                     return Err(err_at(&span, "unknown alias"));
                 };
+                // Counted before anything is copied: an alias bomb stops before it costs memory.
+                self.count(&span, n)?;
+                let a = &self.anchors[&id];
                 let value = a.value.clone();
                 let rel: Vec<(String, Loc)> = a.spans.clone();
-                let n = rel.len();
                 for (suffix, l) in rel {
                     self.spans.push((format!("{path}{suffix}"), l));
                 }
                 self.spans.push((path, loc));
-                self.count(&span, n)?;
                 Ok(value)
             }
             Event::SequenceStart(anchor, _) => {
