@@ -126,46 +126,61 @@ impl Finding {
         }
     }
 
-    /// The finding as one line of text; `paint(role, text)` may colour parts (roles: path, error,
-    /// warning, info, accent, muted).
-    pub fn to_text_with(&self, paint: &dyn Fn(&str, &str) -> String) -> String {
-        let mut out = String::new();
+    /// The finding's one line as segments, each with the theme role that styles it (`path`,
+    /// `error`, `warning`, `info`, `accent` for the fix, `muted`; `""` for plain text). The CLI
+    /// paints them into text, the TUI into styled spans: the same words in both.
+    pub fn segments(&self) -> Vec<(&'static str, String)> {
+        let mut out: Vec<(&'static str, String)> = Vec::new();
         let role = self.severity.as_str();
         if let Some(loc) = self.location() {
-            out.push_str(&paint("path", &loc));
+            out.push(("path", loc));
             if self.chart_default {
-                out.push_str(&paint("muted", " (chart default)"));
+                out.push(("muted", " (chart default)".into()));
             }
-            out.push(' ');
+            out.push(("", " ".into()));
         } else if let Some(obj) = &self.object
             && !self.message.starts_with(obj.as_str())
         {
-            out.push_str(&paint("path", obj));
-            out.push_str(": ");
+            out.push(("path", obj.clone()));
+            out.push(("", ": ".into()));
         }
         match self.severity {
-            Severity::Error => out.push_str(&paint(role, &self.message)),
+            Severity::Error => out.push((role, self.message.clone())),
             Severity::Warning => {
-                out.push_str(&paint(role, "warning: "));
-                out.push_str(&self.message);
+                out.push((role, "warning: ".into()));
+                out.push(("", self.message.clone()));
             }
             Severity::Info => {
-                out.push_str(&paint(role, "info: "));
-                out.push_str(&self.message);
+                out.push((role, "info: ".into()));
+                out.push(("", self.message.clone()));
             }
         }
         if let Some(fix) = &self.fix {
-            out.push(' ');
-            out.push_str(&paint("accent", fix));
+            out.push(("", " ".into()));
+            out.push(("accent", fix.clone()));
         }
         let tag = match self.source {
             Source::Policy => format!("[policy {}]", self.rule),
             Source::Lint => "[helm lint]".to_string(),
             other => format!("[{}]", other.as_str()),
         };
-        out.push(' ');
-        out.push_str(&paint("muted", &tag));
+        out.push(("", " ".into()));
+        out.push(("muted", tag));
         out
+    }
+
+    /// The finding as one line of text; `paint(role, text)` colours the segments that have a role.
+    pub fn to_text_with(&self, paint: &dyn Fn(&str, &str) -> String) -> String {
+        self.segments()
+            .into_iter()
+            .map(|(role, text)| {
+                if role.is_empty() {
+                    text
+                } else {
+                    paint(role, &text)
+                }
+            })
+            .collect()
     }
 
     /// The finding as one line of plain text.
