@@ -173,7 +173,7 @@ Usage: {{ include "app-platform.hooks.smokeCommand" (list $svc $activeDeadlineSe
 {{- $svc := index . 0 -}}
 {{- $deadline := int64 (index . 1) -}}
 {{- $v := $svc.values -}}
-{{- $port := include "app-platform.values.scalar" ($v.service.port | default $v.port) -}}
+{{- $port := include "app-platform.data.scalar" ($v.service.port | default $v.port) -}}
 {{- $limit := ternary (sub $deadline 10) $deadline (gt $deadline 20) -}}
 {{- $r := ($v.probes | default dict).readiness | default dict -}}
 {{- $http := and (eq (toString $r.type) "http") (ne (toString $r.enabled) "false") (ne (upper (toString $r.scheme)) "HTTPS") -}}
@@ -262,7 +262,7 @@ Usage: {{ include "app-platform.hooks.job" (list $svc "migrate" $hook) }}
 {{- $_ := include "app-platform.values.variant" (list $svc $name $over $run) -}}
 {{- $ann := dict
       "helm.sh/hook" (join "," $h.events)
-      "helm.sh/hook-weight" (include "app-platform.values.scalar" $h.weight)
+      "helm.sh/hook-weight" (include "app-platform.data.scalar" $h.weight)
       "helm.sh/hook-delete-policy" (join "," $h.deletePolicy) -}}
 apiVersion: batch/v1
 kind: Job

@@ -55,7 +55,7 @@ spec:
 
 {{/*
 app-platform.networkpolicy.helpers: the component labels of the pods that run as a service
-besides its own (app-platform.values.variant names them <service>-<suffix>), as a JSON object
+besides its own (app-platform.names.component: <service>-<suffix>), as a JSON object
 {"hooks": [...], "others": [...]}: its hook Jobs (app-platform.hooks.names), and its helm test
 Pod (app-platform.tests.applies) and backup pods (app-platform.backup.enabled).
 */}}
@@ -63,11 +63,11 @@ Pod (app-platform.tests.applies) and backup pods (app-platform.backup.enabled).
 {{- $name := .name -}}
 {{- $hooks := list -}}
 {{- range include "app-platform.hooks.names" . | fromJsonArray -}}
-  {{- $hooks = append $hooks (printf "%s-%s" $name . | trunc 63 | trimSuffix "-") -}}
+  {{- $hooks = append $hooks (include "app-platform.names.component" (list $name .)) -}}
 {{- end -}}
 {{- $others := list -}}
-{{- if include "app-platform.tests.applies" . }}{{ $others = append $others (printf "%s-test" $name | trunc 63 | trimSuffix "-") }}{{ end -}}
-{{- if include "app-platform.backup.enabled" . }}{{ $others = append $others (printf "%s-backup" $name | trunc 63 | trimSuffix "-") }}{{ end -}}
+{{- if include "app-platform.tests.applies" . }}{{ $others = append $others (include "app-platform.names.component" (list $name "test")) }}{{ end -}}
+{{- if include "app-platform.backup.enabled" . }}{{ $others = append $others (include "app-platform.names.component" (list $name "backup")) }}{{ end -}}
 {{- dict "hooks" $hooks "others" $others | toJson -}}
 {{- end -}}
 
@@ -85,7 +85,7 @@ Pod (app-platform.tests.applies) and backup pods (app-platform.backup.enabled).
 {{- if has $v.workloadType (list "deployment" "statefulset" "daemonset") }}
 {{- $metrics := "" }}
 {{- if ($v.monitoring).enabled }}
-{{- $metrics = include "app-platform.values.scalar" (($v.monitoring).port | default ($v.monitoring).portNumber | default "metrics") }}
+{{- $metrics = include "app-platform.data.scalar" (($v.monitoring).port | default ($v.monitoring).portNumber | default "metrics") }}
 {{- end }}
 {{- if or ($v.ingress).enabled ($v.route).enabled }}
 # the ingress controller (ingress or route is on)

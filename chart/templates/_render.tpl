@@ -1,7 +1,8 @@
 {{/*
-Render: the loop every file in templates/ uses. Resolves the services once for the file, then
-prints each object helper's output for each service, separated by "---". An object helper prints
-nothing when it does not apply to a service (wrong workloadType, feature off).
+Render: the loop every file in templates/ uses. Takes the services resolved once per render
+(app-platform.render.context), then prints each object helper's output for each service,
+separated by "---". An object helper prints nothing when it does not apply to a service (wrong
+workloadType, feature off).
 "workloadTypes" (optional) limits the loop to services of those types.
 Usage (a whole template file):
   {{- include "app-platform.render.each" (dict "root" $ "workloadTypes" (list "deployment")

@@ -139,7 +139,7 @@ An entry is a service of this release, or "host:port" outside it.
     {{- end -}}
     {{- $port := $tv.service.port | default $tv.port -}}
     {{- if eq $tv.workloadType "external" }}{{ $port = (first ($tv.external.ports | default (list (dict "port" $tv.port)))).port }}{{ end -}}
-    {{- $deps = append $deps (dict "name" $dep "host" $target.fullname "port" (include "app-platform.values.scalar" $port) "external" false "target" $target) -}}
+    {{- $deps = append $deps (dict "name" $dep "host" $target.fullname "port" (include "app-platform.data.scalar" $port) "external" false "target" $target) -}}
   {{- end -}}
 {{- end -}}
 {{- $_ := set $svc "dependencies" $deps -}}
