@@ -16,6 +16,11 @@ and on Helm >= 3.18.5 / 4). Sources are easier to edit one concern at a time:
   schema/*.json           every other file: {"properties": {...service keys...},
                                              "definitions": {...shared shapes...}}
 
+A service key {"x-alias": "cronjob.schedule", "description": ...} (schema/compat.json) is another
+name for an existing key: the output holds a copy of the target's schema (type, bounds, enum,
+examples) with the alias's own description and examples and no default (an alias is unset unless
+written), so the two can never disagree.
+
 Every enum of strings is written as {"pattern": "^(a|b|c)$", "allOf": [{"enum": [a, b, c]}]}.
 Helm's validator (santhosh-tekuri/jsonschema, Helm 3.18.5+ and 4) checks a sibling "enum" before
 anything else and stops there with "value must be one of ..." without the value it rejected; the
@@ -70,6 +75,7 @@ def build():
                     fail(f"{path.name}: {kind[:-1]} '{key}' is already defined in {origin[(kind, key)]}")
                 target[key] = value
                 origin[(kind, key)] = path.name
+    resolve_aliases(service_props)
     root_props = root.pop("rootProperties")
     clash = set(root_props) & set(service_props)
     if clash:
@@ -94,6 +100,28 @@ def build():
     echo_enums(schema)
     check_refs(schema, schema)
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def resolve_aliases(props):
+    """Replaces every {"x-alias": "a.b"} service key with a copy of the schema of key a.b."""
+    for key, prop in list(props.items()):
+        target = prop.get("x-alias")
+        if target is None:
+            continue
+        node = {"properties": props}
+        for part in target.split("."):
+            node = node.get("properties", {}).get(part)
+            if node is None or "x-alias" in node:
+                fail(f"service key '{key}': x-alias {target!r} names no (non-alias) service key")
+        alias = copy.deepcopy(node)
+        alias.pop("default", None)
+        alias["description"] = prop["description"]
+        if "examples" in prop:
+            alias["examples"] = prop["examples"]
+        unknown = set(prop) - {"x-alias", "description", "examples"}
+        if unknown:
+            fail(f"service key '{key}': an alias takes only description and examples, not {sorted(unknown)}")
+        props[key] = alias
 
 
 def require_descriptions(node, where, missing, self_too=True):

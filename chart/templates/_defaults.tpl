@@ -181,6 +181,22 @@ cronjob:
   timeZone: ""
   startingDeadlineSeconds: 300
 
+# -- Keys other charts use, and a cronjob's keys at the top level (docs/values-contract.md, "Keys
+# from other charts"). They have no defaults here: each is unset unless written.
+# Taken with the same meaning (set both to different values and the chart names both):
+#   schedule, concurrencyPolicy, suspend, timeZone, startingDeadlineSeconds,
+#   successfulJobsHistoryLimit, failedJobsHistoryLimit   -> cronjob.<key> (workloadType cronjob)
+#   backoffLimit, activeDeadlineSeconds, ttlSecondsAfterFinished, completions, parallelism,
+#   restartPolicy                                        -> job.<key> (workloadType job, cronjob)
+#   replicaCount -> replicas           livenessProbe / readinessProbe / startupProbe -> probes.*
+#   pdb.create -> pdb.enabled          env: [{name, value}] -> env as a map
+#   imagePullSecrets: [{name}] -> names    ingress.hosts: [{host, paths}] -> hosts + paths
+# Refused with the app-platform key written out (ignored while empty or off): securityContext,
+# containerSecurityContext, podSecurityContext, serviceAccount.automount (true), volumeMounts,
+# httpRoute, updateStrategy, extraEnvVars, extraEnvVarsSecret, extraEnvVarsCM, metrics,
+# resourcesPreset, ingress.tls as a list.
+#   schedule: "0 2 * * *"    # the same as cronjob.schedule
+
 # -- workloadType external: a Service with no pods, for a name (ExternalName) or IP addresses.
 external:
   name: ""

@@ -48,7 +48,9 @@ Usage:
   {{- $_ := set $byName $name $svc -}}
   {{- if $top.enabled }}{{ $services = append $services $svc }}{{ end -}}
 {{- end -}}
+{{- $cache := dict -}}
 {{- range $svc := $services -}}
+  {{- include "app-platform.compat.apply" (list $svc $root $cache) -}}
   {{- $_ := set $svc "root" $root -}}
   {{- $_ := set $svc "global" $global -}}
   {{- $_ := set $svc "image" (include "app-platform.images.resolve" (list $svc.values.image $global) | fromJson) -}}
