@@ -336,6 +336,24 @@ route:
   # -- Paths [{path, pathType: Prefix|Exact}] (default: ingress.paths).
   paths: []
 
+# -- A canary in the same release, for a deployment with route.enabled: a second Deployment
+# <service object name>-canary (canary.replicas pods of canary.image, or of the service's image at
+# canary.tag; otherwise the service's pod spec) and a Service of the same name, and the
+# HTTPRoute's second backend: canary.weight percent of the requests go to the canary, the rest
+# to the service. The service's own objects, names, labels and selectors stay as they are, so
+# turning the canary on or off or changing its weight never restarts a stable pod.
+# Promote with a plain upgrade: image: <the canary's image>, canary.enabled: false.
+canary:
+  enabled: false
+  # -- Percent of the route's requests sent to the canary (0-100; 0 sends none, 100 all).
+  weight: 10
+  # -- The image the canary runs: a reference or {repository, tag, ...} (this or tag).
+  image: ""
+  # -- Or only another tag of the service's image (this or image).
+  tag: ""
+  # -- Pods of the canary Deployment (1-1000; no autoscaler, no disruption budget).
+  replicas: 1
+
 # -- Prometheus Operator monitoring (monitoring.coreos.com/v1): a ServiceMonitor and a
 # PrometheusRule with default alerts, for long-running services.
 monitoring:

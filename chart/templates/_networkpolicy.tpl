@@ -56,8 +56,10 @@ spec:
 {{/*
 app-platform.networkpolicy.helpers: the component labels of the pods that run as a service
 besides its own (app-platform.names.component: <service>-<suffix>), as a JSON object
-{"hooks": [...], "others": [...]}: its hook Jobs (app-platform.hooks.names), and its helm test
-Pod (app-platform.tests.applies) and backup pods (app-platform.backup.enabled).
+{"hooks": [...], "canary": [...], "others": [...]}: its hook Jobs (app-platform.hooks.names),
+its canary's pods (app-platform.canary.run), and its helm test Pod (app-platform.tests.applies)
+and backup pods (app-platform.backup.enabled). Hooks and the canary reach what the service
+depends on; hooks, tests and backups reach the service itself.
 */}}
 {{- define "app-platform.networkpolicy.helpers" -}}
 {{- $name := .name -}}
@@ -68,7 +70,9 @@ Pod (app-platform.tests.applies) and backup pods (app-platform.backup.enabled).
 {{- $others := list -}}
 {{- if include "app-platform.tests.applies" . }}{{ $others = append $others (include "app-platform.names.component" (list $name "test")) }}{{ end -}}
 {{- if include "app-platform.backup.enabled" . }}{{ $others = append $others (include "app-platform.names.component" (list $name "backup")) }}{{ end -}}
-{{- dict "hooks" $hooks "others" $others | toJson -}}
+{{- $canary := list -}}
+{{- if include "app-platform.canary.run" . }}{{ $canary = append $canary .canaryRun.name }}{{ end -}}
+{{- dict "hooks" $hooks "canary" $canary "others" $others | toJson -}}
 {{- end -}}
 
 {{/* app-platform.networkpolicy.component: the selector of one component of the release (JSON in, YAML peer out). */}}
@@ -102,10 +106,11 @@ Pod (app-platform.tests.applies) and backup pods (app-platform.backup.enabled).
       protocol: TCP
 {{- end }}
 {{- range $d := .dependents }}
-# dependent: {{ $d.name }} (its pods and hook Jobs)
+{{- $helpers := include "app-platform.networkpolicy.helpers" $d | fromJson }}
+# dependent: {{ $d.name }} (its pods and hook Jobs{{ if $helpers.canary }}, its canary{{ end }})
 - from:
     {{- include "app-platform.networkpolicy.pods" $d.selector | nindent 4 }}
-    {{- range (include "app-platform.networkpolicy.helpers" $d | fromJson).hooks }}
+    {{- range concat $helpers.hooks $helpers.canary }}
     {{- include "app-platform.networkpolicy.component" (list $d .) | nindent 4 }}
     {{- end }}
   ports:

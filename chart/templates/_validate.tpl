@@ -71,6 +71,9 @@ Cross-service rules use the index built by app-platform.values.resolve (ctx.byNa
         "problem" "user 0 is root, which contradicts security.runAsNonRoot: true"
         "fix" (printf "Set %ssecurity.runAsUser to a non-zero id such as 10001." $p)) -}}
 {{- end -}}
+{{- if ($v.canary).enabled -}}
+  {{- include "app-platform.canary.check" (list $svc $ctx) -}}
+{{- end -}}
 {{- include "app-platform.validate.dependsOn" (list $svc $ctx) -}}
 {{- end -}}
 
