@@ -847,3 +847,45 @@ fn a_canary_steps_and_is_promoted_without_restarting_stable_pods_before_promotio
     }
     helm_ok(&args(&["uninstall", rel, "--wait"], &[&base]));
 }
+
+/// A release with externalSecrets installs: the API server takes its ExternalSecrets (the
+/// operator's CRD, installed by scripts/control-plane.sh) and the pods read their Secrets.
+#[test]
+fn an_external_secrets_release_installs() {
+    let ns = namespace("lc-secrets");
+    let rel = "es";
+    let files = values_args(&["examples/external-secrets.yaml"]);
+    let base: Vec<&str> = ["--namespace", ns.as_str(), "--timeout", TIMEOUT].to_vec();
+    helm_ok(&args(
+        &[
+            "install",
+            rel,
+            "chart",
+            "--wait",
+            "--set",
+            "tests.enabled=false",
+        ],
+        &[&base, &strs(&files)],
+    ));
+    assert_ready(&ns, rel);
+    let list = kubectl_json(&["get", "externalsecrets", "-n", &ns]);
+    let mut names: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["metadata"]["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["es-api-keys", "es-db"]);
+    let db = kubectl_json(&["get", "externalsecret", "es-db", "-n", &ns]);
+    assert_eq!(db["spec"]["target"]["name"], "es-db");
+    assert_eq!(db["spec"]["secretStoreRef"]["name"], "vault");
+    let d = kubectl_json(&["get", "deployment", rel, "-n", &ns]);
+    assert_eq!(
+        d["spec"]["template"]["spec"]["containers"][0]["envFrom"][1]["secretRef"]["name"],
+        "es-db"
+    );
+    helm_ok(&args(&["uninstall", rel, "--wait"], &[&base]));
+    let left = kubectl_json(&["get", "externalsecrets", "-n", &ns]);
+    assert!(left["items"].as_array().unwrap().is_empty(), "{left}");
+}

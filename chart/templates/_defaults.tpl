@@ -336,6 +336,26 @@ route:
   # -- Paths [{path, pathType: Prefix|Exact}] (default: ingress.paths).
   paths: []
 
+# -- Secrets from a manager (Vault, AWS Secrets Manager, ...) through the External Secrets
+# Operator: one ExternalSecret per entry of secrets; the operator writes the Secret
+# <service object name>-<name>, whose keys become environment variables of the service's pods
+# (envFrom; env: false keeps only the Secret). Never write a secret's value in a values file.
+# Shared settings (the store) belong in global.externalSecrets, for every service and alias.
+#   secrets:
+#     db: {data: {DB_PASSWORD: {key: prod/shop/db, property: password}}}
+#     api-keys: {dataFrom: [{key: prod/shop/api-keys}], refreshInterval: 15m}
+externalSecrets:
+  # -- external-secrets.io/v1 (operator 0.16 and newer) or external-secrets.io/v1beta1 (older).
+  apiVersion: external-secrets.io/v1
+  # -- The SecretStore or ClusterSecretStore to read (required with secrets; per secret: storeRef).
+  storeRef:
+    name: ""
+    kind: ClusterSecretStore
+  # -- How often the operator reads the store again (a Go duration; 0: once).
+  refreshInterval: 1h
+  # -- By name (a DNS label): {data: {KEY: {key, property, version}}, dataFrom: [{key}], env, storeRef, refreshInterval}.
+  secrets: {}
+
 # -- A canary in the same release, for a deployment with route.enabled: a second Deployment
 # <service object name>-canary (canary.replicas pods of canary.image, or of the service's image at
 # canary.tag; otherwise the service's pod spec) and a Service of the same name, and the

@@ -153,10 +153,15 @@ Usage: {{- $hook := include "app-platform.hooks.resolve" (list $svc "migrate") |
   {{- if ($v.configFiles).files -}}
     {{- $needs = append $needs (printf "the ConfigMap %s (configFiles)" (include "app-platform.names.suffixed" (list $svc "config"))) -}}
   {{- end -}}
+  {{- range $name, $s := ($v.externalSecrets).secrets -}}
+    {{- if ne (toString $s.env) "false" -}}
+    {{- $needs = append $needs (printf "the Secret %s (externalSecrets.secrets.%s)" (include "app-platform.names.suffixed" (list $svc $name)) $name) -}}
+    {{- end -}}
+  {{- end -}}
   {{- if $needs -}}
     {{- include "app-platform.errors.fail" (dict "path" (printf "%sevents" $p) "value" $h.events
           "problem" (printf "a pre-install hook runs before the release creates its objects, but this hook's pod needs %s, so it would wait until its deadline" (join " and " $needs))
-          "fix" "Run it at post-install instead (the migration preset does), or have the pod use only objects that exist before the install (serviceAccount.name of an existing account, no configFiles).") -}}
+          "fix" "Run it at post-install instead (the migration preset does), or have the pod use only objects that exist before the install (serviceAccount.name of an existing account, no configFiles, externalSecrets with env: false).") -}}
   {{- end -}}
 {{- end -}}
 {{- toJson $h -}}

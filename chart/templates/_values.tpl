@@ -51,6 +51,7 @@ Usage:
 {{- $cache := dict -}}
 {{- range $svc := $services -}}
   {{- include "app-platform.compat.apply" (list $svc $root $cache) -}}
+  {{- if ($svc.values.externalSecrets).secrets }}{{ include "app-platform.secrets.wire" $svc }}{{ end -}}
   {{- $_ := set $svc "root" $root -}}
   {{- $_ := set $svc "global" $global -}}
   {{- $_ := set $svc "image" (include "app-platform.images.resolve" (list $svc.values.image $global) | fromJson) -}}
