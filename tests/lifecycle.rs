@@ -889,3 +889,96 @@ fn an_external_secrets_release_installs() {
     let left = kubectl_json(&["get", "externalsecrets", "-n", &ns]);
     assert!(left["items"].as_array().unwrap().is_empty(), "{left}");
 }
+
+/// Cluster prerequisites: a kind the cluster does not serve (here ExternalSecret at
+/// external-secrets.io/v1beta1, which the installed operator CRD no longer serves) or a storage
+/// class it does not have fails the install with the chart's message, before any object of the
+/// release exists; --dry-run=server says the same; offline `helm template` renders.
+#[test]
+fn a_missing_crd_or_storage_class_fails_the_install_before_any_object_is_created() {
+    let ns = namespace("lc-prereq");
+    let base: Vec<&str> = ["--namespace", ns.as_str(), "--timeout", TIMEOUT].to_vec();
+    let old_api = [
+        "--set",
+        "externalSecrets.apiVersion=external-secrets.io/v1beta1",
+        "--set",
+        "externalSecrets.storeRef.name=vault",
+        "--set",
+        "externalSecrets.secrets.db.data.DB_PASSWORD.key=prod/shop/db",
+    ];
+    let gold = [
+        "--set",
+        "persistence.enabled=true",
+        "--set",
+        "persistence.storageClass=gold",
+    ];
+    let cases: [(&[&str], &str); 2] = [
+        (
+            &old_api,
+            "externalSecrets.apiVersion: the cluster does not serve ExternalSecret (external-secrets.io/v1beta1), which externalSecrets renders, got \"external-secrets.io/v1beta1\". Install the External Secrets Operator",
+        ),
+        (
+            &gold,
+            "persistence.storageClass: the cluster has no StorageClass of that name, so the claim would stay Pending, got \"gold\". Set persistence.storageClass to one of: fast, standard, \"default\" (the cluster's default, standard)",
+        ),
+    ];
+    for (values, message) in cases {
+        for dry_run in [true, false] {
+            let mut cmd = vec!["install", "pq", "chart"];
+            if dry_run {
+                cmd.push("--dry-run=server");
+            }
+            let r = helm_run(&args(&cmd, &[&base, values]));
+            assert!(!r.ok, "the install must fail:\n{}", r.stdout);
+            assert!(
+                r.stderr.contains(message),
+                "dry run {dry_run}: {}",
+                r.stderr
+            );
+        }
+        let left = kubectl_json(&[
+            "get",
+            "deployments,services,externalsecrets,persistentvolumeclaims,secrets,configmaps",
+            "-n",
+            &ns,
+            "-l",
+            "app.kubernetes.io/instance=pq",
+        ]);
+        assert!(left["items"].as_array().unwrap().is_empty(), "{left}");
+        let releases = kubectl_json(&["get", "secrets", "-n", &ns, "-l", "owner=helm"]);
+        assert!(
+            releases["items"].as_array().unwrap().is_empty(),
+            "no release record: {releases}"
+        );
+        // offline, the same values render: no cluster, no checks
+        let mut offline = vec!["template", "pq", "chart", "--kube-version", "1.34.0"];
+        offline.extend_from_slice(values);
+        helm_ok(&offline);
+    }
+    // what the cluster does serve and have passes: monitoring, route, ExternalSecret v1, "standard"
+    helm_ok(&args(
+        &[
+            "install",
+            "pq",
+            "chart",
+            "--dry-run=server",
+            "--set",
+            "monitoring.enabled=true",
+            "--set",
+            "monitoring.scrapeInterval=30s",
+            "--set",
+            "route.enabled=true",
+            "--set",
+            "route.parentRefs[0].name=public",
+            "--set",
+            "externalSecrets.storeRef.name=vault",
+            "--set",
+            "externalSecrets.secrets.db.data.DB_PASSWORD.key=prod/shop/db",
+            "--set",
+            "persistence.enabled=true",
+            "--set",
+            "persistence.storageClass=standard",
+        ],
+        &[&base],
+    ));
+}

@@ -27,6 +27,10 @@ global:
   imagePullSecrets: []
   # -- Environment name (dev, staging, prod, ...), set as the label app-platform.io/environment.
   environment: ""
+  # -- At install and upgrade (and --dry-run=server) check the cluster first: the CRDs of the
+  # features turned on are served, the storage classes named in persistence exist. Offline helm
+  # template skips the checks. false: skip them (e.g. when the installer may not list StorageClasses).
+  clusterChecks: true
 
 # -- Services of this release, by name (a DNS-1123 label). Empty: the top level is the one service.
 services: {}

@@ -25,7 +25,8 @@ Usage (a whole template file):
 
 {{/*
 app-platform.render.context: resolves the services once per render and keeps them on the chart's
-root context as AppPlatformResolved. Helm renders every template file of a chart with the same
+root context as AppPlatformResolved, then checks the cluster's prerequisites once
+(app-platform.cluster.check). Helm renders every template file of a chart with the same
 root context, so the other files reuse the result; were that ever not so, each file would simply
 resolve again (slower, same output).
 Usage: {{- $_ := include "app-platform.render.context" $ }}{{- $ctx := $.AppPlatformResolved }}
@@ -35,5 +36,6 @@ Usage: {{- $_ := include "app-platform.render.context" $ }}{{- $ctx := $.AppPlat
 {{- $ctx := dict -}}
 {{- $_ := include "app-platform.values.resolve" (list . $ctx) -}}
 {{- $_ := set . "AppPlatformResolved" $ctx -}}
+{{- include "app-platform.cluster.check" (list . $ctx) -}}
 {{- end -}}
 {{- end -}}
