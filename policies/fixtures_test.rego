@@ -304,7 +304,7 @@ test_every_message_has_the_documented_form if {
 rule_ids := {
 	"no-root", "no-privileged", "no-privilege-escalation", "resources-required", "probes-required",
 	"required-labels", "recommended-labels", "image-pinned", "no-token-without-rbac",
-	"no-host-path", "no-host-namespaces",
+	"no-host-path", "no-host-namespaces", "no-plain-secret-env",
 }
 
 test_every_rule_id_is_exercised if {

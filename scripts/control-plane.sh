@@ -31,6 +31,7 @@ ETCD_MIN_VERSION=3.4.22         # etcd < 3.4.31 kube-apiserver needs WatchList=f
 # CRDs of the kinds the chart renders beyond core Kubernetes, read from their Go modules:
 PROMETHEUS_OPERATOR_VERSION=v0.85.0   # ServiceMonitor, PrometheusRule
 GATEWAY_API_VERSION=v1.3.0            # HTTPRoute (and Gateway, GatewayClass, ReferenceGrant)
+EXTERNAL_SECRETS_VERSION=v1.3.2       # ExternalSecret (external-secrets.io/v1; v1beta1 not served)
 
 # ---- Cluster shape ---------------------------------------------------------------------------
 CLUSTER_NAME=apwiz
@@ -315,22 +316,31 @@ crd_files() {
   for kind in gatewayclasses gateways httproutes referencegrants; do
     echo "$dir/config/crd/standard/gateway.networking.k8s.io_$kind.yaml"
   done
+  dir=$(go mod download -json "github.com/external-secrets/external-secrets@$EXTERNAL_SECRETS_VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -d $dir ]] || die "could not download external-secrets $EXTERNAL_SECRETS_VERSION from the Go module proxy"
+  echo "$dir/config/crds/bases/external-secrets.io_externalsecrets.yaml"
 }
+
+# The CRDs of crd_files, as kubectl names them (all must be Established).
+crd_names=(crd/servicemonitors.monitoring.coreos.com crd/prometheusrules.monitoring.coreos.com
+  crd/httproutes.gateway.networking.k8s.io crd/externalsecrets.external-secrets.io)
 
 install_crds() {
   need_go "the CRDs (go mod download)"
   local files=() f
   while IFS= read -r f; do files+=(-f "$f"); done < <(crd_files)
-  log "installing CRDs: ServiceMonitor, PrometheusRule (prometheus-operator $PROMETHEUS_OPERATOR_VERSION), Gateway API $GATEWAY_API_VERSION"
+  log "installing CRDs: ServiceMonitor, PrometheusRule (prometheus-operator $PROMETHEUS_OPERATOR_VERSION), Gateway API $GATEWAY_API_VERSION, ExternalSecret (external-secrets $EXTERNAL_SECRETS_VERSION)"
   kc apply --server-side --force-conflicts "${files[@]}" >/dev/null || die "installing CRDs failed"
-  kc wait --for condition=Established --timeout "${timeout}s" \
-    crd/servicemonitors.monitoring.coreos.com crd/prometheusrules.monitoring.coreos.com \
-    crd/httproutes.gateway.networking.k8s.io >/dev/null || die "CRDs did not become Established"
+  kc wait --for condition=Established --timeout "${timeout}s" "${crd_names[@]}" >/dev/null ||
+    die "CRDs did not become Established"
 }
 
 cmd_up() {
   local start=$SECONDS
   if cluster_healthy && storage_ready >/dev/null 2>&1; then
+    # a cluster started by an older version of this script may lack a CRD added since
+    kc get "${crd_names[@]}" >/dev/null 2>&1 || install_crds
     log "cluster '$CLUSTER_NAME' is already up ($kubeconfig)"
     echo "$kubeconfig"
     return 0

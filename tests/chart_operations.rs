@@ -902,6 +902,42 @@ services:
     );
 }
 
+/// A variant's component label is `<service>-<suffix>` cut to 63 characters (one helper,
+/// `app-platform.names.component`): the hook Job's pods carry exactly the label that the
+/// NetworkPolicies of the service and of its dependency admit.
+#[test]
+fn network_policy_admits_a_hook_whose_component_name_is_cut_to_63_characters() {
+    let svc = "averyveryveryveryverylongservicename-abc"; // 40 characters, the longest allowed
+    let hook = "averyveryverylonghooknameabcdef"; // <service>-<hook> is 71 characters
+    let objs = render(&format!(
+        "networkPolicy: {{enabled: true}}\ntests: {{enabled: false}}\nservices:\n  {svc}:\n    dependsOn: [db]\n    hooks: {{{hook}: {{events: [post-install], command: [/x]}}}}\n  db: {{port: 5432}}\n"
+    ));
+    let component = format!("{svc}-{hook}")[..63]
+        .trim_end_matches('-')
+        .to_string();
+    let job = of_kind(&objs, "Job")
+        .into_iter()
+        .find(|j| j["metadata"]["annotations"]["helm.sh/hook"] == "post-install")
+        .expect("the hook Job");
+    assert_eq!(
+        pod_template_labels(job)["app.kubernetes.io/component"],
+        component.as_str()
+    );
+    assert_eq!(main_container(job)["name"], component.as_str());
+    let own = format!("release-{svc}");
+    assert_eq!(
+        np_rules(find(&objs, "NetworkPolicy", &own), "ingress"),
+        sorted(&[&format!("pods:{component} 8080/TCP")])
+    );
+    assert_eq!(
+        np_rules(find(&objs, "NetworkPolicy", "release-db"), "ingress"),
+        sorted(&[
+            &format!("pods:{svc} 5432/TCP"),
+            &format!("pods:{component} 5432/TCP")
+        ])
+    );
+}
+
 #[test]
 fn network_policy_off_for_one_service_only() {
     let objs = render(

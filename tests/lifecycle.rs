@@ -689,3 +689,296 @@ fn the_umbrella_and_robot_shop_install_and_become_ready() {
         TIMEOUT,
     ]);
 }
+
+/// The stable pods of a single-service release (component = the chart name): name → UID, without
+/// pods on their way out.
+fn pods_of(ns: &str, release: &str, component: &str) -> std::collections::BTreeMap<String, String> {
+    let selector =
+        format!("app.kubernetes.io/instance={release},app.kubernetes.io/component={component}");
+    let pods = kubectl_json(&["get", "pods", "-n", ns, "-l", &selector]);
+    pods["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+        .map(|p| (p["metadata"]["name"].as_str().unwrap().to_string(), uid(p)))
+        .collect()
+}
+
+/// (Service name, weight) of the HTTPRoute's backends, as the API server stored them (it
+/// defaults an omitted weight to 1: one backend without a weight gets every request).
+fn route_backends(ns: &str, name: &str) -> Vec<(String, u64)> {
+    let route = kubectl_json(&["get", "httproute", name, "-n", ns]);
+    route["spec"]["rules"][0]["backendRefs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["name"].as_str().unwrap().to_string(),
+                b["weight"].as_u64().expect("a weight"),
+            )
+        })
+        .collect()
+}
+
+/// A canary at weight 20 installs next to the stable Deployment, steps to 50 and is promoted
+/// with a plain upgrade; the stable pods keep their UIDs until the promotion replaces them.
+#[test]
+fn a_canary_steps_and_is_promoted_without_restarting_stable_pods_before_promotion() {
+    let ns = namespace("lc-canary");
+    let rel = "cn";
+    let base: Vec<&str> = ["--namespace", ns.as_str(), "--timeout", TIMEOUT].to_vec();
+    let stable_values = [
+        "--set",
+        "image=nginxinc/nginx-unprivileged:1.27",
+        "--set",
+        "replicas=2",
+        "--set",
+        "tests.enabled=false",
+        "--set",
+        "route.enabled=true",
+        "--set",
+        "route.parentRefs[0].name=public",
+    ];
+    let canary = |weight: &'static str| -> Vec<&'static str> {
+        vec![
+            "--set",
+            "canary.enabled=true",
+            "--set-string",
+            "canary.tag=1.27.3",
+            "--set",
+            weight,
+        ]
+    };
+    helm_ok(&args(
+        &["install", rel, "chart", "--wait"],
+        &[&base, &stable_values],
+    ));
+    let stable = pods_of(&ns, rel, "app-platform");
+    assert_eq!(stable.len(), 2, "{stable:?}");
+    assert_eq!(route_backends(&ns, rel), vec![(rel.to_string(), 1)]);
+
+    // the canary at weight 20: its own Deployment, Service and pods; stable pods untouched
+    let w20 = canary("canary.weight=20");
+    helm_ok(&args(
+        &["upgrade", rel, "chart", "--wait"],
+        &[&base, &stable_values, &w20],
+    ));
+    assert_ready(&ns, rel);
+    assert_eq!(
+        pods_of(&ns, rel, "app-platform"),
+        stable,
+        "stable pods restarted"
+    );
+    let canary_pods = pods_of(&ns, rel, "app-platform-canary");
+    assert_eq!(canary_pods.len(), 1, "{canary_pods:?}");
+    let d = kubectl_json(&["get", "deployment", "cn-canary", "-n", &ns]);
+    assert_eq!(
+        d["spec"]["template"]["spec"]["containers"][0]["image"],
+        "nginxinc/nginx-unprivileged:1.27.3"
+    );
+    kubectl_json(&["get", "service", "cn-canary", "-n", &ns]);
+    assert_eq!(
+        route_backends(&ns, rel),
+        vec![(rel.to_string(), 80), ("cn-canary".to_string(), 20)]
+    );
+
+    // step to 50: only the route changes, no pod of either Deployment restarts
+    let w50 = canary("canary.weight=50");
+    helm_ok(&args(
+        &["upgrade", rel, "chart", "--wait"],
+        &[&base, &stable_values, &w50],
+    ));
+    assert_eq!(
+        pods_of(&ns, rel, "app-platform"),
+        stable,
+        "stable pods restarted"
+    );
+    assert_eq!(pods_of(&ns, rel, "app-platform-canary"), canary_pods);
+    assert_eq!(
+        route_backends(&ns, rel),
+        vec![(rel.to_string(), 50), ("cn-canary".to_string(), 50)]
+    );
+
+    // promotion: a plain upgrade with the canary's image as the service's, canary off
+    helm_ok(&args(
+        &[
+            "upgrade",
+            rel,
+            "chart",
+            "--wait",
+            "--set",
+            "canary.enabled=false",
+        ],
+        &[
+            &base,
+            &stable_values,
+            &["--set", "image=nginxinc/nginx-unprivileged:1.27.3"],
+        ],
+    ));
+    assert_ready(&ns, rel);
+    let d = kubectl_json(&["get", "deployment", rel, "-n", &ns]);
+    assert_eq!(
+        d["spec"]["template"]["spec"]["containers"][0]["image"],
+        "nginxinc/nginx-unprivileged:1.27.3"
+    );
+    let r = kubectl(&["get", "deployment,service", "cn-canary", "-n", &ns], None);
+    assert!(
+        !r.ok && r.stderr.contains("NotFound"),
+        "the canary is gone after promotion: {}{}",
+        r.stdout,
+        r.stderr
+    );
+    assert_eq!(route_backends(&ns, rel), vec![(rel.to_string(), 1)]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let now = pods_of(&ns, rel, "app-platform");
+        if (now.len() == 2 && now.values().all(|u| !stable.values().any(|s| s == u)))
+            || std::time::Instant::now() > deadline
+        {
+            assert!(
+                now.values().all(|u| !stable.values().any(|s| s == u)),
+                "promotion replaces the stable pods: {now:?} vs {stable:?}"
+            );
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    }
+    helm_ok(&args(&["uninstall", rel, "--wait"], &[&base]));
+}
+
+/// A release with externalSecrets installs: the API server takes its ExternalSecrets (the
+/// operator's CRD, installed by scripts/control-plane.sh) and the pods read their Secrets.
+#[test]
+fn an_external_secrets_release_installs() {
+    let ns = namespace("lc-secrets");
+    let rel = "es";
+    let files = values_args(&["examples/external-secrets.yaml"]);
+    let base: Vec<&str> = ["--namespace", ns.as_str(), "--timeout", TIMEOUT].to_vec();
+    helm_ok(&args(
+        &[
+            "install",
+            rel,
+            "chart",
+            "--wait",
+            "--set",
+            "tests.enabled=false",
+        ],
+        &[&base, &strs(&files)],
+    ));
+    assert_ready(&ns, rel);
+    let list = kubectl_json(&["get", "externalsecrets", "-n", &ns]);
+    let mut names: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["metadata"]["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["es-api-keys", "es-db"]);
+    let db = kubectl_json(&["get", "externalsecret", "es-db", "-n", &ns]);
+    assert_eq!(db["spec"]["target"]["name"], "es-db");
+    assert_eq!(db["spec"]["secretStoreRef"]["name"], "vault");
+    let d = kubectl_json(&["get", "deployment", rel, "-n", &ns]);
+    assert_eq!(
+        d["spec"]["template"]["spec"]["containers"][0]["envFrom"][1]["secretRef"]["name"],
+        "es-db"
+    );
+    helm_ok(&args(&["uninstall", rel, "--wait"], &[&base]));
+    let left = kubectl_json(&["get", "externalsecrets", "-n", &ns]);
+    assert!(left["items"].as_array().unwrap().is_empty(), "{left}");
+}
+
+/// Cluster prerequisites: a kind the cluster does not serve (here ExternalSecret at
+/// external-secrets.io/v1beta1, which the installed operator CRD no longer serves) or a storage
+/// class it does not have fails the install with the chart's message, before any object of the
+/// release exists; --dry-run=server says the same; offline `helm template` renders.
+#[test]
+fn a_missing_crd_or_storage_class_fails_the_install_before_any_object_is_created() {
+    let ns = namespace("lc-prereq");
+    let base: Vec<&str> = ["--namespace", ns.as_str(), "--timeout", TIMEOUT].to_vec();
+    let old_api = [
+        "--set",
+        "externalSecrets.apiVersion=external-secrets.io/v1beta1",
+        "--set",
+        "externalSecrets.storeRef.name=vault",
+        "--set",
+        "externalSecrets.secrets.db.data.DB_PASSWORD.key=prod/shop/db",
+    ];
+    let gold = [
+        "--set",
+        "persistence.enabled=true",
+        "--set",
+        "persistence.storageClass=gold",
+    ];
+    let cases: [(&[&str], &str); 2] = [
+        (
+            &old_api,
+            "externalSecrets.apiVersion: the cluster does not serve ExternalSecret (external-secrets.io/v1beta1), which externalSecrets renders, got \"external-secrets.io/v1beta1\". Install the External Secrets Operator",
+        ),
+        (
+            &gold,
+            "persistence.storageClass: the cluster has no StorageClass of that name, so the claim would stay Pending, got \"gold\". Set persistence.storageClass to one of: fast, standard, \"default\" (the cluster's default, standard)",
+        ),
+    ];
+    for (values, message) in cases {
+        for dry_run in [true, false] {
+            let mut cmd = vec!["install", "pq", "chart"];
+            if dry_run {
+                cmd.push("--dry-run=server");
+            }
+            let r = helm_run(&args(&cmd, &[&base, values]));
+            assert!(!r.ok, "the install must fail:\n{}", r.stdout);
+            assert!(
+                r.stderr.contains(message),
+                "dry run {dry_run}: {}",
+                r.stderr
+            );
+        }
+        let left = kubectl_json(&[
+            "get",
+            "deployments,services,externalsecrets,persistentvolumeclaims,secrets,configmaps",
+            "-n",
+            &ns,
+            "-l",
+            "app.kubernetes.io/instance=pq",
+        ]);
+        assert!(left["items"].as_array().unwrap().is_empty(), "{left}");
+        let releases = kubectl_json(&["get", "secrets", "-n", &ns, "-l", "owner=helm"]);
+        assert!(
+            releases["items"].as_array().unwrap().is_empty(),
+            "no release record: {releases}"
+        );
+        // offline, the same values render: no cluster, no checks
+        let mut offline = vec!["template", "pq", "chart", "--kube-version", "1.34.0"];
+        offline.extend_from_slice(values);
+        helm_ok(&offline);
+    }
+    // what the cluster does serve and have passes: monitoring, route, ExternalSecret v1, "standard"
+    helm_ok(&args(
+        &[
+            "install",
+            "pq",
+            "chart",
+            "--dry-run=server",
+            "--set",
+            "monitoring.enabled=true",
+            "--set",
+            "monitoring.scrapeInterval=30s",
+            "--set",
+            "route.enabled=true",
+            "--set",
+            "route.parentRefs[0].name=public",
+            "--set",
+            "externalSecrets.storeRef.name=vault",
+            "--set",
+            "externalSecrets.secrets.db.data.DB_PASSWORD.key=prod/shop/db",
+            "--set",
+            "persistence.enabled=true",
+            "--set",
+            "persistence.storageClass=standard",
+        ],
+        &[&base],
+    ));
+}

@@ -54,7 +54,7 @@ Usage: {{- $b := dict }}{{- $_ := include "app-platform.backup.variant" (list $s
       "monitoring" (dict "enabled" false)
       "initContainers" list
       "sidecars" list
-      "env" (dict "BACKUP_SOURCE_HOST" $host "BACKUP_SOURCE_PORT" (include "app-platform.values.scalar" ($v.service.port | default $v.port)))
+      "env" (dict "BACKUP_SOURCE_HOST" $host "BACKUP_SOURCE_PORT" (include "app-platform.data.scalar" ($v.service.port | default $v.port)))
       "envFrom" (concat ($v.envFrom | default list) (list (dict "secretRef" (dict "name" $b.targetSecret))))
       "resources" ($b.resources | default dict)
       "cronjob" (dict "schedule" $b.schedule)

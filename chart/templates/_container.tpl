@@ -78,7 +78,7 @@ Usage: {{- include "app-platform.container.extra" (list $svc $item) | nindent 4 
   {{- . | nindent 2 }}
   {{- end }}
   {{- $resources := dict }}
-  {{- $_ := include "app-platform.values.merge" (list $resources $svc.values.resources ($c.resources | default dict)) }}
+  {{- $_ := include "app-platform.data.merge" (list $resources $svc.values.resources ($c.resources | default dict)) }}
   resources: {{- toYaml $resources | nindent 4 }}
   securityContext: {{- include "app-platform.security.container" $svc.values.security | nindent 4 }}
   {{- $mounts := include "app-platform.container.mounts" $svc | trim }}
@@ -103,7 +103,7 @@ env:
     {{- if kindIs "map" $val }}
     valueFrom: {{- toYaml $val | nindent 6 }}
     {{- else }}
-    value: {{ include "app-platform.values.scalar" $val | quote }}
+    value: {{ include "app-platform.data.scalar" $val | quote }}
     {{- end }}
   {{- end }}
 {{- end }}
@@ -121,7 +121,7 @@ app-platform.container.probe: one probe, or nothing when it is off (enabled: fal
 {{- if eq $p.type "http" -}}
 httpGet:
   path: {{ $p.path | default "/" }}
-  port: {{ include "app-platform.values.scalar" ($p.port | default "http") }}
+  port: {{ include "app-platform.data.scalar" ($p.port | default "http") }}
   {{- with $p.scheme }}
   scheme: {{ . }}
   {{- end }}
@@ -130,7 +130,7 @@ exec:
   command: {{- toYaml $p.command | nindent 4 }}
 {{- else -}}
 tcpSocket:
-  port: {{ include "app-platform.values.scalar" ($p.port | default "http") }}
+  port: {{ include "app-platform.data.scalar" ($p.port | default "http") }}
 {{- end }}
 {{- range $k := list "initialDelaySeconds" "periodSeconds" "timeoutSeconds" "failureThreshold" "successThreshold" }}
 {{- if hasKey $p $k }}
@@ -203,7 +203,7 @@ Usage: {{ include "app-platform.container.waitFor" (list $svc $dependency) }}
     - name: PORT
       value: {{ $dep.port | quote }}
     - name: TIMEOUT
-      value: {{ include "app-platform.values.scalar" $w.timeoutSeconds | quote }}
+      value: {{ include "app-platform.data.scalar" $w.timeoutSeconds | quote }}
   resources: {{- toYaml $w.resources | nindent 4 }}
   securityContext: {{- include "app-platform.security.container" $svc.values.security | nindent 4 }}
   {{- if $svc.values.security.writableTmp }}

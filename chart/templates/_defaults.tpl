@@ -27,6 +27,10 @@ global:
   imagePullSecrets: []
   # -- Environment name (dev, staging, prod, ...), set as the label app-platform.io/environment.
   environment: ""
+  # -- At install and upgrade (and --dry-run=server) check the cluster first: the CRDs of the
+  # features turned on are served, the storage classes named in persistence exist. Offline helm
+  # template skips the checks. false: skip them (e.g. when the installer may not list StorageClasses).
+  clusterChecks: true
 
 # -- Services of this release, by name (a DNS-1123 label). Empty: the top level is the one service.
 services: {}
@@ -181,6 +185,22 @@ cronjob:
   timeZone: ""
   startingDeadlineSeconds: 300
 
+# -- Keys other charts use, and a cronjob's keys at the top level (docs/values-contract.md, "Keys
+# from other charts"). They have no defaults here: each is unset unless written.
+# Taken with the same meaning (set both to different values and the chart names both):
+#   schedule, concurrencyPolicy, suspend, timeZone, startingDeadlineSeconds,
+#   successfulJobsHistoryLimit, failedJobsHistoryLimit   -> cronjob.<key> (workloadType cronjob)
+#   backoffLimit, activeDeadlineSeconds, ttlSecondsAfterFinished, completions, parallelism,
+#   restartPolicy                                        -> job.<key> (workloadType job, cronjob)
+#   replicaCount -> replicas           livenessProbe / readinessProbe / startupProbe -> probes.*
+#   pdb.create -> pdb.enabled          env: [{name, value}] -> env as a map
+#   imagePullSecrets: [{name}] -> names    ingress.hosts: [{host, paths}] -> hosts + paths
+# Refused with the app-platform key written out (ignored while empty or off): securityContext,
+# containerSecurityContext, podSecurityContext, serviceAccount.automount (true), volumeMounts,
+# httpRoute, updateStrategy, extraEnvVars, extraEnvVarsSecret, extraEnvVarsCM, metrics,
+# resourcesPreset, ingress.tls as a list.
+#   schedule: "0 2 * * *"    # the same as cronjob.schedule
+
 # -- workloadType external: a Service with no pods, for a name (ExternalName) or IP addresses.
 external:
   name: ""
@@ -319,6 +339,44 @@ route:
   hostnames: []
   # -- Paths [{path, pathType: Prefix|Exact}] (default: ingress.paths).
   paths: []
+
+# -- Secrets from a manager (Vault, AWS Secrets Manager, ...) through the External Secrets
+# Operator: one ExternalSecret per entry of secrets; the operator writes the Secret
+# <service object name>-<name>, whose keys become environment variables of the service's pods
+# (envFrom; env: false keeps only the Secret). Never write a secret's value in a values file.
+# Shared settings (the store) belong in global.externalSecrets, for every service and alias.
+#   secrets:
+#     db: {data: {DB_PASSWORD: {key: prod/shop/db, property: password}}}
+#     api-keys: {dataFrom: [{key: prod/shop/api-keys}], refreshInterval: 15m}
+externalSecrets:
+  # -- external-secrets.io/v1 (operator 0.16 and newer) or external-secrets.io/v1beta1 (older).
+  apiVersion: external-secrets.io/v1
+  # -- The SecretStore or ClusterSecretStore to read (required with secrets; per secret: storeRef).
+  storeRef:
+    name: ""
+    kind: ClusterSecretStore
+  # -- How often the operator reads the store again (a Go duration; 0: once).
+  refreshInterval: 1h
+  # -- By name (a DNS label): {data: {KEY: {key, property, version}}, dataFrom: [{key}], env, storeRef, refreshInterval}.
+  secrets: {}
+
+# -- A canary in the same release, for a deployment with route.enabled: a second Deployment
+# <service object name>-canary (canary.replicas pods of canary.image, or of the service's image at
+# canary.tag; otherwise the service's pod spec) and a Service of the same name, and the
+# HTTPRoute's second backend: canary.weight percent of the requests go to the canary, the rest
+# to the service. The service's own objects, names, labels and selectors stay as they are, so
+# turning the canary on or off or changing its weight never restarts a stable pod.
+# Promote with a plain upgrade: image: <the canary's image>, canary.enabled: false.
+canary:
+  enabled: false
+  # -- Percent of the route's requests sent to the canary (0-100; 0 sends none, 100 all).
+  weight: 10
+  # -- The image the canary runs: a reference or {repository, tag, ...} (this or tag).
+  image: ""
+  # -- Or only another tag of the service's image (this or image).
+  tag: ""
+  # -- Pods of the canary Deployment (1-1000; no autoscaler, no disruption budget).
+  replicas: 1
 
 # -- Prometheus Operator monitoring (monitoring.coreos.com/v1): a ServiceMonitor and a
 # PrometheusRule with default alerts, for long-running services.

@@ -153,10 +153,15 @@ Usage: {{- $hook := include "app-platform.hooks.resolve" (list $svc "migrate") |
   {{- if ($v.configFiles).files -}}
     {{- $needs = append $needs (printf "the ConfigMap %s (configFiles)" (include "app-platform.names.suffixed" (list $svc "config"))) -}}
   {{- end -}}
+  {{- range $name, $s := ($v.externalSecrets).secrets -}}
+    {{- if ne (toString $s.env) "false" -}}
+    {{- $needs = append $needs (printf "the Secret %s (externalSecrets.secrets.%s)" (include "app-platform.names.suffixed" (list $svc $name)) $name) -}}
+    {{- end -}}
+  {{- end -}}
   {{- if $needs -}}
     {{- include "app-platform.errors.fail" (dict "path" (printf "%sevents" $p) "value" $h.events
           "problem" (printf "a pre-install hook runs before the release creates its objects, but this hook's pod needs %s, so it would wait until its deadline" (join " and " $needs))
-          "fix" "Run it at post-install instead (the migration preset does), or have the pod use only objects that exist before the install (serviceAccount.name of an existing account, no configFiles).") -}}
+          "fix" "Run it at post-install instead (the migration preset does), or have the pod use only objects that exist before the install (serviceAccount.name of an existing account, no configFiles, externalSecrets with env: false).") -}}
   {{- end -}}
 {{- end -}}
 {{- toJson $h -}}
@@ -173,7 +178,7 @@ Usage: {{ include "app-platform.hooks.smokeCommand" (list $svc $activeDeadlineSe
 {{- $svc := index . 0 -}}
 {{- $deadline := int64 (index . 1) -}}
 {{- $v := $svc.values -}}
-{{- $port := include "app-platform.values.scalar" ($v.service.port | default $v.port) -}}
+{{- $port := include "app-platform.data.scalar" ($v.service.port | default $v.port) -}}
 {{- $limit := ternary (sub $deadline 10) $deadline (gt $deadline 20) -}}
 {{- $r := ($v.probes | default dict).readiness | default dict -}}
 {{- $http := and (eq (toString $r.type) "http") (ne (toString $r.enabled) "false") (ne (upper (toString $r.scheme)) "HTTPS") -}}
@@ -262,7 +267,7 @@ Usage: {{ include "app-platform.hooks.job" (list $svc "migrate" $hook) }}
 {{- $_ := include "app-platform.values.variant" (list $svc $name $over $run) -}}
 {{- $ann := dict
       "helm.sh/hook" (join "," $h.events)
-      "helm.sh/hook-weight" (include "app-platform.values.scalar" $h.weight)
+      "helm.sh/hook-weight" (include "app-platform.data.scalar" $h.weight)
       "helm.sh/hook-delete-policy" (join "," $h.deletePolicy) -}}
 apiVersion: batch/v1
 kind: Job

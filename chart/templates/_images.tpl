@@ -15,12 +15,12 @@ Usage: {{- $img := include "app-platform.images.resolve" (list $image $global) |
 {{- $repository := "" -}}{{- $tag := "" -}}{{- $digest := "" -}}{{- $pullPolicy := "IfNotPresent" -}}
 {{- if kindIs "map" $image -}}
   {{- $repository = $image.repository | default "" -}}
-  {{- $tag = include "app-platform.values.scalar" $image.tag -}}
+  {{- $tag = include "app-platform.data.scalar" $image.tag -}}
   {{- $digest = $image.digest | default "" -}}
   {{- $registry = $image.registry | default $registry -}}
   {{- $pullPolicy = $image.pullPolicy | default $pullPolicy -}}
 {{- else -}}
-  {{- $rest := include "app-platform.values.scalar" $image -}}
+  {{- $rest := include "app-platform.data.scalar" $image -}}
   {{- if contains "@" $rest -}}
     {{- $parts := splitn "@" 2 $rest -}}
     {{- $rest = $parts._0 -}}{{- $digest = $parts._1 -}}

@@ -123,10 +123,6 @@ spec:
             type: {{ get $types (.pathType | default "Prefix") }}
             value: {{ .path }}
         {{- end }}
-      backendRefs:
-        - group: ""
-          kind: Service
-          name: {{ .fullname }}
-          port: {{ int64 ($v.service.port | default $v.port) }}
+      backendRefs: {{- include "app-platform.canary.backendRefs" . | nindent 8 }}
 {{- end -}}
 {{- end -}}

@@ -39,3 +39,14 @@ Usage: {{ include "app-platform.names.suffixed" (list $svc "config") }}
 {{- define "app-platform.names.suffixed" -}}
 {{- include "app-platform.names.fit" (printf "%s-%s" (index . 0).fullname (index . 1)) -}}
 {{- end -}}
+
+{{/*
+app-platform.names.component: the service name of a service variant (hook Job, helm test Pod,
+backup), <service>-<suffix> cut to 63 characters: its container name and component label, so its
+pods never match the service's selector. The one place this rule is written
+(app-platform.values.variant names variants with it, app-platform.networkpolicy.helpers admits them).
+Usage: {{ include "app-platform.names.component" (list $svc.name "migrate") }}
+*/}}
+{{- define "app-platform.names.component" -}}
+{{- printf "%s-%s" (index . 0) (index . 1) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}

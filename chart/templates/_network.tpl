@@ -14,7 +14,7 @@ external gets a Service without pods: ExternalName, or a selector-less Service p
 {{- range $v.service.ports }}
 - name: {{ .name }}
   port: {{ int64 .port }}
-  targetPort: {{ include "app-platform.values.scalar" (.targetPort | default .port) }}
+  targetPort: {{ include "app-platform.data.scalar" (.targetPort | default .port) }}
   protocol: {{ .protocol | default "TCP" }}
   {{- with .nodePort }}
   nodePort: {{ int64 . }}

@@ -55,20 +55,24 @@ spec:
 
 {{/*
 app-platform.networkpolicy.helpers: the component labels of the pods that run as a service
-besides its own (app-platform.values.variant names them <service>-<suffix>), as a JSON object
-{"hooks": [...], "others": [...]}: its hook Jobs (app-platform.hooks.names), and its helm test
-Pod (app-platform.tests.applies) and backup pods (app-platform.backup.enabled).
+besides its own (app-platform.names.component: <service>-<suffix>), as a JSON object
+{"hooks": [...], "canary": [...], "others": [...]}: its hook Jobs (app-platform.hooks.names),
+its canary's pods (app-platform.canary.run), and its helm test Pod (app-platform.tests.applies)
+and backup pods (app-platform.backup.enabled). Hooks and the canary reach what the service
+depends on; hooks, tests and backups reach the service itself.
 */}}
 {{- define "app-platform.networkpolicy.helpers" -}}
 {{- $name := .name -}}
 {{- $hooks := list -}}
 {{- range include "app-platform.hooks.names" . | fromJsonArray -}}
-  {{- $hooks = append $hooks (printf "%s-%s" $name . | trunc 63 | trimSuffix "-") -}}
+  {{- $hooks = append $hooks (include "app-platform.names.component" (list $name .)) -}}
 {{- end -}}
 {{- $others := list -}}
-{{- if include "app-platform.tests.applies" . }}{{ $others = append $others (printf "%s-test" $name | trunc 63 | trimSuffix "-") }}{{ end -}}
-{{- if include "app-platform.backup.enabled" . }}{{ $others = append $others (printf "%s-backup" $name | trunc 63 | trimSuffix "-") }}{{ end -}}
-{{- dict "hooks" $hooks "others" $others | toJson -}}
+{{- if include "app-platform.tests.applies" . }}{{ $others = append $others (include "app-platform.names.component" (list $name "test")) }}{{ end -}}
+{{- if include "app-platform.backup.enabled" . }}{{ $others = append $others (include "app-platform.names.component" (list $name "backup")) }}{{ end -}}
+{{- $canary := list -}}
+{{- if include "app-platform.canary.run" . }}{{ $canary = append $canary .canaryRun.name }}{{ end -}}
+{{- dict "hooks" $hooks "canary" $canary "others" $others | toJson -}}
 {{- end -}}
 
 {{/* app-platform.networkpolicy.component: the selector of one component of the release (JSON in, YAML peer out). */}}
@@ -85,7 +89,7 @@ Pod (app-platform.tests.applies) and backup pods (app-platform.backup.enabled).
 {{- if has $v.workloadType (list "deployment" "statefulset" "daemonset") }}
 {{- $metrics := "" }}
 {{- if ($v.monitoring).enabled }}
-{{- $metrics = include "app-platform.values.scalar" (($v.monitoring).port | default ($v.monitoring).portNumber | default "metrics") }}
+{{- $metrics = include "app-platform.data.scalar" (($v.monitoring).port | default ($v.monitoring).portNumber | default "metrics") }}
 {{- end }}
 {{- if or ($v.ingress).enabled ($v.route).enabled }}
 # the ingress controller (ingress or route is on)
@@ -102,10 +106,11 @@ Pod (app-platform.tests.applies) and backup pods (app-platform.backup.enabled).
       protocol: TCP
 {{- end }}
 {{- range $d := .dependents }}
-# dependent: {{ $d.name }} (its pods and hook Jobs)
+{{- $helpers := include "app-platform.networkpolicy.helpers" $d | fromJson }}
+# dependent: {{ $d.name }} (its pods and hook Jobs{{ if $helpers.canary }}, its canary{{ end }})
 - from:
     {{- include "app-platform.networkpolicy.pods" $d.selector | nindent 4 }}
-    {{- range (include "app-platform.networkpolicy.helpers" $d | fromJson).hooks }}
+    {{- range concat $helpers.hooks $helpers.canary }}
     {{- include "app-platform.networkpolicy.component" (list $d .) | nindent 4 }}
     {{- end }}
   ports:

@@ -32,6 +32,9 @@ report bad values.
 {{- if ($v.route).enabled }}
     route:   HTTPRoute/{{ .fullname }} on {{ range $i, $p := $v.route.parentRefs }}{{ if $i }}, {{ end }}Gateway {{ $p.namespace | default $ns }}/{{ $p.name }}{{ end }}
 {{- end }}
+{{- if include "app-platform.canary.run" . }}
+    canary:  Deployment/{{ .canaryRun.fullname }} ({{ .canaryRun.image.ref }}) gets {{ int64 $v.canary.weight }}% of the route's requests; promote with image: {{ .canaryRun.image.ref }} and canary.enabled: false
+{{- end }}
 {{- else }} (no Service)
     logs:    kubectl -n {{ $ns }} logs {{ lower $kind }}/{{ .fullname }}
 {{- end }}

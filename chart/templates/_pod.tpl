@@ -107,9 +107,16 @@ volumes: {{- . | nindent 2 }}
 {{- end -}}
 {{- end -}}
 
-{{/* app-platform.pod.pullSecrets: global.imagePullSecrets then the service's, without repeats. */}}
+{{/*
+app-platform.pod.pullSecrets: global.imagePullSecrets then the service's, without repeats. An
+entry is a name, or Kubernetes' form {name} (helm create).
+*/}}
 {{- define "app-platform.pod.pullSecrets" -}}
-{{- range concat (.global.imagePullSecrets | default list) (.values.imagePullSecrets | default list) | uniq }}
+{{- $names := list -}}
+{{- range concat (.global.imagePullSecrets | default list) (.values.imagePullSecrets | default list) -}}
+  {{- if kindIs "map" . }}{{ $names = append $names .name }}{{ else }}{{ $names = append $names . }}{{ end -}}
+{{- end -}}
+{{- range $names | uniq }}
 - name: {{ . }}
 {{- end }}
 {{- end -}}

@@ -1,7 +1,8 @@
 {{/*
-Render: the loop every file in templates/ uses. Resolves the services once for the file, then
-prints each object helper's output for each service, separated by "---". An object helper prints
-nothing when it does not apply to a service (wrong workloadType, feature off).
+Render: the loop every file in templates/ uses. Takes the services resolved once per render
+(app-platform.render.context), then prints each object helper's output for each service,
+separated by "---". An object helper prints nothing when it does not apply to a service (wrong
+workloadType, feature off).
 "workloadTypes" (optional) limits the loop to services of those types.
 Usage (a whole template file):
   {{- include "app-platform.render.each" (dict "root" $ "workloadTypes" (list "deployment")
@@ -24,7 +25,8 @@ Usage (a whole template file):
 
 {{/*
 app-platform.render.context: resolves the services once per render and keeps them on the chart's
-root context as AppPlatformResolved. Helm renders every template file of a chart with the same
+root context as AppPlatformResolved, then checks the cluster's prerequisites once
+(app-platform.cluster.check). Helm renders every template file of a chart with the same
 root context, so the other files reuse the result; were that ever not so, each file would simply
 resolve again (slower, same output).
 Usage: {{- $_ := include "app-platform.render.context" $ }}{{- $ctx := $.AppPlatformResolved }}
@@ -34,5 +36,6 @@ Usage: {{- $_ := include "app-platform.render.context" $ }}{{- $ctx := $.AppPlat
 {{- $ctx := dict -}}
 {{- $_ := include "app-platform.values.resolve" (list . $ctx) -}}
 {{- $_ := set . "AppPlatformResolved" $ctx -}}
+{{- include "app-platform.cluster.check" (list . $ctx) -}}
 {{- end -}}
 {{- end -}}

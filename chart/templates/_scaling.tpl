@@ -109,7 +109,7 @@ app-platform.scaling.budget: which of minAvailable / maxUnavailable the budget u
 {{- $podsFrom := ternary "autoscaling.minReplicas" "replicas" (not (not $autoscaled)) -}}
 {{- $percent := kindIs "string" $value -}}
 {{- $n := ternary (trimSuffix "%" (toString $value) | atoi | int64) (int64 $value) $percent -}}
-{{- $shown := ternary (toString $value) (include "app-platform.values.scalar" $value) $percent -}}
+{{- $shown := ternary (toString $value) (include "app-platform.data.scalar" $value) $percent -}}
 {{- if and (eq $key "maxUnavailable") (eq $n 0) -}}
   {{- include "app-platform.errors.fail" (dict "path" (printf "%spdb.maxUnavailable" $p) "value" $value
         "problem" "a PodDisruptionBudget that lets no pod be unavailable blocks every eviction, so node drains and cluster upgrades hang"

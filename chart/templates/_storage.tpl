@@ -14,7 +14,7 @@ storageClassName: {{ .storageClass | quote }}
 {{- end }}
 resources:
   requests:
-    storage: {{ include "app-platform.values.scalar" .size | quote }}
+    storage: {{ include "app-platform.data.scalar" .size | quote }}
 {{- end -}}
 
 {{/*
@@ -40,7 +40,7 @@ metadata: {{- include "app-platform.meta.object" (dict "svc" . "name" (include "
 data:
   {{- $files := .values.configFiles.files }}
   {{- range $name := keys $files | sortAlpha }}
-  {{ $name }}: {{ include "app-platform.values.scalar" (get $files $name) | quote }}
+  {{ $name }}: {{ include "app-platform.data.scalar" (get $files $name) | quote }}
   {{- end }}
 {{- end -}}
 {{- end -}}

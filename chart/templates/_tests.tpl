@@ -23,14 +23,14 @@ A failing check exits 1 with a message naming the address it could not reach.
 {{- $env := dict
       "SERVICE_HOST" .fullname
       "SERVICE_PORT" (toString (int64 ($v.service.port | default $v.port)))
-      "TIMEOUT" (include "app-platform.values.scalar" $t.timeoutSeconds) -}}
+      "TIMEOUT" (include "app-platform.data.scalar" $t.timeoutSeconds) -}}
 {{- $r := ($v.probes | default dict).readiness -}}
 {{- if not (and $r (ne (toString $r.enabled) "false")) -}}
   {{- $_ := set $env "HEALTH_SKIP" "the service has no readiness probe" -}}
 {{- else if ne (toString $r.type) "http" -}}
   {{- $_ := set $env "HEALTH_SKIP" (printf "the readiness probe is %s, not http" (toString $r.type)) -}}
 {{- else -}}
-  {{- $probePort := include "app-platform.values.scalar" ($r.port | default "http") -}}
+  {{- $probePort := include "app-platform.data.scalar" ($r.port | default "http") -}}
   {{- with include "app-platform.tests.servicePort" (list . $probePort) -}}
     {{- $_ := set $env "HEALTH_URL" (printf "%s://%s:%s%s" (lower ($r.scheme | default "HTTP")) $.fullname . ($r.path | default "/")) -}}
   {{- else -}}
@@ -86,12 +86,12 @@ name or number), or "" when the Service does not expose it. Usage: include (list
 {{- with include "app-platform.monitoring.servicePort" $svc | fromYamlArray }}{{ $service = append $service (dict "port" (first .).port "target" (first .).targetPort) }}{{ end -}}
 {{- $ids := list $want -}}
 {{- range $container -}}
-  {{- $num := include "app-platform.values.scalar" .port -}}
+  {{- $num := include "app-platform.data.scalar" .port -}}
   {{- if or (eq .name $want) (eq $num $want) }}{{ $ids = concat $ids (list .name $num) }}{{ end -}}
 {{- end -}}
 {{- $found := "" -}}
 {{- range $service -}}
-  {{- if and (not $found) (has (include "app-platform.values.scalar" .target) $ids) }}{{ $found = include "app-platform.values.scalar" .port }}{{ end -}}
+  {{- if and (not $found) (has (include "app-platform.data.scalar" .target) $ids) }}{{ $found = include "app-platform.data.scalar" .port }}{{ end -}}
 {{- end -}}
 {{- $found -}}
 {{- end -}}

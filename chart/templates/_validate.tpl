@@ -71,6 +71,9 @@ Cross-service rules use the index built by app-platform.values.resolve (ctx.byNa
         "problem" "user 0 is root, which contradicts security.runAsNonRoot: true"
         "fix" (printf "Set %ssecurity.runAsUser to a non-zero id such as 10001." $p)) -}}
 {{- end -}}
+{{- if ($v.canary).enabled -}}
+  {{- include "app-platform.canary.check" (list $svc $ctx) -}}
+{{- end -}}
 {{- include "app-platform.validate.dependsOn" (list $svc $ctx) -}}
 {{- end -}}
 
@@ -139,7 +142,7 @@ An entry is a service of this release, or "host:port" outside it.
     {{- end -}}
     {{- $port := $tv.service.port | default $tv.port -}}
     {{- if eq $tv.workloadType "external" }}{{ $port = (first ($tv.external.ports | default (list (dict "port" $tv.port)))).port }}{{ end -}}
-    {{- $deps = append $deps (dict "name" $dep "host" $target.fullname "port" (include "app-platform.values.scalar" $port) "external" false "target" $target) -}}
+    {{- $deps = append $deps (dict "name" $dep "host" $target.fullname "port" (include "app-platform.data.scalar" $port) "external" false "target" $target) -}}
   {{- end -}}
 {{- end -}}
 {{- $_ := set $svc "dependencies" $deps -}}

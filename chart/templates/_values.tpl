@@ -1,5 +1,6 @@
 {{/*
-Values: turns .Values into the list of services to render, once per template file.
+Values: turns .Values into the list of services to render, once per render (app-platform.render.context
+keeps the result on the root context for every template file).
 
 Each service is a dict:
   name      service name (the key under services, or nameOverride / the chart name or alias)
@@ -35,7 +36,7 @@ Usage:
 {{- if $declared -}}
   {{- range $name := keys $declared | sortAlpha -}}
     {{- $v := dict -}}
-    {{- $_ := include "app-platform.values.merge" (list $v $top (get $declared $name | default dict)) -}}
+    {{- $_ := include "app-platform.data.merge" (list $v $top (get $declared $name | default dict)) -}}
     {{- $svc := dict "name" $name "path" (printf "services.%s." $name) "values" $v
           "fullname" (include "app-platform.names.fit" (printf "%s-%s" $base $name)) -}}
     {{- $_ := set $byName $name $svc -}}
@@ -47,7 +48,10 @@ Usage:
   {{- $_ := set $byName $name $svc -}}
   {{- if $top.enabled }}{{ $services = append $services $svc }}{{ end -}}
 {{- end -}}
+{{- $cache := dict -}}
 {{- range $svc := $services -}}
+  {{- include "app-platform.compat.apply" (list $svc $root $cache) -}}
+  {{- if ($svc.values.externalSecrets).secrets }}{{ include "app-platform.secrets.wire" $svc }}{{ end -}}
   {{- $_ := set $svc "root" $root -}}
   {{- $_ := set $svc "global" $global -}}
   {{- $_ := set $svc "image" (include "app-platform.images.resolve" (list $svc.values.image $global) | fromJson) -}}
@@ -63,31 +67,6 @@ Usage:
   {{- include "app-platform.validate.service" (list $svc $out) -}}
   {{- range $dep := $svc.dependencies -}}
     {{- if not $dep.external }}{{ $_ := set $dep.target "dependents" (append $dep.target.dependents $svc) }}{{ end -}}
-  {{- end -}}
-{{- end -}}
-{{- end -}}
-
-{{/*
-app-platform.values.merge: fills dst with base overridden by over, the documented rule:
-maps merge key by key, recursively; any other value replaces (false, 0 and "" included);
-null removes the key. Unlike sprig's merge/mergeOverwrite, false and 0 do override.
-Copy on write: subtrees that over does not touch are shared with base, never copied, so
-resolved values are read-only by convention.
-Usage: {{- $merged := dict }}{{- $_ := include "app-platform.values.merge" (list $merged $base $over) }}
-*/}}
-{{- define "app-platform.values.merge" -}}
-{{- $dst := index . 0 -}}
-{{- $base := index . 1 -}}
-{{- range $k, $v := $base }}{{ $_ := set $dst $k $v }}{{ end -}}
-{{- range $k, $v := index . 2 -}}
-  {{- if kindIs "invalid" $v -}}
-    {{- $_ := unset $dst $k -}}
-  {{- else if and (kindIs "map" $v) (kindIs "map" (get $base $k)) -}}
-    {{- $sub := dict -}}
-    {{- $_ := include "app-platform.values.merge" (list $sub (get $base $k) $v) -}}
-    {{- $_ := set $dst $k $sub -}}
-  {{- else -}}
-    {{- $_ := set $dst $k $v -}}
   {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -115,6 +94,14 @@ Prints the new top level as JSON, or nothing when global holds no service key.
 {{- end -}}
 {{- end -}}
 
+{{/*
+app-platform.values.overlay: puts global's service keys (overlay) into the top level (dst) in
+place, key by key: a map merges recursively; any other value is taken only where dst does not have
+the key or still holds the chart's own default (chartDefaults, the same subtree of values.yaml), so
+a value the team set wins over global. dst must be a copy the caller owns (withGlobalDefaults
+deep-copies the top level first): maps in dst are written into.
+Usage: {{- $_ := include "app-platform.values.overlay" (list $dst $overlay $chartDefaults) }}
+*/}}
 {{- define "app-platform.values.overlay" -}}
 {{- $dst := index . 0 -}}
 {{- $chartDefaults := index . 2 -}}
@@ -125,19 +112,6 @@ Prints the new top level as JSON, or nothing when global holds no service key.
   {{- else if or (not (hasKey $dst $k)) (eq (toJson (get $dst $k)) (toJson $d)) -}}
     {{- $_ := set $dst $k $v -}}
   {{- end -}}
-{{- end -}}
-{{- end -}}
-
-{{/*
-app-platform.values.scalar: a scalar as Helm users expect to read it: whole numbers without an
-exponent (20250811, never 2.0250811e+07), null as "".
-*/}}
-{{- define "app-platform.values.scalar" -}}
-{{- if kindIs "invalid" . -}}
-{{- else if and (kindIs "float64" .) (eq (floor .) .) -}}
-{{- printf "%d" (int64 .) -}}
-{{- else -}}
-{{- toString . -}}
 {{- end -}}
 {{- end -}}
 
@@ -158,10 +132,10 @@ Usage:
 {{- $overrides := index . 2 -}}
 {{- $out := index . 3 -}}
 {{- $own := dict "persistence" (set (omit $svc.values.persistence "enabled") "enabled" false) -}}{{- /* not sprig merge: it lets a true overwrite the false */ -}}
-{{- $_ := include "app-platform.values.merge" (list $own $own $overrides) -}}
+{{- $_ := include "app-platform.data.merge" (list $own $own $overrides) -}}
 {{- $v := dict -}}
-{{- $_ := include "app-platform.values.merge" (list $v $svc.values $own) -}}
-{{- $name := printf "%s-%s" $svc.name $suffix | trunc 63 | trimSuffix "-" -}}
+{{- $_ := include "app-platform.data.merge" (list $v $svc.values $own) -}}
+{{- $name := include "app-platform.names.component" (list $svc.name $suffix) -}}
 {{- range $k, $x := $svc }}{{ $_ := set $out $k $x }}{{ end -}}
 {{- $_ := set $out "name" $name -}}
 {{- $_ := set $out "fullname" (include "app-platform.names.suffixed" (list $svc $suffix)) -}}

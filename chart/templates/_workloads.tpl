@@ -20,8 +20,8 @@ spec:
     type: {{ $v.strategy.type }}
     {{- if eq $v.strategy.type "RollingUpdate" }}
     rollingUpdate:
-      maxSurge: {{ include "app-platform.values.scalar" $v.strategy.maxSurge }}
-      maxUnavailable: {{ include "app-platform.values.scalar" $v.strategy.maxUnavailable }}
+      maxSurge: {{ include "app-platform.data.scalar" $v.strategy.maxSurge }}
+      maxUnavailable: {{ include "app-platform.data.scalar" $v.strategy.maxUnavailable }}
     {{- end }}
   template: {{- include "app-platform.pod.template" . | nindent 4 }}
 {{- end -}}
@@ -74,9 +74,9 @@ spec:
     rollingUpdate:
       {{- /* Kubernetes refuses maxUnavailable 0 with maxSurge 0: a daemonset that may not lose a
              pod during a rollout (e.g. values-prod.yaml) surges instead, one new pod per node. */}}
-      {{- $unavailable := include "app-platform.values.scalar" $v.strategy.maxUnavailable }}
+      {{- $unavailable := include "app-platform.data.scalar" $v.strategy.maxUnavailable }}
       {{- if has $unavailable (list "0" "0%") }}
-      {{- $surge := include "app-platform.values.scalar" $v.strategy.maxSurge }}
+      {{- $surge := include "app-platform.data.scalar" $v.strategy.maxSurge }}
       maxUnavailable: 0
       maxSurge: {{ ternary 1 $surge (has $surge (list "0" "0%" "")) }}
       {{- else }}

@@ -146,9 +146,45 @@ pub fn readme(
     hb.set_strict_mode(true);
     hb.register_template_string("readme", TEMPLATE)
         .map_err(|e| Error::Invalid(format!("README template: {e}")))?;
-    let text = hb
+    let mut text = hb
         .render("readme", &ctx)
         .map_err(|e| Error::Invalid(format!("README template: {e}")))?;
+    // The chart's own sections, chart/docs/*.md in name order (scripts/generate.py writes them
+    // from a render: architecture diagrams, performance tuning), go before the values reference,
+    // each listed in the contents under its "## " title. A chart without them (or an archive)
+    // gets none.
+    if let Ok(dir) = std::fs::read_dir(chart.path.join("docs")) {
+        let mut files: Vec<_> = dir
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "md"))
+            .collect();
+        files.sort();
+        for file in files {
+            let section = std::fs::read_to_string(&file)
+                .map_err(|e| Error::Invalid(format!("{}: {e}", file.display())))?;
+            let Some(title) = section.lines().find_map(|l| l.strip_prefix("## ")) else {
+                continue;
+            };
+            let anchor: String = title
+                .to_lowercase()
+                .chars()
+                .filter_map(|c| match c {
+                    ' ' | '-' => Some('-'),
+                    c if c.is_alphanumeric() => Some(c),
+                    _ => None,
+                })
+                .collect();
+            let toc = format!("- [{title}](#{anchor})\n- [Values reference](#values-reference)");
+            text = text
+                .replacen("- [Values reference](#values-reference)", &toc, 1)
+                .replacen(
+                    "\n## Values reference\n",
+                    &format!("\n{}\n\n## Values reference\n", section.trim_end()),
+                    1,
+                );
+        }
+    }
     // One trailing newline, no trailing spaces: stable under editors and `git diff --check`.
     let mut out: String = text
         .lines()

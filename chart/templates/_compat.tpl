@@ -1,0 +1,294 @@
+{{/*
+Compat: values written the way other charts write them (helm create, bitnami) and the cronjob and
+job keys teams write at a service's top level (schedule, backoffLimit, ...). Checked once per
+service by app-platform.values.resolve, before any other rule. Each key is decided once, in the
+table "Keys from other charts" of docs/values-contract.md:
+  taken    with the same meaning: the service's values are rewritten to the app-platform key
+           (new maps: values shared with other services or with .Values are never written);
+           set together with that key to a different value, it fails naming both;
+  refused  it fails with the app-platform key that does the job, written out from the team's
+           own value (securityContext.runAsUser: 1000 → security.runAsUser: 1000).
+A key that is empty (or enabled: false) means nothing and is ignored. Where another key counts as
+"set", it differs from the chart's values.yaml (the rule of global service defaults).
+Cost when no such key is there: one pick and a few kind tests per service.
+*/}}
+
+{{/*
+app-platform.compat.aliases: top-level key → [group, key in group] of the keys taken as another
+key of the same meaning ("" group: a service key itself). Used by app-platform.compat.apply.
+*/}}
+{{- define "app-platform.compat.aliases" -}}
+{"schedule": ["cronjob", "schedule"], "concurrencyPolicy": ["cronjob", "concurrencyPolicy"],
+ "suspend": ["cronjob", "suspend"], "timeZone": ["cronjob", "timeZone"],
+ "startingDeadlineSeconds": ["cronjob", "startingDeadlineSeconds"],
+ "successfulJobsHistoryLimit": ["cronjob", "successfulJobsHistoryLimit"],
+ "failedJobsHistoryLimit": ["cronjob", "failedJobsHistoryLimit"],
+ "backoffLimit": ["job", "backoffLimit"], "activeDeadlineSeconds": ["job", "activeDeadlineSeconds"],
+ "ttlSecondsAfterFinished": ["job", "ttlSecondsAfterFinished"], "completions": ["job", "completions"],
+ "parallelism": ["job", "parallelism"], "restartPolicy": ["job", "restartPolicy"],
+ "replicaCount": ["", "replicas"]}
+{{- end -}}
+
+{{/*
+app-platform.compat.apply: takes or refuses the keys of other charts in one service's values.
+$cache is a dict shared by the services of one render (the chart's defaults, parsed once, only
+when a key needs them). Usage: {{- include "app-platform.compat.apply" (list $svc $root $cache) }}
+*/}}
+{{- define "app-platform.compat.apply" -}}
+{{- $svc := index . 0 -}}
+{{- $v := $svc.values -}}
+{{- $found := pick $v "schedule" "concurrencyPolicy" "suspend" "timeZone" "startingDeadlineSeconds"
+      "successfulJobsHistoryLimit" "failedJobsHistoryLimit" "backoffLimit" "activeDeadlineSeconds"
+      "ttlSecondsAfterFinished" "completions" "parallelism" "restartPolicy" "replicaCount"
+      "livenessProbe" "readinessProbe" "startupProbe" "securityContext" "containerSecurityContext"
+      "podSecurityContext" "volumeMounts" "httpRoute" "updateStrategy" "extraEnvVars"
+      "extraEnvVarsSecret" "extraEnvVarsCM" "metrics" "resourcesPreset" -}}
+{{- $in := $v.ingress | default dict -}}
+{{- $nested := or (kindIs "slice" $v.env) (kindIs "slice" $in.tls) (hasKey ($v.serviceAccount | default dict) "automount") (hasKey ($v.pdb | default dict) "create") -}}
+{{- range $in.hosts }}{{ if kindIs "map" . }}{{ $nested = true }}{{ end }}{{ end -}}
+{{- if or $found $nested -}}
+{{- $root := index . 1 -}}
+{{- $cache := index . 2 -}}
+{{- if not (hasKey $cache "defaults") }}{{ $_ := set $cache "defaults" (include "app-platform.values.chartDefaults" $root | fromYaml) }}{{ end -}}
+{{- $defaults := $cache.defaults -}}
+{{- $own := $v -}}
+{{- if $svc.path }}{{ $own = get ($root.Values.services | default dict) $svc.name | default dict }}{{ end -}}
+{{- $ctx := dict "svc" $svc "v" $v "own" $own "defaults" $defaults -}}
+{{- $aliases := include "app-platform.compat.aliases" . | fromJson -}}
+{{- range $key := keys $found | sortAlpha -}}
+  {{- $val := get $found $key -}}
+  {{- $p := include "app-platform.compat.path" (list $ctx $key) -}}
+  {{- if hasKey $aliases $key -}}
+    {{- include "app-platform.compat.alias" (list $ctx $key $val (get $aliases $key)) -}}
+  {{- else if has $key (list "livenessProbe" "readinessProbe" "startupProbe") -}}
+    {{- include "app-platform.compat.probe" (list $ctx $key $val) -}}
+  {{- else if has $key (list "securityContext" "containerSecurityContext" "podSecurityContext") -}}
+    {{- include "app-platform.compat.securityContext" (list $ctx $key $val) -}}
+  {{- else if and (eq $key "volumeMounts") $val -}}
+    {{- $moved := list -}}
+    {{- range $val }}{{ $moved = append $moved (printf "{name: %s, mountPath: %s%s%s, <its source>}" (toString .name) (toString .mountPath) (ternary ", readOnly: true" "" (eq (toString .readOnly) "true")) (ternary (printf ", subPath: %s" (toString .subPath)) "" (not (empty .subPath)))) }}{{ end -}}
+    {{- include "app-platform.errors.fail" (dict "path" (printf "%svolumeMounts" $p) "value" $val
+          "problem" "app-platform has no volumeMounts: each entry of volumes carries its own mountPath and is mounted in every container"
+          "fix" (printf "Write volumes: [%s] (the source from your volumes entry of the same name: emptyDir, secret, configMap, persistentVolumeClaim, ...) and remove volumeMounts." (join ", " $moved))) -}}
+  {{- else if and (eq $key "httpRoute") (kindIs "map" $val) (eq (toString $val.enabled) "true") -}}
+    {{- $route := dict "enabled" true "parentRefs" (list (dict "name" "<gateway>" "namespace" "<its namespace>")) -}}
+    {{- with $val.parentRefs }}{{ $_ := set $route "parentRefs" . }}{{ end -}}
+    {{- with $val.hostnames }}{{ $_ := set $route "hostnames" . }}{{ end -}}
+    {{- include "app-platform.errors.fail" (dict "path" (printf "%shttpRoute" $p) "value" $val
+          "problem" "app-platform's Gateway API HTTPRoute is the key route"
+          "fix" (printf "Write route: %s (paths: [{path: /, pathType: Prefix}], default ingress.paths; every path goes to the service's Service) and remove httpRoute." (toJson $route))) -}}
+  {{- else if and (eq $key "updateStrategy") $val -}}
+    {{- $s := omit $val "rollingUpdate" -}}
+    {{- range $k, $x := (get $val "rollingUpdate" | default dict) }}{{ $_ := set $s $k $x }}{{ end -}}
+    {{- include "app-platform.errors.fail" (dict "path" (printf "%supdateStrategy" $p) "value" $val
+          "problem" "app-platform's update strategy of every workload type is the key strategy, with rollingUpdate's settings beside type"
+          "fix" (printf "Write strategy: %s and remove updateStrategy." (toJson $s))) -}}
+  {{- else if and (eq $key "extraEnvVars") $val -}}
+    {{- $env := dict -}}
+    {{- range $val }}{{ if kindIs "map" . }}{{ $_ := set $env (toString .name) (ternary .valueFrom .value (hasKey . "valueFrom")) }}{{ end }}{{ end -}}
+    {{- include "app-platform.errors.fail" (dict "path" (printf "%sextraEnvVars" $p) "value" $val
+          "problem" "app-platform's environment variables are the key env, a map NAME: value"
+          "fix" (printf "Write env: %s and remove extraEnvVars." (toJson $env))) -}}
+  {{- else if and (has $key (list "extraEnvVarsSecret" "extraEnvVarsCM")) $val -}}
+    {{- $ref := ternary "secretRef" "configMapRef" (eq $key "extraEnvVarsSecret") -}}
+    {{- include "app-platform.errors.fail" (dict "path" (printf "%s%s" $p $key) "value" $val
+          "problem" "app-platform takes whole Secrets and ConfigMaps as environment through the key envFrom"
+          "fix" (printf "Write envFrom: [{%s: {name: %s}}] and remove %s." $ref (toString $val) $key)) -}}
+  {{- else if and (eq $key "metrics") (kindIs "map" $val) (eq (toString $val.enabled) "true") -}}
+    {{- include "app-platform.errors.fail" (dict "path" (printf "%smetrics" $p) "value" $val
+          "problem" "app-platform's Prometheus scraping (ServiceMonitor and alerts) is the key monitoring"
+          "fix" "Write monitoring: {enabled: true, scrapeInterval: 30s} (port: metrics and portNumber: 9090, or port: http to scrape the main port; path: /metrics) and remove metrics.") -}}
+  {{- else if and (eq $key "resourcesPreset") $val (ne (toString $val) "none") -}}
+    {{- include "app-platform.errors.fail" (dict "path" (printf "%sresourcesPreset" $p) "value" $val
+          "problem" "app-platform has no resource presets: requests and limits are written out, and the chart's defaults fill what is not"
+          "fix" "Write resources: {requests: {cpu: 500m, memory: 512Mi}, limits: {cpu: 750m, memory: 768Mi}} with what the service needs and remove resourcesPreset.") -}}
+  {{- end -}}
+{{- end -}}
+{{- if $nested -}}{{- include "app-platform.compat.nested" $ctx -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+app-platform.compat.path: the prefix of a key's path in messages: the service's own path when its
+own block sets the key, else "" (inherited from the top level, where the team wrote it).
+*/}}
+{{- define "app-platform.compat.path" -}}
+{{- $ctx := index . 0 -}}
+{{- if hasKey $ctx.own (index . 1) }}{{ $ctx.svc.path }}{{ end -}}
+{{- end -}}
+
+{{/*
+app-platform.compat.alias: one key taken as another: the cronjob and job keys for the workload
+types they apply to, replicaCount as replicas. On another workload type a key the service's own
+block sets fails (an inherited one is ignored, like cronjob.schedule on a deployment).
+*/}}
+{{- define "app-platform.compat.alias" -}}
+{{- $ctx := index . 0 -}}
+{{- $key := index . 1 -}}
+{{- $val := index . 2 -}}
+{{- $group := index (index . 3) 0 -}}
+{{- $target := index (index . 3) 1 -}}
+{{- $v := $ctx.v -}}
+{{- $p := include "app-platform.compat.path" (list $ctx $key) -}}
+{{- $wt := $v.workloadType -}}
+{{- $for := get (dict "cronjob" (list "cronjob") "job" (list "job" "cronjob")) $group -}}
+{{- $full := ternary $target (printf "%s.%s" $group $target) (eq $group "") -}}
+{{- if and $for (not (has $wt $for)) -}}
+  {{- if hasKey $ctx.own $key -}}
+  {{- include "app-platform.errors.fail" (dict "path" (printf "%s%s" $p $key) "value" $val
+        "problem" (printf "the same key as %s, which applies to workloadType %s only, and this service is a %s" $full (join " or " $for) $wt)
+        "fix" (printf "Set %sworkloadType: %s (then %s and %s are the same key), or remove %s%s." $ctx.svc.path (first $for) $key $full $p $key)) -}}
+  {{- end -}}
+{{- else -}}
+  {{- $in := ternary $v (get $v $group | default dict) (eq $group "") -}}
+  {{- $din := ternary $ctx.defaults (get $ctx.defaults $group | default dict) (eq $group "") -}}
+  {{- $cur := get $in $target -}}
+  {{- if and (ne (toJson $cur) (toJson (get $din $target))) (ne (toJson $cur) (toJson $val)) -}}
+  {{- include "app-platform.errors.fail" (dict "path" (printf "%s%s" $p $key) "value" $val
+        "problem" (printf "the same setting as %s%s, which is set to %s" $ctx.svc.path $full (toJson $cur))
+        "fix" (printf "Keep one: remove %s%s (then %s%s applies), or remove %s%s." $p $key $ctx.svc.path $full $ctx.svc.path $full)) -}}
+  {{- end -}}
+  {{- if eq $group "" -}}
+    {{- $_ := set $v $target $val -}}
+  {{- else -}}
+    {{- $_ := set $v $group (set (merge (dict) $in) $target $val) -}}
+  {{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+app-platform.compat.probe: livenessProbe / readinessProbe / startupProbe in Kubernetes' shape,
+taken as probes.liveness / readiness / startup over the chart's probe (its timings stay unless
+given). Setting probes.<kind> too (other than the chart's default) fails.
+*/}}
+{{- define "app-platform.compat.probe" -}}
+{{- $ctx := index . 0 -}}
+{{- $key := index . 1 -}}
+{{- $val := index . 2 -}}
+{{- if $val -}}
+{{- $v := $ctx.v -}}
+{{- $kind := trimSuffix "Probe" $key -}}
+{{- $p := include "app-platform.compat.path" (list $ctx $key) -}}
+{{- $t := dict "enabled" true -}}
+{{- with $val.httpGet }}{{ $_ := set $t "type" "http" }}{{ $_ := merge $t (pick . "path" "port" "scheme") }}{{ end -}}
+{{- with $val.tcpSocket }}{{ $_ := set $t "type" "tcp" }}{{ $_ := merge $t (pick . "port") }}{{ end -}}
+{{- with $val.exec }}{{ $_ := set $t "type" "exec" }}{{ $_ := merge $t (pick . "command") }}{{ end -}}
+{{- $_ := merge $t (pick $val "initialDelaySeconds" "periodSeconds" "timeoutSeconds" "failureThreshold" "successThreshold") -}}
+{{- $probes := $v.probes | default dict -}}
+{{- $cur := get $probes $kind -}}
+{{- if ne (toJson $cur) (toJson (get ($ctx.defaults.probes | default dict) $kind)) -}}
+  {{- include "app-platform.errors.fail" (dict "path" (printf "%s%s" $p $key) "value" $val
+        "problem" (printf "the same probe as %sprobes.%s, which is set too" $ctx.svc.path $kind)
+        "fix" (printf "Keep one: write %sprobes.%s: %s and remove %s%s." $ctx.svc.path $kind (toJson (ternary $t (omit $t "enabled") (eq $kind "startup"))) $p $key)) -}}
+{{- end -}}
+{{- $merged := dict -}}
+{{- $_ := include "app-platform.data.merge" (list $merged ($cur | default dict) $t) -}}
+{{- $_ := set $v "probes" (set (merge (dict) $probes) $kind $merged) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+app-platform.compat.securityContext: Kubernetes' container or pod securityContext, refused with
+the same settings written under security. {} and {enabled: false} (bitnami) mean nothing.
+*/}}
+{{- define "app-platform.compat.securityContext" -}}
+{{- $ctx := index . 0 -}}
+{{- $key := index . 1 -}}
+{{- $val := index . 2 -}}
+{{- if and (kindIs "map" $val) (ne (toString $val.enabled) "false") (omit $val "enabled") -}}
+{{- $p := include "app-platform.compat.path" (list $ctx $key) -}}
+{{- $map := dict "runAsUser" "runAsUser" "runAsGroup" "runAsGroup" "runAsNonRoot" "runAsNonRoot"
+      "readOnlyRootFilesystem" "readOnlyRootFilesystem" "allowPrivilegeEscalation" "allowPrivilegeEscalation" -}}
+{{- if eq $key "podSecurityContext" }}{{ $map = dict "runAsUser" "runAsUser" "runAsGroup" "runAsGroup" "runAsNonRoot" "runAsNonRoot" "fsGroup" "fsGroup" }}{{ end -}}
+{{- $written := list -}}
+{{- $dropped := list -}}
+{{- range $k := keys (omit $val "enabled") | sortAlpha -}}
+  {{- $x := get $val $k -}}
+  {{- if hasKey $map $k -}}
+    {{- $written = append $written (printf "%ssecurity.%s: %s" $p (get $map $k) (toJson $x)) -}}
+  {{- else if and (eq $k "seccompProfile") (kindIs "map" $x) $x.type -}}
+    {{- $written = append $written (printf "%ssecurity.seccompProfile: %s" $p (toJson $x.type)) -}}
+  {{- else if and (eq $k "capabilities") (kindIs "map" $x) -}}
+    {{- with $x.add }}{{ $written = append $written (printf "%ssecurity.addCapabilities: %s" $p (toJson .)) }}{{ end -}}
+    {{- if hasKey $x "drop" }}{{ $dropped = append $dropped "capabilities.drop is always [ALL]" }}{{ end -}}
+  {{- else -}}
+    {{- $dropped = append $dropped (ternary "privileged is never allowed" (printf "%s has no key (the restricted profile sets it)" $k) (eq $k "privileged")) -}}
+  {{- end -}}
+{{- end -}}
+{{- $fix := printf "Remove %s%s" $p $key -}}
+{{- if $written }}{{ $fix = printf "Write %s instead of %s%s" (join ", " $written) $p $key }}{{ end -}}
+{{- if $dropped }}{{ $fix = printf "%s; here %s" $fix (join " and " $dropped) }}{{ end -}}
+{{- include "app-platform.errors.fail" (dict "path" (printf "%s%s" $p $key) "value" $val
+      "problem" "app-platform writes every pod and container security context from the key security (Pod Security \"restricted\" by default)"
+      "fix" (printf "%s." $fix)) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+app-platform.compat.nested: keys of other charts inside app-platform keys: env as a list,
+ingress.hosts entries {host, paths} and ingress.tls as a list (helm create), serviceAccount.automount
+(helm create), pdb.create (bitnami).
+*/}}
+{{- define "app-platform.compat.nested" -}}
+{{- $v := .v -}}
+{{- $path := .svc.path -}}
+{{- if kindIs "slice" $v.env -}}
+  {{- $env := dict -}}
+  {{- range $v.env }}{{ $_ := set $env .name (ternary .valueFrom .value (hasKey . "valueFrom")) }}{{ end -}}
+  {{- $_ := set $v "env" $env -}}
+{{- end -}}
+{{- $sa := $v.serviceAccount | default dict -}}
+{{- if eq (toString $sa.automount) "true" -}}
+  {{- include "app-platform.errors.fail" (dict "path" (printf "%sserviceAccount.automount" $path) "value" $sa.automount
+        "problem" "app-platform's key for the API token is serviceAccount.automountToken, off unless the code calls the Kubernetes API"
+        "fix" (printf "Remove %sserviceAccount.automount; if the code calls the Kubernetes API, set %srbac.enabled: true with its rules (which mounts the token) or %sserviceAccount.automountToken: true." $path $path $path)) -}}
+{{- end -}}
+{{- $pdb := $v.pdb | default dict -}}
+{{- if hasKey $pdb "create" -}}
+  {{- if and (ne (toJson $pdb.enabled) (toJson (.defaults.pdb).enabled)) (ne (toJson $pdb.enabled) (toJson $pdb.create)) -}}
+  {{- include "app-platform.errors.fail" (dict "path" (printf "%spdb.create" $path) "value" $pdb.create
+        "problem" (printf "the same setting as %spdb.enabled, which is set to %v" $path $pdb.enabled)
+        "fix" (printf "Keep one: remove %spdb.create." $path)) -}}
+  {{- end -}}
+  {{- $_ := set $v "pdb" (set (omit $pdb "create") "enabled" $pdb.create) -}}
+{{- end -}}
+{{- $in := $v.ingress | default dict -}}
+{{- $new := dict -}}
+{{- if kindIs "slice" $in.tls -}}
+  {{- if $in.tls -}}
+  {{- $first := first $in.tls -}}
+  {{- include "app-platform.errors.fail" (dict "path" (printf "%singress.tls" $path) "value" $in.tls
+        "problem" "app-platform's ingress.tls is one certificate for every host of the Ingress (ingress.host and ingress.hosts), not a list"
+        "fix" (printf "Write ingress.tls: {enabled: true, secretName: %s} (or clusterIssuer: <issuer> for cert-manager)." (toString ($first.secretName | default "<secret>")))) -}}
+  {{- end -}}
+  {{- $_ := set $new "tls" (.defaults.ingress).tls -}}
+{{- end -}}
+{{- $entries := list -}}
+{{- $names := list -}}
+{{- range $in.hosts -}}
+  {{- if kindIs "map" . }}{{ $entries = append $entries . }}{{ $names = append $names .host }}{{ else }}{{ $names = append $names . }}{{ end -}}
+{{- end -}}
+{{- if $entries -}}
+  {{- $paths := (first $entries).paths -}}
+  {{- range $entries -}}
+    {{- if ne (toJson .paths) (toJson $paths) -}}
+    {{- include "app-platform.errors.fail" (dict "path" (printf "%singress.hosts" $path) "value" $in.hosts
+          "problem" "app-platform routes every host of a service to the same paths (ingress.paths), and these hosts give different ones"
+          "fix" (printf "Write ingress.hosts: %s with one list ingress.paths for all of them, or give each set of paths its own service." (toJson ($names | uniq)))) -}}
+    {{- end -}}
+  {{- end -}}
+  {{- $_ := set $new "hosts" ($names | uniq) -}}
+  {{- if $paths -}}
+    {{- $dp := (.defaults.ingress).paths -}}
+    {{- if and (ne (toJson $in.paths) (toJson $dp)) (ne (toJson $in.paths) (toJson $paths)) -}}
+    {{- include "app-platform.errors.fail" (dict "path" (printf "%singress.hosts" $path) "value" $in.hosts
+          "problem" (printf "the paths of these hosts are the same setting as %singress.paths, which is set to %s" $path (toJson $in.paths))
+          "fix" (printf "Keep one: write ingress.hosts: %s with ingress.paths: %s." (toJson ($names | uniq)) (toJson $paths))) -}}
+    {{- end -}}
+    {{- $_ := set $new "paths" $paths -}}
+  {{- end -}}
+{{- end -}}
+{{- if $new -}}
+  {{- $_ := set $v "ingress" (merge $new $in) -}}
+{{- end -}}
+{{- end -}}
