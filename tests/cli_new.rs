@@ -30,8 +30,7 @@ fn writes_minimal_files_with_schema_lines() {
         let text = read(&dir.join("deploy"), f);
         let first = text.lines().next().unwrap_or_default();
         assert!(
-            first.starts_with("# yaml-language-server: $schema=")
-                && first.ends_with("chart/values.schema.json"),
+            first == "# yaml-language-server: $schema=.apwiz/values.schema.json",
             "{f}: {first}"
         );
         let schema = first.trim_start_matches("# yaml-language-server: $schema=");
@@ -333,7 +332,8 @@ fn json_output_and_dry_run() {
     let v = run.json();
     assert_eq!(v["ok"], true);
     let files = v["files"].as_array().unwrap();
-    assert_eq!(files.len(), 3);
+    // values.yaml, values-prod.yaml, the schema beside them and the answers file.
+    assert_eq!(files.len(), 4, "{files:?}");
     assert!(
         files
             .iter()

@@ -66,6 +66,9 @@ pub enum Command {
     /// List colour themes.
     #[command(subcommand)]
     Themes(ThemesCommand),
+    /// The chart built into apwiz: write it out for plain helm.
+    #[command(subcommand)]
+    Chart(ChartCommand),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -175,6 +178,22 @@ pub enum PresetsCommand {
     Show {
         /// The preset name.
         name: String,
+    },
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum ChartCommand {
+    /// Write the built-in chart: unpacked into DIR/app-platform/, or as an archive with --tgz.
+    ///
+    /// Examples: `apwiz chart export vendor/` then `helm install shop vendor/app-platform -f deploy/values.yaml`;
+    /// `apwiz chart export --tgz app-platform.tgz`.
+    Export {
+        /// The directory to unpack into (default: the current directory).
+        #[arg(conflicts_with = "tgz")]
+        dir: Option<PathBuf>,
+        /// Write the archive itself to this file instead.
+        #[arg(long, value_name = "FILE")]
+        tgz: Option<PathBuf>,
     },
 }
 

@@ -113,13 +113,72 @@ pub fn discover(explicit: Option<&Path>, start: &Path) -> Result<PathBuf> {
             return Ok(dir.to_path_buf());
         }
     }
-    Err(Error::needs(
-        Setting::Chart,
-        format!(
-            "chart not found: no chart/Chart.yaml in {} or its parents (APWIZ_CHART also names one)",
-            start.display()
-        ),
-    ))
+    // A team's own repository: the chart built into apwiz.
+    embedded_path()
+}
+
+/// The chart built into apwiz (`build.rs` packs `chart/`): a `.tgz` helm installs as is.
+pub const EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/chart.tgz"));
+
+/// The built-in chart as a file helm can read: written once into the user's cache directory
+/// under a name that changes with its content, so two apwiz versions never share one.
+pub fn embedded_path() -> Result<PathBuf> {
+    let dir = directories::ProjectDirs::from("dev", "apwiz", "apwiz")
+        .map(|d| d.cache_dir().join("charts"))
+        .unwrap_or_else(|| std::env::temp_dir().join("apwiz-charts"));
+    let path = dir.join(format!("app-platform-{:016x}.tgz", fnv64(EMBEDDED)));
+    if std::fs::read(&path).is_ok_and(|b| b == EMBEDDED) {
+        return Ok(path);
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    // Written beside and renamed: a concurrent apwiz never reads half a file.
+    let tmp = dir.join(format!(".{}.{}", std::process::id(), fnv64(EMBEDDED)));
+    std::fs::write(&tmp, EMBEDDED).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+    Ok(path)
+}
+
+/// Whether `path` is the built-in chart's cached copy.
+pub fn is_embedded(path: &Path) -> bool {
+    embedded_path().is_ok_and(|p| p == path)
+}
+
+/// FNV-1a, 64 bits: a content tag for file names, not a security hash.
+fn fnv64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Writes the built-in chart out for plain helm: as the archive itself (`tgz`), or unpacked into
+/// `dir/<name>/`. Returns what was written.
+pub fn export(dest: &Path, tgz: bool) -> Result<PathBuf> {
+    if tgz {
+        if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        std::fs::write(dest, EMBEDDED).map_err(|e| Error::io(dest, e))?;
+        return Ok(dest.to_path_buf());
+    }
+    std::fs::create_dir_all(dest).map_err(|e| Error::io(dest, e))?;
+    let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(EMBEDDED));
+    let bad =
+        |e: std::io::Error| Error::Invalid(format!("the built-in chart cannot be unpacked: {e}"));
+    let mut top = None;
+    for entry in ar.entries().map_err(bad)? {
+        let mut entry = entry.map_err(bad)?;
+        let rel = entry.path().map_err(bad)?.to_path_buf();
+        if top.is_none() {
+            top = rel.components().next().map(|c| dest.join(c.as_os_str()));
+        }
+        if !entry.unpack_in(dest).map_err(bad)? {
+            return Err(Error::Invalid(format!(
+                "the built-in chart has an entry outside its directory: {}",
+                rel.display()
+            )));
+        }
+    }
+    Ok(top.unwrap_or_else(|| dest.to_path_buf()))
 }
 
 fn is_archive(p: &Path) -> bool {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::core::error::{Error, Result, Setting};
 use crate::core::names;
-use crate::core::scaffold::answers::{self, Answers};
+use crate::core::scaffold::answers::{self, Answers, ChartPin};
 use crate::core::values::setexpr::SetExpr;
 
 /// What the user named, before resolution.
@@ -45,6 +45,8 @@ pub struct Inputs {
     pub environment: Option<String>,
     /// The team directory the files came from (`None` when files were named one by one).
     pub dir: Option<PathBuf>,
+    /// The chart the directory's answers file pins, if it has one.
+    pub pin: Option<ChartPin>,
 }
 
 /// The team's files in `dir`: `values.yaml`, then `values-<env>.yaml` for `env`.
@@ -134,14 +136,16 @@ pub fn resolve(req: &Request, configured_kube_version: Option<&str>) -> Result<I
         .iter()
         .map(|s| SetExpr::parse(s))
         .collect::<Result<Vec<_>>>()?;
+    let answers = Answers::load(&dir.join(answers::FILE_NAME)).ok();
     let release = match &req.release {
         Some(r) => {
             names::check(r).map_err(|why| Error::Usage(format!("--release {r:?}: {why}")))?;
             r.clone()
         }
-        None => Answers::load(&dir.join(answers::FILE_NAME))
-            .map(|a| a.name)
-            .unwrap_or_else(|_| names::from_dir(&dir)),
+        None => answers
+            .as_ref()
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| names::from_dir(&dir)),
     };
     Ok(Inputs {
         files,
@@ -154,5 +158,9 @@ pub fn resolve(req: &Request, configured_kube_version: Option<&str>) -> Result<I
             .or_else(|| configured_kube_version.map(str::to_string)),
         environment: req.env.clone(),
         dir: req.values.is_empty().then_some(dir),
+        // Files named one by one are not the directory's: its pin does not apply to them.
+        pin: answers
+            .and_then(|a| a.chart)
+            .filter(|_| req.values.is_empty()),
     })
 }

@@ -7,12 +7,14 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::core::chart::{self, Chart};
 use crate::core::check::Checker;
-use crate::core::check::policies::Policies;
+use crate::core::check::policies::{self, Policies};
 use crate::core::check::schema::SchemaCheck;
 use crate::core::config::{self, Config};
-use crate::core::error::{Error, Result};
+use crate::core::error::{Error, Result, Setting};
 use crate::core::helm::{self, Helm};
+use crate::core::inputs::Inputs;
 use crate::core::presets::{self, Preset};
+use crate::core::scaffold::answers::{self, ChartPin};
 use crate::core::themes::{self, Theme};
 
 /// What the user chose explicitly (flags, environment variables); anything `None` is found.
@@ -24,7 +26,8 @@ pub struct Options {
     /// The chart: a directory or a `.tgz` archive.
     pub chart: Option<PathBuf>,
     pub helm: Option<PathBuf>,
-    /// The policies directory (default: `policies/` next to the chart).
+    /// The policies directory (default: `policies/` next to the chart, else the platform's
+    /// policies built into apwiz).
     pub policies: Option<PathBuf>,
 }
 
@@ -93,14 +96,65 @@ impl Session {
         if shown.is_empty() { ".".into() } else { shown }
     }
 
-    /// The chart, found and loaded on first use.
+    /// The chart, found and loaded on first use: `--chart`, else `chart/` here or in a parent,
+    /// else the chart built into apwiz.
     pub fn chart(&self) -> Result<Arc<Chart>> {
         if let Some(c) = self.chart.get() {
             return Ok(c.clone());
         }
         let path = chart::discover(self.options.chart.as_deref(), &self.cwd)?;
-        let loaded = Arc::new(chart::load(&path, &self.display(&path))?);
+        let display = if chart::is_embedded(&path) {
+            "app-platform (built into apwiz)".to_string()
+        } else {
+            self.display(&path)
+        };
+        let loaded = Arc::new(chart::load(&path, &display)?);
         Ok(self.chart.get_or_init(|| loaded).clone())
+    }
+
+    /// The pin for files written with the chart at hand (`.apwiz.yaml`'s `chart:`).
+    pub fn pin(&self) -> Result<ChartPin> {
+        let chart = self.chart()?;
+        let source = if chart::is_embedded(&chart.path) {
+            "built-in".to_string()
+        } else {
+            self.display(&chart.path)
+        };
+        Ok(ChartPin {
+            name: chart.meta.name.clone(),
+            version: chart.meta.version.clone(),
+            source,
+        })
+    }
+
+    /// Refuses to work on files pinned to another chart version than the one at hand, unless
+    /// the user chose the chart explicitly (`--chart`): then they asked for exactly that one.
+    pub fn check_pin(&self, inputs: &Inputs) -> Result<()> {
+        let (Some(pin), None) = (&inputs.pin, &self.options.chart) else {
+            return Ok(());
+        };
+        let chart = self.chart()?;
+        if pin.name == chart.meta.name && pin.version == chart.meta.version {
+            return Ok(());
+        }
+        let answers = inputs
+            .dir
+            .as_ref()
+            .map(|d| d.join(answers::FILE_NAME).display().to_string())
+            .unwrap_or_else(|| answers::FILE_NAME.to_string());
+        Err(Error::needs(
+            Setting::Chart,
+            format!(
+                "{answers} pins {} {}, but the chart at hand ({}) is {} {}: use the pinned chart, or move the team to {} by setting chart.version: {} in {answers} and re-running `apwiz new --answers {answers} --force` (then review `apwiz render`)",
+                pin.name,
+                pin.version,
+                chart.display,
+                chart.meta.name,
+                chart.meta.version,
+                chart.meta.version,
+                chart.meta.version,
+            ),
+        ))
     }
 
     /// The chart's schema, compiled once (`None`: the chart has none).
@@ -166,7 +220,13 @@ impl Session {
                     PolicyState::Ready(Arc::new(Mutex::new(p)))
                 }
             }
-            None => PolicyState::Skipped("no policies directory (pass --policies DIR)".into()),
+            None => {
+                let sources: Vec<(String, String)> = policies::BUILTIN
+                    .iter()
+                    .map(|(n, t)| ((*n).to_string(), (*t).to_string()))
+                    .collect();
+                PolicyState::Ready(Arc::new(Mutex::new(Policies::from_sources(&sources)?)))
+            }
         };
         Ok(self.policies.get_or_init(|| state).clone())
     }

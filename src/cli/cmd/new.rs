@@ -82,11 +82,12 @@ pub(crate) fn run(ctx: &Ctx, a: NewArgs) -> Result<u8> {
         questions::record(&mut answers, &m, &value)?;
     }
 
-    let schema_ref = generate::schema_ref(&chart, &out_dir);
-    let files = generate::generate(&chart, all, &answers, &schema_ref)?;
+    answers.chart = Some(ctx.session.pin()?);
+    let schema_ref = generate::SCHEMA_FILE;
+    let files = generate::generate(&chart, all, &answers, schema_ref)?;
     // What the answers already in the directory generated: the base of the three-way update.
     let old_answers = Answers::load(&out_dir.join(answers::FILE_NAME)).ok();
-    let old = old_answers.and_then(|o| generate::generate(&chart, all, &o, &schema_ref).ok());
+    let old = old_answers.and_then(|o| generate::generate(&chart, all, &o, schema_ref).ok());
     let planned = generate::plan(&out_dir, &files, old.as_deref(), a.force)?;
     if a.dry_run {
         if ctx.json() {

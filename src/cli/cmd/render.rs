@@ -13,6 +13,7 @@ pub(crate) fn run(ctx: &Ctx, a: RenderArgs) -> Result<u8> {
         &request(&a.values),
         ctx.session.config.kube_version.as_deref(),
     )?;
+    ctx.session.check_pin(&inputs)?;
     let session = ctx.session.clone();
     let r =
         ctx.block_on(async move { pipeline::render(session.checker(true).await?, inputs).await })?;

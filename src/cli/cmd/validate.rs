@@ -12,6 +12,7 @@ pub(crate) fn run(ctx: &Ctx, a: ValidateArgs) -> Result<u8> {
         &request(&a.values),
         ctx.session.config.kube_version.as_deref(),
     )?;
+    ctx.session.check_pin(&inputs)?;
     let session = ctx.session.clone();
     let with_helm = !a.no_helm;
     let report = ctx.block_on(async move {

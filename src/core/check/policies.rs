@@ -55,6 +55,10 @@ fn package_of(text: &str) -> Option<String> {
     })
 }
 
+/// The platform's policies built into apwiz (`policies/*.rego` at build time, tests left out):
+/// what a team's repository is checked against when it has no `policies/` of its own.
+pub const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/policies.rs"));
+
 impl Policies {
     /// Loads every `*.rego` in `dir` (not `*_test.rego`), sorted by name. `display` names the
     /// directory in messages.

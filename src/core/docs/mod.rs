@@ -216,6 +216,7 @@ pub fn example_answers(p: &Preset, all: &[Preset]) -> Result<Answers> {
             .collect(),
         set: Vec::new(),
         env_set: Default::default(),
+        chart: None,
     };
     for q in &p.questions {
         if !q.required || q.default.is_some() {

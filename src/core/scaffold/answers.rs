@@ -35,6 +35,19 @@ pub struct Answers {
     /// `--set-env` answers per environment.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env_set: BTreeMap<String, Vec<SetExpr>>,
+    /// The chart these files were written for: render, validate and deploy use that version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chart: Option<ChartPin>,
+}
+
+/// The chart a team's files are pinned to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChartPin {
+    pub name: String,
+    pub version: String,
+    /// Where it came from: `built-in` (inside apwiz), a directory, an archive, or `oci://…`.
+    pub source: String,
 }
 
 fn api_version() -> String {

@@ -6,7 +6,7 @@
 //! preset's per-environment values < the team's answers (`--image`, `--set`) < the team's
 //! per-environment answers (`--set-env`). `values.yaml` holds what differs from the chart
 //! defaults; `values-<env>.yaml` what differs from `values.yaml` for that environment.
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
@@ -24,7 +24,13 @@ pub enum FileKind {
     Base,
     Env(String),
     Answers,
+    /// The pinned chart's `values.schema.json`, beside the files (apwiz's own; always replaced).
+    Schema,
 }
+
+/// Where `new` writes the pinned chart's schema, relative to the team's directory; every file's
+/// `$schema` line points here, so editor validation holds wherever the repository is cloned.
+pub const SCHEMA_FILE: &str = ".apwiz/values.schema.json";
 
 /// One generated file.
 #[derive(Debug, Clone)]
@@ -153,6 +159,17 @@ pub fn generate(
             values: over,
         });
     }
+    if let Some(schema) = &chart.schema_text
+        && schema_ref == SCHEMA_FILE
+    {
+        files.push(GenFile {
+            name: SCHEMA_FILE.into(),
+            kind: FileKind::Schema,
+            header: String::new(),
+            values: Value::Object(Map::new()),
+            text: schema.clone(),
+        });
+    }
     files.push(GenFile {
         name: answers::FILE_NAME.into(),
         kind: FileKind::Answers,
@@ -244,7 +261,7 @@ pub fn plan(
             });
             continue;
         };
-        let (text, changes) = if f.kind == FileKind::Answers {
+        let (text, changes) = if matches!(f.kind, FileKind::Answers | FileKind::Schema) {
             (f.text.clone(), Vec::new())
         } else {
             let old_values = old
@@ -263,7 +280,8 @@ pub fn plan(
             });
             continue;
         }
-        if !force {
+        // The schema copy is apwiz's, not the team's: it follows the pinned chart.
+        if !force && f.kind != FileKind::Schema {
             return Err(Error::WouldOverwrite { path });
         }
         planned.push(Planned {
@@ -299,51 +317,4 @@ pub fn apply(planned: &[Planned]) -> Result<Vec<(PathBuf, Outcome)>> {
         out.push((p.path.clone(), outcome));
     }
     Ok(out)
-}
-
-/// The schema reference for files in `out_dir`: a relative path to a chart directory's schema.
-pub fn schema_ref(chart: &Chart, out_dir: &Path) -> String {
-    if chart.is_archive {
-        return format!(
-            "https://raw.githubusercontent.com/apwiz/app-platform/v{}/chart/values.schema.json",
-            chart.meta.version
-        );
-    }
-    let schema = chart.path.join("values.schema.json");
-    match (std::path::absolute(out_dir), std::path::absolute(&schema)) {
-        (Ok(from), Ok(to)) => relative(&from, &to)
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_else(|| to.to_string_lossy().to_string()),
-        _ => schema.to_string_lossy().to_string(),
-    }
-}
-
-fn relative(from_dir: &Path, to: &Path) -> Option<PathBuf> {
-    fn norm(p: &Path) -> Vec<Component<'_>> {
-        let mut v: Vec<Component<'_>> = Vec::new();
-        for c in p.components() {
-            match c {
-                Component::CurDir => {}
-                Component::ParentDir => {
-                    v.pop();
-                }
-                c => v.push(c),
-            }
-        }
-        v
-    }
-    let f = norm(from_dir);
-    let t = norm(to);
-    if f.first() != t.first() {
-        return None;
-    }
-    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
-    let mut out = PathBuf::new();
-    for _ in common..f.len() {
-        out.push("..");
-    }
-    for c in &t[common..] {
-        out.push(c.as_os_str());
-    }
-    Some(out)
 }

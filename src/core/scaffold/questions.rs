@@ -92,6 +92,7 @@ impl Draft {
                 .unwrap_or_else(|| preset_names(all, PresetKind::Environment)),
             set: self.set,
             env_set: self.env_set,
+            chart: None,
         })
     }
 }
