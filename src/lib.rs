@@ -1,5 +1,6 @@
 //! `apwiz` as a library: `core` knows the chart, presets, values, helm, schema and policies and
-//! returns data; `cli` turns that data into a command-line program. The full-screen TUI (a later
-//! issue) drives the same `core`.
+//! returns data; `cli` turns that data into a command-line program; `tui` is the full-screen
+//! wizard on the same `core`.
 pub mod cli;
 pub mod core;
+pub mod tui;
