@@ -138,7 +138,11 @@ impl Step for ReviewStep {
         let mut lines = vec![
             Line::from(vec![
                 Span::styled("Review: ", st.title),
-                Span::raw(format!("files in {}", project.out_dir.display())),
+                Span::raw(if project.out_dir.is_dir() {
+                    "updates to the files"
+                } else {
+                    "new files"
+                }),
                 Span::styled("   Enter writes", st.muted),
             ]),
             Line::raw(""),
