@@ -255,7 +255,13 @@ fn event_loop(
         for m in msgs {
             match &m {
                 Msg::Tick(_) => {}
-                Msg::Key(_) => {
+                Msg::Key(k) => {
+                    // The end-to-end tests' way to check that a panic restores the terminal.
+                    if k.code == crossterm::event::KeyCode::F(12)
+                        && std::env::var_os("APWIZ_TUI_TEST_PANIC").is_some()
+                    {
+                        panic!("APWIZ_TUI_TEST_PANIC: panic on F12, as asked");
+                    }
                     bench.keys += 1;
                     bench.last_edit = Some(Instant::now());
                     dirty = true;
