@@ -130,8 +130,17 @@ impl Bench {
             .iter()
             .map(|m| format!("{m:.1}"))
             .collect();
+        // Peak resident memory (Linux), in kB.
+        let peak_kb = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+            })
+            .unwrap_or_else(|| "-1".into());
         let text = format!(
-            "{{\"firstFrameMs\":{:.2},\"keys\":{},\"frames\":[{}],\"paneUpdatesMs\":[{}]}}\n",
+            "{{\"firstFrameMs\":{:.2},\"peakRssKb\":{peak_kb},\"keys\":{},\"frames\":[{}],\"paneUpdatesMs\":[{}]}}\n",
             self.first_frame.unwrap_or(-1.0),
             self.keys,
             frames.join(","),
