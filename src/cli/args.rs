@@ -13,8 +13,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// No command on a terminal: the full-screen wizard (an existing project opens for editing).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 const EXIT_CODES: &str =
@@ -52,8 +53,10 @@ pub enum Format {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Write a team's values files from a preset and answers.
+    /// Write a team's values files from a preset and answers (on a terminal: the wizard).
     New(NewArgs),
+    /// Open an existing project (its .apwiz.yaml) in the wizard.
+    Edit(EditArgs),
     /// Render the manifests with helm.
     Render(RenderArgs),
     /// Check values: schema, chart checks at render time, policies, helm lint --strict.
@@ -108,6 +111,16 @@ pub struct NewArgs {
     /// Show what would be written, write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Ask with line prompts instead of opening the full-screen wizard.
+    #[arg(long)]
+    pub prompt: bool,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct EditArgs {
+    /// The project: a directory holding .apwiz.yaml (or deploy/.apwiz.yaml), or the file itself.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
 }
 
 /// Where the values come from (shared by render and validate).

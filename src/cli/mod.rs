@@ -86,12 +86,16 @@ fn print(s: &str) -> Result<()> {
 /// Runs the command; Ok(exit code).
 pub fn run(cli: Cli, runtime: tokio::runtime::Handle) -> Result<u8> {
     let policies = match &cli.command {
-        Command::Validate(a) => a.policies.clone(),
+        Some(Command::Validate(a)) => a.policies.clone(),
         _ => None,
     };
     let ctx = Ctx::new(cli.global, policies, runtime)?;
-    match cli.command {
+    let Some(command) = cli.command else {
+        return cmd::wizard::run(&ctx);
+    };
+    match command {
         Command::New(a) => cmd::new::run(&ctx, a),
+        Command::Edit(a) => cmd::wizard::edit(&ctx, a),
         Command::Render(a) => cmd::render::run(&ctx, a),
         Command::Validate(a) => cmd::validate::run(&ctx, a),
         Command::Docs(a) => cmd::docs::run(&ctx, a),

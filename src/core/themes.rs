@@ -33,6 +33,11 @@ pub(crate) const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../themes/solarized-dark.yaml"),
     ),
     ("mono", include_str!("../../themes/mono.yaml")),
+    ("light", include_str!("../../themes/light.yaml")),
+    (
+        "colour-blind",
+        include_str!("../../themes/colour-blind.yaml"),
+    ),
 ];
 
 /// Parses a theme file and checks every role is there.

@@ -8,6 +8,7 @@ pub(super) mod presets;
 pub(super) mod render;
 pub(super) mod themes;
 pub(super) mod validate;
+pub(super) mod wizard;
 
 use crate::cli::args::ValuesArgs;
 use crate::core::inputs::Request;

@@ -45,6 +45,13 @@ pub(crate) fn run(ctx: &Ctx, a: NewArgs) -> Result<u8> {
         set: a.set.clone(),
         set_env: a.set_env.clone(),
     };
+    if !a.prompt && !a.dry_run && !ctx.json() && super::wizard::wanted(ctx) {
+        let start = match from_file {
+            Some(answers) if given.preset.is_none() => crate::tui::Start::Edit { out_dir, answers },
+            _ => crate::tui::Start::New { out_dir, given },
+        };
+        return super::wizard::open(ctx, start);
+    }
     let mut draft = Draft::new(&given, from_file.as_ref())?;
     if draft.preset.is_none() && asker.interactive {
         let workloads: Vec<_> = all

@@ -1,0 +1,617 @@
+//! The TUI's state and its one `update(state, message) → commands` function. `update` never
+//! awaits and never does I/O: slow or blocking work leaves as a [`Cmd`] for
+//! [`jobs`](super::jobs) and comes back as a [`Msg`]. The steps are components
+//! ([`steps`](super::steps)); this file routes keys to them and moves between them.
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
+use tui_input::Input;
+use tui_input::backend::crossterm::to_input_request;
+
+use crate::core::chart::Chart;
+use crate::core::presets::Preset;
+use crate::core::themes::Theme;
+use crate::tui::keys::{self, Action, Scope};
+use crate::tui::msg::{Cmd, Msg};
+use crate::tui::pane::Pane;
+use crate::tui::project::Project;
+use crate::tui::steps::envs::EnvStep;
+use crate::tui::steps::form::FormStep;
+use crate::tui::steps::preset::PresetStep;
+use crate::tui::steps::review::ReviewStep;
+use crate::tui::steps::{Ctx, Outcome, Step, StepId};
+use crate::tui::view::style::Styles;
+
+/// How long typing must pause before a render + validation is submitted.
+pub const DEBOUNCE: Duration = Duration::from_millis(150);
+/// Below this width the side pane is a toggle; at or above it, always visible.
+pub const PANE_ALWAYS_WIDTH: u16 = 100;
+
+/// What covers the wizard.
+#[derive(Debug)]
+pub enum Overlay {
+    Help,
+    Palette(Input),
+    /// Quit with unsaved answers? (y/n)
+    ConfirmQuit,
+}
+
+/// Everything the TUI shows.
+pub struct State {
+    pub presets: Vec<Preset>,
+    /// The chart (`None`: not found; the pane says why).
+    pub chart: Option<Arc<Chart>>,
+    pub chart_error: Option<String>,
+    pub themes: Vec<Theme>,
+    pub styles: Styles,
+    pub colour: bool,
+    pub project: Project,
+    /// The edit flow (a project loaded from its answers file).
+    pub editing: bool,
+    pub step: StepId,
+    pub preset_step: PresetStep,
+    pub form_step: FormStep,
+    pub env_step: EnvStep,
+    pub review_step: ReviewStep,
+    pub pane: Pane,
+    /// The side pane has the focus.
+    pub focus_pane: bool,
+    /// Narrow terminals: the pane is shown instead of the wizard.
+    pub show_pane: bool,
+    pub overlay: Option<Overlay>,
+    pub size: (u16, u16),
+    /// Answers changed since the last write.
+    pub dirty: bool,
+    /// When the debounced check is due.
+    pub check_due: Option<Instant>,
+    /// The newest check request (results of older ones are dropped).
+    pub check_generation: u64,
+    /// One line for the user (why a step cannot go on, a palette error…).
+    pub status: Option<String>,
+    pub quit: bool,
+}
+
+impl State {
+    /// A state on `project`; `styles` from the session's theme.
+    pub fn new(
+        presets: Vec<Preset>,
+        chart: Result<Arc<Chart>, String>,
+        themes: Vec<Theme>,
+        styles: Styles,
+        project: Project,
+        editing: bool,
+    ) -> State {
+        let (chart, chart_error) = match chart {
+            Ok(c) => (Some(c), None),
+            Err(e) => (None, Some(e)),
+        };
+        let colour = styles.colour;
+        let mut s = State {
+            presets,
+            chart,
+            chart_error,
+            themes,
+            styles,
+            colour,
+            project,
+            editing,
+            step: StepId::Preset,
+            preset_step: PresetStep::default(),
+            form_step: FormStep::default(),
+            env_step: EnvStep::default(),
+            review_step: ReviewStep::default(),
+            pane: Pane::default(),
+            focus_pane: false,
+            show_pane: false,
+            overlay: None,
+            size: (80, 24),
+            dirty: false,
+            check_due: None,
+            check_generation: 0,
+            status: None,
+            quit: false,
+        };
+        s.pane.env = s.project.chosen_environments().first().cloned();
+        // Pre-filled or loaded: start at the first step that still needs something.
+        if s.project.preset.is_some() {
+            if s.project.env_fields.is_empty()
+                && let Some(c) = s.chart.clone()
+            {
+                s.project.prefill_environments(&s.presets, &c);
+            }
+            // Editing shows today's answers from the form; flags that answer the whole form skip it.
+            let target = if editing || s.project.first_invalid().is_some() {
+                StepId::Workload
+            } else {
+                StepId::Environments
+            };
+            s.enter(target);
+            s.check_due = Some(Instant::now());
+        } else {
+            s.enter(StepId::Preset);
+        }
+        s
+    }
+
+    pub fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            presets: &self.presets,
+            chart: self.chart.as_deref(),
+        }
+    }
+
+    /// The current step as a component.
+    pub fn step_ref(&self) -> &dyn Step {
+        match self.step {
+            StepId::Preset => &self.preset_step,
+            StepId::Workload => &self.form_step,
+            StepId::Environments => &self.env_step,
+            StepId::Review => &self.review_step,
+        }
+    }
+
+    fn dispatch(
+        &mut self,
+        f: impl FnOnce(&mut dyn Step, &mut Project, &Ctx) -> Outcome,
+    ) -> Outcome {
+        let ctx = Ctx {
+            presets: &self.presets,
+            chart: self.chart.as_deref(),
+        };
+        let step: &mut dyn Step = match self.step {
+            StepId::Preset => &mut self.preset_step,
+            StepId::Workload => &mut self.form_step,
+            StepId::Environments => &mut self.env_step,
+            StepId::Review => &mut self.review_step,
+        };
+        f(step, &mut self.project, &ctx)
+    }
+
+    /// Whether the side pane is drawn next to the wizard.
+    pub fn pane_beside(&self) -> bool {
+        self.size.0 >= PANE_ALWAYS_WIDTH
+    }
+
+    /// The key scopes where the cursor is, most specific first.
+    pub fn scopes(&self) -> Vec<Scope> {
+        if self.focus_pane || (!self.pane_beside() && self.show_pane) {
+            vec![Scope::Pane, Scope::Global]
+        } else {
+            vec![self.step_ref().scope(), Scope::Global]
+        }
+    }
+
+    /// Whether typed characters are text where the cursor is.
+    pub fn in_text(&self) -> bool {
+        match &self.overlay {
+            Some(Overlay::Palette(_)) => true,
+            Some(_) => false,
+            None => !self.focus_pane && self.step_ref().in_text(),
+        }
+    }
+
+    /// Moves to `step` (entering it).
+    fn enter(&mut self, step: StepId) -> Vec<Cmd> {
+        self.step = step;
+        self.focus_pane = false;
+        self.dispatch(|s, p, c| {
+            s.enter(p, c);
+            Outcome::Handled
+        });
+        if step == StepId::Review {
+            return match self.project.answers() {
+                Ok(answers) => vec![Cmd::Plan {
+                    answers,
+                    out_dir: self.project.out_dir.clone(),
+                }],
+                Err(e) => {
+                    self.review_step.files = Some(Err(e));
+                    Vec::new()
+                }
+            };
+        }
+        Vec::new()
+    }
+
+    /// The first step before `target` that is not complete, if any.
+    fn blocking_step(&mut self, target: StepId) -> Option<(StepId, String)> {
+        for id in StepId::ALL.iter().copied().filter(|s| *s < target) {
+            let why = match id {
+                StepId::Preset => self.preset_step.incomplete(&self.project),
+                StepId::Workload => self.form_step.incomplete(&self.project),
+                StepId::Environments => self.env_step.incomplete(&self.project),
+                StepId::Review => None,
+            };
+            if let Some(w) = why {
+                return Some((id, w));
+            }
+        }
+        None
+    }
+
+    fn go(&mut self, target: StepId) -> Vec<Cmd> {
+        if target > self.step
+            && let Some((id, why)) = self.blocking_step(target)
+        {
+            self.status = Some(why);
+            if id != self.step {
+                return self.enter(id);
+            }
+            return Vec::new();
+        }
+        self.status = None;
+        self.enter(target)
+    }
+
+    fn changed(&mut self) {
+        self.dirty = true;
+        self.schedule();
+    }
+
+    /// Asks for a check once typing pauses.
+    pub fn schedule(&mut self) {
+        self.check_due = Some(Instant::now() + DEBOUNCE);
+    }
+
+    /// The check for the pane's environment, now.
+    fn check_now(&mut self) -> Vec<Cmd> {
+        self.check_due = None;
+        if self.chart.is_none() || self.project.preset.is_none() {
+            return Vec::new();
+        }
+        let chosen = self.project.chosen_environments();
+        if self.pane.env.as_ref().is_none_or(|e| !chosen.contains(e)) {
+            self.pane.env = chosen.first().cloned();
+        }
+        match self.project.answers() {
+            Ok(answers) => {
+                self.check_generation += 1;
+                self.pane.running = true;
+                self.pane.incomplete = None;
+                vec![Cmd::Check {
+                    generation: self.check_generation,
+                    answers,
+                    out_dir: self.project.out_dir.clone(),
+                    env: self.pane.env.clone(),
+                }]
+            }
+            Err(e) => {
+                self.pane.incomplete = Some(e);
+                Vec::new()
+            }
+        }
+    }
+
+    fn quit(&mut self) -> Vec<Cmd> {
+        if self.dirty {
+            self.overlay = Some(Overlay::ConfirmQuit);
+            Vec::new()
+        } else {
+            self.quit = true;
+            vec![Cmd::Quit]
+        }
+    }
+
+    fn cycle_theme(&mut self, name: Option<&str>) -> Result<(), String> {
+        let next = match name {
+            Some(n) => self
+                .themes
+                .iter()
+                .find(|t| t.name == n)
+                .ok_or_else(|| format!("unknown theme {n:?}"))?,
+            None => {
+                let i = self
+                    .themes
+                    .iter()
+                    .position(|t| t.name == self.styles.name)
+                    .unwrap_or(0);
+                &self.themes[(i + 1) % self.themes.len().max(1)]
+            }
+        };
+        self.styles = Styles::new(next, self.colour)?;
+        self.status = Some(format!("theme {}", next.name));
+        Ok(())
+    }
+
+    fn next_env(&mut self, name: Option<&str>) -> Result<Vec<Cmd>, String> {
+        let chosen = self.project.chosen_environments();
+        let next = match name {
+            Some(n) if chosen.iter().any(|e| e == n) => n.to_string(),
+            Some(n) => {
+                return Err(format!(
+                    "{n} is not one of the chosen environments ({})",
+                    chosen.join(", ")
+                ));
+            }
+            None => {
+                let i = self
+                    .pane
+                    .env
+                    .as_ref()
+                    .and_then(|e| chosen.iter().position(|c| c == e))
+                    .map(|i| i + 1)
+                    .unwrap_or(0);
+                match chosen.get(i % chosen.len().max(1)) {
+                    Some(e) => e.clone(),
+                    None => return Ok(Vec::new()),
+                }
+            }
+        };
+        self.pane.env = Some(next);
+        self.pane.selected = 0;
+        self.pane.scroll = 0;
+        Ok(self.check_now())
+    }
+
+    fn run_palette(&mut self, line: &str) -> Vec<Cmd> {
+        let mut words = line.split_whitespace();
+        let cmd = words.next().unwrap_or("");
+        let arg = words.next();
+        let result: Result<Vec<Cmd>, String> = match (cmd, arg) {
+            ("w" | "write", _) => {
+                let mut cmds = self.go(StepId::Review);
+                if self.step == StepId::Review {
+                    self.status = Some("review the files, then Enter writes".into());
+                }
+                cmds.retain(|_| true);
+                Ok(cmds)
+            }
+            ("q" | "quit", _) => Ok(self.quit()),
+            ("q!" | "quit!", _) => {
+                self.quit = true;
+                Ok(vec![Cmd::Quit])
+            }
+            ("env", e) => self.next_env(e),
+            ("theme", t) => self.cycle_theme(t).map(|_| Vec::new()),
+            ("preset", Some(p)) => {
+                if crate::core::presets::find(
+                    &self.presets,
+                    p,
+                    crate::core::presets::PresetKind::Workload,
+                )
+                .is_ok()
+                {
+                    self.project.preset = Some(p.to_string());
+                    let chart = self.chart.clone();
+                    self.project.choose_preset(&self.presets, chart.as_deref());
+                    self.changed();
+                    Ok(self.go(StepId::Workload))
+                } else {
+                    Err(format!("unknown preset {p:?}"))
+                }
+            }
+            ("", _) => Ok(Vec::new()),
+            (other, _) => Err(format!(
+                "unknown command :{other} (write, quit, env <name>, theme <name>, preset <name>)"
+            )),
+        };
+        match result {
+            Ok(c) => c,
+            Err(e) => {
+                self.status = Some(e);
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_overlay_key(&mut self, key: KeyEvent) -> Option<Vec<Cmd>> {
+        let overlay = self.overlay.take()?;
+        let ctrl_c =
+            key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        match overlay {
+            Overlay::Help => {
+                // Any key closes the help; Ctrl-C still quits.
+                if ctrl_c {
+                    return Some(self.quit());
+                }
+                Some(Vec::new())
+            }
+            Overlay::ConfirmQuit => match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => {
+                    self.quit = true;
+                    Some(vec![Cmd::Quit])
+                }
+                _ if ctrl_c => {
+                    self.quit = true;
+                    Some(vec![Cmd::Quit])
+                }
+                _ => Some(Vec::new()),
+            },
+            Overlay::Palette(mut input) => match key.code {
+                KeyCode::Esc => Some(Vec::new()),
+                KeyCode::Enter => {
+                    let line = input.value().to_string();
+                    Some(self.run_palette(&line))
+                }
+                _ if ctrl_c => Some(Vec::new()),
+                _ => {
+                    if let Some(req) = to_input_request(&crossterm::event::Event::Key(key)) {
+                        input.handle(req);
+                    }
+                    self.overlay = Some(Overlay::Palette(input));
+                    Some(Vec::new())
+                }
+            },
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
+        if let Some(cmds) = self.on_overlay_key(key) {
+            return cmds;
+        }
+        self.status = None;
+        let scopes = self.scopes();
+        let in_text = self.in_text();
+        let action = keys::action(&scopes, &key, in_text);
+        if scopes[0] == Scope::Pane {
+            if let Some(a) = action
+                && self.pane.action(a)
+            {
+                return Vec::new();
+            }
+        } else if let Some(a) = action {
+            match self.dispatch(|s, p, c| s.action(a, p, c)) {
+                Outcome::Unhandled => {}
+                o => return self.outcome(o),
+            }
+        } else {
+            let o = self.dispatch(|s, p, c| s.key(key, p, c));
+            return self.outcome(o);
+        }
+        match action {
+            Some(Action::Quit) => self.quit(),
+            Some(Action::Help) => {
+                self.overlay = Some(Overlay::Help);
+                Vec::new()
+            }
+            Some(Action::Palette) => {
+                self.overlay = Some(Overlay::Palette(Input::default()));
+                Vec::new()
+            }
+            Some(Action::Back) => {
+                if self.focus_pane {
+                    self.focus_pane = false;
+                    return Vec::new();
+                }
+                if !self.pane_beside() && self.show_pane {
+                    self.show_pane = false;
+                    return Vec::new();
+                }
+                match self.step.prev() {
+                    Some(p) => self.go(p),
+                    None => Vec::new(),
+                }
+            }
+            Some(Action::Review) => self.go(StepId::Review),
+            Some(Action::FocusPane) => {
+                if self.pane_beside() {
+                    self.focus_pane = !self.focus_pane;
+                } else {
+                    self.show_pane = !self.show_pane;
+                }
+                Vec::new()
+            }
+            Some(Action::TogglePane) => {
+                self.show_pane = !self.show_pane;
+                Vec::new()
+            }
+            Some(Action::NextEnv) => self.next_env(None).unwrap_or_default(),
+            Some(Action::CycleTheme) => {
+                if let Err(e) = self.cycle_theme(None) {
+                    self.status = Some(e);
+                }
+                Vec::new()
+            }
+            Some(Action::PageDown | Action::PageUp) => {
+                self.pane.action(action.unwrap_or(Action::PageDown));
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn outcome(&mut self, o: Outcome) -> Vec<Cmd> {
+        match o {
+            Outcome::Unhandled | Outcome::Handled => Vec::new(),
+            Outcome::Changed => {
+                self.changed();
+                Vec::new()
+            }
+            Outcome::Next => {
+                if self.step == StepId::Preset {
+                    // A preset chosen: new answers to check.
+                    self.changed();
+                }
+                match self.step.next() {
+                    Some(n) => self.go(n),
+                    None => Vec::new(),
+                }
+            }
+            Outcome::Write => match self.project.answers() {
+                Ok(answers) => vec![Cmd::Write {
+                    answers,
+                    out_dir: self.project.out_dir.clone(),
+                }],
+                Err(e) => {
+                    self.review_step.writing = false;
+                    self.status = Some(e);
+                    Vec::new()
+                }
+            },
+        }
+    }
+}
+
+/// The one update function: a message in, the commands it asks for out. Never awaits.
+pub fn update(s: &mut State, msg: Msg) -> Vec<Cmd> {
+    match msg {
+        Msg::Key(k) => s.on_key(k),
+        Msg::Mouse(m) => {
+            match m.kind {
+                MouseEventKind::ScrollDown => {
+                    s.pane.action(Action::Down);
+                }
+                MouseEventKind::ScrollUp => {
+                    s.pane.action(Action::Up);
+                }
+                _ => {}
+            }
+            Vec::new()
+        }
+        Msg::Resize(w, h) => {
+            s.size = (w, h);
+            Vec::new()
+        }
+        Msg::Tick(now) => match s.check_due {
+            Some(due) if due <= now => s.check_now(),
+            _ => Vec::new(),
+        },
+        Msg::Signal(_) => {
+            s.quit = true;
+            vec![Cmd::Quit]
+        }
+        Msg::Rendered {
+            generation,
+            env,
+            result,
+        } => {
+            if generation == s.check_generation && env == s.pane.env {
+                s.pane.set_render(result);
+            }
+            Vec::new()
+        }
+        Msg::Validated {
+            generation,
+            env,
+            result,
+        } => {
+            if generation == s.check_generation && env == s.pane.env {
+                s.pane.report = Some(result);
+                s.pane.running = false;
+            }
+            Vec::new()
+        }
+        Msg::Planned(r) => {
+            s.review_step.files = Some(r);
+            Vec::new()
+        }
+        Msg::Written(r) => {
+            s.review_step.writing = false;
+            let ok = r.is_ok();
+            s.review_step.written = Some(r);
+            if ok {
+                s.dirty = false;
+                s.status = Some("files written".into());
+                if let Ok(a) = s.project.answers() {
+                    s.project.base = Some(a.clone());
+                    return vec![Cmd::Plan {
+                        answers: a,
+                        out_dir: s.project.out_dir.clone(),
+                    }];
+                }
+            }
+            Vec::new()
+        }
+    }
+}

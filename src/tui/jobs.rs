@@ -1,0 +1,317 @@
+//! The only place that starts background work. Each [`Cmd`] becomes a task on the process's one
+//! runtime; its result comes back as a [`Msg`] over the loop's channel. Renders + validations go
+//! through one [`Latest`] slot: a newer request aborts the older one (killing its helm), and each
+//! result carries its generation so the state can drop a stale one. The work itself is in plain
+//! functions ([`plan`], [`review_files`], [`write`], [`stage`]) that tests call directly.
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+use std::time::Instant;
+
+use similar::{ChangeTag, TextDiff};
+
+use crate::core::check::pipeline;
+use crate::core::error::{Error, Result};
+use crate::core::inputs::{Inputs, ValuesFile};
+use crate::core::jobs::Latest;
+use crate::core::scaffold::answers::{self, Answers};
+use crate::core::scaffold::generate::{self, FileKind, GenFile, Outcome, Planned};
+use crate::core::session::Session;
+use crate::tui::highlight;
+use crate::tui::msg::{Cmd, DiffLine, Msg, RenderResult, ReviewFile};
+
+/// What `apwiz new` would write for `answers` into `out_dir`: the generated files and the plan
+/// against the disk (existing files updated three-way, keeping comments and hand edits).
+pub fn plan(
+    session: &Session,
+    answers: &Answers,
+    out_dir: &Path,
+) -> Result<(Vec<GenFile>, Vec<Planned>)> {
+    let chart = session.chart()?;
+    let all = &session.presets;
+    // The same files `apwiz new` writes: pinned to the chart at hand, schema beside them.
+    let mut answers = answers.clone();
+    answers.chart = Some(session.pin()?);
+    let schema_ref = generate::SCHEMA_FILE;
+    let files = generate::generate(&chart, all, &answers, schema_ref)?;
+    let old_answers = Answers::load(&out_dir.join(answers::FILE_NAME)).ok();
+    let old = old_answers.and_then(|o| generate::generate(&chart, all, &o, schema_ref).ok());
+    // The review shows every change before it is written: updating is what the user asked for.
+    let planned = generate::plan(out_dir, &files, old.as_deref(), true)?;
+    Ok((files, planned))
+}
+
+/// The review of a plan: each file's diff against the disk.
+pub fn review_files(session: &Session, planned: &[Planned]) -> Vec<ReviewFile> {
+    planned
+        .iter()
+        .map(|p| {
+            let old = if p.exists {
+                std::fs::read_to_string(&p.path).unwrap_or_default()
+            } else {
+                String::new()
+            };
+            let new = p.text.clone().unwrap_or_else(|| old.clone());
+            ReviewFile {
+                display: session.display(&p.path),
+                exists: p.exists,
+                changed: p.text.is_some(),
+                lines: diff(&old, &new),
+            }
+        })
+        .collect()
+}
+
+/// A line diff with three lines of context (a new file: every line added).
+pub fn diff(old: &str, new: &str) -> Vec<DiffLine> {
+    let d = TextDiff::from_lines(old, new);
+    let mut out = Vec::new();
+    let total = old.lines().count();
+    let mut shown_to = 0usize;
+    for group in d.grouped_ops(3) {
+        let Some(first) = group.first() else { continue };
+        let start = first.old_range().start;
+        if start > shown_to {
+            out.push(DiffLine::Skipped(start - shown_to));
+        }
+        for op in &group {
+            for change in d.iter_changes(op) {
+                let t = change.value().trim_end_matches('\n').to_string();
+                out.push(match change.tag() {
+                    ChangeTag::Equal => DiffLine::Same(t),
+                    ChangeTag::Insert => DiffLine::Added(t),
+                    ChangeTag::Delete => DiffLine::Removed(t),
+                });
+            }
+        }
+        if let Some(last) = group.last() {
+            shown_to = last.old_range().end;
+        }
+    }
+    if out.is_empty() && total > 0 {
+        out.push(DiffLine::Skipped(total));
+    } else if shown_to < total && !out.is_empty() {
+        out.push(DiffLine::Skipped(total - shown_to));
+    }
+    out
+}
+
+/// Writes the files for `answers` (planned again against the disk as it is now).
+pub fn write(
+    session: &Session,
+    answers: &Answers,
+    out_dir: &Path,
+) -> Result<Vec<(PathBuf, Outcome)>> {
+    let (_, planned) = plan(session, answers, out_dir)?;
+    generate::apply(&planned)
+}
+
+/// Writes what the plan would leave on disk into `scratch` (the files are never written into the
+/// team's directory before the review) and returns the inputs of a render for `env`, with the
+/// file names the team will see in messages.
+pub fn stage(
+    session: &Session,
+    answers: &Answers,
+    out_dir: &Path,
+    env: Option<&str>,
+    scratch: &Path,
+) -> Result<Inputs> {
+    let (files, planned) = plan(session, answers, out_dir)?;
+    std::fs::create_dir_all(scratch).map_err(|e| Error::io(scratch, e))?;
+    let mut values = Vec::new();
+    for (g, p) in files.iter().zip(&planned) {
+        let wanted = match &g.kind {
+            FileKind::Base => true,
+            FileKind::Env(e) => Some(e.as_str()) == env,
+            FileKind::Answers | FileKind::Schema => false,
+        };
+        if !wanted {
+            continue;
+        }
+        let text = match &p.text {
+            Some(t) => t.clone(),
+            None => std::fs::read_to_string(&p.path).map_err(|e| Error::io(&p.path, e))?,
+        };
+        let path = scratch.join(&g.name);
+        std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+        values.push(ValuesFile {
+            display: session.display(&out_dir.join(&g.name)),
+            path,
+        });
+    }
+    Ok(Inputs {
+        files: values,
+        sets: Vec::new(),
+        release: answers.name.clone(),
+        namespace: None,
+        kube_version: session.config.kube_version.clone(),
+        environment: env.map(str::to_string),
+        dir: None,
+        pin: None,
+    })
+}
+
+/// Renders and validates `inputs`, sending the render first (the tree updates as soon as helm
+/// is done) and the report after. Helm missing: the pane says so and the in-process checks run.
+pub async fn check(
+    session: Arc<Session>,
+    generation: u64,
+    env: Option<String>,
+    inputs: Inputs,
+    tx: Sender<Msg>,
+) {
+    let send_render = |result| {
+        let _ = tx.send(Msg::Rendered {
+            generation,
+            env: env.clone(),
+            result,
+        });
+    };
+    let checker = match session.checker(true).await {
+        Ok(c) => c,
+        Err(e) => {
+            send_render(Err(e.to_string()));
+            let result = match session.checker(false).await {
+                Ok(c) => pipeline::validate(c, inputs)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            let _ = tx.send(Msg::Validated {
+                generation,
+                env: env.clone(),
+                result,
+            });
+            return;
+        }
+    };
+    let t = Instant::now();
+    let rendered = pipeline::render(checker.clone(), inputs.clone()).await;
+    let millis = t.elapsed().as_secs_f64() * 1000.0;
+    let result = match rendered {
+        Ok(r) => {
+            let objects = r.objects;
+            let errors = r.findings.iter().map(|f| f.to_text()).collect();
+            pipeline::off_thread(move || {
+                let yaml: Vec<String> = objects
+                    .iter()
+                    .map(|o| serde_yaml::to_string(&o.value).unwrap_or_default())
+                    .collect();
+                let highlighted = yaml.iter().map(|y| highlight::yaml(y)).collect();
+                RenderResult {
+                    objects,
+                    yaml,
+                    highlighted,
+                    millis,
+                    errors,
+                }
+            })
+            .await
+            .map_err(|e| e.to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    send_render(result);
+    let result = pipeline::validate(checker, inputs)
+        .await
+        .map_err(|e| e.to_string());
+    let _ = tx.send(Msg::Validated {
+        generation,
+        env: env.clone(),
+        result,
+    });
+}
+
+/// The spawner.
+pub struct Jobs {
+    session: Arc<Session>,
+    runtime: tokio::runtime::Handle,
+    tx: Sender<Msg>,
+    latest: Latest,
+    scratch: PathBuf,
+}
+
+impl Jobs {
+    pub fn new(session: Arc<Session>, runtime: tokio::runtime::Handle, tx: Sender<Msg>) -> Jobs {
+        let scratch = std::env::temp_dir().join(format!("apwiz-tui-{}", std::process::id()));
+        Jobs {
+            session,
+            runtime,
+            tx,
+            latest: Latest::new(),
+            scratch,
+        }
+    }
+
+    /// Starts `cmd` (`Quit` is the loop's, not a job).
+    pub fn run(&mut self, cmd: Cmd) {
+        let _guard = self.runtime.enter();
+        let session = self.session.clone();
+        let tx = self.tx.clone();
+        match cmd {
+            Cmd::Quit => {}
+            Cmd::Check {
+                generation,
+                answers,
+                out_dir,
+                env,
+            } => {
+                // Each request renders from its own directory: an aborted one may still be
+                // reading its files.
+                let dir = self.scratch.join(generation.to_string());
+                let old = generation
+                    .checked_sub(2)
+                    .map(|g| self.scratch.join(g.to_string()));
+                self.latest.submit_with(
+                    async move {
+                        let s2 = session.clone();
+                        let (a, d, e) = (answers, out_dir, env.clone());
+                        let staged = pipeline::off_thread(move || {
+                            if let Some(o) = old {
+                                let _ = std::fs::remove_dir_all(o);
+                            }
+                            stage(&s2, &a, &d, e.as_deref(), &dir)
+                        })
+                        .await;
+                        match staged {
+                            Ok(Ok(inputs)) => check(session, generation, env, inputs, tx).await,
+                            Ok(Err(err)) | Err(err) => {
+                                let _ = tx.send(Msg::Rendered {
+                                    generation,
+                                    env: env.clone(),
+                                    result: Err(err.to_string()),
+                                });
+                                let _ = tx.send(Msg::Validated {
+                                    generation,
+                                    env,
+                                    result: Err(err.to_string()),
+                                });
+                            }
+                        }
+                    },
+                    |_, ()| {},
+                );
+            }
+            Cmd::Plan { answers, out_dir } => {
+                self.runtime.spawn_blocking(move || {
+                    let r = plan(&session, &answers, &out_dir)
+                        .map(|(_, p)| review_files(&session, &p))
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Planned(r));
+                });
+            }
+            Cmd::Write { answers, out_dir } => {
+                self.runtime.spawn_blocking(move || {
+                    let r = write(&session, &answers, &out_dir).map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Written(r));
+                });
+            }
+        }
+    }
+
+    /// Stops the running check and removes the scratch files.
+    pub fn shutdown(&mut self) {
+        self.latest.cancel();
+        let _ = std::fs::remove_dir_all(&self.scratch);
+    }
+}

@@ -1,0 +1,561 @@
+//! The keymap, as data: one table of bindings, each with the scope it works in, the key, the
+//! action and a line of help. The footer and the `?` overlay are generated from it, and
+//! [`action`] looks keys up in it, so the three can never drift apart.
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What a key does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Help,
+    Palette,
+    Back,
+    Next,
+    Review,
+    FocusPane,
+    NextEnv,
+    CycleTheme,
+    TogglePane,
+    Up,
+    Down,
+    NextField,
+    PrevField,
+    Toggle,
+    Filter,
+    PageUp,
+    PageDown,
+    Write,
+}
+
+/// Where a binding works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Everywhere (unless an overlay is open).
+    Global,
+    /// A list to choose from (presets).
+    List,
+    /// A form of text fields.
+    Form,
+    /// A list of toggles (environments, features).
+    Toggles,
+    /// The review of the files.
+    Review,
+    /// The side pane, when it has the focus.
+    Pane,
+}
+
+impl Scope {
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Global => "Everywhere",
+            Scope::List => "Lists",
+            Scope::Form => "Forms",
+            Scope::Toggles => "Toggles",
+            Scope::Review => "Review",
+            Scope::Pane => "Side pane",
+        }
+    }
+}
+
+/// One binding.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub scope: Scope,
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+    /// How the footer and the help name the key.
+    pub label: &'static str,
+    pub action: Action,
+    pub help: &'static str,
+    /// Shown in the footer (the rest only in the help overlay).
+    pub footer: bool,
+}
+
+const NONE: KeyModifiers = KeyModifiers::NONE;
+const CTRL: KeyModifiers = KeyModifiers::CONTROL;
+const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
+
+const fn b(
+    scope: Scope,
+    code: KeyCode,
+    mods: KeyModifiers,
+    label: &'static str,
+    action: Action,
+    help: &'static str,
+    footer: bool,
+) -> Binding {
+    Binding {
+        scope,
+        code,
+        mods,
+        label,
+        action,
+        help,
+        footer,
+    }
+}
+
+/// Every binding. Order: the footer shows them in this order, scope by scope.
+pub const KEYMAP: &[Binding] = &[
+    b(
+        Scope::List,
+        KeyCode::Enter,
+        NONE,
+        "Enter",
+        Action::Next,
+        "choose",
+        true,
+    ),
+    b(
+        Scope::List,
+        KeyCode::Char('/'),
+        NONE,
+        "/",
+        Action::Filter,
+        "filter",
+        true,
+    ),
+    b(
+        Scope::List,
+        KeyCode::Up,
+        NONE,
+        "↑",
+        Action::Up,
+        "previous",
+        false,
+    ),
+    b(
+        Scope::List,
+        KeyCode::Down,
+        NONE,
+        "↓",
+        Action::Down,
+        "next",
+        false,
+    ),
+    b(
+        Scope::List,
+        KeyCode::Char('k'),
+        NONE,
+        "k",
+        Action::Up,
+        "previous",
+        false,
+    ),
+    b(
+        Scope::List,
+        KeyCode::Char('j'),
+        NONE,
+        "j",
+        Action::Down,
+        "next",
+        false,
+    ),
+    b(
+        Scope::Form,
+        KeyCode::Enter,
+        NONE,
+        "Enter",
+        Action::Next,
+        "next step",
+        true,
+    ),
+    b(
+        Scope::Form,
+        KeyCode::Tab,
+        NONE,
+        "Tab",
+        Action::NextField,
+        "next field",
+        true,
+    ),
+    b(
+        Scope::Form,
+        KeyCode::BackTab,
+        SHIFT,
+        "S-Tab",
+        Action::PrevField,
+        "previous field",
+        false,
+    ),
+    b(
+        Scope::Form,
+        KeyCode::Down,
+        NONE,
+        "↓",
+        Action::NextField,
+        "next field",
+        false,
+    ),
+    b(
+        Scope::Form,
+        KeyCode::Up,
+        NONE,
+        "↑",
+        Action::PrevField,
+        "previous field",
+        false,
+    ),
+    b(
+        Scope::Toggles,
+        KeyCode::Enter,
+        NONE,
+        "Enter",
+        Action::Next,
+        "next step",
+        true,
+    ),
+    b(
+        Scope::Toggles,
+        KeyCode::Char(' '),
+        NONE,
+        "Space",
+        Action::Toggle,
+        "toggle",
+        true,
+    ),
+    b(
+        Scope::Toggles,
+        KeyCode::Tab,
+        NONE,
+        "Tab",
+        Action::NextField,
+        "next field",
+        true,
+    ),
+    b(
+        Scope::Toggles,
+        KeyCode::BackTab,
+        SHIFT,
+        "S-Tab",
+        Action::PrevField,
+        "previous field",
+        false,
+    ),
+    b(
+        Scope::Toggles,
+        KeyCode::Down,
+        NONE,
+        "↓",
+        Action::NextField,
+        "next",
+        false,
+    ),
+    b(
+        Scope::Toggles,
+        KeyCode::Up,
+        NONE,
+        "↑",
+        Action::PrevField,
+        "previous",
+        false,
+    ),
+    b(
+        Scope::Review,
+        KeyCode::Enter,
+        NONE,
+        "Enter",
+        Action::Write,
+        "write the files",
+        true,
+    ),
+    b(
+        Scope::Review,
+        KeyCode::Char('s'),
+        CTRL,
+        "^S",
+        Action::Write,
+        "write the files",
+        false,
+    ),
+    b(
+        Scope::Review,
+        KeyCode::Down,
+        NONE,
+        "↓",
+        Action::Down,
+        "scroll down",
+        false,
+    ),
+    b(
+        Scope::Review,
+        KeyCode::Up,
+        NONE,
+        "↑",
+        Action::Up,
+        "scroll up",
+        false,
+    ),
+    b(
+        Scope::Review,
+        KeyCode::PageDown,
+        NONE,
+        "PgDn",
+        Action::PageDown,
+        "page down",
+        false,
+    ),
+    b(
+        Scope::Review,
+        KeyCode::PageUp,
+        NONE,
+        "PgUp",
+        Action::PageUp,
+        "page up",
+        false,
+    ),
+    b(
+        Scope::Pane,
+        KeyCode::Down,
+        NONE,
+        "↓",
+        Action::Down,
+        "next object",
+        true,
+    ),
+    b(
+        Scope::Pane,
+        KeyCode::Up,
+        NONE,
+        "↑",
+        Action::Up,
+        "previous object",
+        true,
+    ),
+    b(
+        Scope::Pane,
+        KeyCode::PageDown,
+        NONE,
+        "PgDn",
+        Action::PageDown,
+        "scroll the YAML",
+        true,
+    ),
+    b(
+        Scope::Pane,
+        KeyCode::PageUp,
+        NONE,
+        "PgUp",
+        Action::PageUp,
+        "scroll the YAML",
+        false,
+    ),
+    b(
+        Scope::Global,
+        KeyCode::Esc,
+        NONE,
+        "Esc",
+        Action::Back,
+        "back",
+        true,
+    ),
+    b(
+        Scope::Global,
+        KeyCode::Char('s'),
+        CTRL,
+        "^S",
+        Action::Review,
+        "review & write",
+        true,
+    ),
+    b(
+        Scope::Global,
+        KeyCode::Char('w'),
+        CTRL,
+        "^W",
+        Action::FocusPane,
+        "wizard ⇄ pane",
+        true,
+    ),
+    b(
+        Scope::Global,
+        KeyCode::Char('e'),
+        CTRL,
+        "^E",
+        Action::NextEnv,
+        "next environment",
+        true,
+    ),
+    b(
+        Scope::Global,
+        KeyCode::Char('?'),
+        NONE,
+        "?",
+        Action::Help,
+        "help",
+        true,
+    ),
+    b(
+        Scope::Global,
+        KeyCode::Char('q'),
+        NONE,
+        "q",
+        Action::Quit,
+        "quit",
+        true,
+    ),
+    b(
+        Scope::Global,
+        KeyCode::Char('c'),
+        CTRL,
+        "^C",
+        Action::Quit,
+        "quit",
+        false,
+    ),
+    b(
+        Scope::Global,
+        KeyCode::Char(':'),
+        NONE,
+        ":",
+        Action::Palette,
+        "command palette",
+        false,
+    ),
+    b(
+        Scope::Global,
+        KeyCode::Char('t'),
+        CTRL,
+        "^T",
+        Action::CycleTheme,
+        "next theme",
+        false,
+    ),
+    b(
+        Scope::Global,
+        KeyCode::Char('p'),
+        CTRL,
+        "^P",
+        Action::TogglePane,
+        "show/hide the pane (narrow)",
+        false,
+    ),
+    b(
+        Scope::Global,
+        KeyCode::PageDown,
+        NONE,
+        "PgDn",
+        Action::PageDown,
+        "scroll the pane",
+        false,
+    ),
+    b(
+        Scope::Global,
+        KeyCode::PageUp,
+        NONE,
+        "PgUp",
+        Action::PageUp,
+        "scroll the pane",
+        false,
+    ),
+];
+
+/// Whether a binding is a plain character (text in a text field).
+fn is_char(bd: &Binding) -> bool {
+    matches!(bd.code, KeyCode::Char(_)) && !bd.mods.contains(KeyModifiers::CONTROL)
+}
+
+fn matches(bd: &Binding, key: &KeyEvent) -> bool {
+    if bd.code != key.code {
+        return false;
+    }
+    match bd.code {
+        // Terminals differ in whether they report SHIFT with a shifted character.
+        KeyCode::Char(_) => {
+            key.modifiers.difference(KeyModifiers::SHIFT) == bd.mods.difference(KeyModifiers::SHIFT)
+        }
+        KeyCode::BackTab => true,
+        _ => key.modifiers == bd.mods,
+    }
+}
+
+/// The action of `key` in `scopes` (first scope first); in a text field, plain characters are
+/// text and act nowhere.
+pub fn action(scopes: &[Scope], key: &KeyEvent, in_text: bool) -> Option<Action> {
+    scopes.iter().find_map(|s| {
+        KEYMAP
+            .iter()
+            .filter(|bd| bd.scope == *s && !(in_text && is_char(bd)))
+            .find(|bd| matches(bd, key))
+            .map(|bd| bd.action)
+    })
+}
+
+/// The footer for `scopes`: the keys that work there, one per action.
+pub fn footer(scopes: &[Scope], in_text: bool) -> Vec<(&'static str, &'static str)> {
+    let mut out: Vec<(&'static str, &'static str)> = Vec::new();
+    let mut seen: Vec<Action> = Vec::new();
+    for s in scopes {
+        for bd in KEYMAP.iter().filter(|bd| bd.scope == *s && bd.footer) {
+            if in_text && is_char(bd) || seen.contains(&bd.action) {
+                continue;
+            }
+            seen.push(bd.action);
+            out.push((bd.label, bd.help));
+        }
+    }
+    if in_text {
+        out.push(("Esc", "leave the field"));
+    }
+    out
+}
+
+/// The help overlay: every binding grouped by scope.
+pub fn help() -> Vec<(Scope, Vec<(&'static str, &'static str)>)> {
+    let scopes = [
+        Scope::Global,
+        Scope::List,
+        Scope::Form,
+        Scope::Toggles,
+        Scope::Review,
+        Scope::Pane,
+    ];
+    scopes
+        .iter()
+        .map(|s| {
+            (
+                *s,
+                KEYMAP
+                    .iter()
+                    .filter(|bd| bd.scope == *s)
+                    .map(|bd| (bd.label, bd.help))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_fields_keep_characters() {
+        let q = KeyEvent::new(KeyCode::Char('q'), NONE);
+        assert_eq!(
+            action(&[Scope::Form, Scope::Global], &q, false),
+            Some(Action::Quit)
+        );
+        assert_eq!(action(&[Scope::Form, Scope::Global], &q, true), None);
+        let c = KeyEvent::new(KeyCode::Char('c'), CTRL);
+        assert_eq!(
+            action(&[Scope::Form, Scope::Global], &c, true),
+            Some(Action::Quit)
+        );
+    }
+
+    #[test]
+    fn every_footer_key_is_bound() {
+        for s in [
+            Scope::List,
+            Scope::Form,
+            Scope::Toggles,
+            Scope::Review,
+            Scope::Pane,
+        ] {
+            for (label, _) in footer(&[s, Scope::Global], false) {
+                assert!(KEYMAP.iter().any(|b| b.label == label), "{label}");
+            }
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! The full-screen wizard (ratatui + crossterm): terminal set-up and restore, and the loop.
+//!
+//! Elm-style, like gitui and ratatui's component architecture: [`app::State`] holds everything
+//! shown; [`app::update`] turns a [`msg::Msg`] into new state and [`msg::Cmd`]s without ever
+//! awaiting; [`jobs`] is the only place that starts background work and sends results back as
+//! messages over the loop's channel; [`view`] only draws; [`keys`] is the keymap as data (footer
+//! and help read it); each step is a component in [`steps`]. The terminal is restored on quit,
+//! on error, on panic and on SIGINT/SIGTERM.
+pub mod app;
+pub mod highlight;
+pub mod jobs;
+pub mod keys;
+pub mod msg;
+pub mod pane;
+pub mod project;
+pub mod steps;
+pub mod view;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{self, Event, KeyEventKind};
+
+use crate::core::error::{Error, Result};
+use crate::core::names;
+use crate::core::scaffold::answers::{self, Answers};
+use crate::core::scaffold::questions::Given;
+use crate::core::session::Session;
+
+use app::State;
+use msg::{Cmd, Msg};
+use project::Project;
+use view::style::Styles;
+
+/// The smallest terminal the wizard draws in; smaller ones get the line prompts.
+pub const MIN_SIZE: (u16, u16) = (60, 20);
+
+/// What the wizard opens.
+#[derive(Debug, Clone)]
+pub enum Start {
+    /// A new project written to `out_dir`, pre-filled with `given` (flags of `apwiz new`).
+    New { out_dir: PathBuf, given: Given },
+    /// The project whose answers file is in `out_dir`.
+    Edit { out_dir: PathBuf, answers: Answers },
+}
+
+/// The answers file of a project in `dir` (`dir/.apwiz.yaml` or `dir/deploy/.apwiz.yaml`).
+pub fn find_project(dir: &Path) -> Option<PathBuf> {
+    [
+        dir.join(answers::FILE_NAME),
+        dir.join("deploy").join(answers::FILE_NAME),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
+}
+
+/// Whether colours are wanted (`NO_COLOR` unset or empty).
+pub fn colour_wanted() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// The state the wizard starts in (also what the tests drive).
+pub fn initial_state(session: &Session, start: Start, colour: bool) -> Result<State> {
+    let styles = Styles::new(&session.theme, colour).map_err(Error::Usage)?;
+    let chart = session.chart().map_err(|e| e.to_string());
+    let presets = session.presets.clone();
+    let (project, editing) = match start {
+        Start::New { out_dir, given } => {
+            let dir_for_name = if out_dir.ends_with("deploy") {
+                session.cwd.clone()
+            } else {
+                std::path::absolute(&out_dir).unwrap_or_else(|_| out_dir.clone())
+            };
+            let mut p = Project::new(&presets, out_dir, names::from_dir(&dir_for_name));
+            p.prefill(&given, &presets);
+            (p, false)
+        }
+        Start::Edit { out_dir, answers } => (Project::load(&presets, out_dir, answers), true),
+    };
+    Ok(State::new(
+        presets,
+        chart,
+        session.themes.clone(),
+        styles,
+        project,
+        editing,
+    ))
+}
+
+/// Restores the terminal: mouse capture off, raw mode off, the main screen back, cursor shown.
+pub fn restore() {
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    ratatui::restore();
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
+    let _ = std::io::stdout().flush();
+}
+
+/// Timings written for `scripts/bench-tui.sh` when `APWIZ_TUI_BENCH` names a file.
+#[derive(Default)]
+struct Bench {
+    path: Option<PathBuf>,
+    first_frame: Option<f64>,
+    frames: Vec<(f64, bool)>,
+    keys: usize,
+    last_edit: Option<Instant>,
+    pane_updates: Vec<f64>,
+}
+
+impl Bench {
+    fn from_env() -> Bench {
+        Bench {
+            path: std::env::var_os("APWIZ_TUI_BENCH").map(PathBuf::from),
+            ..Bench::default()
+        }
+    }
+
+    fn save(&self) {
+        let Some(p) = &self.path else { return };
+        let frames: Vec<String> = self
+            .frames
+            .iter()
+            .map(|(ms, busy)| format!("[{ms:.3},{busy}]"))
+            .collect();
+        let updates: Vec<String> = self
+            .pane_updates
+            .iter()
+            .map(|m| format!("{m:.1}"))
+            .collect();
+        // Peak resident memory (Linux), in kB.
+        let peak_kb = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+            })
+            .unwrap_or_else(|| "-1".into());
+        let text = format!(
+            "{{\"firstFrameMs\":{:.2},\"peakRssKb\":{peak_kb},\"keys\":{},\"frames\":[{}],\"paneUpdatesMs\":[{}]}}\n",
+            self.first_frame.unwrap_or(-1.0),
+            self.keys,
+            frames.join(","),
+            updates.join(",")
+        );
+        let _ = std::fs::write(p, text);
+    }
+}
+
+/// Runs the wizard until the user quits. The terminal is restored however it ends.
+pub fn run(session: Arc<Session>, runtime: tokio::runtime::Handle, start: Start) -> Result<u8> {
+    let started = Instant::now();
+    let mut bench = Bench::from_env();
+    let mut state = initial_state(&session, start, colour_wanted())?;
+    let mut terminal = ratatui::try_init().map_err(|e| Error::io("<terminal>", e))?;
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
+    // ratatui's hook restores the screen on panic; also turn mouse capture off first.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+    let result = event_loop(
+        &mut terminal,
+        &mut state,
+        session,
+        runtime,
+        &mut bench,
+        started,
+    );
+    restore();
+    let _ = std::panic::take_hook();
+    bench.save();
+    result
+}
+
+fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    state: &mut State,
+    session: Arc<Session>,
+    runtime: tokio::runtime::Handle,
+    bench: &mut Bench,
+    started: Instant,
+) -> Result<u8> {
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let stop = Arc::new(AtomicBool::new(false));
+    // Input: a thread that reads terminal events and forwards them.
+    {
+        let (tx, stop) = (tx.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                match event::poll(Duration::from_millis(50)) {
+                    Ok(true) => {
+                        let msg = match event::read() {
+                            Ok(Event::Key(k)) if k.kind == KeyEventKind::Press => Msg::Key(k),
+                            Ok(Event::Mouse(m)) => Msg::Mouse(m),
+                            Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                            Ok(_) => continue,
+                            Err(_) => break,
+                        };
+                        if tx.send(msg).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(_) => break,
+                }
+            }
+        });
+    }
+    // Signals from outside: quit cleanly.
+    #[cfg(unix)]
+    {
+        let tx = tx.clone();
+        runtime.spawn(async move {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut term), Ok(mut int)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+            ) else {
+                return;
+            };
+            let name = tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            };
+            let _ = tx.send(Msg::Signal(name));
+        });
+    }
+    let mut jobs = jobs::Jobs::new(session, runtime, tx);
+    let size = terminal.size().map_err(|e| Error::io("<terminal>", e))?;
+    state.size = (size.width, size.height);
+    let mut dirty = true;
+    let result = loop {
+        if dirty {
+            let t = Instant::now();
+            terminal
+                .draw(|f| view::draw(f, state))
+                .map_err(|e| Error::io("<terminal>", e))?;
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            if bench.first_frame.is_none() {
+                bench.first_frame = Some(started.elapsed().as_secs_f64() * 1000.0);
+            }
+            bench.frames.push((ms, state.pane.running));
+            dirty = false;
+        }
+        let timeout = match state.check_due {
+            Some(due) => due
+                .saturating_duration_since(Instant::now())
+                .min(Duration::from_millis(250)),
+            None => Duration::from_millis(250),
+        };
+        let mut msgs = Vec::new();
+        match rx.recv_timeout(timeout) {
+            Ok(m) => msgs.push(m),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break Ok(0),
+        }
+        msgs.extend(rx.try_iter());
+        msgs.push(Msg::Tick(Instant::now()));
+        for m in msgs {
+            match &m {
+                Msg::Tick(_) => {}
+                Msg::Key(k) => {
+                    // The end-to-end tests' way to check that a panic restores the terminal.
+                    if k.code == crossterm::event::KeyCode::F(12)
+                        && std::env::var_os("APWIZ_TUI_TEST_PANIC").is_some()
+                    {
+                        panic!("APWIZ_TUI_TEST_PANIC: panic on F12, as asked");
+                    }
+                    bench.keys += 1;
+                    bench.last_edit = Some(Instant::now());
+                    dirty = true;
+                }
+                Msg::Rendered { generation, .. } if *generation == state.check_generation => {
+                    if let Some(t) = bench.last_edit {
+                        bench.pane_updates.push(t.elapsed().as_secs_f64() * 1000.0);
+                    }
+                    dirty = true;
+                }
+                _ => dirty = true,
+            }
+            let cmds = app::update(state, m);
+            if !cmds.is_empty() {
+                dirty = true;
+            }
+            for c in cmds {
+                if c == Cmd::Quit {
+                    state.quit = true;
+                } else {
+                    jobs.run(c);
+                }
+            }
+        }
+        if state.quit {
+            break Ok(0);
+        }
+    };
+    stop.store(true, Ordering::Relaxed);
+    jobs.shutdown();
+    result
+}

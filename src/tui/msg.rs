@@ -1,0 +1,95 @@
+//! Messages into [`update`](super::app::update) and the commands it asks for. Messages come
+//! from the terminal (keys, mouse, resize), the clock (ticks, for the debounce) and background
+//! jobs (results, always tagged with the request's generation); commands go to
+//! [`jobs`](super::jobs), the only place that starts background work.
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::core::check::manifests::Object;
+use crate::core::check::report::Report;
+use crate::core::scaffold::answers::Answers;
+use crate::core::scaffold::generate::Outcome;
+
+/// Something that happened.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// The clock: fires the debounced check when its time has come.
+    Tick(Instant),
+    /// SIGINT or SIGTERM from outside: quit now (the terminal is restored by the loop).
+    Signal(&'static str),
+    /// The render of request `generation` for environment `env`.
+    Rendered {
+        generation: u64,
+        env: Option<String>,
+        result: Result<RenderResult, String>,
+    },
+    /// The validation of request `generation`.
+    Validated {
+        generation: u64,
+        env: Option<String>,
+        result: Result<Report, String>,
+    },
+    /// What the review step would write.
+    Planned(Result<Vec<ReviewFile>, String>),
+    /// What was written.
+    Written(Result<Vec<(PathBuf, Outcome)>, String>),
+}
+
+/// A render for the side pane.
+#[derive(Debug, Clone)]
+pub struct RenderResult {
+    pub objects: Vec<Object>,
+    /// The YAML of each object, in the order of `objects`.
+    pub yaml: Vec<String>,
+    /// The same, highlighted (syntect): per line, runs of (colour, text).
+    pub highlighted: Vec<crate::tui::highlight::Highlighted>,
+    /// Wall time of the render, milliseconds.
+    pub millis: f64,
+    /// Template-time errors (also in the validation report).
+    pub errors: Vec<String>,
+}
+
+/// One file in the review: its diff against the disk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewFile {
+    /// As shown (relative to where apwiz started).
+    pub display: String,
+    pub exists: bool,
+    /// `false`: the file on disk is already what the answers give.
+    pub changed: bool,
+    /// The diff (new files: every line added).
+    pub lines: Vec<DiffLine>,
+}
+
+/// One line of a diff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiffLine {
+    Same(String),
+    Added(String),
+    Removed(String),
+    /// Unchanged lines left out.
+    Skipped(usize),
+}
+
+/// Work for [`jobs`](super::jobs).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cmd {
+    /// Render and validate these answers for `env` in the background (request `generation`).
+    Check {
+        generation: u64,
+        answers: Answers,
+        out_dir: PathBuf,
+        env: Option<String>,
+    },
+    /// Work out the review: generated files against the disk.
+    Plan { answers: Answers, out_dir: PathBuf },
+    /// Write the files.
+    Write { answers: Answers, out_dir: PathBuf },
+    /// Leave the loop.
+    Quit,
+}

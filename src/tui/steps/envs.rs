@@ -1,0 +1,273 @@
+//! Step 3: the environments. A compact table with one column per environment: whether it gets
+//! a file (`Space`), then what differs per environment (replicas; the host when the preset has
+//! one), prefilled with what each gets from the environment presets.
+use crossterm::event::{Event, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use tui_input::backend::crossterm::to_input_request;
+
+use super::{Ctx, Outcome, Step};
+use crate::tui::keys::{Action, Scope};
+use crate::tui::project::Project;
+use crate::tui::view::style::Styles;
+
+/// A cell of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cell {
+    /// Whether environment `col` gets a file.
+    Toggle(usize),
+    /// Field `row` of environment `col`.
+    Field { row: usize, col: usize },
+}
+
+#[derive(Debug, Default)]
+pub struct EnvStep {
+    pub focus: usize,
+    pub editing: bool,
+}
+
+/// The cells, row by row: the toggles, then each field of each chosen environment.
+pub fn cells(project: &Project) -> Vec<Cell> {
+    let cols = project.environments.len();
+    let mut out: Vec<Cell> = (0..cols).map(Cell::Toggle).collect();
+    let rows = project.env_fields.values().map(Vec::len).max().unwrap_or(0);
+    for row in 0..rows {
+        for (col, (env, on)) in project.environments.iter().enumerate() {
+            if *on && project.env_fields.get(env).is_some_and(|f| row < f.len()) {
+                out.push(Cell::Field { row, col });
+            }
+        }
+    }
+    out
+}
+
+impl EnvStep {
+    fn cell(&self, project: &Project) -> Option<Cell> {
+        cells(project).get(self.focus).copied()
+    }
+}
+
+impl Step for EnvStep {
+    fn scope(&self) -> Scope {
+        Scope::Toggles
+    }
+
+    fn in_text(&self) -> bool {
+        self.editing
+    }
+
+    fn enter(&mut self, project: &mut Project, ctx: &Ctx) {
+        if let Some(chart) = ctx.chart {
+            project.prefill_environments(ctx.presets, chart);
+        }
+        self.focus = 0;
+        self.editing = false;
+    }
+
+    fn action(&mut self, a: Action, project: &mut Project, _ctx: &Ctx) -> Outcome {
+        let n = cells(project).len().max(1);
+        let move_to = |s: &mut EnvStep, i: usize, project: &Project| {
+            s.focus = i;
+            s.editing = matches!(s.cell(project), Some(Cell::Field { .. }));
+        };
+        match a {
+            Action::NextField => {
+                move_to(self, (self.focus + 1) % n, project);
+                Outcome::Handled
+            }
+            Action::PrevField => {
+                move_to(self, (self.focus + n - 1) % n, project);
+                Outcome::Handled
+            }
+            Action::Toggle => match self.cell(project) {
+                Some(Cell::Toggle(col)) => {
+                    if let Some((_, on)) = project.environments.get_mut(col) {
+                        *on = !*on;
+                    }
+                    Outcome::Changed
+                }
+                _ => Outcome::Handled,
+            },
+            Action::Back if self.editing => {
+                self.editing = false;
+                Outcome::Handled
+            }
+            Action::Next => {
+                if let Some(why) = self.incomplete(project) {
+                    let _ = why;
+                    if let Some(i) = cells(project).iter().position(|c| match c {
+                        Cell::Field { row, col } => project
+                            .env_fields
+                            .get(&project.environments[*col].0)
+                            .and_then(|f| f.get(*row))
+                            .is_some_and(|f| f.check().is_err()),
+                        _ => false,
+                    }) {
+                        move_to(self, i, project);
+                    }
+                    Outcome::Handled
+                } else {
+                    Outcome::Next
+                }
+            }
+            _ => Outcome::Unhandled,
+        }
+    }
+
+    fn key(&mut self, key: KeyEvent, project: &mut Project, _ctx: &Ctx) -> Outcome {
+        let Some(Cell::Field { row, col }) = self.cell(project) else {
+            return Outcome::Unhandled;
+        };
+        let env = project.environments[col].0.clone();
+        let Some(field) = project
+            .env_fields
+            .get_mut(&env)
+            .and_then(|f| f.get_mut(row))
+        else {
+            return Outcome::Unhandled;
+        };
+        let Some(req) = to_input_request(&Event::Key(key)) else {
+            return Outcome::Unhandled;
+        };
+        self.editing = true;
+        match field.input.handle(req) {
+            Some(r) if r.value => Outcome::Changed,
+            _ => Outcome::Handled,
+        }
+    }
+
+    fn incomplete(&self, project: &Project) -> Option<String> {
+        if project.chosen_environments().is_empty() {
+            return Some("choose at least one environment".into());
+        }
+        for (env, fs) in &project.env_fields {
+            if !project.chosen_environments().contains(env) {
+                continue;
+            }
+            for f in fs {
+                if let Err(why) = f.check() {
+                    return Some(format!("{env} {}: {why}", f.label));
+                }
+            }
+        }
+        None
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, project: &Project, _ctx: &Ctx, st: &Styles) {
+        f.render_widget(
+            Paragraph::new(Span::styled(
+                "Environments: a values-<env>.yaml each, with what differs",
+                st.title,
+            )),
+            area,
+        );
+        let focus = self.cell(project);
+        let label_w: u16 = 10;
+        let cols = project.environments.len().max(1) as u16;
+        let col_w = (area.width.saturating_sub(label_w) / cols).clamp(6, 30);
+        let x_of = |col: usize| area.x + label_w + col as u16 * col_w;
+        let mut y = area.y + 2;
+        let put = |f: &mut Frame, x: u16, y: u16, w: u16, span: Span| {
+            if y < area.bottom() && x < area.right() {
+                let w = w.min(area.right() - x);
+                f.render_widget(Paragraph::new(Line::from(span)), Rect::new(x, y, w, 1));
+            }
+        };
+        put(f, area.x, y, label_w, Span::styled("", st.muted));
+        for (col, (env, _)) in project.environments.iter().enumerate() {
+            put(f, x_of(col), y, col_w, Span::styled(env.clone(), st.title));
+        }
+        y += 1;
+        put(f, area.x, y, label_w, Span::styled("file", st.accent));
+        for (col, (_, on)) in project.environments.iter().enumerate() {
+            let text = if *on { "[x] yes" } else { "[ ] no" };
+            let style = if focus == Some(Cell::Toggle(col)) {
+                st.selected
+            } else if *on {
+                st.ok
+            } else {
+                st.muted
+            };
+            put(
+                f,
+                x_of(col),
+                y,
+                col_w.saturating_sub(1),
+                Span::styled(text, style),
+            );
+        }
+        y += 1;
+        let rows = project.env_fields.values().map(Vec::len).max().unwrap_or(0);
+        let mut error: Option<String> = None;
+        for row in 0..rows {
+            let label = project
+                .env_fields
+                .values()
+                .find_map(|fs| fs.get(row))
+                .map(|f| f.label.clone())
+                .unwrap_or_default();
+            put(f, area.x, y, label_w, Span::styled(label, st.accent));
+            for (col, (env, on)) in project.environments.iter().enumerate() {
+                let Some(field) = project.env_fields.get(env).and_then(|fs| fs.get(row)) else {
+                    continue;
+                };
+                let w = col_w.saturating_sub(1);
+                let focused = focus == Some(Cell::Field { row, col });
+                if !on {
+                    put(f, x_of(col), y, w, Span::styled("—", st.muted));
+                    continue;
+                }
+                let scroll = field.input.visual_scroll(w as usize);
+                let shown: String = field
+                    .value()
+                    .chars()
+                    .skip(scroll)
+                    .take(w as usize)
+                    .collect();
+                let style = match (focused, field.check()) {
+                    (true, _) => st.selected,
+                    (false, Err(_)) => st.error,
+                    (false, Ok(())) => ratatui::style::Style::default(),
+                };
+                put(
+                    f,
+                    x_of(col),
+                    y,
+                    w,
+                    Span::styled(format!("{shown:w$}", w = w as usize), style),
+                );
+                if focused && self.editing && y < area.bottom() {
+                    let cx = x_of(col) + field.input.visual_cursor().saturating_sub(scroll) as u16;
+                    f.set_cursor_position(Position::new(cx.min(area.right().saturating_sub(1)), y));
+                }
+                if let Err(why) = field.check() {
+                    error.get_or_insert(format!("{env} {}: {why}", field.label));
+                }
+            }
+            y += 1;
+        }
+        y += 1;
+        if let Some(e) = error {
+            put(
+                f,
+                area.x,
+                y,
+                area.width,
+                Span::styled(format!("✗ {e}"), st.error),
+            );
+        } else {
+            put(
+                f,
+                area.x,
+                y,
+                area.width,
+                Span::styled(
+                    "prefilled from the environment presets; change what differs",
+                    st.muted,
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! The wizard end to end in tmux (a bare pty will not do: crossterm asks the terminal for the
+//! cursor position): onboard a web-app by keys and validate every environment; quitting with
+//! unsaved answers asks; Ctrl-C, SIGTERM and a panic leave the terminal restored. Skipped, with
+//! the reason printed, only when tmux is not installed.
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn helm() -> PathBuf {
+    std::env::var_os("APWIZ_HELM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".tools/bin/helm"))
+}
+
+/// A tmux server of our own (its own socket) with one 120×36 shell in `dir`.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(name: &str, dir: &Path) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            eprintln!("skipped: tmux is not installed (scripts/install-tools.sh installs it)");
+            return None;
+        }
+        let t = Tmux {
+            socket: format!("apwiz-e2e-{name}-{}", std::process::id()),
+        };
+        let ok = t
+            .cmd(&[
+                "new-session",
+                "-d",
+                "-s",
+                "e2e",
+                "-x",
+                "120",
+                "-y",
+                "36",
+                "-c",
+            ])
+            .arg(dir)
+            .args(["env", "PS1=READY$ ", "TERM=xterm-256color", "sh"])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "tmux new-session");
+        t.wait_for("READY$", "the shell prompt");
+        Some(t)
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket]).args(args);
+        c
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let st = self.cmd(&["send-keys", "-t", "e2e", k]).status().unwrap();
+            assert!(st.success());
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn text(&self, text: &str) {
+        let st = self
+            .cmd(&["send-keys", "-t", "e2e", "-l", text])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    fn screen(&self) -> String {
+        let o = self
+            .cmd(&["capture-pane", "-p", "-t", "e2e"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    fn wait_for(&self, needle: &str, what: &str) -> String {
+        let end = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            assert!(
+                Instant::now() < end,
+                "waited for {what} ({needle:?}); the screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Starts apwiz in the pane's shell.
+    fn apwiz(&self, args: &str, extra_env: &str) {
+        let line = format!(
+            "env APWIZ_CONFIG={cfg} APWIZ_CHART={chart} APWIZ_HELM={helm} {extra_env} {bin} {args}; echo EX\"\"IT=$?",
+            cfg = repo().join("target/no-such-apwiz-config.yaml").display(),
+            chart = repo().join("chart").display(),
+            helm = helm().display(),
+            bin = env!("CARGO_BIN_EXE_apwiz"),
+        );
+        self.text(&line);
+        self.keys(&["Enter"]);
+    }
+
+    /// After apwiz exits: the shell prompt is back and the terminal is in cooked mode.
+    fn assert_restored(&self) {
+        self.wait_for("EXIT=", "apwiz to exit");
+        self.text("stty -a | tr ' ' '\\n' | grep -x -e -icanon -e icanon -e echo -e -echo | tr '\\n' ' '; echo STTY-DONE");
+        self.keys(&["Enter"]);
+        let s = self.wait_for("STTY-DONE\n", "stty");
+        let last = s
+            .lines()
+            .rev()
+            .find(|l| l.contains("icanon"))
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            last.contains("icanon") && !last.contains("-icanon"),
+            "raw mode left on: {s}"
+        );
+        assert!(
+            last.contains("echo") && !last.contains("-echo"),
+            "echo left off: {s}"
+        );
+        assert!(!s.contains("Preset ›") || s.contains("READY$"), "{s}");
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]).status();
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = repo()
+        .join("target/tui-e2e")
+        .join(format!("{name}-{}", std::process::id()))
+        .join("shop");
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn onboard_web_app_by_keys_then_validate_every_environment() {
+    let dir = scratch("onboard");
+    let Some(t) = Tmux::start("onboard", &dir) else {
+        return;
+    };
+    t.apwiz("", "");
+    t.wait_for("web-app", "the preset list");
+    t.keys(&["Enter"]);
+    t.wait_for("Container image", "the workload form");
+    t.text("ghcr.io/acme/shop:1.4.2");
+    t.keys(&["Tab"]);
+    t.text("shop.example.com");
+    t.keys(&["Enter"]);
+    t.wait_for("Replicas", "the environments");
+    t.keys(&["Enter"]);
+    t.wait_for("(new)", "the review");
+    t.keys(&["Enter"]);
+    t.wait_for("created", "the files written");
+    t.keys(&["q"]);
+    t.assert_restored();
+    for env in ["dev", "staging", "prod"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_apwiz"))
+            .args(["validate", "--dir", "deploy", "--env", env])
+            .current_dir(&dir)
+            .env(
+                "APWIZ_CONFIG",
+                repo().join("target/no-such-apwiz-config.yaml"),
+            )
+            .env("APWIZ_CHART", repo().join("chart"))
+            .env("APWIZ_HELM", helm())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{env}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+#[test]
+fn quit_with_unsaved_answers_asks() {
+    let dir = scratch("quit");
+    let Some(t) = Tmux::start("quit", &dir) else {
+        return;
+    };
+    t.apwiz("", "");
+    t.wait_for("web-app", "the preset list");
+    t.keys(&["Enter"]);
+    t.wait_for("Container image", "the workload form");
+    t.text("img:1");
+    t.keys(&["Escape", "q"]);
+    t.wait_for("Quit anyway?", "the question");
+    t.keys(&["n"]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!t.screen().contains("EXIT="), "n stays");
+    t.keys(&["q", "y"]);
+    t.assert_restored();
+    assert!(!dir.join("deploy").exists(), "nothing written");
+}
+
+#[test]
+fn ctrl_c_sigterm_and_a_panic_restore_the_terminal() {
+    let dir = scratch("restore");
+    let Some(t) = Tmux::start("restore", &dir) else {
+        return;
+    };
+    // Ctrl-C with nothing typed quits at once.
+    t.apwiz("", "");
+    t.wait_for("web-app", "the preset list");
+    t.keys(&["C-c"]);
+    t.assert_restored();
+    // A panic.
+    t.text("clear");
+    t.keys(&["Enter"]);
+    t.apwiz("", "APWIZ_TUI_TEST_PANIC=1");
+    t.wait_for("web-app", "the preset list");
+    t.keys(&["F12"]);
+    t.assert_restored();
+    let s = t.screen();
+    assert!(
+        s.contains("EXIT=") && !s.contains("EXIT=0"),
+        "a panic is a failure: {s}"
+    );
+    // SIGTERM from outside.
+    t.text("clear");
+    t.keys(&["Enter"]);
+    t.apwiz("", "");
+    t.wait_for("web-app", "the preset list");
+    let o = t
+        .cmd(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"])
+        .output()
+        .unwrap();
+    let shell = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    let pids = Command::new("pgrep").args(["-P", &shell]).output().unwrap();
+    for pid in String::from_utf8_lossy(&pids.stdout).split_whitespace() {
+        let _ = Command::new("kill").args(["-TERM", pid]).status();
+    }
+    t.assert_restored();
+}

@@ -1,0 +1,214 @@
+//! Snapshots of every step, the help overlay, the quit question and the side pane (a render
+//! with findings, and helm failing), at 80×24 (panes stacked) and 160×48 (side by side); and the
+//! styles of every theme. ratatui's TestBackend + insta.
+mod tui_common;
+
+use apwiz::core::check::manifests::Object;
+use apwiz::core::check::report::{Finding, Report, Severity, Source, Timings};
+use apwiz::tui::app::{State, update};
+use apwiz::tui::msg::{Msg, RenderResult};
+use apwiz::tui::view::{self, style::Styles};
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::json;
+use tui_common::*;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn screen(state: &mut State, w: u16, h: u16) -> String {
+    update(state, Msg::Resize(w, h));
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view::draw(f, state)).unwrap();
+    format!("{}", t.backend())
+}
+
+/// A state on a fixed directory (paths in the review are part of the picture).
+fn fixed_state(name: &str) -> (apwiz::core::session::Session, State) {
+    let s = session();
+    let dir = repo().join("target/tui-snapshots").join(name).join("shop");
+    let _ = std::fs::remove_dir_all(&dir);
+    let st = new_state(&s, &dir);
+    (s, st)
+}
+
+fn filled(name: &str) -> (apwiz::core::session::Session, State) {
+    let (s, mut st) = fixed_state(name);
+    let mut msgs = vec![key(KeyCode::Enter)];
+    msgs.extend(chars("ghcr.io/acme/shop:1.4.2"));
+    msgs.push(key(KeyCode::Tab));
+    msgs.extend(chars("shop.example.com"));
+    drive(&s, &mut st, msgs);
+    (s, st)
+}
+
+fn object(kind: &str, name: &str, service: &str) -> Object {
+    Object {
+        kind: kind.into(),
+        name: name.into(),
+        namespace: None,
+        api_version: "v1".into(),
+        service: Some(service.into()),
+        source: None,
+        value: json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name}}),
+    }
+}
+
+#[test]
+fn steps() {
+    for (w, h) in SIZES {
+        let (s, mut st) = fixed_state(&format!("steps-{w}"));
+        insta::assert_snapshot!(format!("preset_{w}x{h}"), screen(&mut st, w, h));
+        drive(&s, &mut st, vec![key(KeyCode::Char('/'))]);
+        drive(&s, &mut st, chars("cron"));
+        insta::assert_snapshot!(format!("preset_filter_{w}x{h}"), screen(&mut st, w, h));
+        drive(&s, &mut st, vec![key(KeyCode::Esc)]);
+
+        let (s, mut st) = filled(&format!("form-{w}"));
+        insta::assert_snapshot!(format!("workload_{w}x{h}"), screen(&mut st, w, h));
+        drive(&s, &mut st, chars(" x"));
+        insta::assert_snapshot!(format!("workload_invalid_{w}x{h}"), screen(&mut st, w, h));
+        drive(
+            &s,
+            &mut st,
+            vec![key(KeyCode::Backspace), key(KeyCode::Backspace)],
+        );
+        drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+        insta::assert_snapshot!(format!("environments_{w}x{h}"), screen(&mut st, w, h));
+        drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+        insta::assert_snapshot!(format!("review_{w}x{h}"), screen(&mut st, w, h));
+        drive(&s, &mut st, vec![key(KeyCode::Char('?'))]);
+        insta::assert_snapshot!(format!("help_{w}x{h}"), screen(&mut st, w, h));
+        drive(
+            &s,
+            &mut st,
+            vec![key(KeyCode::Esc), key(KeyCode::Char('q'))],
+        );
+        insta::assert_snapshot!(format!("confirm_quit_{w}x{h}"), screen(&mut st, w, h));
+    }
+}
+
+#[test]
+fn side_pane() {
+    for (w, h) in SIZES {
+        let (s, mut st) = filled(&format!("pane-{w}"));
+        if w < 100 {
+            // Narrow: the pane is a toggle.
+            drive(&s, &mut st, vec![key(KeyCode::Esc), ctrl('w')]);
+        }
+        let later = std::time::Instant::now() + std::time::Duration::from_secs(1);
+        let cmds = update(&mut st, Msg::Tick(later));
+        assert_eq!(cmds.len(), 1);
+        let g = st.check_generation;
+        update(
+            &mut st,
+            Msg::Rendered {
+                generation: g,
+                env: Some("dev".into()),
+                result: Err("helm not found: install it with scripts/install-tools.sh helm, or pass --helm PATH".into()),
+            },
+        );
+        insta::assert_snapshot!(format!("pane_helm_missing_{w}x{h}"), screen(&mut st, w, h));
+
+        let objects = vec![
+            object("Service", "shop", "shop"),
+            object("Deployment", "shop", "shop"),
+            object("Ingress", "shop", "shop"),
+        ];
+        let yaml: Vec<String> = objects
+            .iter()
+            .map(|o| serde_yaml::to_string(&o.value).unwrap())
+            .collect();
+        update(
+            &mut st,
+            Msg::Rendered {
+                generation: g,
+                env: Some("dev".into()),
+                result: Ok(RenderResult {
+                    highlighted: yaml
+                        .iter()
+                        .map(|y| apwiz::tui::highlight::yaml(y))
+                        .collect(),
+                    yaml,
+                    objects,
+                    millis: 120.0,
+                    errors: Vec::new(),
+                }),
+            },
+        );
+        let mut f = Finding::new(
+            Source::Schema,
+            Severity::Error,
+            "replicas",
+            "minimum",
+            "replicas must be at least 1, got 0.",
+        );
+        f.file = Some("deploy/values-dev.yaml".into());
+        f.line = Some(4);
+        f.fix = Some("Set replicas to 1 or more.".into());
+        let mut report = Report {
+            ok: false,
+            errors: 0,
+            warnings: 0,
+            environment: Some("dev".into()),
+            files: vec!["deploy/values.yaml".into(), "deploy/values-dev.yaml".into()],
+            checks: Vec::new(),
+            findings: vec![f],
+            objects: 3,
+            timings: Timings::default(),
+        };
+        report.finish();
+        update(
+            &mut st,
+            Msg::Validated {
+                generation: g,
+                env: Some("dev".into()),
+                result: Ok(report),
+            },
+        );
+        insta::assert_snapshot!(format!("pane_findings_{w}x{h}"), screen(&mut st, w, h));
+    }
+}
+
+#[test]
+fn themes() {
+    let s = session();
+    let names: Vec<String> = s.themes.iter().map(|t| t.name.clone()).collect();
+    for name in [
+        "default",
+        "high-contrast",
+        "solarized-dark",
+        "mono",
+        "light",
+        "colour-blind",
+    ] {
+        assert!(names.iter().any(|n| n == name), "{name} is built in");
+    }
+    for t in &s.themes {
+        let styles = Styles::new(t, true).unwrap();
+        insta::assert_debug_snapshot!(format!("theme_{}", t.name), styles);
+        // Every theme draws every step (the screen text does not depend on colour).
+        let s = session_with(Some(&t.name));
+        let dir = repo()
+            .join("target/tui-snapshots/theme")
+            .join(&t.name)
+            .join("shop");
+        let mut st = new_state(&s, &dir);
+        assert_eq!(st.styles.name, t.name);
+        assert!(screen(&mut st, 80, 24).contains("web-app"));
+    }
+    // NO_COLOR: no colour at all, emphasis kept.
+    let plain = Styles::new(&s.theme, false).unwrap();
+    assert_eq!(plain.error.fg, None);
+    assert!(
+        plain
+            .error
+            .add_modifier
+            .contains(ratatui::style::Modifier::BOLD)
+    );
+    // A wrong colour names the key.
+    let mut bad = s.theme.clone();
+    bad.colors.insert("warning".into(), "yelow".into());
+    let e = Styles::new(&bad, true).unwrap_err();
+    assert!(e.contains("colors.warning") && e.contains("yelow"), "{e}");
+}

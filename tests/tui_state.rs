@@ -1,0 +1,447 @@
+//! The wizard's state machine without a terminal: every step, back and forward, per-field
+//! validation, quitting with unsaved answers, stale results, and that the files written equal
+//! what `apwiz new` writes for the same answers — for every workload preset.
+mod tui_common;
+
+use apwiz::core::presets::PresetKind;
+use apwiz::tui::app::{Overlay, update};
+use apwiz::tui::msg::{Cmd, Msg};
+use apwiz::tui::steps::StepId;
+use crossterm::event::KeyCode;
+use tui_common::*;
+
+#[test]
+fn web_app_by_keys_writes_what_apwiz_new_writes() {
+    let s = session();
+    let root = scratch("webapp");
+    let out = root.join("tui/shop");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut st = new_state(&s, &out);
+    assert_eq!(st.step, StepId::Preset);
+    assert_eq!(
+        st.preset_step.visible(&st.presets)[st.preset_step.selected].name,
+        "web-app"
+    );
+
+    drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert_eq!(st.step, StepId::Workload);
+    // The cursor is in the first empty required field: the image.
+    assert_eq!(st.project.fields[st.form_step.focus].path, "image");
+    assert!(st.in_text());
+    let mut msgs = chars("ghcr.io/acme/shop:1.4.2");
+    msgs.push(key(KeyCode::Tab));
+    msgs.extend(chars("shop.example.com"));
+    msgs.push(key(KeyCode::Enter));
+    drive(&s, &mut st, msgs);
+    assert_eq!(st.step, StepId::Environments, "{:?}", st.status);
+    drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert_eq!(st.step, StepId::Review);
+    let files = st.review_step.files.clone().unwrap().unwrap();
+    assert_eq!(files.len(), 5, "values, dev, staging, prod, answers");
+    assert!(files.iter().all(|f| !f.exists && f.changed));
+    assert!(
+        !out.join("values.yaml").exists(),
+        "nothing is written before Enter"
+    );
+    let cmds = drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert!(cmds.iter().any(|c| matches!(c, Cmd::Write { .. })));
+    assert!(
+        matches!(st.review_step.written, Some(Ok(_))),
+        "{:?}",
+        st.review_step.written
+    );
+    assert!(!st.dirty);
+
+    let cli_out = root.join("cli/shop");
+    let o = apwiz(&[
+        "new",
+        "--non-interactive",
+        "--preset",
+        "web-app",
+        "--name",
+        "shop",
+        "--image",
+        "ghcr.io/acme/shop:1.4.2",
+        "--set",
+        "ingress.host=shop.example.com",
+        "--out",
+        cli_out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(files_of(&out), files_of(&cli_out));
+    // After writing, quitting asks nothing.
+    let cmds = drive(&s, &mut st, vec![key(KeyCode::Char('q'))]);
+    assert_eq!(cmds, vec![Cmd::Quit]);
+}
+
+#[test]
+fn every_preset_writes_what_apwiz_new_writes() {
+    let s = session();
+    let workloads: Vec<_> = s
+        .presets
+        .iter()
+        .filter(|p| p.kind == PresetKind::Workload)
+        .cloned()
+        .collect();
+    for (i, preset) in workloads.iter().enumerate() {
+        let root = scratch(&format!("preset-{}", preset.name));
+        let out = root.join("tui/team");
+        std::fs::create_dir_all(&out).unwrap();
+        let mut st = new_state(&s, &out);
+        let mut msgs: Vec<Msg> = (0..i).map(|_| key(KeyCode::Down)).collect();
+        msgs.push(key(KeyCode::Enter));
+        drive(&s, &mut st, msgs);
+        assert_eq!(st.project.preset.as_deref(), Some(preset.name.as_str()));
+        // Answer the required questions with their examples, in the form's order.
+        let mut args: Vec<String> = vec![
+            "new".into(),
+            "--non-interactive".into(),
+            "--preset".into(),
+            preset.name.clone(),
+            "--name".into(),
+            "team".into(),
+        ];
+        let required: Vec<_> = st
+            .project
+            .fields
+            .iter()
+            .filter(|f| f.question.required && f.value().is_empty())
+            .map(|f| {
+                (
+                    f.path.clone(),
+                    f.question.example.clone().unwrap_or_else(|| "x".into()),
+                )
+            })
+            .collect();
+        let mut msgs = Vec::new();
+        for (n, (path, example)) in required.iter().enumerate() {
+            if n > 0 {
+                msgs.push(key(KeyCode::Tab));
+            }
+            msgs.extend(chars(example));
+            if path == "image" {
+                args.extend(["--image".into(), example.clone()]);
+            } else {
+                args.extend(["--set".into(), format!("{path}={example}")]);
+            }
+        }
+        msgs.push(key(KeyCode::Enter)); // workload → environments
+        msgs.push(key(KeyCode::Enter)); // environments → review
+        msgs.push(key(KeyCode::Enter)); // write
+        drive(&s, &mut st, msgs);
+        assert!(
+            matches!(st.review_step.written, Some(Ok(_))),
+            "{}: {:?} {:?}",
+            preset.name,
+            st.status,
+            st.review_step.files
+        );
+        let cli_out = root.join("cli/team");
+        args.extend(["--out".into(), cli_out.display().to_string()]);
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = apwiz(&argv);
+        assert!(
+            o.status.success(),
+            "{}: {}",
+            preset.name,
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(files_of(&out), files_of(&cli_out), "{}", preset.name);
+    }
+}
+
+#[test]
+fn back_and_forward_and_field_validation() {
+    let s = session();
+    let out = scratch("backfwd").join("shop");
+    let mut st = new_state(&s, &out);
+    drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert_eq!(st.step, StepId::Workload);
+    // Enter on an incomplete form stays, with the cursor in the field that needs an answer.
+    drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert_eq!(st.step, StepId::Workload);
+    let f = &st.project.fields[st.form_step.focus];
+    assert_eq!(f.path, "image");
+    assert_eq!(f.check().unwrap_err(), "an answer is needed");
+    // A space in the image: the core's rule, under the field.
+    drive(&s, &mut st, chars("a b"));
+    assert_eq!(
+        st.project.fields[st.form_step.focus].check().unwrap_err(),
+        "an image reference has no spaces (repository:tag)"
+    );
+    // The release name: the one rule (names::check).
+    let name_at = st
+        .project
+        .fields
+        .iter()
+        .position(|f| f.path == "<name>")
+        .unwrap();
+    while st.form_step.focus != name_at {
+        drive(&s, &mut st, vec![key(KeyCode::Tab)]);
+    }
+    assert_eq!(
+        st.project.fields[name_at].value(),
+        "shop",
+        "the directory's name"
+    );
+    drive(&s, &mut st, vec![key(KeyCode::Char('_'))]);
+    assert_eq!(
+        st.project.fields[name_at].check().unwrap_err(),
+        apwiz::core::names::check("shop_").unwrap_err()
+    );
+    // The port: a whole number.
+    let port_at = st
+        .project
+        .fields
+        .iter()
+        .position(|f| f.path == "port")
+        .unwrap();
+    while st.form_step.focus != port_at {
+        drive(&s, &mut st, vec![key(KeyCode::Tab)]);
+    }
+    drive(&s, &mut st, chars("x"));
+    assert_eq!(
+        st.project.fields[port_at].check().unwrap_err(),
+        "a whole number, please"
+    );
+    // In a text field, q is text; Esc leaves the field, then q asks (unsaved answers).
+    drive(&s, &mut st, chars("q"));
+    assert!(st.project.fields[port_at].value().ends_with("xq"));
+    assert!(st.overlay.is_none());
+    drive(&s, &mut st, vec![key(KeyCode::Esc)]);
+    assert!(!st.in_text());
+    assert_eq!(st.step, StepId::Workload);
+    let cmds = drive(&s, &mut st, vec![key(KeyCode::Char('q'))]);
+    assert!(cmds.is_empty());
+    assert!(matches!(st.overlay, Some(Overlay::ConfirmQuit)));
+    drive(&s, &mut st, vec![key(KeyCode::Char('n'))]);
+    assert!(st.overlay.is_none() && !st.quit);
+    // Esc outside a field goes back; Enter goes forward again with the answers kept.
+    drive(&s, &mut st, vec![key(KeyCode::Esc)]);
+    assert_eq!(st.step, StepId::Preset);
+    drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert_eq!(st.step, StepId::Workload);
+    assert!(
+        st.project.fields[port_at].value().ends_with("xq"),
+        "answers survive back/forward"
+    );
+    // Ctrl-S from an incomplete form: not to the review, the reason is shown.
+    drive(&s, &mut st, vec![ctrl('s')]);
+    assert_eq!(st.step, StepId::Workload);
+    assert!(st.status.is_some());
+    // Help overlay, any key closes it.
+    drive(
+        &s,
+        &mut st,
+        vec![key(KeyCode::Esc), key(KeyCode::Char('?'))],
+    );
+    assert!(matches!(st.overlay, Some(Overlay::Help)));
+    drive(&s, &mut st, vec![key(KeyCode::Char('x'))]);
+    assert!(st.overlay.is_none());
+    // Quit with unsaved answers: y quits.
+    let cmds = drive(
+        &s,
+        &mut st,
+        vec![key(KeyCode::Char('q')), key(KeyCode::Char('y'))],
+    );
+    assert_eq!(cmds, vec![Cmd::Quit]);
+    assert!(st.quit);
+}
+
+#[test]
+fn environments_step_toggles_and_per_env_values() {
+    let s = session();
+    let out = scratch("envs").join("shop");
+    let mut st = new_state(&s, &out);
+    let mut msgs = vec![key(KeyCode::Enter)];
+    msgs.extend(chars("img:1"));
+    msgs.push(key(KeyCode::Tab));
+    msgs.extend(chars("shop.example.com"));
+    msgs.push(key(KeyCode::Enter));
+    drive(&s, &mut st, msgs);
+    assert_eq!(st.step, StepId::Environments);
+    let replicas = |st: &apwiz::tui::app::State, env: &str| {
+        st.project.env_fields[env]
+            .iter()
+            .find(|f| f.path == "replicas")
+            .unwrap()
+            .value()
+            .to_string()
+    };
+    // Prefilled from the environment presets (the chart's values-<env>.yaml).
+    assert_eq!(replicas(&st, "dev"), "1");
+    assert_eq!(replicas(&st, "prod"), "3");
+    let envs: Vec<String> = st
+        .project
+        .environments
+        .iter()
+        .map(|(e, _)| e.clone())
+        .collect();
+    assert_eq!(envs, ["dev", "staging", "prod"]);
+    // Tab to staging's toggle, Space: staging off.
+    drive(
+        &s,
+        &mut st,
+        vec![key(KeyCode::Tab), key(KeyCode::Char(' '))],
+    );
+    assert_eq!(st.project.chosen_environments(), ["dev", "prod"]);
+    // To prod's replicas: toggles (3), then replicas of dev, prod.
+    while !matches!(
+        apwiz::tui::steps::envs::cells(&st.project)[st.env_step.focus],
+        apwiz::tui::steps::envs::Cell::Field { row: 0, col: 2 }
+    ) {
+        drive(&s, &mut st, vec![key(KeyCode::Tab)]);
+    }
+    assert!(st.in_text());
+    drive(&s, &mut st, vec![key(KeyCode::Backspace)]);
+    drive(&s, &mut st, chars("5"));
+    let a = st.project.answers().unwrap();
+    assert_eq!(a.environments, ["dev", "prod"]);
+    let prod: Vec<String> = a.env_set["prod"].iter().map(|e| e.raw.clone()).collect();
+    assert_eq!(prod, ["replicas=5"]);
+    assert!(
+        !a.env_set.contains_key("dev"),
+        "unchanged values are not answers"
+    );
+    // A bad value blocks the step.
+    drive(&s, &mut st, chars("x"));
+    drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert_eq!(st.step, StepId::Environments);
+}
+
+#[test]
+fn edit_flow_keeps_files_byte_identical_and_comments() {
+    let s = session();
+    let root = scratch("edit");
+    let out = root.join("shop");
+    let o = apwiz(&[
+        "new",
+        "--non-interactive",
+        "--preset",
+        "web-app",
+        "--name",
+        "shop",
+        "--image",
+        "ghcr.io/acme/shop:1.4.2",
+        "--set",
+        "ingress.host=shop.example.com",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    // The team comments a value.
+    let base = out.join("values.yaml");
+    let text = std::fs::read_to_string(&base).unwrap();
+    let commented = text.replace("replicas: 2", "replicas: 2 # two is enough for now");
+    assert_ne!(text, commented);
+    std::fs::write(&base, &commented).unwrap();
+    let before = files_of(&out);
+
+    let answers = apwiz::core::scaffold::answers::Answers::load(&out.join(".apwiz.yaml")).unwrap();
+    let start = apwiz::tui::Start::Edit {
+        out_dir: out.clone(),
+        answers,
+    };
+    let mut st = apwiz::tui::initial_state(&s, start, false).unwrap();
+    assert!(st.editing);
+    assert_eq!(st.step, StepId::Workload);
+    assert!(!st.dirty);
+    // Same answers: the review shows nothing to change and writing leaves every byte.
+    drive(&s, &mut st, vec![ctrl('s')]);
+    assert_eq!(st.step, StepId::Review);
+    let files = st.review_step.files.clone().unwrap().unwrap();
+    assert!(files.iter().all(|f| !f.changed), "{files:?}");
+    drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert_eq!(files_of(&out), before);
+
+    // Change one answer (the host): only that line changes; the comment survives.
+    let mut st = apwiz::tui::initial_state(
+        &s,
+        apwiz::tui::Start::Edit {
+            out_dir: out.clone(),
+            answers: apwiz::core::scaffold::answers::Answers::load(&out.join(".apwiz.yaml"))
+                .unwrap(),
+        },
+        false,
+    )
+    .unwrap();
+    let host_at = st
+        .project
+        .fields
+        .iter()
+        .position(|f| f.path == "ingress.host")
+        .unwrap();
+    while st.form_step.focus != host_at {
+        drive(&s, &mut st, vec![key(KeyCode::Tab)]);
+    }
+    drive(&s, &mut st, vec![ctrl('u')]);
+    drive(&s, &mut st, chars("www.example.com"));
+    assert!(st.dirty);
+    drive(&s, &mut st, vec![ctrl('s'), key(KeyCode::Enter)]);
+    assert!(
+        matches!(st.review_step.written, Some(Ok(_))),
+        "{:?}",
+        st.review_step.written
+    );
+    let after = std::fs::read_to_string(&base).unwrap();
+    assert!(after.contains("# two is enough for now"), "{after}");
+    let changed: Vec<_> = commented
+        .lines()
+        .zip(after.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(
+        changed,
+        vec![("  host: shop.example.com", "  host: www.example.com")],
+        "{after}"
+    );
+    assert_eq!(commented.lines().count(), after.lines().count());
+}
+
+#[test]
+fn stale_results_are_never_shown() {
+    let s = session();
+    let out = scratch("stale").join("shop");
+    let mut st = new_state(&s, &out);
+    let mut msgs = vec![key(KeyCode::Enter)];
+    msgs.extend(chars("img:1"));
+    msgs.push(key(KeyCode::Tab));
+    msgs.extend(chars("h.example.com"));
+    drive(&s, &mut st, msgs);
+    let later = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    // Typing pauses: one check is submitted.
+    let c1 = update(&mut st, Msg::Tick(later));
+    assert!(
+        matches!(c1.as_slice(), [Cmd::Check { generation: 1, .. }]),
+        "{c1:?}"
+    );
+    drive(&s, &mut st, chars("x"));
+    assert!(
+        update(&mut st, Msg::Tick(std::time::Instant::now())).is_empty(),
+        "debounced"
+    );
+    let c2 = update(&mut st, Msg::Tick(later));
+    assert!(
+        matches!(c2.as_slice(), [Cmd::Check { generation: 2, .. }]),
+        "{c2:?}"
+    );
+    // The older request's result arrives late: dropped.
+    update(
+        &mut st,
+        Msg::Rendered {
+            generation: 1,
+            env: Some("dev".into()),
+            result: Err("old".into()),
+        },
+    );
+    assert!(st.pane.render.is_none());
+    update(
+        &mut st,
+        Msg::Rendered {
+            generation: 2,
+            env: Some("dev".into()),
+            result: Err("helm not found".into()),
+        },
+    );
+    assert!(matches!(&st.pane.render, Some(Err(e)) if e == "helm not found"));
+}
