@@ -1,8 +1,16 @@
 //! Rego policies (conftest layout: `package main`, `deny`/`violation`/`warn` rules whose results
 //! are strings or `{msg: ...}`) on each rendered object, in-process with `regorus` (Rego v1).
-//! `*_test.rego` files are skipped. Each policy file gets its own engine (plus any helper modules
-//! of other packages), so every finding names the file and rule that produced it; if the files
-//! depend on one another, they share one engine and findings name the package instead.
+//! `*_test.rego` files are skipped.
+//!
+//! Every finding names the file and rule that produced it. All modules share one engine, as in
+//! conftest; for that, each file's `deny`/`violation`/`warn` heads get a name of their own
+//! (`__apwiz_2_deny`), and a generated module collects them all, so one evaluation per object
+//! runs every rule and the helpers they share (`pod`, `containers`, ...) once. If a file
+//! mentions those rule names other than in its rule heads, or the renamed modules do not
+//! evaluate, findings name the package instead (`package main`).
+//!
+//! Objects are spread over the available cores (one prepared engine per thread), one
+//! `eval_rule` per object.
 use std::path::Path;
 
 use serde_json::Value;
@@ -17,18 +25,32 @@ const RULES: &[(&str, Severity)] = &[
     ("warn", Severity::Warning),
 ];
 
-struct Unit {
-    /// What findings name: the policy file (`policies/security.rego`) or the package.
-    name: String,
-    package: String,
-    engine: regorus::Engine,
-    /// The rules this unit declares.
-    rules: Vec<(&'static str, Severity)>,
+/// The generated module's package and rule.
+const BATCH_PACKAGE: &str = "__apwiz_batch";
+const BATCH_RULE: &str = "data.__apwiz_batch.out";
+
+/// Below this many objects per thread, one thread does all the work.
+const MIN_OBJECTS_PER_THREAD: usize = 16;
+
+/// One rule of one policy file (or package): what findings name and the rule's path in the
+/// shared engine.
+struct Target {
+    /// The policy file (`policies/security.rego`) or `package main`.
+    unit: String,
+    rule: &'static str,
+    severity: Severity,
+    /// `data.main.__apwiz_0_deny` (or `data.main.deny` per package).
+    path: String,
 }
 
 /// A loaded policy set.
 pub struct Policies {
-    units: Vec<Unit>,
+    targets: Vec<Target>,
+    /// Prepared engines (all modules plus the generated one), one per thread; cloned from the
+    /// first as needed.
+    engines: Vec<regorus::Engine>,
+    /// Number of units (files or packages) that declare rules.
+    units: usize,
     /// Files loaded, for reports.
     pub files: Vec<String>,
 }
@@ -107,117 +129,132 @@ impl Policies {
 
     fn from_modules(modules: Vec<Module>) -> Result<Policies> {
         let files: Vec<String> = modules.iter().map(|m| m.name.clone()).collect();
-        // Parse everything once together, for syntax errors with the file name.
+        // Parse everything once as written, for syntax errors with the file name.
         let mut all = regorus::Engine::new();
         for m in &modules {
             all.add_policy(m.name.clone(), m.text.clone())
                 .map_err(|e| Error::Invalid(format!("policy {}: {e}", m.name)))?;
         }
-        let probe = Value::Object(Default::default());
-        let per_file = Self::per_file(&modules, &probe);
-        let units = match per_file {
-            Some(u) => u,
+        let probe = regorus::Value::new_object();
+        let (engine, targets, units) = match Self::per_file(&modules, &probe) {
+            Some(built) => built,
             None => Self::per_package(all, &modules, &probe)?,
         };
-        Ok(Policies { units, files })
+        Ok(Policies {
+            targets,
+            engines: vec![engine],
+            units,
+            files,
+        })
     }
 
-    /// One engine per file that declares rules (with the helper modules that declare none, and
-    /// the modules of other packages); None if any does not evaluate that way.
-    fn per_file(modules: &[Module], probe: &Value) -> Option<Vec<Unit>> {
-        let has_rules = |m: &Module| RULES.iter().any(|(r, _)| declares(&m.text, r));
-        let mut units = Vec::new();
-        for m in modules.iter().filter(|m| has_rules(m)) {
-            let mut e = regorus::Engine::new();
-            e.add_policy(m.name.clone(), m.text.clone()).ok()?;
-            for other in modules
-                .iter()
-                .filter(|o| o.name != m.name && (o.package != m.package || !has_rules(o)))
-            {
-                e.add_policy(other.name.clone(), other.text.clone()).ok()?;
+    /// One engine for all modules, each file's rules renamed apart; None if a file mentions a
+    /// rule name elsewhere than in its heads, or the result does not evaluate.
+    fn per_file(
+        modules: &[Module],
+        probe: &regorus::Value,
+    ) -> Option<(regorus::Engine, Vec<Target>, usize)> {
+        let mut engine = regorus::Engine::new();
+        let mut targets = Vec::new();
+        let mut units = 0;
+        for (k, m) in modules.iter().enumerate() {
+            let mut text = m.text.clone();
+            let mut declared = false;
+            for (rule, severity) in RULES.iter().filter(|(r, _)| declares(&m.text, r)) {
+                let renamed = format!("__apwiz_{k}_{rule}");
+                text = rename_heads(&text, rule, &renamed);
+                targets.push(Target {
+                    unit: m.name.clone(),
+                    rule,
+                    severity: *severity,
+                    path: format!("data.{}.{renamed}", m.package),
+                });
+                declared = true;
             }
-            let rules = declared_rules(&mut e, &m.package, probe)?;
-            let rules: Vec<_> = rules
-                .into_iter()
-                .filter(|(r, _)| declares(&m.text, r))
-                .collect();
-            if rules.is_empty() {
-                continue;
+            units += usize::from(declared);
+            if RULES.iter().any(|(r, _)| mentions(&text, r)) {
+                return None;
             }
-            units.push(Unit {
-                name: m.name.clone(),
-                package: m.package.clone(),
-                engine: e,
-                rules,
-            });
+            engine.add_policy(m.name.clone(), text).ok()?;
         }
-        Some(units)
+        if !targets.is_empty() {
+            add_batch(&mut engine, &targets).ok()?;
+            engine.set_input(probe.clone());
+            engine.eval_rule(BATCH_RULE.into()).ok()?;
+        }
+        Some((engine, targets, units))
     }
 
+    /// One engine for all modules as written; findings name the package.
     fn per_package(
         mut all: regorus::Engine,
         modules: &[Module],
-        probe: &Value,
-    ) -> Result<Vec<Unit>> {
+        probe: &regorus::Value,
+    ) -> Result<(regorus::Engine, Vec<Target>, usize)> {
         let mut packages: Vec<String> = modules.iter().map(|m| m.package.clone()).collect();
         packages.sort();
         packages.dedup();
-        let mut units = Vec::new();
+        let mut targets = Vec::new();
+        let mut units = 0;
         for pkg in packages {
             let rules = declared_rules(&mut all, &pkg, probe).ok_or_else(|| {
                 Error::Invalid(format!("policies in package {pkg} do not evaluate"))
             })?;
-            if rules.is_empty() {
-                continue;
+            units += usize::from(!rules.is_empty());
+            for (rule, severity) in rules {
+                targets.push(Target {
+                    unit: format!("package {pkg}"),
+                    rule,
+                    severity,
+                    path: format!("data.{pkg}.{rule}"),
+                });
             }
-            units.push(Unit {
-                name: format!("package {pkg}"),
-                package: pkg,
-                engine: all.clone(),
-                rules,
-            });
         }
-        Ok(units)
+        if !targets.is_empty() {
+            add_batch(&mut all, &targets)
+                .map_err(|e| Error::Invalid(format!("policies: internal module: {e}")))?;
+        }
+        Ok((all, targets, units))
     }
 
     /// Number of policy units (files or packages) that declare rules.
     pub fn len(&self) -> usize {
-        self.units.len()
+        self.units
     }
 
     /// Whether no policy declares rules.
     pub fn is_empty(&self) -> bool {
-        self.units.is_empty()
+        self.units == 0
     }
 
-    /// Evaluates every policy on every object; policy files run on parallel threads.
+    /// Evaluates every policy on every object: one evaluation per object, objects spread over
+    /// the available cores. Findings come in the order of the objects, then of the policies.
     pub fn evaluate(&mut self, objects: &[Object]) -> Vec<Finding> {
-        let inputs: Vec<regorus::Value> = objects
-            .iter()
-            .map(|o| regorus::Value::from(o.value.clone()))
-            .collect();
+        if self.targets.is_empty() || objects.is_empty() {
+            return Vec::new();
+        }
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
-            .min(self.units.len())
+            .min(objects.len() / MIN_OBJECTS_PER_THREAD)
             .max(1);
-        let mut groups: Vec<Vec<&mut Unit>> = (0..threads).map(|_| Vec::new()).collect();
-        for (i, u) in self.units.iter_mut().enumerate() {
-            groups[i % threads].push(u);
+        while self.engines.len() < threads {
+            let e = self.engines[0].clone();
+            self.engines.push(e);
         }
-        let inputs = &inputs;
+        let targets = &self.targets;
+        if threads == 1 {
+            return evaluate_objects(&mut self.engines[0], targets, objects);
+        }
+        let chunk = objects.len().div_ceil(threads);
         let mut out = Vec::new();
         std::thread::scope(|scope| {
-            let handles: Vec<_> = groups
-                .into_iter()
-                .map(|group| {
-                    scope.spawn(move || {
-                        let mut found = Vec::new();
-                        for unit in group {
-                            unit.evaluate(objects, inputs, &mut found);
-                        }
-                        found
-                    })
+            let handles: Vec<_> = self
+                .engines
+                .iter_mut()
+                .zip(objects.chunks(chunk))
+                .map(|(engine, objects)| {
+                    scope.spawn(move || evaluate_objects(engine, targets, objects))
                 })
                 .collect();
             for h in handles {
@@ -237,41 +274,85 @@ impl Policies {
     }
 }
 
-impl Unit {
-    fn evaluate(&mut self, objects: &[Object], inputs: &[regorus::Value], out: &mut Vec<Finding>) {
-        for (obj, input) in objects.iter().zip(inputs) {
-            self.engine.set_input(input.clone());
-            for (rule, severity) in self.rules.clone() {
-                let query = format!("data.{}.{rule}", self.package);
-                match self.engine.eval_rule(query) {
-                    Ok(v) => {
-                        for msg in messages(&v) {
-                            let rule_name = match rule_id(&msg) {
-                                Some(id) => format!("{id} ({}, {rule})", self.name),
-                                None => format!("{}: {rule}", self.name),
-                            };
-                            let mut f =
-                                Finding::new(Source::Policy, severity, obj.id(), rule_name, msg);
+/// Every rule on each object, one evaluation of the generated module per object; if that
+/// fails, each rule alone, so the error names its policy.
+fn evaluate_objects(
+    engine: &mut regorus::Engine,
+    targets: &[Target],
+    objects: &[Object],
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for obj in objects {
+        engine.set_input(regorus::Value::from(obj.value.clone()));
+        match engine.eval_rule(BATCH_RULE.into()) {
+            Ok(v) => {
+                // A set of [target index, rule value], in index order.
+                let Ok(Value::Array(results)) = serde_json::to_value(&v) else {
+                    continue;
+                };
+                for r in &results {
+                    let (Some(i), Some(value)) = (r[0].as_u64(), r.get(1)) else {
+                        continue;
+                    };
+                    if let Some(t) = targets.get(i as usize) {
+                        push_messages(t, obj, value, &mut out);
+                    }
+                }
+            }
+            Err(_) => {
+                for t in targets {
+                    match engine.eval_rule(t.path.clone()) {
+                        Ok(v) => {
+                            let value = serde_json::to_value(&v).unwrap_or(Value::Null);
+                            push_messages(t, obj, &value, &mut out);
+                        }
+                        Err(e) => {
+                            let mut f = Finding::new(
+                                Source::Policy,
+                                Severity::Error,
+                                obj.id(),
+                                format!("{}: {}", t.unit, t.rule),
+                                format!("the policy failed to evaluate on {}: {e}", obj.id()),
+                            );
                             f.object = Some(obj.id());
+                            f.fix =
+                                Some("Fix the policy (see `opa test` / `conftest verify`).".into());
                             out.push(f);
                         }
-                    }
-                    Err(e) => {
-                        let mut f = Finding::new(
-                            Source::Policy,
-                            Severity::Error,
-                            obj.id(),
-                            format!("{}: {rule}", self.name),
-                            format!("the policy failed to evaluate on {}: {e}", obj.id()),
-                        );
-                        f.object = Some(obj.id());
-                        f.fix = Some("Fix the policy (see `opa test` / `conftest verify`).".into());
-                        out.push(f);
                     }
                 }
             }
         }
     }
+    out
+}
+
+fn push_messages(t: &Target, obj: &Object, value: &Value, out: &mut Vec<Finding>) {
+    for msg in messages(value) {
+        let rule_name = match rule_id(&msg) {
+            Some(id) => format!("{id} ({}, {})", t.unit, t.rule),
+            None => format!("{}: {}", t.unit, t.rule),
+        };
+        let mut f = Finding::new(Source::Policy, t.severity, obj.id(), rule_name, msg);
+        f.object = Some(obj.id());
+        out.push(f);
+    }
+}
+
+/// Adds the module whose one rule collects every target's value: `out` is a set of
+/// `[index, value]`.
+fn add_batch(engine: &mut regorus::Engine, targets: &[Target]) -> std::result::Result<(), String> {
+    let mut text = format!("package {BATCH_PACKAGE}\n\n");
+    for (i, t) in targets.iter().enumerate() {
+        text.push_str(&format!(
+            "out contains [{i}, v] if {{\n\tv := {}\n}}\n\n",
+            t.path
+        ));
+    }
+    engine
+        .add_policy(format!("{BATCH_PACKAGE}.rego"), text)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// The rule id a message ends with, in the policies' form `… (rule: <id>)`.
@@ -283,32 +364,99 @@ fn rule_id(msg: &str) -> Option<&str> {
     (!id.is_empty() && !id.contains(' ')).then_some(id)
 }
 
+/// The part of a line after `rule` when the line is a head of `rule` (`deny contains …`,
+/// `deny[msg] {`, `default deny := …`).
+fn head_rest<'a>(line: &'a str, rule: &str) -> Option<&'a str> {
+    let l = line.trim_start();
+    let l = match l.strip_prefix("default ") {
+        Some(rest) => rest.trim_start(),
+        None => l,
+    };
+    let rest = l.strip_prefix(rule)?;
+    rest.chars()
+        .next()
+        .is_some_and(|c| matches!(c, ' ' | '[' | '{' | '\t' | ':' | '='))
+        .then_some(rest)
+}
+
 /// Whether the module text has a rule head for `rule` (a cheap look before trusting a probe).
 fn declares(text: &str, rule: &str) -> bool {
-    text.lines().any(|l| {
-        let l = l.trim_start();
-        l.starts_with(rule)
-            && l[rule.len()..].chars().next().is_some_and(|c| {
-                c == ' ' || c == '[' || c == '{' || c == '\t' || c == ':' || c == '='
-            })
-    })
+    text.lines().any(|l| head_rest(l, rule).is_some())
+}
+
+/// The text with every head of `rule` renamed to `to`.
+fn rename_heads(text: &str, rule: &str, to: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.split_inclusive('\n') {
+        match head_rest(line, rule) {
+            Some(rest) => {
+                let head = &line[..line.len() - rest.len() - rule.len()];
+                out.push_str(head);
+                out.push_str(to);
+                out.push_str(rest);
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
+/// Whether `word` occurs as an identifier in the Rego text, outside comments and strings.
+fn mentions(text: &str, word: &str) -> bool {
+    let b = text.as_bytes();
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'`' => {
+                i += 1;
+                while i < b.len() && b[i] != b'`' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            c if ident(c) => {
+                let start = i;
+                while i < b.len() && ident(b[i]) {
+                    i += 1;
+                }
+                if &text[start..i] == word {
+                    return true;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    false
 }
 
 /// The rules of `package` that evaluate on an empty input; None if evaluation fails outright.
 fn declared_rules(
     e: &mut regorus::Engine,
     package: &str,
-    probe: &Value,
+    probe: &regorus::Value,
 ) -> Option<Vec<(&'static str, Severity)>> {
-    e.set_input(regorus::Value::from(probe.clone()));
+    e.set_input(probe.clone());
     let mut out = Vec::new();
     for (rule, sev) in RULES {
         match e.eval_rule(format!("data.{package}.{rule}")) {
             Ok(_) => out.push((*rule, *sev)),
             Err(err) => {
                 let s = err.to_string();
-                // A rule that is simply not there is fine; anything else means the module
-                // needs others to evaluate.
+                // A rule that is simply not there is fine; anything else means the package
+                // does not evaluate.
                 if !(s.contains("not a valid rule path")
                     || s.contains("not found")
                     || s.contains("undefined")
@@ -322,9 +470,8 @@ fn declared_rules(
     Some(out)
 }
 
-/// The messages in a rule's value: strings, or objects with `msg`.
-fn messages(v: &regorus::Value) -> Vec<String> {
-    let json = serde_json::to_value(v).unwrap_or(Value::Null);
+/// The messages in a rule's value (as JSON): strings, or objects with `msg`.
+fn messages(v: &Value) -> Vec<String> {
     let mut out = Vec::new();
     let mut push = |item: &Value| match item {
         Value::String(s) => out.push(s.clone()),
@@ -337,14 +484,13 @@ fn messages(v: &regorus::Value) -> Vec<String> {
         Value::Null | Value::Bool(false) => {}
         other => out.push(other.to_string()),
     };
-    match &json {
+    match v {
         Value::Array(a) => a.iter().for_each(&mut push),
         Value::String(s) if s == "<undefined>" => {}
         other => push(other),
     }
     out
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,5 +520,48 @@ mod tests {
         assert_eq!(f[0].severity, Severity::Error);
         assert_eq!(f[0].rule, "policies/pods.rego: deny");
         assert_eq!(f[1].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn findings_name_their_file_in_one_shared_engine() {
+        let helpers =
+            "package main\n\n# deny and warn live in the rule files\nname := input.metadata.name\n";
+        let a = "package main\n\ndeny contains msg if {\n  input.kind == \"Pod\"\n  msg := sprintf(\"%s: a (rule: a-rule)\", [name])\n}\n";
+        let b = "package main\n\nwarn contains msg if {\n  msg := sprintf(\"%s: b says \\\"deny\\\"\", [name])\n}\n\ndeny contains \"b\" if false\n";
+        let mut p = Policies::from_sources(&[
+            ("p/_helpers.rego".into(), helpers.into()),
+            ("p/a.rego".into(), a.into()),
+            ("p/b.rego".into(), b.into()),
+        ])
+        .unwrap();
+        assert_eq!(p.len(), 2);
+        let f = p.evaluate(&[obj(json!({"kind": "Pod", "metadata": {"name": "x"}}))]);
+        let rules: Vec<_> = f.iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(
+            rules,
+            ["a-rule (p/a.rego, deny)", "p/b.rego: warn"],
+            "{f:?}"
+        );
+        assert_eq!(f[1].message, "x: b says \"deny\"");
+    }
+
+    #[test]
+    fn a_rule_name_used_in_a_body_falls_back_to_the_package() {
+        let a = "package main\n\ndeny contains \"a\" if input.kind == \"Pod\"\n\nwarn contains \"many\" if count(deny) > 0\n";
+        let mut p = Policies::from_sources(&[("p/a.rego".into(), a.into())]).unwrap();
+        let f = p.evaluate(&[obj(json!({"kind": "Pod", "metadata": {"name": "x"}}))]);
+        let rules: Vec<_> = f.iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(rules, ["package main: deny", "package main: warn"], "{f:?}");
+    }
+
+    #[test]
+    fn heads_and_mentions() {
+        let text =
+            "package main\n\ndefault deny := false\ndeny[msg] {\n  msg := \"deny\" # deny\n}\n";
+        let renamed = rename_heads(text, "deny", "__apwiz_0_deny");
+        assert!(renamed.contains("default __apwiz_0_deny := false\n__apwiz_0_deny[msg] {"));
+        assert!(!mentions(&renamed, "deny"));
+        assert!(mentions("x := data.main.deny", "deny"));
+        assert!(!mentions("denying := 1", "deny"));
     }
 }
