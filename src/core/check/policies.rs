@@ -10,8 +10,12 @@
 //! evaluate, findings name the package instead (`package main`).
 //!
 //! Objects are spread over the available cores (one prepared engine per thread), one
-//! `eval_rule` per object.
+//! `eval_rule` per object, the input read straight from the parsed object (no copy). An object
+//! unchanged since the previous call gets its previous findings without evaluating again.
+//! Compiled regexes are cached across evaluations (regorus' `cache` feature).
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -28,6 +32,16 @@ const RULES: &[(&str, Severity)] = &[
 /// The generated module's package and rule.
 const BATCH_PACKAGE: &str = "__apwiz_batch";
 const BATCH_RULE: &str = "data.__apwiz_batch.out";
+
+/// Builtins whose results can differ between two evaluations of the same input.
+const NONDETERMINISTIC: &[&str] = &[
+    "time.now_ns",
+    "rand.",
+    "uuid.",
+    "http.send",
+    "opa.runtime",
+    "net.",
+];
 
 /// Below this many objects per thread, one thread does all the work.
 const MIN_OBJECTS_PER_THREAD: usize = 16;
@@ -49,6 +63,10 @@ pub struct Policies {
     /// Prepared engines (all modules plus the generated one), one per thread; cloned from the
     /// first as needed.
     engines: Vec<regorus::Engine>,
+    /// The findings of each object of the previous call, by kind, name and content.
+    memo: HashMap<String, Arc<Vec<Finding>>>,
+    /// Whether a policy's result depends only on its input (no time, random, ... builtins).
+    deterministic: bool,
     /// Number of units (files or packages) that declare rules.
     units: usize,
     /// Files loaded, for reports.
@@ -143,6 +161,10 @@ impl Policies {
         Ok(Policies {
             targets,
             engines: vec![engine],
+            memo: HashMap::new(),
+            deterministic: !modules
+                .iter()
+                .any(|m| NONDETERMINISTIC.iter().any(|b| mentions_call(&m.text, b))),
             units,
             files,
         })
@@ -229,10 +251,55 @@ impl Policies {
 
     /// Evaluates every policy on every object: one evaluation per object, objects spread over
     /// the available cores. Findings come in the order of the objects, then of the policies.
+    ///
+    /// An object unchanged since the previous call (same kind, name and content) gets the
+    /// findings it got then without evaluating again, unless a policy uses a builtin whose result
+    /// can change between calls (time, random numbers, ...): a TUI re-rendering on every edit
+    /// pays only for the objects the edit changed.
     pub fn evaluate(&mut self, objects: &[Object]) -> Vec<Finding> {
         if self.targets.is_empty() || objects.is_empty() {
+            self.memo.clear();
             return Vec::new();
         }
+        let keys: Vec<String> = if self.deterministic {
+            objects
+                .iter()
+                .map(|o| format!("{}\n{}", o.id(), o.value))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let todo: Vec<&Object> = objects
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| keys.get(*i).is_none_or(|k| !self.memo.contains_key(k)))
+            .map(|(_, o)| o)
+            .collect();
+        let mut fresh = self.evaluate_all(&todo).into_iter();
+        let mut memo = HashMap::with_capacity(keys.len());
+        let mut out = Vec::new();
+        for (i, _) in objects.iter().enumerate() {
+            let found = match keys.get(i).and_then(|k| self.memo.get(k)) {
+                Some(found) => found.clone(),
+                None => fresh.next().unwrap_or_default(),
+            };
+            out.extend(found.iter().cloned());
+            if let Some(k) = keys.get(i) {
+                memo.insert(k.clone(), found);
+            }
+        }
+        // Only the last call's objects are kept: memory stays that of one release.
+        self.memo = memo;
+        out
+    }
+
+    /// Forgets the findings remembered from previous calls.
+    pub fn forget(&mut self) {
+        self.memo.clear();
+    }
+
+    /// Evaluates the objects, over the available cores: the findings of each object.
+    fn evaluate_all(&mut self, objects: &[&Object]) -> Vec<Arc<Vec<Finding>>> {
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
@@ -254,19 +321,27 @@ impl Policies {
                 .iter_mut()
                 .zip(objects.chunks(chunk))
                 .map(|(engine, objects)| {
-                    scope.spawn(move || evaluate_objects(engine, targets, objects))
+                    let n = objects.len();
+                    (
+                        n,
+                        scope.spawn(move || evaluate_objects(engine, targets, objects)),
+                    )
                 })
                 .collect();
-            for h in handles {
+            for (n, h) in handles {
                 match h.join() {
                     Ok(f) => out.extend(f),
-                    Err(_) => out.push(Finding::new(
-                        Source::Policy,
-                        Severity::Error,
-                        ".",
-                        "policy engine",
-                        "a policy evaluation crashed; run conftest on the rendered manifests to find the policy",
-                    )),
+                    Err(_) => {
+                        let crashed = Finding::new(
+                            Source::Policy,
+                            Severity::Error,
+                            ".",
+                            "policy engine",
+                            "a policy evaluation crashed; run conftest on the rendered manifests to find the policy",
+                        );
+                        out.push(Arc::new(vec![crashed]));
+                        out.extend((1..n).map(|_| Arc::new(Vec::new())));
+                    }
                 }
             }
         });
@@ -275,27 +350,30 @@ impl Policies {
 }
 
 /// Every rule on each object, one evaluation of the generated module per object; if that
-/// fails, each rule alone, so the error names its policy.
+/// fails, each rule alone, so the error names its policy. The findings of each object.
 fn evaluate_objects(
     engine: &mut regorus::Engine,
     targets: &[Target],
-    objects: &[Object],
-) -> Vec<Finding> {
-    let mut out = Vec::new();
+    objects: &[&Object],
+) -> Vec<Arc<Vec<Finding>>> {
+    let mut all = Vec::with_capacity(objects.len());
     for obj in objects {
-        engine.set_input(regorus::Value::from(obj.value.clone()));
+        let mut out = Vec::new();
+        engine.set_input({
+            use serde::Deserialize;
+            regorus::Value::deserialize(&obj.value).unwrap_or(regorus::Value::Undefined)
+        });
         match engine.eval_rule(BATCH_RULE.into()) {
             Ok(v) => {
                 // A set of [target index, rule value], in index order.
-                let Ok(Value::Array(results)) = serde_json::to_value(&v) else {
-                    continue;
-                };
-                for r in &results {
-                    let (Some(i), Some(value)) = (r[0].as_u64(), r.get(1)) else {
-                        continue;
-                    };
-                    if let Some(t) = targets.get(i as usize) {
-                        push_messages(t, obj, value, &mut out);
+                if let Ok(Value::Array(results)) = serde_json::to_value(&v) {
+                    for r in &results {
+                        let (Some(i), Some(value)) = (r[0].as_u64(), r.get(1)) else {
+                            continue;
+                        };
+                        if let Some(t) = targets.get(i as usize) {
+                            push_messages(t, obj, value, &mut out);
+                        }
                     }
                 }
             }
@@ -323,8 +401,9 @@ fn evaluate_objects(
                 }
             }
         }
+        all.push(Arc::new(out));
     }
-    out
+    all
 }
 
 fn push_messages(t: &Target, obj: &Object, value: &Value, out: &mut Vec<Finding>) {
@@ -440,6 +519,14 @@ fn mentions(text: &str, word: &str) -> bool {
         }
     }
     false
+}
+
+/// Whether the text mentions `name` (a builtin such as `time.now_ns`, or a prefix `rand.`)
+/// outside comments; strings count too, which errs on the safe side.
+fn mentions_call(text: &str, name: &str) -> bool {
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or(""))
+        .any(|l| l.contains(name))
 }
 
 /// The rules of `package` that evaluate on an empty input; None if evaluation fails outright.
