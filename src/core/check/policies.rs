@@ -67,6 +67,8 @@ pub struct Policies {
     memo: HashMap<String, Arc<Vec<Finding>>>,
     /// Whether a policy's result depends only on its input (no time, random, ... builtins).
     deterministic: bool,
+    /// Whether `evaluate` ran before.
+    evaluated: bool,
     /// Number of units (files or packages) that declare rules.
     units: usize,
     /// Files loaded, for reports.
@@ -162,6 +164,7 @@ impl Policies {
             targets,
             engines: vec![engine],
             memo: HashMap::new(),
+            evaluated: false,
             deterministic: !modules
                 .iter()
                 .any(|m| NONDETERMINISTIC.iter().any(|b| mentions_call(&m.text, b))),
@@ -259,9 +262,11 @@ impl Policies {
     pub fn evaluate(&mut self, objects: &[Object]) -> Vec<Finding> {
         if self.targets.is_empty() || objects.is_empty() {
             self.memo.clear();
+            self.evaluated = true;
             return Vec::new();
         }
-        let keys: Vec<String> = if self.deterministic {
+        // The first call (a CLI run's only one) skips building the keys: nothing to reuse yet.
+        let keys: Vec<String> = if self.deterministic && self.evaluated {
             objects
                 .iter()
                 .map(|o| format!("{}\n{}", o.id(), o.value))
@@ -290,6 +295,7 @@ impl Policies {
         }
         // Only the last call's objects are kept: memory stays that of one release.
         self.memo = memo;
+        self.evaluated = true;
         out
     }
 
@@ -650,5 +656,26 @@ mod tests {
         assert!(!mentions(&renamed, "deny"));
         assert!(mentions("x := data.main.deny", "deny"));
         assert!(!mentions("denying := 1", "deny"));
+    }
+
+    #[test]
+    fn remembers_findings_only_of_deterministic_policies() {
+        let a = "package main\n\ndeny contains \"a\" if input.kind == \"Pod\"\n";
+        // (This regorus build has no time builtins; a mention in a string counts too.)
+        let t = "package main\n\nwarn contains \"see time.now_ns\" if input.kind\n";
+        let pod = [obj(json!({"kind": "Pod", "metadata": {"name": "x"}}))];
+        let mut p = Policies::from_sources(&[("p/a.rego".into(), a.into())]).unwrap();
+        assert!(p.deterministic);
+        for _ in 0..3 {
+            assert_eq!(p.evaluate(&pod).len(), 1);
+        }
+        assert_eq!(p.memo.len(), 1);
+        let mut p =
+            Policies::from_sources(&[("p/a.rego".into(), a.into()), ("p/t.rego".into(), t.into())])
+                .unwrap();
+        assert!(!p.deterministic);
+        assert_eq!(p.evaluate(&pod).len(), 2);
+        assert_eq!(p.evaluate(&pod).len(), 2);
+        assert!(p.memo.is_empty());
     }
 }
