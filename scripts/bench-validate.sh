@@ -6,6 +6,10 @@
 #   scripts/bench-validate.sh              # 100 services, 7 runs, release build
 #   SERVICES=50 RUNS=3 scripts/bench-validate.sh
 #   APWIZ=target/debug/apwiz scripts/bench-validate.sh
+#   APWIZ=/tmp/apwiz-old scripts/bench-validate.sh   # another build, e.g. before a change:
+#                                                     # alternate the two, compare medians
+# The policy engine alone, old and new in one process: cargo test --release --test
+# policy_engine timing -- --ignored --nocapture (docs/benchmarks.md).
 #
 # Prints one line per run and the medians (milliseconds). Needs python3 for the summary.
 set -euo pipefail
