@@ -57,6 +57,9 @@ FEATURE_VALUES = {
         "    rbac: {enabled: true, rules: [{apiGroups: [\"\"], resources: [configmaps], verbs: [get]}]}",
         "    configFiles: {files: {app.yaml: \"a: 1\"}}",
         "    hooks: {migrate: {preset: migration, command: [\"/app/migrate\"]}}",
+        "    route: {enabled: true, parentRefs: [{name: public}]}",
+        "    canary: {enabled: true, weight: 10, tag: \"2.0\"}",
+        "    externalSecrets: {storeRef: {name: vault}, secrets: {db: {data: {DB_PASSWORD: {key: db, property: password}}}}}",
     ]),
     "statefulset": "\n".join([
         "    monitoring: {enabled: true, scrapeInterval: 30s}",
@@ -102,7 +105,11 @@ def release_size(manifest, values):
     """Estimate of the release Secret's payload: Helm stores base64(gzip(JSON of the release)),
     and the release holds the manifest, the whole chart (templates, values, schema) and the values."""
     chart = ROOT / "chart"
-    files = {str(p.relative_to(chart)): p.read_text() for p in sorted(chart.rglob("*")) if p.is_file()}
+    # directories the chart's .helmignore leaves out ("docs/") are not in the release
+    ignore = ROOT / "chart" / ".helmignore"
+    skipped = [l.strip() for l in ignore.read_text().splitlines() if l.strip().endswith("/")] if ignore.exists() else []
+    files = {str(p.relative_to(chart)): p.read_text() for p in sorted(chart.rglob("*"))
+             if p.is_file() and not any(str(p.relative_to(chart)).startswith(d) for d in skipped)}
     release = json.dumps({"manifest": manifest, "chart": files, "config": values.read_text()})
     return len(base64.b64encode(gzip.compress(release.encode())))
 

@@ -33,7 +33,7 @@ Usage: containers: {{- include "app-platform.container.main" $svc | nindent 4 }}
   {{- with include "app-platform.container.env" $v | trim }}
   {{- . | nindent 2 }}
   {{- end }}
-  resources: {{- toYaml $v.resources | nindent 4 }}
+  resources: {{- include "app-platform.data.resources" $v.resources | trim | nindent 4 }}
   {{- if has $v.workloadType (list "deployment" "statefulset" "daemonset") }}
   {{- range $kind := list "liveness" "readiness" "startup" }}
   {{- with include "app-platform.container.probe" (get ($v.probes | default dict) $kind) }}
@@ -79,7 +79,7 @@ Usage: {{- include "app-platform.container.extra" (list $svc $item) | nindent 4 
   {{- end }}
   {{- $resources := dict }}
   {{- $_ := include "app-platform.data.merge" (list $resources $svc.values.resources ($c.resources | default dict)) }}
-  resources: {{- toYaml $resources | nindent 4 }}
+  resources: {{- include "app-platform.data.resources" $resources | trim | nindent 4 }}
   securityContext: {{- include "app-platform.security.container" $svc.values.security | nindent 4 }}
   {{- $mounts := include "app-platform.container.mounts" $svc | trim }}
   {{- if or $mounts $c.volumeMounts }}
@@ -204,7 +204,7 @@ Usage: {{ include "app-platform.container.waitFor" (list $svc $dependency) }}
       value: {{ $dep.port | quote }}
     - name: TIMEOUT
       value: {{ include "app-platform.data.scalar" $w.timeoutSeconds | quote }}
-  resources: {{- toYaml $w.resources | nindent 4 }}
+  resources: {{- include "app-platform.data.resources" $w.resources | trim | nindent 4 }}
   securityContext: {{- include "app-platform.security.container" $svc.values.security | nindent 4 }}
   {{- if $svc.values.security.writableTmp }}
   volumeMounts:

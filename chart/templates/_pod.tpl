@@ -33,7 +33,7 @@ labels:
 {{- if ($v.rbac).enabled }}
 {{- $_ := set $ann "app-platform.io/rbac" "enabled" }}
 {{- end }}
-annotations: {{- toYaml $ann | nindent 2 }}
+annotations: {{- include "app-platform.data.stringMap" $ann | trim | nindent 2 }}
 {{- end -}}
 
 {{/*

@@ -6,7 +6,7 @@ no dynamic provisioning: bind to a pre-created PersistentVolume).
 
 {{/* app-platform.storage.claimSpec: the spec of a claim from persistence values. */}}
 {{- define "app-platform.storage.claimSpec" -}}
-accessModes: {{- toYaml .accessModes | nindent 2 }}
+accessModes: {{ toJson .accessModes }}
 {{- if eq .storageClass "-" }}
 storageClassName: ""
 {{- else if ne .storageClass "default" }}
