@@ -40,9 +40,9 @@ export KUBECONFIG
 step "cargo test (Helm 4: $(.tools/bin/helm version --short))"
 APWIZ_HELM=$root/.tools/bin/helm cargo test --locked
 
-step "chart and lifecycle tests again with Helm 3 ($(.tools/bin/helm3 version --short))"
+step "chart, lifecycle and release tests again with Helm 3 ($(.tools/bin/helm3 version --short))"
 helm3_tests=()
-for t in tests/chart_*.rs tests/lifecycle*.rs; do
+for t in tests/chart_*.rs tests/lifecycle*.rs tests/release*.rs; do
   [[ -e $t ]] && helm3_tests+=(--test "$(basename "$t" .rs)")
 done
 APWIZ_HELM=$root/.tools/bin/helm3 cargo test --locked "${helm3_tests[@]}"

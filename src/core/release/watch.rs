@@ -404,6 +404,10 @@ impl Watcher {
         } else {
             ("created".into(), false, false)
         };
+        // A post hook appearing ends the apply: say so before its row.
+        if !baseline && self.spec.post_hooks.contains(&name) {
+            self.em.enter(Phase::PostHooks);
+        }
         let news = self.row(object.clone(), state, hook.clone(), baseline);
         self.update_row(&object.uid, |r| {
             r.succeeded |= ok;
@@ -413,10 +417,8 @@ impl Watcher {
         if !news {
             return;
         }
-        // Phases: a post hook appearing ends the apply; the last pre hook completing starts it.
-        if self.spec.post_hooks.contains(&name) {
-            self.em.enter(Phase::PostHooks);
-        } else if self.spec.pre_hooks.contains(&name) {
+        // Phases: the last pre hook completing starts the apply.
+        if self.spec.pre_hooks.contains(&name) {
             if ok {
                 let all = {
                     let mut s = lock(&self.state);
