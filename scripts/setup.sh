@@ -4,7 +4,9 @@
 #   - the Kubernetes control plane for the release tests (k8s.io/kubernetes, kwok; etcd from Debian)
 #   - apwiz itself (cargo), linked as .tools/bin/apwiz
 # Everything built is cached outside the work tree (~/.cache/apwiz), so a second run takes seconds.
-# Skip the control plane with APWIZ_SKIP_CONTROL_PLANE=1 (chart and CLI work need only helm).
+# Skip the control plane with APWIZ_SKIP_CONTROL_PLANE=1 (chart and CLI work need only helm), and
+# the release build of apwiz with APWIZ_SKIP_RELEASE_BUILD=1 (the tests build their own).
+# tmux (the TUI's end-to-end tests drive a real terminal) is installed from Debian if missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -18,9 +20,16 @@ if [[ ${APWIZ_SKIP_CONTROL_PLANE:-0} != 1 ]]; then
   scripts/control-plane.sh build
 fi
 
-step "apwiz"
-cargo build --release --locked
-ln -sf "$PWD/target/release/apwiz" .tools/bin/apwiz
+if ! command -v tmux >/dev/null; then
+  step "tmux (for the TUI end-to-end tests), from Debian"
+  if [[ $(id -u) == 0 ]]; then apt-get install -y -q tmux >&2; else sudo apt-get install -y -q tmux >&2; fi
+fi
+
+if [[ ${APWIZ_SKIP_RELEASE_BUILD:-0} != 1 ]]; then
+  step "apwiz"
+  cargo build --release --locked
+  ln -sf "$PWD/target/release/apwiz" .tools/bin/apwiz
+fi
 
 cat >&2 <<MSG
 

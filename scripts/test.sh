@@ -14,7 +14,8 @@ root=$PWD
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 
-scripts/setup.sh
+# The tests build their own (debug) apwiz; the release build is the product's (scripts/apwiz).
+APWIZ_SKIP_RELEASE_BUILD=1 scripts/setup.sh
 
 cleanup() {
   if [[ -x scripts/control-plane.sh ]]; then
@@ -40,9 +41,9 @@ export KUBECONFIG
 step "cargo test (Helm 4: $(.tools/bin/helm version --short))"
 APWIZ_HELM=$root/.tools/bin/helm cargo test --locked
 
-step "chart and lifecycle tests again with Helm 3 ($(.tools/bin/helm3 version --short))"
+step "chart, lifecycle and release tests again with Helm 3 ($(.tools/bin/helm3 version --short))"
 helm3_tests=()
-for t in tests/chart_*.rs tests/lifecycle*.rs; do
+for t in tests/chart_*.rs tests/lifecycle*.rs tests/release*.rs; do
   [[ -e $t ]] && helm3_tests+=(--test "$(basename "$t" .rs)")
 done
 APWIZ_HELM=$root/.tools/bin/helm3 cargo test --locked "${helm3_tests[@]}"

@@ -72,6 +72,22 @@ pub enum Command {
     /// The chart built into apwiz: write it out for plain helm.
     #[command(subcommand)]
     Chart(ChartCommand),
+    /// Install or upgrade the release: validate, pre-checks, diff and confirm, then helm upgrade
+    /// --install with wait and rollback on failure, watching hooks, pods and events live.
+    Deploy(DeployArgs),
+    /// The live release's manifests against a new render (exit 0 none, 2 changes, 1 error).
+    Diff(DiffArgs),
+    /// Roll the release back to a revision (default: the previous one), after a diff and a confirm.
+    Rollback(RollbackArgs),
+    /// The release's revisions (from Helm's release records; values never shown).
+    History(ReleaseArgs),
+    /// Revision, state, hooks' last runs, workload readiness and warning events.
+    Status(StatusArgs),
+    /// Run the release's tests (helm test), with each test pod's phase, duration and logs.
+    Test(TestArgs),
+    /// Uninstall the release: what goes, what `helm.sh/resource-policy: keep` keeps, the delete
+    /// hooks; type the release name to confirm (or --yes).
+    Uninstall(UninstallArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -214,4 +230,104 @@ pub enum ChartCommand {
 pub enum ThemesCommand {
     /// List the themes.
     List,
+}
+
+/// Which cluster: the same kubeconfig and context go to helm.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ClusterArgs {
+    /// The kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kube context (default: the user config's kubeContext, else the current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+}
+
+/// Which release, for the commands that need no values files.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ReleaseArgs {
+    /// The team's directory (its .apwiz.yaml names the release).
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// The release name (default: the name in .apwiz.yaml, else the directory's name).
+    #[arg(long)]
+    pub release: Option<String>,
+    /// The namespace (default: the context's, else default).
+    #[arg(long, short = 'n')]
+    pub namespace: Option<String>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct DeployArgs {
+    #[command(flatten)]
+    pub values: ValuesArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Do not ask: deploy after the diff (needed without a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Helm's per-operation timeout, in seconds (default: the longest hook deadline + 60, at
+    /// least 300).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    /// Revisions helm keeps.
+    #[arg(long, default_value_t = 10)]
+    pub max_history: u32,
+    /// The revision's description (default: the git commit of the team's directory).
+    #[arg(long)]
+    pub description: Option<String>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub values: ValuesArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct RollbackArgs {
+    /// The revision to return to (default: the one before the current).
+    pub revision: Option<u64>,
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    /// Do not ask.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Helm's timeout in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    /// A past revision instead of the latest.
+    #[arg(long)]
+    pub revision: Option<u64>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct TestArgs {
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    /// Helm's timeout in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct UninstallArgs {
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    /// Do not ask for the release name.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Helm's timeout in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
 }

@@ -102,6 +102,13 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Handle) -> Result<u8> {
         Command::Presets(c) => cmd::presets::run(&ctx, c),
         Command::Themes(c) => cmd::themes::run(&ctx, c),
         Command::Chart(c) => cmd::chart::run(&ctx, c),
+        Command::Deploy(a) => cmd::deploy::run(&ctx, a),
+        Command::Diff(a) => cmd::diff::run(&ctx, a),
+        Command::Rollback(a) => cmd::rollback::run(&ctx, a),
+        Command::History(a) => cmd::history::run(&ctx, a),
+        Command::Status(a) => cmd::status::run(&ctx, a),
+        Command::Test(a) => cmd::test::run(&ctx, a),
+        Command::Uninstall(a) => cmd::uninstall::run(&ctx, a),
         Command::Completions { shell } => cmd::completions::run(shell),
     }
 }

@@ -22,6 +22,10 @@ pub struct Config {
     /// Kubernetes version `helm template` assumes offline.
     #[serde(default)]
     pub kube_version: Option<String>,
+    /// Kube contexts where apwiz refuses operations that change the cluster (deploy, rollback,
+    /// test, uninstall); history, status and diff still work.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub read_only_contexts: Vec<String>,
 }
 
 /// Where the config file lives: `$APWIZ_CONFIG`, else the platform config directory.

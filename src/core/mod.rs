@@ -17,6 +17,7 @@ pub mod inputs;
 pub mod jobs;
 pub mod names;
 pub mod presets;
+pub mod release;
 pub mod scaffold;
 pub mod session;
 pub(crate) mod text;

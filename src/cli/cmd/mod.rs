@@ -1,12 +1,20 @@
 //! One file per command: flags → core call → text or JSON. A new command is a new file here, a
 //! variant in `args::Command` and a line in `cli::run`.
 pub(super) mod chart;
+pub(super) mod cluster;
 pub(super) mod completions;
+pub(super) mod deploy;
+pub(super) mod diff;
 pub(super) mod docs;
+pub(super) mod history;
 pub(super) mod new;
 pub(super) mod presets;
 pub(super) mod render;
+pub(super) mod rollback;
+pub(super) mod status;
+pub(super) mod test;
 pub(super) mod themes;
+pub(super) mod uninstall;
 pub(super) mod validate;
 pub(super) mod wizard;
 

@@ -1,0 +1,358 @@
+//! What the release commands share: connecting to the cluster from the flags, the release name,
+//! event lines, the cause card, diffs and confirmations.
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::cli::args::{ClusterArgs, ReleaseArgs};
+use crate::cli::output::Styler;
+use crate::cli::{Ctx, output, print};
+use crate::core::error::{Error, Result};
+use crate::core::names;
+use crate::core::release::cause::CauseCard;
+use crate::core::release::diff::Change;
+use crate::core::release::events::{Kind, Phase, PhaseState, ReleaseEvent};
+use crate::core::release::prechecks::{Check, Status};
+use crate::core::release::{self, Cluster, Target};
+use crate::core::scaffold::answers::{self, Answers};
+
+/// Connects to the cluster the flags name.
+pub(crate) fn connect(ctx: &Ctx, c: &ClusterArgs, namespace: Option<String>) -> Result<Cluster> {
+    let target = Target {
+        kubeconfig: c.kubeconfig.clone(),
+        context: c.context.clone(),
+        namespace,
+    };
+    let config = ctx.session.config.clone();
+    ctx.block_on(async move { release::connect(&target, &config).await })
+}
+
+/// The release name: `--release`, else the answers file's, else the directory's name (the same
+/// rule as the values commands; `deploy/` when `.` has no values).
+pub(crate) fn release_name(a: &ReleaseArgs) -> Result<String> {
+    if let Some(r) = &a.release {
+        names::check(r).map_err(|why| Error::Usage(format!("--release {r:?}: {why}")))?;
+        return Ok(r.clone());
+    }
+    let dir = if a.dir == Path::new(".")
+        && !Path::new(answers::FILE_NAME).is_file()
+        && Path::new("deploy").join(answers::FILE_NAME).is_file()
+    {
+        Path::new("deploy").to_path_buf()
+    } else {
+        a.dir.clone()
+    };
+    Ok(Answers::load(&dir.join(answers::FILE_NAME))
+        .map(|a| a.name)
+        .unwrap_or_else(|_| names::from_dir(&dir)))
+}
+
+/// One event as a line of text.
+pub(crate) fn event_line(ev: &ReleaseEvent, s: &Styler) -> Option<String> {
+    let t = s.paint("muted", &format!("{:>6.1}s", ev.at_ms as f64 / 1000.0));
+    let body = match &ev.kind {
+        Kind::Phase {
+            phase,
+            state,
+            duration_ms,
+        } => {
+            let what = match (state, duration_ms) {
+                (PhaseState::Done, Some(ms)) if *phase == Phase::Done => {
+                    return Some(format!(
+                        "{t}  {}",
+                        s.paint(
+                            "heading",
+                            &format!("== finished in {:.1}s", *ms as f64 / 1000.0)
+                        )
+                    ));
+                }
+                (PhaseState::Failed, Some(ms)) if *phase == Phase::Done => {
+                    return Some(format!(
+                        "{t}  {}",
+                        s.paint(
+                            "error",
+                            &format!("== failed after {:.1}s", *ms as f64 / 1000.0)
+                        )
+                    ));
+                }
+                (PhaseState::Started, _) => "started".to_string(),
+                (PhaseState::Done, Some(ms)) => format!("done in {:.1}s", *ms as f64 / 1000.0),
+                (PhaseState::Failed, Some(ms)) => s.paint(
+                    "error",
+                    &format!("failed after {:.1}s", *ms as f64 / 1000.0),
+                ),
+                (st, None) => format!("{st:?}").to_lowercase(),
+            };
+            format!(
+                "{} {}",
+                s.paint("heading", &format!("== {}", phase.as_str())),
+                what
+            )
+        }
+        Kind::Object {
+            object,
+            state,
+            hook,
+        } => {
+            let hook = hook
+                .as_ref()
+                .map(|h| s.paint("muted", &format!("  [{h}]")))
+                .unwrap_or_default();
+            let role = if state.contains("fail") || state.contains("Failed") {
+                "error"
+            } else {
+                "ok"
+            };
+            format!("{object}  {}{hook}", s.paint(role, state))
+        }
+        Kind::KubeEvent {
+            kind,
+            reason,
+            object,
+            message,
+        } => {
+            let role = if kind == "Warning" {
+                "warning"
+            } else {
+                "muted"
+            };
+            format!("{} {reason} {object}: {message}", s.paint(role, kind))
+        }
+        Kind::Helm { line } => format!("{} {line}", s.paint("muted", "helm:")),
+        Kind::Notice { message } => s.paint("warning", &format!("! {message}")),
+        Kind::Logs(l) => match &l.unavailable {
+            Some(why) => format!(
+                "{} {}/{}: unavailable ({why})",
+                s.paint("muted", "logs"),
+                l.pod,
+                l.container
+            ),
+            None => format!(
+                "{} {}/{} ({} lines)\n{}",
+                s.paint("muted", "logs"),
+                l.pod,
+                l.container,
+                l.lines.len(),
+                super::indent(&l.lines.join("\n"))
+            ),
+        },
+        Kind::Failure(card) => return Some(format!("{t}  {}", card_text(card, s))),
+    };
+    Some(format!("{t}  {body}"))
+}
+
+/// A cause card as text.
+pub(crate) fn card_text(c: &CauseCard, s: &Styler) -> String {
+    let mut out = s.paint("error", &format!("✗ cause: {} — {}", c.object, c.reason));
+    out.push('\n');
+    let mut lines = vec![c.message.clone()];
+    if let Some(h) = &c.hook {
+        lines.push(format!("hook: {h}"));
+    }
+    if let Some(l) = &c.logs {
+        match &l.unavailable {
+            Some(why) => lines.push(format!("logs of {}: unavailable ({why})", l.container)),
+            None => {
+                lines.push(format!(
+                    "last {} log lines of {}:",
+                    l.lines.len(),
+                    l.container
+                ));
+                lines.extend(l.lines.iter().map(|x| format!("  {x}")));
+            }
+        }
+    }
+    if let Some(e) = &c.helm_stderr {
+        lines.push("helm said:".into());
+        lines.extend(e.lines().map(|x| format!("  {x}")));
+    }
+    if !c.next_actions.is_empty() {
+        lines.push("next:".into());
+        lines.extend(c.next_actions.iter().map(|x| format!("  {x}")));
+    }
+    out.push_str(&super::indent(&lines.join("\n")));
+    out
+}
+
+/// Prints one event (a JSON line with --format json).
+pub(crate) fn print_event(ctx: &Ctx, ev: &ReleaseEvent) -> Result<()> {
+    if ctx.json() {
+        print(&format!(
+            "{}\n",
+            serde_json::to_string(ev).unwrap_or_default()
+        ))
+    } else if let Some(l) = event_line(ev, &ctx.out) {
+        print(&format!("{l}\n"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Pre-check results as lines; Ok(false) when one failed.
+pub(crate) fn print_checks(ctx: &Ctx, checks: &[Check]) -> Result<bool> {
+    let failed = checks.iter().any(|c| c.status == Status::Fail);
+    if ctx.json() {
+        print(&format!(
+            "{}\n",
+            json!({"event": "pre-checks", "ok": !failed, "checks": checks})
+        ))?;
+    } else {
+        for c in checks {
+            let (role, mark) = match c.status {
+                Status::Pass => ("ok", "✓"),
+                Status::Warn => ("warning", "!"),
+                Status::Fail => ("error", "✗"),
+            };
+            print(&format!(
+                "{} {:<16} {} {}\n",
+                ctx.out.paint(role, mark),
+                c.name,
+                c.message,
+                ctx.out.paint("muted", &format!("({} ms)", c.duration_ms))
+            ))?;
+        }
+    }
+    Ok(!failed)
+}
+
+/// A diff as text lines.
+pub(crate) fn diff_text(changes: &[Change], s: &Styler) -> String {
+    let mut out = String::new();
+    for c in changes {
+        match c {
+            Change::Added { object } => out.push_str(&s.paint("ok", &format!("+ {object}\n"))),
+            Change::Removed { object } => out.push_str(&s.paint("error", &format!("- {object}\n"))),
+            Change::Changed { object, paths } => {
+                out.push_str(&s.paint("warning", &format!("~ {object}\n")));
+                for p in paths {
+                    let show = |v: &Option<serde_json::Value>| match v {
+                        None => "(none)".to_string(),
+                        Some(v) => serde_json::to_string(v).unwrap_or_default(),
+                    };
+                    out.push_str(&format!(
+                        "    {}: {} → {}\n",
+                        p.path,
+                        show(&p.old),
+                        show(&p.new)
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Asks `question` on a terminal; without one, `--yes` is required.
+pub(crate) fn confirm(ctx: &Ctx, yes: bool, question: &str) -> Result<bool> {
+    if yes {
+        return Ok(true);
+    }
+    let asker = crate::cli::prompts::Asker::new(ctx.global.non_interactive);
+    if !asker.interactive {
+        return Err(Error::Usage(format!(
+            "{question} — no terminal to confirm on: pass --yes"
+        )));
+    }
+    inquire::Confirm::new(question)
+        .with_default(false)
+        .prompt()
+        .map_err(|e| Error::Usage(format!("not confirmed: {e}")))
+}
+
+/// Asks for the release name to be typed; without a terminal, `--yes` is required.
+pub(crate) fn confirm_by_name(ctx: &Ctx, yes: bool, release: &str) -> Result<bool> {
+    if yes {
+        return Ok(true);
+    }
+    let asker = crate::cli::prompts::Asker::new(ctx.global.non_interactive);
+    if !asker.interactive {
+        return Err(Error::Usage(format!(
+            "uninstalling {release} needs its name typed on a terminal: pass --yes in scripts"
+        )));
+    }
+    let typed = inquire::Text::new(&format!(
+        "Type the release name ({release}) to uninstall it:"
+    ))
+    .prompt()
+    .map_err(|e| Error::Usage(format!("not confirmed: {e}")))?;
+    Ok(typed.trim() == release)
+}
+
+/// Runs an operation while printing its event stream as it comes.
+pub(crate) fn run_watched(
+    ctx: &Ctx,
+    run: crate::core::release::ops::Run<'_>,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<ReleaseEvent>,
+) -> Result<crate::core::release::ops::Outcome> {
+    ctx.block_on(async {
+        let printer = async {
+            let mut res = Ok(());
+            while let Some(ev) = rx.recv().await {
+                if res.is_ok() {
+                    res = print_event(ctx, &ev);
+                }
+            }
+            res
+        };
+        let (outcome, printed) = tokio::join!(crate::core::release::ops::run(run), printer);
+        printed?;
+        outcome
+    })
+}
+
+/// The end of an operation: the cause card with helm's stderr (text), the run record, and a
+/// JSON summary line.
+pub(crate) fn print_outcome(
+    ctx: &Ctx,
+    what: &str,
+    o: &crate::core::release::ops::Outcome,
+) -> Result<()> {
+    if ctx.json() {
+        return print(&format!(
+            "{}\n",
+            json!({"event": "outcome", "operation": what, "ok": o.ok, "helmExit": o.helm_exit,
+                   "cause": o.cause, "record": o.record, "durationMs": o.duration_ms})
+        ));
+    }
+    let mut out = String::new();
+    if let Some(c) = &o.cause {
+        out.push_str(&card_text(c, &ctx.out));
+        out.push('\n');
+    }
+    out.push_str(&if o.ok {
+        ctx.out.paint(
+            "ok",
+            &format!("{what} succeeded in {:.1}s", o.duration_ms as f64 / 1000.0),
+        )
+    } else {
+        ctx.out.paint(
+            "error",
+            &format!("{what} failed after {:.1}s", o.duration_ms as f64 / 1000.0),
+        )
+    });
+    out.push('\n');
+    if let Some(r) = &o.record {
+        out.push_str(
+            &ctx.out
+                .paint("muted", &format!("run record: {}\n", r.display())),
+        );
+    }
+    print(&out)
+}
+
+/// Renders the rendered objects' JSON values.
+pub(crate) fn values_of(r: &crate::core::check::pipeline::Rendered) -> Vec<serde_json::Value> {
+    r.objects.iter().map(|o| o.value.clone()).collect()
+}
+
+/// Prints render findings; Ok(1).
+pub(crate) fn print_findings(ctx: &Ctx, f: &[crate::core::check::report::Finding]) -> Result<u8> {
+    if ctx.json() {
+        print(&output::json(&json!({"ok": false, "findings": f})))?;
+    } else {
+        for x in f {
+            eprintln!("{}", output::finding_line(x, &ctx.err));
+        }
+    }
+    Ok(1)
+}

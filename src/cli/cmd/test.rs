@@ -1,0 +1,105 @@
+//! `apwiz test`: `helm test` watched: each test pod's phase, how long it ran and its logs
+//! (captured as soon as it has run; without a kubelet, as under kwok, the API has none to give).
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::cli::args::TestArgs;
+use crate::cli::cmd::cluster;
+use crate::cli::{Ctx, output, print};
+use crate::core::error::Result;
+use crate::core::release::events::{Emitter, Phase};
+use crate::core::release::{ops, records};
+
+pub(crate) fn run(ctx: &Ctx, a: TestArgs) -> Result<u8> {
+    let release = cluster::release_name(&a.release)?;
+    let cl = cluster::connect(ctx, &a.release.cluster, a.release.namespace.clone())?;
+    cl.require_writable("test")?;
+    let helm = ctx.block_on(ctx.session.helm())?;
+    let rec = ctx.block_on(records::open(&cl, &release, None))?;
+    let hooks: Vec<ops::HookObject> = rec
+        .hooks
+        .iter()
+        .filter(|h| h.events.iter().any(|e| e == "test"))
+        .map(|h| ops::HookObject {
+            name: h.name.clone(),
+            kind: h.kind.clone(),
+            events: h.events.clone(),
+            weight: h.weight,
+            delete_policies: h.delete_policies.clone(),
+        })
+        .collect();
+    let mut spec = ops::watch_spec(&cl, &release, &hooks, "", "", None);
+    spec.pre_hooks.clear();
+    let (emitter, rx) = Emitter::new();
+    let outcome = cluster::run_watched(
+        ctx,
+        ops::Run {
+            name: "test",
+            cluster: &cl,
+            helm: &helm,
+            argv: ops::test_argv(&cl, &release, Duration::from_secs(a.timeout)),
+            spec,
+            first_phase: Phase::Tests,
+            plan: json!({"revision": rec.revision, "tests": hooks}),
+            emitter,
+            state_dir: None,
+        },
+        rx,
+    )?;
+    // One row per test pod: the last state seen, how long it ran, its logs.
+    let tests: Vec<_> = outcome
+        .collected
+        .rows
+        .iter()
+        .filter(|r| {
+            r.object.kind == "Pod"
+                && r.hook
+                    .as_deref()
+                    .is_some_and(|h| h.split(',').any(|e| e == "test"))
+        })
+        .collect();
+    if ctx.json() {
+        print(&format!(
+            "{}\n",
+            json!({"event": "tests", "tests": tests, "logs": outcome.collected.logs})
+        ))?;
+    } else {
+        let rows: Vec<Vec<String>> = tests
+            .iter()
+            .map(|r| {
+                vec![
+                    r.object.name.clone(),
+                    if r.succeeded {
+                        "Succeeded".into()
+                    } else if r.failed {
+                        "Failed".into()
+                    } else {
+                        r.state.clone()
+                    },
+                    r.duration_ms
+                        .map(|d| format!("{:.1}s", d as f64 / 1000.0))
+                        .unwrap_or_else(|| "-".into()),
+                    outcome
+                        .collected
+                        .logs
+                        .iter()
+                        .filter(|l| l.pod == r.object.name)
+                        .map(|l| match &l.unavailable {
+                            Some(_) => format!("{}: unavailable", l.container),
+                            None => format!("{}: {} lines", l.container, l.lines.len()),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ]
+            })
+            .collect();
+        print(&output::table(
+            &["TEST POD", "PHASE", "RAN", "LOGS"],
+            &rows,
+            &ctx.out,
+        ))?;
+    }
+    cluster::print_outcome(ctx, "test", &outcome)?;
+    Ok(if outcome.ok { 0 } else { 1 })
+}

@@ -1,0 +1,158 @@
+//! Release operations: the cluster a command talks to, Helm's release records, a watcher that
+//! turns the release's Jobs, Pods, workloads and Events into one ordered stream, failure causes,
+//! run records, pre-checks and diffs. Helm stays the only thing that changes the cluster; this
+//! module watches with kube-rs and explains. No terminal types: results are data and streams.
+pub mod cause;
+pub mod diff;
+pub mod events;
+pub mod ops;
+pub mod prechecks;
+pub mod records;
+pub mod runlog;
+pub mod watch;
+
+use std::path::PathBuf;
+
+use kube::Client;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+use crate::core::config::Config;
+use crate::core::error::{Error, Result};
+
+/// What the user named: `--kubeconfig`, `--context`, `-n`.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub namespace: Option<String>,
+}
+
+/// A connected cluster, resolved once: the same kubeconfig, context and namespace go to helm.
+#[derive(Clone)]
+pub struct Cluster {
+    pub client: Client,
+    pub kubeconfig: Option<PathBuf>,
+    pub context: String,
+    pub namespace: String,
+    pub server: String,
+    /// The user config marks this context read-only.
+    pub read_only: bool,
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("context", &self.context)
+            .field("namespace", &self.namespace)
+            .field("server", &self.server)
+            .finish()
+    }
+}
+
+/// How to start the project's own local cluster, for messages when none is configured.
+pub const LOCAL_CLUSTER_HINT: &str = "no Kubernetes context is configured: start the project's local cluster with \
+     `KUBECONFIG=$(scripts/control-plane.sh up); export KUBECONFIG` (see docs/control-plane.md), \
+     or pass --kubeconfig FILE / --context NAME";
+
+/// Reads the kubeconfig (`--kubeconfig`, else `$KUBECONFIG`, else `~/.kube/config`).
+pub fn read_kubeconfig(t: &Target) -> Result<Kubeconfig> {
+    match &t.kubeconfig {
+        Some(p) => Kubeconfig::read_from(p).map_err(|e| {
+            Error::Environment(format!("cannot read kubeconfig {}: {e}", p.display()))
+        }),
+        None => Kubeconfig::read()
+            .map_err(|e| Error::Environment(format!("{LOCAL_CLUSTER_HINT} ({e})"))),
+    }
+}
+
+/// Which context: `--context`, else the user config's `kubeContext`, else the kubeconfig's
+/// current context.
+pub fn resolve_context(t: &Target, kc: &Kubeconfig, config: &Config) -> Result<String> {
+    let name = t
+        .context
+        .clone()
+        .or_else(|| config.kube_context.clone())
+        .or_else(|| kc.current_context.clone())
+        .ok_or_else(|| Error::Environment(LOCAL_CLUSTER_HINT.to_string()))?;
+    if !kc.contexts.iter().any(|c| c.name == name) {
+        let known: Vec<&str> = kc.contexts.iter().map(|c| c.name.as_str()).collect();
+        return Err(Error::Usage(format!(
+            "no context {name:?} in the kubeconfig (contexts there: {})",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        )));
+    }
+    Ok(name)
+}
+
+/// Connects: reads the kubeconfig, picks the context and namespace (`-n`, else the context's,
+/// else `default`). Makes no request yet.
+pub async fn connect(t: &Target, config: &Config) -> Result<Cluster> {
+    let kc = read_kubeconfig(t)?;
+    let context = resolve_context(t, &kc, config)?;
+    let ctx_ns = kc
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_ref())
+        .and_then(|c| c.namespace.clone());
+    let opts = KubeConfigOptions {
+        context: Some(context.clone()),
+        ..Default::default()
+    };
+    let kconf = kube::Config::from_custom_kubeconfig(kc, &opts)
+        .await
+        .map_err(|e| Error::Environment(format!("kubeconfig context {context:?}: {e}")))?;
+    let server = kconf.cluster_url.to_string();
+    let client = Client::try_from(kconf)
+        .map_err(|e| Error::Environment(format!("cannot build a client for {server}: {e}")))?;
+    let namespace = t
+        .namespace
+        .clone()
+        .or(ctx_ns)
+        .unwrap_or_else(|| "default".into());
+    Ok(Cluster {
+        client,
+        kubeconfig: t.kubeconfig.clone(),
+        read_only: config.read_only_contexts.contains(&context),
+        context,
+        namespace,
+        server,
+    })
+}
+
+impl Cluster {
+    /// The flags that point helm at the same cluster and namespace.
+    pub fn helm_flags(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if let Some(k) = &self.kubeconfig {
+            v.extend(["--kubeconfig".into(), k.display().to_string()]);
+        }
+        v.extend([
+            "--kube-context".into(),
+            self.context.clone(),
+            "--namespace".into(),
+            self.namespace.clone(),
+        ]);
+        v
+    }
+
+    /// Refuses an operation that changes the cluster on a read-only context.
+    pub fn require_writable(&self, operation: &str) -> Result<()> {
+        if self.read_only {
+            return Err(Error::Usage(format!(
+                "context {:?} is read-only in the user config (readOnlyContexts): `apwiz {operation}` would change the cluster",
+                self.context
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// An error from the Kubernetes API, as a core error.
+pub fn kube_error(what: &str, e: kube::Error) -> Error {
+    Error::Environment(format!("{what}: {e}"))
+}

@@ -1,0 +1,339 @@
+//! Operations: the helm command lines (flags picked once by Helm's major version) and running one
+//! with the watcher started first, its stderr streamed as events, phases closed, the cause card
+//! completed with helm's stderr, and the run record written.
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::process::Command;
+
+use crate::core::error::{Error, Result};
+use crate::core::helm::Helm;
+use crate::core::release::Cluster;
+use crate::core::release::cause::{self, CauseCard};
+use crate::core::release::events::{Emitter, Kind, Phase, PhaseState};
+use crate::core::release::runlog::{self, RunRecord};
+use crate::core::release::watch::{self, Collected, HOOK, Watch};
+
+/// Flags of `apwiz deploy` that reach helm.
+#[derive(Debug, Clone, Default)]
+pub struct DeployFlags {
+    pub timeout: Duration,
+    pub max_history: Option<u32>,
+    pub description: Option<String>,
+}
+
+fn secs(d: Duration) -> String {
+    format!("{}s", d.as_secs().max(1))
+}
+
+/// `helm upgrade --install` with wait and rollback on failure (`--rollback-on-failure` on Helm 4,
+/// `--atomic` on Helm 3; bare `--wait` on both).
+pub fn upgrade_argv(
+    helm: &Helm,
+    cluster: &Cluster,
+    release: &str,
+    chart: &str,
+    files: &[PathBuf],
+    sets: &[String],
+    f: &DeployFlags,
+) -> Vec<String> {
+    let mut v: Vec<String> = vec![
+        "upgrade".into(),
+        "--install".into(),
+        release.into(),
+        chart.into(),
+    ];
+    v.extend(cluster.helm_flags());
+    for file in files {
+        v.extend(["--values".into(), file.display().to_string()]);
+    }
+    for s in sets {
+        v.extend(["--set".into(), s.clone()]);
+    }
+    v.push("--wait".into());
+    v.push(
+        if helm.version.major >= 4 {
+            "--rollback-on-failure"
+        } else {
+            "--atomic"
+        }
+        .into(),
+    );
+    v.extend(["--timeout".into(), secs(f.timeout)]);
+    if let Some(n) = f.max_history {
+        v.extend(["--history-max".into(), n.to_string()]);
+    }
+    if let Some(d) = &f.description {
+        v.extend(["--description".into(), d.clone()]);
+    }
+    v
+}
+
+/// `helm rollback REL [REV] --wait`.
+pub fn rollback_argv(
+    cluster: &Cluster,
+    release: &str,
+    revision: Option<u64>,
+    timeout: Duration,
+) -> Vec<String> {
+    let mut v: Vec<String> = vec!["rollback".into(), release.into()];
+    if let Some(r) = revision {
+        v.push(r.to_string());
+    }
+    v.extend(cluster.helm_flags());
+    v.extend(["--wait".into(), "--timeout".into(), secs(timeout)]);
+    v
+}
+
+/// `helm test REL`.
+pub fn test_argv(cluster: &Cluster, release: &str, timeout: Duration) -> Vec<String> {
+    let mut v: Vec<String> = vec!["test".into(), release.into()];
+    v.extend(cluster.helm_flags());
+    v.extend(["--timeout".into(), secs(timeout)]);
+    v
+}
+
+/// `helm uninstall REL --wait`.
+pub fn uninstall_argv(cluster: &Cluster, release: &str, timeout: Duration) -> Vec<String> {
+    let mut v: Vec<String> = vec!["uninstall".into(), release.into()];
+    v.extend(cluster.helm_flags());
+    v.extend(["--wait".into(), "--timeout".into(), secs(timeout)]);
+    v
+}
+
+/// A hook object of a render: name, kind, events, weight.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct HookObject {
+    pub name: String,
+    pub kind: String,
+    pub events: Vec<String>,
+    pub weight: i64,
+    pub delete_policies: Vec<String>,
+}
+
+/// The hooks of rendered objects (or of a stored manifest's hooks), in Helm's order: weight,
+/// then name.
+pub fn hooks_of(objects: &[Value]) -> Vec<HookObject> {
+    let mut out: Vec<HookObject> = objects
+        .iter()
+        .filter_map(|o| {
+            let ann = &o["metadata"]["annotations"];
+            let events = ann[HOOK].as_str()?;
+            Some(HookObject {
+                name: o["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                kind: o["kind"].as_str().unwrap_or_default().to_string(),
+                events: events.split(',').map(|e| e.trim().to_string()).collect(),
+                weight: ann["helm.sh/hook-weight"]
+                    .as_str()
+                    .and_then(|w| w.trim().parse().ok())
+                    .unwrap_or(0),
+                delete_policies: ann["helm.sh/hook-delete-policy"]
+                    .as_str()
+                    .map(|p| p.split(',').map(|e| e.trim().to_string()).collect())
+                    .unwrap_or_default(),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (a.weight, &a.name).cmp(&(b.weight, &b.name)));
+    out
+}
+
+/// The watch spec for an operation whose hooks run on `pre`/`post` events.
+pub fn watch_spec(
+    cluster: &Cluster,
+    release: &str,
+    hooks: &[HookObject],
+    pre: &str,
+    post: &str,
+    rollback_to: Option<u64>,
+) -> watch::Spec {
+    let on = |e: &str| -> Vec<String> {
+        hooks
+            .iter()
+            .filter(|h| h.events.iter().any(|x| x == e))
+            .map(|h| h.name.clone())
+            .collect()
+    };
+    watch::Spec {
+        release: release.into(),
+        namespace: cluster.namespace.clone(),
+        pre_hooks: on(pre),
+        post_hooks: on(post),
+        hook_names: hooks.iter().map(|h| h.name.clone()).collect(),
+        rollback_to,
+        log_timeout: Duration::from_secs(2),
+    }
+}
+
+/// What an operation did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub ok: bool,
+    pub helm_exit: Option<i32>,
+    pub helm_stdout: String,
+    pub helm_stderr: String,
+    pub collected: Collected,
+    /// The cause card, with helm's stderr (a failure with no card from the cluster gets one
+    /// from helm's message).
+    pub cause: Option<CauseCard>,
+    pub record: Option<PathBuf>,
+    pub duration_ms: u64,
+}
+
+/// One operation to run.
+pub struct Run<'a> {
+    pub name: &'a str,
+    pub cluster: &'a Cluster,
+    pub helm: &'a Helm,
+    pub argv: Vec<String>,
+    pub spec: watch::Spec,
+    /// The phase helm starts in.
+    pub first_phase: Phase,
+    pub plan: Value,
+    pub emitter: Emitter,
+    /// Where run records go (default: the state dir).
+    pub state_dir: Option<PathBuf>,
+}
+
+/// Starts the watcher, runs helm, streams its stderr, ends phases, writes the run record.
+pub async fn run(r: Run<'_>) -> Result<Outcome> {
+    let em = r.emitter.clone();
+    let started = jiff::Timestamp::now();
+    let watch = Watch::start(
+        r.cluster.client.clone(),
+        r.spec.clone(),
+        em.clone(),
+        Duration::from_secs(5),
+    )
+    .await;
+    em.enter(r.first_phase);
+    let mut child = Command::new(&r.helm.path)
+        .args(&r.argv)
+        .env("NO_COLOR", "1")
+        .env("HELM_COLOR", "never")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| Error::Environment(format!("cannot run {}: {e}", r.helm.path.display())))?;
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let stderr = child.stderr.take().expect("piped stderr");
+    let em2 = em.clone();
+    let err_task = tokio::spawn(async move {
+        let mut all = String::new();
+        let mut lines = BufReader::new(stderr).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            em2.send(Kind::Helm { line: line.clone() });
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let out_task = tokio::spawn(async move {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s).await;
+        s
+    });
+    let status = child
+        .wait()
+        .await
+        .map_err(|e| Error::Environment(format!("helm: {e}")))?;
+    let helm_stderr = err_task.await.unwrap_or_default();
+    let helm_stdout = out_task.await.unwrap_or_default();
+    let ok = status.success();
+    em.finish(if ok {
+        PhaseState::Done
+    } else {
+        PhaseState::Failed
+    });
+    // Late events (deletions after success, a card's log read) still arrive for a moment.
+    let collected = watch
+        .stop(Duration::from_millis(if ok { 300 } else { 2500 }))
+        .await;
+    let cause = if ok {
+        None
+    } else {
+        let mut card = collected.cause.clone().unwrap_or_else(|| CauseCard {
+            object: format!("release/{}", r.spec.release),
+            reason: "HelmFailed".into(),
+            message: helm_stderr
+                .lines()
+                .rev()
+                .find(|l| l.starts_with("Error:"))
+                .unwrap_or("helm failed")
+                .to_string(),
+            next_actions: cause::next_actions(
+                &r.spec.release,
+                &r.spec.namespace,
+                r.spec.rollback_to,
+                None,
+            ),
+            detected_ms: em.elapsed_ms(),
+            ..Default::default()
+        });
+        card.helm_stderr = Some(helm_stderr.trim_end().to_string());
+        Some(card)
+    };
+    em.send(Kind::Phase {
+        phase: Phase::Done,
+        state: if ok {
+            PhaseState::Done
+        } else {
+            PhaseState::Failed
+        },
+        duration_ms: Some(em.elapsed_ms()),
+    });
+    let rec = RunRecord {
+        operation: r.name.into(),
+        release: r.spec.release.clone(),
+        namespace: r.cluster.namespace.clone(),
+        context: r.cluster.context.clone(),
+        started: started.to_string(),
+        duration_ms: em.elapsed_ms(),
+        plan: r.plan,
+        helm_argv: runlog::redact_argv(&r.argv),
+        helm_exit: status.code(),
+        helm_stderr: helm_stderr.clone(),
+        ok,
+        outcome: if ok {
+            "succeeded".into()
+        } else {
+            "failed".into()
+        },
+        phases: em
+            .phases()
+            .iter()
+            .map(|(p, ms, s)| serde_json::json!({"phase": p, "durationMs": ms, "state": s}))
+            .collect(),
+        rows: collected.rows.clone(),
+        logs: collected.logs.clone(),
+        cause: cause.clone(),
+        events: em.events(),
+    };
+    let record = match runlog::write(&rec, r.state_dir.as_deref()) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            em.notice(format!("run record not written: {e}"));
+            None
+        }
+    };
+    em.close_stream();
+    Ok(Outcome {
+        ok,
+        helm_exit: status.code(),
+        helm_stdout,
+        helm_stderr,
+        collected,
+        cause,
+        record,
+        duration_ms: em.elapsed_ms(),
+    })
+}

@@ -1,0 +1,764 @@
+//! The release watcher: watches of the namespace's Jobs, Pods and Events and of the release's
+//! Deployments, StatefulSets and DaemonSets (`app.kubernetes.io/instance=<release>`), merged into
+//! the operation's one ordered stream. Started, and its first lists done, before helm is spawned.
+//!
+//! Hook Jobs, their pods and test pods carry no Helm labels: Jobs and Pods are matched on the
+//! chart's instance label, on the hook Job names of the render and on `job-name`; Events carry no
+//! labels at all and are filtered here by the object they are about. Rows are keyed by UID
+//! (`before-hook-creation` recreates hooks under the same name) and a row's state is sent only
+//! when it changes, so a watch that reconnects and lists again adds no duplicate rows. A Job seen
+//! Complete and then deleted (`hook-succeeded`) counts as a success.
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{Event as KEvent, Pod};
+use kube::api::LogParams;
+use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher::{self, Event};
+use kube::{Api, Client, ResourceExt};
+use serde::Serialize;
+
+use crate::core::release::cause::{self, CauseCard};
+use crate::core::release::events::{Emitter, Kind, Logs, ObjectRef, Phase};
+
+/// The annotation Helm puts on hooks.
+pub const HOOK: &str = "helm.sh/hook";
+/// The chart's instance label.
+pub const INSTANCE: &str = "app.kubernetes.io/instance";
+
+/// What to watch for.
+#[derive(Debug, Clone, Default)]
+pub struct Spec {
+    pub release: String,
+    pub namespace: String,
+    /// Hook Job names that run before the apply (pre-install / pre-upgrade / pre-rollback /
+    /// pre-delete), from the render.
+    pub pre_hooks: Vec<String>,
+    /// Hook Job names that run after it.
+    pub post_hooks: Vec<String>,
+    /// Names of every hook object of the release (Jobs and Pods, tests included).
+    pub hook_names: Vec<String>,
+    /// For a cause card's next actions: the revision a rollback would return to.
+    pub rollback_to: Option<u64>,
+    /// How long a log read may take (under kwok no kubelet answers).
+    pub log_timeout: Duration,
+}
+
+/// A row's last state.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub object: ObjectRef,
+    pub state: String,
+    pub hook: Option<String>,
+    /// A Job seen Complete, or a pod seen Succeeded.
+    pub succeeded: bool,
+    pub failed: bool,
+    pub deleted: bool,
+    /// Pods: when it started and how long it ran (from its status).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+}
+
+/// What the watcher collected, for the operation's result and its run record.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Collected {
+    /// Rows by UID, in order of first sight.
+    pub rows: Vec<Row>,
+    pub logs: Vec<Logs>,
+    pub cause: Option<CauseCard>,
+    pub reconnects: u32,
+}
+
+#[derive(Default)]
+struct State {
+    rows: BTreeMap<String, usize>,
+    collected: Collected,
+    /// Streams still in their first list (their objects are the baseline, not news).
+    initial: HashSet<&'static str>,
+    lost: HashSet<&'static str>,
+    job_hooks: HashMap<String, String>,
+    pre_done: HashSet<String>,
+    seen_events: HashSet<String>,
+    logs_taken: HashSet<String>,
+    card_started: bool,
+}
+
+enum Seen {
+    Job(Result<Event<Job>, watcher::Error>),
+    Pod(Result<Event<Pod>, watcher::Error>),
+    Deploy(Result<Event<Deployment>, watcher::Error>),
+    Sts(Result<Event<StatefulSet>, watcher::Error>),
+    Ds(Result<Event<DaemonSet>, watcher::Error>),
+    Ev(Result<Event<KEvent>, watcher::Error>),
+}
+
+const STREAMS: [&str; 6] = [
+    "jobs",
+    "pods",
+    "deployments",
+    "statefulsets",
+    "daemonsets",
+    "events",
+];
+
+/// A running watcher.
+pub struct Watch {
+    task: tokio::task::JoinHandle<()>,
+    state: Arc<Mutex<State>>,
+}
+
+impl Watch {
+    /// Starts watching and waits (at most `ready_within`) until every watch has listed once.
+    pub async fn start(client: Client, spec: Spec, em: Emitter, ready_within: Duration) -> Watch {
+        let state = Arc::new(Mutex::new(State {
+            initial: STREAMS.iter().copied().collect(),
+            ..Default::default()
+        }));
+        let ready = Arc::new(tokio::sync::Notify::new());
+        let task = tokio::spawn(run(client, spec, em.clone(), state.clone(), ready.clone()));
+        let all_listed = || lock(&state).initial.is_empty();
+        let wait = async {
+            while !all_listed() {
+                let n = ready.notified();
+                if all_listed() {
+                    break;
+                }
+                n.await;
+            }
+        };
+        if tokio::time::timeout(ready_within, wait).await.is_err() {
+            em.notice(format!(
+                "the watches were not all listed within {:.0?}; events before that may be missing",
+                ready_within
+            ));
+        }
+        Watch { task, state }
+    }
+
+    /// What was seen so far.
+    pub fn collected(&self) -> Collected {
+        lock(&self.state).collected.clone()
+    }
+
+    /// Lets late events arrive for `grace`, then stops and returns what was seen.
+    pub async fn stop(self, grace: Duration) -> Collected {
+        tokio::time::sleep(grace).await;
+        self.task.abort();
+        lock(&self.state).collected.clone()
+    }
+}
+
+fn lock(s: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+    s.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+async fn run(
+    client: Client,
+    spec: Spec,
+    em: Emitter,
+    state: Arc<Mutex<State>>,
+    ready: Arc<tokio::sync::Notify>,
+) {
+    let ns = spec.namespace.as_str();
+    let sel = format!("{INSTANCE}={}", spec.release);
+    let cfg = watcher::Config::default;
+    let streams: Vec<BoxStream<'static, Seen>> = vec![
+        watcher::watcher(Api::<Job>::namespaced(client.clone(), ns), cfg())
+            .default_backoff()
+            .map(Seen::Job)
+            .boxed(),
+        watcher::watcher(Api::<Pod>::namespaced(client.clone(), ns), cfg())
+            .default_backoff()
+            .map(Seen::Pod)
+            .boxed(),
+        watcher::watcher(
+            Api::<Deployment>::namespaced(client.clone(), ns),
+            cfg().labels(&sel),
+        )
+        .default_backoff()
+        .map(Seen::Deploy)
+        .boxed(),
+        watcher::watcher(
+            Api::<StatefulSet>::namespaced(client.clone(), ns),
+            cfg().labels(&sel),
+        )
+        .default_backoff()
+        .map(Seen::Sts)
+        .boxed(),
+        watcher::watcher(
+            Api::<DaemonSet>::namespaced(client.clone(), ns),
+            cfg().labels(&sel),
+        )
+        .default_backoff()
+        .map(Seen::Ds)
+        .boxed(),
+        watcher::watcher(Api::<KEvent>::namespaced(client.clone(), ns), cfg())
+            .default_backoff()
+            .map(Seen::Ev)
+            .boxed(),
+    ];
+    let mut all = futures::stream::select_all(streams);
+    let w = Watcher {
+        client,
+        spec,
+        em,
+        state,
+        ready,
+    };
+    while let Some(item) = all.next().await {
+        match item {
+            Seen::Job(e) => w.on("jobs", e, |w, j, init, del| w.job(j, init, del)),
+            Seen::Pod(e) => w.on("pods", e, |w, p, init, del| w.pod(p, init, del)),
+            Seen::Deploy(e) => w.on("deployments", e, |w, d, init, del| {
+                let s = deployment_state(&d);
+                w.workload("Deployment", &d, s, init, del)
+            }),
+            Seen::Sts(e) => w.on("statefulsets", e, |w, d, init, del| {
+                let s = statefulset_state(&d);
+                w.workload("StatefulSet", &d, s, init, del)
+            }),
+            Seen::Ds(e) => w.on("daemonsets", e, |w, d, init, del| {
+                let s = daemonset_state(&d);
+                w.workload("DaemonSet", &d, s, init, del)
+            }),
+            Seen::Ev(e) => w.on("events", e, |w, ev, init, del| w.event(ev, init, del)),
+        }
+    }
+}
+
+struct Watcher {
+    client: Client,
+    spec: Spec,
+    em: Emitter,
+    state: Arc<Mutex<State>>,
+    ready: Arc<tokio::sync::Notify>,
+}
+
+impl Watcher {
+    /// One item of one watch: errors become a notice (once per outage), a finished list ends the
+    /// stream's baseline, objects go to `f(self, object, baseline, deleted)`.
+    fn on<K>(
+        &self,
+        stream: &'static str,
+        item: Result<Event<K>, watcher::Error>,
+        f: impl Fn(&Self, K, bool, bool),
+    ) {
+        let ev = match item {
+            Ok(ev) => ev,
+            Err(e) => {
+                let first = lock(&self.state).lost.insert(stream);
+                if first {
+                    lock(&self.state).collected.reconnects += 1;
+                    self.em
+                        .notice(format!("watch of {stream} interrupted ({e}); reconnecting"));
+                }
+                return;
+            }
+        };
+        let baseline = lock(&self.state).initial.contains(stream);
+        match ev {
+            Event::Init => {}
+            Event::InitDone => {
+                let (was_lost, now_ready) = {
+                    let mut s = lock(&self.state);
+                    let was_lost = s.lost.remove(stream);
+                    s.initial.remove(stream);
+                    (was_lost, s.initial.is_empty())
+                };
+                if was_lost {
+                    self.em
+                        .notice(format!("watch of {stream} reconnected and listed again"));
+                }
+                if now_ready {
+                    self.ready.notify_waiters();
+                }
+            }
+            Event::InitApply(o) => f(self, o, baseline, false),
+            Event::Apply(o) => {
+                let was_lost = lock(&self.state).lost.remove(stream);
+                if was_lost {
+                    self.em.notice(format!("watch of {stream} reconnected"));
+                }
+                f(self, o, false, false)
+            }
+            Event::Delete(o) => f(self, o, false, true),
+        }
+    }
+
+    /// Records a row's state; sends it when it is news (not baseline) and changed.
+    fn row(&self, object: ObjectRef, state: String, hook: Option<String>, baseline: bool) -> bool {
+        let mut s = lock(&self.state);
+        match s.rows.get(&object.uid).copied() {
+            Some(i) => {
+                let row = &mut s.collected.rows[i];
+                if row.state == state {
+                    return false;
+                }
+                row.state = state.clone();
+            }
+            None => {
+                let i = s.collected.rows.len();
+                s.rows.insert(object.uid.clone(), i);
+                s.collected.rows.push(Row {
+                    object: object.clone(),
+                    state: state.clone(),
+                    hook: hook.clone(),
+                    succeeded: false,
+                    failed: false,
+                    deleted: false,
+                    duration_ms: None,
+                });
+            }
+        }
+        drop(s);
+        if !baseline {
+            self.em.send(Kind::Object {
+                object,
+                state,
+                hook,
+            });
+        }
+        !baseline
+    }
+
+    fn update_row(&self, uid: &str, f: impl FnOnce(&mut Row)) -> Option<Row> {
+        let mut s = lock(&self.state);
+        let i = *s.rows.get(uid)?;
+        f(&mut s.collected.rows[i]);
+        Some(s.collected.rows[i].clone())
+    }
+
+    fn job(&self, j: Job, baseline: bool, deleted: bool) {
+        let name = j.name_any();
+        let ours = j.labels().get(INSTANCE) == Some(&self.spec.release)
+            || self.spec.hook_names.contains(&name);
+        if !ours {
+            return;
+        }
+        let hook = j.annotations().get(HOOK).cloned();
+        if let Some(h) = &hook {
+            lock(&self.state).job_hooks.insert(name.clone(), h.clone());
+        }
+        let object = ObjectRef {
+            kind: "Job".into(),
+            name: name.clone(),
+            uid: j.uid().unwrap_or_default(),
+        };
+        let status = j.status.clone().unwrap_or_default();
+        let cond = |t: &str| {
+            status
+                .conditions
+                .iter()
+                .flatten()
+                .find(|c| c.type_ == t && c.status == "True")
+                .cloned()
+        };
+        let took = match (&status.start_time, &status.completion_time) {
+            (Some(a), Some(b)) => Some(b.0.duration_since(a.0).as_secs_f64()),
+            _ => None,
+        };
+        if deleted {
+            let row = self.update_row(&object.uid, |r| r.deleted = true);
+            if let Some(r) = row
+                && !baseline
+            {
+                let state = if r.succeeded {
+                    "deleted after completing (counted as success)".to_string()
+                } else if r.failed {
+                    "deleted after failing".to_string()
+                } else {
+                    "deleted before completing".to_string()
+                };
+                self.row(object, state, hook, false);
+            }
+            return;
+        }
+        let (state, ok, failed) = if let Some(_c) = cond("Complete") {
+            (
+                match took {
+                    Some(t) => format!("complete in {t:.1}s"),
+                    None => "complete".into(),
+                },
+                true,
+                false,
+            )
+        } else if let Some(c) = cond("Failed") {
+            (
+                format!(
+                    "failed: {}: {}",
+                    c.reason.clone().unwrap_or_default(),
+                    c.message.clone().unwrap_or_default()
+                ),
+                false,
+                true,
+            )
+        } else if status.active.unwrap_or(0) > 0 {
+            ("running".into(), false, false)
+        } else if status.start_time.is_some() {
+            ("finishing".into(), false, false)
+        } else {
+            ("created".into(), false, false)
+        };
+        // A post hook appearing ends the apply: say so before its row.
+        if !baseline && self.spec.post_hooks.contains(&name) {
+            self.em.enter(Phase::PostHooks);
+        }
+        let news = self.row(object.clone(), state, hook.clone(), baseline);
+        self.update_row(&object.uid, |r| {
+            r.succeeded |= ok;
+            r.failed |= failed;
+            r.duration_ms = took.map(|t| (t * 1000.0) as u64);
+        });
+        if !news {
+            return;
+        }
+        // Phases: the last pre hook completing starts the apply.
+        if self.spec.pre_hooks.contains(&name) {
+            if ok {
+                let all = {
+                    let mut s = lock(&self.state);
+                    s.pre_done.insert(name.clone());
+                    self.spec.pre_hooks.iter().all(|h| s.pre_done.contains(h))
+                };
+                if all {
+                    self.em.enter(Phase::ApplyAndWait);
+                }
+            } else {
+                self.em.enter(Phase::PreHooks);
+            }
+        }
+        if failed && let Some(c) = cond("Failed") {
+            self.card(
+                format!("Job/{name}"),
+                c.reason.unwrap_or_else(|| "Failed".into()),
+                c.message.unwrap_or_default(),
+                None,
+                hook,
+                None,
+            );
+        }
+    }
+
+    fn pod(&self, p: Pod, baseline: bool, deleted: bool) {
+        let name = p.name_any();
+        let job = p.labels().get("job-name").cloned();
+        let ours = p.labels().get(INSTANCE) == Some(&self.spec.release)
+            || self.spec.hook_names.contains(&name)
+            || job
+                .as_ref()
+                .is_some_and(|j| self.spec.hook_names.contains(j));
+        if !ours {
+            return;
+        }
+        let hook = p.annotations().get(HOOK).cloned().or_else(|| {
+            job.as_ref()
+                .and_then(|j| lock(&self.state).job_hooks.get(j).cloned())
+        });
+        let object = ObjectRef {
+            kind: "Pod".into(),
+            name: name.clone(),
+            uid: p.uid().unwrap_or_default(),
+        };
+        if deleted {
+            let row = self.update_row(&object.uid, |r| r.deleted = true);
+            if row.is_some() && !baseline {
+                self.row(object, "deleted".into(), hook, false);
+            }
+            return;
+        }
+        let status = p.status.clone().unwrap_or_default();
+        let phase = status.phase.clone().unwrap_or_else(|| "Pending".into());
+        let failure = cause::pod_failure(&p);
+        let ready = status
+            .conditions
+            .iter()
+            .flatten()
+            .any(|c| c.type_ == "Ready" && c.status == "True");
+        let state = match &failure {
+            Some((reason, msg, _)) => format!("{phase}: {reason}: {msg}"),
+            None if phase == "Running" && ready => "Running, ready".into(),
+            None => phase.clone(),
+        };
+        let news = self.row(object.clone(), state, hook.clone(), baseline);
+        let started = status.start_time.as_ref().map(|t| t.0);
+        let finished = status
+            .container_statuses
+            .iter()
+            .flatten()
+            .filter_map(|c| c.state.as_ref()?.terminated.as_ref()?.finished_at.as_ref())
+            .map(|t| t.0)
+            .max();
+        self.update_row(&object.uid, |r| {
+            r.succeeded |= phase == "Succeeded";
+            r.failed |= failure.is_some();
+            if let (Some(a), Some(b)) = (started, finished) {
+                r.duration_ms = Some(b.duration_since(a).as_millis().max(0) as u64);
+            }
+        });
+        if !news {
+            return;
+        }
+        let terminal = phase == "Succeeded" || phase == "Failed";
+        if hook.is_some() && terminal {
+            self.capture_logs(&p);
+        }
+        if let Some((reason, msg, container)) = failure {
+            self.card(
+                format!("Pod/{name}"),
+                reason,
+                msg,
+                container,
+                hook,
+                Some(name),
+            );
+        }
+    }
+
+    fn workload<K: kube::Resource>(
+        &self,
+        kind: &str,
+        o: &K,
+        state: String,
+        baseline: bool,
+        deleted: bool,
+    ) {
+        let object = ObjectRef {
+            kind: kind.into(),
+            name: o.meta().name.clone().unwrap_or_default(),
+            uid: o.meta().uid.clone().unwrap_or_default(),
+        };
+        let state = if deleted { "deleted".into() } else { state };
+        let news = self.row(object, state, None, baseline);
+        // The first change of a workload means helm is applying.
+        if news && !deleted {
+            let cur = self.em.current();
+            if matches!(cur, Some(Phase::PreHooks)) && self.spec.pre_hooks.is_empty() {
+                self.em.enter(Phase::ApplyAndWait);
+            }
+        }
+    }
+
+    fn event(&self, ev: KEvent, baseline: bool, deleted: bool) {
+        if baseline || deleted {
+            let key = format!("{}:{}", ev.uid().unwrap_or_default(), ev.count.unwrap_or(1));
+            lock(&self.state).seen_events.insert(key);
+            return;
+        }
+        let io = &ev.involved_object;
+        let name = io.name.clone().unwrap_or_default();
+        let uid = io.uid.clone().unwrap_or_default();
+        let ours = lock(&self.state).rows.contains_key(&uid)
+            || name.starts_with(&self.spec.release)
+            || self.spec.hook_names.iter().any(|h| name.starts_with(h));
+        if !ours {
+            return;
+        }
+        let count = ev
+            .series
+            .as_ref()
+            .and_then(|s| s.count)
+            .or(ev.count)
+            .unwrap_or(1);
+        let key = format!("{}:{count}", ev.uid().unwrap_or_default());
+        if !lock(&self.state).seen_events.insert(key) {
+            return;
+        }
+        let kind = ev.type_.clone().unwrap_or_else(|| "Normal".into());
+        let reason = ev.reason.clone().unwrap_or_default();
+        let message = ev.message.clone().unwrap_or_default();
+        let object = format!("{}/{}", io.kind.clone().unwrap_or_default(), name);
+        self.em.send(Kind::KubeEvent {
+            kind: kind.clone(),
+            reason: reason.clone(),
+            object: object.clone(),
+            message: message.clone(),
+        });
+        if kind == "Warning" && cause::EVENT_FAILURES.contains(&reason.as_str()) {
+            let pod = (io.kind.as_deref() == Some("Pod")).then(|| name.clone());
+            self.card(object, reason, message, None, None, pod);
+        }
+    }
+
+    /// The first failure becomes the cause card: logs of the failing container (bounded), then
+    /// the card is sent.
+    fn card(
+        &self,
+        object: String,
+        reason: String,
+        message: String,
+        container: Option<String>,
+        hook: Option<String>,
+        pod: Option<String>,
+    ) {
+        {
+            let mut s = lock(&self.state);
+            if s.card_started {
+                return;
+            }
+            s.card_started = true;
+        }
+        let detected_ms = self.em.elapsed_ms();
+        let (client, ns, em, state) = (
+            self.client.clone(),
+            self.spec.namespace.clone(),
+            self.em.clone(),
+            self.state.clone(),
+        );
+        let next = cause::next_actions(
+            &self.spec.release,
+            &self.spec.namespace,
+            self.spec.rollback_to,
+            pod.as_deref(),
+        );
+        let timeout = self.spec.log_timeout;
+        tokio::spawn(async move {
+            let logs = match &pod {
+                Some(p) => Some(
+                    read_logs(
+                        &client,
+                        &ns,
+                        p,
+                        container.as_deref().unwrap_or(""),
+                        20,
+                        timeout,
+                    )
+                    .await,
+                ),
+                None => None,
+            };
+            let card = CauseCard {
+                object,
+                reason,
+                message,
+                container,
+                hook,
+                logs,
+                helm_stderr: None,
+                next_actions: next,
+                detected_ms,
+            };
+            lock(&state).collected.cause = Some(card.clone());
+            em.send(Kind::Failure(Box::new(card)));
+        });
+    }
+
+    /// Reads a hook or test pod's logs once, as soon as it has run, so they survive its
+    /// deletion.
+    fn capture_logs(&self, p: &Pod) {
+        let uid = p.uid().unwrap_or_default();
+        if !lock(&self.state).logs_taken.insert(uid) {
+            return;
+        }
+        let containers: Vec<String> = p
+            .spec
+            .iter()
+            .flat_map(|s| {
+                s.init_containers
+                    .iter()
+                    .flatten()
+                    .chain(s.containers.iter())
+            })
+            .map(|c| c.name.clone())
+            .collect();
+        let (client, ns, em, state, name) = (
+            self.client.clone(),
+            self.spec.namespace.clone(),
+            self.em.clone(),
+            self.state.clone(),
+            p.name_any(),
+        );
+        let timeout = self.spec.log_timeout;
+        tokio::spawn(async move {
+            for c in containers {
+                let logs = read_logs(&client, &ns, &name, &c, 200, timeout).await;
+                lock(&state).collected.logs.push(logs.clone());
+                em.send(Kind::Logs(logs));
+            }
+        });
+    }
+}
+
+/// The last `tail` lines of a container, bounded by `timeout`.
+pub async fn read_logs(
+    client: &Client,
+    ns: &str,
+    pod: &str,
+    container: &str,
+    tail: i64,
+    timeout: Duration,
+) -> Logs {
+    let api: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let lp = LogParams {
+        container: (!container.is_empty()).then(|| container.to_string()),
+        tail_lines: Some(tail),
+        ..Default::default()
+    };
+    let mut out = Logs {
+        pod: pod.to_string(),
+        container: container.to_string(),
+        lines: Vec::new(),
+        unavailable: None,
+    };
+    match tokio::time::timeout(timeout, api.logs(pod, &lp)).await {
+        Ok(Ok(text)) => out.lines = text.lines().map(str::to_string).collect(),
+        Ok(Err(kube::Error::Api(s))) => {
+            out.unavailable = Some(format!("the API server gave no logs: {}", s.message))
+        }
+        Ok(Err(e)) => out.unavailable = Some(format!("the API server gave no logs: {e}")),
+        Err(_) => {
+            out.unavailable = Some(format!(
+                "no answer within {timeout:.0?} (is a kubelet serving this node?)"
+            ))
+        }
+    }
+    out
+}
+
+/// A Deployment's rollout state.
+pub fn deployment_state(d: &Deployment) -> String {
+    let want = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+    let st = d.status.clone().unwrap_or_default();
+    let gen_ok = st.observed_generation >= d.metadata.generation;
+    let (ready, updated, avail) = (
+        st.ready_replicas.unwrap_or(0),
+        st.updated_replicas.unwrap_or(0),
+        st.available_replicas.unwrap_or(0),
+    );
+    if gen_ok && ready >= want && updated >= want && avail >= want {
+        format!("ready {ready}/{want}")
+    } else {
+        format!("rolling out: updated {updated}/{want}, ready {ready}/{want}")
+    }
+}
+
+/// A StatefulSet's rollout state.
+pub fn statefulset_state(d: &StatefulSet) -> String {
+    let want = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+    let st = d.status.clone().unwrap_or_default();
+    let ready = st.ready_replicas.unwrap_or(0);
+    let updated = st.updated_replicas.unwrap_or(0);
+    let same_rev = st.update_revision.is_none() || st.current_revision == st.update_revision;
+    if ready >= want && (same_rev || updated >= want) {
+        format!("ready {ready}/{want}")
+    } else {
+        format!("rolling out: updated {updated}/{want}, ready {ready}/{want}")
+    }
+}
+
+/// A DaemonSet's rollout state.
+pub fn daemonset_state(d: &DaemonSet) -> String {
+    let st = d.status.clone().unwrap_or_default();
+    let want = st.desired_number_scheduled;
+    let ready = st.number_ready;
+    let updated = st.updated_number_scheduled.unwrap_or(0);
+    if ready >= want && updated >= want {
+        format!("ready {ready}/{want}")
+    } else {
+        format!("rolling out: updated {updated}/{want}, ready {ready}/{want}")
+    }
+}
