@@ -165,6 +165,8 @@ fn onboard_web_app_by_keys_then_validate_every_environment() {
     t.keys(&["Tab"]);
     t.text("shop.example.com");
     t.keys(&["Enter"]);
+    t.wait_for("Features of this deployment", "the features");
+    t.keys(&["Enter"]);
     t.wait_for("Replicas", "the environments");
     t.keys(&["Enter"]);
     t.wait_for("(new)", "the review");
@@ -172,10 +174,49 @@ fn onboard_web_app_by_keys_then_validate_every_environment() {
     t.wait_for("created", "the files written");
     t.keys(&["q"]);
     t.assert_restored();
+    validate_every_environment(&dir);
+}
+
+#[test]
+fn onboard_stateful_db_with_persistence_toggled_and_sized() {
+    let dir = scratch("stateful");
+    let Some(t) = Tmux::start("stateful", &dir) else {
+        return;
+    };
+    t.apwiz("", "");
+    t.wait_for("web-app", "the preset list");
+    t.keys(&["/"]);
+    t.text("stateful-db");
+    t.keys(&["Enter"]);
+    t.wait_for("Disk size", "the workload form");
+    t.keys(&["Enter"]);
+    t.wait_for("Features of this statefulset", "the features");
+    // Ingress, monitoring, then persistence: off (the chart's rule shows), on, sized.
+    t.keys(&["Down", "Down", "Space"]);
+    t.wait_for("needs persistence", "the statefulset rule");
+    t.keys(&["Space", "Tab", "BSpace", "BSpace", "BSpace", "BSpace"]);
+    t.text("20Gi");
+    let s = t.wait_for("20Gi", "the size typed");
+    assert!(!s.contains("needs persistence"), "{s}");
+    t.keys(&["Enter"]);
+    t.wait_for("Replicas", "the environments");
+    t.keys(&["Enter"]);
+    t.wait_for("(new)", "the review");
+    t.keys(&["Enter"]);
+    t.wait_for("created", "the files written");
+    t.keys(&["q"]);
+    t.assert_restored();
+    let values = std::fs::read_to_string(dir.join("deploy/values.yaml")).unwrap();
+    assert!(values.contains("size: 20Gi"), "{values}");
+    validate_every_environment(&dir);
+}
+
+/// `apwiz validate` passes for every environment of the files written in `dir/deploy`.
+fn validate_every_environment(dir: &std::path::Path) {
     for env in ["dev", "staging", "prod"] {
         let o = Command::new(env!("CARGO_BIN_EXE_apwiz"))
             .args(["validate", "--dir", "deploy", "--env", env])
-            .current_dir(&dir)
+            .current_dir(dir)
             .env(
                 "APWIZ_CONFIG",
                 repo().join("target/no-such-apwiz-config.yaml"),

@@ -74,6 +74,8 @@ fn steps() {
             vec![key(KeyCode::Backspace), key(KeyCode::Backspace)],
         );
         drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+        insta::assert_snapshot!(format!("features_{w}x{h}"), screen(&mut st, w, h));
+        drive(&s, &mut st, vec![key(KeyCode::Enter)]);
         insta::assert_snapshot!(format!("environments_{w}x{h}"), screen(&mut st, w, h));
         drive(&s, &mut st, vec![key(KeyCode::Enter)]);
         insta::assert_snapshot!(format!("review_{w}x{h}"), screen(&mut st, w, h));
@@ -85,6 +87,45 @@ fn steps() {
             vec![key(KeyCode::Esc), key(KeyCode::Char('q'))],
         );
         insta::assert_snapshot!(format!("confirm_quit_{w}x{h}"), screen(&mut st, w, h));
+    }
+}
+
+/// The Features step of a statefulset: persistence turned off (the chart's rule said on the
+/// line), then on and sized inline; RBAC on with its fields; backup the preset's.
+#[test]
+fn features_of_a_statefulset() {
+    for (w, h) in SIZES {
+        let (s, mut st) = fixed_state(&format!("features-{w}"));
+        update(&mut st, Msg::Resize(w, h));
+        let i = st
+            .preset_step
+            .visible(&st.presets)
+            .iter()
+            .position(|p| p.name == "stateful-db")
+            .unwrap();
+        let mut msgs: Vec<Msg> = (0..i).map(|_| key(KeyCode::Down)).collect();
+        msgs.extend([key(KeyCode::Enter), key(KeyCode::Enter)]);
+        drive(&s, &mut st, msgs);
+        st.feature_step.focus_feature(&st.project, "persistence");
+        drive(&s, &mut st, vec![key(KeyCode::Char(' '))]);
+        insta::assert_snapshot!(
+            format!("features_statefulset_no_persistence_{w}x{h}"),
+            screen(&mut st, w, h)
+        );
+        let mut msgs = vec![key(KeyCode::Char(' ')), key(KeyCode::Tab)];
+        msgs.extend((0..4).map(|_| key(KeyCode::Backspace)));
+        msgs.extend(chars("20Gi"));
+        drive(&s, &mut st, msgs);
+        st.feature_step.focus_feature(&st.project, "rbac");
+        drive(
+            &s,
+            &mut st,
+            vec![key(KeyCode::Char(' ')), key(KeyCode::Tab)],
+        );
+        insta::assert_snapshot!(
+            format!("features_statefulset_sized_{w}x{h}"),
+            screen(&mut st, w, h)
+        );
     }
 }
 

@@ -33,11 +33,17 @@ fn web_app_by_keys_writes_what_apwiz_new_writes() {
     msgs.extend(chars("shop.example.com"));
     msgs.push(key(KeyCode::Enter));
     drive(&s, &mut st, msgs);
+    assert_eq!(st.step, StepId::Features, "{:?}", st.status);
+    drive(&s, &mut st, vec![key(KeyCode::Enter)]);
     assert_eq!(st.step, StepId::Environments, "{:?}", st.status);
     drive(&s, &mut st, vec![key(KeyCode::Enter)]);
     assert_eq!(st.step, StepId::Review);
     let files = st.review_step.files.clone().unwrap().unwrap();
-    assert_eq!(files.len(), 5, "values, dev, staging, prod, answers");
+    assert_eq!(
+        files.len(),
+        6,
+        "values, dev, staging, prod, the schema, answers"
+    );
     assert!(files.iter().all(|f| !f.exists && f.changed));
     assert!(
         !out.join("values.yaml").exists(),
@@ -125,7 +131,8 @@ fn every_preset_writes_what_apwiz_new_writes() {
                 args.extend(["--set".into(), format!("{path}={example}")]);
             }
         }
-        msgs.push(key(KeyCode::Enter)); // workload → environments
+        msgs.push(key(KeyCode::Enter)); // workload → features
+        msgs.push(key(KeyCode::Enter)); // features → environments
         msgs.push(key(KeyCode::Enter)); // environments → review
         msgs.push(key(KeyCode::Enter)); // write
         drive(&s, &mut st, msgs);
@@ -257,6 +264,7 @@ fn environments_step_toggles_and_per_env_values() {
     msgs.extend(chars("img:1"));
     msgs.push(key(KeyCode::Tab));
     msgs.extend(chars("shop.example.com"));
+    msgs.push(key(KeyCode::Enter));
     msgs.push(key(KeyCode::Enter));
     drive(&s, &mut st, msgs);
     assert_eq!(st.step, StepId::Environments);
@@ -444,4 +452,211 @@ fn stale_results_are_never_shown() {
         },
     );
     assert!(matches!(&st.pane.render, Some(Err(e)) if e == "helm not found"));
+}
+
+#[test]
+fn features_step_toggles_fields_rules_and_answers_reproduce() {
+    let s = session();
+    let root = scratch("features");
+    let out = root.join("tui/db");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut st = new_state(&s, &out);
+    let i = st
+        .preset_step
+        .visible(&st.presets)
+        .iter()
+        .position(|p| p.name == "stateful-db")
+        .unwrap();
+    let mut msgs: Vec<Msg> = (0..i).map(|_| key(KeyCode::Down)).collect();
+    msgs.push(key(KeyCode::Enter)); // preset → workload (every question has a default)
+    msgs.push(key(KeyCode::Enter)); // workload → features
+    drive(&s, &mut st, msgs);
+    assert_eq!(st.step, StepId::Features, "{:?}", st.status);
+    let on = |st: &apwiz::tui::app::State, name: &str| {
+        st.project
+            .features
+            .iter()
+            .find(|f| f.feature.name == name)
+            .unwrap()
+            .on
+    };
+    // The preset's features start on (backup: the preset's, in staging and prod).
+    assert!(on(&st, "persistence") && on(&st, "backup") && on(&st, "tests"));
+    assert!(!on(&st, "ingress") && !on(&st, "rbac"));
+    let backup = st
+        .project
+        .features
+        .iter()
+        .find(|f| f.feature.name == "backup")
+        .unwrap();
+    assert_eq!(backup.preset_envs, ["staging", "prod"]);
+    assert!(
+        st.project.answers().unwrap().set.is_empty(),
+        "the preset's choices need no answer"
+    );
+
+    // Persistence off: the chart's rule is said where it is chosen, and the step cannot go on.
+    st.feature_step.focus_feature(&st.project, "persistence");
+    drive(&s, &mut st, vec![key(KeyCode::Char(' '))]);
+    assert!(!on(&st, "persistence"));
+    let p = st
+        .project
+        .features
+        .iter()
+        .position(|f| f.feature.name == "persistence")
+        .unwrap();
+    assert!(
+        st.project
+            .feature_problem(p)
+            .unwrap()
+            .contains("a statefulset keeps its data in volumeClaimTemplates")
+    );
+    drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert_eq!(st.step, StepId::Features);
+    // On again, and sized inline (the preset's own question, shared with the form).
+    drive(
+        &s,
+        &mut st,
+        vec![key(KeyCode::Char(' ')), key(KeyCode::Tab)],
+    );
+    assert!(st.in_text());
+    let mut msgs: Vec<Msg> = (0..4).map(|_| key(KeyCode::Backspace)).collect();
+    msgs.extend(chars("20 GB"));
+    drive(&s, &mut st, msgs);
+    assert!(
+        st.project
+            .feature_problem(p)
+            .unwrap()
+            .contains("a quantity such as 10Gi"),
+        "validated as typed"
+    );
+    let mut msgs: Vec<Msg> = (0..5).map(|_| key(KeyCode::Backspace)).collect();
+    msgs.extend(chars("20Gi"));
+    drive(&s, &mut st, msgs);
+    assert_eq!(st.project.feature_problem(p), None);
+
+    // RBAC on: its fields open with working defaults; monitoring on with its interval.
+    st.feature_step.focus_feature(&st.project, "rbac");
+    drive(&s, &mut st, vec![key(KeyCode::Char(' '))]);
+    st.feature_step.focus_feature(&st.project, "monitoring");
+    drive(&s, &mut st, vec![key(KeyCode::Char(' '))]);
+    // Autoscaling min above max is explained on the feature.
+    st.feature_step.focus_feature(&st.project, "autoscaling");
+    drive(
+        &s,
+        &mut st,
+        vec![key(KeyCode::Char(' ')), key(KeyCode::Tab)],
+    );
+    drive(
+        &s,
+        &mut st,
+        vec![
+            key(KeyCode::Backspace),
+            key(KeyCode::Char('9')),
+            key(KeyCode::Char('9')),
+        ],
+    );
+    let a = st
+        .project
+        .features
+        .iter()
+        .position(|f| f.feature.name == "autoscaling")
+        .unwrap();
+    assert!(st.project.feature_problem(a).unwrap().contains("min ≤ max"));
+    // Off again: its fields close and record nothing.
+    st.feature_step.focus_feature(&st.project, "autoscaling");
+    drive(&s, &mut st, vec![key(KeyCode::Char(' '))]);
+
+    let sets: Vec<String> = st
+        .project
+        .answers()
+        .unwrap()
+        .set
+        .iter()
+        .map(|e| e.raw.clone())
+        .collect();
+    assert_eq!(
+        sets,
+        [
+            "persistence.size=20Gi",
+            "monitoring.enabled=true",
+            "monitoring.scrapeInterval=30s",
+            "rbac.enabled=true",
+            "rbac.rules[0].resources={configmaps}",
+            "rbac.rules[0].verbs={get,list,watch}",
+        ]
+    );
+    drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert_eq!(st.step, StepId::Environments, "{:?}", st.status);
+    drive(&s, &mut st, vec![key(KeyCode::Enter), key(KeyCode::Enter)]);
+    assert!(
+        matches!(st.review_step.written, Some(Ok(_))),
+        "{:?} {:?}",
+        st.status,
+        st.review_step.files
+    );
+    let values = std::fs::read_to_string(out.join("values.yaml")).unwrap();
+    assert!(values.contains("size: 20Gi"), "{values}");
+
+    // `apwiz new --answers` reproduces every file byte for byte.
+    let cli_out = root.join("cli/db");
+    let o = apwiz(&[
+        "new",
+        "--non-interactive",
+        "--answers",
+        out.join(".apwiz.yaml").to_str().unwrap(),
+        "--out",
+        cli_out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(files_of(&out), files_of(&cli_out));
+}
+
+#[test]
+fn features_refuse_what_the_workload_cannot_have() {
+    let s = session();
+    let out = scratch("features-refused").join("shop");
+    let mut st = new_state(&s, &out);
+    let mut msgs = vec![key(KeyCode::Enter)];
+    msgs.extend(chars("img:1"));
+    msgs.push(key(KeyCode::Tab));
+    msgs.extend(chars("shop.example.com"));
+    msgs.push(key(KeyCode::Enter));
+    drive(&s, &mut st, msgs);
+    assert_eq!(st.step, StepId::Features);
+    // web-app: ingress is on (its host is the form's question), pdb is the preset's in prod.
+    let f = |st: &apwiz::tui::app::State, n: &str| {
+        st.project
+            .features
+            .iter()
+            .find(|f| f.feature.name == n)
+            .unwrap()
+            .clone()
+    };
+    assert!(f(&st, "ingress").on);
+    assert_eq!(f(&st, "pdb").preset_envs, ["prod"]);
+    st.feature_step.focus_feature(&st.project, "backup");
+    drive(&s, &mut st, vec![key(KeyCode::Char(' '))]);
+    assert!(!f(&st, "backup").on, "refused");
+    assert_eq!(
+        st.status.as_deref(),
+        Some(
+            "Backup: backup is for statefulsets (the data they keep in their claims), and this is a deployment"
+        )
+    );
+    // Ingress off records the answer; the host question stays the form's.
+    st.feature_step.focus_feature(&st.project, "ingress");
+    drive(&s, &mut st, vec![key(KeyCode::Char(' '))]);
+    let sets: Vec<String> = st
+        .project
+        .answers()
+        .unwrap()
+        .set
+        .iter()
+        .map(|e| e.raw.clone())
+        .collect();
+    assert_eq!(
+        sets,
+        ["ingress.host=shop.example.com", "ingress.enabled=false"]
+    );
 }

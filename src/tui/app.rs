@@ -17,6 +17,7 @@ use crate::tui::msg::{Cmd, Msg};
 use crate::tui::pane::Pane;
 use crate::tui::project::Project;
 use crate::tui::steps::envs::EnvStep;
+use crate::tui::steps::features::FeatureStep;
 use crate::tui::steps::form::FormStep;
 use crate::tui::steps::preset::PresetStep;
 use crate::tui::steps::review::ReviewStep;
@@ -52,6 +53,7 @@ pub struct State {
     pub step: StepId,
     pub preset_step: PresetStep,
     pub form_step: FormStep,
+    pub feature_step: FeatureStep,
     pub env_step: EnvStep,
     pub review_step: ReviewStep,
     pub pane: Pane,
@@ -99,6 +101,7 @@ impl State {
             step: StepId::Preset,
             preset_step: PresetStep::default(),
             form_step: FormStep::default(),
+            feature_step: FeatureStep::default(),
             env_step: EnvStep::default(),
             review_step: ReviewStep::default(),
             pane: Pane::default(),
@@ -115,16 +118,19 @@ impl State {
         s.pane.env = s.project.chosen_environments().first().cloned();
         // Pre-filled or loaded: start at the first step that still needs something.
         if s.project.preset.is_some() {
-            if s.project.env_fields.is_empty()
-                && let Some(c) = s.chart.clone()
-            {
-                s.project.prefill_environments(&s.presets, &c);
+            if let Some(c) = s.chart.clone() {
+                if s.project.features.is_empty() {
+                    s.project.prefill_features(&s.presets, &c);
+                }
+                if s.project.env_fields.is_empty() {
+                    s.project.prefill_environments(&s.presets, &c);
+                }
             }
             // Editing shows today's answers from the form; flags that answer the whole form skip it.
             let target = if editing || s.project.first_invalid().is_some() {
                 StepId::Workload
             } else {
-                StepId::Environments
+                StepId::Features
             };
             s.enter(target);
             s.check_due = Some(Instant::now());
@@ -146,6 +152,7 @@ impl State {
         match self.step {
             StepId::Preset => &self.preset_step,
             StepId::Workload => &self.form_step,
+            StepId::Features => &self.feature_step,
             StepId::Environments => &self.env_step,
             StepId::Review => &self.review_step,
         }
@@ -162,6 +169,7 @@ impl State {
         let step: &mut dyn Step = match self.step {
             StepId::Preset => &mut self.preset_step,
             StepId::Workload => &mut self.form_step,
+            StepId::Features => &mut self.feature_step,
             StepId::Environments => &mut self.env_step,
             StepId::Review => &mut self.review_step,
         };
@@ -220,6 +228,7 @@ impl State {
             let why = match id {
                 StepId::Preset => self.preset_step.incomplete(&self.project),
                 StepId::Workload => self.form_step.incomplete(&self.project),
+                StepId::Features => self.feature_step.incomplete(&self.project),
                 StepId::Environments => self.env_step.incomplete(&self.project),
                 StepId::Review => None,
             };
@@ -514,6 +523,10 @@ impl State {
     fn outcome(&mut self, o: Outcome) -> Vec<Cmd> {
         match o {
             Outcome::Unhandled | Outcome::Handled => Vec::new(),
+            Outcome::Refused(why) => {
+                self.status = Some(why);
+                Vec::new()
+            }
             Outcome::Changed => {
                 self.changed();
                 Vec::new()

@@ -13,6 +13,7 @@ use crate::core::chart::Chart;
 use crate::core::names;
 use crate::core::presets::{self, AnswerType, Preset, PresetKind, Question};
 use crate::core::scaffold::answers::{self, Answers};
+use crate::core::scaffold::features::{FEATURES, Feature, FeatureField};
 use crate::core::scaffold::generate::{self, FileKind, GenFile};
 use crate::core::scaffold::questions;
 use crate::core::values::setexpr::SetExpr;
@@ -34,6 +35,8 @@ pub struct Field {
     pub default: Option<String>,
     /// Whether the loaded answers already set this path (kept even when equal to the default).
     pub loaded: bool,
+    /// A feature's field: its own rule and `--set` form (lists as `{a,b}`).
+    pub spec: Option<FeatureField>,
 }
 
 impl Field {
@@ -46,6 +49,9 @@ impl Field {
         let v = self.value().trim();
         if self.path == NAME {
             return names::check(v);
+        }
+        if let Some(spec) = &self.spec {
+            return spec.check(v);
         }
         if v.is_empty() && !self.question.required {
             return Ok(());
@@ -63,6 +69,7 @@ impl Field {
 fn text_of(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(text_of).collect::<Vec<_>>().join(","),
         other => other.to_string(),
     }
 }
@@ -83,6 +90,32 @@ pub struct Project {
     pub env_fields: BTreeMap<String, Vec<Field>>,
     /// The directory's name, cleaned: the release name's default.
     pub default_name: String,
+    /// The optional features, once the Features step (or a chart) has built them.
+    pub features: Vec<FeatureState>,
+    /// The workload type the features were built for.
+    pub features_for: String,
+}
+
+/// A feature's state in the wizard.
+#[derive(Debug, Clone)]
+pub struct FeatureState {
+    pub feature: &'static Feature,
+    pub on: bool,
+    /// What the preset (over the chart's defaults) gives without an answer.
+    pub preset_on: bool,
+    /// On only in these environments, by the preset (`backup` in staging and prod).
+    pub preset_envs: Vec<String>,
+    /// The loaded answers set the switch (kept even when equal to the preset).
+    pub loaded: bool,
+    /// Its fields the preset's questions do not already ask (those are shared with the form).
+    pub fields: Vec<Field>,
+}
+
+impl FeatureState {
+    /// Whether an answer records the switch.
+    pub fn recorded(&self) -> bool {
+        self.loaded || self.on != self.preset_on
+    }
 }
 
 impl Project {
@@ -100,6 +133,8 @@ impl Project {
             environments,
             env_fields: BTreeMap::new(),
             default_name,
+            features: Vec::new(),
+            features_for: String::new(),
         }
     }
 
@@ -200,6 +235,7 @@ impl Project {
             question: name_q,
             default: None,
             loaded: base.is_some(),
+            spec: None,
         }];
         for q in &workload.questions {
             let default = q.default.as_ref().map(text_of);
@@ -221,13 +257,16 @@ impl Project {
                 input: Input::new(value),
                 default,
                 loaded: loaded.is_some(),
+                spec: None,
             });
         }
         // Required fields without an answer first, as the form shows them.
         fields.sort_by_key(|f| !(f.question.required && f.value().trim().is_empty()));
         self.fields = fields;
         self.env_fields.clear();
+        self.features.clear();
         if let Some(chart) = chart {
+            self.prefill_features(all, chart);
             self.prefill_environments(all, chart);
         }
     }
@@ -307,11 +346,214 @@ impl Project {
                     ),
                     default,
                     loaded: from_answers.is_some(),
+                    spec: None,
                 });
             }
             env_fields.insert(env.clone(), fields);
         }
         self.env_fields = env_fields;
+    }
+
+    /// The service's workload type: a loaded answer, else the preset's, else the chart's default.
+    pub fn workload_type(&self, all: &[Preset]) -> String {
+        if let Some(f) = self.fields.iter().find(|f| f.path == "workloadType") {
+            return f.value().trim().to_string();
+        }
+        if let Some(v) = self
+            .base
+            .as_ref()
+            .and_then(|a| value_in(&a.set, "workloadType"))
+        {
+            return v;
+        }
+        self.workload(all)
+            .and_then(|w| w.values.get("workloadType"))
+            .map(text_of)
+            .unwrap_or_else(|| "deployment".into())
+    }
+
+    /// Builds the feature toggles: on where the preset (or the chart) turns them on, or as the
+    /// loaded answers say; their fields prefilled with what the files get without an answer.
+    /// Toggles and fields already built for this preset keep their state.
+    pub fn prefill_features(&mut self, all: &[Preset], chart: &Chart) {
+        let Some(workload) = self.workload(all) else {
+            return;
+        };
+        let defaults = chart.effective_defaults();
+        let preset_values =
+            crate::core::values::merge::coalesce(workload.values.clone(), &defaults);
+        let base_sets = self
+            .base
+            .as_ref()
+            .map(|a| a.set.clone())
+            .unwrap_or_default();
+        self.features_for = self.workload_type(all);
+        let old = std::mem::take(&mut self.features);
+        for feature in FEATURES {
+            let ptr = |path: &str| format!("/{}", path.replace('.', "/").replace("[0]", "/0"));
+            let at_base = preset_values.pointer(&ptr(feature.switch.path()));
+            let base_on = feature.switch.is_on(at_base);
+            let preset_envs: Vec<String> = if base_on {
+                Vec::new()
+            } else {
+                self.environments
+                    .iter()
+                    .filter(|(e, _)| {
+                        workload.environments.get(e).is_some_and(|v| {
+                            feature.switch.is_on(v.pointer(&ptr(feature.switch.path())))
+                        })
+                    })
+                    .map(|(e, _)| e.clone())
+                    .collect()
+            };
+            let preset_on = base_on || !preset_envs.is_empty();
+            let loaded_on = loaded_switch(feature, &base_sets);
+            let kept = old.iter().find(|o| o.feature.name == feature.name);
+            // The preset's questions on the feature's keys take the feature's rule.
+            for ff in feature.fields {
+                if let Some(f) = self.fields.iter_mut().find(|f| f.path == ff.path) {
+                    f.spec = Some(*ff);
+                }
+            }
+            let fields = feature
+                .fields
+                .iter()
+                .filter(|ff| !self.fields.iter().any(|f| f.path == ff.path))
+                .map(|ff| {
+                    let default = preset_values
+                        .pointer(&ptr(ff.path))
+                        .filter(|v| !v.is_null() && *v != &Value::String(String::new()))
+                        .filter(|v| !matches!(v, Value::Array(a) if a.is_empty()))
+                        .map(text_of);
+                    let from_answers = value_in(&base_sets, ff.path);
+                    let typed = kept
+                        .and_then(|k| k.fields.iter().find(|f| f.path == ff.path))
+                        .map(|f| f.value().to_string());
+                    let value = typed
+                        .or_else(|| from_answers.clone())
+                        .or_else(|| default.clone())
+                        .unwrap_or_else(|| ff.default.to_string());
+                    Field {
+                        path: ff.path.into(),
+                        label: ff.label.into(),
+                        help: Some(ff.help.into()),
+                        question: Question {
+                            path: ff.path.into(),
+                            prompt: ff.label.into(),
+                            help: Some(ff.help.into()),
+                            answer_type: ff.answer_type,
+                            options: Vec::new(),
+                            default: None,
+                            example: None,
+                            required: true,
+                        },
+                        input: Input::new(value),
+                        default,
+                        loaded: from_answers.is_some(),
+                        spec: Some(*ff),
+                    }
+                })
+                .collect();
+            self.features.push(FeatureState {
+                feature,
+                on: kept.map(|k| k.on).or(loaded_on).unwrap_or(preset_on),
+                preset_on,
+                preset_envs,
+                loaded: loaded_on.is_some(),
+                fields,
+            });
+        }
+    }
+
+    /// Whether feature `i` is on and does something: it applies to the workload type, or it was
+    /// chosen anyway (and is then explained as a problem).
+    pub fn feature_active(&self, i: usize) -> bool {
+        self.features.get(i).is_some_and(|fs| {
+            fs.on && (fs.recorded() || fs.feature.allowed(&self.features_for).is_ok())
+        })
+    }
+
+    /// Whether feature `i` can be toggled: it applies, or it was chosen anyway (to undo).
+    pub fn feature_toggleable(&self, i: usize) -> Result<(), String> {
+        let Some(fs) = self.features.get(i) else {
+            return Ok(());
+        };
+        if fs.recorded() {
+            return Ok(());
+        }
+        fs.feature.allowed(&self.features_for)
+    }
+
+    /// The fields feature `i` shows when on: its own, and the preset's questions on its keys.
+    pub fn feature_fields(&self, i: usize) -> Vec<&Field> {
+        let Some(fs) = self.features.get(i) else {
+            return Vec::new();
+        };
+        fs.feature
+            .fields
+            .iter()
+            .filter_map(|ff| {
+                fs.fields
+                    .iter()
+                    .chain(self.fields.iter())
+                    .find(|f| f.path == ff.path)
+            })
+            .collect()
+    }
+
+    /// Field `k` of [`Project::feature_fields`]`(i)`, to edit.
+    pub fn feature_field_mut(&mut self, i: usize, k: usize) -> Option<&mut Field> {
+        let path = self.feature_fields(i).get(k)?.path.clone();
+        let fs = self.features.get_mut(i)?;
+        if let Some(f) = fs.fields.iter_mut().find(|f| f.path == path) {
+            return Some(f);
+        }
+        self.fields.iter_mut().find(|f| f.path == path)
+    }
+
+    /// What is wrong with feature `i` as chosen (the chart's rules, said where the choice is
+    /// made), if anything.
+    pub fn feature_problem(&self, i: usize) -> Option<String> {
+        let fs = self.features.get(i)?;
+        let wt = self.features_for.as_str();
+        // Chosen for a workload type the chart refuses it on (a default the chart ignores there,
+        // like helm tests of a cronjob, is no choice).
+        if fs.on
+            && fs.recorded()
+            && let Err(why) = fs.feature.allowed(wt)
+        {
+            return Some(why);
+        }
+        if fs.feature.name == "persistence" && !fs.on && wt == "statefulset" {
+            return Some(
+                "a statefulset keeps its data in volumeClaimTemplates and needs persistence".into(),
+            );
+        }
+        if !self.feature_active(i) {
+            return None;
+        }
+        for f in self.feature_fields(i) {
+            if let Err(why) = f.check() {
+                return Some(format!("{}: {why}", f.label));
+            }
+        }
+        if fs.feature.name == "autoscaling" {
+            let n = |p: &str| {
+                self.feature_fields(i)
+                    .iter()
+                    .find(|f| f.path == p)
+                    .and_then(|f| f.value().trim().parse::<i64>().ok())
+            };
+            if let (Some(min), Some(max)) =
+                (n("autoscaling.minReplicas"), n("autoscaling.maxReplicas"))
+                && min > max
+            {
+                return Some(format!(
+                    "Min replicas ({min}) is above Max replicas ({max}): the autoscaler needs min ≤ max"
+                ));
+            }
+        }
+        None
     }
 
     /// The answers for the fields as they are, or the first field's message.
@@ -326,6 +568,15 @@ impl Project {
             for f in fs {
                 f.check()
                     .map_err(|why| format!("{env} {}: {why}", f.label))?;
+            }
+        }
+        for (i, fs) in self.features.iter().enumerate() {
+            if !self.feature_active(i) {
+                continue;
+            }
+            for f in &fs.fields {
+                f.check()
+                    .map_err(|why| format!("{} {}: {why}", fs.feature.title, f.label))?;
             }
         }
         self.answers_unchecked()
@@ -361,6 +612,9 @@ impl Project {
                 continue;
             }
             apply(&mut a.set, f).map_err(|e| e.to_string())?;
+        }
+        for (i, fs) in self.features.iter().enumerate() {
+            apply_feature(&mut a.set, fs, self.feature_active(i)).map_err(|e| e.to_string())?;
         }
         for (env, fs) in &self.env_fields {
             if !a.environments.contains(env) {
@@ -398,7 +652,7 @@ fn apply(sets: &mut Vec<SetExpr>, f: &Field) -> crate::core::Result<()> {
     let v = f.value().trim();
     match pos {
         Some(i) if !v.is_empty() => {
-            let e = questions::answer_expr(&f.path, v)?;
+            let e = expr_of(f, v)?;
             if sets[i].assignments != e.assignments {
                 sets[i] = e;
             }
@@ -406,8 +660,72 @@ fn apply(sets: &mut Vec<SetExpr>, f: &Field) -> crate::core::Result<()> {
         Some(i) => {
             sets.remove(i);
         }
-        None if f.recorded() => sets.push(questions::answer_expr(&f.path, v)?),
+        None if f.recorded() => sets.push(expr_of(f, v)?),
         None => {}
+    }
+    Ok(())
+}
+
+/// The `--set` expression of field `f`'s answer `v`.
+fn expr_of(f: &Field, v: &str) -> crate::core::Result<SetExpr> {
+    match &f.spec {
+        Some(spec) => spec.expr(v),
+        None => questions::answer_expr(&f.path, v),
+    }
+}
+
+/// Whether the loaded `--set`s turn `feature` on or off (`None`: they do not say).
+fn loaded_switch(feature: &Feature, sets: &[SetExpr]) -> Option<bool> {
+    use crate::core::scaffold::features::Switch;
+    match feature.switch {
+        Switch::Flag(p) => value_in(sets, p).map(|v| v == "true"),
+        Switch::Value { path, value, off } => {
+            if value_in(sets, path).as_deref() == Some(value) {
+                Some(true)
+            } else if value_in(sets, off).as_deref() == Some("false") {
+                Some(false)
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// The position of the expression in `sets` that sets exactly one path `wanted` accepts.
+fn position_of(sets: &[SetExpr], wanted: impl Fn(&str) -> bool) -> Option<usize> {
+    sets.iter().position(|s| match s.assignments.as_slice() {
+        [(p, _)] => wanted(&crate::core::values::setexpr::path_to_string(p)),
+        _ => false,
+    })
+}
+
+/// Puts a feature's switch (when it differs from the preset, or was loaded) and, when on, its
+/// own fields into `sets`; off drops its fields' answers.
+fn apply_feature(
+    sets: &mut Vec<SetExpr>,
+    fs: &FeatureState,
+    active: bool,
+) -> crate::core::Result<()> {
+    let pos = position_of(sets, |p| fs.feature.switch.writes(p));
+    match (pos, fs.recorded()) {
+        (Some(i), true) => {
+            let e = fs.feature.switch.expr(fs.on)?;
+            if sets[i].assignments != e.assignments {
+                sets[i] = e;
+            }
+        }
+        (None, true) => sets.push(fs.feature.switch.expr(fs.on)?),
+        (Some(i), false) => {
+            sets.remove(i);
+        }
+        (None, false) => {}
+    }
+    for f in &fs.fields {
+        if active {
+            apply(sets, f)?;
+        } else if let Some(i) = position_of(sets, |p| p == f.path) {
+            sets.remove(i);
+        }
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! routed to it, and draws itself (drawing only reads). The app routes; it never reaches into a
 //! step's state.
 pub mod envs;
+pub mod features;
 pub mod form;
 pub mod preset;
 pub mod review;
@@ -21,14 +22,16 @@ use crate::tui::view::style::Styles;
 pub enum StepId {
     Preset,
     Workload,
+    Features,
     Environments,
     Review,
 }
 
 impl StepId {
-    pub const ALL: [StepId; 4] = [
+    pub const ALL: [StepId; 5] = [
         StepId::Preset,
         StepId::Workload,
+        StepId::Features,
         StepId::Environments,
         StepId::Review,
     ];
@@ -37,6 +40,7 @@ impl StepId {
         match self {
             StepId::Preset => "Preset",
             StepId::Workload => "Workload",
+            StepId::Features => "Features",
             StepId::Environments => "Environments",
             StepId::Review => "Review",
         }
@@ -72,6 +76,8 @@ pub enum Outcome {
     Next,
     /// Write the files (the review).
     Write,
+    /// Refused, with the reason for the status line (a feature the workload cannot have).
+    Refused(String),
 }
 
 /// A step of the wizard.

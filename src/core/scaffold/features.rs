@@ -1,0 +1,385 @@
+//! The chart's optional features as data: the key that turns each on, a one-line explanation,
+//! the workload types it applies to (the chart's own rules, `chart/templates/_validate.tpl` and the
+//! feature's helper), and the fields it needs when on. A front end (the TUI's Features step, a
+//! prompt, the manual) shows them; the answers are `--set` expressions like any other.
+use crate::core::error::Result;
+use crate::core::presets::AnswerType;
+use crate::core::scaffold::questions;
+use crate::core::values::setexpr::SetExpr;
+
+/// How a feature is turned on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Switch {
+    /// A boolean key: `<path>=true|false`.
+    Flag(&'static str),
+    /// A key given a value to turn it on (`hooks.smoke.preset=smoke-test`); off sets
+    /// `<off>=false`.
+    Value {
+        path: &'static str,
+        value: &'static str,
+        off: &'static str,
+    },
+}
+
+impl Switch {
+    /// The path whose value says whether the feature is on.
+    pub fn path(self) -> &'static str {
+        match self {
+            Switch::Flag(p) => p,
+            Switch::Value { path, .. } => path,
+        }
+    }
+
+    /// The `--set` expression for on or off.
+    pub fn expr(self, on: bool) -> Result<SetExpr> {
+        match self {
+            Switch::Flag(p) => SetExpr::parse(&format!("{p}={on}")),
+            Switch::Value { path, value, .. } if on => SetExpr::parse(&format!("{path}={value}")),
+            Switch::Value { off, .. } => SetExpr::parse(&format!("{off}=false")),
+        }
+    }
+
+    /// Whether `v` (the value at [`Switch::path`]) means on.
+    pub fn is_on(self, v: Option<&serde_json::Value>) -> bool {
+        match (self, v) {
+            (Switch::Flag(_), Some(serde_json::Value::Bool(b))) => *b,
+            (Switch::Value { value, .. }, Some(serde_json::Value::String(s))) => s == value,
+            _ => false,
+        }
+    }
+
+    /// Whether `path` is one this switch writes.
+    pub fn writes(self, path: &str) -> bool {
+        match self {
+            Switch::Flag(p) => p == path,
+            Switch::Value { path: p, off, .. } => p == path || off == path,
+        }
+    }
+}
+
+/// A field a feature needs when on.
+#[derive(Debug, Clone, Copy)]
+pub struct FeatureField {
+    /// The values path (`persistence.size`).
+    pub path: &'static str,
+    pub label: &'static str,
+    pub answer_type: AnswerType,
+    /// A comma-separated list written as `{a,b}` (`rbac.rules[0].verbs`).
+    pub list: bool,
+    /// What the field starts with when the chart and preset give nothing.
+    pub default: &'static str,
+    pub help: &'static str,
+}
+
+/// One optional feature of the chart.
+#[derive(Debug, Clone, Copy)]
+pub struct Feature {
+    /// The name presets use in `features:` (`ingress`, `pdb`, …).
+    pub name: &'static str,
+    pub title: &'static str,
+    /// One line: what turning it on gives.
+    pub explain: &'static str,
+    pub switch: Switch,
+    /// The workload types it applies to (the chart refuses or ignores it on the others).
+    pub workloads: &'static [&'static str],
+    /// Why not, on another workload type (`{wt}` is replaced by the service's type).
+    pub why_not: &'static str,
+    pub fields: &'static [FeatureField],
+}
+
+const LONG_RUNNING: &[&str] = &["deployment", "statefulset", "daemonset"];
+const SCALABLE: &[&str] = &["deployment", "statefulset"];
+
+const fn field(
+    path: &'static str,
+    label: &'static str,
+    answer_type: AnswerType,
+    default: &'static str,
+    help: &'static str,
+) -> FeatureField {
+    FeatureField {
+        path,
+        label,
+        answer_type,
+        list: false,
+        default,
+        help,
+    }
+}
+
+/// Every feature, in the order shown.
+pub const FEATURES: &[Feature] = &[
+    Feature {
+        name: "ingress",
+        title: "Ingress",
+        explain: "an Ingress routes a public host name to the service",
+        switch: Switch::Flag("ingress.enabled"),
+        workloads: LONG_RUNNING,
+        why_not: "an Ingress needs a long-running service with a Service, and this is a {wt}",
+        fields: &[field(
+            "ingress.host",
+            "Host",
+            AnswerType::String,
+            "",
+            "e.g. shop.example.com",
+        )],
+    },
+    Feature {
+        name: "monitoring",
+        title: "Monitoring",
+        explain: "a ServiceMonitor and default alerts (Prometheus)",
+        switch: Switch::Flag("monitoring.enabled"),
+        workloads: LONG_RUNNING,
+        why_not: "Prometheus scrapes long-running pods, and this is a {wt}",
+        fields: &[field(
+            "monitoring.scrapeInterval",
+            "Scrape interval",
+            AnswerType::String,
+            "30s",
+            "how often Prometheus scrapes, e.g. 30s",
+        )],
+    },
+    Feature {
+        name: "persistence",
+        title: "Persistence",
+        explain: "a PersistentVolumeClaim mounted at /data",
+        switch: Switch::Flag("persistence.enabled"),
+        workloads: &["deployment", "statefulset", "job", "cronjob"],
+        why_not: "a {wt} cannot share one claim between its pods; use volumes instead",
+        fields: &[
+            field(
+                "persistence.size",
+                "Size",
+                AnswerType::String,
+                "1Gi",
+                "a quantity, e.g. 10Gi",
+            ),
+            field(
+                "persistence.storageClass",
+                "Storage class",
+                AnswerType::String,
+                "default",
+                "\"default\": the cluster's default class",
+            ),
+        ],
+    },
+    Feature {
+        name: "autoscaling",
+        title: "Autoscaling",
+        explain: "a HorizontalPodAutoscaler on CPU (replicas: min–max)",
+        switch: Switch::Flag("autoscaling.enabled"),
+        workloads: SCALABLE,
+        why_not: "only deployments and statefulsets scale, and this is a {wt}",
+        fields: &[
+            field(
+                "autoscaling.minReplicas",
+                "Min replicas",
+                AnswerType::Integer,
+                "2",
+                "at least 1",
+            ),
+            field(
+                "autoscaling.maxReplicas",
+                "Max replicas",
+                AnswerType::Integer,
+                "10",
+                "at least the minimum",
+            ),
+        ],
+    },
+    Feature {
+        name: "pdb",
+        title: "Disruption budget",
+        explain: "a PodDisruptionBudget: node drains keep pods serving",
+        switch: Switch::Flag("pdb.enabled"),
+        workloads: SCALABLE,
+        why_not: "a disruption budget is for deployments and statefulsets, and this is a {wt}",
+        fields: &[],
+    },
+    Feature {
+        name: "networkPolicy",
+        title: "Network policy",
+        explain: "deny all traffic but DNS, ingress and dependsOn",
+        switch: Switch::Flag("networkPolicy.enabled"),
+        workloads: &["deployment", "statefulset", "daemonset", "job", "cronjob"],
+        why_not: "an external service has no pods to isolate",
+        fields: &[],
+    },
+    Feature {
+        name: "rbac",
+        title: "RBAC",
+        explain: "a ServiceAccount and Role: the pods get an API token",
+        switch: Switch::Flag("rbac.enabled"),
+        workloads: &["deployment", "statefulset", "daemonset", "job", "cronjob"],
+        why_not: "an external service has no pods to grant access to",
+        fields: &[
+            FeatureField {
+                path: "rbac.rules[0].resources",
+                label: "Resources",
+                answer_type: AnswerType::String,
+                list: true,
+                default: "configmaps",
+                help: "comma-separated, e.g. configmaps,secrets",
+            },
+            FeatureField {
+                path: "rbac.rules[0].verbs",
+                label: "Verbs",
+                answer_type: AnswerType::String,
+                list: true,
+                default: "get,list,watch",
+                help: "comma-separated, e.g. get,list,watch",
+            },
+        ],
+    },
+    Feature {
+        name: "backup",
+        title: "Backup",
+        explain: "a CronJob that backs the claims' data up on schedule",
+        switch: Switch::Flag("backup.enabled"),
+        workloads: &["statefulset"],
+        why_not: "backup is for statefulsets (the data they keep in their claims), and this is a {wt}",
+        fields: &[
+            field(
+                "backup.image",
+                "Backup image",
+                AnswerType::String,
+                "",
+                "e.g. postgres:16.4-alpine",
+            ),
+            field(
+                "backup.targetSecret",
+                "Target secret",
+                AnswerType::String,
+                "",
+                "the Secret naming where backups go",
+            ),
+            FeatureField {
+                path: "backup.command",
+                label: "Command",
+                answer_type: AnswerType::String,
+                list: true,
+                default: "",
+                help: "comma-separated, e.g. /scripts/backup.sh",
+            },
+        ],
+    },
+    Feature {
+        name: "hooks",
+        title: "Smoke-test hook",
+        explain: "a hook Job checks the Service after install/upgrade",
+        switch: Switch::Value {
+            path: "hooks.smoke.preset",
+            value: "smoke-test",
+            off: "hooks.smoke.enabled",
+        },
+        workloads: LONG_RUNNING,
+        why_not: "the smoke test checks a Service, and a {wt} has none",
+        fields: &[],
+    },
+    Feature {
+        name: "tests",
+        title: "Helm tests",
+        explain: "`helm test` pods check the Service port and readiness",
+        switch: Switch::Flag("tests.enabled"),
+        workloads: LONG_RUNNING,
+        why_not: "helm tests check a long-running service, and this is a {wt}",
+        fields: &[],
+    },
+];
+
+impl Feature {
+    /// `Err(why)` when the feature does not apply to workload type `wt`.
+    pub fn allowed(&self, wt: &str) -> std::result::Result<(), String> {
+        if self.workloads.contains(&wt) {
+            Ok(())
+        } else {
+            Err(self.why_not.replace("{wt}", wt))
+        }
+    }
+
+    /// The names presets use for it (`features: [...]`).
+    pub fn named(&self, name: &str) -> bool {
+        self.name == name || (self.name == "hooks" && name == "smoke-test")
+    }
+}
+
+impl FeatureField {
+    /// Whether `raw` is acceptable (the file writer's rule; lists need at least one item).
+    pub fn check(&self, raw: &str) -> std::result::Result<(), String> {
+        let s = raw.trim();
+        if self.list {
+            if s.split(',').any(|i| i.trim().is_empty()) {
+                return Err("one or more items, separated by commas".into());
+            }
+            return Ok(());
+        }
+        let q = crate::core::presets::Question {
+            path: self.path.into(),
+            prompt: self.label.into(),
+            help: None,
+            answer_type: self.answer_type,
+            options: Vec::new(),
+            default: None,
+            example: None,
+            required: true,
+        };
+        questions::check_answer(&q, s)?;
+        if self.answer_type == AnswerType::Integer && s.parse::<i64>().is_ok_and(|n| n < 1) {
+            return Err("at least 1".into());
+        }
+        if self.path == "persistence.size" && !is_quantity(s) {
+            return Err("a quantity such as 10Gi or 500Mi".into());
+        }
+        Ok(())
+    }
+
+    /// The `--set` expression for the answer `raw`.
+    pub fn expr(&self, raw: &str) -> Result<SetExpr> {
+        if self.list {
+            let items: Vec<String> = raw
+                .split(',')
+                .map(|i| i.trim().replace('\\', "\\\\"))
+                .collect();
+            return SetExpr::parse(&format!("{}={{{}}}", self.path, items.join(",")));
+        }
+        questions::answer_expr(self.path, raw.trim())
+    }
+}
+
+/// A Kubernetes quantity as a size: digits, then an optional binary or decimal suffix.
+fn is_quantity(s: &str) -> bool {
+    let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let suffix = &s[digits.len()..];
+    !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && ["", "Ki", "Mi", "Gi", "Ti", "Pi", "k", "M", "G", "T", "P"].contains(&suffix)
+}
+
+/// The feature of that preset name.
+pub fn find(name: &str) -> Option<&'static Feature> {
+    FEATURES.iter().find(|f| f.named(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exprs() {
+        let mut v = serde_json::json!({});
+        FEATURES[6].fields[1]
+            .expr("get, list")
+            .unwrap()
+            .apply(&mut v);
+        assert_eq!(
+            v["rbac"]["rules"][0]["verbs"],
+            serde_json::json!(["get", "list"])
+        );
+        assert!(FEATURES[2].fields[0].check("10Gi").is_ok());
+        assert!(FEATURES[2].fields[0].check("10 GB").is_err());
+        assert_eq!(
+            find("backup").unwrap().allowed("deployment").unwrap_err(),
+            "backup is for statefulsets (the data they keep in their claims), and this is a deployment"
+        );
+    }
+}
