@@ -102,6 +102,7 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Handle) -> Result<u8> {
         Command::Presets(c) => cmd::presets::run(&ctx, c),
         Command::Themes(c) => cmd::themes::run(&ctx, c),
         Command::Chart(c) => cmd::chart::run(&ctx, c),
+        Command::Import(c) => cmd::import::run(&ctx, c),
         Command::Completions { shell } => cmd::completions::run(shell),
     }
 }

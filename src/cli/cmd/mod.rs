@@ -3,6 +3,7 @@
 pub(super) mod chart;
 pub(super) mod completions;
 pub(super) mod docs;
+pub(super) mod import;
 pub(super) mod new;
 pub(super) mod presets;
 pub(super) mod render;
