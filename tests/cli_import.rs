@@ -114,3 +114,36 @@ fn never_clobbers_without_force() {
     assert!(run.stderr.contains("--force"), "{}", run.stderr);
     assert!(read(&out, "values.yaml").contains("orders-db"));
 }
+
+#[test]
+fn statefulset_with_claim_template() {
+    let r = check("statefulset-db.yaml", &[], 0, "pg");
+    snapshot("import_statefulset_db", &r);
+}
+
+#[test]
+fn daemonset_agent() {
+    let r = check("daemonset-agent.yaml", &[], 0, "log-agent");
+    snapshot("import_daemonset_agent", &r);
+}
+
+#[test]
+fn privileged_and_host_path_are_reported_and_fail_without_allow_lossy() {
+    let (_, r) = import("privileged-hostpath.yaml", &[], 1);
+    assert_eq!(r["ok"], false);
+    let fields: Vec<&str> = r["report"]["lossy"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|n| n["field"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        fields,
+        ["volumes.proc", "securityContext.privileged", "hostNetwork"]
+    );
+    let r = check(
+        "privileged-hostpath.yaml",
+        &["--force", "--allow-lossy"],
+        0,
+        "node-probe",
+    );
+    snapshot("import_privileged_hostpath", &r);
+}

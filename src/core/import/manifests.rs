@@ -506,9 +506,7 @@ fn workload_values(w: &Input, notes: &mut Vec<Note>, todos: &mut Vec<String>) ->
                         "the main container port is named http by the chart, not {name}: a Service or probe that targets the port by the name {name} must use http"
                     ),
                 )
-                .hatch(format!(
-                    "declare it once more in ports as {{name: {name}, port: ...}} under another number, or target the number"
-                )),
+                .hatch("target the port by its number (unchanged) or by the name http"),
             );
         }
         let extra: Vec<Value> = ports[1..]
@@ -535,7 +533,11 @@ fn workload_values(w: &Input, notes: &mut Vec<Note>, todos: &mut Vec<String>) ->
                 Some(p) => {
                     probes.insert(key.into(), probe_values(&id, key, p, &ports, notes));
                 }
-                None if key != "startup" => {
+                // Without any probe the chart's tcp probes stay (policy probes-required).
+                None if key != "startup"
+                    && (main.get("livenessProbe").is_some()
+                        || main.get("readinessProbe").is_some()) =>
+                {
                     probes.insert(key.into(), json!({"enabled": false}));
                 }
                 None => {}

@@ -368,8 +368,20 @@ fn workload(w: &Input, r: &Value, notes: &mut Vec<Note>) {
         cmp(notes, w, "ports", &wp, &rp);
     }
     if !matches!(w.kind.as_str(), "Job" | "CronJob") {
+        let none = c.get("livenessProbe").is_none() && c.get("readinessProbe").is_none();
         for k in ["livenessProbe", "readinessProbe", "startupProbe"] {
-            cmp(notes, w, k, &probe(&c, k), &probe(&rc, k));
+            if none && k != "startupProbe" {
+                purpose(
+                    notes,
+                    w,
+                    k,
+                    &probe(&c, k),
+                    &probe(&rc, k),
+                    "a long-running container without probes gets tcp probes on its main port (policy probes-required)",
+                );
+            } else {
+                cmp(notes, w, k, &probe(&c, k), &probe(&rc, k));
+            }
         }
     }
     purpose(
