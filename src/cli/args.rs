@@ -88,6 +88,9 @@ pub enum Command {
     /// Uninstall the release: what goes, what `helm.sh/resource-policy: keep` keeps, the delete
     /// hooks; type the release name to confirm (or --yes).
     Uninstall(UninstallArgs),
+    /// Import a team's existing Kubernetes manifests as app-platform values, with proof.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -330,4 +333,33 @@ pub struct UninstallArgs {
     /// Helm's timeout in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     pub timeout: u64,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum ImportCommand {
+    /// Kubernetes YAML (files, directories, - for stdin) → values.yaml, then a report comparing
+    /// what the chart renders with the input (exit 1 when something could not be expressed).
+    Manifests(ImportManifestsArgs),
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct ImportManifestsArgs {
+    /// Files, directories (read recursively) or - for stdin; multi-document, kind: List.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output directory.
+    #[arg(long, default_value = "deploy")]
+    pub out: PathBuf,
+    /// The release name (default: the one workload's name; required with several).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Replace existing files (a .bak copy is written).
+    #[arg(long)]
+    pub force: bool,
+    /// Exit 0 even when something could not be expressed.
+    #[arg(long)]
+    pub allow_lossy: bool,
+    /// The Kubernetes version helm assumes for the proof's render.
+    #[arg(long)]
+    pub kube_version: Option<String>,
 }

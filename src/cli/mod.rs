@@ -109,6 +109,7 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Handle) -> Result<u8> {
         Command::Status(a) => cmd::status::run(&ctx, a),
         Command::Test(a) => cmd::test::run(&ctx, a),
         Command::Uninstall(a) => cmd::uninstall::run(&ctx, a),
+        Command::Import(c) => cmd::import::run(&ctx, c),
         Command::Completions { shell } => cmd::completions::run(shell),
     }
 }

@@ -13,6 +13,7 @@ pub(crate) mod config;
 pub mod docs;
 pub mod error;
 pub mod helm;
+pub mod import;
 pub mod inputs;
 pub mod jobs;
 pub mod names;

@@ -7,6 +7,7 @@ pub(super) mod deploy;
 pub(super) mod diff;
 pub(super) mod docs;
 pub(super) mod history;
+pub(super) mod import;
 pub(super) mod new;
 pub(super) mod presets;
 pub(super) mod render;

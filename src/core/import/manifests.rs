@@ -1,0 +1,1127 @@
+//! Kubernetes manifests → app-platform values: one service per workload, its Service, Ingress,
+//! HPA and PDB folded in as the service's exposure and toggles; ExternalName Services as
+//! `workloadType: external`. Plain secret-looking environment values are never copied: they
+//! become a Secret reference and a TODO.
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value, json};
+
+use super::{Note, Part};
+use crate::core::error::{Error, Result};
+use crate::core::values::read::parse_stream;
+
+/// The kinds that become services.
+pub const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"];
+
+/// One input object and where it came from.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub kind: String,
+    pub name: String,
+    pub value: Value,
+    /// `file:line` of the document.
+    pub origin: String,
+}
+
+impl Input {
+    /// `Kind/name`.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.kind, self.name)
+    }
+}
+
+/// Which input objects a service came from.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// The service name (`services.<name>`, or the chart's name for a single service).
+    pub service: String,
+    pub workload: Option<String>,
+    pub services: Vec<String>,
+    pub ingresses: Vec<String>,
+    pub hpa: Option<String>,
+    pub pdb: Option<String>,
+}
+
+/// What an import produced.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// The values as the team would write them (not yet reduced to what differs from defaults).
+    pub values: Value,
+    /// Per service, the objects it came from.
+    pub origins: Vec<Origin>,
+    /// Notes found while reading: what cannot be expressed, names that change, secrets moved.
+    pub notes: Vec<Note>,
+    /// Things the team must do (create a Secret for a value not copied, …).
+    pub todos: Vec<String>,
+    pub inputs: Vec<Input>,
+}
+
+/// Reads every path (files, directories recursively, `-` for stdin) into objects.
+pub fn read_paths(paths: &[PathBuf], stdin: &mut dyn std::io::Read) -> Result<Vec<Input>> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p == Path::new("-") {
+            let mut text = String::new();
+            stdin
+                .read_to_string(&mut text)
+                .map_err(|e| Error::io("<stdin>", e))?;
+            files.push(("<stdin>".to_string(), text));
+        } else if p.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found)?;
+            found.sort();
+            for f in found {
+                let text = std::fs::read_to_string(&f).map_err(|e| Error::io(&f, e))?;
+                files.push((f.display().to_string(), text));
+            }
+        } else {
+            let text = std::fs::read_to_string(p).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    Error::Usage(format!("{}: no such file or directory", p.display()))
+                } else {
+                    Error::io(p, e)
+                }
+            })?;
+            files.push((p.display().to_string(), text));
+        }
+    }
+    let mut out = Vec::new();
+    for (name, text) in files {
+        out.extend(read_text(&name, &text)?);
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for e in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let p = e.map_err(|e| Error::io(dir, e))?.path();
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if p
+            .extension()
+            .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+        {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// The objects of one multi-document text (`kind: List` flattened).
+pub fn read_text(name: &str, text: &str) -> Result<Vec<Input>> {
+    let docs = parse_stream(text).map_err(|e| {
+        Error::Usage(format!(
+            "{name}:{}: not valid YAML: {}",
+            e.loc.line, e.message
+        ))
+    })?;
+    let mut out = Vec::new();
+    for d in docs {
+        let origin = format!("{name}:{}", d.start_line);
+        push_object(d.parsed.value, &origin, &mut out);
+    }
+    Ok(out)
+}
+
+fn push_object(v: Value, origin: &str, out: &mut Vec<Input>) {
+    let kind = s(&v, "/kind");
+    if kind.ends_with("List")
+        && let Some(items) = v.get("items").and_then(Value::as_array)
+    {
+        for i in items {
+            push_object(i.clone(), origin, out);
+        }
+        return;
+    }
+    if kind.is_empty() {
+        return;
+    }
+    out.push(Input {
+        kind,
+        name: s(&v, "/metadata/name"),
+        value: v,
+        origin: origin.to_string(),
+    });
+}
+
+fn s(v: &Value, ptr: &str) -> String {
+    match v.pointer(ptr) {
+        Some(Value::String(x)) => x.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn obj(pairs: Vec<(&str, Value)>) -> Value {
+    let mut m = Map::new();
+    for (k, v) in pairs {
+        if !v.is_null() {
+            m.insert(k.to_string(), v);
+        }
+    }
+    Value::Object(m)
+}
+
+fn get(v: &Value, ptr: &str) -> Value {
+    v.pointer(ptr).cloned().unwrap_or(Value::Null)
+}
+
+fn nonempty(v: Value) -> Value {
+    match &v {
+        Value::Object(m) if m.is_empty() => Value::Null,
+        Value::Array(a) if a.is_empty() => Value::Null,
+        Value::String(s) if s.is_empty() => Value::Null,
+        _ => v,
+    }
+}
+
+/// Whether an environment variable's name says its value is a secret.
+pub fn secret_looking(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    [
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "TOKEN",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE_KEY",
+        "CREDENTIAL",
+        "ACCESS_KEY",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
+}
+
+/// The Secret a service's plain secret values are to be moved into.
+pub fn secret_name(service: &str) -> String {
+    format!("{service}-env")
+}
+
+/// The pod template of a workload.
+pub fn pod_template(w: &Value) -> Value {
+    match s(w, "/kind").as_str() {
+        "CronJob" => get(w, "/spec/jobTemplate/spec/template"),
+        _ => get(w, "/spec/template"),
+    }
+}
+
+fn labels_match(selector: &Value, labels: &Value) -> bool {
+    let Some(sel) = selector.as_object().filter(|m| !m.is_empty()) else {
+        return false;
+    };
+    sel.iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
+/// Labels the chart sets itself; the rest of a pod's labels are kept as `podLabels`.
+const CHART_LABELS: &[&str] = &[
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/managed-by",
+    "app.kubernetes.io/part-of",
+    "app.kubernetes.io/version",
+    "helm.sh/chart",
+];
+
+/// Converts the objects into values: one workload at the top level, several under `services`.
+pub fn convert(inputs: Vec<Input>) -> Imported {
+    let mut notes = Vec::new();
+    let mut todos = Vec::new();
+    let workloads: Vec<&Input> = inputs
+        .iter()
+        .filter(|i| WORKLOADS.contains(&i.kind.as_str()))
+        .collect();
+    let externals: Vec<&Input> = inputs
+        .iter()
+        .filter(|i| i.kind == "Service" && s(&i.value, "/spec/type") == "ExternalName")
+        .collect();
+    let mut services: Vec<(String, Value, Origin)> = Vec::new();
+    let mut used: Vec<String> = Vec::new();
+    for w in &workloads {
+        let mut origin = Origin {
+            service: w.name.clone(),
+            workload: Some(w.id()),
+            ..Origin::default()
+        };
+        let mut v = workload_values(w, &mut notes, &mut todos);
+        let pod_labels = get(&pod_template(&w.value), "/metadata/labels");
+        // Services selecting the pods.
+        let mut first_service = true;
+        let selecting: Vec<&Input> = inputs
+            .iter()
+            .filter(|i| {
+                i.kind == "Service"
+                    && labels_match(&get(&i.value, "/spec/selector"), &pod_labels)
+                    && !used.contains(&i.id())
+            })
+            .collect();
+        for svc in selecting {
+            used.push(svc.id());
+            origin.services.push(svc.id());
+            if s(&svc.value, "/spec/clusterIP") == "None" && w.kind == "StatefulSet" {
+                // The chart renders the headless Service of a statefulset itself.
+                continue;
+            }
+            if first_service {
+                service_values(svc, &mut v, &mut notes);
+                first_service = false;
+            } else {
+                notes.push(
+                    Note::new(
+                        Part::Lossy,
+                        &svc.id(),
+                        "metadata.name",
+                        "a second Service for the same pods: the chart renders one per service",
+                    )
+                    .hatch("add its ports to service.ports of the first one"),
+                );
+            }
+        }
+        let sa = s(&pod_template(&w.value), "/spec/serviceAccountName");
+        if let Some(acc) = inputs
+            .iter()
+            .find(|i| i.kind == "ServiceAccount" && !sa.is_empty() && i.name == sa)
+        {
+            used.push(acc.id());
+            set(
+                &mut v,
+                "serviceAccount",
+                json!({"create": true, "name": sa}),
+            );
+        }
+        if w.kind != "Job" && w.kind != "CronJob" && origin.services.is_empty() {
+            set(&mut v, "service", json!({"enabled": false}));
+        }
+        for ing in inputs.iter().filter(|i| i.kind == "Ingress") {
+            if ingress_values(ing, &origin, &inputs, &mut v, &mut notes) {
+                used.push(ing.id());
+                origin.ingresses.push(ing.id());
+            }
+        }
+        for hpa in inputs
+            .iter()
+            .filter(|i| i.kind == "HorizontalPodAutoscaler")
+        {
+            if s(&hpa.value, "/spec/scaleTargetRef/name") == w.name {
+                used.push(hpa.id());
+                origin.hpa = Some(hpa.id());
+                hpa_values(hpa, &mut v, &mut notes);
+            }
+        }
+        for pdb in inputs.iter().filter(|i| i.kind == "PodDisruptionBudget") {
+            if labels_match(&get(&pdb.value, "/spec/selector/matchLabels"), &pod_labels) {
+                used.push(pdb.id());
+                origin.pdb = Some(pdb.id());
+                let mut p = Map::new();
+                p.insert("enabled".into(), json!(true));
+                if let Some(m) = pdb.value.pointer("/spec/minAvailable") {
+                    p.insert("minAvailable".into(), m.clone());
+                    p.insert("maxUnavailable".into(), Value::Null);
+                } else if let Some(m) = pdb.value.pointer("/spec/maxUnavailable") {
+                    p.insert("maxUnavailable".into(), m.clone());
+                }
+                set(&mut v, "pdb", Value::Object(p));
+            }
+        }
+        services.push((w.name.clone(), v, origin));
+    }
+    for e in &externals {
+        used.push(e.id());
+        let ports: Vec<Value> = arr(&e.value, "/spec/ports")
+            .iter()
+            .map(|p| {
+                obj(vec![
+                    (
+                        "name",
+                        json!(p.get("name").and_then(Value::as_str).unwrap_or("http")),
+                    ),
+                    ("port", get(p, "/port")),
+                    ("protocol", proto(p)),
+                ])
+            })
+            .collect();
+        let ext = obj(vec![
+            ("name", get(&e.value, "/spec/externalName")),
+            ("ports", nonempty(Value::Array(ports))),
+        ]);
+        let v = obj(vec![("workloadType", json!("external")), ("external", ext)]);
+        services.push((
+            e.name.clone(),
+            v,
+            Origin {
+                service: e.name.clone(),
+                services: vec![e.id()],
+                ..Origin::default()
+            },
+        ));
+    }
+    for i in &inputs {
+        if used.contains(&i.id()) || WORKLOADS.contains(&i.kind.as_str()) {
+            continue;
+        }
+        let (message, hatch) = match i.kind.as_str() {
+            "Secret" => (
+                "Secrets are never copied into values".to_string(),
+                Some(
+                    "keep the Secret outside the release, or move it to a manager and list it under externalSecrets.secrets",
+                ),
+            ),
+            "ConfigMap" => (
+                "ConfigMaps are not imported".to_string(),
+                Some(
+                    "apply it beside the release (its references are kept), or move its files into configFiles",
+                ),
+            ),
+            "ServiceAccount" => (
+                "ServiceAccounts are not imported".to_string(),
+                Some(
+                    "serviceAccount.create: true creates one per service (serviceAccount.name keeps the name)",
+                ),
+            ),
+            "NetworkPolicy" => (
+                "NetworkPolicies are not imported".to_string(),
+                Some(
+                    "networkPolicy.enabled: true (default deny, dependsOn edges; extraIngress/extraEgress for the rest)",
+                ),
+            ),
+            "Role" | "RoleBinding" => (
+                "Roles are not imported".to_string(),
+                Some("rbac.enabled: true with rbac.rules"),
+            ),
+            "Service" => (
+                "no workload of the input selects this Service's pods".to_string(),
+                None,
+            ),
+            "Ingress" => (
+                "no Service of the input is this Ingress's backend".to_string(),
+                None,
+            ),
+            _ => (
+                format!("kind {} is not one the chart renders", i.kind),
+                None,
+            ),
+        };
+        let mut n = Note::new(Part::Lossy, &i.id(), "kind", message);
+        n.hatch = hatch.map(str::to_string);
+        notes.push(n);
+    }
+    let mut origins = Vec::new();
+    let values = if services.len() == 1 {
+        let (_, v, mut o) = services.pop().expect("one service");
+        o.service = String::new();
+        origins.push(o);
+        v
+    } else {
+        let mut m = Map::new();
+        for (name, v, o) in services {
+            m.insert(name, v);
+            origins.push(o);
+        }
+        json!({ "services": Value::Object(m) })
+    };
+    Imported {
+        values,
+        origins,
+        notes,
+        todos,
+        inputs,
+    }
+}
+
+fn arr(v: &Value, ptr: &str) -> Vec<Value> {
+    v.pointer(ptr)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn proto(p: &Value) -> Value {
+    match p.get("protocol").and_then(Value::as_str) {
+        Some("TCP") | None => Value::Null,
+        Some(x) => json!(x),
+    }
+}
+
+fn set(v: &mut Value, key: &str, x: Value) {
+    if let Value::Object(m) = v
+        && !x.is_null()
+    {
+        m.insert(key.to_string(), x);
+    }
+}
+
+fn workload_values(w: &Input, notes: &mut Vec<Note>, todos: &mut Vec<String>) -> Value {
+    let id = w.id();
+    let tpl = pod_template(&w.value);
+    let pod = get(&tpl, "/spec");
+    let containers = arr(&pod, "/containers");
+    let main = containers.first().cloned().unwrap_or(Value::Null);
+    let mut v = json!({ "workloadType": w.kind.to_ascii_lowercase() });
+    set(&mut v, "image", get(&main, "/image"));
+    if let Some(p) = main.get("imagePullPolicy").and_then(Value::as_str)
+        && p != "IfNotPresent"
+    {
+        let image = s(&main, "/image");
+        set(
+            &mut v,
+            "image",
+            json!({"repository": image, "pullPolicy": p}),
+        );
+        if let Some((repo, tag)) = split_tag(&image) {
+            set(
+                &mut v,
+                "image",
+                json!({"repository": repo, "tag": tag, "pullPolicy": p}),
+            );
+        }
+    }
+    if matches!(w.kind.as_str(), "Deployment" | "StatefulSet") {
+        set(
+            &mut v,
+            "replicas",
+            w.value
+                .pointer("/spec/replicas")
+                .cloned()
+                .unwrap_or(json!(1)),
+        );
+    }
+    set(&mut v, "command", nonempty(get(&main, "/command")));
+    set(&mut v, "args", nonempty(get(&main, "/args")));
+    let service = w.name.as_str();
+    set(&mut v, "env", env_map(&id, service, &main, notes, todos));
+    set(&mut v, "envFrom", nonempty(get(&main, "/envFrom")));
+    // Ports: the first is the main port (named http by the chart).
+    let ports = arr(&main, "/ports");
+    if let Some(first) = ports.first() {
+        set(&mut v, "port", get(first, "/containerPort"));
+        let name = s(first, "/name");
+        if !name.is_empty() && name != "http" {
+            notes.push(
+                Note::new(
+                    Part::Changed,
+                    &id,
+                    &format!("ports.{name}"),
+                    format!(
+                        "the main container port is named http by the chart, not {name}: a Service or probe that targets the port by the name {name} must use http"
+                    ),
+                )
+                .hatch("target the port by its number (unchanged) or by the name http"),
+            );
+        }
+        let extra: Vec<Value> = ports[1..]
+            .iter()
+            .map(|p| {
+                obj(vec![
+                    ("name", get(p, "/name")),
+                    ("port", get(p, "/containerPort")),
+                    ("protocol", proto(p)),
+                ])
+            })
+            .collect();
+        set(&mut v, "ports", nonempty(Value::Array(extra)));
+    }
+    // Probes (only long-running kinds get them; a missing one is turned off).
+    if !matches!(w.kind.as_str(), "Job" | "CronJob") {
+        let mut probes = Map::new();
+        for (k8s, key) in [
+            ("livenessProbe", "liveness"),
+            ("readinessProbe", "readiness"),
+            ("startupProbe", "startup"),
+        ] {
+            match main.get(k8s) {
+                Some(p) => {
+                    probes.insert(key.into(), probe_values(&id, key, p, &ports, notes));
+                }
+                // Without any probe the chart's tcp probes stay (policy probes-required).
+                None if key != "startup"
+                    && (main.get("livenessProbe").is_some()
+                        || main.get("readinessProbe").is_some()) =>
+                {
+                    probes.insert(key.into(), json!({"enabled": false}));
+                }
+                None => {}
+            }
+        }
+        set(&mut v, "probes", Value::Object(probes));
+    }
+    set(&mut v, "resources", nonempty(get(&main, "/resources")));
+    volume_values(w, &pod, &main, &mut v, notes);
+    for (k, key) in [
+        ("nodeSelector", "nodeSelector"),
+        ("tolerations", "tolerations"),
+        ("affinity", "affinity"),
+        ("topologySpreadConstraints", "topologySpreadConstraints"),
+        ("priorityClassName", "priorityClassName"),
+        (
+            "terminationGracePeriodSeconds",
+            "terminationGracePeriodSeconds",
+        ),
+    ] {
+        set(&mut v, key, nonempty(get(&pod, &format!("/{k}"))));
+    }
+    let secrets: Vec<Value> = arr(&pod, "/imagePullSecrets")
+        .iter()
+        .map(|x| get(x, "/name"))
+        .collect();
+    set(&mut v, "imagePullSecrets", nonempty(Value::Array(secrets)));
+    let mut labels = get(&tpl, "/metadata/labels");
+    if let Value::Object(m) = &mut labels {
+        m.retain(|k, _| !CHART_LABELS.contains(&k.as_str()));
+    }
+    set(&mut v, "podLabels", nonempty(labels));
+    set(
+        &mut v,
+        "podAnnotations",
+        nonempty(get(&tpl, "/metadata/annotations")),
+    );
+    let sa = s(&pod, "/serviceAccountName");
+    if !sa.is_empty() && sa != "default" {
+        set(&mut v, "serviceAccount", json!({"name": sa}));
+    }
+    security_values(&id, &pod, &main, &mut v, notes);
+    for c in containers.iter().skip(1) {
+        let c = container_values(&id, service, c, notes, todos);
+        if let Some(Value::Array(a)) = v.get_mut("sidecars") {
+            a.push(c);
+        } else {
+            set(&mut v, "sidecars", json!([c]));
+        }
+    }
+    let inits: Vec<Value> = arr(&pod, "/initContainers")
+        .iter()
+        .map(|c| container_values(&id, service, c, notes, todos))
+        .collect();
+    set(&mut v, "initContainers", nonempty(Value::Array(inits)));
+    strategy_values(w, &mut v);
+    if matches!(w.kind.as_str(), "Job" | "CronJob") {
+        let spec = if w.kind == "CronJob" {
+            get(&w.value, "/spec/jobTemplate/spec")
+        } else {
+            get(&w.value, "/spec")
+        };
+        let mut job = Map::new();
+        for k in [
+            "backoffLimit",
+            "ttlSecondsAfterFinished",
+            "activeDeadlineSeconds",
+            "completions",
+            "parallelism",
+        ] {
+            if let Some(x) = spec.get(k) {
+                job.insert(k.into(), x.clone());
+            }
+        }
+        if let Some(r) = pod.get("restartPolicy") {
+            job.insert("restartPolicy".into(), r.clone());
+        }
+        set(&mut v, "job", nonempty(Value::Object(job)));
+    }
+    if w.kind == "CronJob" {
+        let mut cj = Map::new();
+        for k in [
+            "schedule",
+            "concurrencyPolicy",
+            "successfulJobsHistoryLimit",
+            "failedJobsHistoryLimit",
+            "suspend",
+            "timeZone",
+            "startingDeadlineSeconds",
+        ] {
+            if let Some(x) = w.value.pointer(&format!("/spec/{k}")) {
+                cj.insert(k.into(), x.clone());
+            }
+        }
+        set(&mut v, "cronjob", Value::Object(cj));
+    }
+    v
+}
+
+fn split_tag(image: &str) -> Option<(String, String)> {
+    let (repo, tag) = image.rsplit_once(':')?;
+    (!tag.contains('/')).then(|| (repo.to_string(), tag.to_string()))
+}
+
+fn env_map(
+    id: &str,
+    service: &str,
+    c: &Value,
+    notes: &mut Vec<Note>,
+    todos: &mut Vec<String>,
+) -> Value {
+    let mut m = Map::new();
+    for e in arr(c, "/env") {
+        let name = s(&e, "/name");
+        if let Some(from) = e.get("valueFrom") {
+            m.insert(name, from.clone());
+        } else {
+            let value = get(&e, "/value");
+            let value = if value.is_null() { json!("") } else { value };
+            if secret_looking(&name) && value.as_str().is_some_and(|x| !x.is_empty()) {
+                let secret = secret_name(service);
+                m.insert(
+                    name.clone(),
+                    json!({"secretKeyRef": {"name": secret, "key": name}}),
+                );
+                notes.push(Note::new(
+                    Part::Changed,
+                    id,
+                    &format!("env.{name}"),
+                    format!("a plain value that looks secret is not copied into values: it is read from the Secret {secret}, key {name}"),
+                ));
+                let todo = format!(
+                    "create the Secret {secret} with the key {name} (kubectl create secret generic {secret} --from-literal={name}=...), or an ExternalSecret under externalSecrets.secrets"
+                );
+                if !todos.contains(&todo) {
+                    todos.push(todo);
+                }
+            } else {
+                m.insert(name, value);
+            }
+        }
+    }
+    nonempty(Value::Object(m))
+}
+
+fn probe_values(id: &str, key: &str, p: &Value, ports: &[Value], notes: &mut Vec<Note>) -> Value {
+    let mut out = Map::new();
+    let port_of = |x: &Value| -> Value {
+        // The main port is named http by the chart.
+        let first = ports.first();
+        match x {
+            Value::String(n) if first.is_some_and(|f| s(f, "/name") == *n) => json!("http"),
+            Value::Number(_) if first.is_some_and(|f| f.get("containerPort") == Some(x)) => {
+                json!("http")
+            }
+            _ => x.clone(),
+        }
+    };
+    if let Some(h) = p.get("httpGet") {
+        out.insert("type".into(), json!("http"));
+        out.insert("path".into(), h.get("path").cloned().unwrap_or(json!("/")));
+        out.insert("port".into(), port_of(&get(h, "/port")));
+        if let Some(sc) = h.get("scheme").filter(|x| *x != "HTTP") {
+            out.insert("scheme".into(), sc.clone());
+        }
+        if h.get("httpHeaders").is_some() {
+            notes.push(Note::new(
+                Part::Lossy,
+                id,
+                &format!("probes.{key}.httpGet.httpHeaders"),
+                "probe headers are not a key of the chart",
+            ));
+        }
+    } else if let Some(t) = p.get("tcpSocket") {
+        out.insert("type".into(), json!("tcp"));
+        out.insert("port".into(), port_of(&get(t, "/port")));
+    } else if let Some(e) = p.get("exec") {
+        out.insert("type".into(), json!("exec"));
+        out.insert("command".into(), get(e, "/command"));
+    } else {
+        notes.push(
+            Note::new(
+                Part::Lossy,
+                id,
+                &format!("probes.{key}"),
+                "a grpc probe is not a key of the chart",
+            )
+            .hatch("an exec probe running grpc_health_probe"),
+        );
+        return json!({"enabled": false});
+    }
+    for k in [
+        "initialDelaySeconds",
+        "periodSeconds",
+        "timeoutSeconds",
+        "failureThreshold",
+        "successThreshold",
+    ] {
+        // Kubernetes' own defaults when the input leaves a timing out.
+        let d = match k {
+            "periodSeconds" => json!(10),
+            "timeoutSeconds" | "successThreshold" => json!(1),
+            "failureThreshold" => json!(3),
+            _ => json!(0),
+        };
+        let x = p.get(k).cloned().unwrap_or(d.clone());
+        if k == "periodSeconds" || k == "failureThreshold" || x != d {
+            out.insert(k.into(), x);
+        }
+    }
+    Value::Object(out)
+}
+
+fn container_values(
+    id: &str,
+    service: &str,
+    c: &Value,
+    notes: &mut Vec<Note>,
+    todos: &mut Vec<String>,
+) -> Value {
+    let ports: Vec<Value> = arr(c, "/ports")
+        .iter()
+        .map(|p| {
+            obj(vec![
+                ("name", get(p, "/name")),
+                ("port", get(p, "/containerPort")),
+                ("protocol", proto(p)),
+            ])
+        })
+        .collect();
+    let mounts: Vec<Value> = arr(c, "/volumeMounts")
+        .iter()
+        .map(|m| {
+            obj(vec![
+                ("name", get(m, "/name")),
+                ("mountPath", get(m, "/mountPath")),
+                ("readOnly", get(m, "/readOnly")),
+            ])
+        })
+        .collect();
+    obj(vec![
+        ("name", get(c, "/name")),
+        ("image", get(c, "/image")),
+        ("command", nonempty(get(c, "/command"))),
+        ("args", nonempty(get(c, "/args"))),
+        ("env", env_map(id, service, c, notes, todos)),
+        ("envFrom", nonempty(get(c, "/envFrom"))),
+        ("ports", nonempty(Value::Array(ports))),
+        ("resources", nonempty(get(c, "/resources"))),
+        ("volumeMounts", nonempty(Value::Array(mounts))),
+    ])
+}
+
+fn volume_values(w: &Input, pod: &Value, main: &Value, v: &mut Value, notes: &mut Vec<Note>) {
+    let id = w.id();
+    let volumes = arr(pod, "/volumes");
+    let mut out = Vec::new();
+    let claims = arr(&w.value, "/spec/volumeClaimTemplates");
+    for m in arr(main, "/volumeMounts") {
+        let name = s(&m, "/name");
+        let path = get(&m, "/mountPath");
+        if let Some(t) = claims.iter().find(|t| s(t, "/metadata/name") == name) {
+            if claims.first() == Some(t) {
+                let class = get(t, "/spec/storageClassName");
+                let p = obj(vec![
+                    ("enabled", json!(true)),
+                    ("size", get(t, "/spec/resources/requests/storage")),
+                    (
+                        "storageClass",
+                        if class.is_null() {
+                            json!("default")
+                        } else {
+                            class
+                        },
+                    ),
+                    ("accessModes", get(t, "/spec/accessModes")),
+                    ("mountPath", path),
+                ]);
+                set(v, "persistence", p);
+                if name != "data" {
+                    notes.push(
+                        Note::new(
+                            Part::Changed,
+                            &id,
+                            &format!("volumeClaimTemplates.{name}"),
+                            format!("the claim template is named data by the chart, not {name}: existing claims {name}-{}-N are not reused", w.name),
+                        )
+                        .hatch("copy the data over, or bind the new claims to the old volumes"),
+                    );
+                }
+            } else {
+                notes.push(Note::new(
+                    Part::Lossy,
+                    &id,
+                    &format!("volumeClaimTemplates.{name}"),
+                    "the chart renders one claim template per statefulset",
+                ));
+            }
+            continue;
+        }
+        let Some(vol) = volumes.iter().find(|x| s(x, "/name") == name) else {
+            continue;
+        };
+        let mut e = Map::new();
+        e.insert("name".into(), json!(name));
+        e.insert("mountPath".into(), path);
+        if let Some(sp) = m.get("subPath") {
+            e.insert("subPath".into(), sp.clone());
+        }
+        if m.get("readOnly") == Some(&json!(true)) {
+            e.insert("readOnly".into(), json!(true));
+        }
+        let mut ok = false;
+        for src in [
+            "emptyDir",
+            "secret",
+            "configMap",
+            "persistentVolumeClaim",
+            "projected",
+            "downwardAPI",
+        ] {
+            if let Some(x) = vol.get(src) {
+                e.insert(src.into(), x.clone());
+                ok = true;
+            }
+        }
+        if ok {
+            out.push(Value::Object(e));
+        } else {
+            let src = vol
+                .as_object()
+                .and_then(|o| o.keys().find(|k| *k != "name").cloned())
+                .unwrap_or_default();
+            notes.push(
+                Note::new(
+                    Part::Lossy,
+                    &id,
+                    &format!("volumes.{name}"),
+                    format!("a {src} volume is not allowed by Pod Security \"restricted\""),
+                )
+                .hatch("a persistentVolumeClaim, or run this workload outside app-platform"),
+            );
+        }
+    }
+    set(v, "volumes", nonempty(Value::Array(out)));
+}
+
+fn security_values(id: &str, pod: &Value, main: &Value, v: &mut Value, notes: &mut Vec<Note>) {
+    let psc = get(pod, "/securityContext");
+    let csc = get(main, "/securityContext");
+    let mut sec = Map::new();
+    for (k, from) in [
+        ("runAsUser", &csc),
+        ("runAsGroup", &csc),
+        ("runAsNonRoot", &csc),
+        ("readOnlyRootFilesystem", &csc),
+        ("allowPrivilegeEscalation", &csc),
+        ("runAsUser", &psc),
+        ("runAsGroup", &psc),
+        ("fsGroup", &psc),
+        ("runAsNonRoot", &psc),
+    ] {
+        if let Some(x) = from.get(k)
+            && !sec.contains_key(k)
+        {
+            sec.insert(k.into(), x.clone());
+        }
+    }
+    if let Some(add) = csc.pointer("/capabilities/add") {
+        sec.insert("addCapabilities".into(), add.clone());
+    }
+    if csc.get("privileged") == Some(&json!(true)) {
+        notes.push(
+            Note::new(
+                Part::Lossy,
+                id,
+                "securityContext.privileged",
+                "a privileged container is never rendered (Pod Security \"restricted\")",
+            )
+            .hatch("none in app-platform: run it outside the platform's chart"),
+        );
+        sec.remove("allowPrivilegeEscalation");
+    }
+    if sec.get("runAsUser") == Some(&json!(0)) {
+        sec.insert("runAsNonRoot".into(), json!(false));
+    }
+    for k in ["hostNetwork", "hostPID", "hostIPC"] {
+        if pod.get(k) == Some(&json!(true)) {
+            notes.push(
+                Note::new(
+                    Part::Lossy,
+                    id,
+                    k,
+                    format!("{k} is forbidden by Pod Security \"restricted\""),
+                )
+                .hatch("none in app-platform: run it outside the platform's chart"),
+            );
+        }
+    }
+    set(v, "security", nonempty(Value::Object(sec)));
+}
+
+fn strategy_values(w: &Input, v: &mut Value) {
+    let st = match w.kind.as_str() {
+        "Deployment" => get(&w.value, "/spec/strategy"),
+        "StatefulSet" | "DaemonSet" => get(&w.value, "/spec/updateStrategy"),
+        _ => return,
+    };
+    if st.is_null() {
+        return;
+    }
+    let mut m = Map::new();
+    if let Some(t) = st.get("type") {
+        m.insert("type".into(), t.clone());
+    }
+    if let Some(Value::Object(r)) = st.get("rollingUpdate") {
+        for (k, x) in r {
+            m.insert(k.clone(), x.clone());
+        }
+    }
+    set(v, "strategy", nonempty(Value::Object(m)));
+}
+
+fn service_values(svc: &Input, v: &mut Value, notes: &mut Vec<Note>) {
+    let id = svc.id();
+    let port = v.get("port").cloned().unwrap_or(Value::Null);
+    let mut out = Map::new();
+    let ty = s(&svc.value, "/spec/type");
+    if !ty.is_empty() && ty != "ClusterIP" {
+        out.insert("type".into(), json!(ty));
+    }
+    if let Some(a) = svc.value.pointer("/metadata/annotations") {
+        out.insert("annotations".into(), a.clone());
+    }
+    let mut extra = Vec::new();
+    for (i, p) in arr(&svc.value, "/spec/ports").iter().enumerate() {
+        let target = p.get("targetPort").cloned().unwrap_or(get(p, "/port"));
+        let name = s(p, "/name");
+        let main = i == 0
+            && (target == port
+                || target.as_str().is_some_and(|t| t == "http")
+                || v.get("port").is_none());
+        if main {
+            if v.get("port").is_none()
+                && let Some(n) = target.as_u64()
+            {
+                set(v, "port", json!(n));
+            }
+            if get(p, "/port") != port {
+                out.insert("port".into(), get(p, "/port"));
+            }
+            if !name.is_empty() && name != "http" {
+                notes.push(
+                    Note::new(
+                        Part::Changed,
+                        &id,
+                        &format!("spec.ports.{name}"),
+                        format!("the Service's main port is named http by the chart, not {name}: clients that look the port up by name (SRV records, Ingresses naming it) must use http"),
+                    )
+                    .hatch("Ingresses and ServiceMonitors of the chart already use http; address the port by number elsewhere"),
+                );
+            }
+        } else {
+            extra.push(obj(vec![
+                (
+                    "name",
+                    json!(if name.is_empty() {
+                        format!("port-{i}")
+                    } else {
+                        name
+                    }),
+                ),
+                ("port", get(p, "/port")),
+                ("targetPort", get(p, "/targetPort")),
+                ("protocol", proto(p)),
+                ("nodePort", get(p, "/nodePort")),
+            ]));
+        }
+    }
+    if !extra.is_empty() {
+        out.insert("ports".into(), Value::Array(extra));
+    }
+    set(v, "service", Value::Object(out));
+}
+
+fn ingress_values(
+    ing: &Input,
+    origin: &Origin,
+    inputs: &[Input],
+    v: &mut Value,
+    notes: &mut Vec<Note>,
+) -> bool {
+    let ours: Vec<String> = inputs
+        .iter()
+        .filter(|i| origin.services.contains(&i.id()))
+        .map(|i| i.name.clone())
+        .collect();
+    let mut hosts = Vec::new();
+    let mut paths: Vec<Value> = Vec::new();
+    for r in arr(&ing.value, "/spec/rules") {
+        let mut mine = false;
+        for p in arr(&r, "/http/paths") {
+            if ours.contains(&s(&p, "/backend/service/name")) {
+                mine = true;
+                let e = json!({"path": get(&p, "/path"), "pathType": get(&p, "/pathType")});
+                if !paths.contains(&e) {
+                    paths.push(e);
+                }
+            }
+        }
+        if mine {
+            hosts.push(get(&r, "/host"));
+        }
+    }
+    if hosts.is_empty() {
+        return false;
+    }
+    let mut m = Map::new();
+    m.insert("enabled".into(), json!(true));
+    let class = get(&ing.value, "/spec/ingressClassName");
+    if !class.is_null() {
+        m.insert("className".into(), class);
+    }
+    m.insert("host".into(), hosts[0].clone());
+    if hosts.len() > 1 {
+        m.insert("hosts".into(), Value::Array(hosts[1..].to_vec()));
+    }
+    m.insert("paths".into(), Value::Array(paths));
+    if let Some(a) = ing.value.pointer("/metadata/annotations") {
+        m.insert("annotations".into(), a.clone());
+    }
+    let tls = arr(&ing.value, "/spec/tls");
+    if let Some(t) = tls.first() {
+        m.insert(
+            "tls".into(),
+            obj(vec![
+                ("enabled", json!(true)),
+                ("secretName", get(t, "/secretName")),
+            ]),
+        );
+        if tls.len() > 1 {
+            notes.push(Note::new(
+                Part::Lossy,
+                &ing.id(),
+                "spec.tls",
+                "the chart uses one certificate for every host of a service",
+            ));
+        }
+    }
+    set(v, "ingress", Value::Object(m));
+    true
+}
+
+fn hpa_values(hpa: &Input, v: &mut Value, notes: &mut Vec<Note>) {
+    let mut m = Map::new();
+    m.insert("enabled".into(), json!(true));
+    m.insert(
+        "minReplicas".into(),
+        hpa.value
+            .pointer("/spec/minReplicas")
+            .cloned()
+            .unwrap_or(json!(1)),
+    );
+    m.insert("maxReplicas".into(), get(&hpa.value, "/spec/maxReplicas"));
+    let mut cpu = json!(0);
+    let mut mem = json!(0);
+    for metric in arr(&hpa.value, "/spec/metrics") {
+        let name = s(&metric, "/resource/name");
+        let target = get(&metric, "/resource/target/averageUtilization");
+        match (s(&metric, "/type").as_str(), name.as_str()) {
+            ("Resource", "cpu") if !target.is_null() => cpu = target,
+            ("Resource", "memory") if !target.is_null() => mem = target,
+            _ => notes.push(Note::new(
+                Part::Lossy,
+                &hpa.id(),
+                "spec.metrics",
+                "only cpu and memory utilization targets are keys of the chart",
+            )),
+        }
+    }
+    m.insert("targetCPUUtilizationPercentage".into(), cpu);
+    m.insert("targetMemoryUtilizationPercentage".into(), mem);
+    if let Some(b) = hpa.value.pointer("/spec/behavior") {
+        m.insert("behavior".into(), b.clone());
+    }
+    set(v, "autoscaling", Value::Object(m));
+}

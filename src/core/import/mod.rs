@@ -1,0 +1,59 @@
+//! `apwiz import`: a team's existing Kubernetes manifests → app-platform values, and the proof of
+//! what the chart renders from them.
+//!
+//! - [`manifests`]: reading YAML (files, directories, stdin, multi-document, `kind: List`) and
+//!   turning workloads, Services, Ingresses, HPAs and PDBs into service keys;
+//! - [`proof`]: the rendered objects compared with the input object by object, in three parts
+//!   (reproduced exactly, changed by the platform on purpose, could not be expressed).
+//!
+//! Engine layer: uses the values language (`values::read`) and the leaves; writing and rendering
+//! are the front end's calls into `scaffold::overrides` and `check::pipeline`.
+pub mod manifests;
+pub mod proof;
+
+use serde::Serialize;
+
+/// Which part of the report a line belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Part {
+    /// The render has the field exactly as the input.
+    Exact,
+    /// The platform changes it on purpose (the reason says why).
+    Changed,
+    /// The values cannot express it.
+    Lossy,
+}
+
+/// One line of the report.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Note {
+    pub part: Part,
+    /// `Kind/name` of the input object.
+    pub object: String,
+    /// The field compared (`image`, `env.DB_URL`, `spec.ports`, …).
+    pub field: String,
+    /// What happened (the reason, for changed and lossy lines; empty when exact).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    /// How to keep it anyway, if there is a way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hatch: Option<String>,
+}
+
+impl Note {
+    pub(crate) fn new(part: Part, object: &str, field: &str, message: impl Into<String>) -> Note {
+        Note {
+            part,
+            object: object.to_string(),
+            field: field.to_string(),
+            message: message.into(),
+            hatch: None,
+        }
+    }
+
+    pub(crate) fn hatch(mut self, h: impl Into<String>) -> Note {
+        self.hatch = Some(h.into());
+        self
+    }
+}
