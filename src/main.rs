@@ -1,5 +1,6 @@
 //! `apwiz`: the binary. Parses the command line, starts the one async runtime, runs the command
-//! through the library, and maps the result to an exit code: 0 ok, 1 validation failed (or another
+//! through the CLI (which may hand a project over to the full-screen wizard: both front ends meet
+//! only here), and maps the result to an exit code: 0 ok, 1 validation failed (or another
 //! failure), 2 usage error, 3 environment problem (helm missing or too old, chart not found).
 use std::process::ExitCode;
 
@@ -39,7 +40,14 @@ fn main() -> ExitCode {
             return ExitCode::from(ErrorKind::Environment.exit_code());
         }
     };
-    let result = cli::run(parsed, runtime.handle().clone());
+    // The one place both front ends meet: the CLI may hand a project over to the wizard.
+    let result = match cli::run(parsed, runtime.handle().clone()) {
+        Ok(cli::Outcome::Exit(code)) => Ok(code),
+        Ok(cli::Outcome::Wizard { session, start }) => {
+            apwiz::tui::run(session, runtime.handle().clone(), *start)
+        }
+        Err(e) => Err(e),
+    };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

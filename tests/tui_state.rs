@@ -346,7 +346,7 @@ fn edit_flow_keeps_files_byte_identical_and_comments() {
     let before = files_of(&out);
 
     let answers = apwiz::core::scaffold::answers::Answers::load(&out.join(".apwiz.yaml")).unwrap();
-    let start = apwiz::tui::Start::Edit {
+    let start = apwiz::core::scaffold::project::Start::Edit {
         out_dir: out.clone(),
         answers,
     };
@@ -365,7 +365,7 @@ fn edit_flow_keeps_files_byte_identical_and_comments() {
     // Change one answer (the host): only that line changes; the comment survives.
     let mut st = apwiz::tui::initial_state(
         &s,
-        apwiz::tui::Start::Edit {
+        apwiz::core::scaffold::project::Start::Edit {
             out_dir: out.clone(),
             answers: apwiz::core::scaffold::answers::Answers::load(&out.join(".apwiz.yaml"))
                 .unwrap(),

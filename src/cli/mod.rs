@@ -83,8 +83,18 @@ fn print(s: &str) -> Result<()> {
     }
 }
 
-/// Runs the command; Ok(exit code).
-pub fn run(cli: Cli, runtime: tokio::runtime::Handle) -> Result<u8> {
+/// How a command ends: with an exit code, or by handing a project to the full-screen wizard,
+/// which the binary opens (front ends never import each other).
+pub enum Outcome {
+    Exit(u8),
+    Wizard {
+        session: Arc<Session>,
+        start: Box<crate::core::scaffold::project::Start>,
+    },
+}
+
+/// Runs the command.
+pub fn run(cli: Cli, runtime: tokio::runtime::Handle) -> Result<Outcome> {
     let policies = match &cli.command {
         Some(Command::Validate(a)) => a.policies.clone(),
         _ => None,
@@ -93,9 +103,9 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Handle) -> Result<u8> {
     let Some(command) = cli.command else {
         return cmd::wizard::run(&ctx);
     };
-    match command {
-        Command::New(a) => cmd::new::run(&ctx, a),
-        Command::Edit(a) => cmd::wizard::edit(&ctx, a),
+    let code = match command {
+        Command::New(a) => return cmd::new::run(&ctx, a),
+        Command::Edit(a) => return cmd::wizard::edit(&ctx, a),
         Command::Render(a) => cmd::render::run(&ctx, a),
         Command::Validate(a) => cmd::validate::run(&ctx, a),
         Command::Docs(a) => cmd::docs::run(&ctx, a),
@@ -111,7 +121,8 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Handle) -> Result<u8> {
         Command::Uninstall(a) => cmd::uninstall::run(&ctx, a),
         Command::Import(c) => cmd::import::run(&ctx, c),
         Command::Completions { shell } => cmd::completions::run(shell),
-    }
+    };
+    code.map(Outcome::Exit)
 }
 
 /// An error's message with its remedy worded for the command line (the core names the setting).

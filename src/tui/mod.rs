@@ -17,7 +17,7 @@ pub mod steps;
 pub mod view;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -27,36 +27,13 @@ use crossterm::event::{self, Event, KeyEventKind};
 
 use crate::core::error::{Error, Result};
 use crate::core::names;
-use crate::core::scaffold::answers::{self, Answers};
-use crate::core::scaffold::questions::Given;
+use crate::core::scaffold::project::Start;
 use crate::core::session::Session;
 
 use app::State;
 use msg::{Cmd, Msg};
 use project::Project;
 use view::style::Styles;
-
-/// The smallest terminal the wizard draws in; smaller ones get the line prompts.
-pub const MIN_SIZE: (u16, u16) = (60, 20);
-
-/// What the wizard opens.
-#[derive(Debug, Clone)]
-pub enum Start {
-    /// A new project written to `out_dir`, pre-filled with `given` (flags of `apwiz new`).
-    New { out_dir: PathBuf, given: Given },
-    /// The project whose answers file is in `out_dir`.
-    Edit { out_dir: PathBuf, answers: Answers },
-}
-
-/// The answers file of a project in `dir` (`dir/.apwiz.yaml` or `dir/deploy/.apwiz.yaml`).
-pub fn find_project(dir: &Path) -> Option<PathBuf> {
-    [
-        dir.join(answers::FILE_NAME),
-        dir.join("deploy").join(answers::FILE_NAME),
-    ]
-    .into_iter()
-    .find(|p| p.is_file())
-}
 
 /// Whether colours are wanted (`NO_COLOR` unset or empty).
 pub fn colour_wanted() -> bool {

@@ -4,10 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use apwiz::core::scaffold::project::Start;
 use apwiz::core::session::{Options, Session};
 use apwiz::tui::app::{State, update};
 use apwiz::tui::msg::{Cmd, Msg};
-use apwiz::tui::{self, Start, jobs};
+use apwiz::tui::{self, jobs};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 pub fn repo() -> PathBuf {

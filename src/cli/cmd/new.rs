@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::cli::args::NewArgs;
 use crate::cli::cmd::indent;
 use crate::cli::prompts::Asker;
-use crate::cli::{Ctx, output, print};
+use crate::cli::{self, Ctx, output, print};
 use crate::core::check::pipeline;
 use crate::core::check::report::{Finding, Severity};
 use crate::core::error::Result;
@@ -17,9 +17,10 @@ use crate::core::presets::PresetKind;
 use crate::core::scaffold::answers::{self, Answers};
 use crate::core::scaffold::generate::{self, GenFile, Outcome};
 use crate::core::scaffold::overrides::Change;
+use crate::core::scaffold::project::Start;
 use crate::core::scaffold::questions::{self, Draft, Given};
 
-pub(crate) fn run(ctx: &Ctx, a: NewArgs) -> Result<u8> {
+pub(crate) fn run(ctx: &Ctx, a: NewArgs) -> Result<cli::Outcome> {
     let chart = ctx.session.chart()?;
     let all = &ctx.session.presets;
     let asker = Asker::new(ctx.global.non_interactive);
@@ -47,8 +48,8 @@ pub(crate) fn run(ctx: &Ctx, a: NewArgs) -> Result<u8> {
     };
     if !a.prompt && !a.dry_run && !ctx.json() && super::wizard::wanted(ctx) {
         let start = match from_file {
-            Some(answers) if given.preset.is_none() => crate::tui::Start::Edit { out_dir, answers },
-            _ => crate::tui::Start::New { out_dir, given },
+            Some(answers) if given.preset.is_none() => Start::Edit { out_dir, answers },
+            _ => Start::New { out_dir, given },
         };
         return super::wizard::open(ctx, start);
     }
@@ -118,7 +119,7 @@ pub(crate) fn run(ctx: &Ctx, a: NewArgs) -> Result<u8> {
                 }
             }
         }
-        return Ok(0);
+        return Ok(cli::Outcome::Exit(0));
     }
     let results = generate::apply(&planned)?;
     let notes = check_generated(ctx, &files, &out_dir)?;
@@ -181,7 +182,7 @@ pub(crate) fn run(ctx: &Ctx, a: NewArgs) -> Result<u8> {
             &format!("next: apwiz validate --dir {dir}{env_hint}   ·   apwiz render --dir {dir}{env_hint} --summary\n"),
         ))?;
     }
-    Ok(0)
+    Ok(cli::Outcome::Exit(0))
 }
 
 /// The in-process checks on what `new` generated: base alone, and base + each environment.

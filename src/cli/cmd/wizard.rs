@@ -1,17 +1,21 @@
-//! `apwiz` with no command, and `apwiz edit [DIR]`: the full-screen wizard (`tui`) on a terminal.
-//! Without one (or with `--non-interactive`), `apwiz` alone asks for a command as before and
-//! `edit` says how to do the same with flags.
+//! `apwiz` with no command, and `apwiz edit [DIR]`: on a terminal, the CLI hands the project over
+//! to the full-screen wizard (the binary opens it: front ends never import each other). Without
+//! one (or with `--non-interactive`), `apwiz` alone asks for a command as before and `edit` says
+//! how to do the same with flags.
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::CommandFactory;
 
-use crate::cli::Ctx;
 use crate::cli::args::{Cli, EditArgs};
+use crate::cli::{Ctx, Outcome};
 use crate::core::error::{Error, Result};
-use crate::core::scaffold::answers::{self, Answers};
+use crate::core::scaffold::answers;
+use crate::core::scaffold::project::{self, Start};
 use crate::core::scaffold::questions::Given;
-use crate::tui::{self, Start};
+
+/// The smallest terminal the wizard draws in; smaller ones get the line prompts.
+const MIN_SIZE: (u16, u16) = (60, 20);
 
 /// Whether the wizard can open: interactive, stdin and stdout terminals of at least 60×20.
 pub(crate) fn wanted(ctx: &Ctx) -> bool {
@@ -21,16 +25,19 @@ pub(crate) fn wanted(ctx: &Ctx) -> bool {
     {
         return false;
     }
-    matches!(crossterm::terminal::size(), Ok((w, h)) if w >= tui::MIN_SIZE.0 && h >= tui::MIN_SIZE.1)
+    matches!(crossterm::terminal::size(), Ok((w, h)) if w >= MIN_SIZE.0 && h >= MIN_SIZE.1)
 }
 
-/// Runs the wizard.
-pub(crate) fn open(ctx: &Ctx, start: Start) -> Result<u8> {
-    tui::run(ctx.session.clone(), ctx.runtime.clone(), start)
+/// Hands `start` over to the wizard.
+pub(crate) fn open(ctx: &Ctx, start: Start) -> Result<Outcome> {
+    Ok(Outcome::Wizard {
+        session: ctx.session.clone(),
+        start: Box::new(start),
+    })
 }
 
 /// `apwiz` alone: the wizard (editing the project here, if there is one), else the usage error.
-pub(crate) fn run(ctx: &Ctx) -> Result<u8> {
+pub(crate) fn run(ctx: &Ctx) -> Result<Outcome> {
     if !wanted(ctx) {
         let mut cmd = Cli::command();
         let e = cmd.error(
@@ -38,10 +45,10 @@ pub(crate) fn run(ctx: &Ctx) -> Result<u8> {
             "a command is needed (on a terminal, `apwiz` alone opens the wizard)",
         );
         let _ = e.print();
-        return Ok(2);
+        return Ok(Outcome::Exit(2));
     }
-    let start = match tui::find_project(&ctx.session.cwd) {
-        Some(file) => load(&file)?,
+    let start = match project::find(&ctx.session.cwd) {
+        Some(file) => project::load(&file)?,
         None => Start::New {
             out_dir: PathBuf::from("deploy"),
             given: Given::default(),
@@ -51,11 +58,11 @@ pub(crate) fn run(ctx: &Ctx) -> Result<u8> {
 }
 
 /// `apwiz edit [DIR]`.
-pub(crate) fn edit(ctx: &Ctx, a: EditArgs) -> Result<u8> {
+pub(crate) fn edit(ctx: &Ctx, a: EditArgs) -> Result<Outcome> {
     let file = if a.dir.is_file() {
         Some(a.dir.clone())
     } else {
-        tui::find_project(&a.dir)
+        project::find(&a.dir)
     };
     let Some(file) = file else {
         return Err(Error::Usage(format!(
@@ -70,15 +77,6 @@ pub(crate) fn edit(ctx: &Ctx, a: EditArgs) -> Result<u8> {
             file.display()
         )));
     }
-    let start = load(&file)?;
+    let start = project::load(&file)?;
     open(ctx, start)
-}
-
-fn load(file: &std::path::Path) -> Result<Start> {
-    let answers = Answers::load(file)?;
-    let out_dir = match file.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    Ok(Start::Edit { out_dir, answers })
 }

@@ -4,4 +4,5 @@ pub mod answers;
 pub mod features;
 pub mod generate;
 pub mod overrides;
+pub mod project;
 pub mod questions;
