@@ -7,11 +7,10 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::cli::args::DeployArgs;
-use crate::cli::cmd::{cluster, request};
+use crate::cli::cmd::{cluster, team_inputs};
 use crate::cli::{Ctx, output, print};
 use crate::core::check::pipeline;
 use crate::core::error::Result;
-use crate::core::inputs;
 use crate::core::release::events::{Emitter, Phase};
 use crate::core::release::{diff, ops, prechecks, records};
 
@@ -38,10 +37,7 @@ pub(crate) fn git_commit(dir: &Path) -> Option<String> {
 }
 
 pub(crate) fn run(ctx: &Ctx, a: DeployArgs) -> Result<u8> {
-    let mut inputs = inputs::resolve(
-        &request(&a.values),
-        ctx.session.config.kube_version.as_deref(),
-    )?;
+    let mut inputs = team_inputs(ctx, &a.values)?;
     let cl = cluster::connect(ctx, &a.cluster, inputs.namespace.clone())?;
     cl.require_writable("deploy")?;
     inputs.namespace = Some(cl.namespace.clone());

@@ -4,11 +4,10 @@
 use serde_json::json;
 
 use crate::cli::args::DiffArgs;
-use crate::cli::cmd::{cluster, request};
+use crate::cli::cmd::{cluster, team_inputs};
 use crate::cli::{Ctx, error_line, output, print};
 use crate::core::check::pipeline;
 use crate::core::error::Result;
-use crate::core::inputs;
 use crate::core::release::{diff, records};
 
 pub(crate) fn run(ctx: &Ctx, a: DiffArgs) -> Result<u8> {
@@ -37,10 +36,7 @@ pub(crate) fn run(ctx: &Ctx, a: DiffArgs) -> Result<u8> {
 
 /// The changes, or None when the render failed (its findings printed).
 fn changes(ctx: &Ctx, a: &DiffArgs) -> Result<Option<Vec<diff::Change>>> {
-    let mut inputs = inputs::resolve(
-        &request(&a.values),
-        ctx.session.config.kube_version.as_deref(),
-    )?;
+    let mut inputs = team_inputs(ctx, &a.values)?;
     let cl = cluster::connect(ctx, &a.cluster, inputs.namespace.clone())?;
     inputs.namespace = Some(cl.namespace.clone());
     let release = inputs.release.clone();

@@ -36,6 +36,18 @@ pub(super) fn request(v: &ValuesArgs) -> Request {
     }
 }
 
+/// The team's files for the values flags, resolved once and checked against the chart version
+/// their answers file pins.
+pub(super) fn team_inputs(
+    ctx: &crate::cli::Ctx,
+    v: &ValuesArgs,
+) -> crate::core::error::Result<crate::core::inputs::Inputs> {
+    let inputs =
+        crate::core::inputs::resolve(&request(v), ctx.session.config.kube_version.as_deref())?;
+    ctx.session.check_pin(&inputs)?;
+    Ok(inputs)
+}
+
 /// `t` indented by four spaces.
 pub(super) fn indent(t: &str) -> String {
     t.lines()

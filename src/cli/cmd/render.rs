@@ -2,18 +2,13 @@
 use serde_json::json;
 
 use crate::cli::args::RenderArgs;
-use crate::cli::cmd::request;
+use crate::cli::cmd::team_inputs;
 use crate::cli::{Ctx, output, print};
 use crate::core::check::pipeline;
 use crate::core::error::Result;
-use crate::core::inputs;
 
 pub(crate) fn run(ctx: &Ctx, a: RenderArgs) -> Result<u8> {
-    let inputs = inputs::resolve(
-        &request(&a.values),
-        ctx.session.config.kube_version.as_deref(),
-    )?;
-    ctx.session.check_pin(&inputs)?;
+    let inputs = team_inputs(ctx, &a.values)?;
     let session = ctx.session.clone();
     let r =
         ctx.block_on(async move { pipeline::render(session.checker(true).await?, inputs).await })?;

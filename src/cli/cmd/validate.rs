@@ -1,18 +1,13 @@
 //! `apwiz validate`: the team's files through every check (files, schema, chart rules at render
 //! time, policies, helm lint) into one report.
 use crate::cli::args::ValidateArgs;
-use crate::cli::cmd::request;
+use crate::cli::cmd::team_inputs;
 use crate::cli::{Ctx, output, print};
 use crate::core::check::pipeline;
 use crate::core::error::Result;
-use crate::core::inputs;
 
 pub(crate) fn run(ctx: &Ctx, a: ValidateArgs) -> Result<u8> {
-    let inputs = inputs::resolve(
-        &request(&a.values),
-        ctx.session.config.kube_version.as_deref(),
-    )?;
-    ctx.session.check_pin(&inputs)?;
+    let inputs = team_inputs(ctx, &a.values)?;
     let session = ctx.session.clone();
     let with_helm = !a.no_helm;
     let report = ctx.block_on(async move {

@@ -61,21 +61,22 @@ fn not_utf8(display: &str, bytes: &[u8], e: std::str::Utf8Error) -> Finding {
             .iter()
             .rposition(|b| *b == b'\n')
             .map_or(0, |p| p + 1);
-    let mut f = Finding::new(
-        Source::Yaml,
-        Severity::Error,
-        ".",
-        "yaml syntax",
+    unreadable(
+        display,
+        Loc { line, column },
         format!(
             "the file is not UTF-8 text: byte 0x{:02x} at offset {at} cannot start a character.",
             bytes.get(at).copied().unwrap_or(0)
         ),
-    );
-    f.at(display, Some(Loc { line, column }));
-    f.fix = Some(
-        "Save the file as UTF-8 (Helm reads values as UTF-8); check it is the values file you meant."
-            .into(),
-    );
+        "Save the file as UTF-8 (Helm reads values as UTF-8); check it is the values file you meant.",
+    )
+}
+
+/// The error finding for a file that cannot be read as values, at `loc`.
+fn unreadable(display: &str, loc: Loc, message: String, fix: &str) -> Finding {
+    let mut f = Finding::new(Source::Yaml, Severity::Error, ".", "yaml syntax", message);
+    f.at(display, Some(loc));
+    f.fix = Some(fix.into());
     f
 }
 
@@ -87,21 +88,15 @@ pub fn layer_from_text(display: &str, text: &str) -> std::result::Result<Layer, 
             kind: LayerKind::File,
             parsed,
         }),
-        Err(e) => {
-            let mut f = Finding::new(
-                Source::Yaml,
-                Severity::Error,
-                ".",
-                "yaml syntax",
-                format!(
-                    "the file is not valid YAML: {}.",
-                    e.message.trim_end_matches('.')
-                ),
-            );
-            f.at(display, Some(e.loc));
-            f.fix = Some("Fix the YAML at this line (indentation, a missing `:` or quote).".into());
-            Err(Box::new(f))
-        }
+        Err(e) => Err(Box::new(unreadable(
+            display,
+            e.loc,
+            format!(
+                "the file is not valid YAML: {}.",
+                e.message.trim_end_matches('.')
+            ),
+            "Fix the YAML at this line (indentation, a missing `:` or quote).",
+        ))),
     }
 }
 
