@@ -5,6 +5,7 @@
 #
 #   scripts/install-tools.sh            # helm (v4) and helm3 (v3.21)
 #   scripts/install-tools.sh helm conftest
+#   scripts/install-tools.sh yaml-language-server   # the editors' validator, for the tests (npm)
 #
 # Versions are pinned here and nowhere else.
 set -euo pipefail
@@ -12,6 +13,7 @@ set -euo pipefail
 HELM4_VERSION=v4.3.1
 HELM3_VERSION=v3.21.4
 CONFTEST_VERSION=v0.71.1
+YAML_LANGUAGE_SERVER_VERSION=1.25.0   # npm; 2.x needs Node 22, the machine has Node 20
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${APWIZ_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/apwiz}/tools
@@ -51,12 +53,29 @@ ldflags_for() {
   esac
 }
 
+# npm_tool NAME PACKAGE VERSION: install PACKAGE@VERSION once into the cache, link its bin as NAME.
+npm_tool() {
+  local name=$1 pkg=$2 version=$3
+  local dir=$cache/$name-$version
+  if [[ ! -x $dir/node_modules/.bin/$name ]]; then
+    command -v npm >/dev/null || { log "npm is required to install $name ($pkg@$version); install Node.js"; exit 3; }
+    log "installing $name $version from the npm registry (first run only; cached in $dir)"
+    local tmp
+    tmp=$(mktemp -d "$cache/.build-$name.XXXXXX")
+    npm install --no-audit --no-fund --loglevel=error --prefix "$tmp" "$pkg@$version" >&2
+    rm -rf "$dir"
+    mv "$tmp" "$dir"
+  fi
+  ln -sf "$dir/node_modules/.bin/$name" "$bin/$name"
+}
+
 install_one() {
   case $1 in
     helm) go_tool helm helm.sh/helm/v4/cmd/helm "$HELM4_VERSION" ;;
     helm3) go_tool helm3 helm.sh/helm/v3/cmd/helm "$HELM3_VERSION" ;;
     conftest) go_tool conftest github.com/open-policy-agent/conftest "$CONFTEST_VERSION" ;;
-    *) log "unknown tool '$1' (known: helm helm3 conftest)"; exit 2 ;;
+    yaml-language-server) npm_tool yaml-language-server yaml-language-server "$YAML_LANGUAGE_SERVER_VERSION" ;;
+    *) log "unknown tool '$1' (known: helm helm3 conftest yaml-language-server)"; exit 2 ;;
   esac
 }
 
