@@ -33,7 +33,8 @@ pub struct Global {
     /// The helm binary (default: user config, .tools/bin/helm, then PATH; Helm 4 preferred).
     #[arg(long, global = true, env = "APWIZ_HELM", value_name = "PATH")]
     pub helm: Option<PathBuf>,
-    /// The chart: a directory or a .tgz archive (default: ./chart or the nearest parent's).
+    /// The chart: a directory or a .tgz archive (default: ./chart or the nearest parent's, else the
+    /// chart built into apwiz).
     #[arg(long, global = true, env = "APWIZ_CHART", value_name = "PATH|ARCHIVE")]
     pub chart: Option<PathBuf>,
     /// Colour theme for text output (see `apwiz themes list`).
