@@ -220,13 +220,19 @@ impl Session {
                     PolicyState::Ready(Arc::new(Mutex::new(p)))
                 }
             }
-            None => {
+            // The platform's policies are written for the app-platform chart: built in, they
+            // check that chart (a team's repository has no policies/ of its own), not others.
+            None if self.chart()?.meta.name == policies::BUILTIN_CHART => {
                 let sources: Vec<(String, String)> = policies::BUILTIN
                     .iter()
                     .map(|(n, t)| ((*n).to_string(), (*t).to_string()))
                     .collect();
                 PolicyState::Ready(Arc::new(Mutex::new(Policies::from_sources(&sources)?)))
             }
+            None => PolicyState::Skipped(format!(
+                "no policies directory beside the chart, and the built-in policies are for {} (pass --policies DIR)",
+                policies::BUILTIN_CHART
+            )),
         };
         Ok(self.policies.get_or_init(|| state).clone())
     }

@@ -101,6 +101,9 @@ fn package_of(text: &str) -> Option<String> {
 /// what a team's repository is checked against when it has no `policies/` of its own.
 pub const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/policies.rs"));
 
+/// The chart the built-in policies are written for.
+pub const BUILTIN_CHART: &str = "app-platform";
+
 impl Policies {
     /// Loads every `*.rego` in `dir` (not `*_test.rego`), sorted by name. `display` names the
     /// directory in messages.
