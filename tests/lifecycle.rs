@@ -11,28 +11,12 @@
 mod support;
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
-use support::{helm, parse_manifests, repo, tempdir};
+use support::{helm, kubeconfig, parse_manifests, repo, tempdir};
 
 const TIMEOUT: &str = "180s";
-
-fn kubeconfig() -> &'static Path {
-    static KUBECONFIG: OnceLock<PathBuf> = OnceLock::new();
-    KUBECONFIG.get_or_init(|| {
-        let out = Command::new(repo().join("scripts/control-plane.sh"))
-            .arg("up")
-            .output()
-            .expect("run scripts/control-plane.sh up");
-        assert!(
-            out.status.success(),
-            "scripts/control-plane.sh up failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-    })
-}
 
 struct Ran {
     ok: bool,

@@ -17,23 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 use support::cli::{Run, apwiz_env, write};
-use support::{helm, repo, scratch};
-
-fn kubeconfig() -> &'static Path {
-    static KUBECONFIG: OnceLock<PathBuf> = OnceLock::new();
-    KUBECONFIG.get_or_init(|| {
-        let out = Command::new(repo().join("scripts/control-plane.sh"))
-            .arg("up")
-            .output()
-            .expect("run scripts/control-plane.sh up");
-        assert!(
-            out.status.success(),
-            "scripts/control-plane.sh up failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-    })
-}
+use support::{helm, kubeconfig, repo, scratch};
 
 fn kubectl(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(repo().join("scripts/control-plane.sh"))

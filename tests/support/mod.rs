@@ -320,3 +320,21 @@ pub fn lint_strict(files: &[&str]) -> Result<(), String> {
         Err(text)
     }
 }
+
+/// The local control plane's kubeconfig: `scripts/control-plane.sh up` once per test binary (it
+/// reuses a running cluster).
+pub fn kubeconfig() -> &'static Path {
+    static KUBECONFIG: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    KUBECONFIG.get_or_init(|| {
+        let out = Command::new(repo().join("scripts/control-plane.sh"))
+            .arg("up")
+            .output()
+            .expect("run scripts/control-plane.sh up");
+        assert!(
+            out.status.success(),
+            "scripts/control-plane.sh up failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+    })
+}

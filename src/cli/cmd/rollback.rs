@@ -68,17 +68,7 @@ pub(crate) fn run(ctx: &Ctx, a: RollbackArgs) -> Result<u8> {
         return Ok(1);
     }
     // The target's hooks run on rollback.
-    let hooks: Vec<ops::HookObject> = tgt
-        .hooks
-        .iter()
-        .map(|h| ops::HookObject {
-            name: h.name.clone(),
-            kind: h.kind.clone(),
-            events: h.events.clone(),
-            weight: h.weight,
-            delete_policies: h.delete_policies.clone(),
-        })
-        .collect();
+    let hooks: Vec<ops::HookObject> = tgt.hooks.iter().map(ops::HookObject::from).collect();
     let spec = ops::watch_spec(&cl, &release, &hooks, "pre-rollback", "post-rollback", None);
     let first = if spec.pre_hooks.is_empty() {
         Phase::ApplyAndWait

@@ -21,13 +21,7 @@ pub(crate) fn run(ctx: &Ctx, a: TestArgs) -> Result<u8> {
         .hooks
         .iter()
         .filter(|h| h.events.iter().any(|e| e == "test"))
-        .map(|h| ops::HookObject {
-            name: h.name.clone(),
-            kind: h.kind.clone(),
-            events: h.events.clone(),
-            weight: h.weight,
-            delete_policies: h.delete_policies.clone(),
-        })
+        .map(ops::HookObject::from)
         .collect();
     let mut spec = ops::watch_spec(&cl, &release, &hooks, "", "", None);
     spec.pre_hooks.clear();

@@ -30,13 +30,7 @@ pub(crate) fn run(ctx: &Ctx, a: UninstallArgs) -> Result<u8> {
                 .iter()
                 .any(|e| e == "pre-delete" || e == "post-delete")
         })
-        .map(|h| ops::HookObject {
-            name: h.name.clone(),
-            kind: h.kind.clone(),
-            events: h.events.clone(),
-            weight: h.weight,
-            delete_policies: h.delete_policies.clone(),
-        })
+        .map(ops::HookObject::from)
         .collect();
     let kept_names: Vec<&String> = kept.iter().map(|(k, _)| *k).collect();
     let deleted_names: Vec<&String> = deleted.iter().map(|(k, _)| *k).collect();

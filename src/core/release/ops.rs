@@ -15,6 +15,7 @@ use crate::core::helm::Helm;
 use crate::core::release::Cluster;
 use crate::core::release::cause::{self, CauseCard};
 use crate::core::release::events::{Emitter, Kind, Phase, PhaseState};
+use crate::core::release::records;
 use crate::core::release::runlog::{self, RunRecord};
 use crate::core::release::watch::{self, Collected, HOOK, Watch};
 
@@ -113,6 +114,19 @@ pub struct HookObject {
     pub events: Vec<String>,
     pub weight: i64,
     pub delete_policies: Vec<String>,
+}
+
+impl From<&records::Hook> for HookObject {
+    /// A hook as the release record stores it.
+    fn from(h: &records::Hook) -> Self {
+        HookObject {
+            name: h.name.clone(),
+            kind: h.kind.clone(),
+            events: h.events.clone(),
+            weight: h.weight,
+            delete_policies: h.delete_policies.clone(),
+        }
+    }
 }
 
 /// The hooks of rendered objects (or of a stored manifest's hooks), in Helm's order: weight,
