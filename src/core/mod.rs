@@ -17,6 +17,7 @@ pub mod import;
 pub mod inputs;
 pub mod jobs;
 pub mod names;
+pub mod plan;
 pub mod presets;
 pub mod release;
 pub mod scaffold;

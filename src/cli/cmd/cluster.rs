@@ -340,11 +340,6 @@ pub(crate) fn print_outcome(
     print(&out)
 }
 
-/// Renders the rendered objects' JSON values.
-pub(crate) fn values_of(r: &crate::core::check::pipeline::Rendered) -> Vec<serde_json::Value> {
-    r.objects.iter().map(|o| o.value.clone()).collect()
-}
-
 /// Prints render findings; Ok(1).
 pub(crate) fn print_findings(ctx: &Ctx, f: &[crate::core::check::report::Finding]) -> Result<u8> {
     if ctx.json() {

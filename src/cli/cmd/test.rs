@@ -38,6 +38,7 @@ pub(crate) fn run(ctx: &Ctx, a: TestArgs) -> Result<u8> {
             plan: json!({"revision": rec.revision, "tests": hooks}),
             emitter,
             state_dir: None,
+            interrupt: None,
         },
         rx,
     )?;
