@@ -46,6 +46,11 @@ fn main() -> ExitCode {
         Ok(cli::Outcome::Wizard { session, start }) => {
             apwiz::tui::run(session, runtime.handle().clone(), *start)
         }
+        Ok(cli::Outcome::Deploy {
+            session,
+            release,
+            request,
+        }) => apwiz::tui::run_deploy(session, runtime.handle().clone(), *request, &release),
         Err(e) => Err(e),
     };
     match result {

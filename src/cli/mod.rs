@@ -91,6 +91,12 @@ pub enum Outcome {
         session: Arc<Session>,
         start: Box<crate::core::scaffold::project::Start>,
     },
+    /// `apwiz deploy` on a terminal: the TUI's deploy screen.
+    Deploy {
+        session: Arc<Session>,
+        release: String,
+        request: Box<crate::core::plan::DeployRequest>,
+    },
 }
 
 /// Runs the command.
@@ -112,7 +118,7 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Handle) -> Result<Outcome> {
         Command::Presets(c) => cmd::presets::run(&ctx, c),
         Command::Themes(c) => cmd::themes::run(&ctx, c),
         Command::Chart(c) => cmd::chart::run(&ctx, c),
-        Command::Deploy(a) => cmd::deploy::run(&ctx, a),
+        Command::Deploy(a) => return cmd::deploy::run(&ctx, a),
         Command::Diff(a) => cmd::diff::run(&ctx, a),
         Command::Rollback(a) => cmd::rollback::run(&ctx, a),
         Command::History(a) => cmd::history::run(&ctx, a),

@@ -340,3 +340,36 @@ pub async fn rollback(
         helm,
     })
 }
+
+/// A deploy asked for by a front end: where, which team files, which options. The inputs are
+/// resolved in the background (a TUI's update never reads files).
+#[derive(Debug, Clone, Default)]
+pub struct DeployRequest {
+    pub target: crate::core::release::Target,
+    pub request: crate::core::inputs::Request,
+    pub opts: DeployOptions,
+}
+
+/// Resolves the team's files (checked against the pinned chart), connects and plans.
+pub async fn deploy_request(
+    session: std::sync::Arc<crate::core::session::Session>,
+    req: DeployRequest,
+) -> Result<DeployPlanning> {
+    let s2 = session.clone();
+    let r2 = req.request.clone();
+    let inputs = pipeline::off_thread(move || {
+        let inputs =
+            crate::core::inputs::resolve(&r2, s2.config.kube_version.as_deref())?;
+        s2.check_pin(&inputs)?;
+        Ok::<_, Error>(inputs)
+    })
+    .await??;
+    let mut target = req.target.clone();
+    if target.namespace.is_none() {
+        target.namespace = inputs.namespace.clone();
+    }
+    let cluster = crate::core::release::connect(&target, &session.config).await?;
+    cluster.require_writable("deploy")?;
+    let checker = session.checker(true).await?;
+    deploy(checker, inputs, cluster, req.opts).await
+}

@@ -9,16 +9,25 @@ use std::sync::mpsc::Sender;
 use std::time::Instant;
 
 use similar::{ChangeTag, TextDiff};
+use tokio::sync::Notify;
 
 use crate::core::check::pipeline;
 use crate::core::error::{Error, Result};
 use crate::core::inputs::{Inputs, ValuesFile};
 use crate::core::jobs::Latest;
+use crate::core::plan;
+use crate::core::release::diff as rdiff;
+use crate::core::release::events::{Emitter, ReleaseEvent};
+use crate::core::release::{self, Cluster, Target, ops, records};
 use crate::core::scaffold::answers::{self, Answers};
 use crate::core::scaffold::generate::{self, FileKind, GenFile, Outcome, Planned};
 use crate::core::session::Session;
 use crate::tui::highlight;
-use crate::tui::msg::{Cmd, DiffLine, Msg, RenderResult, ReviewFile};
+use crate::tui::msg::{Cmd, DiffLine, Msg, RenderResult, ReviewFile, Shared};
+use crate::tui::ops::{OpEnd, RevisionView};
+
+/// Helm's timeout for a rollback started from the TUI (the CLI's default).
+const ROLLBACK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// What `apwiz new` would write for `answers` into `out_dir`: the generated files and the plan
 /// against the disk (existing files updated three-way, keeping comments and hand edits).
@@ -222,6 +231,66 @@ pub async fn check(
     });
 }
 
+/// Runs an operation while forwarding its event stream as messages; the stream is drained before
+/// this returns, so the operation's end always comes after its last event.
+pub async fn stream_op(
+    run: ops::Run<'_>,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<ReleaseEvent>,
+    tx: &Sender<Msg>,
+) -> Result<ops::Outcome> {
+    let forward = async {
+        while let Some(ev) = rx.recv().await {
+            let _ = tx.send(Msg::Release(Box::new(ev)));
+        }
+    };
+    let (outcome, ()) = tokio::join!(ops::run(run), forward);
+    outcome
+}
+
+/// The end of an operation for the screen: after a successful deploy, the new revision and its
+/// NOTES.
+async fn op_end(o: ops::Outcome, after: Option<(&Cluster, &str)>) -> OpEnd {
+    let mut end = OpEnd {
+        ok: o.ok,
+        cause: o.cause,
+        record: o.record,
+        revision: None,
+        notes: None,
+    };
+    if o.ok
+        && let Some((cluster, release)) = after
+        && let Ok(rec) = records::open(cluster, release, None).await
+    {
+        end.revision = Some(rec.revision);
+        end.notes = Some(rec.info.notes).filter(|n| !n.trim().is_empty());
+    }
+    end
+}
+
+/// A revision opened and diffed against another.
+async fn open_revision(
+    session: Arc<Session>,
+    target: Target,
+    release: String,
+    revision: u64,
+    against: u64,
+) -> Result<RevisionView> {
+    let cluster = release::connect(&target, &session.config).await?;
+    let (a, b) = futures::try_join!(
+        records::open(&cluster, &release, Some(against)),
+        records::open(&cluster, &release, Some(revision))
+    )?;
+    let changes = rdiff::diff_manifests(&a.raw_manifest, &b.raw_manifest, &cluster.namespace)?;
+    Ok(RevisionView {
+        revision,
+        against,
+        chart: format!("{}-{}", b.chart.name, b.chart.version),
+        app_version: b.chart.app_version,
+        description: b.info.description,
+        changes,
+    })
+}
+
 /// The spawner.
 pub struct Jobs {
     session: Arc<Session>,
@@ -229,6 +298,8 @@ pub struct Jobs {
     tx: Sender<Msg>,
     latest: Latest,
     scratch: PathBuf,
+    /// Interrupts the running operation's helm.
+    interrupt: Option<Arc<Notify>>,
 }
 
 impl Jobs {
@@ -240,6 +311,7 @@ impl Jobs {
             tx,
             latest: Latest::new(),
             scratch,
+            interrupt: None,
         }
     }
 
@@ -298,6 +370,91 @@ impl Jobs {
                         .map(|(_, p)| review_files(&session, &p))
                         .map_err(|e| e.to_string());
                     let _ = tx.send(Msg::Planned(r));
+                });
+            }
+            Cmd::PlanDeploy(req) => {
+                self.runtime.spawn(async move {
+                    let r = plan::deploy_request(session, (*req.0).clone())
+                        .await
+                        .map(Shared::new)
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::DeployPlanned(r));
+                });
+            }
+            Cmd::RunDeploy(p) => {
+                let notify = Arc::new(Notify::new());
+                self.interrupt = Some(notify.clone());
+                self.runtime.spawn(async move {
+                    let (em, rx) = Emitter::new();
+                    let mut run = p.0.run(em);
+                    run.interrupt = Some(notify);
+                    let r = match stream_op(run, rx, &tx).await {
+                        Ok(o) => Ok(op_end(o, Some((&p.0.cluster, &p.0.release))).await),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    let _ = tx.send(Msg::OpFinished(r));
+                });
+            }
+            Cmd::PlanRollback {
+                target,
+                release,
+                revision,
+            } => {
+                self.runtime.spawn(async move {
+                    let r = async {
+                        let cluster = release::connect(&target.0, &session.config).await?;
+                        cluster.require_writable("rollback")?;
+                        let helm = session.helm().await?;
+                        plan::rollback(cluster, helm, release, revision, ROLLBACK_TIMEOUT).await
+                    }
+                    .await
+                    .map(Shared::new)
+                    .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::RollbackPlanned(r));
+                });
+            }
+            Cmd::RunRollback(p) => {
+                let notify = Arc::new(Notify::new());
+                self.interrupt = Some(notify.clone());
+                self.runtime.spawn(async move {
+                    let (em, rx) = Emitter::new();
+                    let mut run = p.0.run(em);
+                    run.interrupt = Some(notify);
+                    let r = match stream_op(run, rx, &tx).await {
+                        Ok(o) => Ok(op_end(o, None).await),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    let _ = tx.send(Msg::OpFinished(r));
+                });
+            }
+            Cmd::Interrupt => {
+                if let Some(n) = &self.interrupt {
+                    n.notify_one();
+                }
+            }
+            Cmd::History { target, release } => {
+                self.runtime.spawn(async move {
+                    let r = async {
+                        let cluster = release::connect(&target.0, &session.config).await?;
+                        let helm = session.helm().await.ok();
+                        records::history(&cluster, helm.as_ref(), &release).await
+                    }
+                    .await
+                    .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::History(r));
+                });
+            }
+            Cmd::OpenRevision {
+                target,
+                release,
+                revision,
+                against,
+            } => {
+                self.runtime.spawn(async move {
+                    let r = open_revision(session, (*target.0).clone(), release, revision, against)
+                        .await
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Revision(r));
                 });
             }
             Cmd::Write { answers, out_dir } => {

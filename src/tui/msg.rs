@@ -3,12 +3,18 @@
 //! jobs (results, always tagged with the request's generation); commands go to
 //! [`jobs`](super::jobs), the only place that starts background work.
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::core::check::manifests::Object;
 use crate::core::check::report::Report;
+use crate::core::plan::{DeployPlan, DeployPlanning, DeployRequest, RollbackPlan};
+use crate::core::release::Target;
+use crate::core::release::events::ReleaseEvent;
+use crate::core::release::records::History;
+use crate::tui::ops::{OpEnd, RevisionView};
 use crate::core::scaffold::answers::Answers;
 use crate::core::scaffold::generate::Outcome;
 
@@ -38,6 +44,41 @@ pub enum Msg {
     Planned(Result<Vec<ReviewFile>, String>),
     /// What was written.
     Written(Result<Vec<(PathBuf, Outcome)>, String>),
+    /// A deploy's plan.
+    DeployPlanned(Result<Shared<DeployPlanning>, String>),
+    /// A rollback's plan.
+    RollbackPlanned(Result<Shared<RollbackPlan>, String>),
+    /// An event of the running operation's stream.
+    Release(Box<ReleaseEvent>),
+    /// The running operation ended.
+    OpFinished(Result<OpEnd, String>),
+    /// A release's history.
+    History(Result<History, String>),
+    /// A revision opened and diffed against the current one.
+    Revision(Result<RevisionView, String>),
+}
+
+/// A value handed between the update and the jobs as is: cloning shares it, and two are equal
+/// when they are the same value (plans hold a cluster client, which has no equality).
+#[derive(Debug)]
+pub struct Shared<T>(pub Arc<T>);
+
+impl<T> Shared<T> {
+    pub fn new(v: T) -> Shared<T> {
+        Shared(Arc::new(v))
+    }
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// A render for the side pane.
@@ -90,6 +131,31 @@ pub enum Cmd {
     Plan { answers: Answers, out_dir: PathBuf },
     /// Write the files.
     Write { answers: Answers, out_dir: PathBuf },
+    /// Plan a deploy (resolve the files, connect, validate, pre-check, diff).
+    PlanDeploy(Shared<DeployRequest>),
+    /// Run a planned deploy, streaming its events.
+    RunDeploy(Shared<DeployPlan>),
+    /// Plan a rollback to `revision` (default: the previous deployed one).
+    PlanRollback {
+        target: Shared<Target>,
+        release: String,
+        revision: Option<u64>,
+    },
+    RunRollback(Shared<RollbackPlan>),
+    /// Interrupt the running helm cleanly (SIGINT).
+    Interrupt,
+    /// Read a release's history.
+    History {
+        target: Shared<Target>,
+        release: String,
+    },
+    /// Open `revision` and diff it against `against`.
+    OpenRevision {
+        target: Shared<Target>,
+        release: String,
+        revision: u64,
+        against: u64,
+    },
     /// Leave the loop.
     Quit,
 }

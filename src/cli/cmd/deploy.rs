@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::cli::args::DeployArgs;
-use crate::cli::cmd::{cluster, team_inputs};
-use crate::cli::{Ctx, output, print};
+use crate::cli::cmd::{cluster, request, team_inputs, wizard};
+use crate::cli::{Ctx, Outcome, output, print};
 use crate::core::error::Result;
 use crate::core::plan::{self, DeployPlanning};
 use crate::core::release::events::Emitter;
@@ -36,21 +36,43 @@ pub(crate) fn git_commit(dir: &Path) -> Option<String> {
     Some(format!("git {commit}{}", if dirty { "+dirty" } else { "" }))
 }
 
-pub(crate) fn run(ctx: &Ctx, a: DeployArgs) -> Result<u8> {
+/// `apwiz deploy`: on a terminal (no `--yes`, no JSON, not `--non-interactive`) the TUI's deploy
+/// screen, else lines.
+pub(crate) fn run(ctx: &Ctx, a: DeployArgs) -> Result<Outcome> {
+    if !a.yes && !ctx.json() && wizard::wanted(ctx) {
+        // Resolved here so that a bad flag is a one-line error before the screen opens.
+        let inputs = team_inputs(ctx, &a.values)?;
+        return Ok(Outcome::Deploy {
+            session: ctx.session.clone(),
+            release: inputs.release.clone(),
+            request: Box::new(plan::DeployRequest {
+                target: cluster::target(&a.cluster, inputs.namespace.clone()),
+                request: request(&a.values),
+                opts: options(&a, &inputs),
+            }),
+        });
+    }
+    lines(ctx, a).map(Outcome::Exit)
+}
+
+fn options(a: &DeployArgs, inputs: &crate::core::inputs::Inputs) -> plan::DeployOptions {
+    plan::DeployOptions {
+        timeout: a.timeout.map(Duration::from_secs),
+        max_history: Some(a.max_history),
+        description: a
+            .description
+            .clone()
+            .or_else(|| inputs.dir.as_deref().and_then(git_commit)),
+    }
+}
+
+fn lines(ctx: &Ctx, a: DeployArgs) -> Result<u8> {
     let inputs = team_inputs(ctx, &a.values)?;
     let cl = cluster::connect(ctx, &a.cluster, inputs.namespace.clone())?;
     cl.require_writable("deploy")?;
     let session = ctx.session.clone();
     let checker = ctx.block_on(session.checker(true))?;
-    let description = a
-        .description
-        .clone()
-        .or_else(|| inputs.dir.as_deref().and_then(git_commit));
-    let opts = plan::DeployOptions {
-        timeout: a.timeout.map(Duration::from_secs),
-        max_history: Some(a.max_history),
-        description,
-    };
+    let opts = options(&a, &inputs);
     // 1–3. validate (refuse on errors), render, pre-checks, the diff against the live release.
     let p = match ctx.block_on(plan::deploy(checker, inputs, cl, opts))? {
         DeployPlanning::Invalid(report) => {
