@@ -358,8 +358,7 @@ pub async fn deploy_request(
     let s2 = session.clone();
     let r2 = req.request.clone();
     let inputs = pipeline::off_thread(move || {
-        let inputs =
-            crate::core::inputs::resolve(&r2, s2.config.kube_version.as_deref())?;
+        let inputs = crate::core::inputs::resolve(&r2, s2.config.kube_version.as_deref())?;
         s2.check_pin(&inputs)?;
         Ok::<_, Error>(inputs)
     })

@@ -811,20 +811,21 @@ pub fn footer(scopes: &[Scope], in_text: bool) -> Vec<(&'static str, &'static st
     out
 }
 
-/// The help overlay: every binding grouped by scope.
-pub fn help() -> Vec<(Scope, Vec<(&'static str, &'static str)>)> {
-    let scopes = [
-        Scope::Global,
-        Scope::List,
-        Scope::Form,
-        Scope::Toggles,
-        Scope::Review,
-        Scope::Pane,
-        Scope::Plan,
-        Scope::Live,
-        Scope::Done,
-        Scope::History,
-    ];
+/// The scopes of the wizard's screens, and of the operation screens.
+pub const WIZARD_SCOPES: [Scope; 6] = [
+    Scope::Global,
+    Scope::List,
+    Scope::Form,
+    Scope::Toggles,
+    Scope::Review,
+    Scope::Pane,
+];
+pub const OPS_SCOPES: [Scope; 4] = [Scope::Plan, Scope::Live, Scope::Done, Scope::History];
+
+/// The help overlay: every binding of the wizard's scopes (or of the operation screens', when
+/// one is open) grouped by scope.
+pub fn help(ops: bool) -> Vec<(Scope, Vec<(&'static str, &'static str)>)> {
+    let scopes: &[Scope] = if ops { &OPS_SCOPES } else { &WIZARD_SCOPES };
     scopes
         .iter()
         .map(|s| {
@@ -857,6 +858,19 @@ mod tests {
             action(&[Scope::Form, Scope::Global], &c, true),
             Some(Action::Quit)
         );
+    }
+
+    #[test]
+    fn help_covers_every_scope_once() {
+        let all: Vec<Scope> = WIZARD_SCOPES.iter().chain(&OPS_SCOPES).copied().collect();
+        for bd in KEYMAP {
+            assert_eq!(
+                all.iter().filter(|s| **s == bd.scope).count(),
+                1,
+                "{:?}",
+                bd.scope
+            );
+        }
     }
 
     #[test]

@@ -14,9 +14,9 @@ use crate::core::plan::{DeployPlan, DeployPlanning, DeployRequest, RollbackPlan}
 use crate::core::release::Target;
 use crate::core::release::events::ReleaseEvent;
 use crate::core::release::records::History;
-use crate::tui::ops::{OpEnd, RevisionView};
 use crate::core::scaffold::answers::Answers;
 use crate::core::scaffold::generate::Outcome;
+use crate::tui::ops::{OpEnd, RevisionView};
 
 /// Something that happened.
 #[derive(Debug)]
@@ -128,9 +128,15 @@ pub enum Cmd {
         env: Option<String>,
     },
     /// Work out the review: generated files against the disk.
-    Plan { answers: Answers, out_dir: PathBuf },
+    Plan {
+        answers: Answers,
+        out_dir: PathBuf,
+    },
     /// Write the files.
-    Write { answers: Answers, out_dir: PathBuf },
+    Write {
+        answers: Answers,
+        out_dir: PathBuf,
+    },
     /// Plan a deploy (resolve the files, connect, validate, pre-check, diff).
     PlanDeploy(Shared<DeployRequest>),
     /// Run a planned deploy, streaming its events.

@@ -9,13 +9,13 @@ use std::sync::Arc;
 
 use crate::core::check::report::Severity;
 use crate::core::plan::{DeployPlan, DeployPlanning, DeployRequest, RollbackPlan};
-use crate::core::release::{Target, watch};
 use crate::core::release::board::{Board, OPERATION_PHASES, Step};
 use crate::core::release::cause::CauseCard;
 use crate::core::release::diff::Change;
 use crate::core::release::events::{Phase, ReleaseEvent};
 use crate::core::release::prechecks::Status;
 use crate::core::release::records::History;
+use crate::core::release::{Target, watch};
 use crate::tui::keys::{Action, Scope};
 use crate::tui::msg::{Cmd, Shared};
 
@@ -52,7 +52,7 @@ pub enum Stage {
     RollbackPlan(Arc<RollbackPlan>),
     /// Helm runs; the board fills.
     Running,
-    Finished(OpEnd),
+    Finished(Box<OpEnd>),
 }
 
 /// What the body shows besides the overview.
@@ -164,7 +164,7 @@ pub struct HistoryScreen {
 #[derive(Debug, Clone)]
 pub enum OpsScreen {
     Op(Box<OpScreen>),
-    History(HistoryScreen),
+    History(Box<HistoryScreen>),
 }
 
 /// What a key did to an operation screen.
@@ -194,14 +194,14 @@ pub fn deploy(req: DeployRequest, release: &str) -> (OpsScreen, Vec<Cmd>) {
 /// A history screen, loading.
 pub fn history(target: Target, release: &str) -> (OpsScreen, Vec<Cmd>) {
     (
-        OpsScreen::History(HistoryScreen {
+        OpsScreen::History(Box::new(HistoryScreen {
             release: release.to_string(),
             target: target.clone(),
             history: None,
             selected: 0,
             opened: None,
             scroll: 0,
-        }),
+        })),
         vec![Cmd::History {
             target: Shared::new(target),
             release: release.to_string(),
@@ -343,7 +343,7 @@ impl OpsScreen {
                 if let Some(c) = &end.cause {
                     s.board.set_cause(c.clone());
                 }
-                s.stage = Stage::Finished(end);
+                s.stage = Stage::Finished(Box::new(end));
             }
             Err(e) => s.stage = Stage::Refused(vec![format!("{} did not run: {e}", s.op)]),
         }
@@ -375,7 +375,10 @@ fn op_action(s: &mut OpScreen, a: Action) -> Effect {
     match (a, &s.stage) {
         (Action::Confirm, Stage::DeployPlan(p)) => {
             if s.read_only {
-                return refuse(s, "this context is read-only (readOnlyContexts in the user config)");
+                return refuse(
+                    s,
+                    "this context is read-only (readOnlyContexts in the user config)",
+                );
             }
             if let Some(why) = p.blocked() {
                 return refuse(s, &why);
@@ -386,7 +389,10 @@ fn op_action(s: &mut OpScreen, a: Action) -> Effect {
         }
         (Action::Confirm, Stage::RollbackPlan(p)) => {
             if s.read_only {
-                return refuse(s, "this context is read-only (readOnlyContexts in the user config)");
+                return refuse(
+                    s,
+                    "this context is read-only (readOnlyContexts in the user config)",
+                );
             }
             let plan = p.clone();
             start(s, &plan.spec);

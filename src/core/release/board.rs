@@ -260,7 +260,7 @@ impl Board {
                 }
                 // Warnings first, then newest first.
                 self.events
-                    .sort_by(|a, b| (b.warning, b.last_ms).cmp(&(a.warning, a.last_ms)));
+                    .sort_by_key(|e| std::cmp::Reverse((e.warning, e.last_ms)));
             }
             Kind::Helm { line } => self.helm.push(line.clone()),
             Kind::Notice { message } => self.notices.push(message.clone()),

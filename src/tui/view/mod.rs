@@ -72,11 +72,9 @@ pub fn draw(f: &mut Frame, s: &State) {
                     Span::styled(":", st.accent),
                     Span::raw(input.value().to_string()),
                 ]))
-                .block(
-                    Block::default().borders(Borders::ALL).title(
-                        " command: write · quit · env <name> · theme <name> · preset <name> ",
-                    ),
-                ),
+                .block(Block::default().borders(Borders::ALL).title(
+                    " command: write · quit · env · theme · preset · deploy <env> · history ",
+                )),
                 r,
             );
             f.set_cursor_position((r.x + 2 + input.visual_cursor() as u16, r.y + 1));
@@ -179,7 +177,7 @@ fn draw_help(f: &mut Frame, area: Rect, s: &State) {
     let r = Rect::new(area.x + (area.width - w) / 2, area.y + 1, w, h);
     f.render_widget(Clear, r);
     let mut lines = Vec::new();
-    for (scope, bindings) in keys::help() {
+    for (scope, bindings) in keys::help(s.ops.is_some()) {
         lines.push(Line::from(Span::styled(scope.title(), st.title)));
         let mut row: Vec<Span> = Vec::new();
         let mut used = 0usize;

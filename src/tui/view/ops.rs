@@ -44,7 +44,10 @@ pub fn header(s: &OpsScreen, st: &Styles) -> Line<'static> {
                 spans.push(Span::styled(format!(" · {}", o.chart), st.muted));
             }
             if !o.helm_version.is_empty() {
-                spans.push(Span::styled(format!(" · helm {}", o.helm_version), st.muted));
+                spans.push(Span::styled(
+                    format!(" · helm {}", o.helm_version),
+                    st.muted,
+                ));
             }
             if matches!(o.stage, Stage::Running | Stage::Finished(_)) {
                 spans.push(Span::raw(format!(" · {}", secs(o.board.now_ms))));
@@ -102,7 +105,7 @@ fn draw_op(f: &mut Frame, area: Rect, o: &OpScreen, st: &Styles) {
             l.push(Line::raw(""));
             l.extend(changes_lines(&p.changes, o.selected, st));
             l.push(Line::raw(""));
-            l.extend(hooks_plan_lines(&p.hooks, st));
+            l.extend(hooks_plan_lines(&p.hooks, p.event, st));
             let warnings = p.report.findings.len();
             l.push(Line::from(vec![
                 Span::styled("timeout ", st.title),
@@ -141,11 +144,14 @@ fn draw_op(f: &mut Frame, area: Rect, o: &OpScreen, st: &Styles) {
             l.push(Line::raw(""));
             l.extend(changes_lines(&p.changes, o.selected, st));
             l.push(Line::raw(""));
-            l.extend(hooks_plan_lines(&p.hooks, st));
+            l.extend(hooks_plan_lines(&p.hooks, "rollback", st));
             l.push(Line::raw(""));
             l.push(Line::from(vec![
                 Span::styled("y", st.accent),
-                Span::raw(format!(" roll {} back to revision {} · q cancels", p.release, p.to)),
+                Span::raw(format!(
+                    " roll {} back to revision {} · q cancels",
+                    p.release, p.to
+                )),
             ]));
             notices(&mut l, &o.board, st);
             l
@@ -154,7 +160,10 @@ fn draw_op(f: &mut Frame, area: Rect, o: &OpScreen, st: &Styles) {
         (_, Panel::Events) => events_lines(&o.board, usize::MAX, st),
         (_, Panel::Helm) => {
             if o.board.helm.is_empty() {
-                vec![Line::from(Span::styled("helm has printed nothing", st.muted))]
+                vec![Line::from(Span::styled(
+                    "helm has printed nothing",
+                    st.muted,
+                ))]
             } else {
                 o.board.helm.iter().map(|h| Line::raw(h.clone())).collect()
             }
@@ -275,7 +284,10 @@ fn changes_lines(changes: &[Change], selected: usize, st: &Styles) -> Vec<Line<'
         l.push(Line::from(vec![
             Span::styled(if sel { "›" } else { " " }, st.accent),
             Span::styled(format!("{mark} "), style),
-            Span::styled(object.to_string(), if sel { st.selected } else { Style::default() }),
+            Span::styled(
+                object.to_string(),
+                if sel { st.selected } else { Style::default() },
+            ),
         ]));
         if sel && let Change::Changed { paths, .. } = c {
             let show = |v: &Option<serde_json::Value>| match v {
@@ -294,23 +306,29 @@ fn changes_lines(changes: &[Change], selected: usize, st: &Styles) -> Vec<Line<'
     l
 }
 
-fn hooks_plan_lines(hooks: &[HookObject], st: &Styles) -> Vec<Line<'static>> {
-    if hooks.is_empty() {
-        return vec![Line::from(Span::styled("hooks: none", st.title))];
+/// The hooks that run on `op` (`install`, `upgrade`, `rollback`), by event, weight and name.
+fn hooks_plan_lines(hooks: &[HookObject], op: &str, st: &Styles) -> Vec<Line<'static>> {
+    let events = [format!("pre-{op}"), format!("post-{op}")];
+    let runs = |h: &&HookObject| h.events.iter().any(|e| events.contains(e));
+    if !hooks.iter().any(|h| runs(&h)) {
+        return vec![Line::from(Span::styled(
+            format!("hooks: none run on {op}"),
+            st.title,
+        ))];
     }
-    let mut l = vec![Line::from(Span::styled("hooks (by event, weight, name)", st.title))];
-    let mut events: Vec<&str> = hooks
-        .iter()
-        .flat_map(|h| h.events.iter().map(String::as_str))
-        .collect();
-    events.sort();
-    events.dedup();
-    for e in events {
+    let mut l = vec![Line::from(Span::styled(
+        format!("hooks that run on {op} (weight, kind/name)"),
+        st.title,
+    ))];
+    for e in &events {
         let names: Vec<String> = hooks
             .iter()
             .filter(|h| h.events.iter().any(|x| x == e))
             .map(|h| format!("{} {}/{}", h.weight, h.kind, h.name))
             .collect();
+        if names.is_empty() {
+            continue;
+        }
         l.push(Line::from(vec![
             Span::styled(format!(" {e}: "), st.accent),
             Span::raw(names.join(" · ")),
@@ -514,7 +532,10 @@ fn draw_history(f: &mut Frame, area: Rect, h: &HistoryScreen, st: &Styles) {
         ))),
         Some(Ok(x)) => {
             l.push(Line::from(Span::styled(
-                format!("{:<5}{:<27}{:<18}{}", "REV", "UPDATED", "STATUS", "DESCRIPTION"),
+                format!(
+                    "{:<5}{:<27}{:<18}{}",
+                    "REV", "UPDATED", "STATUS", "DESCRIPTION"
+                ),
                 st.title,
             )));
             for (i, r) in x.revisions.iter().enumerate() {
@@ -531,10 +552,7 @@ fn draw_history(f: &mut Frame, area: Rect, h: &HistoryScreen, st: &Styles) {
                         if sel { st.selected } else { Style::default() },
                     ),
                     Span::styled(format!("{:<18}", r.status), style),
-                    Span::styled(
-                        r.description.clone().unwrap_or_default(),
-                        st.muted,
-                    ),
+                    Span::styled(r.description.clone().unwrap_or_default(), st.muted),
                 ]));
             }
             l.push(Line::raw(""));
