@@ -338,3 +338,79 @@ pub fn kubeconfig() -> &'static Path {
         PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
     })
 }
+
+/// The output of a command on the control plane.
+pub struct Ran {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// The control plane's own kubectl on the local cluster, with `stdin` piped in.
+pub fn kubectl_in(args: &[&str], stdin: Option<&str>) -> Ran {
+    use std::io::Write;
+    let mut child = Command::new(repo().join("scripts/control-plane.sh"))
+        .arg("kubectl")
+        .args(args)
+        .env("KUBECONFIG", kubeconfig())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run kubectl");
+    let mut pipe = child.stdin.take().expect("stdin");
+    if let Some(text) = stdin {
+        pipe.write_all(text.as_bytes()).expect("write stdin");
+    }
+    drop(pipe);
+    let out = child.wait_with_output().expect("kubectl output");
+    Ran {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The major version of the helm under test (`4` or `3`): namespaces carry it, so the suites
+/// run with Helm 4 and then Helm 3 never meet.
+pub fn helm_major() -> &'static str {
+    static MAJOR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    MAJOR.get_or_init(|| {
+        let out = Command::new(helm())
+            .args(["version", "--short"])
+            .output()
+            .expect("helm version");
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .trim_start_matches('v')
+            .split('.')
+            .next()
+            .unwrap_or("0")
+            .to_string()
+    })
+}
+
+/// A fresh namespace `<base>-h<major>` that enforces, audits and warns on Pod Security
+/// "restricted" (deleted first when a previous run left it).
+pub fn restricted_namespace(base: &str) -> String {
+    let ns = format!("{base}-h{}", helm_major());
+    let _ = kubectl_in(
+        &[
+            "delete",
+            "namespace",
+            &ns,
+            "--ignore-not-found",
+            "--wait=true",
+            "--timeout=120s",
+        ],
+        None,
+    );
+    let manifest = format!(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n  labels:\n    \
+         pod-security.kubernetes.io/enforce: restricted\n    pod-security.kubernetes.io/audit: restricted\n    \
+         pod-security.kubernetes.io/warn: restricted\n"
+    );
+    let r = kubectl_in(&["apply", "-f", "-"], Some(&manifest));
+    assert!(r.ok, "create namespace {ns}: {}", r.stderr);
+    ns
+}
