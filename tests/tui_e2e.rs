@@ -405,6 +405,15 @@ fn onboard_then_deploy_see_a_failing_hook_and_roll_back_on_the_control_plane() {
     t.keys(&["Enter"]);
     let h = t.wait_for("deployed", "the history");
     assert!(h.contains("failed") || h.contains("superseded"), "{h}");
+    // :status watches the release live: its ready pod is listed from the first lists.
+    t.keys(&[":"]);
+    t.text("status");
+    t.keys(&["Enter"]);
+    let st = t.wait_for("Running, ready", "the status screen's pods");
+    assert!(
+        st.contains("status · watching") && st.contains("NOTES"),
+        "{st}"
+    );
     t.keys(&["q"]);
     t.wait_for("Review", "back in the wizard");
     t.keys(&["q"]);

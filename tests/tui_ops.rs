@@ -170,6 +170,7 @@ fn plan(rt: &tokio::runtime::Runtime, read_only: bool, failing_check: bool) -> D
             hook_names: hooks.iter().map(|h| h.name.clone()).collect(),
             rollback_to: Some(3),
             log_timeout: Duration::from_secs(2),
+            report_baseline: false,
         },
         hooks,
         timeout: Duration::from_secs(660),
@@ -196,9 +197,25 @@ fn planned(name: &str, p: DeployPlan) -> (apwiz::core::session::Session, State) 
 }
 
 fn feed(st: &mut State, events: &[ReleaseEvent]) {
+    let stream = op(st).stream;
     for e in events {
-        assert!(update(st, Msg::Release(Box::new(e.clone()))).is_empty());
+        let msg = Msg::Release {
+            stream,
+            event: Box::new(e.clone()),
+        };
+        assert!(update(st, msg).is_empty());
     }
+}
+
+fn finish(st: &mut State, end: OpEnd) {
+    let stream = op(st).stream;
+    update(
+        st,
+        Msg::OpFinished {
+            stream,
+            result: Ok(end),
+        },
+    );
 }
 
 fn end_of(outcome: &Value) -> OpEnd {
@@ -233,10 +250,22 @@ fn deploy_plan_confirm_live_and_success() {
     assert_eq!(op(&st).selected, 1);
     update(&mut st, key(KeyCode::Up));
     let cmds = update(&mut st, key(KeyCode::Char('y')));
-    assert!(matches!(cmds.as_slice(), [Cmd::RunDeploy(_)]), "{cmds:?}");
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::RunDeploy { stream, .. }] if *stream == op(&st).stream),
+        "{cmds:?}"
+    );
     assert!(op(&st).running());
 
     let (events, outcome) = stream("install.jsonl");
+    // Events of another stream (a watch still stopping, an earlier operation) are not shown.
+    update(
+        &mut st,
+        Msg::Release {
+            stream: 0,
+            event: Box::new(events[3].clone()),
+        },
+    );
+    assert!(op(&st).board.hooks.is_empty() && op(&st).board.seq == 0);
     let half = events.len() / 2;
     feed(&mut st, &events[..half]);
     snap_all("deploy_running", &mut st);
@@ -252,7 +281,7 @@ fn deploy_plan_confirm_live_and_success() {
     assert!(end.ok);
     end.revision = Some(4);
     end.notes = Some("app-platform 0.1.0 is installed as release web in namespace shop.".into());
-    update(&mut st, Msg::OpFinished(Ok(end)));
+    finish(&mut st, end);
     snap_all("deploy_succeeded", &mut st);
     // Tab shows the events, then helm's lines.
     update(&mut st, key(KeyCode::Tab));
@@ -282,7 +311,7 @@ fn failed_hook_shows_the_cause_card_and_r_plans_the_rollback() {
             .is_some(),
         "the outcome's card carries helm's stderr"
     );
-    update(&mut st, Msg::OpFinished(Ok(end)));
+    finish(&mut st, end);
     snap_all("deploy_failed", &mut st);
     // l: the logs panel.
     update(&mut st, key(KeyCode::Char('l')));
@@ -429,4 +458,49 @@ fn history_lists_revisions_diffs_one_and_offers_its_rollback() {
         ),
         "{cmds:?}"
     );
+}
+
+#[test]
+fn status_watches_the_release_and_t_runs_its_tests() {
+    let s = session();
+    let mut st = new_state(&s, &scratch("ops-status"));
+    let (screen, cmds) = ops::status(Target::default(), "web");
+    assert!(matches!(cmds.as_slice(), [Cmd::Watch { .. }]), "{cmds:?}");
+    st.ops = Some(screen);
+    st.ops_alone = true;
+    let id = op(&st).stream;
+    update(
+        &mut st,
+        Msg::StatusOpened {
+            stream: id,
+            result: Ok(ops::StatusHead {
+                revision: 4,
+                status: "deployed".into(),
+                chart: "app-platform-0.1.0 (app 0.1.0)".into(),
+                description: "Upgrade complete".into(),
+                context: "kwok-apwiz".into(),
+                namespace: "shop".into(),
+                notes: "app-platform 0.1.0 is installed as release web in namespace shop.".into(),
+            }),
+        },
+    );
+    // The watch's rows: the workload and pods of a recorded deploy.
+    let (events, _) = stream("install.jsonl");
+    let rows: Vec<ReleaseEvent> = events
+        .into_iter()
+        .filter(|e| {
+            matches!(&e.kind, apwiz::core::release::events::Kind::Object { object, .. }
+                if object.kind != "Job" && !object.name.contains("prepare") && !object.name.contains("announce"))
+        })
+        .collect();
+    feed(&mut st, &rows);
+    snap_all("status_watching", &mut st);
+    // t: the watch stops and the tests run on a screen of their own.
+    let cmds = update(&mut st, key(KeyCode::Char('t')));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::StopWatch, Cmd::RunTest { release, .. }] if release == "web"),
+        "{cmds:?}"
+    );
+    assert_eq!(op(&st).op, "test");
+    assert_ne!(op(&st).stream, id);
 }

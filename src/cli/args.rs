@@ -313,6 +313,10 @@ pub struct StatusArgs {
     /// A past revision instead of the latest.
     #[arg(long)]
     pub revision: Option<u64>,
+    /// Watch the release live in the full-screen view (on a terminal): hooks, workloads, pods
+    /// and events as they change. Also how to re-attach to a release while helm works on it.
+    #[arg(long, short = 'w')]
+    pub watch: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]

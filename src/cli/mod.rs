@@ -91,11 +91,10 @@ pub enum Outcome {
         session: Arc<Session>,
         start: Box<crate::core::scaffold::project::Start>,
     },
-    /// `apwiz deploy` on a terminal: the TUI's deploy screen.
-    Deploy {
+    /// `apwiz deploy` or `apwiz status --watch` on a terminal: the TUI's operation screen.
+    Operation {
         session: Arc<Session>,
-        release: String,
-        request: Box<crate::core::plan::DeployRequest>,
+        intent: crate::core::plan::Intent,
     },
 }
 
@@ -122,7 +121,7 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Handle) -> Result<Outcome> {
         Command::Diff(a) => cmd::diff::run(&ctx, a),
         Command::Rollback(a) => cmd::rollback::run(&ctx, a),
         Command::History(a) => cmd::history::run(&ctx, a),
-        Command::Status(a) => cmd::status::run(&ctx, a),
+        Command::Status(a) => return cmd::status::run(&ctx, a),
         Command::Test(a) => cmd::test::run(&ctx, a),
         Command::Uninstall(a) => cmd::uninstall::run(&ctx, a),
         Command::Import(c) => cmd::import::run(&ctx, c),

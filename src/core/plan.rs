@@ -350,6 +350,19 @@ pub struct DeployRequest {
     pub opts: DeployOptions,
 }
 
+/// What a command hands to an interactive front end: a deploy to plan, or a release to watch.
+#[derive(Debug, Clone)]
+pub enum Intent {
+    Deploy {
+        request: Box<DeployRequest>,
+        release: String,
+    },
+    Watch {
+        target: crate::core::release::Target,
+        release: String,
+    },
+}
+
 /// Resolves the team's files (checked against the pinned chart), connects and plans.
 pub async fn deploy_request(
     session: std::sync::Arc<crate::core::session::Session>,
@@ -371,4 +384,61 @@ pub async fn deploy_request(
     cluster.require_writable("deploy")?;
     let checker = session.checker(true).await?;
     deploy(checker, inputs, cluster, req.opts).await
+}
+
+/// `helm test`, worked out: the release's test hooks (from its latest record) and the watch.
+#[derive(Debug, Clone)]
+pub struct TestPlan {
+    pub release: String,
+    pub cluster: Cluster,
+    pub helm: Helm,
+    pub revision: u64,
+    pub tests: Vec<HookObject>,
+    pub argv: Vec<String>,
+    pub spec: watch::Spec,
+}
+
+impl TestPlan {
+    /// The operation to hand to [`ops::run`].
+    pub fn run(&self, emitter: Emitter) -> ops::Run<'_> {
+        ops::Run {
+            name: "test",
+            cluster: &self.cluster,
+            helm: &self.helm,
+            argv: self.argv.clone(),
+            spec: self.spec.clone(),
+            first_phase: Phase::Tests,
+            plan: json!({"revision": self.revision, "tests": self.tests}),
+            emitter,
+            state_dir: None,
+            interrupt: None,
+        }
+    }
+}
+
+/// Reads the release's latest record for its test hooks.
+pub async fn test(
+    cluster: Cluster,
+    helm: Helm,
+    release: String,
+    timeout: Duration,
+) -> Result<TestPlan> {
+    let rec = records::open(&cluster, &release, None).await?;
+    let tests: Vec<HookObject> = rec
+        .hooks
+        .iter()
+        .filter(|h| h.events.iter().any(|e| e == "test"))
+        .map(HookObject::from)
+        .collect();
+    let mut spec = ops::watch_spec(&cluster, &release, &tests, "", "", None);
+    spec.pre_hooks.clear();
+    Ok(TestPlan {
+        argv: ops::test_argv(&cluster, &release, timeout),
+        revision: rec.revision,
+        tests,
+        spec,
+        release,
+        cluster,
+        helm,
+    })
 }

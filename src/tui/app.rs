@@ -338,9 +338,29 @@ impl State {
             },
             opts: DeployOptions::default(),
         };
-        let (screen, cmds) = ops::deploy(req, &self.release_name());
+        let mut cmds = self.stop_watch();
+        let (screen, more) = ops::deploy(req, &self.release_name());
+        cmds.extend(more);
         self.ops = Some(screen);
         Ok(cmds)
+    }
+
+    /// The release of the operation on screen, else the wizard's.
+    fn ops_release(&self) -> (Target, String) {
+        match &self.ops {
+            Some(OpsScreen::Op(o)) => (o.target.clone(), o.release.clone()),
+            Some(OpsScreen::History(h)) => (h.target.clone(), h.release.clone()),
+            None => (self.target.clone(), self.release_name()),
+        }
+    }
+
+    /// Stops the status screen's watch, if one is open.
+    fn stop_watch(&self) -> Vec<Cmd> {
+        if self.ops.as_ref().is_some_and(OpsScreen::watching) {
+            vec![Cmd::StopWatch]
+        } else {
+            Vec::new()
+        }
     }
 
     /// The release the answers name (the directory's name until answered).
@@ -432,14 +452,19 @@ impl State {
             }
             ("env", e) => self.next_env(e),
             ("deploy", e) => self.open_deploy(e),
+            ("status", _) => {
+                let (target, release) = self.ops_release();
+                let mut cmds = self.stop_watch();
+                let (screen, more) = ops::status(target, &release);
+                self.ops = Some(screen);
+                cmds.extend(more);
+                Ok(cmds)
+            }
             ("history", _) => {
-                // The release of the operation on screen, else the wizard's.
-                let (target, release) = match &self.ops {
-                    Some(OpsScreen::Op(o)) => (o.target.clone(), o.release.clone()),
-                    Some(OpsScreen::History(h)) => (h.target.clone(), h.release.clone()),
-                    None => (self.target.clone(), self.release_name()),
-                };
-                let (screen, cmds) = ops::history(target, &release);
+                let (target, release) = self.ops_release();
+                let mut cmds = self.stop_watch();
+                let (screen, more) = ops::history(target, &release);
+                cmds.extend(more);
                 self.ops = Some(screen);
                 Ok(cmds)
             }
@@ -463,7 +488,7 @@ impl State {
             }
             ("", _) => Ok(Vec::new()),
             (other, _) => Err(format!(
-                "unknown command :{other} (write, quit, env <name>, theme <name>, preset <name>, deploy <env>, history)"
+                "unknown command :{other} (write, quit, env <name>, theme <name>, preset <name>, deploy <env>, status, history)"
             )),
         };
         match result {
@@ -525,6 +550,7 @@ impl State {
         let in_text = self.in_text();
         let action = keys::action(&scopes, &key, in_text);
         if let (Some(o), Some(a)) = (self.ops.as_mut(), action) {
+            let watching = o.watching();
             match o.action(a) {
                 Effect::Cmds(c) => return c,
                 Effect::Close if self.ops_alone => {
@@ -533,7 +559,11 @@ impl State {
                 }
                 Effect::Close => {
                     self.ops = None;
-                    return Vec::new();
+                    return if watching {
+                        vec![Cmd::StopWatch]
+                    } else {
+                        Vec::new()
+                    };
                 }
                 Effect::Unhandled => {}
             }
@@ -739,15 +769,21 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Cmd> {
             }
             Vec::new()
         }
-        Msg::Release(ev) => {
+        Msg::Release { stream, event } => {
             if let Some(o) = s.ops.as_mut() {
-                o.event(&ev);
+                o.event(stream, &event);
             }
             Vec::new()
         }
-        Msg::OpFinished(r) => {
+        Msg::OpFinished { stream, result } => {
             if let Some(o) = s.ops.as_mut() {
-                o.finished(r);
+                o.finished(stream, result);
+            }
+            Vec::new()
+        }
+        Msg::StatusOpened { stream, result } => {
+            if let Some(o) = s.ops.as_mut() {
+                o.status_opened(stream, result);
             }
             Vec::new()
         }

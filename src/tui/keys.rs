@@ -36,6 +36,8 @@ pub enum Action {
     NextPanel,
     /// Deploy the files just written.
     Deploy,
+    /// Run `helm test`.
+    Test,
 }
 
 /// Where a binding works.
@@ -613,6 +615,15 @@ pub const KEYMAP: &[Binding] = &[
         "r",
         Action::Rollback,
         "roll back (after a failure)",
+        true,
+    ),
+    b(
+        Scope::Done,
+        KeyCode::Char('t'),
+        NONE,
+        "t",
+        Action::Test,
+        "helm test",
         true,
     ),
     b(

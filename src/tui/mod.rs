@@ -28,7 +28,7 @@ use crossterm::event::{self, Event, KeyEventKind};
 
 use crate::core::error::{Error, Result};
 use crate::core::names;
-use crate::core::plan::DeployRequest;
+use crate::core::plan::Intent;
 use crate::core::scaffold::project::Start;
 use crate::core::session::Session;
 
@@ -138,35 +138,45 @@ pub fn run(session: Arc<Session>, runtime: tokio::runtime::Handle, start: Start)
     run_state(session, runtime, state, Vec::new())
 }
 
-/// The state of `apwiz deploy` on a terminal: the deploy screen alone (closing it quits), over
-/// the team's directory.
-pub fn deploy_state(
+/// The state of `apwiz deploy` or `apwiz status --watch` on a terminal: the operation screen
+/// alone (closing it quits), over the team's directory.
+pub fn operation_state(
     session: &Session,
-    req: DeployRequest,
-    release: &str,
+    intent: Intent,
     colour: bool,
 ) -> Result<(State, Vec<Cmd>)> {
+    let out_dir = match &intent {
+        Intent::Deploy { request, .. } => request.request.dir.clone(),
+        Intent::Watch { .. } => session.cwd.clone(),
+    };
     let start = Start::New {
-        out_dir: req.request.dir.clone(),
+        out_dir,
         given: Default::default(),
     };
     let mut state = initial_state(session, start, colour)?;
-    state.target = req.target.clone();
-    let (screen, cmds) = ops::deploy(req, release);
+    let (screen, cmds) = match intent {
+        Intent::Deploy { request, release } => {
+            state.target = request.target.clone();
+            ops::deploy(*request, &release)
+        }
+        Intent::Watch { target, release } => {
+            state.target = target.clone();
+            ops::status(target, &release)
+        }
+    };
     state.ops = Some(screen);
     state.ops_alone = true;
     state.check_due = None;
     Ok((state, cmds))
 }
 
-/// `apwiz deploy` on a terminal: the deploy screen until the user closes it.
-pub fn run_deploy(
+/// `apwiz deploy` / `apwiz status --watch` on a terminal: the screen until the user closes it.
+pub fn run_operation(
     session: Arc<Session>,
     runtime: tokio::runtime::Handle,
-    req: DeployRequest,
-    release: &str,
+    intent: Intent,
 ) -> Result<u8> {
-    let (state, cmds) = deploy_state(&session, req, release, colour_wanted())?;
+    let (state, cmds) = operation_state(&session, intent, colour_wanted())?;
     run_state(session, runtime, state, cmds)
 }
 
@@ -311,7 +321,7 @@ fn event_loop(
                     bench.last_edit = Some(Instant::now());
                     dirty = true;
                 }
-                Msg::Release(_) => stream_dirty = true,
+                Msg::Release { .. } => stream_dirty = true,
                 Msg::Rendered { generation, .. } if *generation == state.check_generation => {
                     if let Some(t) = bench.last_edit {
                         bench.pane_updates.push(t.elapsed().as_secs_f64() * 1000.0);

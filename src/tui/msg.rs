@@ -16,7 +16,7 @@ use crate::core::release::events::ReleaseEvent;
 use crate::core::release::records::History;
 use crate::core::scaffold::answers::Answers;
 use crate::core::scaffold::generate::Outcome;
-use crate::tui::ops::{OpEnd, RevisionView};
+use crate::tui::ops::{OpEnd, RevisionView, StatusHead};
 
 /// Something that happened.
 #[derive(Debug)]
@@ -48,14 +48,25 @@ pub enum Msg {
     DeployPlanned(Result<Shared<DeployPlanning>, String>),
     /// A rollback's plan.
     RollbackPlanned(Result<Shared<RollbackPlan>, String>),
-    /// An event of the running operation's stream.
-    Release(Box<ReleaseEvent>),
-    /// The running operation ended.
-    OpFinished(Result<OpEnd, String>),
+    /// An event of the stream `stream` (an operation's, or the status screen's watch).
+    Release {
+        stream: u64,
+        event: Box<ReleaseEvent>,
+    },
+    /// The operation of stream `stream` ended.
+    OpFinished {
+        stream: u64,
+        result: Result<OpEnd, String>,
+    },
     /// A release's history.
     History(Result<History, String>),
     /// A revision opened and diffed against the current one.
     Revision(Result<RevisionView, String>),
+    /// The status screen's release record (its watch's rows come as `Release` events).
+    StatusOpened {
+        stream: u64,
+        result: Result<StatusHead, String>,
+    },
 }
 
 /// A value handed between the update and the jobs as is: cloning shares it, and two are equal
@@ -139,15 +150,21 @@ pub enum Cmd {
     },
     /// Plan a deploy (resolve the files, connect, validate, pre-check, diff).
     PlanDeploy(Shared<DeployRequest>),
-    /// Run a planned deploy, streaming its events.
-    RunDeploy(Shared<DeployPlan>),
+    /// Run a planned deploy, streaming its events tagged `stream`.
+    RunDeploy {
+        plan: Shared<DeployPlan>,
+        stream: u64,
+    },
     /// Plan a rollback to `revision` (default: the previous deployed one).
     PlanRollback {
         target: Shared<Target>,
         release: String,
         revision: Option<u64>,
     },
-    RunRollback(Shared<RollbackPlan>),
+    RunRollback {
+        plan: Shared<RollbackPlan>,
+        stream: u64,
+    },
     /// Interrupt the running helm cleanly (SIGINT).
     Interrupt,
     /// Read a release's history.
@@ -161,6 +178,19 @@ pub enum Cmd {
         release: String,
         revision: u64,
         against: u64,
+    },
+    /// Watch a release (the status screen) until `StopWatch`.
+    Watch {
+        target: Shared<Target>,
+        release: String,
+        stream: u64,
+    },
+    StopWatch,
+    /// Plan and run `helm test`, streaming its events.
+    RunTest {
+        target: Shared<Target>,
+        release: String,
+        stream: u64,
     },
     /// Leave the loop.
     Quit,

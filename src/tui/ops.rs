@@ -41,6 +41,18 @@ pub struct RevisionView {
     pub changes: Vec<Change>,
 }
 
+/// What the status screen says of the release (from its latest record).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusHead {
+    pub revision: u64,
+    pub status: String,
+    pub chart: String,
+    pub description: String,
+    pub context: String,
+    pub namespace: String,
+    pub notes: String,
+}
+
 /// Where an operation screen is.
 #[derive(Debug, Clone)]
 pub enum Stage {
@@ -53,6 +65,8 @@ pub enum Stage {
     /// Helm runs; the board fills.
     Running,
     Finished(Box<OpEnd>),
+    /// The status screen: the release's objects watched live, no operation running.
+    Watching(Box<StatusHead>),
 }
 
 /// What the body shows besides the overview.
@@ -110,11 +124,21 @@ pub struct OpScreen {
     /// The user asked to interrupt helm.
     pub interrupting: bool,
     pub read_only: bool,
+    /// The id its events carry: events of another stream (a watch still stopping, an earlier
+    /// operation) are not this screen's.
+    pub stream: u64,
+}
+
+/// A new stream id.
+fn next_stream() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl OpScreen {
     fn new(op: &'static str, release: &str, target: Target, waiting: &str) -> OpScreen {
         OpScreen {
+            stream: next_stream(),
             op,
             release: release.to_string(),
             target,
@@ -191,6 +215,47 @@ pub fn deploy(req: DeployRequest, release: &str) -> (OpsScreen, Vec<Cmd>) {
     )
 }
 
+/// A status screen (watch mode), loading.
+pub fn status(target: Target, release: &str) -> (OpsScreen, Vec<Cmd>) {
+    let mut s = OpScreen::new(
+        "status",
+        release,
+        target.clone(),
+        "reading the release record and starting the watch…",
+    );
+    s.board = Board::new(&[]);
+    let s_stream = s.stream;
+    (
+        OpsScreen::Op(Box::new(s)),
+        vec![Cmd::Watch {
+            target: Shared::new(target),
+            release: release.to_string(),
+            stream: s_stream,
+        }],
+    )
+}
+
+/// `helm test` on a release, watched.
+fn test_screen(target: Target, release: &str, from: Option<&OpScreen>) -> (OpScreen, Vec<Cmd>) {
+    let mut s = OpScreen::new("test", release, target.clone(), "");
+    if let Some(f) = from {
+        s.context = f.context.clone();
+        s.namespace = f.namespace.clone();
+        s.read_only = f.read_only;
+    }
+    s.board = Board::new(&[Phase::Tests]);
+    s.stage = Stage::Running;
+    let stream = s.stream;
+    (
+        s,
+        vec![Cmd::RunTest {
+            target: Shared::new(target),
+            release: release.to_string(),
+            stream,
+        }],
+    )
+}
+
 /// A history screen, loading.
 pub fn history(target: Target, release: &str) -> (OpsScreen, Vec<Cmd>) {
     (
@@ -234,7 +299,10 @@ impl OpsScreen {
             OpsScreen::Op(s) => match s.stage {
                 Stage::DeployPlan(_) | Stage::RollbackPlan(_) => Scope::Plan,
                 Stage::Running => Scope::Live,
-                Stage::Planning(_) | Stage::Refused(_) | Stage::Finished(_) => Scope::Done,
+                Stage::Planning(_)
+                | Stage::Refused(_)
+                | Stage::Finished(_)
+                | Stage::Watching(_) => Scope::Done,
             },
         }
     }
@@ -327,16 +395,21 @@ impl OpsScreen {
         s.selected = 0;
     }
 
-    /// An event of the running operation.
-    pub fn event(&mut self, ev: &ReleaseEvent) {
-        if let OpsScreen::Op(s) = self {
+    /// An event of stream `stream`.
+    pub fn event(&mut self, stream: u64, ev: &ReleaseEvent) {
+        if let OpsScreen::Op(s) = self
+            && s.stream == stream
+        {
             s.board.apply(ev);
         }
     }
 
-    /// The operation ended.
-    pub fn finished(&mut self, r: Result<OpEnd, String>) {
+    /// The operation of stream `stream` ended.
+    pub fn finished(&mut self, stream: u64, r: Result<OpEnd, String>) {
         let OpsScreen::Op(s) = self else { return };
+        if s.stream != stream {
+            return;
+        }
         s.confirm_interrupt = false;
         match r {
             Ok(end) => {
@@ -348,6 +421,28 @@ impl OpsScreen {
             Err(e) => s.stage = Stage::Refused(vec![format!("{} did not run: {e}", s.op)]),
         }
         s.scroll = 0;
+    }
+
+    /// The status screen's head arrived (the watch's rows follow as events).
+    pub fn status_opened(&mut self, stream: u64, r: Result<StatusHead, String>) {
+        let OpsScreen::Op(s) = self else { return };
+        if s.stream != stream {
+            return;
+        }
+        match r {
+            Ok(h) => {
+                s.context = h.context.clone();
+                s.namespace = h.namespace.clone();
+                s.chart = h.chart.clone();
+                s.stage = Stage::Watching(Box::new(h));
+            }
+            Err(e) => s.stage = Stage::Refused(vec![e]),
+        }
+    }
+
+    /// Whether closing the screen must stop a watch.
+    pub fn watching(&self) -> bool {
+        matches!(self, OpsScreen::Op(s) if s.op == "status")
     }
 
     pub fn history_loaded(&mut self, r: Result<History, String>) {
@@ -385,7 +480,10 @@ fn op_action(s: &mut OpScreen, a: Action) -> Effect {
             }
             let plan = p.clone();
             start(s, &plan.spec);
-            Effect::Cmds(vec![Cmd::RunDeploy(Shared(plan))])
+            Effect::Cmds(vec![Cmd::RunDeploy {
+                plan: Shared(plan),
+                stream: s.stream,
+            }])
         }
         (Action::Confirm, Stage::RollbackPlan(p)) => {
             if s.read_only {
@@ -396,7 +494,10 @@ fn op_action(s: &mut OpScreen, a: Action) -> Effect {
             }
             let plan = p.clone();
             start(s, &plan.spec);
-            Effect::Cmds(vec![Cmd::RunRollback(Shared(plan))])
+            Effect::Cmds(vec![Cmd::RunRollback {
+                plan: Shared(plan),
+                stream: s.stream,
+            }])
         }
         (Action::Interrupt, Stage::Running) => {
             if s.interrupting {
@@ -417,6 +518,17 @@ fn op_action(s: &mut OpScreen, a: Action) -> Effect {
             };
             let (screen, cmds) = rollback_screen(s.target.clone(), &s.release, Some(to));
             *s = screen;
+            Effect::Cmds(cmds)
+        }
+        (Action::Test, Stage::Finished(_) | Stage::Watching(_)) if !s.read_only => {
+            let mut cmds = if matches!(s.stage, Stage::Watching(_)) {
+                vec![Cmd::StopWatch]
+            } else {
+                Vec::new()
+            };
+            let (screen, more) = test_screen(s.target.clone(), &s.release, Some(s));
+            *s = screen;
+            cmds.extend(more);
             Effect::Cmds(cmds)
         }
         (Action::Logs, _) => {

@@ -42,14 +42,16 @@ pub(crate) fn run(ctx: &Ctx, a: DeployArgs) -> Result<Outcome> {
     if !a.yes && !ctx.json() && wizard::wanted(ctx) {
         // Resolved here so that a bad flag is a one-line error before the screen opens.
         let inputs = team_inputs(ctx, &a.values)?;
-        return Ok(Outcome::Deploy {
+        return Ok(Outcome::Operation {
             session: ctx.session.clone(),
-            release: inputs.release.clone(),
-            request: Box::new(plan::DeployRequest {
-                target: cluster::target(&a.cluster, inputs.namespace.clone()),
-                request: request(&a.values),
-                opts: options(&a, &inputs),
-            }),
+            intent: plan::Intent::Deploy {
+                release: inputs.release.clone(),
+                request: Box::new(plan::DeployRequest {
+                    target: cluster::target(&a.cluster, inputs.namespace.clone()),
+                    request: request(&a.values),
+                    opts: options(&a, &inputs),
+                }),
+            },
         });
     }
     lines(ctx, a).map(Outcome::Exit)

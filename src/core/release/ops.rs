@@ -185,6 +185,7 @@ pub fn watch_spec(
         hook_names: hooks.iter().map(|h| h.name.clone()).collect(),
         rollback_to,
         log_timeout: Duration::from_secs(2),
+        report_baseline: false,
     }
 }
 

@@ -181,6 +181,32 @@ fn draw_op(f: &mut Frame, area: Rect, o: &OpScreen, st: &Styles) {
             }
             l
         }
+        (Stage::Watching(h), Panel::Overview) => {
+            let mut l = vec![Line::from(vec![
+                Span::styled(format!("revision {} ", h.revision), st.title),
+                Span::styled(
+                    h.status.clone(),
+                    if h.status == "deployed" {
+                        st.ok
+                    } else {
+                        st.warning
+                    },
+                ),
+                Span::styled(format!(" · {}", h.description), st.muted),
+            ])];
+            l.push(Line::from(Span::styled(
+                "watching live: rows change as the cluster does · t runs helm test · q closes",
+                st.muted,
+            )));
+            l.push(Line::raw(""));
+            l.extend(live_lines(&o.board, st));
+            if !h.notes.trim().is_empty() {
+                l.push(Line::raw(""));
+                l.push(Line::from(Span::styled("NOTES", st.title)));
+                l.extend(h.notes.lines().map(|x| Line::raw(x.to_string())));
+            }
+            l
+        }
         (Stage::Finished(end), Panel::Overview) => {
             let mut l = Vec::new();
             match (&o.board.cause, end.ok) {
@@ -231,6 +257,7 @@ fn draw_op(f: &mut Frame, area: Rect, o: &OpScreen, st: &Styles) {
         Stage::Running => format!(" {} · running · {} ", o.op, o.panel.title()),
         Stage::Finished(e) if e.ok => format!(" {} · succeeded · {} ", o.op, o.panel.title()),
         Stage::Finished(_) => format!(" {} · failed · {} ", o.op, o.panel.title()),
+        Stage::Watching(_) => format!(" status · watching · {} ", o.panel.title()),
     };
     f.render_widget(
         Paragraph::new(lines)
@@ -360,6 +387,7 @@ fn row_style(r: &ObjectRow, st: &Styles) -> Style {
 fn live_lines(b: &Board, st: &Styles) -> Vec<Line<'static>> {
     let mut l = Vec::new();
     let mut phases = vec![Span::styled("phases ", st.title)];
+    let no_phases = b.phases.is_empty();
     for p in &b.phases {
         phases.push(step_mark(p.step, st));
         phases.push(Span::raw(format!(" {}", p.phase.as_str())));
@@ -370,7 +398,9 @@ fn live_lines(b: &Board, st: &Styles) -> Vec<Line<'static>> {
         };
         phases.push(Span::styled(format!("{d}  "), st.muted));
     }
-    l.push(Line::from(phases));
+    if !no_phases {
+        l.push(Line::from(phases));
+    }
     let section = |l: &mut Vec<Line<'static>>, title: &str, rows: &[ObjectRow], hooks: bool| {
         if rows.is_empty() {
             return;
