@@ -21,6 +21,7 @@ use apwiz::core::release::events::{Phase, ReleaseEvent};
 use apwiz::core::release::ops::HookObject;
 use apwiz::core::release::prechecks::{Check, Status};
 use apwiz::core::release::records::{History, Revision, Source};
+use apwiz::core::release::releases::Release;
 use apwiz::core::release::{Cluster, Target, watch};
 use apwiz::tui::app::{State, update};
 use apwiz::tui::msg::{Cmd, Msg, Shared};
@@ -503,4 +504,51 @@ fn status_watches_the_release_and_t_runs_its_tests() {
     );
     assert_eq!(op(&st).op, "test");
     assert_ne!(op(&st).stream, id);
+}
+
+#[test]
+fn releases_list_filters_and_opens_a_status() {
+    let s = session();
+    let mut st = new_state(&s, &scratch("ops-releases"));
+    let (screen, cmds) = ops::releases(Target::default());
+    assert!(matches!(cmds.as_slice(), [Cmd::Releases { .. }]));
+    st.ops = Some(screen);
+    let rel = |name: &str, rev: u64, status: &str, ready: (usize, usize)| Release {
+        name: name.into(),
+        namespace: "shop".into(),
+        revision: rev,
+        status: status.into(),
+        updated: "2026-11-30T16:12:03Z".into(),
+        chart: "app-platform-0.1.0".into(),
+        app_version: "0.1.0".into(),
+        pods_ready: ready,
+    };
+    update(
+        &mut st,
+        Msg::Releases(Ok(vec![
+            rel("cart", 7, "deployed", (3, 3)),
+            rel("catalogue", 2, "failed", (0, 2)),
+            rel("web", 4, "pending-upgrade", (1, 2)),
+        ])),
+    );
+    snap_all("releases", &mut st);
+    // `/` filters: letters are the filter's (q does not close), Enter keeps it.
+    update(&mut st, key(KeyCode::Char('/')));
+    assert!(st.in_text());
+    for m in chars("cat") {
+        update(&mut st, m);
+    }
+    update(&mut st, key(KeyCode::Char('q')));
+    assert!(st.ops.is_some(), "q is text while filtering");
+    update(&mut st, key(KeyCode::Backspace));
+    update(&mut st, key(KeyCode::Enter));
+    assert!(!st.in_text());
+    snap_all("releases_filtered", &mut st);
+    // Enter: the release's status, live, in its namespace.
+    let cmds = update(&mut st, key(KeyCode::Enter));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Watch { release, target, .. }]
+            if release == "catalogue" && target.0.namespace.as_deref() == Some("shop")),
+        "{cmds:?}"
+    );
 }

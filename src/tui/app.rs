@@ -211,7 +211,7 @@ impl State {
         match &self.overlay {
             Some(Overlay::Palette(_)) => true,
             Some(_) => false,
-            None if self.ops.is_some() => false,
+            None if self.ops.is_some() => self.ops.as_ref().is_some_and(OpsScreen::in_text),
             None => !self.focus_pane && self.step_ref().in_text(),
         }
     }
@@ -350,7 +350,7 @@ impl State {
         match &self.ops {
             Some(OpsScreen::Op(o)) => (o.target.clone(), o.release.clone()),
             Some(OpsScreen::History(h)) => (h.target.clone(), h.release.clone()),
-            None => (self.target.clone(), self.release_name()),
+            Some(OpsScreen::Releases(_)) | None => (self.target.clone(), self.release_name()),
         }
     }
 
@@ -452,6 +452,13 @@ impl State {
             }
             ("env", e) => self.next_env(e),
             ("deploy", e) => self.open_deploy(e),
+            ("releases", _) => {
+                let mut cmds = self.stop_watch();
+                let (screen, more) = ops::releases(self.target.clone());
+                cmds.extend(more);
+                self.ops = Some(screen);
+                Ok(cmds)
+            }
             ("status", _) => {
                 let (target, release) = self.ops_release();
                 let mut cmds = self.stop_watch();
@@ -488,7 +495,7 @@ impl State {
             }
             ("", _) => Ok(Vec::new()),
             (other, _) => Err(format!(
-                "unknown command :{other} (write, quit, env <name>, theme <name>, preset <name>, deploy <env>, status, history)"
+                "unknown command :{other} (write, quit, env <name>, theme <name>, preset <name>, deploy <env>, status, history, releases)"
             )),
         };
         match result {
@@ -546,6 +553,12 @@ impl State {
             return cmds;
         }
         self.status = None;
+        if let Some(o) = self.ops.as_mut()
+            && o.in_text()
+        {
+            o.text_key(key);
+            return Vec::new();
+        }
         let scopes = self.scopes();
         let in_text = self.in_text();
         let action = keys::action(&scopes, &key, in_text);
@@ -778,6 +791,12 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Cmd> {
         Msg::OpFinished { stream, result } => {
             if let Some(o) = s.ops.as_mut() {
                 o.finished(stream, result);
+            }
+            Vec::new()
+        }
+        Msg::Releases(r) => {
+            if let Some(o) = s.ops.as_mut() {
+                o.releases_loaded(r);
             }
             Vec::new()
         }

@@ -520,6 +520,17 @@ impl Jobs {
                     tx,
                 ));
             }
+            Cmd::Releases { target } => {
+                self.runtime.spawn(async move {
+                    let r = async {
+                        let cluster = release::connect(&target.0, &session.config).await?;
+                        release::releases::list(&cluster).await
+                    }
+                    .await
+                    .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Releases(r));
+                });
+            }
             Cmd::StopWatch => {
                 if let Some(stop) = self.watch_stop.take() {
                     stop.notify_one();

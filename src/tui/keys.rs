@@ -38,6 +38,8 @@ pub enum Action {
     Deploy,
     /// Run `helm test`.
     Test,
+    /// Open the selected release's history.
+    History,
 }
 
 /// Where a binding works.
@@ -63,6 +65,8 @@ pub enum Scope {
     Done,
     /// A release's history.
     History,
+    /// The releases of a namespace.
+    Releases,
 }
 
 impl Scope {
@@ -78,6 +82,7 @@ impl Scope {
             Scope::Live => "Operation running",
             Scope::Done => "Operation ended",
             Scope::History => "History",
+            Scope::Releases => "Releases",
         }
     }
 }
@@ -770,6 +775,69 @@ pub const KEYMAP: &[Binding] = &[
         "close",
         false,
     ),
+    b(
+        Scope::Releases,
+        KeyCode::Enter,
+        NONE,
+        "Enter",
+        Action::Confirm,
+        "status (live)",
+        true,
+    ),
+    b(
+        Scope::Releases,
+        KeyCode::Char('h'),
+        NONE,
+        "h",
+        Action::History,
+        "history",
+        true,
+    ),
+    b(
+        Scope::Releases,
+        KeyCode::Char('/'),
+        NONE,
+        "/",
+        Action::Filter,
+        "filter",
+        true,
+    ),
+    b(
+        Scope::Releases,
+        KeyCode::Down,
+        NONE,
+        "↓",
+        Action::Down,
+        "next",
+        false,
+    ),
+    b(
+        Scope::Releases,
+        KeyCode::Up,
+        NONE,
+        "↑",
+        Action::Up,
+        "previous",
+        false,
+    ),
+    b(
+        Scope::Releases,
+        KeyCode::Char('q'),
+        NONE,
+        "q",
+        Action::Close,
+        "close",
+        true,
+    ),
+    b(
+        Scope::Releases,
+        KeyCode::Esc,
+        NONE,
+        "Esc",
+        Action::Close,
+        "close",
+        false,
+    ),
 ];
 
 /// Whether a binding is a plain character (text in a text field).
@@ -831,7 +899,13 @@ pub const WIZARD_SCOPES: [Scope; 6] = [
     Scope::Review,
     Scope::Pane,
 ];
-pub const OPS_SCOPES: [Scope; 4] = [Scope::Plan, Scope::Live, Scope::Done, Scope::History];
+pub const OPS_SCOPES: [Scope; 5] = [
+    Scope::Plan,
+    Scope::Live,
+    Scope::Done,
+    Scope::History,
+    Scope::Releases,
+];
 
 /// The help overlay: every binding of the wizard's scopes (or of the operation screens', when
 /// one is open) grouped by scope.
@@ -896,6 +970,7 @@ mod tests {
             Scope::Live,
             Scope::Done,
             Scope::History,
+            Scope::Releases,
         ] {
             for (label, _) in footer(&[s, Scope::Global], false) {
                 assert!(KEYMAP.iter().any(|b| b.label == label), "{label}");

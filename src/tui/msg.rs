@@ -14,6 +14,7 @@ use crate::core::plan::{DeployPlan, DeployPlanning, DeployRequest, RollbackPlan}
 use crate::core::release::Target;
 use crate::core::release::events::ReleaseEvent;
 use crate::core::release::records::History;
+use crate::core::release::releases::Release;
 use crate::core::scaffold::answers::Answers;
 use crate::core::scaffold::generate::Outcome;
 use crate::tui::ops::{OpEnd, RevisionView, StatusHead};
@@ -62,6 +63,8 @@ pub enum Msg {
     History(Result<History, String>),
     /// A revision opened and diffed against the current one.
     Revision(Result<RevisionView, String>),
+    /// The releases of a namespace.
+    Releases(Result<Vec<Release>, String>),
     /// The status screen's release record (its watch's rows come as `Release` events).
     StatusOpened {
         stream: u64,
@@ -186,6 +189,10 @@ pub enum Cmd {
         stream: u64,
     },
     StopWatch,
+    /// List the releases of the target's namespace.
+    Releases {
+        target: Shared<Target>,
+    },
     /// Plan and run `helm test`, streaming its events.
     RunTest {
         target: Shared<Target>,

@@ -15,6 +15,7 @@ use crate::core::release::diff::Change;
 use crate::core::release::events::{Phase, ReleaseEvent};
 use crate::core::release::prechecks::Status;
 use crate::core::release::records::History;
+use crate::core::release::releases::Release;
 use crate::core::release::{Target, watch};
 use crate::tui::keys::{Action, Scope};
 use crate::tui::msg::{Cmd, Shared};
@@ -184,11 +185,37 @@ pub struct HistoryScreen {
     pub scroll: u16,
 }
 
+/// The releases of a namespace.
+#[derive(Debug, Clone)]
+pub struct ReleasesScreen {
+    pub target: Target,
+    pub releases: Option<Result<Vec<Release>, String>>,
+    pub selected: usize,
+    /// The filter typed after `/` (the list shows the names that contain it).
+    pub filter: String,
+    /// `/` pressed: characters go to the filter until Enter or Esc.
+    pub filtering: bool,
+}
+
+impl ReleasesScreen {
+    /// The releases shown (filtered).
+    pub fn shown(&self) -> Vec<&Release> {
+        match &self.releases {
+            Some(Ok(v)) => v
+                .iter()
+                .filter(|r| self.filter.is_empty() || r.name.contains(&self.filter))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// The screen over the wizard.
 #[derive(Debug, Clone)]
 pub enum OpsScreen {
     Op(Box<OpScreen>),
     History(Box<HistoryScreen>),
+    Releases(Box<ReleasesScreen>),
 }
 
 /// What a key did to an operation screen.
@@ -256,6 +283,22 @@ fn test_screen(target: Target, release: &str, from: Option<&OpScreen>) -> (OpScr
     )
 }
 
+/// The releases screen, loading.
+pub fn releases(target: Target) -> (OpsScreen, Vec<Cmd>) {
+    (
+        OpsScreen::Releases(Box::new(ReleasesScreen {
+            target: target.clone(),
+            releases: None,
+            selected: 0,
+            filter: String::new(),
+            filtering: false,
+        })),
+        vec![Cmd::Releases {
+            target: Shared::new(target),
+        }],
+    )
+}
+
 /// A history screen, loading.
 pub fn history(target: Target, release: &str) -> (OpsScreen, Vec<Cmd>) {
     (
@@ -296,6 +339,7 @@ impl OpsScreen {
     pub fn scope(&self) -> Scope {
         match self {
             OpsScreen::History(_) => Scope::History,
+            OpsScreen::Releases(_) => Scope::Releases,
             OpsScreen::Op(s) => match s.stage {
                 Stage::DeployPlan(_) | Stage::RollbackPlan(_) => Scope::Plan,
                 Stage::Running => Scope::Live,
@@ -324,6 +368,65 @@ impl OpsScreen {
                     Effect::Cmds(cmds)
                 }
             },
+            OpsScreen::Releases(r) => {
+                let n = r.shown().len();
+                match a {
+                    Action::Down => r.selected = (r.selected + 1).min(n.saturating_sub(1)),
+                    Action::Up => r.selected = r.selected.saturating_sub(1),
+                    Action::Filter => {
+                        r.filtering = true;
+                        r.selected = 0;
+                    }
+                    Action::Confirm | Action::History => {
+                        let Some(rel) = r.shown().get(r.selected).map(|x| (*x).clone()) else {
+                            return Effect::Cmds(Vec::new());
+                        };
+                        let mut target = r.target.clone();
+                        target.namespace = Some(rel.namespace.clone());
+                        let (screen, cmds) = if a == Action::History {
+                            history(target, &rel.name)
+                        } else {
+                            status(target, &rel.name)
+                        };
+                        *self = screen;
+                        return Effect::Cmds(cmds);
+                    }
+                    Action::Close => return Effect::Close,
+                    _ => return Effect::Unhandled,
+                }
+                Effect::Cmds(Vec::new())
+            }
+        }
+    }
+
+    /// Whether typed characters are text here (the releases' filter after `/`).
+    pub fn in_text(&self) -> bool {
+        matches!(self, OpsScreen::Releases(r) if r.filtering)
+    }
+
+    /// A key while typing the filter: characters, Backspace; Enter or Esc ends it.
+    pub fn text_key(&mut self, key: crossterm::event::KeyEvent) {
+        use crossterm::event::KeyCode;
+        let OpsScreen::Releases(r) = self else { return };
+        match key.code {
+            KeyCode::Char(c) => r.filter.push(c),
+            KeyCode::Backspace => {
+                r.filter.pop();
+            }
+            KeyCode::Esc => {
+                r.filter.clear();
+                r.filtering = false;
+            }
+            KeyCode::Enter => r.filtering = false,
+            _ => {}
+        }
+        r.selected = 0;
+    }
+
+    pub fn releases_loaded(&mut self, result: Result<Vec<Release>, String>) {
+        if let OpsScreen::Releases(r) = self {
+            r.releases = Some(result);
+            r.selected = 0;
         }
     }
 

@@ -9,6 +9,7 @@ pub mod events;
 pub mod ops;
 pub mod prechecks;
 pub mod records;
+pub mod releases;
 pub mod runlog;
 pub mod watch;
 

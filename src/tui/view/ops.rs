@@ -13,12 +13,19 @@ use crate::core::release::cause::CauseCard;
 use crate::core::release::diff::Change;
 use crate::core::release::ops::HookObject;
 use crate::core::release::prechecks::{Check, Status};
-use crate::tui::ops::{HistoryScreen, OpScreen, OpsScreen, Panel, Stage};
+use crate::tui::ops::{HistoryScreen, OpScreen, OpsScreen, Panel, ReleasesScreen, Stage};
 use crate::tui::view::style::Styles;
 
 /// The header line of an operation screen.
 pub fn header(s: &OpsScreen, st: &Styles) -> Line<'static> {
     match s {
+        OpsScreen::Releases(r) => Line::from(vec![
+            Span::styled("apwiz releases ", st.title),
+            Span::raw(match &r.target.namespace {
+                Some(ns) => format!("in {ns}"),
+                None => "in the context's namespace".to_string(),
+            }),
+        ]),
         OpsScreen::History(h) => Line::from(vec![
             Span::styled("apwiz history ", st.title),
             Span::styled(h.release.clone(), st.accent),
@@ -65,7 +72,83 @@ pub fn draw(f: &mut Frame, area: Rect, s: &OpsScreen, st: &Styles) {
     match s {
         OpsScreen::Op(o) => draw_op(f, area, o, st),
         OpsScreen::History(h) => draw_history(f, area, h, st),
+        OpsScreen::Releases(r) => draw_releases(f, area, r, st),
     }
+}
+
+fn draw_releases(f: &mut Frame, area: Rect, r: &ReleasesScreen, st: &Styles) {
+    let mut l = Vec::new();
+    if r.filtering || !r.filter.is_empty() {
+        l.push(Line::from(vec![
+            Span::styled("/", st.accent),
+            Span::raw(r.filter.clone()),
+            Span::styled(
+                if r.filtering {
+                    "▏ (Enter keeps it, Esc clears it)"
+                } else {
+                    ""
+                },
+                st.muted,
+            ),
+        ]));
+    }
+    match &r.releases {
+        None => l.push(Line::from(Span::styled(
+            "reading the release records…",
+            st.muted,
+        ))),
+        Some(Err(e)) => l.push(Line::from(Span::styled(e.clone(), st.error))),
+        Some(Ok(all)) if all.is_empty() => l.push(Line::from(Span::styled(
+            "no releases in this namespace: deploy one (:deploy <env>)",
+            st.warning,
+        ))),
+        Some(Ok(_)) => {
+            l.push(Line::from(Span::styled(
+                format!(
+                    " {:<15}{:<4}{:<16}{:<19}{:<6}{:<6}{}",
+                    "NAME", "REV", "STATUS", "CHART", "APP", "READY", "UPDATED"
+                ),
+                st.title,
+            )));
+            for (i, x) in r.shown().iter().enumerate() {
+                let sel = i == r.selected;
+                let status_style = match x.status.as_str() {
+                    "deployed" => st.ok,
+                    "failed" => st.error,
+                    s if s.starts_with("pending") => st.warning,
+                    _ => Style::default(),
+                };
+                let (ready, all) = x.pods_ready;
+                l.push(Line::from(vec![
+                    Span::styled(if sel { "›" } else { " " }, st.accent),
+                    Span::styled(
+                        format!("{:<15}{:<4}", x.name, x.revision),
+                        if sel { st.selected } else { Style::default() },
+                    ),
+                    Span::styled(format!("{:<16}", x.status), status_style),
+                    Span::raw(format!("{:<19}{:<6}", x.chart, x.app_version)),
+                    Span::styled(
+                        format!("{:<6}", format!("{ready}/{all}")),
+                        if ready < all { st.warning } else { st.ok },
+                    ),
+                    // `MM-DD HH:MM` of an RFC 3339 time (the list stays within 80 columns).
+                    Span::styled(
+                        x.updated
+                            .get(5..16)
+                            .map(|t| t.replace('T', " "))
+                            .unwrap_or_else(|| x.updated.clone()),
+                        st.muted,
+                    ),
+                ]));
+            }
+        }
+    }
+    f.render_widget(
+        Paragraph::new(l)
+            .wrap(Wrap { trim: false })
+            .block(block(" releases ".to_string(), st)),
+        area,
+    );
 }
 
 fn secs(ms: u64) -> String {
