@@ -33,10 +33,24 @@ pub struct Global {
     /// The helm binary (default: user config, .tools/bin/helm, then PATH; Helm 4 preferred).
     #[arg(long, global = true, env = "APWIZ_HELM", value_name = "PATH")]
     pub helm: Option<PathBuf>,
-    /// The chart: a directory or a .tgz archive (default: ./chart or the nearest parent's, else the
-    /// chart built into apwiz).
-    #[arg(long, global = true, env = "APWIZ_CHART", value_name = "PATH|ARCHIVE")]
+    /// The chart: a directory, a .tgz archive, or oci://HOST/PATH/NAME fetched by helm (default:
+    /// ./chart or the nearest parent's, else the chart built into apwiz).
+    #[arg(
+        long,
+        global = true,
+        env = "APWIZ_CHART",
+        value_name = "PATH|ARCHIVE|OCI"
+    )]
     pub chart: Option<PathBuf>,
+    /// The version of an oci:// chart (default: the newest in the registry); for a chart on disk,
+    /// the version it must have.
+    #[arg(
+        long,
+        global = true,
+        env = "APWIZ_CHART_VERSION",
+        value_name = "VERSION"
+    )]
+    pub chart_version: Option<String>,
     /// Colour theme for text output (see `apwiz themes list`).
     #[arg(long, global = true, env = "APWIZ_THEME")]
     pub theme: Option<String>,

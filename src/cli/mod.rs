@@ -42,9 +42,11 @@ impl Ctx {
             config: global.config.clone(),
             theme: global.theme.clone(),
             chart: global.chart.clone(),
+            chart_version: global.chart_version.clone(),
             helm: global.helm.clone(),
             policies,
         })?;
+        runtime.block_on(session.fetch_chart())?;
         let json = global.format == Format::Json;
         let out = Styler::new(
             Some(&session.theme),
@@ -133,7 +135,9 @@ pub fn error_message(e: &Error) -> String {
             path.display()
         ),
         (Some(Setting::Helm), _) => "pass --helm <path>".into(),
-        (Some(Setting::Chart), _) => "pass --chart <path|archive> (or set APWIZ_CHART)".into(),
+        (Some(Setting::Chart), _) => {
+            "pass --chart <path|archive|oci://…> (or set APWIZ_CHART)".into()
+        }
         (Some(Setting::Dir), _) => "pass --dir <directory>, or name files with -f".into(),
         (Some(Setting::Force), _) => "pass --force".into(),
         (None, _) => return e.to_string(),

@@ -48,7 +48,8 @@ pub fn apwiz(cwd: &Path, args: &[&str]) -> Run {
     apwiz_env(cwd, args, &[])
 }
 
-/// Like [`apwiz`], with extra environment variables.
+/// Like [`apwiz`], with extra environment variables; an empty value unsets the variable (so
+/// `("APWIZ_CHART", "")` runs with no chart chosen).
 pub fn apwiz_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_apwiz"));
     cmd.current_dir(cwd)
@@ -60,7 +61,11 @@ pub fn apwiz_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .env_remove("APWIZ_THEME")
         .args(args);
     for (k, v) in env {
-        cmd.env(k, v);
+        if v.is_empty() {
+            cmd.env_remove(k);
+        } else {
+            cmd.env(k, v);
+        }
     }
     let out = cmd.output().expect("run apwiz");
     Run {

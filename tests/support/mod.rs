@@ -338,3 +338,88 @@ pub fn kubeconfig() -> &'static Path {
         PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
     })
 }
+
+/// `kubectl` on the local control plane (`scripts/control-plane.sh kubectl`): success, stdout,
+/// stderr.
+pub fn kubectl(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(repo().join("scripts/control-plane.sh"))
+        .arg("kubectl")
+        .args(args)
+        .env("KUBECONFIG", kubeconfig())
+        .output()
+        .expect("run kubectl");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The major version of the helm under test ("4" or "3"), for names two runs must not share.
+pub fn helm_major() -> String {
+    let out = Command::new(helm())
+        .args(["version", "--short"])
+        .output()
+        .expect("helm version");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .unwrap_or("0")
+        .to_string()
+}
+
+/// A fresh namespace `<base>-h<helm major>` under Pod Security "restricted".
+pub fn fresh_namespace(base: &str) -> String {
+    let ns = format!("{base}-h{}", helm_major());
+    let _ = kubectl(&[
+        "delete",
+        "namespace",
+        &ns,
+        "--ignore-not-found",
+        "--wait=true",
+        "--timeout=120s",
+    ]);
+    let (ok, _, err) = kubectl(&["create", "namespace", &ns]);
+    assert!(ok, "create namespace {ns}: {err}");
+    let (ok, _, err) = kubectl(&[
+        "label",
+        "namespace",
+        &ns,
+        "pod-security.kubernetes.io/enforce=restricted",
+    ]);
+    assert!(ok, "label namespace {ns}: {err}");
+    ns
+}
+
+/// The local OCI registry (`scripts/registry.sh up`, reused when running): `127.0.0.1:PORT`.
+pub fn registry() -> &'static str {
+    static ADDR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ADDR.get_or_init(|| {
+        let out = Command::new(repo().join("scripts/registry.sh"))
+            .arg("up")
+            .output()
+            .expect("run scripts/registry.sh up");
+        assert!(
+            out.status.success(),
+            "scripts/registry.sh up failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    })
+}
+
+/// Copies a directory tree (a chart, a team's directory) into `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("dir entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}

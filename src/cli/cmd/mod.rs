@@ -44,6 +44,9 @@ pub(super) fn team_inputs(
 ) -> crate::core::error::Result<crate::core::inputs::Inputs> {
     let inputs =
         crate::core::inputs::resolve(&request(v), ctx.session.config.kube_version.as_deref())?;
+    if let Some(pin) = &inputs.pin {
+        ctx.block_on(ctx.session.follow_pin(pin))?;
+    }
     ctx.session.check_pin(&inputs)?;
     Ok(inputs)
 }
