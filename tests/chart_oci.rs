@@ -13,7 +13,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-use support::cli::{Run, apwiz_env, write};
+use support::cli::{Run, apwiz_env, web_app_args, write};
 use support::{
     chart, copy_dir, fresh_namespace, helm, helm_major, kubeconfig, kubectl, registry, repo,
     scratch,
@@ -238,21 +238,7 @@ fn apwiz_writes_renders_and_deploys_a_team_pinned_to_the_registry() {
     apwiz_pinned(
         &team,
         &cache,
-        &[
-            "new",
-            "--preset",
-            "web-app",
-            "--name",
-            "shop",
-            "--image",
-            "ghcr.io/acme/shop:1.4.2",
-            "--env",
-            "dev",
-            "--set",
-            "ingress.host=shop.example.com",
-            "--out",
-            "deploy",
-        ],
+        &web_app_args("dev", &[]),
         &[
             ("APWIZ_CHART", &reference),
             ("APWIZ_CHART_VERSION", &version),

@@ -106,6 +106,9 @@ pub enum Command {
     /// Import a team's existing Kubernetes manifests as app-platform values, with proof.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Move the team to another chart version: renamed keys migrated in its files (comments
+    /// kept), the render diff per environment (breaking changes called out), then the new pin.
+    UpgradeChart(UpgradeChartArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -375,6 +378,32 @@ pub struct ImportManifestsArgs {
     #[arg(long)]
     pub allow_lossy: bool,
     /// The Kubernetes version helm assumes for the proof's render.
+    #[arg(long)]
+    pub kube_version: Option<String>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct UpgradeChartArgs {
+    /// The team's directory (its .apwiz.yaml pins the chart; default: ., else deploy/).
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// The version to move to (default: the chart at hand, from --chart, ./chart or the one built
+    /// into apwiz; for a team pinned to an oci:// chart, the registry's newest).
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+    /// The chart the team is on, when its pin's source is gone (a directory, archive or oci://).
+    #[arg(long, value_name = "PATH|OCI")]
+    pub from: Option<String>,
+    /// Change nothing: show what would change, exit 2 when the team is behind, 0 when current.
+    #[arg(long)]
+    pub check: bool,
+    /// Only this environment's render diff (default: every environment in .apwiz.yaml).
+    #[arg(long)]
+    pub env: Option<String>,
+    /// The namespace helm renders for.
+    #[arg(long, short = 'n')]
+    pub namespace: Option<String>,
+    /// The Kubernetes version helm assumes (default: the user config, else helm's own).
     #[arg(long)]
     pub kube_version: Option<String>,
 }

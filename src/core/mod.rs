@@ -23,6 +23,7 @@ pub mod scaffold;
 pub mod session;
 pub(crate) mod text;
 pub(crate) mod themes;
+pub mod upgrade;
 pub mod values;
 
 pub use error::{Error, ErrorKind, Result};

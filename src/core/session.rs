@@ -172,13 +172,16 @@ impl Session {
         Ok(())
     }
 
-    /// Loads another chart than the session's (`apwiz upgrade-chart`'s old one): a directory, an
-    /// archive, `built-in`, or `oci://…` at `version`, fetched with the session's helm.
-    pub async fn other_chart(&self, source: &str, version: &str) -> Result<Chart> {
+    /// Loads another chart than the session's (`apwiz upgrade-chart`'s old and new ones): a
+    /// directory, an archive, `built-in`, or `oci://…` at `version` (default: the newest),
+    /// fetched with the session's helm.
+    pub async fn other_chart(&self, source: &str, version: Option<&str>) -> Result<Chart> {
         if chart::remote(Path::new(source)).is_some() {
             let helm = self.helm().await?;
-            let path = chart::pull(&helm, source, Some(version)).await?;
-            return chart::load(&path, &format!("{source} {version}"));
+            let path = chart::pull(&helm, source, version).await?;
+            let loaded = chart::load(&path, source)?;
+            let display = format!("{source} {}", loaded.meta.version);
+            return Ok(Chart { display, ..loaded });
         }
         if source == "built-in" {
             return chart::load(&chart::embedded_path()?, "app-platform (built into apwiz)");

@@ -93,24 +93,28 @@ pub fn read(dir: &Path, name: &str) -> String {
 
 /// The web-app example from the issue, written into `dir/deploy`.
 pub fn new_web_app(dir: &Path) -> Run {
-    apwiz(
-        dir,
-        &[
-            "new",
-            "--preset",
-            "web-app",
-            "--name",
-            "shop",
-            "--image",
-            "ghcr.io/acme/shop:1.4.2",
-            "--env",
-            "dev,staging,prod",
-            "--set",
-            "ingress.host=shop.example.com",
-            "--out",
-            "deploy/",
-        ],
-    )
+    apwiz(dir, &web_app_args("dev,staging,prod", &[]))
+}
+
+/// `apwiz new` of the web-app example into `deploy/` for environments `envs`, plus `extra`.
+pub fn web_app_args<'a>(envs: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "new",
+        "--preset",
+        "web-app",
+        "--name",
+        "shop",
+        "--image",
+        "ghcr.io/acme/shop:1.4.2",
+        "--env",
+        envs,
+        "--set",
+        "ingress.host=shop.example.com",
+        "--out",
+        "deploy/",
+    ];
+    args.extend_from_slice(extra);
+    args
 }
 
 /// An executable shell script at `dir/name` (a fake helm).

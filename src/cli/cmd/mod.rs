@@ -16,6 +16,7 @@ pub(super) mod status;
 pub(super) mod test;
 pub(super) mod themes;
 pub(super) mod uninstall;
+pub(super) mod upgrade_chart;
 pub(super) mod validate;
 pub(super) mod wizard;
 
