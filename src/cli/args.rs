@@ -109,6 +109,10 @@ pub enum Command {
     /// Move the team to another chart version: renamed keys migrated in its files (comments
     /// kept), the render diff per environment (breaking changes called out), then the new pin.
     UpgradeChart(UpgradeChartArgs),
+    /// Write GitOps objects for the team: Argo CD Applications (or, with --appset, an
+    /// ApplicationSet over many teams' directories) or Flux OCIRepository + HelmRelease, per
+    /// environment, on the pinned OCI chart and the team's values files in git.
+    Gitops(GitopsArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -406,4 +410,47 @@ pub struct UpgradeChartArgs {
     /// The Kubernetes version helm assumes (default: the user config, else helm's own).
     #[arg(long)]
     pub kube_version: Option<String>,
+}
+
+/// The GitOps controller `apwiz gitops` writes for.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GitopsTool {
+    #[default]
+    Argocd,
+    Flux,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct GitopsArgs {
+    /// argocd or flux.
+    #[arg(value_enum)]
+    pub tool: GitopsTool,
+    /// The team's directory (its .apwiz.yaml names the release, environments and chart pin).
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// Environments, comma-separated (default: every one in .apwiz.yaml).
+    #[arg(long, value_delimiter = ',')]
+    pub env: Vec<String>,
+    /// Where to write (default: gitops/<tool>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The team's git repository (default: the directory's `origin` remote).
+    #[arg(long, value_name = "URL")]
+    pub repo_url: Option<String>,
+    /// The revision the controller tracks.
+    #[arg(long, default_value = "main")]
+    pub revision: String,
+    /// The team directory inside the repository (default: from git).
+    #[arg(long, value_name = "P")]
+    pub path: Option<String>,
+    /// The namespace the release goes to (default: <release>-<env>).
+    #[arg(long, short = 'n')]
+    pub namespace: Option<String>,
+    /// The namespace of the GitOps objects (default: argocd, or flux-system).
+    #[arg(long, value_name = "NS")]
+    pub gitops_namespace: Option<String>,
+    /// Argo CD only: an ApplicationSet per environment over every team directory matching this
+    /// path pattern in the repository (e.g. teams/*/deploy), each Application on its own pin.
+    #[arg(long, value_name = "TEAMS_GLOB")]
+    pub appset: Option<String>,
 }

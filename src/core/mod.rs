@@ -12,6 +12,7 @@ pub mod check;
 pub(crate) mod config;
 pub mod docs;
 pub mod error;
+pub mod gitops;
 pub mod helm;
 pub mod import;
 pub mod inputs;

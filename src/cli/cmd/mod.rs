@@ -6,6 +6,7 @@ pub(super) mod completions;
 pub(super) mod deploy;
 pub(super) mod diff;
 pub(super) mod docs;
+pub(super) mod gitops;
 pub(super) mod history;
 pub(super) mod import;
 pub(super) mod new;
@@ -50,6 +51,21 @@ pub(super) fn team_inputs(
     }
     ctx.session.check_pin(&inputs)?;
     Ok(inputs)
+}
+
+/// A team directory named by `--dir`: as given, or `deploy/` when `.` has no answers file but
+/// `deploy/` does (where `apwiz new` writes by default).
+pub(super) fn team_dir(dir: &std::path::Path) -> std::path::PathBuf {
+    use crate::core::scaffold::answers::FILE_NAME;
+    let fallback = std::path::PathBuf::from("deploy");
+    if dir == std::path::Path::new(".")
+        && !dir.join(FILE_NAME).is_file()
+        && fallback.join(FILE_NAME).is_file()
+    {
+        fallback
+    } else {
+        dir.to_path_buf()
+    }
 }
 
 /// `t` indented by four spaces.

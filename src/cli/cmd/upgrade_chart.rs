@@ -1,31 +1,18 @@
 //! `apwiz upgrade-chart`: what moving the team to another chart version changes (migrated keys,
 //! the render diff per environment, breaking changes), then the files and the pin written.
 //! `--check` writes nothing: exit 2 when the team is behind, 0 when current.
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::json;
 
 use crate::cli::args::UpgradeChartArgs;
-use crate::cli::cmd::cluster;
+use crate::cli::cmd::{cluster, team_dir};
 use crate::cli::{Ctx, output, print};
 use crate::core::chart::{self, Chart};
 use crate::core::error::{Error, Result, Setting};
 use crate::core::scaffold::answers::{self, Answers};
 use crate::core::upgrade::{self, Plan};
-
-/// The team directory: `--dir`, or `deploy/` when `.` has no answers file but it does.
-fn team_dir(dir: &Path) -> PathBuf {
-    let fallback = PathBuf::from("deploy");
-    if dir == Path::new(".")
-        && !dir.join(answers::FILE_NAME).is_file()
-        && fallback.join(answers::FILE_NAME).is_file()
-    {
-        fallback
-    } else {
-        dir.to_path_buf()
-    }
-}
 
 /// The chart to move to, and the source the new pin records.
 async fn target(ctx: &Ctx, a: &UpgradeChartArgs, pin_source: &str) -> Result<(Chart, String)> {
