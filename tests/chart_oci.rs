@@ -322,6 +322,55 @@ fn apwiz_writes_renders_and_deploys_a_team_pinned_to_the_registry() {
 }
 
 #[test]
+fn upgrade_chart_moves_a_team_within_its_registry() {
+    let major = helm_major();
+    let (old, new) = (format!("0.1.3-up.h{major}"), format!("0.1.4-up.h{major}"));
+    let reference = push_copy(&old);
+    push_copy(&new);
+    let team = scratch("oci-upgrade");
+    let cache = team.join("cache");
+    let pinned = [
+        ("APWIZ_CHART", reference.as_str()),
+        ("APWIZ_CHART_VERSION", old.as_str()),
+    ];
+    apwiz_pinned(&team, &cache, &web_app_args("dev", &[]), &pinned).expect(0);
+    // No --chart: the pin's registry is where the new version comes from.
+    let r = apwiz_pinned(
+        &team,
+        &cache,
+        &["upgrade-chart", "--dir", "deploy", "--to", &new, "--check"],
+        &[],
+    )
+    .expect(2);
+    assert!(
+        r.stdout.contains(&format!(
+            "app-platform {old} ({reference}) → app-platform {new} ({reference})"
+        )),
+        "{}",
+        r.stdout
+    );
+    apwiz_pinned(
+        &team,
+        &cache,
+        &["upgrade-chart", "--dir", "deploy", "--to", &new],
+        &[],
+    )
+    .expect(0);
+    let answers: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(team.join("deploy/.apwiz.yaml")).unwrap())
+            .unwrap();
+    assert_eq!(answers["chart"]["version"], new.as_str());
+    assert_eq!(answers["chart"]["source"], reference.as_str());
+    apwiz_pinned(
+        &team,
+        &cache,
+        &["upgrade-chart", "--dir", "deploy", "--to", &new, "--check"],
+        &[],
+    )
+    .expect(0);
+}
+
+#[test]
 fn a_version_the_registry_does_not_have_is_an_error_naming_the_chart() {
     pushed();
     let team = scratch("oci-missing");

@@ -447,6 +447,19 @@ mod tests {
     }
 
     #[test]
+    fn the_built_in_chart_carries_its_changelog_and_migrations_like_helm_package() {
+        let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(EMBEDDED));
+        let names: Vec<String> = ar
+            .entries()
+            .unwrap()
+            .map(|e| e.unwrap().path().unwrap().display().to_string())
+            .collect();
+        for f in ["app-platform/CHANGELOG.md", "app-platform/migrations.yaml"] {
+            assert!(names.iter().any(|n| n == f), "{f} in {names:?}");
+        }
+    }
+
+    #[test]
     fn the_chart_carries_its_migrations_table() {
         let c = load(
             Path::new(env!("CARGO_MANIFEST_DIR"))
