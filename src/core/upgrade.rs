@@ -508,4 +508,32 @@ mod tests {
             "# team file\ningress:\n  # the class our controller serves\n  class: nginx # inline\n  host: a.example.com\nreplicas: 2\n"
         );
     }
+
+    #[test]
+    fn moves_to_another_map_and_removals_keep_the_other_comments() {
+        let text = "# team file\nimage:\n  pullPolicy: Always # why\n  tag: \"1.2\"\n# legacy knob\nlegacy: true\nreplicas: 2 # two\n";
+        let moves = vec![
+            KeyMove {
+                from: split("image.pullPolicy"),
+                to: Some(split("imagePullPolicy")),
+            },
+            KeyMove {
+                from: split("legacy"),
+                to: None,
+            },
+            KeyMove {
+                from: split("not.there"),
+                to: None,
+            },
+        ];
+        let (out, applied) = overrides::move_keys(text, &moves).unwrap();
+        assert_eq!(applied.len(), 2, "a key the file does not set is skipped");
+        let v = parse_values(&out).unwrap().value;
+        assert_eq!(v["imagePullPolicy"], "Always");
+        assert!(v["image"].get("pullPolicy").is_none());
+        assert_eq!(v["image"]["tag"], "1.2");
+        assert!(v.get("legacy").is_none());
+        assert!(out.starts_with("# team file\n"), "{out}");
+        assert!(out.contains("replicas: 2 # two"), "{out}");
+    }
 }
