@@ -56,7 +56,7 @@ fn kubectl_json(args: &[&str]) -> Value {
     serde_json::from_str(&r.stdout).expect("kubectl printed JSON")
 }
 
-use support::{Ran, helm_major, kubectl_in as kubectl, restricted_namespace as namespace};
+use support::{Ran, fresh_namespace as namespace, helm_major, kubectl_in as kubectl};
 
 /// Flags that differ between Helm 4 and Helm 3.
 fn rollback_on_failure() -> &'static str {

@@ -15,14 +15,7 @@ mod support;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use support::cli::{Run, apwiz_env, write};
-use support::{kubeconfig, scratch};
-
-fn kubectl(args: &[&str]) -> (bool, String, String) {
-    let r = support::kubectl_in(args, None);
-    (r.ok, r.stdout, r.stderr)
-}
-
-use support::restricted_namespace as namespace;
+use support::{fresh_namespace as namespace, kubeconfig, kubectl, scratch};
 
 /// A team directory with the values every test starts from: one deployment, a pre and a post
 /// hook (kept after success so rows stay visible), and a value that must never be printed.

@@ -308,7 +308,7 @@ fn ctrl_c_sigterm_and_a_panic_restore_the_terminal() {
 #[test]
 fn onboard_then_deploy_see_a_failing_hook_and_roll_back_on_the_control_plane() {
     let dir = scratch("deploy");
-    let ns = support::restricted_namespace("tui-deploy");
+    let ns = support::fresh_namespace("tui-deploy");
     // The wizard deploys to the kubeconfig's current context and namespace: a copy of the
     // control plane's kubeconfig pointed at this test's namespace.
     let kubeconfig = dir.parent().unwrap().join("kubeconfig.yaml");

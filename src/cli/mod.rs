@@ -42,9 +42,11 @@ impl Ctx {
             config: global.config.clone(),
             theme: global.theme.clone(),
             chart: global.chart.clone(),
+            chart_version: global.chart_version.clone(),
             helm: global.helm.clone(),
             policies,
         })?;
+        runtime.block_on(session.fetch_chart())?;
         let json = global.format == Format::Json;
         let out = Styler::new(
             Some(&session.theme),
@@ -125,6 +127,8 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Handle) -> Result<Outcome> {
         Command::Test(a) => cmd::test::run(&ctx, a),
         Command::Uninstall(a) => cmd::uninstall::run(&ctx, a),
         Command::Import(c) => cmd::import::run(&ctx, c),
+        Command::UpgradeChart(a) => cmd::upgrade_chart::run(&ctx, a),
+        Command::Gitops(a) => cmd::gitops::run(&ctx, a),
         Command::Completions { shell } => cmd::completions::run(shell),
     };
     code.map(Outcome::Exit)
@@ -138,7 +142,9 @@ pub fn error_message(e: &Error) -> String {
             path.display()
         ),
         (Some(Setting::Helm), _) => "pass --helm <path>".into(),
-        (Some(Setting::Chart), _) => "pass --chart <path|archive> (or set APWIZ_CHART)".into(),
+        (Some(Setting::Chart), _) => {
+            "pass --chart <path|archive|oci://…> (or set APWIZ_CHART)".into()
+        }
         (Some(Setting::Dir), _) => "pass --dir <directory>, or name files with -f".into(),
         (Some(Setting::Force), _) => "pass --force".into(),
         (None, _) => return e.to_string(),

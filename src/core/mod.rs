@@ -12,6 +12,7 @@ pub mod check;
 pub(crate) mod config;
 pub mod docs;
 pub mod error;
+pub mod gitops;
 pub mod helm;
 pub mod import;
 pub mod inputs;
@@ -24,6 +25,7 @@ pub mod scaffold;
 pub mod session;
 pub(crate) mod text;
 pub(crate) mod themes;
+pub mod upgrade;
 pub mod values;
 
 pub use error::{Error, ErrorKind, Result};

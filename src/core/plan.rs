@@ -371,11 +371,14 @@ pub async fn deploy_request(
     let s2 = session.clone();
     let r2 = req.request.clone();
     let inputs = pipeline::off_thread(move || {
-        let inputs = crate::core::inputs::resolve(&r2, s2.config.kube_version.as_deref())?;
-        s2.check_pin(&inputs)?;
-        Ok::<_, Error>(inputs)
+        crate::core::inputs::resolve(&r2, s2.config.kube_version.as_deref())
     })
     .await??;
+    // A team pinned to a chart in a registry gets that chart (pulled once into the cache).
+    if let Some(pin) = &inputs.pin {
+        session.follow_pin(pin).await?;
+    }
+    session.check_pin(&inputs)?;
     let mut target = req.target.clone();
     if target.namespace.is_none() {
         target.namespace = inputs.namespace.clone();
