@@ -544,11 +544,93 @@ fn releases_list_filters_and_opens_a_status() {
     update(&mut st, key(KeyCode::Enter));
     assert!(!st.in_text());
     snap_all("releases_filtered", &mut st);
+    // u: an uninstall is planned for the selected release.
+    let mut probe = st.ops.clone();
+    if let Some(o) = probe.as_mut() {
+        let e = o.action(apwiz::tui::keys::Action::Uninstall);
+        assert!(
+            matches!(e, ops::Effect::Cmds(ref c) if matches!(c.as_slice(), [Cmd::PlanUninstall { release, .. }] if release == "catalogue"))
+        );
+    }
     // Enter: the release's status, live, in its namespace.
     let cmds = update(&mut st, key(KeyCode::Enter));
     assert!(
         matches!(cmds.as_slice(), [Cmd::Watch { release, target, .. }]
             if release == "catalogue" && target.0.namespace.as_deref() == Some("shop")),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn uninstall_asks_for_the_release_name_typed() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let s = session();
+    let mut st = new_state(&s, &scratch("ops-uninstall"));
+    let (screen, _) = ops::status(Target::default(), "web");
+    st.ops = Some(screen);
+    let id = op(&st).stream;
+    update(
+        &mut st,
+        Msg::StatusOpened {
+            stream: id,
+            result: Ok(ops::StatusHead {
+                revision: 4,
+                status: "deployed".into(),
+                chart: "app-platform-0.1.0".into(),
+                description: String::new(),
+                context: "kwok-apwiz".into(),
+                namespace: "shop".into(),
+                notes: String::new(),
+            }),
+        },
+    );
+    let cmds = update(&mut st, key(KeyCode::Char('u')));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::StopWatch, Cmd::PlanUninstall { release, .. }] if release == "web"),
+        "{cmds:?}"
+    );
+    let plan = apwiz::core::plan::UninstallPlan {
+        release: "web".into(),
+        cluster: cluster(&rt, false),
+        helm: Helm {
+            path: "helm".into(),
+            version: Version {
+                major: 4,
+                minor: 3,
+                patch: 1,
+            },
+        },
+        revision: 4,
+        deleted: vec!["Deployment/web".into(), "Service/web".into()],
+        kept: vec!["PersistentVolumeClaim/web-data".into()],
+        hooks: vec![HookObject {
+            name: "web-export".into(),
+            kind: "Job".into(),
+            events: vec!["pre-delete".into()],
+            weight: 0,
+            delete_policies: vec![],
+        }],
+        argv: vec!["uninstall".into(), "web".into()],
+        spec: watch::Spec::default(),
+        first_phase: Phase::PreHooks,
+    };
+    update(&mut st, Msg::UninstallPlanned(Ok(Shared::new(plan))));
+    assert!(st.in_text(), "the name is typed");
+    // q and y are letters of the name here, not keys.
+    for m in chars("wey") {
+        update(&mut st, m);
+    }
+    assert!(
+        update(&mut st, key(KeyCode::Enter)).is_empty(),
+        "a wrong name"
+    );
+    assert!(op(&st).board.notices[0].contains("type the release name (web)"));
+    update(&mut st, key(KeyCode::Backspace));
+    update(&mut st, key(KeyCode::Char('b')));
+    snap_all("uninstall_plan", &mut st);
+    let cmds = update(&mut st, key(KeyCode::Enter));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::RunUninstall { stream, .. }] if *stream == op(&st).stream),
         "{cmds:?}"
     );
 }

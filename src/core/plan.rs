@@ -445,3 +445,82 @@ pub async fn test(
         helm,
     })
 }
+
+/// An uninstall, worked out: what goes, what `helm.sh/resource-policy: keep` keeps, the delete
+/// hooks.
+#[derive(Debug, Clone)]
+pub struct UninstallPlan {
+    pub release: String,
+    pub cluster: Cluster,
+    pub helm: Helm,
+    pub revision: u64,
+    /// `Kind/name` of what is deleted and of what is kept.
+    pub deleted: Vec<String>,
+    pub kept: Vec<String>,
+    pub hooks: Vec<HookObject>,
+    pub argv: Vec<String>,
+    pub spec: watch::Spec,
+    pub first_phase: Phase,
+}
+
+impl UninstallPlan {
+    /// The operation to hand to [`ops::run`].
+    pub fn run(&self, emitter: Emitter) -> ops::Run<'_> {
+        ops::Run {
+            name: "uninstall",
+            cluster: &self.cluster,
+            helm: &self.helm,
+            argv: self.argv.clone(),
+            spec: self.spec.clone(),
+            first_phase: self.first_phase,
+            plan: json!({"revision": self.revision, "deleted": self.deleted, "kept": self.kept, "hooks": self.hooks}),
+            emitter,
+            state_dir: None,
+            interrupt: None,
+        }
+    }
+}
+
+/// Reads the latest record and splits its objects into deleted and kept.
+pub async fn uninstall(
+    cluster: Cluster,
+    helm: Helm,
+    release: String,
+    timeout: Duration,
+) -> Result<UninstallPlan> {
+    let rec = records::open(&cluster, &release, None).await?;
+    let objects = diff::objects(&rec.raw_manifest, &cluster.namespace)?;
+    let (kept, deleted): (Vec<_>, Vec<_>) = objects.iter().partition(|(_, v)| {
+        v["metadata"]["annotations"]["helm.sh/resource-policy"].as_str() == Some("keep")
+    });
+    let hooks: Vec<HookObject> = rec
+        .hooks
+        .iter()
+        .filter(|h| {
+            h.events
+                .iter()
+                .any(|e| e == "pre-delete" || e == "post-delete")
+        })
+        .map(HookObject::from)
+        .collect();
+    let spec = ops::watch_spec(
+        &cluster,
+        &release,
+        &hooks,
+        "pre-delete",
+        "post-delete",
+        None,
+    );
+    Ok(UninstallPlan {
+        argv: ops::uninstall_argv(&cluster, &release, timeout),
+        first_phase: first_phase(&spec),
+        revision: rec.revision,
+        deleted: deleted.iter().map(|(k, _)| k.to_string()).collect(),
+        kept: kept.iter().map(|(k, _)| k.to_string()).collect(),
+        hooks,
+        spec,
+        release,
+        cluster,
+        helm,
+    })
+}

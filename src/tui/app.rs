@@ -345,6 +345,26 @@ impl State {
         Ok(cmds)
     }
 
+    /// What an operation screen's effect does to the app (`None`: the key was not the screen's).
+    fn ops_effect(&mut self, e: Effect, watching: bool) -> Option<Vec<Cmd>> {
+        match e {
+            Effect::Cmds(c) => Some(c),
+            Effect::Close if self.ops_alone => {
+                self.quit = true;
+                Some(vec![Cmd::Quit])
+            }
+            Effect::Close => {
+                self.ops = None;
+                Some(if watching {
+                    vec![Cmd::StopWatch]
+                } else {
+                    Vec::new()
+                })
+            }
+            Effect::Unhandled => None,
+        }
+    }
+
     /// The release of the operation on screen, else the wizard's.
     fn ops_release(&self) -> (Target, String) {
         match &self.ops {
@@ -556,29 +576,20 @@ impl State {
         if let Some(o) = self.ops.as_mut()
             && o.in_text()
         {
-            o.text_key(key);
-            return Vec::new();
+            let watching = o.watching();
+            return match o.text_key(key) {
+                Some(e) => self.ops_effect(e, watching).unwrap_or_default(),
+                None => Vec::new(),
+            };
         }
         let scopes = self.scopes();
         let in_text = self.in_text();
         let action = keys::action(&scopes, &key, in_text);
         if let (Some(o), Some(a)) = (self.ops.as_mut(), action) {
             let watching = o.watching();
-            match o.action(a) {
-                Effect::Cmds(c) => return c,
-                Effect::Close if self.ops_alone => {
-                    self.quit = true;
-                    return vec![Cmd::Quit];
-                }
-                Effect::Close => {
-                    self.ops = None;
-                    return if watching {
-                        vec![Cmd::StopWatch]
-                    } else {
-                        Vec::new()
-                    };
-                }
-                Effect::Unhandled => {}
+            let effect = o.action(a);
+            if let Some(cmds) = self.ops_effect(effect, watching) {
+                return cmds;
             }
             // Only the global keys that do not touch the wizard work under an operation.
             return match a {
@@ -791,6 +802,12 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Cmd> {
         Msg::OpFinished { stream, result } => {
             if let Some(o) = s.ops.as_mut() {
                 o.finished(stream, result);
+            }
+            Vec::new()
+        }
+        Msg::UninstallPlanned(r) => {
+            if let Some(o) = s.ops.as_mut() {
+                o.uninstall_planned(r);
             }
             Vec::new()
         }

@@ -27,7 +27,8 @@ use crate::tui::highlight;
 use crate::tui::msg::{Cmd, DiffLine, Msg, RenderResult, ReviewFile, Shared};
 use crate::tui::ops::{OpEnd, RevisionView, StatusHead};
 
-/// Helm's timeout for a rollback or a test started from the TUI (the CLI's defaults).
+/// Helm's timeout for a rollback, a test or an uninstall started from the TUI (the CLI's
+/// defaults).
 const ROLLBACK_TIMEOUT: Duration = Duration::from_secs(300);
 const TEST_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -519,6 +520,34 @@ impl Jobs {
                     stop,
                     tx,
                 ));
+            }
+            Cmd::PlanUninstall { target, release } => {
+                self.runtime.spawn(async move {
+                    let r = async {
+                        let cluster = release::connect(&target.0, &session.config).await?;
+                        cluster.require_writable("uninstall")?;
+                        let helm = session.helm().await?;
+                        plan::uninstall(cluster, helm, release, ROLLBACK_TIMEOUT).await
+                    }
+                    .await
+                    .map(Shared::new)
+                    .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::UninstallPlanned(r));
+                });
+            }
+            Cmd::RunUninstall { plan: p, stream } => {
+                let notify = Arc::new(Notify::new());
+                self.interrupt = Some(notify.clone());
+                self.runtime.spawn(async move {
+                    let (em, rx) = Emitter::new();
+                    let mut run = p.0.run(em);
+                    run.interrupt = Some(notify);
+                    let r = match stream_op(run, rx, stream, &tx).await {
+                        Ok(o) => Ok(op_end(o, None).await),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    let _ = tx.send(Msg::OpFinished { stream, result: r });
+                });
             }
             Cmd::Releases { target } => {
                 self.runtime.spawn(async move {

@@ -40,6 +40,8 @@ pub enum Action {
     Test,
     /// Open the selected release's history.
     History,
+    /// Plan an uninstall (the name is typed to confirm).
+    Uninstall,
 }
 
 /// Where a binding works.
@@ -67,6 +69,8 @@ pub enum Scope {
     History,
     /// The releases of a namespace.
     Releases,
+    /// An uninstall's plan: the release name is typed to confirm.
+    Uninstall,
 }
 
 impl Scope {
@@ -83,6 +87,7 @@ impl Scope {
             Scope::Done => "Operation ended",
             Scope::History => "History",
             Scope::Releases => "Releases",
+            Scope::Uninstall => "Uninstall",
         }
     }
 }
@@ -838,6 +843,42 @@ pub const KEYMAP: &[Binding] = &[
         "close",
         false,
     ),
+    b(
+        Scope::Done,
+        KeyCode::Char('u'),
+        NONE,
+        "u",
+        Action::Uninstall,
+        "uninstall…",
+        false,
+    ),
+    b(
+        Scope::Releases,
+        KeyCode::Char('u'),
+        NONE,
+        "u",
+        Action::Uninstall,
+        "uninstall…",
+        false,
+    ),
+    b(
+        Scope::Uninstall,
+        KeyCode::Enter,
+        NONE,
+        "Enter",
+        Action::Confirm,
+        "uninstall (the name typed)",
+        true,
+    ),
+    b(
+        Scope::Uninstall,
+        KeyCode::Esc,
+        NONE,
+        "Esc",
+        Action::Close,
+        "cancel",
+        true,
+    ),
 ];
 
 /// Whether a binding is a plain character (text in a text field).
@@ -899,12 +940,13 @@ pub const WIZARD_SCOPES: [Scope; 6] = [
     Scope::Review,
     Scope::Pane,
 ];
-pub const OPS_SCOPES: [Scope; 5] = [
+pub const OPS_SCOPES: [Scope; 6] = [
     Scope::Plan,
     Scope::Live,
     Scope::Done,
     Scope::History,
     Scope::Releases,
+    Scope::Uninstall,
 ];
 
 /// The help overlay: every binding of the wizard's scopes (or of the operation screens', when
@@ -971,6 +1013,7 @@ mod tests {
             Scope::Done,
             Scope::History,
             Scope::Releases,
+            Scope::Uninstall,
         ] {
             for (label, _) in footer(&[s, Scope::Global], false) {
                 assert!(KEYMAP.iter().any(|b| b.label == label), "{label}");

@@ -10,7 +10,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::core::check::manifests::Object;
 use crate::core::check::report::Report;
-use crate::core::plan::{DeployPlan, DeployPlanning, DeployRequest, RollbackPlan};
+use crate::core::plan::{DeployPlan, DeployPlanning, DeployRequest, RollbackPlan, UninstallPlan};
 use crate::core::release::Target;
 use crate::core::release::events::ReleaseEvent;
 use crate::core::release::records::History;
@@ -65,6 +65,8 @@ pub enum Msg {
     Revision(Result<RevisionView, String>),
     /// The releases of a namespace.
     Releases(Result<Vec<Release>, String>),
+    /// An uninstall's plan.
+    UninstallPlanned(Result<Shared<UninstallPlan>, String>),
     /// The status screen's release record (its watch's rows come as `Release` events).
     StatusOpened {
         stream: u64,
@@ -189,6 +191,15 @@ pub enum Cmd {
         stream: u64,
     },
     StopWatch,
+    /// Plan an uninstall.
+    PlanUninstall {
+        target: Shared<Target>,
+        release: String,
+    },
+    RunUninstall {
+        plan: Shared<UninstallPlan>,
+        stream: u64,
+    },
     /// List the releases of the target's namespace.
     Releases {
         target: Shared<Target>,

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::core::check::report::Severity;
-use crate::core::plan::{DeployPlan, DeployPlanning, DeployRequest, RollbackPlan};
+use crate::core::plan::{DeployPlan, DeployPlanning, DeployRequest, RollbackPlan, UninstallPlan};
 use crate::core::release::board::{Board, OPERATION_PHASES, Step};
 use crate::core::release::cause::CauseCard;
 use crate::core::release::diff::Change;
@@ -63,6 +63,8 @@ pub enum Stage {
     Refused(Vec<String>),
     DeployPlan(Arc<DeployPlan>),
     RollbackPlan(Arc<RollbackPlan>),
+    /// What an uninstall deletes and keeps; the release name is typed to confirm.
+    UninstallPlan(Arc<UninstallPlan>),
     /// Helm runs; the board fills.
     Running,
     Finished(Box<OpEnd>),
@@ -125,6 +127,8 @@ pub struct OpScreen {
     /// The user asked to interrupt helm.
     pub interrupting: bool,
     pub read_only: bool,
+    /// The release name typed to confirm an uninstall.
+    pub typed: String,
     /// The id its events carry: events of another stream (a watch still stopping, an earlier
     /// operation) are not this screen's.
     pub stream: u64,
@@ -140,6 +144,7 @@ impl OpScreen {
     fn new(op: &'static str, release: &str, target: Target, waiting: &str) -> OpScreen {
         OpScreen {
             stream: next_stream(),
+            typed: String::new(),
             op,
             release: release.to_string(),
             target,
@@ -262,6 +267,33 @@ pub fn status(target: Target, release: &str) -> (OpsScreen, Vec<Cmd>) {
     )
 }
 
+/// An uninstall, planning (what goes, what is kept, the delete hooks).
+fn uninstall_screen(
+    target: Target,
+    release: &str,
+    from: Option<&OpScreen>,
+) -> (OpScreen, Vec<Cmd>) {
+    let mut s = OpScreen::new(
+        "uninstall",
+        release,
+        target.clone(),
+        "reading the release record: what an uninstall deletes and keeps…",
+    );
+    if let Some(f) = from {
+        s.context = f.context.clone();
+        s.namespace = f.namespace.clone();
+        s.read_only = f.read_only;
+    }
+    s.board.phases.retain(|p| p.phase != Phase::PreChecks);
+    (
+        s,
+        vec![Cmd::PlanUninstall {
+            target: Shared::new(target),
+            release: release.to_string(),
+        }],
+    )
+}
+
 /// `helm test` on a release, watched.
 fn test_screen(target: Target, release: &str, from: Option<&OpScreen>) -> (OpScreen, Vec<Cmd>) {
     let mut s = OpScreen::new("test", release, target.clone(), "");
@@ -342,6 +374,7 @@ impl OpsScreen {
             OpsScreen::Releases(_) => Scope::Releases,
             OpsScreen::Op(s) => match s.stage {
                 Stage::DeployPlan(_) | Stage::RollbackPlan(_) => Scope::Plan,
+                Stage::UninstallPlan(_) => Scope::Uninstall,
                 Stage::Running => Scope::Live,
                 Stage::Planning(_)
                 | Stage::Refused(_)
@@ -377,6 +410,16 @@ impl OpsScreen {
                         r.filtering = true;
                         r.selected = 0;
                     }
+                    Action::Uninstall => {
+                        let Some(rel) = r.shown().get(r.selected).map(|x| (*x).clone()) else {
+                            return Effect::Cmds(Vec::new());
+                        };
+                        let mut target = r.target.clone();
+                        target.namespace = Some(rel.namespace.clone());
+                        let (screen, cmds) = uninstall_screen(target, &rel.name, None);
+                        *self = OpsScreen::Op(Box::new(screen));
+                        return Effect::Cmds(cmds);
+                    }
                     Action::Confirm | Action::History => {
                         let Some(rel) = r.shown().get(r.selected).map(|x| (*x).clone()) else {
                             return Effect::Cmds(Vec::new());
@@ -399,15 +442,35 @@ impl OpsScreen {
         }
     }
 
-    /// Whether typed characters are text here (the releases' filter after `/`).
+    /// Whether typed characters are text here (the releases' filter after `/`, the release name
+    /// that confirms an uninstall).
     pub fn in_text(&self) -> bool {
-        matches!(self, OpsScreen::Releases(r) if r.filtering)
+        match self {
+            OpsScreen::Releases(r) => r.filtering,
+            OpsScreen::Op(s) => matches!(s.stage, Stage::UninstallPlan(_)),
+            OpsScreen::History(_) => false,
+        }
     }
 
-    /// A key while typing the filter: characters, Backspace; Enter or Esc ends it.
-    pub fn text_key(&mut self, key: crossterm::event::KeyEvent) {
+    /// A key while typing: characters, Backspace; for the filter Enter or Esc ends it, for an
+    /// uninstall's confirmation Enter confirms and Esc cancels (the effect returned).
+    pub fn text_key(&mut self, key: crossterm::event::KeyEvent) -> Option<Effect> {
         use crossterm::event::KeyCode;
-        let OpsScreen::Releases(r) = self else { return };
+        if let OpsScreen::Op(s) = self {
+            match key.code {
+                KeyCode::Char(c) => s.typed.push(c),
+                KeyCode::Backspace => {
+                    s.typed.pop();
+                }
+                KeyCode::Enter => return Some(op_action(s, Action::Confirm)),
+                KeyCode::Esc => return Some(Effect::Close),
+                _ => {}
+            }
+            return None;
+        }
+        let OpsScreen::Releases(r) = self else {
+            return None;
+        };
         match key.code {
             KeyCode::Char(c) => r.filter.push(c),
             KeyCode::Backspace => {
@@ -421,6 +484,23 @@ impl OpsScreen {
             _ => {}
         }
         r.selected = 0;
+        None
+    }
+
+    /// An uninstall's plan arrived.
+    pub fn uninstall_planned(&mut self, r: Result<Shared<UninstallPlan>, String>) {
+        let OpsScreen::Op(s) = self else { return };
+        s.stage = match r {
+            Err(e) => Stage::Refused(vec![e]),
+            Ok(p) => {
+                s.context = p.0.cluster.context.clone();
+                s.namespace = p.0.cluster.namespace.clone();
+                s.read_only = p.0.cluster.read_only;
+                s.helm_version = p.0.helm.version.to_string();
+                s.typed.clear();
+                Stage::UninstallPlan(p.0)
+            }
+        };
     }
 
     pub fn releases_loaded(&mut self, result: Result<Vec<Release>, String>) {
@@ -622,6 +702,37 @@ fn op_action(s: &mut OpScreen, a: Action) -> Effect {
             let (screen, cmds) = rollback_screen(s.target.clone(), &s.release, Some(to));
             *s = screen;
             Effect::Cmds(cmds)
+        }
+        (Action::Uninstall, Stage::Finished(_) | Stage::Watching(_)) if !s.read_only => {
+            let mut cmds = if matches!(s.stage, Stage::Watching(_)) {
+                vec![Cmd::StopWatch]
+            } else {
+                Vec::new()
+            };
+            let (screen, more) = uninstall_screen(s.target.clone(), &s.release, Some(s));
+            *s = screen;
+            cmds.extend(more);
+            Effect::Cmds(cmds)
+        }
+        (Action::Confirm, Stage::UninstallPlan(p)) => {
+            if s.read_only {
+                return refuse(
+                    s,
+                    "this context is read-only (readOnlyContexts in the user config)",
+                );
+            }
+            if s.typed != p.release {
+                return refuse(
+                    s,
+                    &format!("type the release name ({}) to confirm", p.release),
+                );
+            }
+            let plan = p.clone();
+            start(s, &plan.spec);
+            Effect::Cmds(vec![Cmd::RunUninstall {
+                plan: Shared(plan),
+                stream: s.stream,
+            }])
         }
         (Action::Test, Stage::Finished(_) | Stage::Watching(_)) if !s.read_only => {
             let mut cmds = if matches!(s.stage, Stage::Watching(_)) {

@@ -216,6 +216,45 @@ fn draw_op(f: &mut Frame, area: Rect, o: &OpScreen, st: &Styles) {
             notices(&mut l, &o.board, st);
             l
         }
+        (Stage::UninstallPlan(p), _) => {
+            let mut l = vec![Line::from(vec![
+                Span::styled("uninstall ", st.title),
+                Span::raw(format!(
+                    "{} (revision {}) from {}/{}",
+                    p.release, p.revision, p.cluster.context, p.cluster.namespace
+                )),
+            ])];
+            l.push(Line::raw(""));
+            l.push(Line::from(Span::styled(
+                format!("deleted ({})", p.deleted.len()),
+                st.title,
+            )));
+            l.extend(
+                p.deleted
+                    .iter()
+                    .map(|k| Line::from(Span::styled(format!(" - {k}"), st.error))),
+            );
+            l.push(Line::from(Span::styled(
+                format!("kept by helm.sh/resource-policy: keep ({})", p.kept.len()),
+                st.title,
+            )));
+            l.extend(
+                p.kept
+                    .iter()
+                    .map(|k| Line::from(Span::styled(format!(" = {k}"), st.ok))),
+            );
+            l.extend(hooks_plan_lines(&p.hooks, "delete", st));
+            l.push(Line::raw(""));
+            l.push(Line::from(vec![
+                Span::raw(format!(
+                    "type the release name ({}) to confirm: ",
+                    p.release
+                )),
+                Span::styled(format!("{}▏", o.typed), st.accent),
+            ]));
+            notices(&mut l, &o.board, st);
+            l
+        }
         (Stage::RollbackPlan(p), _) => {
             let mut l = vec![Line::from(vec![
                 Span::styled("rollback ", st.title),
@@ -336,7 +375,9 @@ fn draw_op(f: &mut Frame, area: Rect, o: &OpScreen, st: &Styles) {
     let title = match &o.stage {
         Stage::Planning(_) => format!(" {} · planning ", o.op),
         Stage::Refused(_) => format!(" {} · not started ", o.op),
-        Stage::DeployPlan(_) | Stage::RollbackPlan(_) => format!(" {} · plan ", o.op),
+        Stage::DeployPlan(_) | Stage::RollbackPlan(_) | Stage::UninstallPlan(_) => {
+            format!(" {} · plan ", o.op)
+        }
         Stage::Running => format!(" {} · running · {} ", o.op, o.panel.title()),
         Stage::Finished(e) if e.ok => format!(" {} · succeeded · {} ", o.op, o.panel.title()),
         Stage::Finished(_) => format!(" {} · failed · {} ", o.op, o.panel.title()),
