@@ -90,6 +90,10 @@ struct Bench {
     keys: usize,
     last_edit: Option<Instant>,
     pane_updates: Vec<f64>,
+    /// A key waiting for its frame, and whether an operation streamed then.
+    key_at: Option<Instant>,
+    /// Key press → frame drawn, ms, with whether an operation or a watch was streaming.
+    key_frames: Vec<(f64, bool)>,
 }
 
 impl Bench {
@@ -121,12 +125,18 @@ impl Bench {
                     .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
             })
             .unwrap_or_else(|| "-1".into());
+        let key_frames: Vec<String> = self
+            .key_frames
+            .iter()
+            .map(|(ms, busy)| format!("[{ms:.3},{busy}]"))
+            .collect();
         let text = format!(
-            "{{\"firstFrameMs\":{:.2},\"peakRssKb\":{peak_kb},\"keys\":{},\"frames\":[{}],\"paneUpdatesMs\":[{}]}}\n",
+            "{{\"firstFrameMs\":{:.2},\"peakRssKb\":{peak_kb},\"keys\":{},\"frames\":[{}],\"paneUpdatesMs\":[{}],\"keyToFrameMs\":[{}]}}\n",
             self.first_frame.unwrap_or(-1.0),
             self.keys,
             frames.join(","),
-            updates.join(",")
+            updates.join(","),
+            key_frames.join(",")
         );
         let _ = std::fs::write(p, text);
     }
@@ -287,7 +297,17 @@ fn event_loop(
             if bench.first_frame.is_none() {
                 bench.first_frame = Some(started.elapsed().as_secs_f64() * 1000.0);
             }
-            bench.frames.push((ms, state.pane.running));
+            // Busy: a render runs for the pane, or an operation or a watch streams events.
+            let streaming = state
+                .ops
+                .as_ref()
+                .is_some_and(|o| o.busy() || o.watching());
+            bench.frames.push((ms, state.pane.running || streaming));
+            if let Some(k) = bench.key_at.take() {
+                bench
+                    .key_frames
+                    .push((k.elapsed().as_secs_f64() * 1000.0, streaming));
+            }
             dirty = false;
         }
         let mut timeout = match state.check_due {
@@ -319,6 +339,7 @@ fn event_loop(
                     }
                     bench.keys += 1;
                     bench.last_edit = Some(Instant::now());
+                    bench.key_at.get_or_insert_with(Instant::now);
                     dirty = true;
                 }
                 Msg::Release { .. } => stream_dirty = true,
