@@ -270,9 +270,12 @@ fn deploy_plan_confirm_live_and_success() {
     let half = events.len() / 2;
     feed(&mut st, &events[..half]);
     snap_all("deploy_running", &mut st);
-    // q while helm runs does not leave: it says how to stop.
+    // q while helm runs asks first: a second q detaches (helm goes on), any other key stays.
     assert!(update(&mut st, key(KeyCode::Char('q'))).is_empty());
-    assert!(!st.quit && st.ops.is_some());
+    assert!(!st.quit && op(&st).confirm_detach);
+    snap_all("deploy_confirm_detach", &mut st);
+    update(&mut st, key(KeyCode::Down));
+    assert!(!op(&st).confirm_detach);
     feed(&mut st, &events[half..]);
     // A replayed event (a watch that reconnected) adds no row.
     let rows = op(&st).board.hooks.len() + op(&st).board.pods.len();
@@ -333,6 +336,17 @@ fn failed_hook_shows_the_cause_card_and_r_plans_the_rollback() {
     }
     assert_eq!(op(&st).op, "rollback");
     assert!(matches!(op(&st).stage, Stage::Planning(_)));
+}
+
+#[test]
+fn q_twice_detaches_from_a_running_deploy() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (_s, mut st) = planned("ops-detach", plan(&rt, false, false));
+    update(&mut st, key(KeyCode::Char('y')));
+    assert!(update(&mut st, key(KeyCode::Char('q'))).is_empty());
+    // Opened alone (`apwiz deploy`): detaching quits apwiz; helm was started detachable.
+    assert_eq!(update(&mut st, key(KeyCode::Char('q'))), vec![Cmd::Quit]);
+    assert!(st.quit);
 }
 
 #[test]

@@ -94,6 +94,7 @@ impl DeployPlan {
             emitter,
             state_dir: None,
             interrupt: None,
+            detachable: false,
         }
     }
 }
@@ -258,6 +259,7 @@ impl RollbackPlan {
             emitter,
             state_dir: None,
             interrupt: None,
+            detachable: false,
         }
     }
 }
@@ -415,6 +417,7 @@ impl TestPlan {
             emitter,
             state_dir: None,
             interrupt: None,
+            detachable: false,
         }
     }
 }
@@ -477,6 +480,7 @@ impl UninstallPlan {
             emitter,
             state_dir: None,
             interrupt: None,
+            detachable: false,
         }
     }
 }

@@ -608,7 +608,9 @@ impl State {
                     Vec::new()
                 }
                 Action::Quit if self.ops.as_ref().is_some_and(OpsScreen::busy) => {
-                    self.status = Some("helm is running: Ctrl-C twice interrupts it".into());
+                    self.status = Some(
+                        "helm is running: q twice detaches, Ctrl-C twice interrupts it".into(),
+                    );
                     Vec::new()
                 }
                 Action::Quit => self.quit(),

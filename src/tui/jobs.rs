@@ -463,6 +463,7 @@ impl Jobs {
                     let (em, rx) = Emitter::new();
                     let mut run = p.0.run(em);
                     run.interrupt = Some(notify);
+                    run.detachable = true;
                     let r = match stream_op(run, rx, stream, &tx).await {
                         Ok(o) => Ok(op_end(o, Some((&p.0.cluster, &p.0.release))).await),
                         Err(e) => Err(e.to_string()),
@@ -495,6 +496,7 @@ impl Jobs {
                     let (em, rx) = Emitter::new();
                     let mut run = p.0.run(em);
                     run.interrupt = Some(notify);
+                    run.detachable = true;
                     let r = match stream_op(run, rx, stream, &tx).await {
                         Ok(o) => Ok(op_end(o, None).await),
                         Err(e) => Err(e.to_string()),
@@ -542,6 +544,7 @@ impl Jobs {
                     let (em, rx) = Emitter::new();
                     let mut run = p.0.run(em);
                     run.interrupt = Some(notify);
+                    run.detachable = true;
                     let r = match stream_op(run, rx, stream, &tx).await {
                         Ok(o) => Ok(op_end(o, None).await),
                         Err(e) => Err(e.to_string()),
@@ -581,6 +584,8 @@ impl Jobs {
                         let (em, rx) = Emitter::new();
                         let mut run = p.run(em);
                         run.interrupt = Some(notify);
+                        run.detachable = true;
+                        run.detachable = true;
                         let o = stream_op(run, rx, stream, &tx).await?;
                         Ok::<_, Error>(op_end(o, None).await)
                     }

@@ -615,8 +615,8 @@ pub const KEYMAP: &[Binding] = &[
         NONE,
         "q",
         Action::Close,
-        "how to stop",
-        false,
+        "detach (twice; helm goes on)",
+        true,
     ),
     b(
         Scope::Done,

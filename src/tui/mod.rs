@@ -298,10 +298,7 @@ fn event_loop(
                 bench.first_frame = Some(started.elapsed().as_secs_f64() * 1000.0);
             }
             // Busy: a render runs for the pane, or an operation or a watch streams events.
-            let streaming = state
-                .ops
-                .as_ref()
-                .is_some_and(|o| o.busy() || o.watching());
+            let streaming = state.ops.as_ref().is_some_and(|o| o.busy() || o.watching());
             bench.frames.push((ms, state.pane.running || streaming));
             if let Some(k) = bench.key_at.take() {
                 bench

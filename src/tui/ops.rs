@@ -126,6 +126,8 @@ pub struct OpScreen {
     pub confirm_interrupt: bool,
     /// The user asked to interrupt helm.
     pub interrupting: bool,
+    /// `q` pressed once while helm runs: a second detaches (helm goes on without apwiz).
+    pub confirm_detach: bool,
     pub read_only: bool,
     /// The release name typed to confirm an uninstall.
     pub typed: String,
@@ -161,6 +163,7 @@ impl OpScreen {
             scroll: 0,
             confirm_interrupt: false,
             interrupting: false,
+            confirm_detach: false,
             read_only: false,
         }
     }
@@ -650,6 +653,7 @@ fn op_action(s: &mut OpScreen, a: Action) -> Effect {
     if a != Action::Interrupt {
         s.confirm_interrupt = false;
     }
+    let detach = std::mem::take(&mut s.confirm_detach);
     match (a, &s.stage) {
         (Action::Confirm, Stage::DeployPlan(p)) => {
             if s.read_only {
@@ -779,10 +783,9 @@ fn op_action(s: &mut OpScreen, a: Action) -> Effect {
                 .saturating_sub(if a == Action::Up { 1 } else { 10 });
             Effect::Cmds(Vec::new())
         }
+        (Action::Close, Stage::Running) if detach => Effect::Close,
         (Action::Close, Stage::Running) => {
-            s.board.notices.push(
-                "helm is running: wait for it to end, or press Ctrl-C twice to interrupt it".into(),
-            );
+            s.confirm_detach = true;
             Effect::Cmds(Vec::new())
         }
         (Action::Close, _) => Effect::Close,

@@ -4,11 +4,12 @@
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::io::AsyncReadExt;
 use tokio::process::Command;
 use tokio::sync::Notify;
 
@@ -217,9 +218,48 @@ pub struct Run<'a> {
     pub emitter: Emitter,
     /// Where run records go (default: the state dir).
     pub state_dir: Option<PathBuf>,
+    /// Helm may outlive apwiz (the TUI's detach): its own process group, not killed when the
+    /// operation is dropped. The CLI keeps helm in its process group, so Ctrl-C reaches both.
+    pub detachable: bool,
     /// Notified to interrupt helm cleanly (SIGINT: helm cancels, marks the release failed and,
     /// with rollback on failure, rolls it back) instead of killing it.
     pub interrupt: Option<Arc<Notify>>,
+}
+
+/// Reads `path` as helm writes it, sending each line as an event, until helm has exited
+/// (`exited`) and the file is read to its end; returns everything read.
+async fn tail_lines(path: PathBuf, em: Emitter, exited: Arc<AtomicBool>) -> String {
+    let mut all = String::new();
+    let Ok(mut f) = tokio::fs::File::open(&path).await else {
+        return all;
+    };
+    let mut pending: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; 8192];
+    let send = |bytes: &[u8], all: &mut String| {
+        let line = String::from_utf8_lossy(bytes).into_owned();
+        all.push_str(&line);
+        all.push('\n');
+        em.send(Kind::Helm { line });
+    };
+    loop {
+        let n = f.read(&mut chunk).await.unwrap_or(0);
+        if n > 0 {
+            pending.extend_from_slice(&chunk[..n]);
+            while let Some(i) = pending.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = pending.drain(..=i).collect();
+                send(&line[..line.len() - 1], &mut all);
+            }
+            continue;
+        }
+        // Read to the end after helm exited: nothing more will come.
+        if exited.load(Ordering::Acquire) {
+            if !pending.is_empty() {
+                send(&pending, &mut all);
+            }
+            return all;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Waits for an interrupt (forever when there is none).
@@ -254,34 +294,32 @@ pub async fn run(r: Run<'_>) -> Result<Outcome> {
     )
     .await;
     em.enter(r.first_phase);
-    let mut child = Command::new(&r.helm.path)
-        .args(&r.argv)
+    // Helm's output goes to files beside the run records, read as they grow: a detached helm
+    // (the TUI's `q q`) keeps writing where nobody reads, instead of dying on a closed pipe.
+    let (out_path, err_path) = runlog::helm_output_paths(
+        r.state_dir.as_deref(),
+        &r.cluster.namespace,
+        &r.spec.release,
+        r.name,
+    )?;
+    let file = |p: &PathBuf| std::fs::File::create(p).map_err(|e| Error::io(p, e));
+    let mut cmd = Command::new(&r.helm.path);
+    cmd.args(&r.argv)
         .env("NO_COLOR", "1")
         .env("HELM_COLOR", "never")
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
+        .stdout(Stdio::from(file(&out_path)?))
+        .stderr(Stdio::from(file(&err_path)?))
+        .kill_on_drop(!r.detachable);
+    if r.detachable {
+        // Its own process group: the terminal's signals and hang-up are not helm's.
+        cmd.process_group(0);
+    }
+    let mut child = cmd
         .spawn()
         .map_err(|e| Error::Environment(format!("cannot run {}: {e}", r.helm.path.display())))?;
-    let mut stdout = child.stdout.take().expect("piped stdout");
-    let stderr = child.stderr.take().expect("piped stderr");
-    let em2 = em.clone();
-    let err_task = tokio::spawn(async move {
-        let mut all = String::new();
-        let mut lines = BufReader::new(stderr).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            em2.send(Kind::Helm { line: line.clone() });
-            all.push_str(&line);
-            all.push('\n');
-        }
-        all
-    });
-    let out_task = tokio::spawn(async move {
-        let mut s = String::new();
-        let _ = stdout.read_to_string(&mut s).await;
-        s
-    });
+    let exited = Arc::new(AtomicBool::new(false));
+    let err_task = tokio::spawn(tail_lines(err_path.clone(), em.clone(), exited.clone()));
     let mut asked = false;
     let status = loop {
         tokio::select! {
@@ -296,8 +334,13 @@ pub async fn run(r: Run<'_>) -> Result<Outcome> {
             }
         }
     };
+    exited.store(true, Ordering::Release);
     let helm_stderr = err_task.await.unwrap_or_default();
-    let helm_stdout = out_task.await.unwrap_or_default();
+    let helm_stdout = tokio::fs::read_to_string(&out_path)
+        .await
+        .unwrap_or_default();
+    let _ = tokio::fs::remove_file(&out_path).await;
+    let _ = tokio::fs::remove_file(&err_path).await;
     let ok = status.success();
     em.finish(if ok {
         PhaseState::Done

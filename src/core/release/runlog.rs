@@ -86,6 +86,31 @@ fn redact_set(expr: &str) -> String {
         .join(",")
 }
 
+/// Where helm's stdout and stderr go while an operation runs (beside the run records; removed
+/// when the operation ends, left for a detached helm).
+pub fn helm_output_paths(
+    dir: Option<&Path>,
+    namespace: &str,
+    release: &str,
+    operation: &str,
+) -> Result<(PathBuf, PathBuf)> {
+    let base = dir
+        .map(Path::to_path_buf)
+        .or_else(state_dir)
+        .unwrap_or_else(std::env::temp_dir);
+    let dir = base.join("runs").join(namespace).join(release);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let stamp = jiff::Timestamp::now()
+        .to_string()
+        .replace([':', '-'], "")
+        .replace('.', "");
+    let pid = std::process::id();
+    Ok((
+        dir.join(format!("{stamp}-{operation}-{pid}.helm-stdout.log")),
+        dir.join(format!("{stamp}-{operation}-{pid}.helm-stderr.log")),
+    ))
+}
+
 /// Writes `rec` under `dir` (default: [`state_dir`]); returns the file.
 pub fn write(rec: &RunRecord, dir: Option<&Path>) -> Result<PathBuf> {
     let base = match dir {

@@ -291,7 +291,29 @@ fn draw_op(f: &mut Frame, area: Rect, o: &OpScreen, st: &Styles) {
             }
         }
         (Stage::Running, Panel::Overview) => {
-            let mut l = live_lines(&o.board, st);
+            // A failure seen before helm has given up: the card first, helm still working.
+            let mut l = Vec::new();
+            if let Some(card) = &o.board.cause {
+                l.extend(card_lines(card, None, st));
+                l.push(Line::from(Span::styled(
+                    "  helm is still working (on failure it rolls back when its timeout ends): Ctrl-C twice interrupts it now",
+                    st.warning,
+                )));
+                l.push(Line::raw(""));
+            }
+            l.extend(live_lines(&o.board, st));
+            if o.confirm_detach {
+                l.insert(
+                    0,
+                    Line::from(Span::styled(
+                        format!(
+                            "q again detaches: helm goes on without apwiz; re-attach with `apwiz status --watch --release {} -n {}` · Ctrl-C twice interrupts it instead",
+                            o.release, o.namespace
+                        ),
+                        st.warning,
+                    )),
+                );
+            }
             if o.confirm_interrupt {
                 l.insert(
                     0,
