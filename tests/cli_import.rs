@@ -46,6 +46,12 @@ fn assert_minimal(v: &Value, defaults: &Value, path: &str) {
 }
 
 fn check(file: &str, extra: &[&str], code: i32, release: &str) -> Value {
+    check_in(file, extra, code, release).1
+}
+
+/// Imports `file`, checks the written files (schema line, minimal, validate) and returns the
+/// output directory and the report.
+fn check_in(file: &str, extra: &[&str], code: i32, release: &str) -> (std::path::PathBuf, Value) {
     let (out, report) = import(file, extra, code);
     let text = read(&out, "values.yaml");
     assert!(
@@ -60,8 +66,12 @@ fn check(file: &str, extra: &[&str], code: i32, release: &str) -> Value {
         .value;
     assert_minimal(&values, &defaults, "");
     if let Some(Value::Object(svcs)) = values.get("services") {
+        // A service is minimal against what it inherits: the top level over the chart's defaults.
+        let mut top = values.clone();
+        top.as_object_mut().map(|m| m.remove("services"));
+        let inherited = apwiz::core::values::merge::coalesce(top, &defaults);
         for (name, v) in svcs {
-            assert_minimal(v, &defaults, &format!("services.{name}"));
+            assert_minimal(v, &inherited, &format!("services.{name}"));
         }
     }
     let dir = out.display().to_string();
@@ -70,7 +80,7 @@ fn check(file: &str, extra: &[&str], code: i32, release: &str) -> Value {
         &["validate", "--dir", &dir, "--release", release],
     )
     .expect(0);
-    report
+    (out, report)
 }
 
 fn snapshot(name: &str, report: &Value) {
@@ -113,6 +123,42 @@ fn never_clobbers_without_force() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("--force"), "{}", run.stderr);
     assert!(read(&out, "values.yaml").contains("orders-db"));
+}
+
+#[test]
+fn robot_shop_twelve_services_share_their_defaults() {
+    let (out, r) = check_in(
+        "robot-shop.yaml",
+        &["--name", "robot-shop", "--allow-lossy"],
+        0,
+        "robot-shop",
+    );
+    let values = parse_values(&read(&out, "values.yaml"))
+        .expect("parses")
+        .value;
+    let services = values["services"].as_object().expect("services");
+    assert_eq!(services.len(), 12);
+    // What the application services share is said once, at the top level.
+    assert_eq!(values["image"]["registry"], "registry.acme.internal");
+    assert_eq!(values["image"]["pullPolicy"], "Always");
+    assert_eq!(values["nodeSelector"]["node-pool"], "shop");
+    assert_eq!(values["resources"]["limits"]["memory"], "128Mi");
+    assert!(services["cart"].get("resources").is_none());
+    // Service names the chart changes are said, with the way to keep them.
+    let renamed: Vec<&Value> = r["report"]["changed"]
+        .as_array()
+        .expect("changed")
+        .iter()
+        .filter(|n| n["object"] == "Service/cart" && n["field"] == "metadata.name")
+        .collect();
+    assert_eq!(renamed.len(), 1, "{r}");
+    assert!(
+        renamed[0]["hatch"]
+            .as_str()
+            .is_some_and(|h| h.contains("ExternalName")),
+        "{r}"
+    );
+    snapshot("import_robot_shop", &r);
 }
 
 #[test]

@@ -10,12 +10,11 @@ use crate::cli::{Ctx, output, print};
 use crate::core::check::pipeline;
 use crate::core::error::{Error, Result};
 use crate::core::import::proof::{self, Report};
-use crate::core::import::{Note, manifests};
+use crate::core::import::{Note, lift, manifests};
 use crate::core::inputs::{self, Request};
 use crate::core::names;
 use crate::core::scaffold::generate::{self, FileKind, GenFile};
-use crate::core::scaffold::overrides::{self, diff};
-use crate::core::values::merge::coalesce;
+use crate::core::scaffold::overrides;
 
 /// The record of an import, beside the values (`.apwiz.yaml` is for `apwiz new`'s answers).
 pub(crate) const RECORD_FILE: &str = ".apwiz-import.yaml";
@@ -52,11 +51,9 @@ fn manifests_cmd(ctx: &Ctx, a: ImportManifestsArgs) -> Result<u8> {
         }
     };
     names::check(&release).map_err(|why| Error::Usage(format!("--name {release:?}: {why}")))?;
-    let defaults = chart.effective_defaults();
-    let values = diff(
-        &defaults,
-        &coalesce(imported.values.clone(), &chart.defaults.value),
-    );
+    let mut imported = imported;
+    manifests::strip_release_prefix(&mut imported, &release);
+    let values = lift::minimal(imported.values.clone(), &chart.defaults.value);
     let header = format!(
         "# yaml-language-server: $schema={}\n\
          # {release}: imported by `apwiz import manifests`; only what differs from the {} chart defaults.\n",

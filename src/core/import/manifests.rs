@@ -224,6 +224,36 @@ const CHART_LABELS: &[&str] = &[
     "helm.sh/chart",
 ];
 
+/// With several services, a workload named `<release>-<x>` becomes the service `x`, so the
+/// chart's object name `<release>-<x>` is the name the team's objects already have.
+pub fn strip_release_prefix(imported: &mut Imported, release: &str) {
+    let prefix = format!("{release}-");
+    let Some(Value::Object(services)) = imported.values.get_mut("services") else {
+        return;
+    };
+    let originals: Vec<String> = services.keys().cloned().collect();
+    let renamed: Map<String, Value> = std::mem::take(services)
+        .into_iter()
+        .map(|(name, v)| {
+            let short = name.strip_prefix(&prefix).filter(|s| !s.is_empty());
+            let new = match short {
+                Some(s)
+                    if crate::core::names::check(s).is_ok()
+                        && !originals.iter().any(|o| o == s) =>
+                {
+                    s.to_string()
+                }
+                _ => name.clone(),
+            };
+            if let Some(o) = imported.origins.iter_mut().find(|o| o.service == name) {
+                o.service.clone_from(&new);
+            }
+            (new, v)
+        })
+        .collect();
+    *services = renamed;
+}
+
 /// Converts the objects into values: one workload at the top level, several under `services`.
 pub fn convert(inputs: Vec<Input>) -> Imported {
     let mut notes = Vec::new();
@@ -462,19 +492,11 @@ fn workload_values(w: &Input, notes: &mut Vec<Note>, todos: &mut Vec<String>) ->
     if let Some(p) = main.get("imagePullPolicy").and_then(Value::as_str)
         && p != "IfNotPresent"
     {
-        let image = s(&main, "/image");
-        set(
-            &mut v,
-            "image",
-            json!({"repository": image, "pullPolicy": p}),
-        );
-        if let Some((repo, tag)) = split_tag(&image) {
-            set(
-                &mut v,
-                "image",
-                json!({"repository": repo, "tag": tag, "pullPolicy": p}),
-            );
+        let mut image = image_parts(&s(&main, "/image"));
+        if let Value::Object(m) = &mut image {
+            m.insert("pullPolicy".into(), json!(p));
         }
+        set(&mut v, "image", image);
     }
     if matches!(w.kind.as_str(), "Deployment" | "StatefulSet") {
         set(
@@ -637,9 +659,38 @@ fn workload_values(w: &Input, notes: &mut Vec<Note>, todos: &mut Vec<String>) ->
     v
 }
 
-fn split_tag(image: &str) -> Option<(String, String)> {
-    let (repo, tag) = image.rsplit_once(':')?;
-    (!tag.contains('/')).then(|| (repo.to_string(), tag.to_string()))
+/// An image reference in the chart's object form: `{registry, repository, tag, digest}`, the
+/// registry split off when the first part names a host (as the chart reads it).
+pub fn image_parts(image: &str) -> Value {
+    let (rest, digest) = match image.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (image, None),
+    };
+    let last = rest.rsplit('/').next().unwrap_or(rest);
+    let (repo, tag) = match last.rsplit_once(':') {
+        Some((_, tag)) => (&rest[..rest.len() - tag.len() - 1], Some(tag)),
+        None => (rest, None),
+    };
+    let (registry, repo) = match repo.split_once('/') {
+        Some((first, path))
+            if first.contains('.') || first.contains(':') || first == "localhost" =>
+        {
+            (Some(first), path)
+        }
+        _ => (None, repo),
+    };
+    let mut m = Map::new();
+    if let Some(r) = registry {
+        m.insert("registry".into(), json!(r));
+    }
+    m.insert("repository".into(), json!(repo));
+    if let Some(t) = tag {
+        m.insert("tag".into(), json!(t));
+    }
+    if let Some(d) = digest {
+        m.insert("digest".into(), json!(d));
+    }
+    Value::Object(m)
 }
 
 fn env_map(

@@ -33,6 +33,7 @@ impl Report {
 /// a single-service release (the chart's name).
 pub fn prove(imported: &Imported, objects: &[Object], single: &str) -> Report {
     let mut notes = imported.notes.clone();
+    let several = imported.origins.len() > 1;
     for o in &imported.origins {
         let component = if o.service.is_empty() {
             single
@@ -63,7 +64,7 @@ pub fn prove(imported: &Imported, objects: &[Object], single: &str) -> Report {
                             &get(&svc.value, "/spec/externalName"),
                             &get(&r.value, "/spec/externalName"),
                         );
-                        name(&mut notes, svc, r);
+                        name(&mut notes, svc, r, several);
                     }
                     None => notes.push(Note::new(Part::Lossy, &svc.id(), "kind", "not rendered")),
                 }
@@ -76,7 +77,7 @@ pub fn prove(imported: &Imported, objects: &[Object], single: &str) -> Report {
                     && (s(&x.value, "/spec/clusterIP") == "None") == headless
             });
             match r {
-                Some(r) => service(svc, &r.value, objects, &mut notes, r),
+                Some(r) => service(svc, &r.value, &mut notes, r, several),
                 None => notes.push(Note::new(Part::Lossy, &svc.id(), "kind", "not rendered")),
             }
         }
@@ -217,23 +218,35 @@ fn purpose(notes: &mut Vec<Note>, i: &Input, field: &str, want: &Value, got: &Va
     }
 }
 
-fn name(notes: &mut Vec<Note>, i: &Input, r: &Object) {
+fn name(notes: &mut Vec<Note>, i: &Input, r: &Object, several: bool) {
     if i.name == r.name {
         notes.push(Note::new(Part::Exact, &i.id(), "metadata.name", ""));
-    } else {
-        notes.push(
-            Note::new(
-                Part::Changed,
-                &i.id(),
-                "metadata.name",
-                format!("the chart names it {} (release and service name): clients addressing {} must change", r.name, i.name),
-            )
-            .hatch(format!(
-                "keep {}: import it as its own release named {} (--name {}), or set fullnameOverride: {} in a single-service release",
-                i.name, i.name, i.name, i.name
-            )),
-        );
+        return;
     }
+    let hatch = if several {
+        format!(
+            "keep {old}: apply beside the release a Service {old} of type ExternalName with externalName {new}.<namespace>.svc.cluster.local, or import the service as its own release named {old} (--name {old}); workloads named <release>-<service> keep their names",
+            old = i.name,
+            new = r.name
+        )
+    } else {
+        format!(
+            "keep {old}: import it as a release named {old} (--name {old}), or set fullnameOverride: {old}",
+            old = i.name
+        )
+    };
+    notes.push(
+        Note::new(
+            Part::Changed,
+            &i.id(),
+            "metadata.name",
+            format!(
+                "the chart names it {} (release and service name): clients addressing {} must change",
+                r.name, i.name
+            ),
+        )
+        .hatch(hatch),
+    );
 }
 
 /// Port numbers of a container by name.
@@ -464,8 +477,8 @@ fn workload(w: &Input, r: &Value, notes: &mut Vec<Note>) {
     );
 }
 
-fn service(svc: &Input, r: &Value, objects: &[Object], notes: &mut Vec<Note>, ro: &Object) {
-    name(notes, svc, ro);
+fn service(svc: &Input, r: &Value, notes: &mut Vec<Note>, ro: &Object, several: bool) {
+    name(notes, svc, ro, several);
     if !s(&svc.value, "/spec/type").is_empty() {
         cmp(
             notes,
@@ -475,7 +488,6 @@ fn service(svc: &Input, r: &Value, objects: &[Object], notes: &mut Vec<Note>, ro
             &get(r, "/spec/type"),
         );
     }
-    let _ = objects;
     let key = |p: &Value| -> Value {
         let port = get(p, "/port");
         json!([
