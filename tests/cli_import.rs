@@ -129,7 +129,7 @@ fn never_clobbers_without_force() {
 fn robot_shop_twelve_services_share_their_defaults() {
     let (out, r) = check_in(
         "robot-shop.yaml",
-        &["--name", "robot-shop", "--allow-lossy"],
+        &["--name", "robot-shop"],
         0,
         "robot-shop",
     );
@@ -158,7 +158,66 @@ fn robot_shop_twelve_services_share_their_defaults() {
             .is_some_and(|h| h.contains("ExternalName")),
         "{r}"
     );
+    // The ConfigMaps mounted as files are configFiles; an env value naming a renamed Service is said.
+    assert!(services["web"]["configFiles"]["files"]["default.conf"].is_string());
+    assert!(services["mysql"]["configFiles"]["files"]["shop.cnf"].is_string());
+    let said = |object: &str, field: &str| {
+        r["report"]["changed"].as_array().is_some_and(|a| {
+            a.iter()
+                .any(|n| n["object"] == object && n["field"] == field)
+        })
+    };
+    assert!(said("Deployment/shipping", "env.CART_ENDPOINT"), "{r}");
+    assert!(said("ConfigMap/web-nginx", "metadata.name"), "{r}");
+    assert_eq!(r["report"]["lossy"], serde_json::json!([]));
     snapshot("import_robot_shop", &r);
+}
+
+#[test]
+fn configmap_route_monitor_policy_and_role_become_toggles() {
+    let (out, r) = check_in("platform-kinds.yaml", &[], 0, "orders");
+    let values = parse_values(&read(&out, "values.yaml"))
+        .expect("parses")
+        .value;
+    assert_eq!(values["configFiles"]["mountPath"], "/etc/orders");
+    assert_eq!(values["route"]["parentRefs"][0]["name"], "public");
+    assert_eq!(values["route"]["paths"][1]["pathType"], "Exact");
+    assert_eq!(
+        values["monitoring"]["labels"]["release"],
+        "kube-prometheus-stack"
+    );
+    assert_eq!(
+        values["networkPolicy"]["extraEgress"],
+        serde_json::json!([{}])
+    );
+    assert_eq!(values["rbac"]["rules"][0]["resources"][0], "leases");
+    let exact: Vec<String> = r["report"]["exact"]
+        .as_array()
+        .expect("exact")
+        .iter()
+        .map(|n| {
+            format!(
+                "{} {}",
+                n["object"].as_str().unwrap_or(""),
+                n["field"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    for want in [
+        "ConfigMap/orders-config data",
+        "HTTPRoute/orders spec.rules.matches",
+        "ServiceMonitor/orders spec.endpoints.port",
+        "NetworkPolicy/orders spec.ingress[0]",
+        "NetworkPolicy/orders spec.policyTypes.Egress",
+        "Role/orders-leader-election rules",
+        "RoleBinding/orders-leader-election subjects",
+    ] {
+        assert!(
+            exact.iter().any(|e| e == want),
+            "{want} not exact: {exact:?}"
+        );
+    }
+    snapshot("import_platform_kinds", &r);
 }
 
 #[test]

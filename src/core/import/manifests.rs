@@ -1,5 +1,7 @@
 //! Kubernetes manifests → app-platform values: one service per workload, its Service, Ingress,
-//! HPA and PDB folded in as the service's exposure and toggles; ExternalName Services as
+//! HTTPRoute, HPA and PDB folded in as the service's exposure and toggles, a ConfigMap mounted
+//! as files as `configFiles`, ServiceMonitors, NetworkPolicies and Roles bound to its
+//! ServiceAccount as `monitoring`, `networkPolicy` and `rbac`; ExternalName Services as
 //! `workloadType: external`. Plain secret-looking environment values are never copied: they
 //! become a Secret reference and a TODO.
 use std::path::{Path, PathBuf};
@@ -40,6 +42,16 @@ pub struct Origin {
     pub ingresses: Vec<String>,
     pub hpa: Option<String>,
     pub pdb: Option<String>,
+    /// ConfigMaps mounted as files, now `configFiles`.
+    pub config_maps: Vec<String>,
+    /// HTTPRoutes, now `route`.
+    pub routes: Vec<String>,
+    /// ServiceMonitors, now `monitoring`.
+    pub monitors: Vec<String>,
+    /// NetworkPolicies, now `networkPolicy`.
+    pub policies: Vec<String>,
+    /// The Role and its RoleBinding, now `rbac`.
+    pub roles: Vec<String>,
 }
 
 /// What an import produced.
@@ -354,6 +366,18 @@ pub fn convert(inputs: Vec<Input>) -> Imported {
                 set(&mut v, "pdb", Value::Object(p));
             }
         }
+        let mut kinds = Kinds {
+            inputs: &inputs,
+            origin: &mut origin,
+            v: &mut v,
+            notes: &mut notes,
+            used: &mut used,
+        };
+        kinds.config_files(w);
+        kinds.routes();
+        kinds.monitors();
+        kinds.policies(&pod_labels);
+        kinds.rbac(w);
         services.push((w.name.clone(), v, origin));
     }
     for e in &externals {
@@ -398,7 +422,7 @@ pub fn convert(inputs: Vec<Input>) -> Imported {
                 ),
             ),
             "ConfigMap" => (
-                "ConfigMaps are not imported".to_string(),
+                "a ConfigMap not mounted whole as files is not imported".to_string(),
                 Some(
                     "apply it beside the release (its references are kept), or move its files into configFiles",
                 ),
@@ -410,14 +434,22 @@ pub fn convert(inputs: Vec<Input>) -> Imported {
                 ),
             ),
             "NetworkPolicy" => (
-                "NetworkPolicies are not imported".to_string(),
+                "it selects the pods of no workload of the input".to_string(),
                 Some(
                     "networkPolicy.enabled: true (default deny, dependsOn edges; extraIngress/extraEgress for the rest)",
                 ),
             ),
             "Role" | "RoleBinding" => (
-                "Roles are not imported".to_string(),
-                Some("rbac.enabled: true with rbac.rules"),
+                "no workload's ServiceAccount is bound to it".to_string(),
+                Some("rbac.enabled: true with rbac.rules on the service that needs it"),
+            ),
+            "HTTPRoute" => (
+                "no Service of the input is this route's backend".to_string(),
+                None,
+            ),
+            "ServiceMonitor" => (
+                "it selects no Service of the input".to_string(),
+                Some("monitoring.enabled: true on the service to scrape"),
             ),
             "Service" => (
                 "no workload of the input selects this Service's pods".to_string(),
@@ -456,6 +488,413 @@ pub fn convert(inputs: Vec<Input>) -> Imported {
         notes,
         todos,
         inputs,
+    }
+}
+
+/// The kinds folded into a workload's service besides its Services, Ingresses, HPA and PDB.
+struct Kinds<'a> {
+    inputs: &'a [Input],
+    origin: &'a mut Origin,
+    v: &'a mut Value,
+    notes: &'a mut Vec<Note>,
+    used: &'a mut Vec<String>,
+}
+
+impl Kinds<'_> {
+    fn of(&self, kind: &'static str) -> impl Iterator<Item = &Input> + use<'_> {
+        self.inputs.iter().filter(move |i| i.kind == kind)
+    }
+
+    /// The names of the workload's own Services in the input.
+    fn service_names(&self) -> Vec<String> {
+        self.inputs
+            .iter()
+            .filter(|i| self.origin.services.contains(&i.id()))
+            .map(|i| i.name.clone())
+            .collect()
+    }
+
+    /// The first ConfigMap of the input mounted whole (no items, no subPath) becomes
+    /// `configFiles`: the chart renders it as `<object name>-config` and mounts it read-only.
+    fn config_files(&mut self, w: &Input) {
+        let id = w.id();
+        let Some(Value::Array(volumes)) = self.v.get("volumes").cloned() else {
+            return;
+        };
+        let found = volumes.iter().enumerate().find_map(|(n, vol)| {
+            let name = vol.pointer("/configMap/name").and_then(Value::as_str)?;
+            if vol.pointer("/configMap/items").is_some() || vol.get("subPath").is_some() {
+                return None;
+            }
+            let cm = self.of("ConfigMap").find(|c| c.name == name)?;
+            let files = cm.value.get("data").filter(|d| d.is_object())?;
+            Some((n, cm.clone(), files.clone()))
+        });
+        let Some((n, cm, files)) = found else { return };
+        let vol = &volumes[n];
+        let mut rest = volumes.clone();
+        rest.remove(n);
+        if let Value::Object(m) = &mut *self.v {
+            if rest.is_empty() {
+                m.shift_remove("volumes");
+            } else {
+                m.insert("volumes".into(), Value::Array(rest));
+            }
+        }
+        set(
+            self.v,
+            "configFiles",
+            json!({"mountPath": get(vol, "/mountPath"), "files": files}),
+        );
+        if cm.value.get("binaryData").is_some() {
+            self.notes.push(
+                Note::new(
+                    Part::Lossy,
+                    &cm.id(),
+                    "binaryData",
+                    "configFiles holds text files only",
+                )
+                .hatch(
+                    "apply the ConfigMap beside the release and mount it with volumes[].configMap",
+                ),
+            );
+        }
+        if vol.get("readOnly") != Some(&json!(true)) {
+            self.notes.push(Note::new(
+                Part::Changed,
+                &id,
+                &format!("volumeMounts.{}.readOnly", s(vol, "/mountPath")),
+                "configFiles are mounted read-only",
+            ));
+        }
+        self.used.push(cm.id());
+        self.origin.config_maps.push(cm.id());
+    }
+
+    /// HTTPRoutes whose backends are the workload's Services become `route`.
+    fn routes(&mut self) {
+        let ours = self.service_names();
+        let routes: Vec<Input> = self
+            .of("HTTPRoute")
+            .filter(|r| {
+                arr(&r.value, "/spec/rules").iter().any(|rule| {
+                    arr(rule, "/backendRefs")
+                        .iter()
+                        .any(|b| ours.contains(&s(b, "/name")))
+                })
+            })
+            .cloned()
+            .collect();
+        let Some(r) = routes.first() else { return };
+        let id = r.id();
+        let parents: Vec<Value> = arr(&r.value, "/spec/parentRefs")
+            .iter()
+            .map(|p| {
+                if !matches!(s(p, "/kind").as_str(), "" | "Gateway") {
+                    self.notes.push(Note::new(
+                        Part::Lossy,
+                        &id,
+                        "spec.parentRefs",
+                        format!(
+                            "the chart attaches routes to Gateways, not to a {}",
+                            s(p, "/kind")
+                        ),
+                    ));
+                }
+                obj(vec![
+                    ("name", get(p, "/name")),
+                    ("namespace", get(p, "/namespace")),
+                    ("sectionName", get(p, "/sectionName")),
+                ])
+            })
+            .collect();
+        let mut paths: Vec<Value> = Vec::new();
+        for (i, rule) in arr(&r.value, "/spec/rules").iter().enumerate() {
+            let backends = arr(rule, "/backendRefs");
+            if backends.len() > 1 || backends.iter().any(|b| b.get("weight").is_some()) {
+                self.notes.push(Note::new(
+                    Part::Lossy,
+                    &id,
+                    &format!("spec.rules[{i}].backendRefs"),
+                    "the chart sends a route to the service's own Service (weights only through canary)",
+                ).hatch("canary.enabled with canary.weight for a weighted second backend"));
+            }
+            if rule.get("filters").is_some() {
+                self.notes.push(
+                    Note::new(
+                        Part::Lossy,
+                        &id,
+                        &format!("spec.rules[{i}].filters"),
+                        "route filters are not a key of the chart",
+                    )
+                    .hatch("apply the HTTPRoute beside the release instead of route"),
+                );
+            }
+            let matches = arr(rule, "/matches");
+            let matches = if matches.is_empty() {
+                vec![json!({})]
+            } else {
+                matches
+            };
+            for m in matches {
+                if m.get("headers").is_some()
+                    || m.get("queryParams").is_some()
+                    || m.get("method").is_some()
+                {
+                    self.notes.push(Note::new(
+                        Part::Lossy,
+                        &id,
+                        &format!("spec.rules[{i}].matches"),
+                        "the chart matches paths only (no headers, query parameters or methods)",
+                    ));
+                }
+                let ty = m
+                    .pointer("/path/type")
+                    .and_then(Value::as_str)
+                    .unwrap_or("PathPrefix");
+                let path_type = match ty {
+                    "PathPrefix" => "Prefix",
+                    "Exact" => "Exact",
+                    other => {
+                        self.notes.push(Note::new(
+                            Part::Lossy,
+                            &id,
+                            &format!("spec.rules[{i}].matches.path"),
+                            format!(
+                                "a {other} path match is not a key of the chart (Prefix or Exact)"
+                            ),
+                        ));
+                        continue;
+                    }
+                };
+                let value = m.pointer("/path/value").cloned().unwrap_or(json!("/"));
+                let e = json!({"path": value, "pathType": path_type});
+                if !paths.contains(&e) {
+                    paths.push(e);
+                }
+            }
+        }
+        set(
+            self.v,
+            "route",
+            obj(vec![
+                ("enabled", json!(true)),
+                ("parentRefs", Value::Array(parents)),
+                ("hostnames", nonempty(get(&r.value, "/spec/hostnames"))),
+                ("paths", nonempty(Value::Array(paths))),
+            ]),
+        );
+        for extra in &routes[1..] {
+            self.notes.push(
+                Note::new(
+                    Part::Lossy,
+                    &extra.id(),
+                    "kind",
+                    "a second HTTPRoute to the same Service: the chart renders one per service",
+                )
+                .hatch("add its hostnames and paths to route"),
+            );
+            self.used.push(extra.id());
+        }
+        self.used.push(id.clone());
+        self.origin.routes.push(id);
+    }
+
+    /// ServiceMonitors that select one of the workload's Services become `monitoring`.
+    fn monitors(&mut self) {
+        let services: Vec<Input> = self
+            .inputs
+            .iter()
+            .filter(|i| self.origin.services.contains(&i.id()))
+            .cloned()
+            .collect();
+        let monitors: Vec<Input> = self
+            .of("ServiceMonitor")
+            .filter(|m| {
+                services.iter().any(|svc| {
+                    labels_match(
+                        &get(&m.value, "/spec/selector/matchLabels"),
+                        &get(&svc.value, "/metadata/labels"),
+                    )
+                })
+            })
+            .cloned()
+            .collect();
+        let Some(m) = monitors.first() else { return };
+        let id = m.id();
+        let endpoints = arr(&m.value, "/spec/endpoints");
+        let ep = endpoints.first().cloned().unwrap_or(json!({}));
+        if endpoints.len() > 1 {
+            self.notes.push(Note::new(
+                Part::Lossy,
+                &id,
+                "spec.endpoints",
+                "the chart scrapes one port per service",
+            ).hatch("monitoring.port for the main one; a ServiceMonitor beside the release for the others"));
+        }
+        // The Service's main port is named http by the chart.
+        let port_name = s(&ep, "/port");
+        let main_name = services
+            .first()
+            .map(|svc| s(&svc.value, "/spec/ports/0/name"))
+            .unwrap_or_default();
+        let (port, number) =
+            if port_name.is_empty() || port_name == main_name || port_name == "http" {
+                (json!("http"), Value::Null)
+            } else {
+                let number = services
+                    .iter()
+                    .flat_map(|svc| arr(&svc.value, "/spec/ports"))
+                    .find(|p| s(p, "/name") == port_name)
+                    .map(|p| get(&p, "/port"))
+                    .unwrap_or(Value::Null);
+                (json!(port_name), number)
+            };
+        let interval = get(&ep, "/interval");
+        if interval.is_null() {
+            self.notes.push(Note::new(
+                Part::Changed,
+                &id,
+                "spec.endpoints.interval",
+                "the chart needs a scrape interval: 30s is written (Prometheus' own default is its global interval)",
+            ));
+        }
+        let mut labels = get(&m.value, "/metadata/labels");
+        if let Value::Object(l) = &mut labels {
+            l.retain(|k, _| !CHART_LABELS.contains(&k.as_str()));
+        }
+        set(
+            self.v,
+            "monitoring",
+            obj(vec![
+                ("enabled", json!(true)),
+                ("port", port),
+                ("portNumber", number),
+                ("path", get(&ep, "/path")),
+                (
+                    "scrapeInterval",
+                    if interval.is_null() {
+                        json!("30s")
+                    } else {
+                        interval
+                    },
+                ),
+                ("scrapeTimeout", get(&ep, "/scrapeTimeout")),
+                ("labels", nonempty(labels)),
+            ]),
+        );
+        // A monitor may select several workloads' Services: it counts as used once imported.
+        self.used.push(id.clone());
+        self.origin.monitors.push(id);
+    }
+
+    /// NetworkPolicies selecting the workload's pods become `networkPolicy`: their rules as
+    /// `extraIngress`/`extraEgress`, a direction they leave open as one rule that allows all.
+    fn policies(&mut self, pod_labels: &Value) {
+        let policies: Vec<Input> = self
+            .of("NetworkPolicy")
+            .filter(|p| labels_match(&get(&p.value, "/spec/podSelector/matchLabels"), pod_labels))
+            .cloned()
+            .collect();
+        if policies.is_empty() {
+            return;
+        }
+        let (mut ingress, mut egress) = (Vec::new(), Vec::new());
+        let (mut ingress_open, mut egress_open) = (true, true);
+        for p in &policies {
+            let types = policy_types(&p.value);
+            if types.iter().any(|t| t == "Ingress") {
+                ingress_open = false;
+                ingress.extend(arr(&p.value, "/spec/ingress"));
+            }
+            if types.iter().any(|t| t == "Egress") {
+                egress_open = false;
+                egress.extend(arr(&p.value, "/spec/egress"));
+            }
+            self.used.push(p.id());
+            self.origin.policies.push(p.id());
+        }
+        if ingress_open {
+            ingress = vec![json!({})];
+        }
+        if egress_open {
+            egress = vec![json!({})];
+        }
+        set(
+            self.v,
+            "networkPolicy",
+            obj(vec![
+                ("enabled", json!(true)),
+                ("extraIngress", nonempty(Value::Array(ingress))),
+                ("extraEgress", nonempty(Value::Array(egress))),
+            ]),
+        );
+    }
+
+    /// A RoleBinding of the workload's ServiceAccount to a Role of the input becomes `rbac`.
+    fn rbac(&mut self, w: &Input) {
+        let sa = s(&pod_template(&w.value), "/spec/serviceAccountName");
+        if sa.is_empty() {
+            return;
+        }
+        let bindings: Vec<Input> = self
+            .of("RoleBinding")
+            .filter(|b| {
+                arr(&b.value, "/subjects")
+                    .iter()
+                    .any(|x| s(x, "/kind") == "ServiceAccount" && s(x, "/name") == sa)
+            })
+            .cloned()
+            .collect();
+        let mut rules: Vec<Value> = Vec::new();
+        for b in &bindings {
+            let role = s(&b.value, "/roleRef/name");
+            if s(&b.value, "/roleRef/kind") != "Role" {
+                self.notes.push(Note::new(
+                    Part::Lossy,
+                    &b.id(),
+                    "roleRef",
+                    format!("a binding to the ClusterRole {role}: the chart grants namespaced Roles only"),
+                ).hatch("rbac.rules with the rules it needs in this namespace, or keep the binding beside the release"));
+                self.used.push(b.id());
+                continue;
+            }
+            let Some(r) = self.of("Role").find(|r| r.name == role).cloned() else {
+                continue;
+            };
+            for rule in arr(&r.value, "/rules") {
+                rules.push(obj(vec![
+                    ("apiGroups", get(&rule, "/apiGroups")),
+                    ("resources", get(&rule, "/resources")),
+                    ("resourceNames", get(&rule, "/resourceNames")),
+                    ("verbs", get(&rule, "/verbs")),
+                ]));
+            }
+            for id in [r.id(), b.id()] {
+                self.used.push(id.clone());
+                self.origin.roles.push(id);
+            }
+        }
+        if !rules.is_empty() {
+            set(self.v, "rbac", json!({"enabled": true, "rules": rules}));
+        }
+    }
+}
+
+/// A NetworkPolicy's policyTypes as Kubernetes defaults them.
+pub fn policy_types(p: &Value) -> Vec<String> {
+    match p.pointer("/spec/policyTypes").and_then(Value::as_array) {
+        Some(t) => t
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
+        None => {
+            let mut t = vec!["Ingress".to_string()];
+            if p.pointer("/spec/egress").is_some() {
+                t.push("Egress".into());
+            }
+            t
+        }
     }
 }
 

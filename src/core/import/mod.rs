@@ -2,7 +2,8 @@
 //! what the chart renders from them.
 //!
 //! - [`manifests`]: reading YAML (files, directories, stdin, multi-document, `kind: List`) and
-//!   turning workloads, Services, Ingresses, HPAs and PDBs into service keys;
+//!   turning workloads, Services, Ingresses, HTTPRoutes, HPAs, PDBs, ConfigMaps mounted as
+//!   files, ServiceMonitors, NetworkPolicies and Roles into service keys;
 //! - [`lift`]: the values reduced to what differs from the chart's defaults, with what several
 //!   services share lifted into the top level when that makes the file shorter;
 //! - [`proof`]: the rendered objects compared with the input object by object, in three parts
