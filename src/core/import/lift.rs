@@ -92,6 +92,40 @@ pub fn minimal(values: Value, defaults: &Value) -> Value {
     }
 }
 
+/// An environment's file: what `env` (the values converted from the base and the environment's
+/// file together) changes over `base` (converted from the base alone), each service compared
+/// as it renders (over the top level and the chart's defaults), so nothing is ever null.
+pub fn environment(base: &Value, env: &Value, defaults: &Value) -> Value {
+    let full = |v: &Value| {
+        let mut top = v.clone();
+        let services = top.as_object_mut().and_then(|m| m.shift_remove("services"));
+        let top = coalesce(top, defaults);
+        let mut out = top.clone();
+        if let (Some(Value::Object(svcs)), Value::Object(o)) = (services, &mut out) {
+            let svcs: Map<String, Value> = svcs
+                .into_iter()
+                .map(|(n, s)| (n, coalesce(s, &top)))
+                .collect();
+            o.insert("services".into(), Value::Object(svcs));
+        }
+        out
+    };
+    let mut out = diff(&full(base), &full(env));
+    off_alone(&mut out);
+    out
+}
+
+/// A feature an environment turns off needs nothing else: `{enabled: false}` alone.
+fn off_alone(v: &mut Value) {
+    if let Value::Object(m) = v {
+        if m.get("enabled") == Some(&Value::Bool(false)) {
+            m.retain(|k, _| k == "enabled");
+            return;
+        }
+        m.values_mut().for_each(off_alone);
+    }
+}
+
 /// The file for one top level: the top level as it differs from the chart, each service as it
 /// differs from the top level (an external service as written: it has no pods to inherit for).
 fn layout(base: &Value, top: &Value, services: &[(String, Value, bool)]) -> Value {

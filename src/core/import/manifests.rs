@@ -156,7 +156,7 @@ fn push_object(v: Value, origin: &str, out: &mut Vec<Input>) {
     });
 }
 
-fn s(v: &Value, ptr: &str) -> String {
+pub(crate) fn s(v: &Value, ptr: &str) -> String {
     match v.pointer(ptr) {
         Some(Value::String(x)) => x.clone(),
         Some(Value::Number(n)) => n.to_string(),
@@ -164,7 +164,7 @@ fn s(v: &Value, ptr: &str) -> String {
     }
 }
 
-fn obj(pairs: Vec<(&str, Value)>) -> Value {
+pub(crate) fn obj(pairs: Vec<(&str, Value)>) -> Value {
     let mut m = Map::new();
     for (k, v) in pairs {
         if !v.is_null() {
@@ -174,11 +174,11 @@ fn obj(pairs: Vec<(&str, Value)>) -> Value {
     Value::Object(m)
 }
 
-fn get(v: &Value, ptr: &str) -> Value {
+pub(crate) fn get(v: &Value, ptr: &str) -> Value {
     v.pointer(ptr).cloned().unwrap_or(Value::Null)
 }
 
-fn nonempty(v: Value) -> Value {
+pub(crate) fn nonempty(v: Value) -> Value {
     match &v {
         Value::Object(m) if m.is_empty() => Value::Null,
         Value::Array(a) if a.is_empty() => Value::Null,
@@ -898,7 +898,7 @@ pub fn policy_types(p: &Value) -> Vec<String> {
     }
 }
 
-fn arr(v: &Value, ptr: &str) -> Vec<Value> {
+pub(crate) fn arr(v: &Value, ptr: &str) -> Vec<Value> {
     v.pointer(ptr)
         .and_then(Value::as_array)
         .cloned()
@@ -912,7 +912,7 @@ fn proto(p: &Value) -> Value {
     }
 }
 
-fn set(v: &mut Value, key: &str, x: Value) {
+pub(crate) fn set(v: &mut Value, key: &str, x: Value) {
     if let Value::Object(m) = v
         && !x.is_null()
     {
@@ -1132,7 +1132,7 @@ pub fn image_parts(image: &str) -> Value {
     Value::Object(m)
 }
 
-fn env_map(
+pub(crate) fn env_map(
     id: &str,
     service: &str,
     c: &Value,
@@ -1173,7 +1173,13 @@ fn env_map(
     nonempty(Value::Object(m))
 }
 
-fn probe_values(id: &str, key: &str, p: &Value, ports: &[Value], notes: &mut Vec<Note>) -> Value {
+pub(crate) fn probe_values(
+    id: &str,
+    key: &str,
+    p: &Value,
+    ports: &[Value],
+    notes: &mut Vec<Note>,
+) -> Value {
     let mut out = Map::new();
     let port_of = |x: &Value| -> Value {
         // The main port is named http by the chart.
@@ -1241,7 +1247,7 @@ fn probe_values(id: &str, key: &str, p: &Value, ports: &[Value], notes: &mut Vec
     Value::Object(out)
 }
 
-fn container_values(
+pub(crate) fn container_values(
     id: &str,
     service: &str,
     c: &Value,
@@ -1281,7 +1287,13 @@ fn container_values(
     ])
 }
 
-fn volume_values(w: &Input, pod: &Value, main: &Value, v: &mut Value, notes: &mut Vec<Note>) {
+pub(crate) fn volume_values(
+    w: &Input,
+    pod: &Value,
+    main: &Value,
+    v: &mut Value,
+    notes: &mut Vec<Note>,
+) {
     let id = w.id();
     let volumes = arr(pod, "/volumes");
     let mut out = Vec::new();
@@ -1375,7 +1387,13 @@ fn volume_values(w: &Input, pod: &Value, main: &Value, v: &mut Value, notes: &mu
     set(v, "volumes", nonempty(Value::Array(out)));
 }
 
-fn security_values(id: &str, pod: &Value, main: &Value, v: &mut Value, notes: &mut Vec<Note>) {
+pub(crate) fn security_values(
+    id: &str,
+    pod: &Value,
+    main: &Value,
+    v: &mut Value,
+    notes: &mut Vec<Note>,
+) {
     let psc = get(pod, "/securityContext");
     let csc = get(main, "/securityContext");
     let mut sec = Map::new();
@@ -1430,7 +1448,7 @@ fn security_values(id: &str, pod: &Value, main: &Value, v: &mut Value, notes: &m
     set(v, "security", nonempty(Value::Object(sec)));
 }
 
-fn strategy_values(w: &Input, v: &mut Value) {
+pub(crate) fn strategy_values(w: &Input, v: &mut Value) {
     let st = match w.kind.as_str() {
         "Deployment" => get(&w.value, "/spec/strategy"),
         "StatefulSet" | "DaemonSet" => get(&w.value, "/spec/updateStrategy"),
@@ -1581,7 +1599,7 @@ fn ingress_values(
     true
 }
 
-fn hpa_values(hpa: &Input, v: &mut Value, notes: &mut Vec<Note>) {
+pub(crate) fn hpa_values(hpa: &Input, v: &mut Value, notes: &mut Vec<Note>) {
     let mut m = Map::new();
     m.insert("enabled".into(), json!(true));
     m.insert(
