@@ -336,6 +336,19 @@ fn helm_create_values_file() {
         serde_json::json!({"enabled": false})
     );
     assert_eq!(r["report"]["lossy"], serde_json::json!([]));
+    // helm create's own chart rendered with the file, compared with ours object by object.
+    let proven = |object: &str, field: &str| {
+        r["report"]["exact"].as_array().is_some_and(|a| {
+            a.iter()
+                .any(|n| n["object"] == object && n["field"] == field)
+        })
+    };
+    assert!(proven("Ingress/web", "spec.rules.host"), "{r}");
+    assert!(
+        proven("HorizontalPodAutoscaler/web", "spec.maxReplicas"),
+        "{r}"
+    );
+    assert!(proven("Deployment/web", "readinessProbe"), "{r}");
     snapshot("import_values_helm_create", &r);
 }
 
@@ -409,10 +422,14 @@ fn values_that_cannot_be_expressed_fail_without_allow_lossy() {
         [
             "securityContext.privileged",
             "ingress.hosts",
-            "customConfig.cacheSize"
+            "customConfig.cacheSize",
+            // helm create's own chart, rendered, sends /b to b.example: the proof sees it too
+            "spec.rules.paths"
         ],
         "{r}"
     );
+    // Read over helm create's own defaults: its container listens on service.port 80.
+    assert_eq!(values_of(&dir.join("out"), "values.yaml")["port"], 80);
     let mut again = args.to_vec();
     again.extend(["--force", "--allow-lossy"]);
     assert_eq!(apwiz(&dir, &again).expect(0).json()["ok"], true);

@@ -14,6 +14,7 @@ use crate::cli::{Ctx, output, print};
 use crate::core::check::manifests::Object;
 use crate::core::check::pipeline;
 use crate::core::error::{Error, Result};
+use crate::core::helm;
 use crate::core::import::charts::{self, Convention};
 use crate::core::import::proof::{self, Report};
 use crate::core::import::{Note, Part, lift, manifests};
@@ -82,11 +83,32 @@ fn values_cmd(ctx: &Ctx, a: ImportValuesArgs) -> Result<u8> {
         ValuesFrom::AppTemplate => Convention::AppTemplate,
     };
     let (name, source) = read_values(&a.file)?;
-    let converted = charts::convert(from, &source, &name);
+    let named = a.out.name.clone().or_else(|| {
+        ["fullnameOverride", "nameOverride"]
+            .iter()
+            .filter_map(|k| source.get(*k).and_then(Value::as_str))
+            .find(|n| !n.is_empty())
+            .map(str::to_string)
+    });
+    // helm create's chart is in helm itself: the file is read over its defaults (what the team
+    // left out, that chart fills), and the chart's render is the proof's input.
+    let scaffold = match (&named, from) {
+        (Some(release), Convention::HelmCreate) if a.file != Path::new("-") => {
+            Some(HelmCreate::new(ctx, release)?)
+        }
+        _ => None,
+    };
+    let base = match &scaffold {
+        Some(s) => coalesce(source.clone(), &s.defaults),
+        None => source.clone(),
+    };
+    let mut converted = charts::convert(from, &base, &name);
+    if scaffold.is_some() {
+        converted.notes = of_file(converted.notes, &source);
+    }
     let several = converted.values.get("services").is_some();
-    let release = match (&a.out.name, &converted.name) {
-        (Some(n), _) => n.clone(),
-        (None, Some(n)) if !several => n.clone(),
+    let release = match named {
+        Some(n) if a.out.name.is_some() || !several => n,
         _ => {
             return Err(Error::Usage(format!(
                 "name the release with --name <release-name>{}",
@@ -142,7 +164,7 @@ fn values_cmd(ctx: &Ctx, a: ImportValuesArgs) -> Result<u8> {
         sources,
         todos: todos.clone(),
     };
-    let Some((written, _)) = write_and_render(ctx, &a.out, &import)? else {
+    let Some((written, objects)) = write_and_render(ctx, &a.out, &import)? else {
         return Ok(1);
     };
     let mut report = Report {
@@ -151,6 +173,21 @@ fn values_cmd(ctx: &Ctx, a: ImportValuesArgs) -> Result<u8> {
         lossy: Vec::new(),
         todos,
     };
+    if let Some(s) = &scaffold {
+        let text = s.render(ctx, &a.file, a.out.kube_version.clone())?;
+        let inputs: Vec<_> = manifests::read_text("helm create", &text)?
+            .into_iter()
+            .filter(|i| {
+                i.value
+                    .pointer("/metadata/annotations/helm.sh~1hook")
+                    .is_none()
+            })
+            .collect();
+        let mut rendered = manifests::convert(inputs);
+        rendered.notes.clear();
+        rendered.todos.clear();
+        notes.extend(proof::prove(&rendered, &objects, &chart.meta.name).all());
+    }
     for n in notes {
         match n.part {
             Part::Exact => report.exact.push(n),
@@ -159,6 +196,89 @@ fn values_cmd(ctx: &Ctx, a: ImportValuesArgs) -> Result<u8> {
         }
     }
     finish(ctx, &a.out, &import.release, &written, &report)
+}
+
+/// The report's lines about keys the team's file itself holds (not the defaults it is read over).
+fn of_file(notes: Vec<Note>, file: &Value) -> Vec<Note> {
+    let own = charts::leaves(file);
+    notes
+        .into_iter()
+        .filter(|n| {
+            own.iter().any(|l| {
+                n.field == *l
+                    || l.starts_with(&format!("{}.", n.field))
+                    || n.field.starts_with(&format!("{l}."))
+            })
+        })
+        .collect()
+}
+
+/// `helm create <release>` in a scratch directory (removed when dropped): its default values,
+/// and its render with a team's file by the same helm.
+struct HelmCreate {
+    scratch: PathBuf,
+    chart: PathBuf,
+    release: String,
+    defaults: Value,
+}
+
+impl HelmCreate {
+    fn new(ctx: &Ctx, release: &str) -> Result<HelmCreate> {
+        let scratch = std::env::temp_dir().join(format!(
+            "apwiz-helm-create-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        ));
+        std::fs::create_dir_all(&scratch).map_err(|e| Error::io(&scratch, e))?;
+        // Named like the release, the chart names its objects like the release.
+        let mut s = HelmCreate {
+            chart: scratch.join(release),
+            scratch,
+            release: release.to_string(),
+            defaults: Value::Null,
+        };
+        let session = ctx.session.clone();
+        let argv = vec!["create".into(), s.chart.to_string_lossy().into_owned()];
+        let created = ctx.block_on(async move { session.helm().await?.run(argv).await })?;
+        if !created.success {
+            return Err(Error::Environment(format!(
+                "helm create failed: {}",
+                created.stderr.trim()
+            )));
+        }
+        s.defaults = read_values(&s.chart.join("values.yaml"))?.1;
+        Ok(s)
+    }
+
+    fn render(&self, ctx: &Ctx, file: &Path, kube_version: Option<String>) -> Result<String> {
+        let session = ctx.session.clone();
+        let args = helm::Args {
+            release: self.release.clone(),
+            chart: self.chart.clone(),
+            namespace: None,
+            value_files: vec![file.to_path_buf()],
+            sets: Vec::new(),
+            kube_version,
+            skip_schema: false,
+        };
+        let out = ctx.block_on(async move { session.helm().await?.template(&args).await })?;
+        if !out.success {
+            return Err(Error::Usage(format!(
+                "{}: helm create's own chart does not render with it: {}",
+                display(file),
+                out.stderr.trim()
+            )));
+        }
+        Ok(out.stdout)
+    }
+}
+
+impl Drop for HelmCreate {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.scratch);
+    }
 }
 
 /// The files written, with what happened to each.

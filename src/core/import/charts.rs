@@ -275,8 +275,16 @@ fn security(src: &mut Src, pod: &str, container: &str, v: &mut Value) {
         walk(&x, "", &[], &mut leaves);
         for leaf in leaves {
             let field = format!("{path}.{leaf}");
+            let value = get(&x, &ptr(&leaf));
             match leaf.as_str() {
                 "privileged" => {} // said by security_values
+                // The chart drops every capability; Kubernetes' default fsGroup policy is Always.
+                "capabilities.drop" if value == json!(["ALL"]) => {
+                    src.note(Part::Exact, &field, "");
+                }
+                "fsGroupChangePolicy" if value == json!("Always") => {
+                    src.note(Part::Exact, &field, "");
+                }
                 "capabilities.drop" => {
                     src.note(
                         Part::Changed,
@@ -609,8 +617,25 @@ fn http_route(src: &mut Src, base: &str, v: &mut Value) {
     src.note(Part::Exact, base, "");
 }
 
+/// bitnami's defaults that render what app-platform renders anyway: taken as they are.
+const BITNAMI_SAME: &[(&str, &str)] = &[
+    ("service.sessionAffinity", "None"),
+    ("service.externalTrafficPolicy", "Cluster"),
+    (
+        "global.compatibility.openshift.adaptSecurityContext",
+        "auto",
+    ),
+    ("revisionHistoryLimit", "10"),
+];
+
 fn bitnami(src: &mut Src) -> Value {
     let mut v = json!({});
+    for (k, same) in BITNAMI_SAME {
+        let x = src.at(k);
+        if x == json!(same) || x.as_u64().is_some_and(|n| n.to_string() == *same) {
+            src.take(k);
+        }
+    }
     src.copy(&mut v, "replicaCount", "replicas");
     src.copy(&mut v, "global.imageRegistry", "global.imageRegistry");
     if let Some(Value::Array(a)) = src.take("global.imagePullSecrets") {
@@ -832,6 +857,7 @@ fn bitnami(src: &mut Src) -> Value {
         "podAffinityPreset",
         "nodeAffinityPreset",
         "diagnosticMode",
+        "enableDefaultInitContainers",
         "clusterDomain",
         "kubeVersion",
         "extraDeploy",

@@ -18,6 +18,14 @@ pub struct Report {
 }
 
 impl Report {
+    /// Every line, in the order of the parts.
+    pub fn all(self) -> Vec<Note> {
+        let mut out = self.exact;
+        out.extend(self.changed);
+        out.extend(self.lossy);
+        out
+    }
+
     /// Exact fields over all fields compared (1.0 when nothing was compared).
     pub fn share_exact(&self) -> f64 {
         let all = self.exact.len() + self.changed.len() + self.lossy.len();
