@@ -55,6 +55,18 @@ pub fn convert(from: Convention, source: &Value, file: &str) -> Converted {
         Convention::Bitnami => bitnami(&mut src),
         Convention::AppTemplate => app_template(&mut src),
     };
+    if from != Convention::HelmCreate && s(source, "/fullnameOverride").is_empty() {
+        // The render of helm create's chart proves its names; the others' are their templates'.
+        src.hatch(
+            Part::Changed,
+            "fullnameOverride",
+            format!(
+                "Service and object names are app-platform's: <release> for one service, <release>-<service> for several; {}'s templates may name them otherwise, and clients address the Services by name",
+                from.name()
+            ),
+            "keep a Service's name with fullnameOverride (one service), with a Service of type ExternalName named like the old one beside the release, or by naming the release so the names match",
+        );
+    }
     src.leftovers(from);
     let name = ["fullnameOverride", "nameOverride"]
         .iter()
