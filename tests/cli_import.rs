@@ -188,6 +188,20 @@ fn robot_shop_twelve_services_share_their_defaults() {
 }
 
 #[test]
+fn lifting_what_services_share_makes_robot_shop_shorter() {
+    use apwiz::core::import::{lift, manifests};
+    let text = std::fs::read_to_string(fixture("robot-shop.yaml")).expect("fixture");
+    let imported = manifests::convert(manifests::read_text("robot-shop", &text).expect("reads"));
+    let defaults = parse_values(&read(&support::chart(), "values.yaml"))
+        .expect("chart defaults")
+        .value;
+    let lifted = lift::lines(&lift::minimal(imported.values.clone(), &defaults));
+    let plain = lift::lines(&lift::without_lift(imported.values, &defaults));
+    println!("robot-shop values: {lifted} lines lifted, {plain} without lifting");
+    assert!(lifted < plain, "{lifted} >= {plain}");
+}
+
+#[test]
 fn configmap_route_monitor_policy_and_role_become_toggles() {
     let (out, r) = check_in("platform-kinds.yaml", &[], 0, "orders");
     let values = parse_values(&read(&out, "values.yaml"))

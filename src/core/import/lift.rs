@@ -16,18 +16,36 @@ use crate::core::values::yamlout::to_yaml;
 /// Service keys that say what a service is, kept with each service and never lifted.
 const KEEP: &[&str] = &["enabled", "workloadType", "external", "hooks", "canary"];
 
-/// The values as written: `values` reduced to what differs from `defaults` (the chart's
-/// `values.yaml`), with the services' shared values lifted when that saves lines.
-pub fn minimal(values: Value, defaults: &Value) -> Value {
+/// The same values without lifting: every service as it differs from the chart's defaults (what
+/// [`minimal`] is measured against).
+pub fn without_lift(values: Value, defaults: &Value) -> Value {
+    match services(values, defaults) {
+        Ok(s) => layout(&s.base, &s.inherited, &s.full),
+        Err(single) => single,
+    }
+}
+
+/// Several services, each as it renders (over the top level and the chart's defaults).
+struct Services {
+    /// The chart's defaults.
+    base: Value,
+    /// The top level over the chart's defaults.
+    inherited: Value,
+    /// Name, full values, external.
+    full: Vec<(String, Value, bool)>,
+}
+
+/// The services of `values`, or, for one service, its minimal values.
+fn services(values: Value, defaults: &Value) -> Result<Services, Value> {
     let base = coalesce(Value::Object(Map::new()), defaults);
     let Value::Object(mut top) = values else {
-        return diff(&base, &coalesce(values, defaults));
+        return Err(diff(&base, &coalesce(values, defaults)));
     };
     let Some(Value::Object(services)) = top.shift_remove("services") else {
-        return diff(&base, &coalesce(Value::Object(top), defaults));
+        return Err(diff(&base, &coalesce(Value::Object(top), defaults)));
     };
     let inherited = coalesce(Value::Object(top), defaults);
-    let full: Vec<(String, Value, bool)> = services
+    let full = services
         .into_iter()
         .map(|(name, v)| {
             let external = v.get("workloadType").and_then(Value::as_str) == Some("external");
@@ -35,6 +53,24 @@ pub fn minimal(values: Value, defaults: &Value) -> Value {
             (name, full, external)
         })
         .collect();
+    Ok(Services {
+        base,
+        inherited,
+        full,
+    })
+}
+
+/// The values as written: `values` reduced to what differs from `defaults` (the chart's
+/// `values.yaml`), with the services' shared values lifted when that saves lines.
+pub fn minimal(values: Value, defaults: &Value) -> Value {
+    let Services {
+        base,
+        inherited,
+        full,
+    } = match services(values, defaults) {
+        Ok(s) => s,
+        Err(single) => return single,
+    };
     let plain = layout(&base, &inherited, &full);
     let voters: Vec<&Value> = full.iter().filter(|s| !s.2).map(|s| &s.1).collect();
     let mut lifted = Map::new();
