@@ -89,7 +89,8 @@ pub enum Command {
     /// Uninstall the release: what goes, what `helm.sh/resource-policy: keep` keeps, the delete
     /// hooks; type the release name to confirm (or --yes).
     Uninstall(UninstallArgs),
-    /// Import a team's existing Kubernetes manifests as app-platform values, with proof.
+    /// Import a team's existing Kubernetes manifests, or its values for another chart, as
+    /// app-platform values, with a report of what changes.
     #[command(subcommand)]
     Import(ImportCommand),
     /// Print shell completions.
@@ -342,7 +343,8 @@ pub enum ImportCommand {
     /// what the chart renders with the input (exit 1 when something could not be expressed).
     Manifests(ImportManifestsArgs),
     /// A values file written for another chart (helm create, bitnami, app-template) → values.yaml,
-    /// with a report of each key: taken, changed on purpose, or not expressible (exit 1 then).
+    /// with a report of each key: taken, changed on purpose, or not expressible (exit 1 then);
+    /// for helm create, its own chart rendered with the file is compared with ours as well.
     Values(ImportValuesArgs),
 }
 
