@@ -1633,3 +1633,44 @@ pub(crate) fn hpa_values(hpa: &Input, v: &mut Value, notes: &mut Vec<Note>) {
     }
     set(v, "autoscaling", Value::Object(m));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deployment(name: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n    spec:\n      containers: [{{name: main, image: 'ghcr.io/acme/{name}:1.0'}}]\n"
+        )
+    }
+
+    #[test]
+    fn workloads_named_after_the_release_keep_their_names() {
+        let text = [
+            deployment("shop-web"),
+            deployment("shop-api"),
+            deployment("web"),
+        ]
+        .join("---\n");
+        let mut imported = convert(read_text("t", &text).expect("reads"));
+        strip_release_prefix(&mut imported, "shop");
+        let services = imported.values["services"].as_object().expect("services");
+        // shop-api → api (named shop-api by the chart); shop-web stays: web is taken already.
+        let names: Vec<&String> = services.keys().collect();
+        assert_eq!(names, ["shop-web", "api", "web"]);
+        assert!(imported.origins.iter().any(|o| o.service == "api"));
+    }
+
+    #[test]
+    fn image_parts_split_registry_tag_and_digest() {
+        assert_eq!(
+            image_parts("registry.acme.internal:5000/shop/web:2.1@sha256:abc"),
+            json!({"registry": "registry.acme.internal:5000", "repository": "shop/web", "tag": "2.1", "digest": "sha256:abc"})
+        );
+        assert_eq!(image_parts("nginx"), json!({"repository": "nginx"}));
+        assert_eq!(
+            image_parts("acme/web:1"),
+            json!({"repository": "acme/web", "tag": "1"})
+        );
+    }
+}

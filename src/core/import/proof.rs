@@ -963,3 +963,22 @@ fn hosts(value: &str) -> Vec<&str> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::hosts;
+
+    #[test]
+    fn hosts_are_read_where_a_value_writes_a_host() {
+        assert_eq!(hosts("cart"), ["cart"]);
+        assert_eq!(hosts("cart:8080"), ["cart"]);
+        assert_eq!(hosts("http://catalogue:8080/"), ["catalogue"]);
+        assert_eq!(hosts("mongodb://user@mongodb:27017/users"), ["mongodb"]);
+        assert_eq!(
+            hosts("mysql:host=mysql;dbname=ratings"),
+            ["mysql"],
+            "the scheme is not a host, the database name neither"
+        );
+        assert!(!hosts("a sentence with cart in it").contains(&"cart"));
+    }
+}
