@@ -399,6 +399,11 @@ fn app_template_values_file() {
     assert_eq!(services["api"]["ingress"]["host"], "inventory.acme.example");
     assert_eq!(services["api"]["service"]["ports"][0]["name"], "grpc");
     assert_eq!(services["worker"]["service"]["enabled"], false);
+    assert_eq!(services["api"]["sidecars"][0]["name"], "oauth-proxy");
+    assert_eq!(
+        services["api"]["initContainers"][0]["command"],
+        serde_json::json!(["/app/migrate", "up"])
+    );
     let prod = values_of(&out, "values-prod.yaml");
     assert_eq!(prod["services"]["worker"]["replicas"], 2);
     snapshot("import_values_app_template", &r);

@@ -1166,14 +1166,16 @@ fn app_template(src: &mut Src) -> Value {
             probes.insert(key.into(), probe);
         }
         set(&mut v, "probes", nonempty(Value::Object(probes)));
-        for (cname, _) in containers.iter().filter(|(n, _)| **n != main) {
-            src.hatch(
-                Part::Lossy,
-                &format!("{base}.containers.{cname}"),
-                "a second container is not converted from app-template values",
-                "sidecars with its name, image, command, args, env and ports",
-            );
-        }
+        let others: Vec<String> = containers.keys().filter(|n| **n != main).cloned().collect();
+        let sidecars = containers_of(src, &format!("{base}.containers"), &others, name);
+        set(&mut v, "sidecars", nonempty(Value::Array(sidecars)));
+        let inits: Vec<String> = c
+            .get("initContainers")
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        let inits = containers_of(src, &format!("{base}.initContainers"), &inits, name);
+        set(&mut v, "initContainers", nonempty(Value::Array(inits)));
         services.insert(name.clone(), v);
     }
     let mut out = json!({});
@@ -1355,6 +1357,24 @@ fn app_template(src: &mut Src) -> Value {
         set(&mut out, "services", Value::Object(services));
     }
     out
+}
+
+/// app-template containers `<base>.<name>` besides the main one → sidecars or init containers
+/// `{name, image, command, args, env, envFrom, resources}`; their other keys are reported.
+fn containers_of(src: &mut Src, base: &str, names: &[String], service: &str) -> Vec<Value> {
+    names
+        .iter()
+        .map(|cname| {
+            let cb = format!("{base}.{cname}");
+            let mut c = json!({"name": cname});
+            image(src, &format!("{cb}.image"), &mut c);
+            for k in ["command", "args", "envFrom", "resources"] {
+                src.copy(&mut c, &format!("{cb}.{k}"), k);
+            }
+            env_list(src, &format!("{cb}.env"), service, &mut c);
+            c
+        })
+        .collect()
 }
 
 /// The controller a `service.<identifier>` of app-template belongs to.
