@@ -121,7 +121,11 @@ pub fn minimal(values: Value, defaults: &Value) -> Value {
     }
     let shared = coalesce(Value::Object(lifted), &inherited);
     let with_lift = layout(&base, &shared, &full);
-    if has_null(with_lift.get("services")) || lines(&with_lift) >= lines(&plain) {
+    // A lift a service cannot undo shows as a null the plain layout does not have (the import's
+    // own nulls, such as a budget's maxUnavailable: null, are in both).
+    if nulls(with_lift.get("services")) > nulls(plain.get("services"))
+        || lines(&with_lift) >= lines(&plain)
+    {
         plain
     } else {
         with_lift
@@ -224,12 +228,12 @@ fn pick(vals: &[&Value], inherited: Option<&Value>) -> Option<Value> {
     (n >= 2 && n > back + 1).then(|| x.clone())
 }
 
-fn has_null(v: Option<&Value>) -> bool {
+fn nulls(v: Option<&Value>) -> usize {
     match v {
-        Some(Value::Null) => true,
-        Some(Value::Object(m)) => m.values().any(|x| has_null(Some(x))),
-        Some(Value::Array(a)) => a.iter().any(|x| has_null(Some(x))),
-        _ => false,
+        Some(Value::Null) => 1,
+        Some(Value::Object(m)) => m.values().map(|x| nulls(Some(x))).sum(),
+        Some(Value::Array(a)) => a.iter().map(|x| nulls(Some(x))).sum(),
+        _ => 0,
     }
 }
 
@@ -285,6 +289,19 @@ mod tests {
         let out = minimal(v, &defaults());
         assert!(out.get("replicas").is_none(), "{out}");
         assert_eq!(out["services"]["a"], json!({"replicas": 3}));
+    }
+
+    #[test]
+    fn a_null_of_the_import_itself_does_not_stop_a_lift() {
+        let d =
+            json!({"replicas": 1, "pdb": {"enabled": false, "maxUnavailable": 1}, "services": {}});
+        let v = json!({"services": {
+            "a": {"replicas": 3, "pdb": {"enabled": true, "minAvailable": 2, "maxUnavailable": null}},
+            "b": {"replicas": 3}, "c": {"replicas": 3},
+        }});
+        let out = minimal(v, &d);
+        assert_eq!(out["replicas"], 3, "{out}");
+        assert_eq!(out["services"]["a"]["pdb"]["maxUnavailable"], Value::Null);
     }
 
     #[test]
