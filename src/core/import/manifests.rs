@@ -226,7 +226,7 @@ fn labels_match(selector: &Value, labels: &Value) -> bool {
 }
 
 /// Labels the chart sets itself; the rest of a pod's labels are kept as `podLabels`.
-const CHART_LABELS: &[&str] = &[
+pub(crate) const CHART_LABELS: &[&str] = &[
     "app.kubernetes.io/name",
     "app.kubernetes.io/instance",
     "app.kubernetes.io/component",

@@ -42,6 +42,13 @@ impl Report {
 pub fn prove(imported: &Imported, objects: &[Object], single: &str) -> Report {
     let mut notes = imported.notes.clone();
     let several = imported.origins.len() > 1;
+    // The pod labels of the imported workloads, as the input has them.
+    let pods: Vec<Value> = imported
+        .inputs
+        .iter()
+        .filter(|i| super::manifests::WORKLOADS.contains(&i.kind.as_str()))
+        .map(|w| get(&pod_template(&w.value), "/metadata/labels"))
+        .collect();
     for o in &imported.origins {
         let component = if o.service.is_empty() {
             single
@@ -173,7 +180,7 @@ pub fn prove(imported: &Imported, objects: &[Object], single: &str) -> Report {
         let policies: Vec<&Input> = o.policies.iter().filter_map(input).collect();
         if !policies.is_empty() {
             match find("NetworkPolicy") {
-                Some(r) => network_policies(&policies, &r.value, &mut notes),
+                Some(r) => network_policies(&policies, &pods, &r.value, &mut notes),
                 None => {
                     for p in policies {
                         notes.push(Note::new(Part::Lossy, &p.id(), "kind", "not rendered"));
@@ -806,7 +813,7 @@ fn monitor(m: &Input, svcs: &[&Input], r: &Value, rsvc: &Value, notes: &mut Vec<
 
 /// The input's rules, each found in the rendered policy (exact) or not (lossy); a direction the
 /// input leaves open must be open in the render; what the chart adds is said once.
-fn network_policies(policies: &[&Input], r: &Value, notes: &mut Vec<Note>) {
+fn network_policies(policies: &[&Input], pods: &[Value], r: &Value, notes: &mut Vec<Note>) {
     let mut mine: Vec<Value> = Vec::new();
     for p in policies {
         let types = super::manifests::policy_types(&p.value);
@@ -826,6 +833,32 @@ fn network_policies(policies: &[&Input], r: &Value, notes: &mut Vec<Note>) {
             for (i, rule) in arr(&p.value, &format!("/spec/{dir}")).iter().enumerate() {
                 let found = rendered.iter().any(|x| norm(x) == norm(rule));
                 mine.push(rule.clone());
+                let peers = ["from", "to"]
+                    .iter()
+                    .flat_map(|k| arr(rule, &format!("/{k}")))
+                    .collect::<Vec<_>>();
+                // Pods of the import selected by a label the chart sets itself.
+                if peers.iter().any(|peer| {
+                    peer.pointer("/podSelector/matchLabels")
+                        .and_then(Value::as_object)
+                        .is_some_and(|m| {
+                            m.keys()
+                                .any(|k| super::manifests::CHART_LABELS.contains(&k.as_str()))
+                                && pods
+                                    .iter()
+                                    .any(|labels| m.iter().all(|(k, v)| labels.get(k) == Some(v)))
+                        })
+                }) {
+                    notes.push(
+                        Note::new(
+                            Part::Changed,
+                            &p.id(),
+                            &format!("spec.{dir}[{i}].podSelector"),
+                            "it selects pods by app.kubernetes.io labels, which the chart sets itself (name: the chart, instance: the release, component: the service): the pods it meant may no longer match",
+                        )
+                        .hatch("select them by a label the team sets (podLabels), which the chart keeps"),
+                    );
+                }
                 if found {
                     notes.push(Note::new(
                         Part::Exact,
