@@ -967,7 +967,10 @@ fn workload_values(w: &Input, notes: &mut Vec<Note>, todos: &mut Vec<String>) ->
                         "the main container port is named http by the chart, not {name}: a Service or probe that targets the port by the name {name} must use http"
                     ),
                 )
-                .hatch("target the port by its number (unchanged) or by the name http"),
+                .hatch(format!(
+                    "the name {name} cannot be kept on the main port (the chart always names it http); its number {} is unchanged: target it by number, or by the name http",
+                    s(first, "/containerPort")
+                )),
             );
         }
         let extra: Vec<Value> = ports[1..]
@@ -1505,7 +1508,10 @@ fn service_values(svc: &Input, v: &mut Value, notes: &mut Vec<Note>) {
                         &format!("spec.ports.{name}"),
                         format!("the Service's main port is named http by the chart, not {name}: clients that look the port up by name (SRV records, Ingresses naming it) must use http"),
                     )
-                    .hatch("Ingresses and ServiceMonitors of the chart already use http; address the port by number elsewhere"),
+                    .hatch(format!(
+                        "the name {name} cannot be kept on the Service's main port (the chart always names it http); port {} is unchanged: address it by number, or by the name http (SRV: _http._tcp.<service>); the chart's own Ingress and ServiceMonitor already use http",
+                        s(p, "/port")
+                    )),
                 );
             }
         } else {
