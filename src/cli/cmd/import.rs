@@ -204,11 +204,13 @@ fn of_file(notes: Vec<Note>, file: &Value) -> Vec<Note> {
     notes
         .into_iter()
         .filter(|n| {
-            own.iter().any(|l| {
-                n.field == *l
-                    || l.starts_with(&format!("{}.", n.field))
-                    || n.field.starts_with(&format!("{l}."))
-            })
+            file.pointer(&format!("/{}", n.field.replace('.', "/")))
+                .is_some()
+                || own.iter().any(|l| {
+                    n.field == *l
+                        || l.starts_with(&format!("{}.", n.field))
+                        || n.field.starts_with(&format!("{l}."))
+                })
         })
         .collect()
 }
