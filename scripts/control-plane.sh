@@ -32,6 +32,10 @@ ETCD_MIN_VERSION=3.4.22         # etcd < 3.4.31 kube-apiserver needs WatchList=f
 PROMETHEUS_OPERATOR_VERSION=v0.85.0   # ServiceMonitor, PrometheusRule
 GATEWAY_API_VERSION=v1.3.0            # HTTPRoute (and Gateway, GatewayClass, ReferenceGrant)
 EXTERNAL_SECRETS_VERSION=v1.3.2       # ExternalSecret (external-secrets.io/v1; v1beta1 not served)
+# ... and of the GitOps objects `apwiz gitops` writes (tests/cli_gitops.rs dry-runs them):
+ARGO_CD_VERSION=v3.5.7                # Application, ApplicationSet (v3.6 needs Go 1.27)
+FLUX_SOURCE_CONTROLLER_VERSION=v1.9.5 # OCIRepository (source.toolkit.fluxcd.io/v1), Flux v2.9.5
+FLUX_HELM_CONTROLLER_VERSION=v1.6.4   # HelmRelease (helm.toolkit.fluxcd.io/v2), Flux v2.9.5
 
 # ---- Cluster shape ---------------------------------------------------------------------------
 CLUSTER_NAME=apwiz
@@ -302,38 +306,51 @@ nodes_ready() {
 
 # The chart's non-core kinds must exist for the API server to accept (or dry-run) its objects.
 # Their CRDs ship inside the projects' Go modules; the module cache keeps them.
-crd_files() {
+# module_dir MODULE VERSION NAME: the module's directory in the Go module cache (downloaded once).
+module_dir() {
   local dir
-  dir=$(go mod download -json "github.com/prometheus-operator/prometheus-operator@$PROMETHEUS_OPERATOR_VERSION" |
-    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-  [[ -d $dir ]] || die "could not download prometheus-operator $PROMETHEUS_OPERATOR_VERSION from the Go module proxy"
+  dir=$(go mod download -json "$1@$2" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -d $dir ]] || die "could not download $3 $2 from the Go module proxy"
+  echo "$dir"
+}
+
+crd_files() {
+  local dir kind
+  dir=$(module_dir github.com/prometheus-operator/prometheus-operator "$PROMETHEUS_OPERATOR_VERSION" prometheus-operator)
   echo "$dir/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml"
   echo "$dir/example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml"
-  dir=$(go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" |
-    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-  [[ -d $dir ]] || die "could not download gateway-api $GATEWAY_API_VERSION from the Go module proxy"
-  local kind
+  dir=$(module_dir sigs.k8s.io/gateway-api "$GATEWAY_API_VERSION" gateway-api)
   for kind in gatewayclasses gateways httproutes referencegrants; do
     echo "$dir/config/crd/standard/gateway.networking.k8s.io_$kind.yaml"
   done
-  dir=$(go mod download -json "github.com/external-secrets/external-secrets@$EXTERNAL_SECRETS_VERSION" |
-    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-  [[ -d $dir ]] || die "could not download external-secrets $EXTERNAL_SECRETS_VERSION from the Go module proxy"
+  dir=$(module_dir github.com/external-secrets/external-secrets "$EXTERNAL_SECRETS_VERSION" external-secrets)
   echo "$dir/config/crds/bases/external-secrets.io_externalsecrets.yaml"
+  dir=$(module_dir github.com/argoproj/argo-cd/v3 "$ARGO_CD_VERSION" argo-cd)
+  for kind in application applicationset appproject; do
+    echo "$dir/manifests/crds/$kind-crd.yaml"
+  done
+  # Flux's api/ submodules carry the Go types only; the CRDs are in the controllers' own modules.
+  dir=$(module_dir github.com/fluxcd/source-controller "$FLUX_SOURCE_CONTROLLER_VERSION" source-controller)
+  echo "$dir/config/crd/bases/source.toolkit.fluxcd.io_ocirepositories.yaml"
+  dir=$(module_dir github.com/fluxcd/helm-controller "$FLUX_HELM_CONTROLLER_VERSION" helm-controller)
+  echo "$dir/config/crd/bases/helm.toolkit.fluxcd.io_helmreleases.yaml"
 }
 
 # The CRDs of crd_files, as kubectl names them (all must be Established).
 crd_names=(crd/servicemonitors.monitoring.coreos.com crd/prometheusrules.monitoring.coreos.com
-  crd/httproutes.gateway.networking.k8s.io crd/externalsecrets.external-secrets.io)
+  crd/httproutes.gateway.networking.k8s.io crd/externalsecrets.external-secrets.io
+  crd/applications.argoproj.io crd/applicationsets.argoproj.io crd/appprojects.argoproj.io
+  crd/ocirepositories.source.toolkit.fluxcd.io crd/helmreleases.helm.toolkit.fluxcd.io)
 
 install_crds() {
   need_go "the CRDs (go mod download)"
   local files=() f
   while IFS= read -r f; do files+=(-f "$f"); done < <(crd_files)
-  log "installing CRDs: ServiceMonitor, PrometheusRule (prometheus-operator $PROMETHEUS_OPERATOR_VERSION), Gateway API $GATEWAY_API_VERSION, ExternalSecret (external-secrets $EXTERNAL_SECRETS_VERSION)"
+  log "installing CRDs: ServiceMonitor, PrometheusRule (prometheus-operator $PROMETHEUS_OPERATOR_VERSION), Gateway API $GATEWAY_API_VERSION, ExternalSecret (external-secrets $EXTERNAL_SECRETS_VERSION), Application, ApplicationSet, AppProject (Argo CD $ARGO_CD_VERSION), OCIRepository (source-controller $FLUX_SOURCE_CONTROLLER_VERSION), HelmRelease (helm-controller $FLUX_HELM_CONTROLLER_VERSION)"
   kc apply --server-side --force-conflicts "${files[@]}" >/dev/null || die "installing CRDs failed"
-  kc wait --for condition=Established --timeout "${timeout}s" "${crd_names[@]}" >/dev/null ||
-    die "CRDs did not become Established"
+  # A CRD created a moment ago may have no status yet, which `kubectl wait` reports as an error
+  # rather than waiting for: ask again until every one is Established.
+  wait_for "the CRDs to be Established" kc wait --for condition=Established --timeout 10s "${crd_names[@]}"
 }
 
 cmd_up() {

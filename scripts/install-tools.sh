@@ -6,6 +6,7 @@
 #   scripts/install-tools.sh            # helm (v4) and helm3 (v3.21)
 #   scripts/install-tools.sh helm conftest
 #   scripts/install-tools.sh yaml-language-server   # the editors' validator, for the tests (npm)
+#   scripts/install-tools.sh registry   # an OCI registry (CNCF distribution), for scripts/registry.sh
 #
 # Versions are pinned here and nowhere else.
 set -euo pipefail
@@ -13,6 +14,7 @@ set -euo pipefail
 HELM4_VERSION=v4.3.1
 HELM3_VERSION=v3.21.4
 CONFTEST_VERSION=v0.71.1
+REGISTRY_VERSION=v3.1.2              # github.com/distribution/distribution/v3: the OCI registry of the chart tests
 YAML_LANGUAGE_SERVER_VERSION=1.25.0   # npm; 2.x needs Node 22, the machine has Node 20
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -49,6 +51,7 @@ ldflags_for() {
     helm) echo "-X helm.sh/helm/v4/internal/version.version=$2" ;;
     helm3) echo "-X helm.sh/helm/v3/internal/version.version=$2" ;;
     conftest) echo "-X github.com/open-policy-agent/conftest/internal/version.Version=${2#v}" ;;
+    registry) echo "-X github.com/distribution/distribution/v3/version.version=$2" ;;
     *) echo "" ;;
   esac
 }
@@ -74,8 +77,9 @@ install_one() {
     helm) go_tool helm helm.sh/helm/v4/cmd/helm "$HELM4_VERSION" ;;
     helm3) go_tool helm3 helm.sh/helm/v3/cmd/helm "$HELM3_VERSION" ;;
     conftest) go_tool conftest github.com/open-policy-agent/conftest "$CONFTEST_VERSION" ;;
+    registry) go_tool registry github.com/distribution/distribution/v3/cmd/registry "$REGISTRY_VERSION" ;;
     yaml-language-server) npm_tool yaml-language-server yaml-language-server "$YAML_LANGUAGE_SERVER_VERSION" ;;
-    *) log "unknown tool '$1' (known: helm helm3 conftest yaml-language-server)"; exit 2 ;;
+    *) log "unknown tool '$1' (known: helm helm3 conftest registry yaml-language-server)"; exit 2 ;;
   esac
 }
 

@@ -12,8 +12,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 
-step "pinned tools: helm (v4), helm3, conftest, yaml-language-server"
-scripts/install-tools.sh helm helm3 conftest yaml-language-server
+step "pinned tools: helm (v4), helm3, conftest, yaml-language-server, registry (OCI, for the chart tests)"
+scripts/install-tools.sh helm helm3 conftest yaml-language-server registry
 
 if [[ ${APWIZ_SKIP_CONTROL_PLANE:-0} != 1 ]]; then
   step "Kubernetes control plane binaries (kube-apiserver, controller-manager, scheduler, kubectl, kwok, etcd)"

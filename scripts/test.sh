@@ -7,7 +7,7 @@
 #   3. cargo test with Helm 4: unit, CLI, chart and release-lifecycle tests
 #   4. the chart and lifecycle tests again with Helm 3.21
 #   5. the Rego policies: conftest verify, and every example in every environment
-# The cluster is stopped and its files removed on exit.
+# The cluster and the local OCI registry are stopped and their files removed on exit.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
@@ -21,6 +21,8 @@ cleanup() {
   if [[ -x scripts/control-plane.sh ]]; then
     scripts/control-plane.sh down >/dev/null 2>&1 || true
   fi
+  # the OCI registry tests/chart_oci.rs starts (scripts/registry.sh up)
+  scripts/registry.sh down >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 

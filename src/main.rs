@@ -46,6 +46,9 @@ fn main() -> ExitCode {
         Ok(cli::Outcome::Wizard { session, start }) => {
             apwiz::tui::run(session, runtime.handle().clone(), *start)
         }
+        Ok(cli::Outcome::Operation { session, intent }) => {
+            apwiz::tui::run_operation(session, runtime.handle().clone(), intent)
+        }
         Err(e) => Err(e),
     };
     match result {

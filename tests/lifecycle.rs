@@ -13,16 +13,9 @@ mod support;
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 use support::{helm, kubeconfig, parse_manifests, repo, tempdir};
 
 const TIMEOUT: &str = "180s";
-
-struct Ran {
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
 
 fn ran(out: Output) -> Ran {
     Ran {
@@ -55,26 +48,6 @@ fn helm_ok(args: &[&str]) -> String {
     r.stdout
 }
 
-/// kubectl of the control plane (the one built with it), through the control-plane script.
-fn kubectl(args: &[&str], stdin: Option<&str>) -> Ran {
-    use std::io::Write;
-    let mut child = Command::new(repo().join("scripts/control-plane.sh"))
-        .arg("kubectl")
-        .args(args)
-        .env("KUBECONFIG", kubeconfig())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run kubectl");
-    let mut pipe = child.stdin.take().expect("stdin");
-    if let Some(text) = stdin {
-        pipe.write_all(text.as_bytes()).expect("write stdin");
-    }
-    drop(pipe);
-    ran(child.wait_with_output().expect("kubectl output"))
-}
-
 fn kubectl_json(args: &[&str]) -> Value {
     let mut all = args.to_vec();
     all.extend(["-o", "json"]);
@@ -83,46 +56,7 @@ fn kubectl_json(args: &[&str]) -> Value {
     serde_json::from_str(&r.stdout).expect("kubectl printed JSON")
 }
 
-fn helm_major() -> &'static str {
-    static MAJOR: OnceLock<String> = OnceLock::new();
-    MAJOR.get_or_init(|| {
-        let v = ran(Command::new(helm())
-            .args(["version", "--short"])
-            .output()
-            .expect("helm version"));
-        v.stdout
-            .trim()
-            .trim_start_matches('v')
-            .split('.')
-            .next()
-            .unwrap_or("0")
-            .to_string()
-    })
-}
-
-/// A fresh namespace that enforces, audits and warns on Pod Security "restricted".
-fn namespace(base: &str) -> String {
-    let ns = format!("{base}-h{}", helm_major());
-    let _ = kubectl(
-        &[
-            "delete",
-            "namespace",
-            &ns,
-            "--ignore-not-found",
-            "--wait=true",
-            "--timeout=120s",
-        ],
-        None,
-    );
-    let manifest = format!(
-        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n  labels:\n    \
-         pod-security.kubernetes.io/enforce: restricted\n    pod-security.kubernetes.io/audit: restricted\n    \
-         pod-security.kubernetes.io/warn: restricted\n"
-    );
-    let r = kubectl(&["apply", "-f", "-"], Some(&manifest));
-    assert!(r.ok, "create namespace {ns}: {}", r.stderr);
-    ns
-}
+use support::{Ran, fresh_namespace as namespace, helm_major, kubectl_in as kubectl};
 
 /// Flags that differ between Helm 4 and Helm 3.
 fn rollback_on_failure() -> &'static str {

@@ -14,64 +14,8 @@ mod support;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
 use support::cli::{Run, apwiz_env, write};
-use support::{helm, kubeconfig, repo, scratch};
-
-fn kubectl(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(repo().join("scripts/control-plane.sh"))
-        .arg("kubectl")
-        .args(args)
-        .env("KUBECONFIG", kubeconfig())
-        .output()
-        .expect("run kubectl");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn helm_major() -> &'static str {
-    static MAJOR: OnceLock<String> = OnceLock::new();
-    MAJOR.get_or_init(|| {
-        let out = Command::new(helm())
-            .args(["version", "--short"])
-            .output()
-            .expect("helm version");
-        String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .trim_start_matches('v')
-            .split('.')
-            .next()
-            .unwrap_or("0")
-            .to_string()
-    })
-}
-
-/// A fresh namespace under Pod Security "restricted".
-fn namespace(base: &str) -> String {
-    let ns = format!("{base}-h{}", helm_major());
-    let _ = kubectl(&[
-        "delete",
-        "namespace",
-        &ns,
-        "--ignore-not-found",
-        "--wait=true",
-        "--timeout=120s",
-    ]);
-    let (ok, _, err) = kubectl(&["create", "namespace", &ns]);
-    assert!(ok, "create namespace {ns}: {err}");
-    let (ok, _, err) = kubectl(&[
-        "label",
-        "namespace",
-        &ns,
-        "pod-security.kubernetes.io/enforce=restricted",
-    ]);
-    assert!(ok, "label namespace {ns}: {err}");
-    ns
-}
+use support::{fresh_namespace as namespace, kubeconfig, kubectl, scratch};
 
 /// A team directory with the values every test starts from: one deployment, a pre and a post
 /// hook (kept after success so rows stay visible), and a value that must never be printed.

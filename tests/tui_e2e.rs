@@ -2,6 +2,8 @@
 //! cursor position): onboard a web-app by keys and validate every environment; quitting with
 //! unsaved answers asks; Ctrl-C, SIGTERM and a panic leave the terminal restored. Skipped, with
 //! the reason printed, only when tmux is not installed.
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -84,7 +86,11 @@ impl Tmux {
     }
 
     fn wait_for(&self, needle: &str, what: &str) -> String {
-        let end = Instant::now() + Duration::from_secs(20);
+        self.wait_long(needle, what, Duration::from_secs(20))
+    }
+
+    fn wait_long(&self, needle: &str, what: &str, within: Duration) -> String {
+        let end = Instant::now() + within;
         loop {
             let s = self.screen();
             if s.contains(needle) {
@@ -294,4 +300,127 @@ fn ctrl_c_sigterm_and_a_panic_restore_the_terminal() {
         let _ = Command::new("kill").args(["-TERM", pid]).status();
     }
     t.assert_restored();
+}
+
+/// The whole path on the local control plane: onboard a web-app with the wizard, write, `d`
+/// deploys it (plan, `y`, the live view until ready); then a pre-upgrade hook that fails shows
+/// the cause card, `r` plans the rollback and `y` runs it; `:history` lists the revisions.
+#[test]
+fn onboard_then_deploy_see_a_failing_hook_and_roll_back_on_the_control_plane() {
+    let dir = scratch("deploy");
+    let ns = support::fresh_namespace("tui-deploy");
+    // The wizard deploys to the kubeconfig's current context and namespace: a copy of the
+    // control plane's kubeconfig pointed at this test's namespace.
+    let kubeconfig = dir.parent().unwrap().join("kubeconfig.yaml");
+    std::fs::copy(support::kubeconfig(), &kubeconfig).unwrap();
+    let k = kubeconfig.to_str().unwrap();
+    let r = support::kubectl_in(
+        &[
+            "config",
+            "set-context",
+            "--current",
+            "--namespace",
+            &ns,
+            "--kubeconfig",
+            k,
+        ],
+        None,
+    );
+    assert!(r.ok, "{}", r.stderr);
+    let Some(t) = Tmux::start("deploy", &dir) else {
+        return;
+    };
+    let state = dir.parent().unwrap().join("state");
+    t.apwiz(
+        "",
+        &format!("KUBECONFIG={k} APWIZ_STATE_DIR={}", state.display()),
+    );
+    t.wait_for("web-app", "the preset list");
+    t.keys(&["Enter"]);
+    t.wait_for("Container image", "the workload form");
+    t.text("ghcr.io/acme/shop:1.4.2");
+    t.keys(&["Tab"]);
+    t.text("shop.example.com");
+    t.keys(&["Enter"]);
+    t.wait_for("Features of this deployment", "the features");
+    t.keys(&["Enter"]);
+    t.wait_for("Replicas", "the environments");
+    t.keys(&["Enter"]);
+    t.wait_for("(new)", "the review");
+    t.keys(&["Enter"]);
+    t.wait_for("created", "the files written");
+    // d: the plan for the pane's environment (dev), against the empty namespace.
+    t.keys(&["d"]);
+    let plan = t.wait_long(
+        "install shop to",
+        "the deploy plan",
+        Duration::from_secs(60),
+    );
+    assert!(
+        plan.contains("pre-checks") && plan.contains("+ Deployment/shop"),
+        "{plan}"
+    );
+    t.keys(&["y"]);
+    let done = t.wait_long("deploy · succeeded", "the deploy", Duration::from_secs(120));
+    assert!(done.contains("revision 1 deployed"), "{done}");
+    let ready = t.wait_for("Running, ready", "a ready pod");
+    assert!(ready.contains("Deployment/shop ready"), "{ready}");
+    t.keys(&["q"]);
+    t.wait_for("Review", "back in the wizard");
+
+    // A pre-upgrade hook whose pod fails (kwok's pod-fail stage), added by hand to values.yaml.
+    let values = dir.join("deploy/values.yaml");
+    let mut text = std::fs::read_to_string(&values).unwrap();
+    text.push_str(
+        "hooks:\n  prepare:\n    events: [pre-upgrade]\n    command: [sh, -c, echo preparing]\n    backoffLimit: 0\n    deletePolicy: [before-hook-creation]\n    podAnnotations:\n      apwiz.test/fail: \"true\"\n",
+    );
+    std::fs::write(&values, text).unwrap();
+    t.keys(&[":"]);
+    t.text("deploy dev");
+    t.keys(&["Enter"]);
+    let plan = t.wait_long(
+        "upgrade shop to",
+        "the upgrade plan",
+        Duration::from_secs(60),
+    );
+    assert!(plan.contains("pre-upgrade: 0 Job/shop-prepare"), "{plan}");
+    t.keys(&["y"]);
+    let failed = t.wait_long("✗ cause:", "the cause card", Duration::from_secs(120));
+    assert!(failed.contains("shop-prepare"), "{failed}");
+    t.wait_long("deploy · failed", "helm's end", Duration::from_secs(120));
+    t.keys(&["r"]);
+    t.wait_long(
+        "roll shop back to revision 1",
+        "the rollback plan",
+        Duration::from_secs(60),
+    );
+    t.keys(&["y"]);
+    t.wait_long(
+        "rollback · succeeded",
+        "the rollback",
+        Duration::from_secs(120),
+    );
+    t.keys(&[":"]);
+    t.text("history");
+    t.keys(&["Enter"]);
+    let h = t.wait_for("deployed", "the history");
+    assert!(h.contains("failed") || h.contains("superseded"), "{h}");
+    // :status watches the release live: its ready pod is listed from the first lists.
+    t.keys(&[":"]);
+    t.text("status");
+    t.keys(&["Enter"]);
+    let st = t.wait_for("Running, ready", "the status screen's pods");
+    assert!(
+        st.contains("status · watching") && st.contains("NOTES"),
+        "{st}"
+    );
+    t.keys(&["q"]);
+    t.wait_for("Review", "back in the wizard");
+    t.keys(&["q"]);
+    t.assert_restored();
+    // The run records of the three operations are there, none with a secret in it.
+    let records = std::fs::read_dir(state.join("runs").join(&ns).join("shop"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(records, 3, "deploy, failed deploy, rollback");
 }

@@ -33,10 +33,24 @@ pub struct Global {
     /// The helm binary (default: user config, .tools/bin/helm, then PATH; Helm 4 preferred).
     #[arg(long, global = true, env = "APWIZ_HELM", value_name = "PATH")]
     pub helm: Option<PathBuf>,
-    /// The chart: a directory or a .tgz archive (default: ./chart or the nearest parent's, else the
-    /// chart built into apwiz).
-    #[arg(long, global = true, env = "APWIZ_CHART", value_name = "PATH|ARCHIVE")]
+    /// The chart: a directory, a .tgz archive, or oci://HOST/PATH/NAME fetched by helm (default:
+    /// ./chart or the nearest parent's, else the chart built into apwiz).
+    #[arg(
+        long,
+        global = true,
+        env = "APWIZ_CHART",
+        value_name = "PATH|ARCHIVE|OCI"
+    )]
     pub chart: Option<PathBuf>,
+    /// The version of an oci:// chart (default: the newest in the registry); for a chart on disk,
+    /// the version it must have.
+    #[arg(
+        long,
+        global = true,
+        env = "APWIZ_CHART_VERSION",
+        value_name = "VERSION"
+    )]
+    pub chart_version: Option<String>,
     /// Colour theme for text output (see `apwiz themes list`).
     #[arg(long, global = true, env = "APWIZ_THEME")]
     pub theme: Option<String>,
@@ -93,6 +107,13 @@ pub enum Command {
     /// app-platform values, with a report of what changes.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Move the team to another chart version: renamed keys migrated in its files (comments
+    /// kept), the render diff per environment (breaking changes called out), then the new pin.
+    UpgradeChart(UpgradeChartArgs),
+    /// Write GitOps objects for the team: Argo CD Applications (or, with --appset, an
+    /// ApplicationSet over many teams' directories) or Flux OCIRepository + HelmRelease, per
+    /// environment, on the pinned OCI chart and the team's values files in git.
+    Gitops(GitopsArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -314,6 +335,10 @@ pub struct StatusArgs {
     /// A past revision instead of the latest.
     #[arg(long)]
     pub revision: Option<u64>,
+    /// Watch the release live in the full-screen view (on a terminal): hooks, workloads, pods
+    /// and events as they change. Also how to re-attach to a release while helm works on it.
+    #[arg(long, short = 'w')]
+    pub watch: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -404,4 +429,73 @@ pub struct ImportManifestsArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub out: ImportOutArgs,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct UpgradeChartArgs {
+    /// The team's directory (its .apwiz.yaml pins the chart; default: ., else deploy/).
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// The version to move to (default: the chart at hand, from --chart, ./chart or the one built
+    /// into apwiz; for a team pinned to an oci:// chart, the registry's newest).
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+    /// The chart the team is on, when its pin's source is gone (a directory, archive or oci://).
+    #[arg(long, value_name = "PATH|OCI")]
+    pub from: Option<String>,
+    /// Change nothing: show what would change, exit 2 when the team is behind, 0 when current.
+    #[arg(long)]
+    pub check: bool,
+    /// Only this environment's render diff (default: every environment in .apwiz.yaml).
+    #[arg(long)]
+    pub env: Option<String>,
+    /// The namespace helm renders for.
+    #[arg(long, short = 'n')]
+    pub namespace: Option<String>,
+    /// The Kubernetes version helm assumes (default: the user config, else helm's own).
+    #[arg(long)]
+    pub kube_version: Option<String>,
+}
+
+/// The GitOps controller `apwiz gitops` writes for.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GitopsTool {
+    #[default]
+    Argocd,
+    Flux,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct GitopsArgs {
+    /// argocd or flux.
+    #[arg(value_enum)]
+    pub tool: GitopsTool,
+    /// The team's directory (its .apwiz.yaml names the release, environments and chart pin).
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// Environments, comma-separated (default: every one in .apwiz.yaml).
+    #[arg(long, value_delimiter = ',')]
+    pub env: Vec<String>,
+    /// Where to write (default: gitops/<tool>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The team's git repository (default: the directory's `origin` remote).
+    #[arg(long, value_name = "URL")]
+    pub repo_url: Option<String>,
+    /// The revision the controller tracks.
+    #[arg(long, default_value = "main")]
+    pub revision: String,
+    /// The team directory inside the repository (default: from git).
+    #[arg(long, value_name = "P")]
+    pub path: Option<String>,
+    /// The namespace the release goes to (default: <release>-<env>).
+    #[arg(long, short = 'n')]
+    pub namespace: Option<String>,
+    /// The namespace of the GitOps objects (default: argocd, or flux-system).
+    #[arg(long, value_name = "NS")]
+    pub gitops_namespace: Option<String>,
+    /// Argo CD only: an ApplicationSet per environment over every team directory matching this
+    /// path pattern in the repository (e.g. teams/*/deploy), each Application on its own pin.
+    #[arg(long, value_name = "TEAMS_GLOB")]
+    pub appset: Option<String>,
 }

@@ -42,9 +42,11 @@ impl Ctx {
             config: global.config.clone(),
             theme: global.theme.clone(),
             chart: global.chart.clone(),
+            chart_version: global.chart_version.clone(),
             helm: global.helm.clone(),
             policies,
         })?;
+        runtime.block_on(session.fetch_chart())?;
         let json = global.format == Format::Json;
         let out = Styler::new(
             Some(&session.theme),
@@ -91,6 +93,11 @@ pub enum Outcome {
         session: Arc<Session>,
         start: Box<crate::core::scaffold::project::Start>,
     },
+    /// `apwiz deploy` or `apwiz status --watch` on a terminal: the TUI's operation screen.
+    Operation {
+        session: Arc<Session>,
+        intent: crate::core::plan::Intent,
+    },
 }
 
 /// Runs the command.
@@ -112,14 +119,16 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Handle) -> Result<Outcome> {
         Command::Presets(c) => cmd::presets::run(&ctx, c),
         Command::Themes(c) => cmd::themes::run(&ctx, c),
         Command::Chart(c) => cmd::chart::run(&ctx, c),
-        Command::Deploy(a) => cmd::deploy::run(&ctx, a),
+        Command::Deploy(a) => return cmd::deploy::run(&ctx, a),
         Command::Diff(a) => cmd::diff::run(&ctx, a),
         Command::Rollback(a) => cmd::rollback::run(&ctx, a),
         Command::History(a) => cmd::history::run(&ctx, a),
-        Command::Status(a) => cmd::status::run(&ctx, a),
+        Command::Status(a) => return cmd::status::run(&ctx, a),
         Command::Test(a) => cmd::test::run(&ctx, a),
         Command::Uninstall(a) => cmd::uninstall::run(&ctx, a),
         Command::Import(c) => cmd::import::run(&ctx, c),
+        Command::UpgradeChart(a) => cmd::upgrade_chart::run(&ctx, a),
+        Command::Gitops(a) => cmd::gitops::run(&ctx, a),
         Command::Completions { shell } => cmd::completions::run(shell),
     };
     code.map(Outcome::Exit)
@@ -133,7 +142,9 @@ pub fn error_message(e: &Error) -> String {
             path.display()
         ),
         (Some(Setting::Helm), _) => "pass --helm <path>".into(),
-        (Some(Setting::Chart), _) => "pass --chart <path|archive> (or set APWIZ_CHART)".into(),
+        (Some(Setting::Chart), _) => {
+            "pass --chart <path|archive|oci://…> (or set APWIZ_CHART)".into()
+        }
         (Some(Setting::Dir), _) => "pass --dir <directory>, or name files with -f".into(),
         (Some(Setting::Force), _) => "pass --force".into(),
         (None, _) => return e.to_string(),

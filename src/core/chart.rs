@@ -43,6 +43,8 @@ pub struct Chart {
     pub schema_text: Option<String>,
     /// The chart's own per-environment overrides: env name → (file name, text).
     pub env_files: BTreeMap<String, (String, String)>,
+    /// `migrations.yaml`: value keys renamed or removed between versions (`apwiz upgrade-chart`).
+    pub migrations_text: Option<String>,
 }
 
 impl Chart {
@@ -181,6 +183,130 @@ pub fn export(dest: &Path, tgz: bool) -> Result<PathBuf> {
     Ok(top.unwrap_or_else(|| dest.to_path_buf()))
 }
 
+/// The reference when `p` names a chart in an OCI registry (`oci://host/path/name`), which helm
+/// fetches, rather than a path.
+pub fn remote(p: &Path) -> Option<&str> {
+    p.to_str().filter(|s| s.starts_with("oci://"))
+}
+
+/// Whether helm must talk plain http to the registry of `reference`: only a registry on this
+/// machine (loopback), like the test suite's; anything else is reached over TLS.
+pub fn plain_http(reference: &str) -> bool {
+    let host = reference
+        .trim_start_matches("oci://")
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => host,
+    };
+    let ip = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || ip
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|a| a.is_loopback())
+}
+
+/// Where pulled charts are kept: the user's cache directory, one directory per reference and
+/// version, so a pinned version is fetched once.
+fn pull_cache() -> PathBuf {
+    directories::ProjectDirs::from("dev", "apwiz", "apwiz")
+        .map(|d| d.cache_dir().join("charts").join("oci"))
+        .unwrap_or_else(|| std::env::temp_dir().join("apwiz-charts").join("oci"))
+}
+
+/// The cache directory of `reference` at `version`.
+fn pulled_dir(reference: &str, version: &str) -> PathBuf {
+    pull_cache().join(format!(
+        "{:016x}",
+        fnv64(format!("{reference}@{version}").as_bytes())
+    ))
+}
+
+/// The one `.tgz` in `dir`, if there is exactly one.
+fn only_archive(dir: &Path) -> Option<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| is_archive(p))
+        .collect();
+    (found.len() == 1).then(|| found.remove(0))
+}
+
+/// Fetches the chart `reference` (`oci://…`) at `version` (default: the registry's newest) with
+/// `helm pull`, into the cache keyed by reference and version; a cached version is not fetched
+/// again. Returns the archive's path.
+pub async fn pull(
+    helm: &crate::core::helm::Helm,
+    reference: &str,
+    version: Option<&str>,
+) -> Result<PathBuf> {
+    let cache = pull_cache();
+    if let Some(v) = version
+        && let Some(hit) = only_archive(&pulled_dir(reference, v))
+    {
+        return Ok(hit);
+    }
+    std::fs::create_dir_all(&cache).map_err(|e| Error::io(&cache, e))?;
+    // A directory of this process's own: helm writes the archive under the chart's own name.
+    let tmp = cache.join(format!(
+        ".pull-{}-{:016x}",
+        std::process::id(),
+        fnv64(reference.as_bytes())
+    ));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let fetched = fetch_into(helm, reference, version, &tmp).await;
+    let _ = std::fs::remove_dir_all(&tmp);
+    fetched
+}
+
+async fn fetch_into(
+    helm: &crate::core::helm::Helm,
+    reference: &str,
+    version: Option<&str>,
+    tmp: &Path,
+) -> Result<PathBuf> {
+    let mut argv = vec![
+        "pull".to_string(),
+        reference.to_string(),
+        "--destination".into(),
+        tmp.to_string_lossy().into_owned(),
+    ];
+    if let Some(v) = version {
+        argv.extend(["--version".into(), v.to_string()]);
+    }
+    if plain_http(reference) {
+        argv.push("--plain-http".into());
+    }
+    let out = helm.run(argv).await?;
+    if !out.success {
+        return Err(Error::needs(
+            Setting::Chart,
+            format!(
+                "helm pull {reference}{} failed: {}",
+                version
+                    .map(|v| format!(" --version {v}"))
+                    .unwrap_or_default(),
+                out.stderr.trim()
+            ),
+        ));
+    }
+    let got = only_archive(tmp).ok_or_else(|| {
+        Error::Environment(format!(
+            "helm pull {reference} wrote no single chart archive into {}",
+            tmp.display()
+        ))
+    })?;
+    let meta = load(&got, reference)?.meta;
+    let dir = pulled_dir(reference, &meta.version);
+    let dest = dir.join(got.file_name().unwrap_or_default());
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    std::fs::rename(&got, &dest).map_err(|e| Error::io(&dest, e))?;
+    Ok(dest)
+}
+
 fn is_archive(p: &Path) -> bool {
     let s = p.to_string_lossy();
     s.ends_with(".tgz") || s.ends_with(".tar.gz")
@@ -216,6 +342,7 @@ pub fn load(path: &Path, display: &str) -> Result<Chart> {
         schema: None,
         schema_text: None,
         env_files: BTreeMap::new(),
+        migrations_text: get("migrations.yaml"),
     };
     chart.defaults = parse_values(&defaults_text).map_err(|e| Error::Yaml {
         file: chart.file_display("values.yaml"),
@@ -265,6 +392,7 @@ fn read_dir_files(dir: &Path) -> Result<BTreeMap<String, String>> {
 
 fn wanted(name: &str) -> bool {
     name == "Chart.yaml"
+        || name == "migrations.yaml"
         || name == "values.yaml"
         || name == "values.schema.json"
         || (name.starts_with("values-") && name.ends_with(".yaml"))
@@ -298,4 +426,48 @@ fn read_archive_files(path: &Path) -> Result<BTreeMap<String, String>> {
         out.insert(name, text);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oci_references_are_remote_and_loopback_registries_are_plain_http() {
+        assert_eq!(
+            remote(Path::new("oci://127.0.0.1:5000/charts/app-platform")),
+            Some("oci://127.0.0.1:5000/charts/app-platform")
+        );
+        assert_eq!(remote(Path::new("chart/")), None);
+        assert!(plain_http("oci://127.0.0.1:5000/charts/app-platform"));
+        assert!(plain_http("oci://localhost/charts/app-platform"));
+        assert!(plain_http("oci://[::1]:5000/charts/app-platform"));
+        assert!(!plain_http("oci://ghcr.io/acme/charts/app-platform"));
+        assert!(!plain_http("oci://127.example.com/charts/app-platform"));
+    }
+
+    #[test]
+    fn the_built_in_chart_carries_its_changelog_and_migrations_like_helm_package() {
+        let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(EMBEDDED));
+        let names: Vec<String> = ar
+            .entries()
+            .unwrap()
+            .map(|e| e.unwrap().path().unwrap().display().to_string())
+            .collect();
+        for f in ["app-platform/CHANGELOG.md", "app-platform/migrations.yaml"] {
+            assert!(names.iter().any(|n| n == f), "{f} in {names:?}");
+        }
+    }
+
+    #[test]
+    fn the_chart_carries_its_migrations_table() {
+        let c = load(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("chart")
+                .as_path(),
+            "chart",
+        )
+        .expect("chart/");
+        assert!(c.migrations_text.is_some_and(|t| t.contains("migrations:")));
+    }
 }

@@ -23,8 +23,11 @@ pub struct Options {
     /// The user config file (default: [`config::default_path`]).
     pub config: Option<PathBuf>,
     pub theme: Option<String>,
-    /// The chart: a directory or a `.tgz` archive.
+    /// The chart: a directory, a `.tgz` archive, or `oci://host/path/name` (fetched by helm).
     pub chart: Option<PathBuf>,
+    /// The version of an `oci://` chart (default: the registry's newest); for a chart on disk,
+    /// the version it must have.
+    pub chart_version: Option<String>,
     pub helm: Option<PathBuf>,
     /// The policies directory (default: `policies/` next to the chart, else the platform's
     /// policies built into apwiz).
@@ -54,6 +57,8 @@ pub struct Session {
     pub presets: Vec<Preset>,
     options: Options,
     chart: OnceLock<Arc<Chart>>,
+    /// The `oci://` reference the chart was fetched from, if it was.
+    pulled_from: OnceLock<String>,
     schema: OnceLock<Option<Arc<SchemaCheck>>>,
     helm: tokio::sync::OnceCell<Helm>,
     policies: OnceLock<PolicyState>,
@@ -81,6 +86,7 @@ impl Session {
             presets: presets::builtin()?,
             options,
             chart: OnceLock::new(),
+            pulled_from: OnceLock::new(),
             schema: OnceLock::new(),
             helm: tokio::sync::OnceCell::new(),
             policies: OnceLock::new(),
@@ -97,10 +103,16 @@ impl Session {
     }
 
     /// The chart, found and loaded on first use: `--chart`, else `chart/` here or in a parent,
-    /// else the chart built into apwiz.
+    /// else the chart built into apwiz. A chart in a registry is fetched first
+    /// ([`Session::fetch_chart`]).
     pub fn chart(&self) -> Result<Arc<Chart>> {
         if let Some(c) = self.chart.get() {
             return Ok(c.clone());
+        }
+        if let Some(reference) = self.remote() {
+            return Err(Error::Environment(format!(
+                "the chart {reference} has not been fetched yet (Session::fetch_chart)"
+            )));
         }
         let path = chart::discover(self.options.chart.as_deref(), &self.cwd)?;
         let display = if chart::is_embedded(&path) {
@@ -108,14 +120,82 @@ impl Session {
         } else {
             self.display(&path)
         };
-        let loaded = Arc::new(chart::load(&path, &display)?);
-        Ok(self.chart.get_or_init(|| loaded).clone())
+        let loaded = chart::load(&path, &display)?;
+        if let Some(want) = &self.options.chart_version
+            && *want != loaded.meta.version
+        {
+            return Err(Error::needs(
+                Setting::Chart,
+                format!(
+                    "the chart at hand ({display}) is {} {}, not the --chart-version {want} asked for",
+                    loaded.meta.name, loaded.meta.version
+                ),
+            ));
+        }
+        Ok(self.chart.get_or_init(|| Arc::new(loaded)).clone())
+    }
+
+    /// The `oci://` reference the user chose as the chart, if any.
+    fn remote(&self) -> Option<&str> {
+        self.options.chart.as_deref().and_then(chart::remote)
+    }
+
+    /// Fetches a chart in a registry (`--chart oci://…`, with `--chart-version`) with helm, once;
+    /// nothing to do for a chart on disk.
+    pub async fn fetch_chart(&self) -> Result<()> {
+        let Some(reference) = self.remote().map(str::to_string) else {
+            return Ok(());
+        };
+        let version = self.options.chart_version.clone();
+        self.load_remote(&reference, version.as_deref()).await
+    }
+
+    /// Follows a team's pin to a chart in a registry: with no `--chart`, files pinned to
+    /// `oci://…` at a version render, validate and deploy with exactly that chart.
+    pub async fn follow_pin(&self, pin: &ChartPin) -> Result<()> {
+        if self.options.chart.is_some() || self.chart.get().is_some() {
+            return Ok(());
+        }
+        if chart::remote(Path::new(&pin.source)).is_none() {
+            return Ok(());
+        }
+        self.load_remote(&pin.source, Some(&pin.version)).await
+    }
+
+    async fn load_remote(&self, reference: &str, version: Option<&str>) -> Result<()> {
+        let helm = self.helm().await?;
+        let path = chart::pull(&helm, reference, version).await?;
+        let loaded = chart::load(&path, reference)?;
+        let display = format!("{reference} {}", loaded.meta.version);
+        let _ = self.chart.set(Arc::new(chart::Chart { display, ..loaded }));
+        self.pulled_from.get_or_init(|| reference.to_string());
+        Ok(())
+    }
+
+    /// Loads another chart than the session's (`apwiz upgrade-chart`'s old and new ones): a
+    /// directory, an archive, `built-in`, or `oci://…` at `version` (default: the newest),
+    /// fetched with the session's helm.
+    pub async fn other_chart(&self, source: &str, version: Option<&str>) -> Result<Chart> {
+        if chart::remote(Path::new(source)).is_some() {
+            let helm = self.helm().await?;
+            let path = chart::pull(&helm, source, version).await?;
+            let loaded = chart::load(&path, source)?;
+            let display = format!("{source} {}", loaded.meta.version);
+            return Ok(Chart { display, ..loaded });
+        }
+        if source == "built-in" {
+            return chart::load(&chart::embedded_path()?, "app-platform (built into apwiz)");
+        }
+        let path = self.cwd.join(source);
+        chart::load(&path, &self.display(&path))
     }
 
     /// The pin for files written with the chart at hand (`.apwiz.yaml`'s `chart:`).
     pub fn pin(&self) -> Result<ChartPin> {
         let chart = self.chart()?;
-        let source = if chart::is_embedded(&chart.path) {
+        let source = if let Some(reference) = self.pulled_from.get() {
+            reference.clone()
+        } else if chart::is_embedded(&chart.path) {
             "built-in".to_string()
         } else {
             self.display(&chart.path)
@@ -145,12 +225,11 @@ impl Session {
         Err(Error::needs(
             Setting::Chart,
             format!(
-                "{answers} pins {} {}, but the chart at hand ({}) is {} {}: use the pinned chart, or move the team to {} by setting chart.version: {} in {answers} and re-running `apwiz new --answers {answers} --force` (then review `apwiz render`)",
+                "{answers} pins {} {}, but the chart at hand ({}) is {} {}: use the pinned chart, or move the team to {} with `apwiz upgrade-chart` (it migrates renamed keys, shows the render diff per environment and rewrites the pin)",
                 pin.name,
                 pin.version,
                 chart.display,
                 chart.meta.name,
-                chart.meta.version,
                 chart.meta.version,
                 chart.meta.version,
             ),
@@ -175,12 +254,21 @@ impl Session {
     /// A supported helm, located once (the explicit one, the user config's, the pinned
     /// `.tools/bin`, then `PATH`).
     pub async fn helm(&self) -> Result<Helm> {
-        let chart = self.chart()?;
+        // A chart in a registry is fetched with helm: then only the starting directory is
+        // searched for the pinned one.
+        let chart_dir = match (self.remote(), self.chart.get()) {
+            (Some(_), _) => None,
+            (None, Some(c)) => c.path.parent().map(Path::to_path_buf),
+            // Not loaded: found without loading, so a pin to a registry can still be followed.
+            (None, None) => chart::discover(self.options.chart.as_deref(), &self.cwd)?
+                .parent()
+                .map(Path::to_path_buf),
+        };
         self.helm
             .get_or_try_init(|| async {
                 let mut search_from = vec![self.cwd.clone()];
-                if let Some(d) = chart.path.parent() {
-                    search_from.insert(0, d.to_path_buf());
+                if let Some(d) = chart_dir {
+                    search_from.insert(0, d);
                 }
                 helm::locate(&helm::Locate {
                     explicit: self.options.helm.clone(),

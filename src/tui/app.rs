@@ -10,10 +10,14 @@ use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
 use crate::core::chart::Chart;
+use crate::core::inputs::Request;
+use crate::core::plan::{DeployOptions, DeployRequest};
 use crate::core::presets::Preset;
+use crate::core::release::Target;
 use crate::core::themes::Theme;
 use crate::tui::keys::{self, Action, Scope};
 use crate::tui::msg::{Cmd, Msg};
+use crate::tui::ops::{self, Effect, OpsScreen};
 use crate::tui::pane::Pane;
 use crate::tui::project::Project;
 use crate::tui::steps::envs::EnvStep;
@@ -72,6 +76,12 @@ pub struct State {
     /// One line for the user (why a step cannot go on, a palette error…).
     pub status: Option<String>,
     pub quit: bool,
+    /// An operation screen over the wizard (deploy, rollback, history).
+    pub ops: Option<OpsScreen>,
+    /// The operation screen is all there is (`apwiz deploy` on a terminal): closing it quits.
+    pub ops_alone: bool,
+    /// The cluster operations go to (`--kubeconfig`, `--context`, `-n`, else the defaults).
+    pub target: Target,
 }
 
 impl State {
@@ -114,6 +124,9 @@ impl State {
             check_generation: 0,
             status: None,
             quit: false,
+            ops: None,
+            ops_alone: false,
+            target: Target::default(),
         };
         s.pane.env = s.project.chosen_environments().first().cloned();
         // Pre-filled or loaded: start at the first step that still needs something.
@@ -183,6 +196,9 @@ impl State {
 
     /// The key scopes where the cursor is, most specific first.
     pub fn scopes(&self) -> Vec<Scope> {
+        if let Some(o) = &self.ops {
+            return vec![o.scope(), Scope::Global];
+        }
         if self.focus_pane || (!self.pane_beside() && self.show_pane) {
             vec![Scope::Pane, Scope::Global]
         } else {
@@ -195,6 +211,7 @@ impl State {
         match &self.overlay {
             Some(Overlay::Palette(_)) => true,
             Some(_) => false,
+            None if self.ops.is_some() => self.ops.as_ref().is_some_and(OpsScreen::in_text),
             None => !self.focus_pane && self.step_ref().in_text(),
         }
     }
@@ -292,6 +309,68 @@ impl State {
         }
     }
 
+    /// Opens the deploy screen for the written files and environment `env` (default: the
+    /// pane's).
+    fn open_deploy(&mut self, env: Option<&str>) -> Result<Vec<Cmd>, String> {
+        if self.dirty || !matches!(self.review_step.written, Some(Ok(_))) && !self.editing {
+            return Err("write the files first (Review, then Enter); d then deploys them".into());
+        }
+        let chosen = self.project.chosen_environments();
+        let env = match env {
+            Some(e) if chosen.iter().any(|c| c == e) => e.to_string(),
+            Some(e) => {
+                return Err(format!(
+                    "{e} is not one of the chosen environments ({})",
+                    chosen.join(", ")
+                ));
+            }
+            None => match self.pane.env.clone().or_else(|| chosen.first().cloned()) {
+                Some(e) => e,
+                None => return Err("no environment chosen".into()),
+            },
+        };
+        let req = DeployRequest {
+            target: self.target.clone(),
+            request: Request {
+                dir: self.project.out_dir.clone(),
+                env: Some(env),
+                ..Request::default()
+            },
+            opts: DeployOptions::default(),
+        };
+        let mut cmds = self.stop_watch();
+        let (screen, more) = ops::deploy(req, &self.release_name());
+        cmds.extend(more);
+        self.ops = Some(screen);
+        Ok(cmds)
+    }
+
+    /// The release of the operation on screen, else the wizard's.
+    fn ops_release(&self) -> (Target, String) {
+        match &self.ops {
+            Some(OpsScreen::Op(o)) => (o.target.clone(), o.release.clone()),
+            Some(OpsScreen::History(h)) => (h.target.clone(), h.release.clone()),
+            Some(OpsScreen::Releases(_)) | None => (self.target.clone(), self.release_name()),
+        }
+    }
+
+    /// Stops the status screen's watch, if one is open.
+    fn stop_watch(&self) -> Vec<Cmd> {
+        if self.ops.as_ref().is_some_and(OpsScreen::watching) {
+            vec![Cmd::StopWatch]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The release the answers name (the directory's name until answered).
+    fn release_name(&self) -> String {
+        self.project
+            .answers()
+            .map(|a| a.name)
+            .unwrap_or_else(|_| self.project.default_name.clone())
+    }
+
     fn quit(&mut self) -> Vec<Cmd> {
         if self.dirty {
             self.overlay = Some(Overlay::ConfirmQuit);
@@ -372,6 +451,30 @@ impl State {
                 Ok(vec![Cmd::Quit])
             }
             ("env", e) => self.next_env(e),
+            ("deploy", e) => self.open_deploy(e),
+            ("releases", _) => {
+                let mut cmds = self.stop_watch();
+                let (screen, more) = ops::releases(self.target.clone());
+                cmds.extend(more);
+                self.ops = Some(screen);
+                Ok(cmds)
+            }
+            ("status", _) => {
+                let (target, release) = self.ops_release();
+                let mut cmds = self.stop_watch();
+                let (screen, more) = ops::status(target, &release);
+                self.ops = Some(screen);
+                cmds.extend(more);
+                Ok(cmds)
+            }
+            ("history", _) => {
+                let (target, release) = self.ops_release();
+                let mut cmds = self.stop_watch();
+                let (screen, more) = ops::history(target, &release);
+                cmds.extend(more);
+                self.ops = Some(screen);
+                Ok(cmds)
+            }
             ("theme", t) => self.cycle_theme(t).map(|_| Vec::new()),
             ("preset", Some(p)) => {
                 if crate::core::presets::find(
@@ -392,7 +495,7 @@ impl State {
             }
             ("", _) => Ok(Vec::new()),
             (other, _) => Err(format!(
-                "unknown command :{other} (write, quit, env <name>, theme <name>, preset <name>)"
+                "unknown command :{other} (write, quit, env <name>, theme <name>, preset <name>, deploy <env>, status, history, releases)"
             )),
         };
         match result {
@@ -450,9 +553,60 @@ impl State {
             return cmds;
         }
         self.status = None;
+        if let Some(o) = self.ops.as_mut()
+            && o.in_text()
+        {
+            o.text_key(key);
+            return Vec::new();
+        }
         let scopes = self.scopes();
         let in_text = self.in_text();
         let action = keys::action(&scopes, &key, in_text);
+        if let (Some(o), Some(a)) = (self.ops.as_mut(), action) {
+            let watching = o.watching();
+            match o.action(a) {
+                Effect::Cmds(c) => return c,
+                Effect::Close if self.ops_alone => {
+                    self.quit = true;
+                    return vec![Cmd::Quit];
+                }
+                Effect::Close => {
+                    self.ops = None;
+                    return if watching {
+                        vec![Cmd::StopWatch]
+                    } else {
+                        Vec::new()
+                    };
+                }
+                Effect::Unhandled => {}
+            }
+            // Only the global keys that do not touch the wizard work under an operation.
+            return match a {
+                Action::Help => {
+                    self.overlay = Some(Overlay::Help);
+                    Vec::new()
+                }
+                Action::Palette => {
+                    self.overlay = Some(Overlay::Palette(Input::default()));
+                    Vec::new()
+                }
+                Action::CycleTheme => {
+                    if let Err(e) = self.cycle_theme(None) {
+                        self.status = Some(e);
+                    }
+                    Vec::new()
+                }
+                Action::Quit if self.ops.as_ref().is_some_and(OpsScreen::busy) => {
+                    self.status = Some("helm is running: Ctrl-C twice interrupts it".into());
+                    Vec::new()
+                }
+                Action::Quit => self.quit(),
+                _ => Vec::new(),
+            };
+        }
+        if self.ops.is_some() {
+            return Vec::new();
+        }
         if scopes[0] == Scope::Pane {
             if let Some(a) = action
                 && self.pane.action(a)
@@ -493,6 +647,13 @@ impl State {
                 }
             }
             Some(Action::Review) => self.go(StepId::Review),
+            Some(Action::Deploy) => {
+                let env = self.pane.env.clone();
+                self.open_deploy(env.as_deref()).unwrap_or_else(|e| {
+                    self.status = Some(e);
+                    Vec::new()
+                })
+            }
             Some(Action::FocusPane) => {
                 if self.pane_beside() {
                     self.focus_pane = !self.focus_pane;
@@ -607,6 +768,54 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Planned(r) => {
             s.review_step.files = Some(r);
+            Vec::new()
+        }
+        Msg::DeployPlanned(r) => {
+            if let Some(o) = s.ops.as_mut() {
+                o.deploy_planned(r);
+            }
+            Vec::new()
+        }
+        Msg::RollbackPlanned(r) => {
+            if let Some(o) = s.ops.as_mut() {
+                o.rollback_planned(r);
+            }
+            Vec::new()
+        }
+        Msg::Release { stream, event } => {
+            if let Some(o) = s.ops.as_mut() {
+                o.event(stream, &event);
+            }
+            Vec::new()
+        }
+        Msg::OpFinished { stream, result } => {
+            if let Some(o) = s.ops.as_mut() {
+                o.finished(stream, result);
+            }
+            Vec::new()
+        }
+        Msg::Releases(r) => {
+            if let Some(o) = s.ops.as_mut() {
+                o.releases_loaded(r);
+            }
+            Vec::new()
+        }
+        Msg::StatusOpened { stream, result } => {
+            if let Some(o) = s.ops.as_mut() {
+                o.status_opened(stream, result);
+            }
+            Vec::new()
+        }
+        Msg::History(r) => {
+            if let Some(o) = s.ops.as_mut() {
+                o.history_loaded(r);
+            }
+            Vec::new()
+        }
+        Msg::Revision(r) => {
+            if let Some(o) = s.ops.as_mut() {
+                o.revision_opened(r);
+            }
             Vec::new()
         }
         Msg::Written(r) => {

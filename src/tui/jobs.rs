@@ -6,19 +6,30 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use similar::{ChangeTag, TextDiff};
+use tokio::sync::Notify;
 
 use crate::core::check::pipeline;
 use crate::core::error::{Error, Result};
 use crate::core::inputs::{Inputs, ValuesFile};
 use crate::core::jobs::Latest;
+use crate::core::plan;
+use crate::core::release::diff as rdiff;
+use crate::core::release::events::{Emitter, ReleaseEvent};
+use crate::core::release::watch::Watch;
+use crate::core::release::{self, Cluster, Target, ops, records};
 use crate::core::scaffold::answers::{self, Answers};
 use crate::core::scaffold::generate::{self, FileKind, GenFile, Outcome, Planned};
 use crate::core::session::Session;
 use crate::tui::highlight;
-use crate::tui::msg::{Cmd, DiffLine, Msg, RenderResult, ReviewFile};
+use crate::tui::msg::{Cmd, DiffLine, Msg, RenderResult, ReviewFile, Shared};
+use crate::tui::ops::{OpEnd, RevisionView, StatusHead};
+
+/// Helm's timeout for a rollback or a test started from the TUI (the CLI's defaults).
+const ROLLBACK_TIMEOUT: Duration = Duration::from_secs(300);
+const TEST_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// What `apwiz new` would write for `answers` into `out_dir`: the generated files and the plan
 /// against the disk (existing files updated three-way, keeping comments and hand edits).
@@ -222,6 +233,135 @@ pub async fn check(
     });
 }
 
+/// Runs an operation while forwarding its event stream as messages; the stream is drained before
+/// this returns, so the operation's end always comes after its last event.
+pub async fn stream_op(
+    run: ops::Run<'_>,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<ReleaseEvent>,
+    stream: u64,
+    tx: &Sender<Msg>,
+) -> Result<ops::Outcome> {
+    let forward = async {
+        while let Some(ev) = rx.recv().await {
+            let _ = tx.send(Msg::Release {
+                stream,
+                event: Box::new(ev),
+            });
+        }
+    };
+    let (outcome, ()) = tokio::join!(ops::run(run), forward);
+    outcome
+}
+
+/// The end of an operation for the screen: after a successful deploy, the new revision and its
+/// NOTES.
+async fn op_end(o: ops::Outcome, after: Option<(&Cluster, &str)>) -> OpEnd {
+    let mut end = OpEnd {
+        ok: o.ok,
+        cause: o.cause,
+        record: o.record,
+        revision: None,
+        notes: None,
+    };
+    if o.ok
+        && let Some((cluster, release)) = after
+        && let Ok(rec) = records::open(cluster, release, None).await
+    {
+        end.revision = Some(rec.revision);
+        end.notes = Some(rec.info.notes).filter(|n| !n.trim().is_empty());
+    }
+    end
+}
+
+/// A revision opened and diffed against another.
+async fn open_revision(
+    session: Arc<Session>,
+    target: Target,
+    release: String,
+    revision: u64,
+    against: u64,
+) -> Result<RevisionView> {
+    let cluster = release::connect(&target, &session.config).await?;
+    let (a, b) = futures::try_join!(
+        records::open(&cluster, &release, Some(against)),
+        records::open(&cluster, &release, Some(revision))
+    )?;
+    let changes = rdiff::diff_manifests(&a.raw_manifest, &b.raw_manifest, &cluster.namespace)?;
+    Ok(RevisionView {
+        revision,
+        against,
+        chart: format!("{}-{}", b.chart.name, b.chart.version),
+        app_version: b.chart.app_version,
+        description: b.info.description,
+        changes,
+    })
+}
+
+/// The status screen's work: the release's latest record, then its objects watched (the first
+/// lists included) until `stop` is notified.
+async fn watch_status(
+    session: Arc<Session>,
+    target: Target,
+    release: String,
+    stream: u64,
+    stop: Arc<Notify>,
+    tx: Sender<Msg>,
+) {
+    let opened = async {
+        let cluster = release::connect(&target, &session.config).await?;
+        let rec = records::open(&cluster, &release, None).await?;
+        Ok::<_, Error>((cluster, rec))
+    }
+    .await;
+    let (cluster, rec) = match opened {
+        Ok(x) => x,
+        Err(e) => {
+            let _ = tx.send(Msg::StatusOpened {
+                stream,
+                result: Err(e.to_string()),
+            });
+            return;
+        }
+    };
+    let hooks: Vec<ops::HookObject> = rec.hooks.iter().map(ops::HookObject::from).collect();
+    let mut spec = ops::watch_spec(&cluster, &release, &hooks, "", "", None);
+    spec.pre_hooks.clear();
+    spec.report_baseline = true;
+    let _ = tx.send(Msg::StatusOpened {
+        stream,
+        result: Ok(StatusHead {
+            revision: rec.revision,
+            status: rec.info.status.clone(),
+            chart: format!(
+                "{}-{} (app {})",
+                rec.chart.name, rec.chart.version, rec.chart.app_version
+            ),
+            description: rec.info.description.clone(),
+            context: cluster.context.clone(),
+            namespace: cluster.namespace.clone(),
+            notes: rec.info.notes.clone(),
+        }),
+    });
+    let (em, mut rx) = Emitter::new();
+    let watch = Watch::start(cluster.client.clone(), spec, em, Duration::from_secs(5)).await;
+    let forward = async {
+        while let Some(ev) = rx.recv().await {
+            let msg = Msg::Release {
+                stream,
+                event: Box::new(ev),
+            };
+            if tx.send(msg).is_err() {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        _ = stop.notified() => {}
+        _ = forward => {}
+    }
+    watch.stop(Duration::ZERO).await;
+}
+
 /// The spawner.
 pub struct Jobs {
     session: Arc<Session>,
@@ -229,6 +369,10 @@ pub struct Jobs {
     tx: Sender<Msg>,
     latest: Latest,
     scratch: PathBuf,
+    /// Interrupts the running operation's helm.
+    interrupt: Option<Arc<Notify>>,
+    /// Stops the status screen's watch.
+    watch_stop: Option<Arc<Notify>>,
 }
 
 impl Jobs {
@@ -240,6 +384,8 @@ impl Jobs {
             tx,
             latest: Latest::new(),
             scratch,
+            interrupt: None,
+            watch_stop: None,
         }
     }
 
@@ -298,6 +444,150 @@ impl Jobs {
                         .map(|(_, p)| review_files(&session, &p))
                         .map_err(|e| e.to_string());
                     let _ = tx.send(Msg::Planned(r));
+                });
+            }
+            Cmd::PlanDeploy(req) => {
+                self.runtime.spawn(async move {
+                    let r = plan::deploy_request(session, (*req.0).clone())
+                        .await
+                        .map(Shared::new)
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::DeployPlanned(r));
+                });
+            }
+            Cmd::RunDeploy { plan: p, stream } => {
+                let notify = Arc::new(Notify::new());
+                self.interrupt = Some(notify.clone());
+                self.runtime.spawn(async move {
+                    let (em, rx) = Emitter::new();
+                    let mut run = p.0.run(em);
+                    run.interrupt = Some(notify);
+                    let r = match stream_op(run, rx, stream, &tx).await {
+                        Ok(o) => Ok(op_end(o, Some((&p.0.cluster, &p.0.release))).await),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    let _ = tx.send(Msg::OpFinished { stream, result: r });
+                });
+            }
+            Cmd::PlanRollback {
+                target,
+                release,
+                revision,
+            } => {
+                self.runtime.spawn(async move {
+                    let r = async {
+                        let cluster = release::connect(&target.0, &session.config).await?;
+                        cluster.require_writable("rollback")?;
+                        let helm = session.helm().await?;
+                        plan::rollback(cluster, helm, release, revision, ROLLBACK_TIMEOUT).await
+                    }
+                    .await
+                    .map(Shared::new)
+                    .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::RollbackPlanned(r));
+                });
+            }
+            Cmd::RunRollback { plan: p, stream } => {
+                let notify = Arc::new(Notify::new());
+                self.interrupt = Some(notify.clone());
+                self.runtime.spawn(async move {
+                    let (em, rx) = Emitter::new();
+                    let mut run = p.0.run(em);
+                    run.interrupt = Some(notify);
+                    let r = match stream_op(run, rx, stream, &tx).await {
+                        Ok(o) => Ok(op_end(o, None).await),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    let _ = tx.send(Msg::OpFinished { stream, result: r });
+                });
+            }
+            Cmd::Watch {
+                target,
+                release,
+                stream,
+            } => {
+                if let Some(old) = self.watch_stop.take() {
+                    old.notify_one();
+                }
+                let stop = Arc::new(Notify::new());
+                self.watch_stop = Some(stop.clone());
+                self.runtime.spawn(watch_status(
+                    session,
+                    (*target.0).clone(),
+                    release,
+                    stream,
+                    stop,
+                    tx,
+                ));
+            }
+            Cmd::Releases { target } => {
+                self.runtime.spawn(async move {
+                    let r = async {
+                        let cluster = release::connect(&target.0, &session.config).await?;
+                        release::releases::list(&cluster).await
+                    }
+                    .await
+                    .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Releases(r));
+                });
+            }
+            Cmd::StopWatch => {
+                if let Some(stop) = self.watch_stop.take() {
+                    stop.notify_one();
+                }
+            }
+            Cmd::RunTest {
+                target,
+                release,
+                stream,
+            } => {
+                let notify = Arc::new(Notify::new());
+                self.interrupt = Some(notify.clone());
+                self.runtime.spawn(async move {
+                    let r = async {
+                        let cluster = release::connect(&target.0, &session.config).await?;
+                        cluster.require_writable("test")?;
+                        let helm = session.helm().await?;
+                        let p = plan::test(cluster, helm, release, TEST_TIMEOUT).await?;
+                        let (em, rx) = Emitter::new();
+                        let mut run = p.run(em);
+                        run.interrupt = Some(notify);
+                        let o = stream_op(run, rx, stream, &tx).await?;
+                        Ok::<_, Error>(op_end(o, None).await)
+                    }
+                    .await
+                    .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::OpFinished { stream, result: r });
+                });
+            }
+            Cmd::Interrupt => {
+                if let Some(n) = &self.interrupt {
+                    n.notify_one();
+                }
+            }
+            Cmd::History { target, release } => {
+                self.runtime.spawn(async move {
+                    let r = async {
+                        let cluster = release::connect(&target.0, &session.config).await?;
+                        let helm = session.helm().await.ok();
+                        records::history(&cluster, helm.as_ref(), &release).await
+                    }
+                    .await
+                    .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::History(r));
+                });
+            }
+            Cmd::OpenRevision {
+                target,
+                release,
+                revision,
+                against,
+            } => {
+                self.runtime.spawn(async move {
+                    let r = open_revision(session, (*target.0).clone(), release, revision, against)
+                        .await
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Revision(r));
                 });
             }
             Cmd::Write { answers, out_dir } => {

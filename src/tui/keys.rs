@@ -25,6 +25,21 @@ pub enum Action {
     PageUp,
     PageDown,
     Write,
+    /// Go ahead with the plan shown (deploy, roll back); in the history, open a revision.
+    Confirm,
+    /// Close an operation screen (back to the wizard, or quit when it opened alone).
+    Close,
+    /// Interrupt helm (asked twice).
+    Interrupt,
+    Rollback,
+    Logs,
+    NextPanel,
+    /// Deploy the files just written.
+    Deploy,
+    /// Run `helm test`.
+    Test,
+    /// Open the selected release's history.
+    History,
 }
 
 /// Where a binding works.
@@ -42,6 +57,16 @@ pub enum Scope {
     Review,
     /// The side pane, when it has the focus.
     Pane,
+    /// An operation's plan, before confirming.
+    Plan,
+    /// An operation running.
+    Live,
+    /// An operation ended (or refused).
+    Done,
+    /// A release's history.
+    History,
+    /// The releases of a namespace.
+    Releases,
 }
 
 impl Scope {
@@ -53,6 +78,11 @@ impl Scope {
             Scope::Toggles => "Toggles",
             Scope::Review => "Review",
             Scope::Pane => "Side pane",
+            Scope::Plan => "Deploy/rollback plan",
+            Scope::Live => "Operation running",
+            Scope::Done => "Operation ended",
+            Scope::History => "History",
+            Scope::Releases => "Releases",
         }
     }
 }
@@ -448,6 +478,366 @@ pub const KEYMAP: &[Binding] = &[
         "scroll the pane",
         false,
     ),
+    b(
+        Scope::Review,
+        KeyCode::Char('d'),
+        NONE,
+        "d",
+        Action::Deploy,
+        "deploy the written files",
+        true,
+    ),
+    b(
+        Scope::Plan,
+        KeyCode::Char('y'),
+        NONE,
+        "y",
+        Action::Confirm,
+        "go ahead",
+        true,
+    ),
+    b(
+        Scope::Plan,
+        KeyCode::Enter,
+        NONE,
+        "Enter",
+        Action::Confirm,
+        "go ahead",
+        false,
+    ),
+    b(
+        Scope::Plan,
+        KeyCode::Down,
+        NONE,
+        "↓",
+        Action::Down,
+        "next change",
+        true,
+    ),
+    b(
+        Scope::Plan,
+        KeyCode::Up,
+        NONE,
+        "↑",
+        Action::Up,
+        "previous change",
+        false,
+    ),
+    b(
+        Scope::Plan,
+        KeyCode::Char('q'),
+        NONE,
+        "q",
+        Action::Close,
+        "cancel",
+        true,
+    ),
+    b(
+        Scope::Plan,
+        KeyCode::Esc,
+        NONE,
+        "Esc",
+        Action::Close,
+        "cancel",
+        false,
+    ),
+    b(
+        Scope::Live,
+        KeyCode::Char('c'),
+        CTRL,
+        "^C",
+        Action::Interrupt,
+        "interrupt helm (twice)",
+        true,
+    ),
+    b(
+        Scope::Live,
+        KeyCode::Char('l'),
+        NONE,
+        "l",
+        Action::Logs,
+        "logs",
+        true,
+    ),
+    b(
+        Scope::Live,
+        KeyCode::Tab,
+        NONE,
+        "Tab",
+        Action::NextPanel,
+        "logs · events · helm",
+        true,
+    ),
+    b(
+        Scope::Live,
+        KeyCode::Down,
+        NONE,
+        "↓",
+        Action::Down,
+        "scroll",
+        false,
+    ),
+    b(
+        Scope::Live,
+        KeyCode::Up,
+        NONE,
+        "↑",
+        Action::Up,
+        "scroll",
+        false,
+    ),
+    b(
+        Scope::Live,
+        KeyCode::PageDown,
+        NONE,
+        "PgDn",
+        Action::PageDown,
+        "page down",
+        false,
+    ),
+    b(
+        Scope::Live,
+        KeyCode::PageUp,
+        NONE,
+        "PgUp",
+        Action::PageUp,
+        "page up",
+        false,
+    ),
+    b(
+        Scope::Live,
+        KeyCode::Char('q'),
+        NONE,
+        "q",
+        Action::Close,
+        "how to stop",
+        false,
+    ),
+    b(
+        Scope::Done,
+        KeyCode::Char('r'),
+        NONE,
+        "r",
+        Action::Rollback,
+        "roll back (after a failure)",
+        true,
+    ),
+    b(
+        Scope::Done,
+        KeyCode::Char('t'),
+        NONE,
+        "t",
+        Action::Test,
+        "helm test",
+        true,
+    ),
+    b(
+        Scope::Done,
+        KeyCode::Char('l'),
+        NONE,
+        "l",
+        Action::Logs,
+        "logs",
+        true,
+    ),
+    b(
+        Scope::Done,
+        KeyCode::Tab,
+        NONE,
+        "Tab",
+        Action::NextPanel,
+        "logs · events · helm",
+        true,
+    ),
+    b(
+        Scope::Done,
+        KeyCode::Down,
+        NONE,
+        "↓",
+        Action::Down,
+        "scroll",
+        false,
+    ),
+    b(
+        Scope::Done,
+        KeyCode::Up,
+        NONE,
+        "↑",
+        Action::Up,
+        "scroll",
+        false,
+    ),
+    b(
+        Scope::Done,
+        KeyCode::PageDown,
+        NONE,
+        "PgDn",
+        Action::PageDown,
+        "page down",
+        false,
+    ),
+    b(
+        Scope::Done,
+        KeyCode::PageUp,
+        NONE,
+        "PgUp",
+        Action::PageUp,
+        "page up",
+        false,
+    ),
+    b(
+        Scope::Done,
+        KeyCode::Char('q'),
+        NONE,
+        "q",
+        Action::Close,
+        "close",
+        true,
+    ),
+    b(
+        Scope::Done,
+        KeyCode::Esc,
+        NONE,
+        "Esc",
+        Action::Close,
+        "close",
+        false,
+    ),
+    b(
+        Scope::History,
+        KeyCode::Enter,
+        NONE,
+        "Enter",
+        Action::Confirm,
+        "diff against the current revision",
+        true,
+    ),
+    b(
+        Scope::History,
+        KeyCode::Char('r'),
+        NONE,
+        "r",
+        Action::Rollback,
+        "roll back to it",
+        true,
+    ),
+    b(
+        Scope::History,
+        KeyCode::Down,
+        NONE,
+        "↓",
+        Action::Down,
+        "next revision",
+        false,
+    ),
+    b(
+        Scope::History,
+        KeyCode::Up,
+        NONE,
+        "↑",
+        Action::Up,
+        "previous revision",
+        false,
+    ),
+    b(
+        Scope::History,
+        KeyCode::PageDown,
+        NONE,
+        "PgDn",
+        Action::PageDown,
+        "scroll the diff",
+        false,
+    ),
+    b(
+        Scope::History,
+        KeyCode::PageUp,
+        NONE,
+        "PgUp",
+        Action::PageUp,
+        "scroll the diff",
+        false,
+    ),
+    b(
+        Scope::History,
+        KeyCode::Char('q'),
+        NONE,
+        "q",
+        Action::Close,
+        "close",
+        true,
+    ),
+    b(
+        Scope::History,
+        KeyCode::Esc,
+        NONE,
+        "Esc",
+        Action::Close,
+        "close",
+        false,
+    ),
+    b(
+        Scope::Releases,
+        KeyCode::Enter,
+        NONE,
+        "Enter",
+        Action::Confirm,
+        "status (live)",
+        true,
+    ),
+    b(
+        Scope::Releases,
+        KeyCode::Char('h'),
+        NONE,
+        "h",
+        Action::History,
+        "history",
+        true,
+    ),
+    b(
+        Scope::Releases,
+        KeyCode::Char('/'),
+        NONE,
+        "/",
+        Action::Filter,
+        "filter",
+        true,
+    ),
+    b(
+        Scope::Releases,
+        KeyCode::Down,
+        NONE,
+        "↓",
+        Action::Down,
+        "next",
+        false,
+    ),
+    b(
+        Scope::Releases,
+        KeyCode::Up,
+        NONE,
+        "↑",
+        Action::Up,
+        "previous",
+        false,
+    ),
+    b(
+        Scope::Releases,
+        KeyCode::Char('q'),
+        NONE,
+        "q",
+        Action::Close,
+        "close",
+        true,
+    ),
+    b(
+        Scope::Releases,
+        KeyCode::Esc,
+        NONE,
+        "Esc",
+        Action::Close,
+        "close",
+        false,
+    ),
 ];
 
 /// Whether a binding is a plain character (text in a text field).
@@ -500,16 +890,27 @@ pub fn footer(scopes: &[Scope], in_text: bool) -> Vec<(&'static str, &'static st
     out
 }
 
-/// The help overlay: every binding grouped by scope.
-pub fn help() -> Vec<(Scope, Vec<(&'static str, &'static str)>)> {
-    let scopes = [
-        Scope::Global,
-        Scope::List,
-        Scope::Form,
-        Scope::Toggles,
-        Scope::Review,
-        Scope::Pane,
-    ];
+/// The scopes of the wizard's screens, and of the operation screens.
+pub const WIZARD_SCOPES: [Scope; 6] = [
+    Scope::Global,
+    Scope::List,
+    Scope::Form,
+    Scope::Toggles,
+    Scope::Review,
+    Scope::Pane,
+];
+pub const OPS_SCOPES: [Scope; 5] = [
+    Scope::Plan,
+    Scope::Live,
+    Scope::Done,
+    Scope::History,
+    Scope::Releases,
+];
+
+/// The help overlay: every binding of the wizard's scopes (or of the operation screens', when
+/// one is open) grouped by scope.
+pub fn help(ops: bool) -> Vec<(Scope, Vec<(&'static str, &'static str)>)> {
+    let scopes: &[Scope] = if ops { &OPS_SCOPES } else { &WIZARD_SCOPES };
     scopes
         .iter()
         .map(|s| {
@@ -545,6 +946,19 @@ mod tests {
     }
 
     #[test]
+    fn help_covers_every_scope_once() {
+        let all: Vec<Scope> = WIZARD_SCOPES.iter().chain(&OPS_SCOPES).copied().collect();
+        for bd in KEYMAP {
+            assert_eq!(
+                all.iter().filter(|s| **s == bd.scope).count(),
+                1,
+                "{:?}",
+                bd.scope
+            );
+        }
+    }
+
+    #[test]
     fn every_footer_key_is_bound() {
         for s in [
             Scope::List,
@@ -552,6 +966,11 @@ mod tests {
             Scope::Toggles,
             Scope::Review,
             Scope::Pane,
+            Scope::Plan,
+            Scope::Live,
+            Scope::Done,
+            Scope::History,
+            Scope::Releases,
         ] {
             for (label, _) in footer(&[s, Scope::Global], false) {
                 assert!(KEYMAP.iter().any(|b| b.label == label), "{label}");

@@ -11,6 +11,7 @@ pub mod highlight;
 pub mod jobs;
 pub mod keys;
 pub mod msg;
+pub mod ops;
 pub mod pane;
 pub mod project;
 pub mod steps;
@@ -27,6 +28,7 @@ use crossterm::event::{self, Event, KeyEventKind};
 
 use crate::core::error::{Error, Result};
 use crate::core::names;
+use crate::core::plan::Intent;
 use crate::core::scaffold::project::Start;
 use crate::core::session::Session;
 
@@ -34,6 +36,9 @@ use app::State;
 use msg::{Cmd, Msg};
 use project::Project;
 use view::style::Styles;
+
+/// The shortest time between two frames drawn for watch events (≤ 10 a second).
+const REDRAW_EVERY: Duration = Duration::from_millis(100);
 
 /// Whether colours are wanted (`NO_COLOR` unset or empty).
 pub fn colour_wanted() -> bool {
@@ -129,9 +134,60 @@ impl Bench {
 
 /// Runs the wizard until the user quits. The terminal is restored however it ends.
 pub fn run(session: Arc<Session>, runtime: tokio::runtime::Handle, start: Start) -> Result<u8> {
+    let state = initial_state(&session, start, colour_wanted())?;
+    run_state(session, runtime, state, Vec::new())
+}
+
+/// The state of `apwiz deploy` or `apwiz status --watch` on a terminal: the operation screen
+/// alone (closing it quits), over the team's directory.
+pub fn operation_state(
+    session: &Session,
+    intent: Intent,
+    colour: bool,
+) -> Result<(State, Vec<Cmd>)> {
+    let out_dir = match &intent {
+        Intent::Deploy { request, .. } => request.request.dir.clone(),
+        Intent::Watch { .. } => session.cwd.clone(),
+    };
+    let start = Start::New {
+        out_dir,
+        given: Default::default(),
+    };
+    let mut state = initial_state(session, start, colour)?;
+    let (screen, cmds) = match intent {
+        Intent::Deploy { request, release } => {
+            state.target = request.target.clone();
+            ops::deploy(*request, &release)
+        }
+        Intent::Watch { target, release } => {
+            state.target = target.clone();
+            ops::status(target, &release)
+        }
+    };
+    state.ops = Some(screen);
+    state.ops_alone = true;
+    state.check_due = None;
+    Ok((state, cmds))
+}
+
+/// `apwiz deploy` / `apwiz status --watch` on a terminal: the screen until the user closes it.
+pub fn run_operation(
+    session: Arc<Session>,
+    runtime: tokio::runtime::Handle,
+    intent: Intent,
+) -> Result<u8> {
+    let (state, cmds) = operation_state(&session, intent, colour_wanted())?;
+    run_state(session, runtime, state, cmds)
+}
+
+fn run_state(
+    session: Arc<Session>,
+    runtime: tokio::runtime::Handle,
+    mut state: State,
+    first: Vec<Cmd>,
+) -> Result<u8> {
     let started = Instant::now();
     let mut bench = Bench::from_env();
-    let mut state = initial_state(&session, start, colour_wanted())?;
     let mut terminal = ratatui::try_init().map_err(|e| Error::io("<terminal>", e))?;
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     // ratatui's hook restores the screen on panic; also turn mouse capture off first.
@@ -147,6 +203,7 @@ pub fn run(session: Arc<Session>, runtime: tokio::runtime::Handle, start: Start)
         runtime,
         &mut bench,
         started,
+        first,
     );
     restore();
     let _ = std::panic::take_hook();
@@ -161,6 +218,7 @@ fn event_loop(
     runtime: tokio::runtime::Handle,
     bench: &mut Bench,
     started: Instant,
+    first: Vec<Cmd>,
 ) -> Result<u8> {
     let (tx, rx) = mpsc::channel::<Msg>();
     let stop = Arc::new(AtomicBool::new(false));
@@ -208,11 +266,19 @@ fn event_loop(
         });
     }
     let mut jobs = jobs::Jobs::new(session, runtime, tx);
+    for c in first {
+        jobs.run(c);
+    }
     let size = terminal.size().map_err(|e| Error::io("<terminal>", e))?;
     state.size = (size.width, size.height);
     let mut dirty = true;
+    // Watch events are coalesced: at most one frame per REDRAW_EVERY for them (keys draw at once).
+    let mut stream_dirty = false;
+    let mut last_draw = Instant::now();
     let result = loop {
-        if dirty {
+        if dirty || (stream_dirty && last_draw.elapsed() >= REDRAW_EVERY) {
+            stream_dirty = false;
+            last_draw = Instant::now();
             let t = Instant::now();
             terminal
                 .draw(|f| view::draw(f, state))
@@ -224,12 +290,15 @@ fn event_loop(
             bench.frames.push((ms, state.pane.running));
             dirty = false;
         }
-        let timeout = match state.check_due {
+        let mut timeout = match state.check_due {
             Some(due) => due
                 .saturating_duration_since(Instant::now())
                 .min(Duration::from_millis(250)),
             None => Duration::from_millis(250),
         };
+        if stream_dirty {
+            timeout = timeout.min(REDRAW_EVERY.saturating_sub(last_draw.elapsed()));
+        }
         let mut msgs = Vec::new();
         match rx.recv_timeout(timeout) {
             Ok(m) => msgs.push(m),
@@ -252,6 +321,7 @@ fn event_loop(
                     bench.last_edit = Some(Instant::now());
                     dirty = true;
                 }
+                Msg::Release { .. } => stream_dirty = true,
                 Msg::Rendered { generation, .. } if *generation == state.check_generation => {
                     if let Some(t) = bench.last_edit {
                         bench.pane_updates.push(t.elapsed().as_secs_f64() * 1000.0);

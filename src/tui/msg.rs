@@ -3,14 +3,21 @@
 //! jobs (results, always tagged with the request's generation); commands go to
 //! [`jobs`](super::jobs), the only place that starts background work.
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::core::check::manifests::Object;
 use crate::core::check::report::Report;
+use crate::core::plan::{DeployPlan, DeployPlanning, DeployRequest, RollbackPlan};
+use crate::core::release::Target;
+use crate::core::release::events::ReleaseEvent;
+use crate::core::release::records::History;
+use crate::core::release::releases::Release;
 use crate::core::scaffold::answers::Answers;
 use crate::core::scaffold::generate::Outcome;
+use crate::tui::ops::{OpEnd, RevisionView, StatusHead};
 
 /// Something that happened.
 #[derive(Debug)]
@@ -38,6 +45,54 @@ pub enum Msg {
     Planned(Result<Vec<ReviewFile>, String>),
     /// What was written.
     Written(Result<Vec<(PathBuf, Outcome)>, String>),
+    /// A deploy's plan.
+    DeployPlanned(Result<Shared<DeployPlanning>, String>),
+    /// A rollback's plan.
+    RollbackPlanned(Result<Shared<RollbackPlan>, String>),
+    /// An event of the stream `stream` (an operation's, or the status screen's watch).
+    Release {
+        stream: u64,
+        event: Box<ReleaseEvent>,
+    },
+    /// The operation of stream `stream` ended.
+    OpFinished {
+        stream: u64,
+        result: Result<OpEnd, String>,
+    },
+    /// A release's history.
+    History(Result<History, String>),
+    /// A revision opened and diffed against the current one.
+    Revision(Result<RevisionView, String>),
+    /// The releases of a namespace.
+    Releases(Result<Vec<Release>, String>),
+    /// The status screen's release record (its watch's rows come as `Release` events).
+    StatusOpened {
+        stream: u64,
+        result: Result<StatusHead, String>,
+    },
+}
+
+/// A value handed between the update and the jobs as is: cloning shares it, and two are equal
+/// when they are the same value (plans hold a cluster client, which has no equality).
+#[derive(Debug)]
+pub struct Shared<T>(pub Arc<T>);
+
+impl<T> Shared<T> {
+    pub fn new(v: T) -> Shared<T> {
+        Shared(Arc::new(v))
+    }
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// A render for the side pane.
@@ -87,9 +142,63 @@ pub enum Cmd {
         env: Option<String>,
     },
     /// Work out the review: generated files against the disk.
-    Plan { answers: Answers, out_dir: PathBuf },
+    Plan {
+        answers: Answers,
+        out_dir: PathBuf,
+    },
     /// Write the files.
-    Write { answers: Answers, out_dir: PathBuf },
+    Write {
+        answers: Answers,
+        out_dir: PathBuf,
+    },
+    /// Plan a deploy (resolve the files, connect, validate, pre-check, diff).
+    PlanDeploy(Shared<DeployRequest>),
+    /// Run a planned deploy, streaming its events tagged `stream`.
+    RunDeploy {
+        plan: Shared<DeployPlan>,
+        stream: u64,
+    },
+    /// Plan a rollback to `revision` (default: the previous deployed one).
+    PlanRollback {
+        target: Shared<Target>,
+        release: String,
+        revision: Option<u64>,
+    },
+    RunRollback {
+        plan: Shared<RollbackPlan>,
+        stream: u64,
+    },
+    /// Interrupt the running helm cleanly (SIGINT).
+    Interrupt,
+    /// Read a release's history.
+    History {
+        target: Shared<Target>,
+        release: String,
+    },
+    /// Open `revision` and diff it against `against`.
+    OpenRevision {
+        target: Shared<Target>,
+        release: String,
+        revision: u64,
+        against: u64,
+    },
+    /// Watch a release (the status screen) until `StopWatch`.
+    Watch {
+        target: Shared<Target>,
+        release: String,
+        stream: u64,
+    },
+    StopWatch,
+    /// List the releases of the target's namespace.
+    Releases {
+        target: Shared<Target>,
+    },
+    /// Plan and run `helm test`, streaming its events.
+    RunTest {
+        target: Shared<Target>,
+        release: String,
+        stream: u64,
+    },
     /// Leave the loop.
     Quit,
 }

@@ -48,7 +48,8 @@ pub fn apwiz(cwd: &Path, args: &[&str]) -> Run {
     apwiz_env(cwd, args, &[])
 }
 
-/// Like [`apwiz`], with extra environment variables.
+/// Like [`apwiz`], with extra environment variables; an empty value unsets the variable (so
+/// `("APWIZ_CHART", "")` runs with no chart chosen).
 pub fn apwiz_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_apwiz"));
     cmd.current_dir(cwd)
@@ -60,7 +61,11 @@ pub fn apwiz_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .env_remove("APWIZ_THEME")
         .args(args);
     for (k, v) in env {
-        cmd.env(k, v);
+        if v.is_empty() {
+            cmd.env_remove(k);
+        } else {
+            cmd.env(k, v);
+        }
     }
     let out = cmd.output().expect("run apwiz");
     Run {
@@ -88,24 +93,28 @@ pub fn read(dir: &Path, name: &str) -> String {
 
 /// The web-app example from the issue, written into `dir/deploy`.
 pub fn new_web_app(dir: &Path) -> Run {
-    apwiz(
-        dir,
-        &[
-            "new",
-            "--preset",
-            "web-app",
-            "--name",
-            "shop",
-            "--image",
-            "ghcr.io/acme/shop:1.4.2",
-            "--env",
-            "dev,staging,prod",
-            "--set",
-            "ingress.host=shop.example.com",
-            "--out",
-            "deploy/",
-        ],
-    )
+    apwiz(dir, &web_app_args("dev,staging,prod", &[]))
+}
+
+/// `apwiz new` of the web-app example into `deploy/` for environments `envs`, plus `extra`.
+pub fn web_app_args<'a>(envs: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "new",
+        "--preset",
+        "web-app",
+        "--name",
+        "shop",
+        "--image",
+        "ghcr.io/acme/shop:1.4.2",
+        "--env",
+        envs,
+        "--set",
+        "ingress.host=shop.example.com",
+        "--out",
+        "deploy/",
+    ];
+    args.extend_from_slice(extra);
+    args
 }
 
 /// An executable shell script at `dir/name` (a fake helm).

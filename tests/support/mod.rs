@@ -338,3 +338,113 @@ pub fn kubeconfig() -> &'static Path {
         PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
     })
 }
+
+/// The output of a command on the control plane.
+pub struct Ran {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// The control plane's own kubectl on the local cluster, with `stdin` piped in.
+pub fn kubectl_in(args: &[&str], stdin: Option<&str>) -> Ran {
+    use std::io::Write;
+    let mut child = Command::new(repo().join("scripts/control-plane.sh"))
+        .arg("kubectl")
+        .args(args)
+        .env("KUBECONFIG", kubeconfig())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run kubectl");
+    let mut pipe = child.stdin.take().expect("stdin");
+    if let Some(text) = stdin {
+        pipe.write_all(text.as_bytes()).expect("write stdin");
+    }
+    drop(pipe);
+    let out = child.wait_with_output().expect("kubectl output");
+    Ran {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The control plane's kubectl: (success, stdout, stderr).
+pub fn kubectl(args: &[&str]) -> (bool, String, String) {
+    let r = kubectl_in(args, None);
+    (r.ok, r.stdout, r.stderr)
+}
+
+/// The major version of the helm under test (`4` or `3`): namespaces and registry paths carry
+/// it, so the suites run with Helm 4 and then Helm 3 never meet.
+pub fn helm_major() -> &'static str {
+    static MAJOR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    MAJOR.get_or_init(|| {
+        let out = Command::new(helm())
+            .args(["version", "--short"])
+            .output()
+            .expect("helm version");
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .trim_start_matches('v')
+            .split('.')
+            .next()
+            .unwrap_or("0")
+            .to_string()
+    })
+}
+
+/// A fresh namespace `<base>-h<major>` that enforces, audits and warns on Pod Security
+/// "restricted" (deleted first when a previous run left it).
+pub fn fresh_namespace(base: &str) -> String {
+    let ns = format!("{base}-h{}", helm_major());
+    let _ = kubectl(&[
+        "delete",
+        "namespace",
+        &ns,
+        "--ignore-not-found",
+        "--wait=true",
+        "--timeout=120s",
+    ]);
+    let manifest = format!(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n  labels:\n    \
+         pod-security.kubernetes.io/enforce: restricted\n    pod-security.kubernetes.io/audit: restricted\n    \
+         pod-security.kubernetes.io/warn: restricted\n"
+    );
+    let r = kubectl_in(&["apply", "-f", "-"], Some(&manifest));
+    assert!(r.ok, "create namespace {ns}: {}", r.stderr);
+    ns
+}
+
+/// The local OCI registry (`scripts/registry.sh up`, reused when running): `127.0.0.1:PORT`.
+pub fn registry() -> &'static str {
+    static ADDR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ADDR.get_or_init(|| {
+        let out = Command::new(repo().join("scripts/registry.sh"))
+            .arg("up")
+            .output()
+            .expect("run scripts/registry.sh up");
+        assert!(
+            out.status.success(),
+            "scripts/registry.sh up failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    })
+}
+
+/// Copies a directory tree (a chart, a team's directory) into `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("dir entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}

@@ -21,6 +21,7 @@ pub fn session_with(theme: Option<&str>) -> Session {
         config: Some(repo().join("target/no-such-apwiz-config.yaml")),
         theme: theme.map(str::to_string),
         chart: Some(repo().join("chart")),
+        chart_version: None,
         helm: std::env::var_os("APWIZ_HELM").map(PathBuf::from),
         policies: None,
     })

@@ -16,13 +16,18 @@ use crate::core::release::prechecks::{Check, Status};
 use crate::core::release::{self, Cluster, Target};
 use crate::core::scaffold::answers::{self, Answers};
 
-/// Connects to the cluster the flags name.
-pub(crate) fn connect(ctx: &Ctx, c: &ClusterArgs, namespace: Option<String>) -> Result<Cluster> {
-    let target = Target {
+/// The cluster the flags name.
+pub(crate) fn target(c: &ClusterArgs, namespace: Option<String>) -> Target {
+    Target {
         kubeconfig: c.kubeconfig.clone(),
         context: c.context.clone(),
         namespace,
-    };
+    }
+}
+
+/// Connects to the cluster the flags name.
+pub(crate) fn connect(ctx: &Ctx, c: &ClusterArgs, namespace: Option<String>) -> Result<Cluster> {
+    let target = target(c, namespace);
     let config = ctx.session.config.clone();
     ctx.block_on(async move { release::connect(&target, &config).await })
 }
@@ -338,11 +343,6 @@ pub(crate) fn print_outcome(
         );
     }
     print(&out)
-}
-
-/// Renders the rendered objects' JSON values.
-pub(crate) fn values_of(r: &crate::core::check::pipeline::Rendered) -> Vec<serde_json::Value> {
-    r.objects.iter().map(|o| o.value.clone()).collect()
 }
 
 /// Prints render findings; Ok(1).

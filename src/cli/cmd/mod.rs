@@ -6,6 +6,7 @@ pub(super) mod completions;
 pub(super) mod deploy;
 pub(super) mod diff;
 pub(super) mod docs;
+pub(super) mod gitops;
 pub(super) mod history;
 pub(super) mod import;
 pub(super) mod new;
@@ -16,6 +17,7 @@ pub(super) mod status;
 pub(super) mod test;
 pub(super) mod themes;
 pub(super) mod uninstall;
+pub(super) mod upgrade_chart;
 pub(super) mod validate;
 pub(super) mod wizard;
 
@@ -44,8 +46,26 @@ pub(super) fn team_inputs(
 ) -> crate::core::error::Result<crate::core::inputs::Inputs> {
     let inputs =
         crate::core::inputs::resolve(&request(v), ctx.session.config.kube_version.as_deref())?;
+    if let Some(pin) = &inputs.pin {
+        ctx.block_on(ctx.session.follow_pin(pin))?;
+    }
     ctx.session.check_pin(&inputs)?;
     Ok(inputs)
+}
+
+/// A team directory named by `--dir`: as given, or `deploy/` when `.` has no answers file but
+/// `deploy/` does (where `apwiz new` writes by default).
+pub(super) fn team_dir(dir: &std::path::Path) -> std::path::PathBuf {
+    use crate::core::scaffold::answers::FILE_NAME;
+    let fallback = std::path::PathBuf::from("deploy");
+    if dir == std::path::Path::new(".")
+        && !dir.join(FILE_NAME).is_file()
+        && fallback.join(FILE_NAME).is_file()
+    {
+        fallback
+    } else {
+        dir.to_path_buf()
+    }
 }
 
 /// `t` indented by four spaces.

@@ -7,9 +7,9 @@ use kube::api::ListParams;
 use serde_json::json;
 
 use crate::cli::args::StatusArgs;
-use crate::cli::cmd::{cluster, indent};
-use crate::cli::{Ctx, output, print};
-use crate::core::error::Result;
+use crate::cli::cmd::{cluster, indent, wizard};
+use crate::cli::{Ctx, Outcome, output, print};
+use crate::core::error::{Error, Result};
 use crate::core::release::{Cluster, kube_error, records, watch};
 
 /// Workload readiness: (kind/name, state).
@@ -82,7 +82,27 @@ async fn warnings(cl: &Cluster, release: &str) -> Result<Vec<String>> {
         .collect())
 }
 
-pub(crate) fn run(ctx: &Ctx, a: StatusArgs) -> Result<u8> {
+/// `apwiz status`; with `--watch` on a terminal, the TUI's status screen.
+pub(crate) fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
+    if a.watch {
+        if !wizard::wanted(ctx) || ctx.json() {
+            return Err(Error::Usage(
+                "apwiz status --watch needs a terminal of at least 60×20 (without one: apwiz status, or apwiz history)".into(),
+            ));
+        }
+        let release = cluster::release_name(&a.release)?;
+        return Ok(Outcome::Operation {
+            session: ctx.session.clone(),
+            intent: crate::core::plan::Intent::Watch {
+                target: cluster::target(&a.release.cluster, a.release.namespace.clone()),
+                release,
+            },
+        });
+    }
+    once(ctx, a).map(Outcome::Exit)
+}
+
+fn once(ctx: &Ctx, a: StatusArgs) -> Result<u8> {
     let release = cluster::release_name(&a.release)?;
     let cl = cluster::connect(ctx, &a.release.cluster, a.release.namespace.clone())?;
     let (rec, loads, warns) = ctx.block_on(async {

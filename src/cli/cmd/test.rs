@@ -8,39 +8,22 @@ use crate::cli::args::TestArgs;
 use crate::cli::cmd::cluster;
 use crate::cli::{Ctx, output, print};
 use crate::core::error::Result;
-use crate::core::release::events::{Emitter, Phase};
-use crate::core::release::{ops, records};
+use crate::core::plan;
+use crate::core::release::events::Emitter;
 
 pub(crate) fn run(ctx: &Ctx, a: TestArgs) -> Result<u8> {
     let release = cluster::release_name(&a.release)?;
     let cl = cluster::connect(ctx, &a.release.cluster, a.release.namespace.clone())?;
     cl.require_writable("test")?;
     let helm = ctx.block_on(ctx.session.helm())?;
-    let rec = ctx.block_on(records::open(&cl, &release, None))?;
-    let hooks: Vec<ops::HookObject> = rec
-        .hooks
-        .iter()
-        .filter(|h| h.events.iter().any(|e| e == "test"))
-        .map(ops::HookObject::from)
-        .collect();
-    let mut spec = ops::watch_spec(&cl, &release, &hooks, "", "", None);
-    spec.pre_hooks.clear();
+    let p = ctx.block_on(plan::test(
+        cl,
+        helm,
+        release,
+        Duration::from_secs(a.timeout),
+    ))?;
     let (emitter, rx) = Emitter::new();
-    let outcome = cluster::run_watched(
-        ctx,
-        ops::Run {
-            name: "test",
-            cluster: &cl,
-            helm: &helm,
-            argv: ops::test_argv(&cl, &release, Duration::from_secs(a.timeout)),
-            spec,
-            first_phase: Phase::Tests,
-            plan: json!({"revision": rec.revision, "tests": hooks}),
-            emitter,
-            state_dir: None,
-        },
-        rx,
-    )?;
+    let outcome = cluster::run_watched(ctx, p.run(emitter), rx)?;
     // One row per test pod: the last state seen, how long it ran, its logs.
     let tests: Vec<_> = outcome
         .collected

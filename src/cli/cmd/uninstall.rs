@@ -89,6 +89,7 @@ pub(crate) fn run(ctx: &Ctx, a: UninstallArgs) -> Result<u8> {
             plan: json!({"revision": rec.revision, "deleted": deleted_names, "kept": kept_names, "hooks": hooks}),
             emitter,
             state_dir: None,
+            interrupt: None,
         },
         rx,
     )?;

@@ -1,7 +1,7 @@
 //! Cause cards: the first failure of an operation, explained (object, reason, message, the last
 //! log lines of the failing container, helm's stderr, what to do next). Detection looks at what
 //! the watcher sees, so it does not wait for helm's timeout.
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use k8s_openapi::api::core::v1::Pod;
 
@@ -21,7 +21,7 @@ pub const WAITING_FAILURES: &[&str] = &[
 pub const EVENT_FAILURES: &[&str] = &["FailedScheduling", "FailedMount", "FailedCreate"];
 
 /// A failure, explained.
-#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct CauseCard {
     /// `Pod/web-migrate-x2k4` (or a Job, a workload).
     pub object: String,

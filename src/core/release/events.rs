@@ -6,13 +6,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use crate::core::release::cause::CauseCard;
 
 /// The phases of an operation, as Helm runs them.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "kebab-case")]
 pub enum Phase {
     PreChecks,
@@ -37,7 +37,7 @@ impl Phase {
 }
 
 /// A row's object.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ObjectRef {
     pub kind: String,
     pub name: String,
@@ -51,7 +51,7 @@ impl std::fmt::Display for ObjectRef {
 }
 
 /// Logs of one container, or why there are none.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Logs {
     pub pod: String,
     pub container: String,
@@ -61,7 +61,7 @@ pub struct Logs {
 }
 
 /// What happened.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum Kind {
     /// A phase started or ended (`duration_ms` on the end).
@@ -97,7 +97,7 @@ pub enum Kind {
     Failure(Box<CauseCard>),
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum PhaseState {
     Started,
@@ -106,7 +106,7 @@ pub enum PhaseState {
 }
 
 /// One event of the stream.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReleaseEvent {
     pub seq: u64,
     /// Milliseconds since the operation started.

@@ -2,12 +2,14 @@
 //! turns the release's Jobs, Pods, workloads and Events into one ordered stream, failure causes,
 //! run records, pre-checks and diffs. Helm stays the only thing that changes the cluster; this
 //! module watches with kube-rs and explains. No terminal types: results are data and streams.
+pub mod board;
 pub mod cause;
 pub mod diff;
 pub mod events;
 pub mod ops;
 pub mod prechecks;
 pub mod records;
+pub mod releases;
 pub mod runlog;
 pub mod watch;
 

@@ -3,12 +3,14 @@
 //! completed with helm's stderr, and the run record written.
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::Command;
+use tokio::sync::Notify;
 
 use crate::core::error::{Error, Result};
 use crate::core::helm::Helm;
@@ -183,6 +185,7 @@ pub fn watch_spec(
         hook_names: hooks.iter().map(|h| h.name.clone()).collect(),
         rollback_to,
         log_timeout: Duration::from_secs(2),
+        report_baseline: false,
     }
 }
 
@@ -214,6 +217,29 @@ pub struct Run<'a> {
     pub emitter: Emitter,
     /// Where run records go (default: the state dir).
     pub state_dir: Option<PathBuf>,
+    /// Notified to interrupt helm cleanly (SIGINT: helm cancels, marks the release failed and,
+    /// with rollback on failure, rolls it back) instead of killing it.
+    pub interrupt: Option<Arc<Notify>>,
+}
+
+/// Waits for an interrupt (forever when there is none).
+async fn interrupted(n: Option<&Arc<Notify>>) {
+    match n {
+        Some(n) => n.notified().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Asks a process to stop the way Ctrl-C in a terminal would.
+fn send_sigint(pid: u32) -> std::io::Result<()> {
+    let st = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()?;
+    if st.success() {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(format!("kill -INT {pid}: {st}")))
+    }
 }
 
 /// Starts the watcher, runs helm, streams its stderr, ends phases, writes the run record.
@@ -256,10 +282,20 @@ pub async fn run(r: Run<'_>) -> Result<Outcome> {
         let _ = stdout.read_to_string(&mut s).await;
         s
     });
-    let status = child
-        .wait()
-        .await
-        .map_err(|e| Error::Environment(format!("helm: {e}")))?;
+    let mut asked = false;
+    let status = loop {
+        tokio::select! {
+            st = child.wait() => break st.map_err(|e| Error::Environment(format!("helm: {e}")))?,
+            _ = interrupted(r.interrupt.as_ref()), if !asked => {
+                asked = true;
+                match child.id().map(send_sigint) {
+                    Some(Ok(())) => em.notice("interrupting helm (SIGINT): it cancels and marks the release failed"),
+                    Some(Err(e)) => em.notice(format!("could not interrupt helm: {e}")),
+                    None => {}
+                }
+            }
+        }
+    };
     let helm_stderr = err_task.await.unwrap_or_default();
     let helm_stdout = out_task.await.unwrap_or_default();
     let ok = status.success();

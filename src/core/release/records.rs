@@ -10,7 +10,7 @@ use std::io::Read;
 use base64::Engine;
 use k8s_openapi::api::core::v1::Secret;
 use kube::Api;
-use kube::api::ListParams;
+use kube::api::{ListParams, PartialObjectMeta};
 use serde::{Deserialize, Serialize};
 
 use crate::core::error::{Error, Result};
@@ -262,6 +262,42 @@ fn selector(release: &str) -> String {
     format!("owner=helm,name={release}")
 }
 
+/// A revision from its record Secret's labels (`version`, `status`, `modifiedAt`).
+pub(crate) fn revision_of(s: &PartialObjectMeta<Secret>) -> Option<Revision> {
+    let labels = s.metadata.labels.as_ref()?;
+    let revision = labels.get("version")?.parse().ok()?;
+    let updated = labels
+        .get("modifiedAt")
+        .and_then(|t| t.parse::<i64>().ok())
+        .and_then(|t| jiff::Timestamp::from_second(t).ok())
+        .or_else(|| s.metadata.creation_timestamp.as_ref().map(|t| t.0))
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    Some(Revision {
+        revision,
+        status: labels.get("status").cloned().unwrap_or_default(),
+        updated,
+        secret: s.metadata.name.clone(),
+        chart: None,
+        description: None,
+    })
+}
+
+/// Reads and decodes one record Secret.
+pub(crate) async fn read_secret(cluster: &Cluster, name: &str) -> Result<Record> {
+    let api: Api<Secret> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
+    let secret = api
+        .get(name)
+        .await
+        .map_err(|e| kube_error(&format!("read release record {name}"), e))?;
+    let data = secret
+        .data
+        .as_ref()
+        .and_then(|d| d.get("release"))
+        .ok_or_else(|| Error::Invalid(format!("release record {name} has no release data")))?;
+    decode(&data.0)
+}
+
 /// Lists the release's revisions from its Secrets' metadata (no body is read).
 pub async fn list(cluster: &Cluster, release: &str) -> Result<History> {
     let api: Api<Secret> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
@@ -269,29 +305,7 @@ pub async fn list(cluster: &Cluster, release: &str) -> Result<History> {
         .list_metadata(&ListParams::default().labels(&selector(release)))
         .await
         .map_err(|e| kube_error("list release records", e))?;
-    let mut revisions: Vec<Revision> = list
-        .items
-        .iter()
-        .filter_map(|s| {
-            let labels = s.metadata.labels.as_ref()?;
-            let revision = labels.get("version")?.parse().ok()?;
-            let updated = labels
-                .get("modifiedAt")
-                .and_then(|t| t.parse::<i64>().ok())
-                .and_then(|t| jiff::Timestamp::from_second(t).ok())
-                .or_else(|| s.metadata.creation_timestamp.as_ref().map(|t| t.0))
-                .map(|t| t.to_string())
-                .unwrap_or_default();
-            Some(Revision {
-                revision,
-                status: labels.get("status").cloned().unwrap_or_default(),
-                updated,
-                secret: s.metadata.name.clone(),
-                chart: None,
-                description: None,
-            })
-        })
-        .collect();
+    let mut revisions: Vec<Revision> = list.items.iter().filter_map(revision_of).collect();
     revisions.sort_by_key(|r| r.revision);
     Ok(History {
         release: release.to_string(),
@@ -317,17 +331,7 @@ pub async fn open(cluster: &Cluster, release: &str, revision: Option<u64>) -> Re
         None => not_found(release, &cluster.namespace),
     })?;
     let name = rev.secret.clone().unwrap_or_default();
-    let api: Api<Secret> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
-    let secret = api
-        .get(&name)
-        .await
-        .map_err(|e| kube_error(&format!("read release record {name}"), e))?;
-    let data = secret
-        .data
-        .as_ref()
-        .and_then(|d| d.get("release"))
-        .ok_or_else(|| Error::Invalid(format!("release record {name} has no release data")))?;
-    decode(&data.0)
+    read_secret(cluster, &name).await
 }
 
 /// The error for a release that does not exist.

@@ -47,6 +47,9 @@ pub struct Spec {
     pub rollback_to: Option<u64>,
     /// How long a log read may take (under kwok no kubelet answers).
     pub log_timeout: Duration,
+    /// Send the objects found by the first lists too (a status view shows what is there; an
+    /// operation only what changes).
+    pub report_baseline: bool,
 }
 
 /// A row's last state.
@@ -316,7 +319,7 @@ impl Watcher {
             }
         }
         drop(s);
-        if !baseline {
+        if !baseline || self.spec.report_baseline {
             self.em.send(Kind::Object {
                 object,
                 state,

@@ -124,18 +124,11 @@ pub fn update_text(
             .collect();
         new_file_text(&comments, &expected)
     };
-    let check = parse_values(&text)
-        .map_err(|e| {
-            Error::Invalid(format!(
-                "editing produced unreadable YAML ({e}); nothing written"
-            ))
-        })?
-        .value;
-    if !same(&check, &expected) {
-        return Err(Error::Invalid(
-            "editing the existing file did not give the expected values; nothing written (rerun without the file, or report a bug)".into(),
-        ));
-    }
+    gives(
+        &text,
+        &expected,
+        "editing the existing file did not give the expected values; nothing written (rerun without the file, or report a bug)",
+    )?;
     let changes = ops
         .into_iter()
         .map(|op| match op {
@@ -311,6 +304,90 @@ fn edit_remove(root: &yaml_edit::Mapping, path: &[String]) {
             break;
         }
     }
+}
+
+/// One key move in a team's file: `from` renamed to `to` (a path of map keys), or removed
+/// (`to: None`). Used by `apwiz upgrade-chart` for the chart's migrations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyMove {
+    pub from: Vec<String>,
+    pub to: Option<Vec<String>>,
+}
+
+/// Applies `moves` to a file's text, keeping every comment and the layout: a rename within one
+/// map renames the key in place (its comments and position stay); a move to another map sets the
+/// value there and removes it here; a removal drops the key. Moves whose `from` is not in the
+/// file are skipped. Returns the new text and the moves that applied.
+pub fn move_keys(existing: &str, moves: &[KeyMove]) -> Result<(String, Vec<KeyMove>)> {
+    let current = parse_values(existing)
+        .map_err(|e| Error::Invalid(format!("the file does not parse ({e}); fix it first")))?
+        .value;
+    let mut expected = current.clone();
+    let mut applied = Vec::new();
+    for m in moves {
+        let Some(v) = get_at(&expected, &m.from).cloned() else {
+            continue;
+        };
+        remove_at(&mut expected, &m.from);
+        if let Some(to) = &m.to {
+            set_path(&mut expected, &keys(to), v.clone());
+        }
+        applied.push((m.clone(), v));
+    }
+    if applied.is_empty() {
+        return Ok((existing.to_string(), Vec::new()));
+    }
+    let doc = yaml_edit::Document::from_str(existing)
+        .map_err(|e| Error::Invalid(format!("the file cannot be edited: {e}")))?;
+    let root = doc
+        .as_mapping()
+        .ok_or_else(|| Error::Invalid("the file is not a map".into()))?;
+    for (m, v) in &applied {
+        let (last, parents) = m.from.split_last().expect("a move names a key");
+        match &m.to {
+            Some(to) if to.len() == m.from.len() && to[..to.len() - 1] == *parents => {
+                let mut map = root.clone();
+                for seg in parents {
+                    map = map
+                        .get_mapping(seg.as_str())
+                        .ok_or_else(|| Error::Invalid(format!("{seg} is not a map")))?;
+                }
+                map.rename_key(last.as_str(), to[to.len() - 1].as_str());
+            }
+            Some(to) => {
+                edit_set(&root, to, v)?;
+                edit_remove(&root, &m.from);
+            }
+            None => edit_remove(&root, &m.from),
+        }
+    }
+    let text = doc.to_string();
+    gives(
+        &text,
+        &expected,
+        "moving keys did not give the expected values; nothing written (move them by hand, or report a bug)",
+    )?;
+    Ok((text, applied.into_iter().map(|(m, _)| m).collect()))
+}
+
+/// Checks that an edited text reads back as `expected`; `mismatch` says what went wrong if not.
+fn gives(text: &str, expected: &Value, mismatch: &str) -> Result<()> {
+    let check = parse_values(text)
+        .map_err(|e| {
+            Error::Invalid(format!(
+                "editing produced unreadable YAML ({e}); nothing written"
+            ))
+        })?
+        .value;
+    if same(&check, expected) {
+        Ok(())
+    } else {
+        Err(Error::Invalid(mismatch.into()))
+    }
+}
+
+fn get_at<'a>(v: &'a Value, path: &[String]) -> Option<&'a Value> {
+    path.iter().try_fold(v, |v, k| v.as_object()?.get(k))
 }
 
 /// Writes `contents` to `path` atomically: a temporary file in the same directory, flushed to

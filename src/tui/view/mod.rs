@@ -1,6 +1,7 @@
 //! Drawing: a pure function of the state. Never waits, never changes the state. The frame is a
 //! header (the steps), the wizard and the side pane (side by side at ≥ 100 columns, one at a time
 //! below that), a status line and the footer generated from the keymap; overlays on top.
+pub mod ops;
 pub mod pane;
 pub mod style;
 
@@ -23,9 +24,11 @@ pub fn draw(f: &mut Frame, s: &State) {
         Constraint::Length(1),
     ])
     .areas(area);
-    draw_header(f, header, s);
     let st = &s.styles;
-    if s.pane_beside() {
+    if let Some(o) = &s.ops {
+        f.render_widget(Paragraph::new(ops::header(o, st)), header);
+        ops::draw(f, body, o, st);
+    } else if s.pane_beside() {
         let [wiz, pane_area] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
                 .areas(body);
@@ -36,8 +39,12 @@ pub fn draw(f: &mut Frame, s: &State) {
     } else {
         draw_wizard(f, body, s);
     }
+    if s.ops.is_none() {
+        draw_header(f, header, s);
+    }
     let line = match (&s.status, s.step_ref().incomplete(&s.project)) {
         (Some(m), _) => Line::from(Span::styled(m.clone(), st.warning)),
+        _ if s.ops.is_some() => Line::raw(""),
         (None, Some(why)) if s.step != StepId::Preset => {
             Line::from(Span::styled(format!("to go on: {why}"), st.muted))
         }
@@ -65,11 +72,9 @@ pub fn draw(f: &mut Frame, s: &State) {
                     Span::styled(":", st.accent),
                     Span::raw(input.value().to_string()),
                 ]))
-                .block(
-                    Block::default().borders(Borders::ALL).title(
-                        " command: write · quit · env <name> · theme <name> · preset <name> ",
-                    ),
-                ),
+                .block(Block::default().borders(Borders::ALL).title(
+                    " command: write · quit · env · theme · preset · deploy <env> · history ",
+                )),
                 r,
             );
             f.set_cursor_position((r.x + 2 + input.visual_cursor() as u16, r.y + 1));
@@ -140,6 +145,12 @@ fn draw_footer(f: &mut Frame, area: Rect, s: &State) {
         Some(Overlay::Help) => vec![("any key", "close")],
         Some(Overlay::Palette(_)) => vec![("Enter", "run"), ("Esc", "cancel")],
         Some(Overlay::ConfirmQuit) => vec![("y", "quit"), ("n", "stay")],
+        // Under an operation only its own keys and help work.
+        None if s.ops.is_some() => {
+            let mut v = keys::footer(&s.scopes()[..1], false);
+            v.push(("?", "help"));
+            v
+        }
         None => keys::footer(&s.scopes(), s.in_text()),
     };
     let mut spans = Vec::new();
@@ -166,7 +177,7 @@ fn draw_help(f: &mut Frame, area: Rect, s: &State) {
     let r = Rect::new(area.x + (area.width - w) / 2, area.y + 1, w, h);
     f.render_widget(Clear, r);
     let mut lines = Vec::new();
-    for (scope, bindings) in keys::help() {
+    for (scope, bindings) in keys::help(s.ops.is_some()) {
         lines.push(Line::from(Span::styled(scope.title(), st.title)));
         let mut row: Vec<Span> = Vec::new();
         let mut used = 0usize;

@@ -1,0 +1,428 @@
+//! The release event stream folded into what a live view shows: the phases with their state and
+//! duration, the hooks, the workloads' rollout, the pods, the Kubernetes Events (warnings first),
+//! helm's lines, notices, captured logs and the cause card. A front end feeds it every
+//! [`ReleaseEvent`] in order and draws it; replaying a recorded stream gives the same board, which
+//! is how the TUI's snapshots are made.
+use serde::Serialize;
+
+use crate::core::release::cause::CauseCard;
+use crate::core::release::events::{Kind, Logs, Phase, PhaseState, ReleaseEvent};
+
+/// A phase as shown: not yet started, running, done or failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Step {
+    Waiting,
+    Running,
+    Done,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PhaseRow {
+    pub phase: Phase,
+    pub step: Step,
+    pub started_ms: Option<u64>,
+    pub duration_ms: Option<u64>,
+}
+
+/// An object's row (one per UID).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObjectRow {
+    pub kind: String,
+    pub name: String,
+    pub uid: String,
+    pub state: String,
+    /// The hook events (hooks, their pods, test pods).
+    pub hook: Option<String>,
+    /// When the row was first seen and last changed (ms since the start).
+    pub first_ms: u64,
+    pub changed_ms: u64,
+    /// How many states it went through.
+    pub changes: u32,
+}
+
+impl ObjectRow {
+    /// A state that means trouble.
+    pub fn failing(&self) -> bool {
+        let s = self.state.to_ascii_lowercase();
+        s.contains("fail") || s.contains("backoff") || s.contains("error")
+    }
+
+    /// A state that means it is done well.
+    pub fn healthy(&self) -> bool {
+        let s = self.state.as_str();
+        s.starts_with("complete")
+            || s.starts_with("ready")
+            || s == "Running, ready"
+            || s == "Succeeded"
+            || s.contains("counted as success")
+    }
+}
+
+/// A Kubernetes Event (repeats of the same reason on the same object are counted).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventRow {
+    pub warning: bool,
+    pub reason: String,
+    pub object: String,
+    pub message: String,
+    pub count: u32,
+    pub last_ms: u64,
+}
+
+/// How the operation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Finished {
+    pub ok: bool,
+    pub duration_ms: u64,
+}
+
+/// Everything a live view shows, folded from the stream.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Board {
+    pub phases: Vec<PhaseRow>,
+    /// Hook Jobs and hook/test Pods, in order of first sight.
+    pub hooks: Vec<ObjectRow>,
+    /// Deployments, StatefulSets, DaemonSets.
+    pub workloads: Vec<ObjectRow>,
+    /// The release's other pods.
+    pub pods: Vec<ObjectRow>,
+    pub events: Vec<EventRow>,
+    pub helm: Vec<String>,
+    pub notices: Vec<String>,
+    pub logs: Vec<Logs>,
+    pub cause: Option<CauseCard>,
+    pub finished: Option<Finished>,
+    /// The time of the newest event.
+    pub now_ms: u64,
+    /// The newest sequence number folded in (older or repeated events are ignored).
+    pub seq: u64,
+}
+
+/// The phases of an operation that runs hooks, in order.
+pub const OPERATION_PHASES: [Phase; 4] = [
+    Phase::PreChecks,
+    Phase::PreHooks,
+    Phase::ApplyAndWait,
+    Phase::PostHooks,
+];
+
+impl Board {
+    /// A board with `phases` waiting.
+    pub fn new(phases: &[Phase]) -> Board {
+        Board {
+            phases: phases
+                .iter()
+                .map(|p| PhaseRow {
+                    phase: *p,
+                    step: Step::Waiting,
+                    started_ms: None,
+                    duration_ms: None,
+                })
+                .collect(),
+            ..Board::default()
+        }
+    }
+
+    /// A board replayed from a recorded stream.
+    pub fn replay(phases: &[Phase], events: &[ReleaseEvent]) -> Board {
+        let mut b = Board::new(phases);
+        for e in events {
+            b.apply(e);
+        }
+        b
+    }
+
+    /// Marks a phase that ran before the stream began (the pre-checks of a plan).
+    pub fn mark(&mut self, phase: Phase, step: Step, duration_ms: Option<u64>) {
+        let row = self.phase_row(phase);
+        row.step = step;
+        row.duration_ms = duration_ms;
+    }
+
+    fn phase_row(&mut self, phase: Phase) -> &mut PhaseRow {
+        if let Some(i) = self.phases.iter().position(|r| r.phase == phase) {
+            return &mut self.phases[i];
+        }
+        self.phases.push(PhaseRow {
+            phase,
+            step: Step::Waiting,
+            started_ms: None,
+            duration_ms: None,
+        });
+        let last = self.phases.len() - 1;
+        &mut self.phases[last]
+    }
+
+    /// Folds one event in.
+    pub fn apply(&mut self, ev: &ReleaseEvent) {
+        if ev.seq != 0 && ev.seq <= self.seq {
+            return;
+        }
+        self.seq = ev.seq;
+        self.now_ms = self.now_ms.max(ev.at_ms);
+        match &ev.kind {
+            Kind::Phase {
+                phase: Phase::Done,
+                state,
+                duration_ms,
+            } => {
+                self.finished = Some(Finished {
+                    ok: *state == PhaseState::Done,
+                    duration_ms: duration_ms.unwrap_or(ev.at_ms),
+                });
+                // A phase still running when the operation ends ended with it.
+                let failed = *state != PhaseState::Done;
+                for r in &mut self.phases {
+                    if r.step == Step::Running {
+                        r.step = if failed { Step::Failed } else { Step::Done };
+                    }
+                }
+            }
+            Kind::Phase {
+                phase,
+                state,
+                duration_ms,
+            } => {
+                let at = ev.at_ms;
+                let row = self.phase_row(*phase);
+                match state {
+                    PhaseState::Started => {
+                        row.step = Step::Running;
+                        row.started_ms = Some(at);
+                    }
+                    PhaseState::Done => {
+                        row.step = Step::Done;
+                        row.duration_ms = *duration_ms;
+                    }
+                    PhaseState::Failed => {
+                        row.step = Step::Failed;
+                        row.duration_ms = *duration_ms;
+                    }
+                }
+            }
+            Kind::Object {
+                object,
+                state,
+                hook,
+            } => {
+                let list = if hook.is_some() || object.kind == "Job" {
+                    &mut self.hooks
+                } else if object.kind == "Pod" {
+                    &mut self.pods
+                } else {
+                    &mut self.workloads
+                };
+                match list.iter_mut().find(|r| r.uid == object.uid) {
+                    Some(r) => {
+                        r.state = state.clone();
+                        r.changed_ms = ev.at_ms;
+                        r.changes += 1;
+                    }
+                    None => list.push(ObjectRow {
+                        kind: object.kind.clone(),
+                        name: object.name.clone(),
+                        uid: object.uid.clone(),
+                        state: state.clone(),
+                        hook: hook.clone(),
+                        first_ms: ev.at_ms,
+                        changed_ms: ev.at_ms,
+                        changes: 1,
+                    }),
+                }
+            }
+            Kind::KubeEvent {
+                kind,
+                reason,
+                object,
+                message,
+            } => {
+                let warning = kind == "Warning";
+                match self
+                    .events
+                    .iter_mut()
+                    .find(|e| e.reason == *reason && e.object == *object)
+                {
+                    Some(e) => {
+                        e.count += 1;
+                        e.message = message.clone();
+                        e.last_ms = ev.at_ms;
+                    }
+                    None => self.events.push(EventRow {
+                        warning,
+                        reason: reason.clone(),
+                        object: object.clone(),
+                        message: message.clone(),
+                        count: 1,
+                        last_ms: ev.at_ms,
+                    }),
+                }
+                // Warnings first, then newest first.
+                self.events
+                    .sort_by_key(|e| std::cmp::Reverse((e.warning, e.last_ms)));
+            }
+            Kind::Helm { line } => self.helm.push(line.clone()),
+            Kind::Notice { message } => self.notices.push(message.clone()),
+            Kind::Logs(l) => {
+                self.logs
+                    .retain(|x| !(x.pod == l.pod && x.container == l.container));
+                self.logs.push(l.clone());
+            }
+            Kind::Failure(card) => {
+                if self.cause.is_none() {
+                    self.cause = Some((**card).clone());
+                }
+            }
+        }
+    }
+
+    /// The cause card with what the operation's outcome adds (helm's stderr).
+    pub fn set_cause(&mut self, card: CauseCard) {
+        self.cause = Some(card);
+    }
+
+    /// Whether logs were captured for `row` (a hook Job's pod, or the pod itself).
+    pub fn logs_saved(&self, row: &ObjectRow) -> bool {
+        self.logs.iter().any(|l| {
+            l.unavailable.is_none()
+                && (l.pod == row.name
+                    || (row.kind == "Job" && l.pod.starts_with(&format!("{}-", row.name))))
+        })
+    }
+
+    /// The newest warning, if any.
+    pub fn warnings(&self) -> usize {
+        self.events.iter().filter(|e| e.warning).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::release::events::ObjectRef;
+
+    fn ev(seq: u64, at_ms: u64, kind: Kind) -> ReleaseEvent {
+        ReleaseEvent { seq, at_ms, kind }
+    }
+
+    fn obj(kind: &str, name: &str, uid: &str, state: &str, hook: Option<&str>) -> Kind {
+        Kind::Object {
+            object: ObjectRef {
+                kind: kind.into(),
+                name: name.into(),
+                uid: uid.into(),
+            },
+            state: state.into(),
+            hook: hook.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn rows_are_keyed_by_uid_and_repeats_are_ignored() {
+        let events = vec![
+            ev(
+                1,
+                0,
+                Kind::Phase {
+                    phase: Phase::PreHooks,
+                    state: PhaseState::Started,
+                    duration_ms: None,
+                },
+            ),
+            ev(
+                2,
+                10,
+                obj("Job", "web-migrate", "u1", "running", Some("pre-upgrade")),
+            ),
+            ev(
+                3,
+                900,
+                obj(
+                    "Job",
+                    "web-migrate",
+                    "u1",
+                    "complete in 0.9s",
+                    Some("pre-upgrade"),
+                ),
+            ),
+            // before-hook-creation: the same name, a new UID.
+            ev(
+                4,
+                950,
+                obj("Job", "web-migrate", "u2", "running", Some("pre-upgrade")),
+            ),
+            ev(5, 960, obj("Deployment", "web", "d1", "rolling out", None)),
+            ev(6, 970, obj("Pod", "web-abc", "p1", "Pending", None)),
+            ev(
+                7,
+                980,
+                Kind::KubeEvent {
+                    kind: "Normal".into(),
+                    reason: "Scheduled".into(),
+                    object: "Pod/web-abc".into(),
+                    message: "assigned".into(),
+                },
+            ),
+            ev(
+                8,
+                990,
+                Kind::KubeEvent {
+                    kind: "Warning".into(),
+                    reason: "BackOff".into(),
+                    object: "Pod/web-abc".into(),
+                    message: "back-off".into(),
+                },
+            ),
+            ev(
+                9,
+                995,
+                Kind::KubeEvent {
+                    kind: "Warning".into(),
+                    reason: "BackOff".into(),
+                    object: "Pod/web-abc".into(),
+                    message: "back-off again".into(),
+                },
+            ),
+            ev(
+                10,
+                1000,
+                Kind::Phase {
+                    phase: Phase::Done,
+                    state: PhaseState::Failed,
+                    duration_ms: Some(1000),
+                },
+            ),
+        ];
+        let mut b = Board::replay(&OPERATION_PHASES, &events);
+        // A reconnect that replays an event changes nothing.
+        b.apply(&events[2]);
+        assert_eq!(b.hooks.len(), 2);
+        assert_eq!(b.hooks[0].state, "complete in 0.9s");
+        assert_eq!(b.hooks[0].changes, 2);
+        assert_eq!(b.workloads.len(), 1);
+        assert_eq!(b.pods.len(), 1);
+        assert_eq!(b.events.len(), 2);
+        assert!(b.events[0].warning, "warnings first");
+        assert_eq!(b.events[0].count, 2);
+        assert_eq!(b.events[0].message, "back-off again");
+        let pre = b
+            .phases
+            .iter()
+            .find(|p| p.phase == Phase::PreHooks)
+            .unwrap();
+        assert_eq!(
+            pre.step,
+            Step::Failed,
+            "a phase running at the end failed with it"
+        );
+        assert_eq!(b.phases[0].step, Step::Waiting);
+        assert_eq!(
+            b.finished,
+            Some(Finished {
+                ok: false,
+                duration_ms: 1000
+            })
+        );
+    }
+}

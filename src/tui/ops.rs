@@ -1,0 +1,754 @@
+//! The operation screens: a deploy (plan, confirm, live view, cause card), a rollback (its diff,
+//! confirm, live view) and the release history (revisions, the diff of any revision against the
+//! current one, a rollback from there). A component like the wizard's steps: its own state and
+//! `update`, which never awaits; the cluster work leaves as [`Cmd`]s for
+//! [`jobs`](super::jobs) and comes back as [`Msg`]s; the event stream is folded into a
+//! [`Board`] as it arrives.
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::core::check::report::Severity;
+use crate::core::plan::{DeployPlan, DeployPlanning, DeployRequest, RollbackPlan};
+use crate::core::release::board::{Board, OPERATION_PHASES, Step};
+use crate::core::release::cause::CauseCard;
+use crate::core::release::diff::Change;
+use crate::core::release::events::{Phase, ReleaseEvent};
+use crate::core::release::prechecks::Status;
+use crate::core::release::records::History;
+use crate::core::release::releases::Release;
+use crate::core::release::{Target, watch};
+use crate::tui::keys::{Action, Scope};
+use crate::tui::msg::{Cmd, Shared};
+
+/// How an operation ended, as the job reports it.
+#[derive(Debug, Clone)]
+pub struct OpEnd {
+    pub ok: bool,
+    pub cause: Option<CauseCard>,
+    pub record: Option<PathBuf>,
+    /// The new revision and its NOTES (after a successful deploy).
+    pub revision: Option<u64>,
+    pub notes: Option<String>,
+}
+
+/// A revision opened for the history's diff.
+#[derive(Debug, Clone)]
+pub struct RevisionView {
+    pub revision: u64,
+    pub against: u64,
+    pub chart: String,
+    pub app_version: String,
+    pub description: String,
+    pub changes: Vec<Change>,
+}
+
+/// What the status screen says of the release (from its latest record).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusHead {
+    pub revision: u64,
+    pub status: String,
+    pub chart: String,
+    pub description: String,
+    pub context: String,
+    pub namespace: String,
+    pub notes: String,
+}
+
+/// Where an operation screen is.
+#[derive(Debug, Clone)]
+pub enum Stage {
+    /// Waiting for the plan (validation, pre-checks, diff).
+    Planning(String),
+    /// Nothing to run: validation errors, a failed render or plan (the lines say why).
+    Refused(Vec<String>),
+    DeployPlan(Arc<DeployPlan>),
+    RollbackPlan(Arc<RollbackPlan>),
+    /// Helm runs; the board fills.
+    Running,
+    Finished(Box<OpEnd>),
+    /// The status screen: the release's objects watched live, no operation running.
+    Watching(Box<StatusHead>),
+}
+
+/// What the body shows besides the overview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Panel {
+    Overview,
+    Logs,
+    Events,
+    Helm,
+}
+
+impl Panel {
+    fn next(self) -> Panel {
+        match self {
+            Panel::Overview => Panel::Logs,
+            Panel::Logs => Panel::Events,
+            Panel::Events => Panel::Helm,
+            Panel::Helm => Panel::Overview,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Panel::Overview => "overview",
+            Panel::Logs => "logs",
+            Panel::Events => "events",
+            Panel::Helm => "helm",
+        }
+    }
+}
+
+/// A deploy or rollback, from plan to end.
+#[derive(Debug, Clone)]
+pub struct OpScreen {
+    /// `deploy` or `rollback`.
+    pub op: &'static str,
+    pub release: String,
+    pub target: Target,
+    pub stage: Stage,
+    pub board: Board,
+    /// Header facts, known once planned.
+    pub context: String,
+    pub namespace: String,
+    pub revisions: Option<(Option<u64>, u64)>,
+    pub chart: String,
+    pub helm_version: String,
+    /// The revision a rollback after a failure returns to.
+    pub rollback_to: Option<u64>,
+    pub panel: Panel,
+    /// The selected change in a plan's diff.
+    pub selected: usize,
+    pub scroll: u16,
+    /// Ctrl-C pressed once while helm runs: a second interrupts it.
+    pub confirm_interrupt: bool,
+    /// The user asked to interrupt helm.
+    pub interrupting: bool,
+    pub read_only: bool,
+    /// The id its events carry: events of another stream (a watch still stopping, an earlier
+    /// operation) are not this screen's.
+    pub stream: u64,
+}
+
+/// A new stream id.
+fn next_stream() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+impl OpScreen {
+    fn new(op: &'static str, release: &str, target: Target, waiting: &str) -> OpScreen {
+        OpScreen {
+            stream: next_stream(),
+            op,
+            release: release.to_string(),
+            target,
+            stage: Stage::Planning(waiting.to_string()),
+            board: Board::new(&OPERATION_PHASES),
+            context: String::new(),
+            namespace: String::new(),
+            revisions: None,
+            chart: String::new(),
+            helm_version: String::new(),
+            rollback_to: None,
+            panel: Panel::Overview,
+            selected: 0,
+            scroll: 0,
+            confirm_interrupt: false,
+            interrupting: false,
+            read_only: false,
+        }
+    }
+
+    pub fn running(&self) -> bool {
+        matches!(self.stage, Stage::Running)
+    }
+
+    /// The changes of the plan shown.
+    pub fn changes(&self) -> &[Change] {
+        match &self.stage {
+            Stage::DeployPlan(p) => &p.changes,
+            Stage::RollbackPlan(p) => &p.changes,
+            _ => &[],
+        }
+    }
+}
+
+/// The history of a release.
+#[derive(Debug, Clone)]
+pub struct HistoryScreen {
+    pub release: String,
+    pub target: Target,
+    pub history: Option<Result<History, String>>,
+    pub selected: usize,
+    pub opened: Option<Result<RevisionView, String>>,
+    pub scroll: u16,
+}
+
+/// The releases of a namespace.
+#[derive(Debug, Clone)]
+pub struct ReleasesScreen {
+    pub target: Target,
+    pub releases: Option<Result<Vec<Release>, String>>,
+    pub selected: usize,
+    /// The filter typed after `/` (the list shows the names that contain it).
+    pub filter: String,
+    /// `/` pressed: characters go to the filter until Enter or Esc.
+    pub filtering: bool,
+}
+
+impl ReleasesScreen {
+    /// The releases shown (filtered).
+    pub fn shown(&self) -> Vec<&Release> {
+        match &self.releases {
+            Some(Ok(v)) => v
+                .iter()
+                .filter(|r| self.filter.is_empty() || r.name.contains(&self.filter))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The screen over the wizard.
+#[derive(Debug, Clone)]
+pub enum OpsScreen {
+    Op(Box<OpScreen>),
+    History(Box<HistoryScreen>),
+    Releases(Box<ReleasesScreen>),
+}
+
+/// What a key did to an operation screen.
+pub enum Effect {
+    /// Handled (maybe with work to start).
+    Cmds(Vec<Cmd>),
+    /// Close the screen.
+    Close,
+    /// Not an action here.
+    Unhandled,
+}
+
+/// A deploy screen, planning.
+pub fn deploy(req: DeployRequest, release: &str) -> (OpsScreen, Vec<Cmd>) {
+    let screen = OpScreen::new(
+        "deploy",
+        release,
+        req.target.clone(),
+        "planning: validating the files, running the pre-checks, reading the live release…",
+    );
+    (
+        OpsScreen::Op(Box::new(screen)),
+        vec![Cmd::PlanDeploy(Shared::new(req))],
+    )
+}
+
+/// A status screen (watch mode), loading.
+pub fn status(target: Target, release: &str) -> (OpsScreen, Vec<Cmd>) {
+    let mut s = OpScreen::new(
+        "status",
+        release,
+        target.clone(),
+        "reading the release record and starting the watch…",
+    );
+    s.board = Board::new(&[]);
+    let s_stream = s.stream;
+    (
+        OpsScreen::Op(Box::new(s)),
+        vec![Cmd::Watch {
+            target: Shared::new(target),
+            release: release.to_string(),
+            stream: s_stream,
+        }],
+    )
+}
+
+/// `helm test` on a release, watched.
+fn test_screen(target: Target, release: &str, from: Option<&OpScreen>) -> (OpScreen, Vec<Cmd>) {
+    let mut s = OpScreen::new("test", release, target.clone(), "");
+    if let Some(f) = from {
+        s.context = f.context.clone();
+        s.namespace = f.namespace.clone();
+        s.read_only = f.read_only;
+    }
+    s.board = Board::new(&[Phase::Tests]);
+    s.stage = Stage::Running;
+    let stream = s.stream;
+    (
+        s,
+        vec![Cmd::RunTest {
+            target: Shared::new(target),
+            release: release.to_string(),
+            stream,
+        }],
+    )
+}
+
+/// The releases screen, loading.
+pub fn releases(target: Target) -> (OpsScreen, Vec<Cmd>) {
+    (
+        OpsScreen::Releases(Box::new(ReleasesScreen {
+            target: target.clone(),
+            releases: None,
+            selected: 0,
+            filter: String::new(),
+            filtering: false,
+        })),
+        vec![Cmd::Releases {
+            target: Shared::new(target),
+        }],
+    )
+}
+
+/// A history screen, loading.
+pub fn history(target: Target, release: &str) -> (OpsScreen, Vec<Cmd>) {
+    (
+        OpsScreen::History(Box::new(HistoryScreen {
+            release: release.to_string(),
+            target: target.clone(),
+            history: None,
+            selected: 0,
+            opened: None,
+            scroll: 0,
+        })),
+        vec![Cmd::History {
+            target: Shared::new(target),
+            release: release.to_string(),
+        }],
+    )
+}
+
+fn rollback_screen(target: Target, release: &str, revision: Option<u64>) -> (OpScreen, Vec<Cmd>) {
+    let s = OpScreen::new(
+        "rollback",
+        release,
+        target.clone(),
+        "planning the rollback: reading both revisions…",
+    );
+    (
+        s,
+        vec![Cmd::PlanRollback {
+            target: Shared::new(target),
+            release: release.to_string(),
+            revision,
+        }],
+    )
+}
+
+impl OpsScreen {
+    /// The key scope where the cursor is.
+    pub fn scope(&self) -> Scope {
+        match self {
+            OpsScreen::History(_) => Scope::History,
+            OpsScreen::Releases(_) => Scope::Releases,
+            OpsScreen::Op(s) => match s.stage {
+                Stage::DeployPlan(_) | Stage::RollbackPlan(_) => Scope::Plan,
+                Stage::Running => Scope::Live,
+                Stage::Planning(_)
+                | Stage::Refused(_)
+                | Stage::Finished(_)
+                | Stage::Watching(_) => Scope::Done,
+            },
+        }
+    }
+
+    /// Whether the screen may be left without asking (no helm running).
+    pub fn busy(&self) -> bool {
+        matches!(self, OpsScreen::Op(s) if s.running())
+    }
+
+    /// A key's action on the screen.
+    pub fn action(&mut self, a: Action) -> Effect {
+        match self {
+            OpsScreen::Op(s) => op_action(s, a),
+            OpsScreen::History(h) => match history_action(h, a) {
+                HistoryEffect::Effect(e) => e,
+                HistoryEffect::Rollback(rev) => {
+                    let (screen, cmds) = rollback_screen(h.target.clone(), &h.release, Some(rev));
+                    *self = OpsScreen::Op(Box::new(screen));
+                    Effect::Cmds(cmds)
+                }
+            },
+            OpsScreen::Releases(r) => {
+                let n = r.shown().len();
+                match a {
+                    Action::Down => r.selected = (r.selected + 1).min(n.saturating_sub(1)),
+                    Action::Up => r.selected = r.selected.saturating_sub(1),
+                    Action::Filter => {
+                        r.filtering = true;
+                        r.selected = 0;
+                    }
+                    Action::Confirm | Action::History => {
+                        let Some(rel) = r.shown().get(r.selected).map(|x| (*x).clone()) else {
+                            return Effect::Cmds(Vec::new());
+                        };
+                        let mut target = r.target.clone();
+                        target.namespace = Some(rel.namespace.clone());
+                        let (screen, cmds) = if a == Action::History {
+                            history(target, &rel.name)
+                        } else {
+                            status(target, &rel.name)
+                        };
+                        *self = screen;
+                        return Effect::Cmds(cmds);
+                    }
+                    Action::Close => return Effect::Close,
+                    _ => return Effect::Unhandled,
+                }
+                Effect::Cmds(Vec::new())
+            }
+        }
+    }
+
+    /// Whether typed characters are text here (the releases' filter after `/`).
+    pub fn in_text(&self) -> bool {
+        matches!(self, OpsScreen::Releases(r) if r.filtering)
+    }
+
+    /// A key while typing the filter: characters, Backspace; Enter or Esc ends it.
+    pub fn text_key(&mut self, key: crossterm::event::KeyEvent) {
+        use crossterm::event::KeyCode;
+        let OpsScreen::Releases(r) = self else { return };
+        match key.code {
+            KeyCode::Char(c) => r.filter.push(c),
+            KeyCode::Backspace => {
+                r.filter.pop();
+            }
+            KeyCode::Esc => {
+                r.filter.clear();
+                r.filtering = false;
+            }
+            KeyCode::Enter => r.filtering = false,
+            _ => {}
+        }
+        r.selected = 0;
+    }
+
+    pub fn releases_loaded(&mut self, result: Result<Vec<Release>, String>) {
+        if let OpsScreen::Releases(r) = self {
+            r.releases = Some(result);
+            r.selected = 0;
+        }
+    }
+
+    /// A deploy's plan arrived.
+    pub fn deploy_planned(&mut self, r: Result<Shared<DeployPlanning>, String>) {
+        let OpsScreen::Op(s) = self else { return };
+        s.stage = match r {
+            Err(e) => Stage::Refused(vec![e]),
+            Ok(p) => match &*p.0 {
+                DeployPlanning::Invalid(report) => {
+                    let mut lines = vec!["not deploying: the files have errors".to_string()];
+                    lines.extend(
+                        report
+                            .findings
+                            .iter()
+                            .filter(|f| f.severity == Severity::Error)
+                            .map(|f| f.to_text()),
+                    );
+                    Stage::Refused(lines)
+                }
+                DeployPlanning::RenderFailed(findings) => {
+                    let mut lines = vec!["not deploying: helm template failed".to_string()];
+                    lines.extend(findings.iter().map(|f| f.to_text()));
+                    Stage::Refused(lines)
+                }
+                DeployPlanning::Ready(plan) => {
+                    s.context = plan.cluster.context.clone();
+                    s.namespace = plan.cluster.namespace.clone();
+                    s.read_only = plan.cluster.read_only;
+                    s.revisions = Some((plan.revision, plan.revision.map_or(1, |r| r + 1)));
+                    s.chart = match &plan.app_version {
+                        Some(a) => format!("{} (app {a})", plan.chart),
+                        None => plan.chart.clone(),
+                    };
+                    s.helm_version = plan.helm_version.clone();
+                    s.rollback_to = plan.rollback_to;
+                    let checks_ms = plan.checks.iter().map(|c| c.duration_ms).max();
+                    let failed = plan.checks.iter().any(|c| c.status == Status::Fail);
+                    s.board.mark(
+                        Phase::PreChecks,
+                        if failed { Step::Failed } else { Step::Done },
+                        checks_ms,
+                    );
+                    Stage::DeployPlan(Arc::new((**plan).clone()))
+                }
+            },
+        };
+        s.selected = 0;
+        s.scroll = 0;
+    }
+
+    /// A rollback's plan arrived.
+    pub fn rollback_planned(&mut self, r: Result<Shared<RollbackPlan>, String>) {
+        let OpsScreen::Op(s) = self else { return };
+        s.stage = match r {
+            Err(e) => Stage::Refused(vec![e]),
+            Ok(p) => {
+                let plan = p.0.clone();
+                s.context = plan.cluster.context.clone();
+                s.namespace = plan.cluster.namespace.clone();
+                s.read_only = plan.cluster.read_only;
+                s.revisions = Some((Some(plan.from), plan.to));
+                s.helm_version = plan.helm.version.to_string();
+                // A rollback runs no pre-checks.
+                s.board.phases.retain(|p| p.phase != Phase::PreChecks);
+                Stage::RollbackPlan(plan)
+            }
+        };
+        s.selected = 0;
+    }
+
+    /// An event of stream `stream`.
+    pub fn event(&mut self, stream: u64, ev: &ReleaseEvent) {
+        if let OpsScreen::Op(s) = self
+            && s.stream == stream
+        {
+            s.board.apply(ev);
+        }
+    }
+
+    /// The operation of stream `stream` ended.
+    pub fn finished(&mut self, stream: u64, r: Result<OpEnd, String>) {
+        let OpsScreen::Op(s) = self else { return };
+        if s.stream != stream {
+            return;
+        }
+        s.confirm_interrupt = false;
+        match r {
+            Ok(end) => {
+                if let Some(c) = &end.cause {
+                    s.board.set_cause(c.clone());
+                }
+                s.stage = Stage::Finished(Box::new(end));
+            }
+            Err(e) => s.stage = Stage::Refused(vec![format!("{} did not run: {e}", s.op)]),
+        }
+        s.scroll = 0;
+    }
+
+    /// The status screen's head arrived (the watch's rows follow as events).
+    pub fn status_opened(&mut self, stream: u64, r: Result<StatusHead, String>) {
+        let OpsScreen::Op(s) = self else { return };
+        if s.stream != stream {
+            return;
+        }
+        match r {
+            Ok(h) => {
+                s.context = h.context.clone();
+                s.namespace = h.namespace.clone();
+                s.chart = h.chart.clone();
+                s.stage = Stage::Watching(Box::new(h));
+            }
+            Err(e) => s.stage = Stage::Refused(vec![e]),
+        }
+    }
+
+    /// Whether closing the screen must stop a watch.
+    pub fn watching(&self) -> bool {
+        matches!(self, OpsScreen::Op(s) if s.op == "status")
+    }
+
+    pub fn history_loaded(&mut self, r: Result<History, String>) {
+        if let OpsScreen::History(h) = self {
+            h.selected = r
+                .as_ref()
+                .map(|x| x.revisions.len().saturating_sub(1))
+                .unwrap_or(0);
+            h.history = Some(r);
+        }
+    }
+
+    pub fn revision_opened(&mut self, r: Result<RevisionView, String>) {
+        if let OpsScreen::History(h) = self {
+            h.opened = Some(r);
+            h.scroll = 0;
+        }
+    }
+}
+
+fn op_action(s: &mut OpScreen, a: Action) -> Effect {
+    if a != Action::Interrupt {
+        s.confirm_interrupt = false;
+    }
+    match (a, &s.stage) {
+        (Action::Confirm, Stage::DeployPlan(p)) => {
+            if s.read_only {
+                return refuse(
+                    s,
+                    "this context is read-only (readOnlyContexts in the user config)",
+                );
+            }
+            if let Some(why) = p.blocked() {
+                return refuse(s, &why);
+            }
+            let plan = p.clone();
+            start(s, &plan.spec);
+            Effect::Cmds(vec![Cmd::RunDeploy {
+                plan: Shared(plan),
+                stream: s.stream,
+            }])
+        }
+        (Action::Confirm, Stage::RollbackPlan(p)) => {
+            if s.read_only {
+                return refuse(
+                    s,
+                    "this context is read-only (readOnlyContexts in the user config)",
+                );
+            }
+            let plan = p.clone();
+            start(s, &plan.spec);
+            Effect::Cmds(vec![Cmd::RunRollback {
+                plan: Shared(plan),
+                stream: s.stream,
+            }])
+        }
+        (Action::Interrupt, Stage::Running) => {
+            if s.interrupting {
+                return Effect::Cmds(Vec::new());
+            }
+            if s.confirm_interrupt {
+                s.confirm_interrupt = false;
+                s.interrupting = true;
+                Effect::Cmds(vec![Cmd::Interrupt])
+            } else {
+                s.confirm_interrupt = true;
+                Effect::Cmds(Vec::new())
+            }
+        }
+        (Action::Rollback, Stage::Finished(end)) if !end.ok && !s.read_only => {
+            let Some(to) = s.rollback_to else {
+                return Effect::Unhandled;
+            };
+            let (screen, cmds) = rollback_screen(s.target.clone(), &s.release, Some(to));
+            *s = screen;
+            Effect::Cmds(cmds)
+        }
+        (Action::Test, Stage::Finished(_) | Stage::Watching(_)) if !s.read_only => {
+            let mut cmds = if matches!(s.stage, Stage::Watching(_)) {
+                vec![Cmd::StopWatch]
+            } else {
+                Vec::new()
+            };
+            let (screen, more) = test_screen(s.target.clone(), &s.release, Some(s));
+            *s = screen;
+            cmds.extend(more);
+            Effect::Cmds(cmds)
+        }
+        (Action::Logs, _) => {
+            s.panel = if s.panel == Panel::Logs {
+                Panel::Overview
+            } else {
+                Panel::Logs
+            };
+            s.scroll = 0;
+            Effect::Cmds(Vec::new())
+        }
+        (Action::NextPanel, _) => {
+            s.panel = s.panel.next();
+            s.scroll = 0;
+            Effect::Cmds(Vec::new())
+        }
+        (Action::Down, Stage::DeployPlan(_) | Stage::RollbackPlan(_)) => {
+            s.selected = (s.selected + 1).min(s.changes().len().saturating_sub(1));
+            Effect::Cmds(Vec::new())
+        }
+        (Action::Up, Stage::DeployPlan(_) | Stage::RollbackPlan(_)) => {
+            s.selected = s.selected.saturating_sub(1);
+            Effect::Cmds(Vec::new())
+        }
+        (Action::Down | Action::PageDown, _) => {
+            s.scroll = s
+                .scroll
+                .saturating_add(if a == Action::Down { 1 } else { 10 });
+            Effect::Cmds(Vec::new())
+        }
+        (Action::Up | Action::PageUp, _) => {
+            s.scroll = s
+                .scroll
+                .saturating_sub(if a == Action::Up { 1 } else { 10 });
+            Effect::Cmds(Vec::new())
+        }
+        (Action::Close, Stage::Running) => {
+            s.board.notices.push(
+                "helm is running: wait for it to end, or press Ctrl-C twice to interrupt it".into(),
+            );
+            Effect::Cmds(Vec::new())
+        }
+        (Action::Close, _) => Effect::Close,
+        _ => Effect::Unhandled,
+    }
+}
+
+fn refuse(s: &mut OpScreen, why: &str) -> Effect {
+    s.board.notices.push(format!("not started: {why}"));
+    Effect::Cmds(Vec::new())
+}
+
+fn start(s: &mut OpScreen, spec: &watch::Spec) {
+    s.stage = Stage::Running;
+    s.panel = Panel::Overview;
+    s.scroll = 0;
+    // Phases that will not run (no hooks on that side) are left out of the live view.
+    s.board.phases.retain(|p| match p.phase {
+        Phase::PreHooks => !spec.pre_hooks.is_empty(),
+        Phase::PostHooks => !spec.post_hooks.is_empty(),
+        _ => true,
+    });
+}
+
+enum HistoryEffect {
+    Effect(Effect),
+    Rollback(u64),
+}
+
+fn history_action(h: &mut HistoryScreen, a: Action) -> HistoryEffect {
+    let n = match &h.history {
+        Some(Ok(x)) => x.revisions.len(),
+        _ => 0,
+    };
+    let cmds = |v: Vec<Cmd>| HistoryEffect::Effect(Effect::Cmds(v));
+    match a {
+        Action::Down => {
+            h.selected = (h.selected + 1).min(n.saturating_sub(1));
+            cmds(Vec::new())
+        }
+        Action::Up => {
+            h.selected = h.selected.saturating_sub(1);
+            cmds(Vec::new())
+        }
+        Action::PageDown => {
+            h.scroll = h.scroll.saturating_add(10);
+            cmds(Vec::new())
+        }
+        Action::PageUp => {
+            h.scroll = h.scroll.saturating_sub(10);
+            cmds(Vec::new())
+        }
+        Action::Confirm => {
+            let Some(Ok(x)) = &h.history else {
+                return cmds(Vec::new());
+            };
+            let (Some(sel), Some(cur)) = (x.revisions.get(h.selected), x.latest()) else {
+                return cmds(Vec::new());
+            };
+            h.opened = None;
+            cmds(vec![Cmd::OpenRevision {
+                target: Shared::new(h.target.clone()),
+                release: h.release.clone(),
+                revision: sel.revision,
+                against: cur.revision,
+            }])
+        }
+        Action::Rollback => match &h.history {
+            Some(Ok(x)) => match (x.revisions.get(h.selected), x.latest()) {
+                (Some(sel), Some(cur)) if sel.revision != cur.revision => {
+                    HistoryEffect::Rollback(sel.revision)
+                }
+                _ => cmds(Vec::new()),
+            },
+            _ => cmds(Vec::new()),
+        },
+        Action::Close => HistoryEffect::Effect(Effect::Close),
+        _ => HistoryEffect::Effect(Effect::Unhandled),
+    }
+}

@@ -1,0 +1,554 @@
+//! The operation screens without a cluster: the deploy screen's states (plan, running, failed
+//! with the cause card, succeeded), the rollback offered after a failure, the interrupt asked
+//! twice, and the history with a revision diff, driven through the one `update` and drawn with
+//! ratatui's TestBackend + insta at 80×24 and 160×48.
+//!
+//! The event streams are recorded, not invented: `tests/fixtures/streams/*.jsonl` are the JSON
+//! lines `apwiz deploy --format json --yes` printed on the project's control plane (a web
+//! deployment with a pre and a post hook; then the same with the pre hook's pod failing). The
+//! plan is built by hand: planning needs a cluster, and the plan's parts each come from the
+//! engine's own types (a kube client that is never called stands in for the connection).
+mod tui_common;
+
+use std::time::Duration;
+
+use apwiz::core::check::report::{Report, Timings};
+use apwiz::core::helm::{Helm, Version};
+use apwiz::core::plan::{DeployPlan, DeployPlanning, DeployRequest};
+use apwiz::core::release::cause::CauseCard;
+use apwiz::core::release::diff::{Change, PathChange};
+use apwiz::core::release::events::{Phase, ReleaseEvent};
+use apwiz::core::release::ops::HookObject;
+use apwiz::core::release::prechecks::{Check, Status};
+use apwiz::core::release::records::{History, Revision, Source};
+use apwiz::core::release::releases::Release;
+use apwiz::core::release::{Cluster, Target, watch};
+use apwiz::tui::app::{State, update};
+use apwiz::tui::msg::{Cmd, Msg, Shared};
+use apwiz::tui::ops::{self, OpEnd, OpsScreen, RevisionView, Stage};
+use apwiz::tui::view;
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::{Value, json};
+use tui_common::*;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn screen(state: &mut State, w: u16, h: u16) -> String {
+    update(state, Msg::Resize(w, h));
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view::draw(f, state)).unwrap();
+    format!("{}", t.backend())
+}
+
+fn snap_all(name: &str, state: &mut State) {
+    for (w, h) in SIZES {
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen(state, w, h));
+    }
+}
+
+/// A recorded stream: its events and the operation's outcome line.
+fn stream(name: &str) -> (Vec<ReleaseEvent>, Value) {
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/streams").join(name))
+        .expect("recorded stream");
+    let mut events = Vec::new();
+    let mut outcome = Value::Null;
+    for line in text.lines() {
+        let v: Value = serde_json::from_str(line).expect("a JSON line");
+        if v["event"] == "outcome" {
+            outcome = v;
+        } else {
+            events.push(serde_json::from_value(v).expect("a release event"));
+        }
+    }
+    (events, outcome)
+}
+
+/// A cluster value that is never connected to (the screens only read its names).
+fn cluster(rt: &tokio::runtime::Runtime, read_only: bool) -> Cluster {
+    let _g = rt.enter();
+    let config = kube::Config::new("https://127.0.0.1:6443".parse().unwrap());
+    Cluster {
+        client: kube::Client::try_from(config).unwrap(),
+        kubeconfig: None,
+        context: "kwok-apwiz".into(),
+        namespace: "shop".into(),
+        server: "https://127.0.0.1:6443".into(),
+        read_only,
+    }
+}
+
+fn plan(rt: &tokio::runtime::Runtime, read_only: bool, failing_check: bool) -> DeployPlan {
+    let check = |name: &'static str, status: Status, message: &str, ms: u64| Check {
+        name,
+        status,
+        message: message.into(),
+        duration_ms: ms,
+    };
+    let hooks = vec![
+        HookObject {
+            name: "web-prepare".into(),
+            kind: "Job".into(),
+            events: vec!["pre-install".into(), "pre-upgrade".into()],
+            weight: 0,
+            delete_policies: vec!["before-hook-creation".into()],
+        },
+        HookObject {
+            name: "web-announce".into(),
+            kind: "Job".into(),
+            events: vec!["post-install".into(), "post-upgrade".into()],
+            weight: 5,
+            delete_policies: vec!["before-hook-creation".into()],
+        },
+    ];
+    let cl = cluster(rt, read_only);
+    DeployPlan {
+        release: "web".into(),
+        helm: Helm {
+            path: "helm".into(),
+            version: Version {
+                major: 4,
+                minor: 3,
+                patch: 1,
+            },
+        },
+        event: "upgrade",
+        revision: Some(3),
+        rollback_to: Some(3),
+        chart: "app-platform-0.1.0".into(),
+        app_version: Some("0.1.0".into()),
+        helm_version: "v4.3.1".into(),
+        report: Report {
+            ok: true,
+            errors: 0,
+            warnings: 0,
+            environment: Some("dev".into()),
+            files: vec!["values.yaml".into(), "values-dev.yaml".into()],
+            checks: Vec::new(),
+            findings: Vec::new(),
+            objects: 7,
+            timings: Timings::default(),
+        },
+        checks: vec![
+            check("api-server", Status::Pass, "v1.34.4 fits >=1.28.0-0", 6),
+            check("namespace", Status::Pass, "shop exists", 58),
+            if failing_check {
+                check(
+                    "kinds-served",
+                    Status::Fail,
+                    "ServiceMonitor (monitoring.coreos.com/v1) is not served: install the Prometheus Operator's CRDs or turn monitoring off",
+                    12,
+                )
+            } else {
+                check("kinds-served", Status::Pass, "4 kinds served", 12)
+            },
+            check(
+                "hook-timeout",
+                Status::Pass,
+                "--timeout 660s outlasts every hook deadline",
+                0,
+            ),
+        ],
+        changes: vec![
+            Change::Changed {
+                object: "Deployment/web".into(),
+                paths: vec![PathChange {
+                    path: "spec.template.spec.containers[0].image".into(),
+                    old: Some(json!("ghcr.io/acme/web:1.0.0")),
+                    new: Some(json!("ghcr.io/acme/web:1.1.0")),
+                }],
+            },
+            Change::Added {
+                object: "PodDisruptionBudget/web".into(),
+            },
+        ],
+        spec: watch::Spec {
+            release: "web".into(),
+            namespace: "shop".into(),
+            pre_hooks: vec!["web-prepare".into()],
+            post_hooks: vec!["web-announce".into()],
+            hook_names: hooks.iter().map(|h| h.name.clone()).collect(),
+            rollback_to: Some(3),
+            log_timeout: Duration::from_secs(2),
+            report_baseline: false,
+        },
+        hooks,
+        timeout: Duration::from_secs(660),
+        argv: vec!["upgrade".into(), "--install".into(), "web".into()],
+        first_phase: Phase::PreHooks,
+        record: Value::Null,
+        cluster: cl,
+    }
+}
+
+/// A state with the deploy screen open (as `apwiz deploy` opens it) and `plan` arrived.
+fn planned(name: &str, p: DeployPlan) -> (apwiz::core::session::Session, State) {
+    let s = session();
+    let mut st = new_state(&s, &scratch(name));
+    let (screen, cmds) = ops::deploy(DeployRequest::default(), "web");
+    assert!(matches!(cmds.as_slice(), [Cmd::PlanDeploy(_)]), "{cmds:?}");
+    st.ops = Some(screen);
+    st.ops_alone = true;
+    update(
+        &mut st,
+        Msg::DeployPlanned(Ok(Shared::new(DeployPlanning::Ready(Box::new(p))))),
+    );
+    (s, st)
+}
+
+fn feed(st: &mut State, events: &[ReleaseEvent]) {
+    let stream = op(st).stream;
+    for e in events {
+        let msg = Msg::Release {
+            stream,
+            event: Box::new(e.clone()),
+        };
+        assert!(update(st, msg).is_empty());
+    }
+}
+
+fn finish(st: &mut State, end: OpEnd) {
+    let stream = op(st).stream;
+    update(
+        st,
+        Msg::OpFinished {
+            stream,
+            result: Ok(end),
+        },
+    );
+}
+
+fn end_of(outcome: &Value) -> OpEnd {
+    OpEnd {
+        ok: outcome["ok"] == true,
+        cause: serde_json::from_value::<Option<CauseCard>>(outcome["cause"].clone()).unwrap(),
+        record: outcome["record"].as_str().map(Into::into),
+        revision: None,
+        notes: None,
+    }
+}
+
+fn op(st: &State) -> &ops::OpScreen {
+    match &st.ops {
+        Some(OpsScreen::Op(o)) => o,
+        other => panic!("no operation screen: {other:?}"),
+    }
+}
+
+#[test]
+fn deploy_plan_confirm_live_and_success() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (_s, mut st) = planned("ops-success", plan(&rt, false, false));
+    snap_all("deploy_plan", &mut st);
+    // ? shows the operation screens' keys (from the keymap); any key closes it.
+    update(&mut st, key(KeyCode::Char('?')));
+    snap_all("help_ops", &mut st);
+    update(&mut st, key(KeyCode::Esc));
+    assert!(st.overlay.is_none() && st.ops.is_some());
+    // ↓ selects the next change; its paths are shown only when it is a change.
+    update(&mut st, key(KeyCode::Down));
+    assert_eq!(op(&st).selected, 1);
+    update(&mut st, key(KeyCode::Up));
+    let cmds = update(&mut st, key(KeyCode::Char('y')));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::RunDeploy { stream, .. }] if *stream == op(&st).stream),
+        "{cmds:?}"
+    );
+    assert!(op(&st).running());
+
+    let (events, outcome) = stream("install.jsonl");
+    // Events of another stream (a watch still stopping, an earlier operation) are not shown.
+    update(
+        &mut st,
+        Msg::Release {
+            stream: 0,
+            event: Box::new(events[3].clone()),
+        },
+    );
+    assert!(op(&st).board.hooks.is_empty() && op(&st).board.seq == 0);
+    let half = events.len() / 2;
+    feed(&mut st, &events[..half]);
+    snap_all("deploy_running", &mut st);
+    // q while helm runs does not leave: it says how to stop.
+    assert!(update(&mut st, key(KeyCode::Char('q'))).is_empty());
+    assert!(!st.quit && st.ops.is_some());
+    feed(&mut st, &events[half..]);
+    // A replayed event (a watch that reconnected) adds no row.
+    let rows = op(&st).board.hooks.len() + op(&st).board.pods.len();
+    feed(&mut st, &events[3..6]);
+    assert_eq!(rows, op(&st).board.hooks.len() + op(&st).board.pods.len());
+    let mut end = end_of(&outcome);
+    assert!(end.ok);
+    end.revision = Some(4);
+    end.notes = Some("app-platform 0.1.0 is installed as release web in namespace shop.".into());
+    finish(&mut st, end);
+    snap_all("deploy_succeeded", &mut st);
+    // Tab shows the events, then helm's lines.
+    update(&mut st, key(KeyCode::Tab));
+    update(&mut st, key(KeyCode::Tab));
+    assert_eq!(op(&st).panel, ops::Panel::Events);
+    // No rollback after a success; q closes (and quits: the screen opened alone).
+    assert!(update(&mut st, key(KeyCode::Char('r'))).is_empty());
+    let cmds = update(&mut st, key(KeyCode::Char('q')));
+    assert_eq!(cmds, vec![Cmd::Quit]);
+}
+
+#[test]
+fn failed_hook_shows_the_cause_card_and_r_plans_the_rollback() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (_s, mut st) = planned("ops-failed", plan(&rt, false, false));
+    update(&mut st, key(KeyCode::Enter));
+    let (events, outcome) = stream("fail.jsonl");
+    feed(&mut st, &events);
+    // The card arrives with the stream, before helm has ended.
+    assert!(op(&st).board.cause.is_some());
+    let end = end_of(&outcome);
+    assert!(!end.ok);
+    assert!(
+        end.cause
+            .as_ref()
+            .and_then(|c| c.helm_stderr.as_ref())
+            .is_some(),
+        "the outcome's card carries helm's stderr"
+    );
+    finish(&mut st, end);
+    snap_all("deploy_failed", &mut st);
+    // l: the logs panel.
+    update(&mut st, key(KeyCode::Char('l')));
+    assert_eq!(op(&st).panel, ops::Panel::Logs);
+    snap_all("deploy_failed_logs", &mut st);
+    // r: the rollback to the last deployed revision is planned (nothing runs before y).
+    let cmds = update(&mut st, key(KeyCode::Char('r')));
+    match cmds.as_slice() {
+        [
+            Cmd::PlanRollback {
+                release, revision, ..
+            },
+        ] => {
+            assert_eq!(release, "web");
+            assert_eq!(*revision, Some(3));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(op(&st).op, "rollback");
+    assert!(matches!(op(&st).stage, Stage::Planning(_)));
+}
+
+#[test]
+fn ctrl_c_asks_then_interrupts_helm_once() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (_s, mut st) = planned("ops-interrupt", plan(&rt, false, false));
+    update(&mut st, key(KeyCode::Char('y')));
+    assert!(
+        update(&mut st, ctrl('c')).is_empty(),
+        "the first Ctrl-C asks"
+    );
+    assert!(op(&st).confirm_interrupt);
+    snap_all("deploy_confirm_interrupt", &mut st);
+    // Any other key goes on.
+    update(&mut st, key(KeyCode::Down));
+    assert!(!op(&st).confirm_interrupt);
+    update(&mut st, ctrl('c'));
+    assert_eq!(update(&mut st, ctrl('c')), vec![Cmd::Interrupt]);
+    assert!(update(&mut st, ctrl('c')).is_empty(), "asked once only");
+    assert!(update(&mut st, ctrl('c')).is_empty());
+    assert!(!st.quit, "Ctrl-C never quits while helm runs");
+}
+
+#[test]
+fn a_failed_pre_check_or_a_read_only_context_refuses_to_start() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (_s, mut st) = planned("ops-check-fails", plan(&rt, false, true));
+    snap_all("deploy_plan_check_failed", &mut st);
+    assert!(update(&mut st, key(KeyCode::Char('y'))).is_empty());
+    assert!(matches!(op(&st).stage, Stage::DeployPlan(_)));
+    assert!(op(&st).board.notices[0].contains("kinds-served"));
+
+    let (_s, mut st) = planned("ops-read-only", plan(&rt, true, false));
+    assert!(update(&mut st, key(KeyCode::Char('y'))).is_empty());
+    assert!(op(&st).board.notices[0].contains("read-only"));
+}
+
+#[test]
+fn validation_errors_are_shown_and_nothing_runs() {
+    let s = session();
+    let mut st = new_state(&s, &scratch("ops-invalid"));
+    let (screen, _) = ops::deploy(DeployRequest::default(), "web");
+    st.ops = Some(screen);
+    update(
+        &mut st,
+        Msg::DeployPlanned(Err(
+            "no context \"prod\" in the kubeconfig (contexts there: kwok-apwiz)".into(),
+        )),
+    );
+    snap_all("deploy_refused", &mut st);
+    // Opened over the wizard: q goes back to it.
+    assert!(update(&mut st, key(KeyCode::Char('q'))).is_empty());
+    assert!(st.ops.is_none() && !st.quit);
+}
+
+#[test]
+fn history_lists_revisions_diffs_one_and_offers_its_rollback() {
+    let s = session();
+    let mut st = new_state(&s, &scratch("ops-history"));
+    let (screen, cmds) = ops::history(Target::default(), "web");
+    assert!(matches!(cmds.as_slice(), [Cmd::History { .. }]));
+    st.ops = Some(screen);
+    let rev = |n: u64, status: &str, at: &str| Revision {
+        revision: n,
+        status: status.into(),
+        updated: at.into(),
+        secret: Some(format!("sh.helm.release.v1.web.v{n}")),
+        chart: None,
+        description: None,
+    };
+    update(
+        &mut st,
+        Msg::History(Ok(History {
+            release: "web".into(),
+            namespace: "shop".into(),
+            source: Source::ReleaseSecrets,
+            fallback_reason: None,
+            revisions: vec![
+                rev(1, "superseded", "2026-11-30T16:11:51Z"),
+                rev(2, "failed", "2026-11-30T16:11:55Z"),
+                rev(3, "deployed", "2026-11-30T16:12:03Z"),
+            ],
+        })),
+    );
+    // The newest revision is selected; Enter on it diffs it with itself, so go to 1 first.
+    update(&mut st, key(KeyCode::Up));
+    update(&mut st, key(KeyCode::Up));
+    let cmds = update(&mut st, key(KeyCode::Enter));
+    match cmds.as_slice() {
+        [
+            Cmd::OpenRevision {
+                revision, against, ..
+            },
+        ] => assert_eq!((*revision, *against), (1, 3)),
+        other => panic!("{other:?}"),
+    }
+    update(
+        &mut st,
+        Msg::Revision(Ok(RevisionView {
+            revision: 1,
+            against: 3,
+            chart: "app-platform-0.1.0".into(),
+            app_version: "0.1.0".into(),
+            description: "Install complete".into(),
+            changes: vec![Change::Changed {
+                object: "Deployment/web".into(),
+                paths: vec![PathChange {
+                    path: "spec.replicas".into(),
+                    old: Some(json!(3)),
+                    new: Some(json!(2)),
+                }],
+            }],
+        })),
+    );
+    snap_all("history_diff", &mut st);
+    let cmds = update(&mut st, key(KeyCode::Char('r')));
+    assert!(
+        matches!(
+            cmds.as_slice(),
+            [Cmd::PlanRollback {
+                revision: Some(1),
+                ..
+            }]
+        ),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn status_watches_the_release_and_t_runs_its_tests() {
+    let s = session();
+    let mut st = new_state(&s, &scratch("ops-status"));
+    let (screen, cmds) = ops::status(Target::default(), "web");
+    assert!(matches!(cmds.as_slice(), [Cmd::Watch { .. }]), "{cmds:?}");
+    st.ops = Some(screen);
+    st.ops_alone = true;
+    let id = op(&st).stream;
+    update(
+        &mut st,
+        Msg::StatusOpened {
+            stream: id,
+            result: Ok(ops::StatusHead {
+                revision: 4,
+                status: "deployed".into(),
+                chart: "app-platform-0.1.0 (app 0.1.0)".into(),
+                description: "Upgrade complete".into(),
+                context: "kwok-apwiz".into(),
+                namespace: "shop".into(),
+                notes: "app-platform 0.1.0 is installed as release web in namespace shop.".into(),
+            }),
+        },
+    );
+    // The watch's rows: the workload and pods of a recorded deploy.
+    let (events, _) = stream("install.jsonl");
+    let rows: Vec<ReleaseEvent> = events
+        .into_iter()
+        .filter(|e| {
+            matches!(&e.kind, apwiz::core::release::events::Kind::Object { object, .. }
+                if object.kind != "Job" && !object.name.contains("prepare") && !object.name.contains("announce"))
+        })
+        .collect();
+    feed(&mut st, &rows);
+    snap_all("status_watching", &mut st);
+    // t: the watch stops and the tests run on a screen of their own.
+    let cmds = update(&mut st, key(KeyCode::Char('t')));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::StopWatch, Cmd::RunTest { release, .. }] if release == "web"),
+        "{cmds:?}"
+    );
+    assert_eq!(op(&st).op, "test");
+    assert_ne!(op(&st).stream, id);
+}
+
+#[test]
+fn releases_list_filters_and_opens_a_status() {
+    let s = session();
+    let mut st = new_state(&s, &scratch("ops-releases"));
+    let (screen, cmds) = ops::releases(Target::default());
+    assert!(matches!(cmds.as_slice(), [Cmd::Releases { .. }]));
+    st.ops = Some(screen);
+    let rel = |name: &str, rev: u64, status: &str, ready: (usize, usize)| Release {
+        name: name.into(),
+        namespace: "shop".into(),
+        revision: rev,
+        status: status.into(),
+        updated: "2026-11-30T16:12:03Z".into(),
+        chart: "app-platform-0.1.0".into(),
+        app_version: "0.1.0".into(),
+        pods_ready: ready,
+    };
+    update(
+        &mut st,
+        Msg::Releases(Ok(vec![
+            rel("cart", 7, "deployed", (3, 3)),
+            rel("catalogue", 2, "failed", (0, 2)),
+            rel("web", 4, "pending-upgrade", (1, 2)),
+        ])),
+    );
+    snap_all("releases", &mut st);
+    // `/` filters: letters are the filter's (q does not close), Enter keeps it.
+    update(&mut st, key(KeyCode::Char('/')));
+    assert!(st.in_text());
+    for m in chars("cat") {
+        update(&mut st, m);
+    }
+    update(&mut st, key(KeyCode::Char('q')));
+    assert!(st.ops.is_some(), "q is text while filtering");
+    update(&mut st, key(KeyCode::Backspace));
+    update(&mut st, key(KeyCode::Enter));
+    assert!(!st.in_text());
+    snap_all("releases_filtered", &mut st);
+    // Enter: the release's status, live, in its namespace.
+    let cmds = update(&mut st, key(KeyCode::Enter));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Watch { release, target, .. }]
+            if release == "catalogue" && target.0.namespace.as_deref() == Some("shop")),
+        "{cmds:?}"
+    );
+}
