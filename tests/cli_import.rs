@@ -1,6 +1,7 @@
-//! `apwiz import manifests`: each fixture of `tests/fixtures/import/` imported with the real chart
-//! and helm; the written values validate, are minimal (no key equal to a chart default) and the
-//! proof report matches its snapshot.
+//! `apwiz import manifests` and `apwiz import values`: each fixture of `tests/fixtures/import/`
+//! imported with the real chart and helm; the written values validate (for every environment
+//! written), are minimal (no key equal to a chart default, or a service's to what it inherits)
+//! and the report matches its snapshot.
 mod support;
 
 use apwiz::core::values::read::parse_values;
@@ -45,7 +46,31 @@ fn assert_minimal(v: &Value, defaults: &Value, path: &str) {
     }
 }
 
+/// The file has no key equal to a chart default, and no service a key equal to what it inherits
+/// (the top level over the chart's defaults).
+fn assert_file_minimal(text: &str) {
+    let values = parse_values(text).expect("parses").value;
+    let defaults = parse_values(&read(&support::chart(), "values.yaml"))
+        .expect("chart defaults")
+        .value;
+    assert_minimal(&values, &defaults, "");
+    if let Some(Value::Object(svcs)) = values.get("services") {
+        let mut top = values.clone();
+        top.as_object_mut().map(|m| m.remove("services"));
+        let inherited = apwiz::core::values::merge::coalesce(top, &defaults);
+        for (name, v) in svcs {
+            assert_minimal(v, &inherited, &format!("services.{name}"));
+        }
+    }
+}
+
 fn check(file: &str, extra: &[&str], code: i32, release: &str) -> Value {
+    check_in(file, extra, code, release).1
+}
+
+/// Imports `file`, checks the written files (schema line, minimal, validate) and returns the
+/// output directory and the report.
+fn check_in(file: &str, extra: &[&str], code: i32, release: &str) -> (std::path::PathBuf, Value) {
     let (out, report) = import(file, extra, code);
     let text = read(&out, "values.yaml");
     assert!(
@@ -54,23 +79,22 @@ fn check(file: &str, extra: &[&str], code: i32, release: &str) -> Value {
     );
     assert!(out.join(".apwiz/values.schema.json").exists());
     assert!(out.join(".apwiz-import.yaml").exists());
-    let values = parse_values(&text).expect("parses").value;
-    let defaults = parse_values(&read(&support::chart(), "values.yaml"))
-        .expect("chart defaults")
-        .value;
-    assert_minimal(&values, &defaults, "");
-    if let Some(Value::Object(svcs)) = values.get("services") {
-        for (name, v) in svcs {
-            assert_minimal(v, &defaults, &format!("services.{name}"));
-        }
-    }
+    assert_file_minimal(&text);
     let dir = out.display().to_string();
     apwiz(
         out.parent().expect("parent"),
         &["validate", "--dir", &dir, "--release", release],
     )
     .expect(0);
-    report
+    (out, report)
+}
+
+/// The fields of the report's "could not be expressed" part, in order.
+fn lossy_fields(r: &Value) -> Vec<&str> {
+    r["report"]["lossy"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|n| n["field"].as_str()).collect())
+        .unwrap_or_default()
 }
 
 fn snapshot(name: &str, report: &Value) {
@@ -116,6 +140,122 @@ fn never_clobbers_without_force() {
 }
 
 #[test]
+fn robot_shop_twelve_services_share_their_defaults() {
+    let (out, r) = check_in(
+        "robot-shop.yaml",
+        &["--name", "robot-shop"],
+        0,
+        "robot-shop",
+    );
+    let values = parse_values(&read(&out, "values.yaml"))
+        .expect("parses")
+        .value;
+    let services = values["services"].as_object().expect("services");
+    assert_eq!(services.len(), 12);
+    // What the application services share is said once, at the top level.
+    assert_eq!(values["image"]["registry"], "registry.acme.internal");
+    assert_eq!(values["image"]["pullPolicy"], "Always");
+    assert_eq!(values["nodeSelector"]["node-pool"], "shop");
+    assert_eq!(values["resources"]["limits"]["memory"], "128Mi");
+    assert!(services["cart"].get("resources").is_none());
+    // Service names the chart changes are said, with the way to keep them.
+    let renamed: Vec<&Value> = r["report"]["changed"]
+        .as_array()
+        .expect("changed")
+        .iter()
+        .filter(|n| n["object"] == "Service/cart" && n["field"] == "metadata.name")
+        .collect();
+    assert_eq!(renamed.len(), 1, "{r}");
+    assert!(
+        renamed[0]["hatch"]
+            .as_str()
+            .is_some_and(|h| h.contains("ExternalName")),
+        "{r}"
+    );
+    // The ConfigMaps mounted as files are configFiles; an env value naming a renamed Service is said.
+    assert!(services["web"]["configFiles"]["files"]["default.conf"].is_string());
+    assert!(services["mysql"]["configFiles"]["files"]["shop.cnf"].is_string());
+    let said = |object: &str, field: &str| {
+        r["report"]["changed"].as_array().is_some_and(|a| {
+            a.iter()
+                .any(|n| n["object"] == object && n["field"] == field)
+        })
+    };
+    assert!(said("Deployment/shipping", "env.CART_ENDPOINT"), "{r}");
+    assert!(said("ConfigMap/web-nginx", "metadata.name"), "{r}");
+    assert_eq!(r["report"]["lossy"], serde_json::json!([]));
+    snapshot("import_robot_shop", &r);
+}
+
+#[test]
+fn lifting_what_services_share_makes_robot_shop_shorter() {
+    use apwiz::core::import::{lift, manifests};
+    let text = std::fs::read_to_string(fixture("robot-shop.yaml")).expect("fixture");
+    let imported = manifests::convert(manifests::read_text("robot-shop", &text).expect("reads"));
+    let defaults = parse_values(&read(&support::chart(), "values.yaml"))
+        .expect("chart defaults")
+        .value;
+    let lifted = lift::lines(&lift::minimal(imported.values.clone(), &defaults));
+    let plain = lift::lines(&lift::without_lift(imported.values, &defaults));
+    println!("robot-shop values: {lifted} lines lifted, {plain} without lifting");
+    assert!(lifted < plain, "{lifted} >= {plain}");
+}
+
+#[test]
+fn configmap_route_monitor_policy_and_role_become_toggles() {
+    let (out, r) = check_in("platform-kinds.yaml", &[], 0, "orders");
+    let values = parse_values(&read(&out, "values.yaml"))
+        .expect("parses")
+        .value;
+    assert_eq!(values["configFiles"]["mountPath"], "/etc/orders");
+    assert_eq!(values["route"]["parentRefs"][0]["name"], "public");
+    assert_eq!(values["route"]["paths"][1]["pathType"], "Exact");
+    assert_eq!(
+        values["monitoring"]["labels"]["release"],
+        "kube-prometheus-stack"
+    );
+    assert_eq!(
+        values["networkPolicy"]["extraEgress"],
+        serde_json::json!([{}])
+    );
+    assert_eq!(values["rbac"]["rules"][0]["resources"][0], "leases");
+    let exact: Vec<String> = r["report"]["exact"]
+        .as_array()
+        .expect("exact")
+        .iter()
+        .map(|n| {
+            format!(
+                "{} {}",
+                n["object"].as_str().unwrap_or(""),
+                n["field"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    for want in [
+        "ConfigMap/orders-config data",
+        "HTTPRoute/orders spec.rules.matches",
+        "ServiceMonitor/orders spec.endpoints.port",
+        "NetworkPolicy/orders spec.ingress[0]",
+        "NetworkPolicy/orders spec.policyTypes.Egress",
+        "Role/orders-leader-election rules",
+        "RoleBinding/orders-leader-election subjects",
+    ] {
+        assert!(
+            exact.iter().any(|e| e == want),
+            "{want} not exact: {exact:?}"
+        );
+    }
+    // A rule selecting the imported pods by a label the chart sets itself is said.
+    let said = r["report"]["changed"].as_array().is_some_and(|a| {
+        a.iter().any(|n| {
+            n["object"] == "NetworkPolicy/orders" && n["field"] == "spec.ingress[1].podSelector"
+        })
+    });
+    assert!(said, "{r}");
+    snapshot("import_platform_kinds", &r);
+}
+
+#[test]
 fn statefulset_with_claim_template() {
     let r = check("statefulset-db.yaml", &[], 0, "pg");
     snapshot("import_statefulset_db", &r);
@@ -131,10 +271,7 @@ fn daemonset_agent() {
 fn privileged_and_host_path_are_reported_and_fail_without_allow_lossy() {
     let (_, r) = import("privileged-hostpath.yaml", &[], 1);
     assert_eq!(r["ok"], false);
-    let fields: Vec<&str> = r["report"]["lossy"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|n| n["field"].as_str()).collect())
-        .unwrap_or_default();
+    let fields = lossy_fields(&r);
     assert_eq!(
         fields,
         ["volumes.proc", "securityContext.privileged", "hostNetwork"]
@@ -146,4 +283,180 @@ fn privileged_and_host_path_are_reported_and_fail_without_allow_lossy() {
         "node-probe",
     );
     snapshot("import_privileged_hostpath", &r);
+}
+
+/// `apwiz import values` of `tests/fixtures/import/values/<from>.yaml` with its environment
+/// files (`<from>-<env>.yaml`): the written files are minimal and validate for every environment.
+fn import_values(from: &str, envs: &[&str], release: &str) -> (std::path::PathBuf, Value) {
+    let dir = scratch(&format!("import-values-{from}"));
+    let fixtures = support::repo().join("tests/fixtures/import/values");
+    let file = fixtures.join(format!("{from}.yaml")).display().to_string();
+    let env_args: Vec<String> = envs
+        .iter()
+        .map(|e| {
+            format!(
+                "{e}={}",
+                fixtures.join(format!("{from}-{e}.yaml")).display()
+            )
+        })
+        .collect();
+    let mut args = vec![
+        "--format", "json", "import", "values", &file, "--from", from, "--out", "out", "--name",
+        release,
+    ];
+    for e in &env_args {
+        args.extend(["--env", e.as_str()]);
+    }
+    let report = apwiz(&dir, &args).expect(0).json();
+    let out = dir.join("out");
+    let text = read(&out, "values.yaml");
+    assert!(
+        text.starts_with("# yaml-language-server: $schema=.apwiz/values.schema.json\n"),
+        "{text}"
+    );
+    assert!(out.join(".apwiz-import.yaml").exists());
+    assert_file_minimal(&text);
+    let d = out.display().to_string();
+    apwiz(&dir, &["validate", "--dir", &d, "--release", release]).expect(0);
+    for e in envs {
+        let env_file = read(&out, &format!("values-{e}.yaml"));
+        assert!(env_file.contains("$schema="), "{env_file}");
+        apwiz(
+            &dir,
+            &["validate", "--dir", &d, "--release", release, "--env", e],
+        )
+        .expect(0);
+    }
+    (out, report)
+}
+
+fn values_of(out: &std::path::Path, file: &str) -> Value {
+    parse_values(&read(out, file)).expect("parses").value
+}
+
+#[test]
+fn helm_create_values_file() {
+    let (out, r) = import_values("helm-create", &["prod", "staging"], "web");
+    let v = values_of(&out, "values.yaml");
+    assert_eq!(v["replicas"], 3);
+    assert_eq!(v["image"], "ghcr.io/acme/web:2.7.1");
+    assert_eq!(v["imagePullSecrets"], serde_json::json!(["ghcr-pull"]));
+    assert_eq!(v["ingress"]["host"], "web.acme.example");
+    assert_eq!(
+        v["ingress"]["hosts"],
+        serde_json::json!(["www.acme.example"])
+    );
+    assert_eq!(v["probes"]["readiness"]["path"], "/ready");
+    assert_eq!(v["autoscaling"]["maxReplicas"], 12);
+    assert_eq!(v["security"]["runAsUser"], 1000);
+    let prod = values_of(&out, "values-prod.yaml");
+    assert_eq!(prod["autoscaling"], serde_json::json!({"maxReplicas": 30}));
+    let staging = values_of(&out, "values-staging.yaml");
+    assert_eq!(
+        staging["autoscaling"],
+        serde_json::json!({"enabled": false})
+    );
+    assert_eq!(r["report"]["lossy"], serde_json::json!([]));
+    // helm create's own chart rendered with the file, compared with ours object by object.
+    let proven = |object: &str, field: &str| {
+        r["report"]["exact"].as_array().is_some_and(|a| {
+            a.iter()
+                .any(|n| n["object"] == object && n["field"] == field)
+        })
+    };
+    assert!(proven("Ingress/web", "spec.rules.host"), "{r}");
+    assert!(
+        proven("HorizontalPodAutoscaler/web", "spec.maxReplicas"),
+        "{r}"
+    );
+    assert!(proven("Deployment/web", "readinessProbe"), "{r}");
+    snapshot("import_values_helm_create", &r);
+}
+
+#[test]
+fn bitnami_values_file() {
+    let (out, r) = import_values("bitnami", &["prod"], "payments");
+    let v = values_of(&out, "values.yaml");
+    assert_eq!(v["port"], 3000);
+    assert_eq!(v["service"]["port"], 80);
+    assert_eq!(v["env"]["NODE_ENV"], "production");
+    assert_eq!(
+        v["env"]["DATABASE_URL"]["secretKeyRef"]["name"],
+        "payments-db"
+    );
+    assert_eq!(v["envFrom"][0]["configMapRef"]["name"], "payments-settings");
+    assert_eq!(v["ingress"]["tls"]["secretName"], "pay.acme.example-tls");
+    assert_eq!(v["global"]["labels"]["team"], "payments");
+    let prod = values_of(&out, "values-prod.yaml");
+    assert_eq!(prod["env"], serde_json::json!({"LOG_LEVEL": "warn"}));
+    snapshot("import_values_bitnami", &r);
+}
+
+#[test]
+fn app_template_values_file() {
+    let (out, r) = import_values("app-template", &["prod"], "inventory");
+    let v = values_of(&out, "values.yaml");
+    let services = v["services"]
+        .as_object()
+        .expect("one service per controller");
+    assert_eq!(services.len(), 2);
+    // What both controllers share is said once.
+    assert_eq!(v["env"]["TZ"], "Europe/Berlin");
+    assert_eq!(v["security"]["runAsUser"], 568);
+    assert_eq!(services["api"]["ingress"]["host"], "inventory.acme.example");
+    assert_eq!(services["api"]["service"]["ports"][0]["name"], "grpc");
+    assert_eq!(services["worker"]["service"]["enabled"], false);
+    assert_eq!(services["api"]["sidecars"][0]["name"], "oauth-proxy");
+    assert_eq!(
+        services["api"]["initContainers"][0]["command"],
+        serde_json::json!(["/app/migrate", "up"])
+    );
+    let prod = values_of(&out, "values-prod.yaml");
+    assert_eq!(prod["services"]["worker"]["replicas"], 2);
+    snapshot("import_values_app_template", &r);
+}
+
+#[test]
+fn values_that_cannot_be_expressed_fail_without_allow_lossy() {
+    let dir = scratch("import-values-lossy");
+    write(
+        &dir,
+        "values.yaml",
+        "image: {repository: ghcr.io/acme/web, tag: '1.0'}\n\
+         securityContext: {privileged: true}\n\
+         ingress:\n  enabled: true\n  hosts:\n    - {host: a.example, paths: [{path: /a}]}\n    - {host: b.example, paths: [{path: /b}]}\n\
+         customConfig: {cacheSize: 10}\n",
+    );
+    let args = [
+        "--format",
+        "json",
+        "import",
+        "values",
+        "values.yaml",
+        "--from",
+        "helm-create",
+        "--name",
+        "web",
+        "--out",
+        "out",
+    ];
+    let r = apwiz(&dir, &args).expect(1).json();
+    assert_eq!(r["ok"], false);
+    let fields = lossy_fields(&r);
+    assert_eq!(
+        fields,
+        [
+            "securityContext.privileged",
+            "ingress.hosts",
+            "customConfig.cacheSize",
+            // helm create's own chart, rendered, sends /b to b.example: the proof sees it too
+            "spec.rules.paths"
+        ],
+        "{r}"
+    );
+    // Read over helm create's own defaults: its container listens on service.port 80.
+    assert_eq!(values_of(&dir.join("out"), "values.yaml")["port"], 80);
+    let mut again = args.to_vec();
+    again.extend(["--force", "--allow-lossy"]);
+    assert_eq!(apwiz(&dir, &again).expect(0).json()["ok"], true);
 }

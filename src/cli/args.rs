@@ -103,7 +103,8 @@ pub enum Command {
     /// Uninstall the release: what goes, what `helm.sh/resource-policy: keep` keeps, the delete
     /// hooks; type the release name to confirm (or --yes).
     Uninstall(UninstallArgs),
-    /// Import a team's existing Kubernetes manifests as app-platform values, with proof.
+    /// Import a team's existing Kubernetes manifests, or its values for another chart, as
+    /// app-platform values, with a report of what changes.
     #[command(subcommand)]
     Import(ImportCommand),
     /// Move the team to another chart version: renamed keys migrated in its files (comments
@@ -366,17 +367,48 @@ pub enum ImportCommand {
     /// Kubernetes YAML (files, directories, - for stdin) → values.yaml, then a report comparing
     /// what the chart renders with the input (exit 1 when something could not be expressed).
     Manifests(ImportManifestsArgs),
+    /// A values file written for another chart (helm create, bitnami, app-template) → values.yaml,
+    /// with a report of each key: taken, changed on purpose, or not expressible (exit 1 then);
+    /// for helm create, its own chart rendered with the file is compared with ours as well.
+    Values(ImportValuesArgs),
+}
+
+/// The chart conventions `apwiz import values` reads.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ValuesFrom {
+    /// `helm create`'s scaffold (replicaCount, image.repository/tag, service.port, ingress.hosts…).
+    #[default]
+    HelmCreate,
+    /// bitnami's charts (image.registry, containerPorts, extraEnvVars, resourcesPreset…).
+    Bitnami,
+    /// bjw-s' app-template (controllers.<name>.containers.<name>, service.<name>.ports…).
+    AppTemplate,
 }
 
 #[derive(Args, Debug, Clone, Default)]
-pub struct ImportManifestsArgs {
-    /// Files, directories (read recursively) or - for stdin; multi-document, kind: List.
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+pub struct ImportValuesArgs {
+    /// The values file (- for stdin).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The conventions the file was written for.
+    #[arg(long, value_enum)]
+    pub from: ValuesFrom,
+    /// An environment's file of the same chart, layered over FILE: written as values-ENV.yaml
+    /// with only what it changes (repeatable: --env prod=values-prod.yaml).
+    #[arg(long = "env", value_name = "ENV=FILE")]
+    pub envs: Vec<String>,
+    #[command(flatten)]
+    pub out: ImportOutArgs,
+}
+
+/// Where and how an import writes (shared by `import manifests` and `import values`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ImportOutArgs {
     /// Output directory.
     #[arg(long, default_value = "deploy")]
     pub out: PathBuf,
-    /// The release name (default: the one workload's name; required with several).
+    /// The release name (default: the one workload's name, or the file's fullnameOverride or
+    /// nameOverride; required with several services).
     #[arg(long)]
     pub name: Option<String>,
     /// Replace existing files (a .bak copy is written).
@@ -388,6 +420,15 @@ pub struct ImportManifestsArgs {
     /// The Kubernetes version helm assumes for the proof's render.
     #[arg(long)]
     pub kube_version: Option<String>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct ImportManifestsArgs {
+    /// Files, directories (read recursively) or - for stdin; multi-document, kind: List.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub out: ImportOutArgs,
 }
 
 #[derive(Args, Debug, Clone, Default)]

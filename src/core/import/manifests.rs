@@ -1,5 +1,7 @@
 //! Kubernetes manifests → app-platform values: one service per workload, its Service, Ingress,
-//! HPA and PDB folded in as the service's exposure and toggles; ExternalName Services as
+//! HTTPRoute, HPA and PDB folded in as the service's exposure and toggles, a ConfigMap mounted
+//! as files as `configFiles`, ServiceMonitors, NetworkPolicies and Roles bound to its
+//! ServiceAccount as `monitoring`, `networkPolicy` and `rbac`; ExternalName Services as
 //! `workloadType: external`. Plain secret-looking environment values are never copied: they
 //! become a Secret reference and a TODO.
 use std::path::{Path, PathBuf};
@@ -40,6 +42,16 @@ pub struct Origin {
     pub ingresses: Vec<String>,
     pub hpa: Option<String>,
     pub pdb: Option<String>,
+    /// ConfigMaps mounted as files, now `configFiles`.
+    pub config_maps: Vec<String>,
+    /// HTTPRoutes, now `route`.
+    pub routes: Vec<String>,
+    /// ServiceMonitors, now `monitoring`.
+    pub monitors: Vec<String>,
+    /// NetworkPolicies, now `networkPolicy`.
+    pub policies: Vec<String>,
+    /// The Role and its RoleBinding, now `rbac`.
+    pub roles: Vec<String>,
 }
 
 /// What an import produced.
@@ -144,7 +156,7 @@ fn push_object(v: Value, origin: &str, out: &mut Vec<Input>) {
     });
 }
 
-fn s(v: &Value, ptr: &str) -> String {
+pub(crate) fn s(v: &Value, ptr: &str) -> String {
     match v.pointer(ptr) {
         Some(Value::String(x)) => x.clone(),
         Some(Value::Number(n)) => n.to_string(),
@@ -152,7 +164,7 @@ fn s(v: &Value, ptr: &str) -> String {
     }
 }
 
-fn obj(pairs: Vec<(&str, Value)>) -> Value {
+pub(crate) fn obj(pairs: Vec<(&str, Value)>) -> Value {
     let mut m = Map::new();
     for (k, v) in pairs {
         if !v.is_null() {
@@ -162,11 +174,11 @@ fn obj(pairs: Vec<(&str, Value)>) -> Value {
     Value::Object(m)
 }
 
-fn get(v: &Value, ptr: &str) -> Value {
+pub(crate) fn get(v: &Value, ptr: &str) -> Value {
     v.pointer(ptr).cloned().unwrap_or(Value::Null)
 }
 
-fn nonempty(v: Value) -> Value {
+pub(crate) fn nonempty(v: Value) -> Value {
     match &v {
         Value::Object(m) if m.is_empty() => Value::Null,
         Value::Array(a) if a.is_empty() => Value::Null,
@@ -214,7 +226,7 @@ fn labels_match(selector: &Value, labels: &Value) -> bool {
 }
 
 /// Labels the chart sets itself; the rest of a pod's labels are kept as `podLabels`.
-const CHART_LABELS: &[&str] = &[
+pub(crate) const CHART_LABELS: &[&str] = &[
     "app.kubernetes.io/name",
     "app.kubernetes.io/instance",
     "app.kubernetes.io/component",
@@ -223,6 +235,36 @@ const CHART_LABELS: &[&str] = &[
     "app.kubernetes.io/version",
     "helm.sh/chart",
 ];
+
+/// With several services, a workload named `<release>-<x>` becomes the service `x`, so the
+/// chart's object name `<release>-<x>` is the name the team's objects already have.
+pub fn strip_release_prefix(imported: &mut Imported, release: &str) {
+    let prefix = format!("{release}-");
+    let Some(Value::Object(services)) = imported.values.get_mut("services") else {
+        return;
+    };
+    let originals: Vec<String> = services.keys().cloned().collect();
+    let renamed: Map<String, Value> = std::mem::take(services)
+        .into_iter()
+        .map(|(name, v)| {
+            let short = name.strip_prefix(&prefix).filter(|s| !s.is_empty());
+            let new = match short {
+                Some(s)
+                    if crate::core::names::check(s).is_ok()
+                        && !originals.iter().any(|o| o == s) =>
+                {
+                    s.to_string()
+                }
+                _ => name.clone(),
+            };
+            if let Some(o) = imported.origins.iter_mut().find(|o| o.service == name) {
+                o.service.clone_from(&new);
+            }
+            (new, v)
+        })
+        .collect();
+    *services = renamed;
+}
 
 /// Converts the objects into values: one workload at the top level, several under `services`.
 pub fn convert(inputs: Vec<Input>) -> Imported {
@@ -324,6 +366,18 @@ pub fn convert(inputs: Vec<Input>) -> Imported {
                 set(&mut v, "pdb", Value::Object(p));
             }
         }
+        let mut kinds = Kinds {
+            inputs: &inputs,
+            origin: &mut origin,
+            v: &mut v,
+            notes: &mut notes,
+            used: &mut used,
+        };
+        kinds.config_files(w);
+        kinds.routes();
+        kinds.monitors();
+        kinds.policies(&pod_labels);
+        kinds.rbac(w);
         services.push((w.name.clone(), v, origin));
     }
     for e in &externals {
@@ -368,7 +422,7 @@ pub fn convert(inputs: Vec<Input>) -> Imported {
                 ),
             ),
             "ConfigMap" => (
-                "ConfigMaps are not imported".to_string(),
+                "a ConfigMap not mounted whole as files is not imported".to_string(),
                 Some(
                     "apply it beside the release (its references are kept), or move its files into configFiles",
                 ),
@@ -380,14 +434,22 @@ pub fn convert(inputs: Vec<Input>) -> Imported {
                 ),
             ),
             "NetworkPolicy" => (
-                "NetworkPolicies are not imported".to_string(),
+                "it selects the pods of no workload of the input".to_string(),
                 Some(
                     "networkPolicy.enabled: true (default deny, dependsOn edges; extraIngress/extraEgress for the rest)",
                 ),
             ),
             "Role" | "RoleBinding" => (
-                "Roles are not imported".to_string(),
-                Some("rbac.enabled: true with rbac.rules"),
+                "no workload's ServiceAccount is bound to it".to_string(),
+                Some("rbac.enabled: true with rbac.rules on the service that needs it"),
+            ),
+            "HTTPRoute" => (
+                "no Service of the input is this route's backend".to_string(),
+                None,
+            ),
+            "ServiceMonitor" => (
+                "it selects no Service of the input".to_string(),
+                Some("monitoring.enabled: true on the service to scrape"),
             ),
             "Service" => (
                 "no workload of the input selects this Service's pods".to_string(),
@@ -429,7 +491,414 @@ pub fn convert(inputs: Vec<Input>) -> Imported {
     }
 }
 
-fn arr(v: &Value, ptr: &str) -> Vec<Value> {
+/// The kinds folded into a workload's service besides its Services, Ingresses, HPA and PDB.
+struct Kinds<'a> {
+    inputs: &'a [Input],
+    origin: &'a mut Origin,
+    v: &'a mut Value,
+    notes: &'a mut Vec<Note>,
+    used: &'a mut Vec<String>,
+}
+
+impl Kinds<'_> {
+    fn of(&self, kind: &'static str) -> impl Iterator<Item = &Input> + use<'_> {
+        self.inputs.iter().filter(move |i| i.kind == kind)
+    }
+
+    /// The names of the workload's own Services in the input.
+    fn service_names(&self) -> Vec<String> {
+        self.inputs
+            .iter()
+            .filter(|i| self.origin.services.contains(&i.id()))
+            .map(|i| i.name.clone())
+            .collect()
+    }
+
+    /// The first ConfigMap of the input mounted whole (no items, no subPath) becomes
+    /// `configFiles`: the chart renders it as `<object name>-config` and mounts it read-only.
+    fn config_files(&mut self, w: &Input) {
+        let id = w.id();
+        let Some(Value::Array(volumes)) = self.v.get("volumes").cloned() else {
+            return;
+        };
+        let found = volumes.iter().enumerate().find_map(|(n, vol)| {
+            let name = vol.pointer("/configMap/name").and_then(Value::as_str)?;
+            if vol.pointer("/configMap/items").is_some() || vol.get("subPath").is_some() {
+                return None;
+            }
+            let cm = self.of("ConfigMap").find(|c| c.name == name)?;
+            let files = cm.value.get("data").filter(|d| d.is_object())?;
+            Some((n, cm.clone(), files.clone()))
+        });
+        let Some((n, cm, files)) = found else { return };
+        let vol = &volumes[n];
+        let mut rest = volumes.clone();
+        rest.remove(n);
+        if let Value::Object(m) = &mut *self.v {
+            if rest.is_empty() {
+                m.shift_remove("volumes");
+            } else {
+                m.insert("volumes".into(), Value::Array(rest));
+            }
+        }
+        set(
+            self.v,
+            "configFiles",
+            json!({"mountPath": get(vol, "/mountPath"), "files": files}),
+        );
+        if cm.value.get("binaryData").is_some() {
+            self.notes.push(
+                Note::new(
+                    Part::Lossy,
+                    &cm.id(),
+                    "binaryData",
+                    "configFiles holds text files only",
+                )
+                .hatch(
+                    "apply the ConfigMap beside the release and mount it with volumes[].configMap",
+                ),
+            );
+        }
+        if vol.get("readOnly") != Some(&json!(true)) {
+            self.notes.push(Note::new(
+                Part::Changed,
+                &id,
+                &format!("volumeMounts.{}.readOnly", s(vol, "/mountPath")),
+                "configFiles are mounted read-only",
+            ));
+        }
+        self.used.push(cm.id());
+        self.origin.config_maps.push(cm.id());
+    }
+
+    /// HTTPRoutes whose backends are the workload's Services become `route`.
+    fn routes(&mut self) {
+        let ours = self.service_names();
+        let routes: Vec<Input> = self
+            .of("HTTPRoute")
+            .filter(|r| {
+                arr(&r.value, "/spec/rules").iter().any(|rule| {
+                    arr(rule, "/backendRefs")
+                        .iter()
+                        .any(|b| ours.contains(&s(b, "/name")))
+                })
+            })
+            .cloned()
+            .collect();
+        let Some(r) = routes.first() else { return };
+        let id = r.id();
+        let parents: Vec<Value> = arr(&r.value, "/spec/parentRefs")
+            .iter()
+            .map(|p| {
+                if !matches!(s(p, "/kind").as_str(), "" | "Gateway") {
+                    self.notes.push(Note::new(
+                        Part::Lossy,
+                        &id,
+                        "spec.parentRefs",
+                        format!(
+                            "the chart attaches routes to Gateways, not to a {}",
+                            s(p, "/kind")
+                        ),
+                    ));
+                }
+                obj(vec![
+                    ("name", get(p, "/name")),
+                    ("namespace", get(p, "/namespace")),
+                    ("sectionName", get(p, "/sectionName")),
+                ])
+            })
+            .collect();
+        let mut paths: Vec<Value> = Vec::new();
+        for (i, rule) in arr(&r.value, "/spec/rules").iter().enumerate() {
+            let backends = arr(rule, "/backendRefs");
+            if backends.len() > 1 || backends.iter().any(|b| b.get("weight").is_some()) {
+                self.notes.push(Note::new(
+                    Part::Lossy,
+                    &id,
+                    &format!("spec.rules[{i}].backendRefs"),
+                    "the chart sends a route to the service's own Service (weights only through canary)",
+                ).hatch("canary.enabled with canary.weight for a weighted second backend"));
+            }
+            if rule.get("filters").is_some() {
+                self.notes.push(
+                    Note::new(
+                        Part::Lossy,
+                        &id,
+                        &format!("spec.rules[{i}].filters"),
+                        "route filters are not a key of the chart",
+                    )
+                    .hatch("apply the HTTPRoute beside the release instead of route"),
+                );
+            }
+            let matches = arr(rule, "/matches");
+            let matches = if matches.is_empty() {
+                vec![json!({})]
+            } else {
+                matches
+            };
+            for m in matches {
+                if m.get("headers").is_some()
+                    || m.get("queryParams").is_some()
+                    || m.get("method").is_some()
+                {
+                    self.notes.push(Note::new(
+                        Part::Lossy,
+                        &id,
+                        &format!("spec.rules[{i}].matches"),
+                        "the chart matches paths only (no headers, query parameters or methods)",
+                    ));
+                }
+                let ty = m
+                    .pointer("/path/type")
+                    .and_then(Value::as_str)
+                    .unwrap_or("PathPrefix");
+                let path_type = match ty {
+                    "PathPrefix" => "Prefix",
+                    "Exact" => "Exact",
+                    other => {
+                        self.notes.push(Note::new(
+                            Part::Lossy,
+                            &id,
+                            &format!("spec.rules[{i}].matches.path"),
+                            format!(
+                                "a {other} path match is not a key of the chart (Prefix or Exact)"
+                            ),
+                        ));
+                        continue;
+                    }
+                };
+                let value = m.pointer("/path/value").cloned().unwrap_or(json!("/"));
+                let e = json!({"path": value, "pathType": path_type});
+                if !paths.contains(&e) {
+                    paths.push(e);
+                }
+            }
+        }
+        set(
+            self.v,
+            "route",
+            obj(vec![
+                ("enabled", json!(true)),
+                ("parentRefs", Value::Array(parents)),
+                ("hostnames", nonempty(get(&r.value, "/spec/hostnames"))),
+                ("paths", nonempty(Value::Array(paths))),
+            ]),
+        );
+        for extra in &routes[1..] {
+            self.notes.push(
+                Note::new(
+                    Part::Lossy,
+                    &extra.id(),
+                    "kind",
+                    "a second HTTPRoute to the same Service: the chart renders one per service",
+                )
+                .hatch("add its hostnames and paths to route"),
+            );
+            self.used.push(extra.id());
+        }
+        self.used.push(id.clone());
+        self.origin.routes.push(id);
+    }
+
+    /// ServiceMonitors that select one of the workload's Services become `monitoring`.
+    fn monitors(&mut self) {
+        let services: Vec<Input> = self
+            .inputs
+            .iter()
+            .filter(|i| self.origin.services.contains(&i.id()))
+            .cloned()
+            .collect();
+        let monitors: Vec<Input> = self
+            .of("ServiceMonitor")
+            .filter(|m| {
+                services.iter().any(|svc| {
+                    labels_match(
+                        &get(&m.value, "/spec/selector/matchLabels"),
+                        &get(&svc.value, "/metadata/labels"),
+                    )
+                })
+            })
+            .cloned()
+            .collect();
+        let Some(m) = monitors.first() else { return };
+        let id = m.id();
+        let endpoints = arr(&m.value, "/spec/endpoints");
+        let ep = endpoints.first().cloned().unwrap_or(json!({}));
+        if endpoints.len() > 1 {
+            self.notes.push(Note::new(
+                Part::Lossy,
+                &id,
+                "spec.endpoints",
+                "the chart scrapes one port per service",
+            ).hatch("monitoring.port for the main one; a ServiceMonitor beside the release for the others"));
+        }
+        // The Service's main port is named http by the chart.
+        let port_name = s(&ep, "/port");
+        let main_name = services
+            .first()
+            .map(|svc| s(&svc.value, "/spec/ports/0/name"))
+            .unwrap_or_default();
+        let (port, number) =
+            if port_name.is_empty() || port_name == main_name || port_name == "http" {
+                (json!("http"), Value::Null)
+            } else {
+                let number = services
+                    .iter()
+                    .flat_map(|svc| arr(&svc.value, "/spec/ports"))
+                    .find(|p| s(p, "/name") == port_name)
+                    .map(|p| get(&p, "/port"))
+                    .unwrap_or(Value::Null);
+                (json!(port_name), number)
+            };
+        let interval = get(&ep, "/interval");
+        if interval.is_null() {
+            self.notes.push(Note::new(
+                Part::Changed,
+                &id,
+                "spec.endpoints.interval",
+                "the chart needs a scrape interval: 30s is written (Prometheus' own default is its global interval)",
+            ));
+        }
+        let mut labels = get(&m.value, "/metadata/labels");
+        if let Value::Object(l) = &mut labels {
+            l.retain(|k, _| !CHART_LABELS.contains(&k.as_str()));
+        }
+        set(
+            self.v,
+            "monitoring",
+            obj(vec![
+                ("enabled", json!(true)),
+                ("port", port),
+                ("portNumber", number),
+                ("path", get(&ep, "/path")),
+                (
+                    "scrapeInterval",
+                    if interval.is_null() {
+                        json!("30s")
+                    } else {
+                        interval
+                    },
+                ),
+                ("scrapeTimeout", get(&ep, "/scrapeTimeout")),
+                ("labels", nonempty(labels)),
+            ]),
+        );
+        // A monitor may select several workloads' Services: it counts as used once imported.
+        self.used.push(id.clone());
+        self.origin.monitors.push(id);
+    }
+
+    /// NetworkPolicies selecting the workload's pods become `networkPolicy`: their rules as
+    /// `extraIngress`/`extraEgress`, a direction they leave open as one rule that allows all.
+    fn policies(&mut self, pod_labels: &Value) {
+        let policies: Vec<Input> = self
+            .of("NetworkPolicy")
+            .filter(|p| labels_match(&get(&p.value, "/spec/podSelector/matchLabels"), pod_labels))
+            .cloned()
+            .collect();
+        if policies.is_empty() {
+            return;
+        }
+        let (mut ingress, mut egress) = (Vec::new(), Vec::new());
+        let (mut ingress_open, mut egress_open) = (true, true);
+        for p in &policies {
+            let types = policy_types(&p.value);
+            if types.iter().any(|t| t == "Ingress") {
+                ingress_open = false;
+                ingress.extend(arr(&p.value, "/spec/ingress"));
+            }
+            if types.iter().any(|t| t == "Egress") {
+                egress_open = false;
+                egress.extend(arr(&p.value, "/spec/egress"));
+            }
+            self.used.push(p.id());
+            self.origin.policies.push(p.id());
+        }
+        if ingress_open {
+            ingress = vec![json!({})];
+        }
+        if egress_open {
+            egress = vec![json!({})];
+        }
+        set(
+            self.v,
+            "networkPolicy",
+            obj(vec![
+                ("enabled", json!(true)),
+                ("extraIngress", nonempty(Value::Array(ingress))),
+                ("extraEgress", nonempty(Value::Array(egress))),
+            ]),
+        );
+    }
+
+    /// A RoleBinding of the workload's ServiceAccount to a Role of the input becomes `rbac`.
+    fn rbac(&mut self, w: &Input) {
+        let sa = s(&pod_template(&w.value), "/spec/serviceAccountName");
+        if sa.is_empty() {
+            return;
+        }
+        let bindings: Vec<Input> = self
+            .of("RoleBinding")
+            .filter(|b| {
+                arr(&b.value, "/subjects")
+                    .iter()
+                    .any(|x| s(x, "/kind") == "ServiceAccount" && s(x, "/name") == sa)
+            })
+            .cloned()
+            .collect();
+        let mut rules: Vec<Value> = Vec::new();
+        for b in &bindings {
+            let role = s(&b.value, "/roleRef/name");
+            if s(&b.value, "/roleRef/kind") != "Role" {
+                self.notes.push(Note::new(
+                    Part::Lossy,
+                    &b.id(),
+                    "roleRef",
+                    format!("a binding to the ClusterRole {role}: the chart grants namespaced Roles only"),
+                ).hatch("rbac.rules with the rules it needs in this namespace, or keep the binding beside the release"));
+                self.used.push(b.id());
+                continue;
+            }
+            let Some(r) = self.of("Role").find(|r| r.name == role).cloned() else {
+                continue;
+            };
+            for rule in arr(&r.value, "/rules") {
+                rules.push(obj(vec![
+                    ("apiGroups", get(&rule, "/apiGroups")),
+                    ("resources", get(&rule, "/resources")),
+                    ("resourceNames", get(&rule, "/resourceNames")),
+                    ("verbs", get(&rule, "/verbs")),
+                ]));
+            }
+            for id in [r.id(), b.id()] {
+                self.used.push(id.clone());
+                self.origin.roles.push(id);
+            }
+        }
+        if !rules.is_empty() {
+            set(self.v, "rbac", json!({"enabled": true, "rules": rules}));
+        }
+    }
+}
+
+/// A NetworkPolicy's policyTypes as Kubernetes defaults them.
+pub fn policy_types(p: &Value) -> Vec<String> {
+    match p.pointer("/spec/policyTypes").and_then(Value::as_array) {
+        Some(t) => t
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
+        None => {
+            let mut t = vec!["Ingress".to_string()];
+            if p.pointer("/spec/egress").is_some() {
+                t.push("Egress".into());
+            }
+            t
+        }
+    }
+}
+
+pub(crate) fn arr(v: &Value, ptr: &str) -> Vec<Value> {
     v.pointer(ptr)
         .and_then(Value::as_array)
         .cloned()
@@ -443,7 +912,7 @@ fn proto(p: &Value) -> Value {
     }
 }
 
-fn set(v: &mut Value, key: &str, x: Value) {
+pub(crate) fn set(v: &mut Value, key: &str, x: Value) {
     if let Value::Object(m) = v
         && !x.is_null()
     {
@@ -462,19 +931,11 @@ fn workload_values(w: &Input, notes: &mut Vec<Note>, todos: &mut Vec<String>) ->
     if let Some(p) = main.get("imagePullPolicy").and_then(Value::as_str)
         && p != "IfNotPresent"
     {
-        let image = s(&main, "/image");
-        set(
-            &mut v,
-            "image",
-            json!({"repository": image, "pullPolicy": p}),
-        );
-        if let Some((repo, tag)) = split_tag(&image) {
-            set(
-                &mut v,
-                "image",
-                json!({"repository": repo, "tag": tag, "pullPolicy": p}),
-            );
+        let mut image = image_parts(&s(&main, "/image"));
+        if let Value::Object(m) = &mut image {
+            m.insert("pullPolicy".into(), json!(p));
         }
+        set(&mut v, "image", image);
     }
     if matches!(w.kind.as_str(), "Deployment" | "StatefulSet") {
         set(
@@ -506,7 +967,10 @@ fn workload_values(w: &Input, notes: &mut Vec<Note>, todos: &mut Vec<String>) ->
                         "the main container port is named http by the chart, not {name}: a Service or probe that targets the port by the name {name} must use http"
                     ),
                 )
-                .hatch("target the port by its number (unchanged) or by the name http"),
+                .hatch(format!(
+                    "the name {name} cannot be kept on the main port (the chart always names it http); its number {} is unchanged: target it by number, or by the name http",
+                    s(first, "/containerPort")
+                )),
             );
         }
         let extra: Vec<Value> = ports[1..]
@@ -637,12 +1101,41 @@ fn workload_values(w: &Input, notes: &mut Vec<Note>, todos: &mut Vec<String>) ->
     v
 }
 
-fn split_tag(image: &str) -> Option<(String, String)> {
-    let (repo, tag) = image.rsplit_once(':')?;
-    (!tag.contains('/')).then(|| (repo.to_string(), tag.to_string()))
+/// An image reference in the chart's object form: `{registry, repository, tag, digest}`, the
+/// registry split off when the first part names a host (as the chart reads it).
+pub fn image_parts(image: &str) -> Value {
+    let (rest, digest) = match image.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (image, None),
+    };
+    let last = rest.rsplit('/').next().unwrap_or(rest);
+    let (repo, tag) = match last.rsplit_once(':') {
+        Some((_, tag)) => (&rest[..rest.len() - tag.len() - 1], Some(tag)),
+        None => (rest, None),
+    };
+    let (registry, repo) = match repo.split_once('/') {
+        Some((first, path))
+            if first.contains('.') || first.contains(':') || first == "localhost" =>
+        {
+            (Some(first), path)
+        }
+        _ => (None, repo),
+    };
+    let mut m = Map::new();
+    if let Some(r) = registry {
+        m.insert("registry".into(), json!(r));
+    }
+    m.insert("repository".into(), json!(repo));
+    if let Some(t) = tag {
+        m.insert("tag".into(), json!(t));
+    }
+    if let Some(d) = digest {
+        m.insert("digest".into(), json!(d));
+    }
+    Value::Object(m)
 }
 
-fn env_map(
+pub(crate) fn env_map(
     id: &str,
     service: &str,
     c: &Value,
@@ -683,7 +1176,13 @@ fn env_map(
     nonempty(Value::Object(m))
 }
 
-fn probe_values(id: &str, key: &str, p: &Value, ports: &[Value], notes: &mut Vec<Note>) -> Value {
+pub(crate) fn probe_values(
+    id: &str,
+    key: &str,
+    p: &Value,
+    ports: &[Value],
+    notes: &mut Vec<Note>,
+) -> Value {
     let mut out = Map::new();
     let port_of = |x: &Value| -> Value {
         // The main port is named http by the chart.
@@ -751,7 +1250,7 @@ fn probe_values(id: &str, key: &str, p: &Value, ports: &[Value], notes: &mut Vec
     Value::Object(out)
 }
 
-fn container_values(
+pub(crate) fn container_values(
     id: &str,
     service: &str,
     c: &Value,
@@ -791,7 +1290,13 @@ fn container_values(
     ])
 }
 
-fn volume_values(w: &Input, pod: &Value, main: &Value, v: &mut Value, notes: &mut Vec<Note>) {
+pub(crate) fn volume_values(
+    w: &Input,
+    pod: &Value,
+    main: &Value,
+    v: &mut Value,
+    notes: &mut Vec<Note>,
+) {
     let id = w.id();
     let volumes = arr(pod, "/volumes");
     let mut out = Vec::new();
@@ -885,7 +1390,13 @@ fn volume_values(w: &Input, pod: &Value, main: &Value, v: &mut Value, notes: &mu
     set(v, "volumes", nonempty(Value::Array(out)));
 }
 
-fn security_values(id: &str, pod: &Value, main: &Value, v: &mut Value, notes: &mut Vec<Note>) {
+pub(crate) fn security_values(
+    id: &str,
+    pod: &Value,
+    main: &Value,
+    v: &mut Value,
+    notes: &mut Vec<Note>,
+) {
     let psc = get(pod, "/securityContext");
     let csc = get(main, "/securityContext");
     let mut sec = Map::new();
@@ -940,7 +1451,7 @@ fn security_values(id: &str, pod: &Value, main: &Value, v: &mut Value, notes: &m
     set(v, "security", nonempty(Value::Object(sec)));
 }
 
-fn strategy_values(w: &Input, v: &mut Value) {
+pub(crate) fn strategy_values(w: &Input, v: &mut Value) {
     let st = match w.kind.as_str() {
         "Deployment" => get(&w.value, "/spec/strategy"),
         "StatefulSet" | "DaemonSet" => get(&w.value, "/spec/updateStrategy"),
@@ -997,7 +1508,10 @@ fn service_values(svc: &Input, v: &mut Value, notes: &mut Vec<Note>) {
                         &format!("spec.ports.{name}"),
                         format!("the Service's main port is named http by the chart, not {name}: clients that look the port up by name (SRV records, Ingresses naming it) must use http"),
                     )
-                    .hatch("Ingresses and ServiceMonitors of the chart already use http; address the port by number elsewhere"),
+                    .hatch(format!(
+                        "the name {name} cannot be kept on the Service's main port (the chart always names it http); port {} is unchanged: address it by number, or by the name http (SRV: _http._tcp.<service>); the chart's own Ingress and ServiceMonitor already use http",
+                        s(p, "/port")
+                    )),
                 );
             }
         } else {
@@ -1091,7 +1605,7 @@ fn ingress_values(
     true
 }
 
-fn hpa_values(hpa: &Input, v: &mut Value, notes: &mut Vec<Note>) {
+pub(crate) fn hpa_values(hpa: &Input, v: &mut Value, notes: &mut Vec<Note>) {
     let mut m = Map::new();
     m.insert("enabled".into(), json!(true));
     m.insert(
@@ -1124,4 +1638,45 @@ fn hpa_values(hpa: &Input, v: &mut Value, notes: &mut Vec<Note>) {
         m.insert("behavior".into(), b.clone());
     }
     set(v, "autoscaling", Value::Object(m));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deployment(name: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n    spec:\n      containers: [{{name: main, image: 'ghcr.io/acme/{name}:1.0'}}]\n"
+        )
+    }
+
+    #[test]
+    fn workloads_named_after_the_release_keep_their_names() {
+        let text = [
+            deployment("shop-web"),
+            deployment("shop-api"),
+            deployment("web"),
+        ]
+        .join("---\n");
+        let mut imported = convert(read_text("t", &text).expect("reads"));
+        strip_release_prefix(&mut imported, "shop");
+        let services = imported.values["services"].as_object().expect("services");
+        // shop-api → api (named shop-api by the chart); shop-web stays: web is taken already.
+        let names: Vec<&String> = services.keys().collect();
+        assert_eq!(names, ["shop-web", "api", "web"]);
+        assert!(imported.origins.iter().any(|o| o.service == "api"));
+    }
+
+    #[test]
+    fn image_parts_split_registry_tag_and_digest() {
+        assert_eq!(
+            image_parts("registry.acme.internal:5000/shop/web:2.1@sha256:abc"),
+            json!({"registry": "registry.acme.internal:5000", "repository": "shop/web", "tag": "2.1", "digest": "sha256:abc"})
+        );
+        assert_eq!(image_parts("nginx"), json!({"repository": "nginx"}));
+        assert_eq!(
+            image_parts("acme/web:1"),
+            json!({"repository": "acme/web", "tag": "1"})
+        );
+    }
 }

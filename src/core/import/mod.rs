@@ -2,12 +2,19 @@
 //! what the chart renders from them.
 //!
 //! - [`manifests`]: reading YAML (files, directories, stdin, multi-document, `kind: List`) and
-//!   turning workloads, Services, Ingresses, HPAs and PDBs into service keys;
+//!   turning workloads, Services, Ingresses, HTTPRoutes, HPAs, PDBs, ConfigMaps mounted as
+//!   files, ServiceMonitors, NetworkPolicies and Roles into service keys;
+//! - [`charts`]: values files written for another chart's conventions (`helm create`, bitnami,
+//!   app-template) turned into service keys, every source key accounted for;
+//! - [`lift`]: the values reduced to what differs from the chart's defaults, with what several
+//!   services share lifted into the top level when that makes the file shorter;
 //! - [`proof`]: the rendered objects compared with the input object by object, in three parts
 //!   (reproduced exactly, changed by the platform on purpose, could not be expressed).
 //!
 //! Engine layer: uses the values language (`values::read`) and the leaves; writing and rendering
 //! are the front end's calls into `scaffold::overrides` and `check::pipeline`.
+pub mod charts;
+pub mod lift;
 pub mod manifests;
 pub mod proof;
 

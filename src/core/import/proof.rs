@@ -18,6 +18,14 @@ pub struct Report {
 }
 
 impl Report {
+    /// Every line, in the order of the parts.
+    pub fn all(self) -> Vec<Note> {
+        let mut out = self.exact;
+        out.extend(self.changed);
+        out.extend(self.lossy);
+        out
+    }
+
     /// Exact fields over all fields compared (1.0 when nothing was compared).
     pub fn share_exact(&self) -> f64 {
         let all = self.exact.len() + self.changed.len() + self.lossy.len();
@@ -33,6 +41,14 @@ impl Report {
 /// a single-service release (the chart's name).
 pub fn prove(imported: &Imported, objects: &[Object], single: &str) -> Report {
     let mut notes = imported.notes.clone();
+    let several = imported.origins.len() > 1;
+    // The pod labels of the imported workloads, as the input has them.
+    let pods: Vec<Value> = imported
+        .inputs
+        .iter()
+        .filter(|i| super::manifests::WORKLOADS.contains(&i.kind.as_str()))
+        .map(|w| get(&pod_template(&w.value), "/metadata/labels"))
+        .collect();
     for o in &imported.origins {
         let component = if o.service.is_empty() {
             single
@@ -45,9 +61,19 @@ pub fn prove(imported: &Imported, objects: &[Object], single: &str) -> Report {
                 .find(|x| x.kind == kind && x.service.as_deref() == Some(component))
         };
         let input = |id: &String| imported.inputs.iter().find(|i| i.id() == *id);
+        // Input ConfigMap name → the chart's, for the mounts of configFiles.
+        let renames: Vec<(String, String)> = match find("ConfigMap") {
+            Some(r) => o
+                .config_maps
+                .iter()
+                .filter_map(input)
+                .map(|cm| (cm.name.clone(), r.name.clone()))
+                .collect(),
+            None => Vec::new(),
+        };
         if let Some(w) = o.workload.as_ref().and_then(input) {
             match find(&w.kind) {
-                Some(r) => workload(w, &r.value, &mut notes),
+                Some(r) => workload(w, &r.value, &mut notes, &renames),
                 None => notes.push(Note::new(Part::Lossy, &w.id(), "kind", "not rendered")),
             }
         }
@@ -63,7 +89,7 @@ pub fn prove(imported: &Imported, objects: &[Object], single: &str) -> Report {
                             &get(&svc.value, "/spec/externalName"),
                             &get(&r.value, "/spec/externalName"),
                         );
-                        name(&mut notes, svc, r);
+                        name(&mut notes, svc, r, several);
                     }
                     None => notes.push(Note::new(Part::Lossy, &svc.id(), "kind", "not rendered")),
                 }
@@ -76,7 +102,7 @@ pub fn prove(imported: &Imported, objects: &[Object], single: &str) -> Report {
                     && (s(&x.value, "/spec/clusterIP") == "None") == headless
             });
             match r {
-                Some(r) => service(svc, &r.value, objects, &mut notes, r),
+                Some(r) => service(svc, &r.value, &mut notes, r, several),
                 None => notes.push(Note::new(Part::Lossy, &svc.id(), "kind", "not rendered")),
             }
         }
@@ -122,7 +148,74 @@ pub fn prove(imported: &Imported, objects: &[Object], single: &str) -> Report {
                 None => notes.push(Note::new(Part::Lossy, &p.id(), "kind", "not rendered")),
             }
         }
+        for cm in o.config_maps.iter().filter_map(input) {
+            match find("ConfigMap") {
+                Some(r) => config_map(cm, r, &mut notes),
+                None => notes.push(Note::new(Part::Lossy, &cm.id(), "kind", "not rendered")),
+            }
+        }
+        for route in o.routes.iter().filter_map(input) {
+            match find("HTTPRoute") {
+                Some(r) => http_route(route, &r.value, &mut notes),
+                None => notes.push(Note::new(Part::Lossy, &route.id(), "kind", "not rendered")),
+            }
+        }
+        for m in o.monitors.iter().filter_map(input) {
+            let svcs: Vec<&Input> = o.services.iter().filter_map(input).collect();
+            match (find("ServiceMonitor"), find("Service")) {
+                (Some(r), Some(rs)) => {
+                    monitor(m, &svcs, &r.value, &rs.value, &mut notes);
+                    if find("PrometheusRule").is_some() {
+                        notes.push(Note::new(
+                            Part::Changed,
+                            &m.id(),
+                            "PrometheusRule",
+                            "a PrometheusRule with the chart's default alerts (crash looping, restarts, target down, pod not ready) is added",
+                        ).hatch("monitoring.alerts.enabled: false"));
+                    }
+                }
+                _ => notes.push(Note::new(Part::Lossy, &m.id(), "kind", "not rendered")),
+            }
+        }
+        let policies: Vec<&Input> = o.policies.iter().filter_map(input).collect();
+        if !policies.is_empty() {
+            match find("NetworkPolicy") {
+                Some(r) => network_policies(&policies, &pods, &r.value, &mut notes),
+                None => {
+                    for p in policies {
+                        notes.push(Note::new(Part::Lossy, &p.id(), "kind", "not rendered"));
+                    }
+                }
+            }
+        }
+        for x in o.roles.iter().filter_map(input) {
+            match find(&x.kind) {
+                Some(r) if x.kind == "Role" => {
+                    cmp(&mut notes, x, "rules", &rules(&x.value), &rules(&r.value))
+                }
+                Some(r) => {
+                    let subjects = |v: &Value| {
+                        let mut n: Vec<String> = arr(v, "/subjects")
+                            .iter()
+                            .filter(|s| s.get("kind") == Some(&json!("ServiceAccount")))
+                            .map(|x| s(x, "/name"))
+                            .collect();
+                        n.sort();
+                        json!(n)
+                    };
+                    cmp(
+                        &mut notes,
+                        x,
+                        "subjects",
+                        &subjects(&x.value),
+                        &subjects(&r.value),
+                    );
+                }
+                None => notes.push(Note::new(Part::Lossy, &x.id(), "kind", "not rendered")),
+            }
+        }
     }
+    references(imported, objects, single, &mut notes);
     let mut report = Report {
         exact: Vec::new(),
         changed: Vec::new(),
@@ -208,6 +301,12 @@ fn cmp(notes: &mut Vec<Note>, i: &Input, field: &str, want: &Value, got: &Value)
     }
 }
 
+/// The field at the same pointer of the input and the render (named by the pointer, dotted).
+fn cmp_at(notes: &mut Vec<Note>, i: &Input, r: &Value, ptr: &str) {
+    let field = ptr.trim_start_matches('/').replace('/', ".");
+    cmp(notes, i, &field, &get(&i.value, ptr), &get(r, ptr));
+}
+
 /// A field the platform sets on purpose: exact when equal, otherwise `changed` with `why`.
 fn purpose(notes: &mut Vec<Note>, i: &Input, field: &str, want: &Value, got: &Value, why: &str) {
     if norm(want) == norm(got) {
@@ -217,23 +316,35 @@ fn purpose(notes: &mut Vec<Note>, i: &Input, field: &str, want: &Value, got: &Va
     }
 }
 
-fn name(notes: &mut Vec<Note>, i: &Input, r: &Object) {
+fn name(notes: &mut Vec<Note>, i: &Input, r: &Object, several: bool) {
     if i.name == r.name {
         notes.push(Note::new(Part::Exact, &i.id(), "metadata.name", ""));
-    } else {
-        notes.push(
-            Note::new(
-                Part::Changed,
-                &i.id(),
-                "metadata.name",
-                format!("the chart names it {} (release and service name): clients addressing {} must change", r.name, i.name),
-            )
-            .hatch(format!(
-                "keep {}: import it as its own release named {} (--name {}), or set fullnameOverride: {} in a single-service release",
-                i.name, i.name, i.name, i.name
-            )),
-        );
+        return;
     }
+    let hatch = if several {
+        format!(
+            "keep {old}: apply beside the release a Service {old} of type ExternalName with externalName {new}.<namespace>.svc.cluster.local, or import the service as its own release named {old} (--name {old}); workloads named <release>-<service> keep their names",
+            old = i.name,
+            new = r.name
+        )
+    } else {
+        format!(
+            "keep {old}: import it as a release named {old} (--name {old}), or set fullnameOverride: {old}",
+            old = i.name
+        )
+    };
+    notes.push(
+        Note::new(
+            Part::Changed,
+            &i.id(),
+            "metadata.name",
+            format!(
+                "the chart names it {} (release and service name): clients addressing {} must change",
+                r.name, i.name
+            ),
+        )
+        .hatch(hatch),
+    );
 }
 
 /// Port numbers of a container by name.
@@ -287,7 +398,7 @@ fn env(c: &Value) -> Map<String, Value> {
         .collect()
 }
 
-fn workload(w: &Input, r: &Value, notes: &mut Vec<Note>) {
+fn workload(w: &Input, r: &Value, notes: &mut Vec<Note>, renames: &[(String, String)]) {
     let tpl = pod_template(&w.value);
     let rtpl = pod_template(r);
     let pod = get(&tpl, "/spec");
@@ -414,7 +525,17 @@ fn workload(w: &Input, r: &Value, notes: &mut Vec<Note>) {
             })
             .collect()
     };
-    let wm = mounts(&pod, &c, &claims);
+    let mut wm = mounts(&pod, &c, &claims);
+    // A ConfigMap now rendered from configFiles: its new name, mounted read-only (said when
+    // converting); its data is compared as the ConfigMap's own.
+    for m in wm.values_mut() {
+        if let Some(Value::String(n)) = m.pointer_mut("/source/configMap/name")
+            && let Some((_, new)) = renames.iter().find(|(old, _)| old == n)
+        {
+            *n = new.clone();
+            m["readOnly"] = json!(true);
+        }
+    }
     let rm = mounts(&rpod, &rc, &arr(r, "/spec/volumeClaimTemplates"));
     for (path, v) in &wm {
         let got = rm.get(path).cloned().unwrap_or(Value::Null);
@@ -464,8 +585,8 @@ fn workload(w: &Input, r: &Value, notes: &mut Vec<Note>) {
     );
 }
 
-fn service(svc: &Input, r: &Value, objects: &[Object], notes: &mut Vec<Note>, ro: &Object) {
-    name(notes, svc, ro);
+fn service(svc: &Input, r: &Value, notes: &mut Vec<Note>, ro: &Object, several: bool) {
+    name(notes, svc, ro, several);
     if !s(&svc.value, "/spec/type").is_empty() {
         cmp(
             notes,
@@ -475,7 +596,6 @@ fn service(svc: &Input, r: &Value, objects: &[Object], notes: &mut Vec<Note>, ro
             &get(r, "/spec/type"),
         );
     }
-    let _ = objects;
     let key = |p: &Value| -> Value {
         let port = get(p, "/port");
         json!([
@@ -554,12 +674,344 @@ fn ingress(ing: &Input, r: &Object, notes: &mut Vec<Note>) {
     };
     cmp(notes, ing, "spec.tls", &tls(&ing.value), &tls(&r.value));
     if !s(&ing.value, "/spec/ingressClassName").is_empty() {
-        cmp(
-            notes,
-            ing,
-            "spec.ingressClassName",
-            &get(&ing.value, "/spec/ingressClassName"),
-            &get(&r.value, "/spec/ingressClassName"),
+        cmp_at(notes, ing, &r.value, "/spec/ingressClassName");
+    }
+}
+
+fn config_map(cm: &Input, r: &Object, notes: &mut Vec<Note>) {
+    cmp_at(notes, cm, &r.value, "/data");
+    if cm.name != r.name {
+        notes.push(
+            Note::new(
+                Part::Changed,
+                &cm.id(),
+                "metadata.name",
+                format!(
+                    "configFiles are rendered as the ConfigMap {} and mounted by the chart, not {}",
+                    r.name, cm.name
+                ),
+            )
+            .hatch(format!(
+                "if something besides this workload reads {}, keep applying that ConfigMap beside the release",
+                cm.name
+            )),
         );
+    }
+}
+
+fn http_route(i: &Input, r: &Value, notes: &mut Vec<Note>) {
+    let parents = |v: &Value| {
+        let mut p: Vec<Value> = arr(v, "/spec/parentRefs")
+            .iter()
+            .map(|p| {
+                json!([
+                    get(p, "/name"),
+                    get(p, "/namespace"),
+                    get(p, "/sectionName")
+                ])
+            })
+            .collect();
+        p.sort_by_key(Value::to_string);
+        Value::Array(p)
+    };
+    let sorted = |v: Value| {
+        let mut a = v.as_array().cloned().unwrap_or_default();
+        a.sort_by_key(Value::to_string);
+        a.dedup();
+        Value::Array(a)
+    };
+    let paths = |v: &Value| {
+        let p: Vec<Value> = arr(v, "/spec/rules")
+            .iter()
+            .flat_map(|rule| {
+                let m = arr(rule, "/matches");
+                if m.is_empty() { vec![json!({})] } else { m }
+            })
+            .filter(|m| {
+                matches!(
+                    m.pointer("/path/type").and_then(Value::as_str),
+                    None | Some("PathPrefix" | "Exact")
+                )
+            })
+            .map(|m| {
+                json!([
+                    m.pointer("/path/type")
+                        .cloned()
+                        .unwrap_or(json!("PathPrefix")),
+                    m.pointer("/path/value").cloned().unwrap_or(json!("/"))
+                ])
+            })
+            .collect();
+        sorted(Value::Array(p))
+    };
+    let ports = |v: &Value| {
+        let p: Vec<Value> = arr(v, "/spec/rules")
+            .iter()
+            .flat_map(|rule| arr(rule, "/backendRefs"))
+            .map(|b| get(&b, "/port"))
+            .collect();
+        sorted(Value::Array(p))
+    };
+    cmp(notes, i, "spec.parentRefs", &parents(&i.value), &parents(r));
+    cmp(
+        notes,
+        i,
+        "spec.hostnames",
+        &sorted(get(&i.value, "/spec/hostnames")),
+        &sorted(get(r, "/spec/hostnames")),
+    );
+    cmp(notes, i, "spec.rules.matches", &paths(&i.value), &paths(r));
+    cmp(
+        notes,
+        i,
+        "spec.rules.backendRefs.port",
+        &ports(&i.value),
+        &ports(r),
+    );
+}
+
+/// A ServiceMonitor's endpoint: the Service port it scrapes (by number: the chart names the main
+/// port http), path, interval and timeout.
+fn monitor(m: &Input, svcs: &[&Input], r: &Value, rsvc: &Value, notes: &mut Vec<Note>) {
+    let number = |name: &str, ports: Vec<Value>| {
+        ports
+            .iter()
+            .find(|p| s(p, "/name") == name)
+            .map(|p| get(p, "/port"))
+            .unwrap_or(Value::Null)
+    };
+    let ep = arr(&m.value, "/spec/endpoints")
+        .first()
+        .cloned()
+        .unwrap_or(json!({}));
+    let rep = arr(r, "/spec/endpoints")
+        .first()
+        .cloned()
+        .unwrap_or(json!({}));
+    let want = number(
+        &s(&ep, "/port"),
+        svcs.iter()
+            .flat_map(|x| arr(&x.value, "/spec/ports"))
+            .collect(),
+    );
+    let got = number(&s(&rep, "/port"), arr(rsvc, "/spec/ports"));
+    cmp(notes, m, "spec.endpoints.port", &want, &got);
+    let path = |e: &Value| e.get("path").cloned().unwrap_or(json!("/metrics"));
+    cmp(notes, m, "spec.endpoints.path", &path(&ep), &path(&rep));
+    for f in ["interval", "scrapeTimeout"] {
+        if let Some(x) = ep.get(f) {
+            cmp(
+                notes,
+                m,
+                &format!("spec.endpoints.{f}"),
+                x,
+                &get(&rep, &format!("/{f}")),
+            );
+        }
+    }
+}
+
+/// The input's rules, each found in the rendered policy (exact) or not (lossy); a direction the
+/// input leaves open must be open in the render; what the chart adds is said once.
+fn network_policies(policies: &[&Input], pods: &[Value], r: &Value, notes: &mut Vec<Note>) {
+    let mut mine: Vec<Value> = Vec::new();
+    for p in policies {
+        let types = super::manifests::policy_types(&p.value);
+        for (dir, ty) in [("ingress", "Ingress"), ("egress", "Egress")] {
+            let rendered = arr(r, &format!("/spec/{dir}"));
+            if !types.iter().any(|t| t == ty) {
+                let open = rendered.iter().any(|x| norm(x).is_null());
+                cmp(
+                    notes,
+                    p,
+                    &format!("spec.policyTypes.{ty}"),
+                    &json!("open"),
+                    &json!(if open { "open" } else { "restricted" }),
+                );
+                continue;
+            }
+            for (i, rule) in arr(&p.value, &format!("/spec/{dir}")).iter().enumerate() {
+                let found = rendered.iter().any(|x| norm(x) == norm(rule));
+                mine.push(rule.clone());
+                let peers = ["from", "to"]
+                    .iter()
+                    .flat_map(|k| arr(rule, &format!("/{k}")))
+                    .collect::<Vec<_>>();
+                // Pods of the import selected by a label the chart sets itself.
+                if peers.iter().any(|peer| {
+                    peer.pointer("/podSelector/matchLabels")
+                        .and_then(Value::as_object)
+                        .is_some_and(|m| {
+                            m.keys()
+                                .any(|k| super::manifests::CHART_LABELS.contains(&k.as_str()))
+                                && pods
+                                    .iter()
+                                    .any(|labels| m.iter().all(|(k, v)| labels.get(k) == Some(v)))
+                        })
+                }) {
+                    notes.push(
+                        Note::new(
+                            Part::Changed,
+                            &p.id(),
+                            &format!("spec.{dir}[{i}].podSelector"),
+                            "it selects pods by app.kubernetes.io labels, which the chart sets itself (name: the chart, instance: the release, component: the service): the pods it meant may no longer match",
+                        )
+                        .hatch("select them by a label the team sets (podLabels), which the chart keeps"),
+                    );
+                }
+                if found {
+                    notes.push(Note::new(
+                        Part::Exact,
+                        &p.id(),
+                        &format!("spec.{dir}[{i}]"),
+                        "",
+                    ));
+                } else {
+                    notes.push(Note::new(
+                        Part::Lossy,
+                        &p.id(),
+                        &format!("spec.{dir}[{i}]"),
+                        "not in the rendered policy",
+                    ));
+                }
+            }
+        }
+    }
+    let added = ["ingress", "egress"]
+        .iter()
+        .flat_map(|d| arr(r, &format!("/spec/{d}")))
+        .any(|x| !norm(&x).is_null() && !mine.iter().any(|m| norm(m) == norm(&x)));
+    if let Some(p) = policies.first().filter(|_| added) {
+        notes.push(Note::new(
+            Part::Changed,
+            &p.id(),
+            "spec",
+            "the chart's policy also lets in what the platform needs: DNS, the ingress controller (with ingress or route), Prometheus (with monitoring) and dependsOn edges",
+        ));
+    }
+}
+
+/// A Role's rules as compared: apiGroups default to the core group, empty lists dropped.
+fn rules(v: &Value) -> Value {
+    let mut out: Vec<Value> = arr(v, "/rules")
+        .iter()
+        .map(|r| {
+            let mut m = Map::new();
+            m.insert(
+                "apiGroups".into(),
+                r.get("apiGroups").cloned().unwrap_or(json!([""])),
+            );
+            for k in ["resources", "resourceNames", "verbs"] {
+                m.insert(k.into(), norm(&get(r, &format!("/{k}"))));
+            }
+            Value::Object(m)
+        })
+        .collect();
+    out.sort_by_key(Value::to_string);
+    Value::Array(out)
+}
+
+/// Environment values of the input that name a Service the chart renames (`cart`, `cart:8080`,
+/// `http://cart/`, `host=cart;`): each is said, since the value is copied as written.
+fn references(imported: &Imported, objects: &[Object], single: &str, notes: &mut Vec<Note>) {
+    let mut renamed: Vec<(String, String)> = Vec::new();
+    for o in &imported.origins {
+        let component = if o.service.is_empty() {
+            single
+        } else {
+            o.service.as_str()
+        };
+        for svc in o
+            .services
+            .iter()
+            .filter_map(|id| imported.inputs.iter().find(|i| i.id() == *id))
+        {
+            let headless = s(&svc.value, "/spec/clusterIP") == "None";
+            if let Some(r) = objects.iter().find(|x| {
+                x.kind == "Service"
+                    && x.service.as_deref() == Some(component)
+                    && (s(&x.value, "/spec/clusterIP") == "None") == headless
+            }) && r.name != svc.name
+            {
+                renamed.push((svc.name.clone(), r.name.clone()));
+            }
+        }
+    }
+    if renamed.is_empty() {
+        return;
+    }
+    let names = |text: &str, host: &str| {
+        hosts(text)
+            .iter()
+            .any(|h| *h == host || h.starts_with(&format!("{host}.")))
+    };
+    for w in imported
+        .inputs
+        .iter()
+        .filter(|i| super::manifests::WORKLOADS.contains(&i.kind.as_str()))
+    {
+        let pod = get(&pod_template(&w.value), "/spec");
+        for c in arr(&pod, "/containers")
+            .iter()
+            .chain(arr(&pod, "/initContainers").iter())
+        {
+            for e in arr(c, "/env") {
+                let value = s(&e, "/value");
+                for (old, new) in &renamed {
+                    if names(&value, old) {
+                        notes.push(
+                            Note::new(
+                                Part::Changed,
+                                &w.id(),
+                                &format!("env.{}", s(&e, "/name")),
+                                format!("{value:?} names the Service {old}, which the chart names {new}: the value is kept as written"),
+                            )
+                            .hatch(format!("write {new} in the value, or keep {old} with a Service of type ExternalName beside the release")),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The host names a value holds where a host is written: the whole value, `host:port`, the host
+/// of a URL (`scheme://host:port/...`) and `host=...` settings (`mysql:host=db;dbname=x`).
+fn hosts(value: &str) -> Vec<&str> {
+    let end = |x: &str| -> usize { x.find([':', '/', '?', ';', ',', '@']).unwrap_or(x.len()) };
+    let mut out = Vec::new();
+    match value.split_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => out.push(h),
+        None => out.push(value),
+        _ => {}
+    }
+    for (i, _) in value.match_indices("//") {
+        let rest = &value[i + 2..];
+        let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+        out.push(&rest[..end(rest)]);
+    }
+    for (i, _) in value.match_indices("host=") {
+        let rest = &value[i + 5..];
+        out.push(&rest[..end(rest)]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hosts;
+
+    #[test]
+    fn hosts_are_read_where_a_value_writes_a_host() {
+        assert_eq!(hosts("cart"), ["cart"]);
+        assert_eq!(hosts("cart:8080"), ["cart"]);
+        assert_eq!(hosts("http://catalogue:8080/"), ["catalogue"]);
+        assert_eq!(hosts("mongodb://user@mongodb:27017/users"), ["mongodb"]);
+        assert_eq!(
+            hosts("mysql:host=mysql;dbname=ratings"),
+            ["mysql"],
+            "the scheme is not a host, the database name neither"
+        );
+        assert!(!hosts("a sentence with cart in it").contains(&"cart"));
     }
 }
