@@ -30,6 +30,10 @@ pub struct DeployOptions {
     pub max_history: Option<u32>,
     /// Helm's `--description` (the CLI defaults it to the git commit of the team's directory).
     pub description: Option<String>,
+    /// Skip the hooks (`--no-hooks`): a values-only change such as a canary's weight step.
+    pub no_hooks: bool,
+    /// `--set`s added to the team's (a canary step's).
+    pub sets: Vec<String>,
 }
 
 /// How planning a deploy ended.
@@ -121,6 +125,11 @@ pub async fn deploy(
         .clone()
         .ok_or_else(crate::core::helm::not_found)?;
     inputs.namespace = Some(cluster.namespace.clone());
+    for raw in &opts.sets {
+        let expr = crate::core::values::setexpr::SetExpr::parse(raw)
+            .map_err(|e| Error::Usage(format!("--set {raw:?}: {e}")))?;
+        inputs.sets.push(expr);
+    }
     let release = inputs.release.clone();
     let report = pipeline::validate(checker.clone(), inputs.clone()).await?;
     if !report.ok {
@@ -161,7 +170,11 @@ pub async fn deploy(
         "install"
     };
     let rollback_to = last_deployed(history.as_ref());
-    let hooks = ops::hooks_of(&objects);
+    let hooks = if opts.no_hooks {
+        Vec::new()
+    } else {
+        ops::hooks_of(&objects)
+    };
     let spec = ops::watch_spec(
         &cluster,
         &release,
@@ -174,6 +187,7 @@ pub async fn deploy(
         timeout,
         max_history: opts.max_history,
         description: opts.description.clone(),
+        no_hooks: opts.no_hooks,
     };
     let files: Vec<_> = inputs.files.iter().map(|f| f.path.clone()).collect();
     let sets: Vec<String> = inputs.sets.iter().map(|s| s.raw.clone()).collect();
