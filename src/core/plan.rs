@@ -376,6 +376,8 @@ pub enum Intent {
     Watch {
         target: crate::core::release::Target,
         release: String,
+        /// The team's directory (for operations started from the screen: a canary step).
+        dir: std::path::PathBuf,
     },
 }
 

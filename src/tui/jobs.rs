@@ -25,7 +25,7 @@ use crate::core::scaffold::generate::{self, FileKind, GenFile, Outcome, Planned}
 use crate::core::session::Session;
 use crate::tui::highlight;
 use crate::tui::msg::{Cmd, DiffLine, Msg, RenderResult, ReviewFile, Shared};
-use crate::tui::ops::{OpEnd, RevisionView, StatusHead};
+use crate::tui::ops::{After, OpEnd, RevisionView, StatusHead};
 
 /// Helm's timeout for a rollback, a test or an uninstall started from the TUI (the CLI's
 /// defaults).
@@ -522,6 +522,46 @@ impl Jobs {
                     stop,
                     tx,
                 ));
+            }
+            Cmd::CanaryStatus {
+                target,
+                release,
+                service,
+            } => {
+                self.runtime.spawn(async move {
+                    let r = async {
+                        let cluster = release::connect(&target.0, &session.config).await?;
+                        let helm = session.helm().await?;
+                        crate::core::canary::status(&cluster, &helm, &release, service.as_deref())
+                            .await
+                    }
+                    .await
+                    .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Canary(r));
+                });
+            }
+            Cmd::After(After::WriteImage {
+                file,
+                service,
+                image,
+            }) => {
+                self.runtime.spawn_blocking(move || {
+                    let note = match crate::core::canary::write_promoted_image(
+                        &file,
+                        service.as_deref(),
+                        &image,
+                    ) {
+                        Ok(true) => format!(
+                            "{}: image is now {image} (so the next deploy keeps it)",
+                            session.display(&file)
+                        ),
+                        Ok(false) => {
+                            format!("{} already has image {image}", session.display(&file))
+                        }
+                        Err(e) => format!("the promoted image was not written: {e}"),
+                    };
+                    let _ = tx.send(Msg::Note(note));
+                });
             }
             Cmd::PlanUninstall { target, release } => {
                 self.runtime.spawn(async move {
