@@ -22,6 +22,16 @@ use crate::core::release::prechecks::{self, Check, Status};
 use crate::core::release::records::{self, History};
 use crate::core::release::{Cluster, watch};
 
+/// A planned operation: what to hand to [`ops::run`], and whether the new revision's NOTES are
+/// worth reading afterwards.
+pub trait Operation {
+    fn run(&self, emitter: Emitter) -> ops::Run<'_>;
+    /// The cluster and release whose new record to open after a success (a deploy's NOTES).
+    fn reads_notes(&self) -> Option<(&Cluster, &str)> {
+        None
+    }
+}
+
 /// What the user chose for a deploy beyond the values.
 #[derive(Debug, Clone, Default)]
 pub struct DeployOptions {
@@ -84,9 +94,14 @@ impl DeployPlan {
             .find(|c| c.status == Status::Fail)
             .map(|c| format!("pre-check {} failed: {}", c.name, c.message))
     }
+}
 
-    /// The operation to hand to [`ops::run`].
-    pub fn run(&self, emitter: Emitter) -> ops::Run<'_> {
+impl Operation for DeployPlan {
+    fn reads_notes(&self) -> Option<(&Cluster, &str)> {
+        Some((&self.cluster, &self.release))
+    }
+
+    fn run(&self, emitter: Emitter) -> ops::Run<'_> {
         ops::Run {
             name: "deploy",
             cluster: &self.cluster,
@@ -259,9 +274,8 @@ pub struct RollbackPlan {
     pub first_phase: Phase,
 }
 
-impl RollbackPlan {
-    /// The operation to hand to [`ops::run`].
-    pub fn run(&self, emitter: Emitter) -> ops::Run<'_> {
+impl Operation for RollbackPlan {
+    fn run(&self, emitter: Emitter) -> ops::Run<'_> {
         ops::Run {
             name: "rollback",
             cluster: &self.cluster,
@@ -419,9 +433,8 @@ pub struct TestPlan {
     pub spec: watch::Spec,
 }
 
-impl TestPlan {
-    /// The operation to hand to [`ops::run`].
-    pub fn run(&self, emitter: Emitter) -> ops::Run<'_> {
+impl Operation for TestPlan {
+    fn run(&self, emitter: Emitter) -> ops::Run<'_> {
         ops::Run {
             name: "test",
             cluster: &self.cluster,
@@ -482,9 +495,8 @@ pub struct UninstallPlan {
     pub first_phase: Phase,
 }
 
-impl UninstallPlan {
-    /// The operation to hand to [`ops::run`].
-    pub fn run(&self, emitter: Emitter) -> ops::Run<'_> {
+impl Operation for UninstallPlan {
+    fn run(&self, emitter: Emitter) -> ops::Run<'_> {
         ops::Run {
             name: "uninstall",
             cluster: &self.cluster,

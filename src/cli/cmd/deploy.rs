@@ -10,7 +10,7 @@ use crate::cli::args::DeployArgs;
 use crate::cli::cmd::{cluster, request, team_inputs, wizard};
 use crate::cli::{Ctx, Outcome, output, print};
 use crate::core::error::Result;
-use crate::core::plan::{self, DeployPlanning};
+use crate::core::plan::{self, DeployPlanning, Operation};
 use crate::core::release::events::Emitter;
 use crate::core::release::records;
 
