@@ -350,6 +350,33 @@ fn q_twice_detaches_from_a_running_deploy() {
 }
 
 #[test]
+fn a_lost_watch_shows_a_banner_until_it_has_listed_again() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (_s, mut st) = planned("ops-reconnect", plan(&rt, false, false));
+    update(&mut st, key(KeyCode::Char('y')));
+    let notice = |seq: u64, m: &str| ReleaseEvent {
+        seq,
+        at_ms: seq * 100,
+        kind: apwiz::core::release::events::Kind::Notice {
+            message: m.to_string(),
+        },
+    };
+    feed(
+        &mut st,
+        &[notice(
+            1,
+            "watch of pods interrupted (connection refused); reconnecting",
+        )],
+    );
+    snap_all("deploy_reconnecting", &mut st);
+    feed(
+        &mut st,
+        &[notice(2, "watch of pods reconnected and listed again")],
+    );
+    assert!(!screen(&mut st, 80, 24).contains("reconnecting (pods)"));
+}
+
+#[test]
 fn ctrl_c_asks_then_interrupts_helm_once() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (_s, mut st) = planned("ops-interrupt", plan(&rt, false, false));

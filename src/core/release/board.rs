@@ -98,6 +98,8 @@ pub struct Board {
     pub now_ms: u64,
     /// The newest sequence number folded in (older or repeated events are ignored).
     pub seq: u64,
+    /// Watches lost and not yet listed again (`watch of <stream> interrupted … reconnecting`).
+    pub reconnecting: Vec<String>,
 }
 
 /// The phases of an operation that runs hooks, in order.
@@ -263,7 +265,22 @@ impl Board {
                     .sort_by_key(|e| std::cmp::Reverse((e.warning, e.last_ms)));
             }
             Kind::Helm { line } => self.helm.push(line.clone()),
-            Kind::Notice { message } => self.notices.push(message.clone()),
+            Kind::Notice { message } => {
+                // The watcher's words for a lost and a resumed watch: `watch of pods …`.
+                if let Some(stream) = message
+                    .strip_prefix("watch of ")
+                    .and_then(|m| m.split_whitespace().next())
+                {
+                    if message.contains("reconnecting") {
+                        if !self.reconnecting.iter().any(|s| s == stream) {
+                            self.reconnecting.push(stream.to_string());
+                        }
+                    } else if message.contains("reconnected") {
+                        self.reconnecting.retain(|s| s != stream);
+                    }
+                }
+                self.notices.push(message.clone());
+            }
             Kind::Logs(l) => {
                 self.logs
                     .retain(|x| !(x.pod == l.pod && x.container == l.container));
@@ -316,6 +333,33 @@ mod tests {
             state: state.into(),
             hook: hook.map(str::to_string),
         }
+    }
+
+    #[test]
+    fn a_lost_watch_is_reconnecting_until_it_has_listed_again() {
+        let notice = |seq, m: &str| {
+            ev(
+                seq,
+                seq * 10,
+                Kind::Notice {
+                    message: m.to_string(),
+                },
+            )
+        };
+        let mut b = Board::new(&OPERATION_PHASES);
+        b.apply(&notice(
+            1,
+            "watch of pods interrupted (connection refused); reconnecting",
+        ));
+        b.apply(&notice(
+            2,
+            "watch of jobs interrupted (connection refused); reconnecting",
+        ));
+        assert_eq!(b.reconnecting, vec!["pods", "jobs"]);
+        b.apply(&notice(3, "watch of pods reconnected and listed again"));
+        assert_eq!(b.reconnecting, vec!["jobs"]);
+        b.apply(&notice(4, "watch of jobs reconnected"));
+        assert!(b.reconnecting.is_empty());
     }
 
     #[test]

@@ -75,6 +75,19 @@ pub fn header(s: &OpsScreen, st: &Styles) -> Line<'static> {
             if o.read_only {
                 spans.push(Span::styled(" · read-only", st.warning));
             }
+            if !o.board.reconnecting.is_empty() {
+                // First, so a narrow terminal shows it too.
+                spans.insert(
+                    0,
+                    Span::styled(
+                        format!(
+                            "connection lost, reconnecting ({}) · ",
+                            o.board.reconnecting.join(", ")
+                        ),
+                        st.error,
+                    ),
+                );
+            }
             Line::from(spans)
         }
     }
