@@ -407,6 +407,12 @@ fn a_failed_pre_check_or_a_read_only_context_refuses_to_start() {
     assert!(op(&st).board.notices[0].contains("kinds-served"));
 
     let (_s, mut st) = planned("ops-read-only", plan(&rt, true, false));
+    // A read-only context hides the keys that change the cluster (k9s's --readonly).
+    let shown = screen(&mut st, 160, 48);
+    assert!(
+        !shown.contains("y go ahead") && shown.contains("q cancel"),
+        "{shown}"
+    );
     assert!(update(&mut st, key(KeyCode::Char('y'))).is_empty());
     assert!(op(&st).board.notices[0].contains("read-only"));
 }
@@ -523,6 +529,7 @@ fn status_watches_the_release_and_t_runs_its_tests() {
                 context: "kwok-apwiz".into(),
                 namespace: "shop".into(),
                 notes: "app-platform 0.1.0 is installed as release web in namespace shop.".into(),
+                read_only: false,
             }),
         },
     );
@@ -622,6 +629,7 @@ fn uninstall_asks_for_the_release_name_typed() {
                 context: "kwok-apwiz".into(),
                 namespace: "shop".into(),
                 notes: String::new(),
+                read_only: false,
             }),
         },
     );

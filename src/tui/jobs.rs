@@ -372,6 +372,7 @@ async fn watch_status(
             context: cluster.context.clone(),
             namespace: cluster.namespace.clone(),
             notes: rec.info.notes.clone(),
+            read_only: cluster.read_only,
         }),
     });
     let (em, mut rx) = Emitter::new();

@@ -987,10 +987,42 @@ pub fn action(scopes: &[Scope], key: &KeyEvent, in_text: bool) -> Option<Action>
 
 /// The footer for `scopes`: the keys that work there, one per action.
 pub fn footer(scopes: &[Scope], in_text: bool) -> Vec<(&'static str, &'static str)> {
+    footer_where(scopes, in_text, |_| true)
+}
+
+/// Whether a binding changes the cluster (hidden on a read-only context, as k9s's
+/// `--readonly` hides them).
+pub fn changes_cluster(bd: &Binding) -> bool {
+    matches!(
+        (bd.scope, bd.action),
+        (Scope::Plan | Scope::Uninstall, Action::Confirm)
+            | (Scope::Review, Action::Deploy)
+            | (
+                _,
+                Action::Rollback
+                    | Action::Test
+                    | Action::Uninstall
+                    | Action::StepUp
+                    | Action::StepDown
+                    | Action::Promote
+                    | Action::Abort
+            )
+    )
+}
+
+/// The footer, keeping only the bindings `keep` accepts.
+pub fn footer_where(
+    scopes: &[Scope],
+    in_text: bool,
+    keep: impl Fn(&Binding) -> bool,
+) -> Vec<(&'static str, &'static str)> {
     let mut out: Vec<(&'static str, &'static str)> = Vec::new();
     let mut seen: Vec<Action> = Vec::new();
     for s in scopes {
-        for bd in KEYMAP.iter().filter(|bd| bd.scope == *s && bd.footer) {
+        for bd in KEYMAP
+            .iter()
+            .filter(|bd| bd.scope == *s && bd.footer && keep(bd))
+        {
             if in_text && is_char(bd) || seen.contains(&bd.action) {
                 continue;
             }

@@ -53,6 +53,8 @@ pub struct StatusHead {
     pub context: String,
     pub namespace: String,
     pub notes: String,
+    /// The context is read-only in the user config.
+    pub read_only: bool,
 }
 
 /// Where an operation screen is.
@@ -861,10 +863,16 @@ impl OpsScreen {
                 s.context = h.context.clone();
                 s.namespace = h.namespace.clone();
                 s.chart = h.chart.clone();
+                s.read_only = h.read_only;
                 s.stage = Stage::Watching(Box::new(h));
             }
             Err(e) => s.stage = Stage::Refused(vec![e]),
         }
+    }
+
+    /// Whether the context is read-only (known once the screen has connected).
+    pub fn read_only(&self) -> bool {
+        matches!(self, OpsScreen::Op(s) if s.read_only)
     }
 
     /// Whether closing the screen must stop a watch.

@@ -145,9 +145,13 @@ fn draw_footer(f: &mut Frame, area: Rect, s: &State) {
         Some(Overlay::Help) => vec![("any key", "close")],
         Some(Overlay::Palette(_)) => vec![("Enter", "run"), ("Esc", "cancel")],
         Some(Overlay::ConfirmQuit) => vec![("y", "quit"), ("n", "stay")],
-        // Under an operation only its own keys and help work.
+        // Under an operation only its own keys and help work; a read-only context hides the
+        // ones that would change the cluster.
         None if s.ops.is_some() => {
-            let mut v = keys::footer(&s.scopes()[..1], false);
+            let read_only = s.ops.as_ref().is_some_and(|o| o.read_only());
+            let mut v = keys::footer_where(&s.scopes()[..1], false, |bd| {
+                !(read_only && keys::changes_cluster(bd))
+            });
             v.push(("?", "help"));
             v
         }
