@@ -492,9 +492,27 @@ fn history_lists_revisions_diffs_one_and_offers_its_rollback() {
                     new: Some(json!(2)),
                 }],
             }],
+            keys_added: vec![],
+            keys_removed: vec!["hooks".into()],
         })),
     );
     snap_all("history_diff", &mut st);
+    // Space marks revision 1; Enter on revision 2 diffs it against 1 instead of the current.
+    update(&mut st, key(KeyCode::Char(' ')));
+    update(&mut st, key(KeyCode::Down));
+    let cmds = update(&mut st, key(KeyCode::Enter));
+    assert!(
+        matches!(
+            cmds.as_slice(),
+            [Cmd::OpenRevision {
+                revision: 2,
+                against: 1,
+                ..
+            }]
+        ),
+        "{cmds:?}"
+    );
+    update(&mut st, key(KeyCode::Up));
     let cmds = update(&mut st, key(KeyCode::Char('r')));
     assert!(
         matches!(

@@ -319,7 +319,12 @@ async fn open_revision(
         records::open(&cluster, &release, Some(revision))
     )?;
     let changes = rdiff::diff_manifests(&a.raw_manifest, &b.raw_manifest, &cluster.namespace)?;
+    let only = |x: &[String], y: &[String]| -> Vec<String> {
+        x.iter().filter(|k| !y.contains(k)).cloned().collect()
+    };
     Ok(RevisionView {
+        keys_added: only(&b.supplied_value_keys, &a.supplied_value_keys),
+        keys_removed: only(&a.supplied_value_keys, &b.supplied_value_keys),
         revision,
         against,
         chart: format!("{}-{}", b.chart.name, b.chart.version),

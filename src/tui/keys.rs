@@ -952,6 +952,15 @@ pub const KEYMAP: &[Binding] = &[
         "close",
         false,
     ),
+    b(
+        Scope::History,
+        KeyCode::Char(' '),
+        NONE,
+        "Space",
+        Action::Toggle,
+        "mark: Enter diffs against it",
+        true,
+    ),
 ];
 
 /// Whether a binding is a plain character (text in a text field).

@@ -41,6 +41,10 @@ pub struct RevisionView {
     pub app_version: String,
     pub description: String,
     pub changes: Vec<Change>,
+    /// Top-level keys of the supplied values, added and removed between the two (their values are
+    /// never read).
+    pub keys_added: Vec<String>,
+    pub keys_removed: Vec<String>,
 }
 
 /// What the status screen says of the release (from its latest record).
@@ -197,6 +201,9 @@ pub struct HistoryScreen {
     pub selected: usize,
     pub opened: Option<Result<RevisionView, String>>,
     pub scroll: u16,
+    /// The revision marked with Space: Enter diffs the selected one against it (default: the
+    /// current revision).
+    pub marked: Option<u64>,
 }
 
 /// The releases of a namespace.
@@ -498,6 +505,7 @@ pub fn history(target: Target, release: &str) -> (OpsScreen, Vec<Cmd>) {
             selected: 0,
             opened: None,
             scroll: 0,
+            marked: None,
         })),
         vec![Cmd::History {
             target: Shared::new(target),
@@ -1099,7 +1107,7 @@ fn history_action(h: &mut HistoryScreen, a: Action) -> HistoryEffect {
                 target: Shared::new(h.target.clone()),
                 release: h.release.clone(),
                 revision: sel.revision,
-                against: cur.revision,
+                against: h.marked.unwrap_or(cur.revision),
             }])
         }
         Action::Rollback => match &h.history {
@@ -1111,6 +1119,18 @@ fn history_action(h: &mut HistoryScreen, a: Action) -> HistoryEffect {
             },
             _ => cmds(Vec::new()),
         },
+        Action::Toggle => {
+            if let Some(Ok(x)) = &h.history
+                && let Some(sel) = x.revisions.get(h.selected)
+            {
+                h.marked = if h.marked == Some(sel.revision) {
+                    None
+                } else {
+                    Some(sel.revision)
+                };
+            }
+            cmds(Vec::new())
+        }
         Action::Close => HistoryEffect::Effect(Effect::Close),
         _ => HistoryEffect::Effect(Effect::Unhandled),
     }

@@ -830,8 +830,15 @@ fn draw_history(f: &mut Frame, area: Rect, h: &HistoryScreen, st: &Styles) {
                     s if s.starts_with("pending") || s == "failed" => st.warning,
                     _ => Style::default(),
                 };
+                let mark = if h.marked == Some(r.revision) {
+                    "*"
+                } else if sel {
+                    "›"
+                } else {
+                    " "
+                };
                 l.push(Line::from(vec![
-                    Span::styled(if sel { "›" } else { " " }, st.accent),
+                    Span::styled(mark, st.accent),
                     Span::styled(
                         format!("{:<4}{:<27}", r.revision, r.updated),
                         if sel { st.selected } else { Style::default() },
@@ -843,7 +850,7 @@ fn draw_history(f: &mut Frame, area: Rect, h: &HistoryScreen, st: &Styles) {
             l.push(Line::raw(""));
             match &h.opened {
                 None => l.push(Line::from(Span::styled(
-                    "Enter diffs the selected revision against the current one · r rolls back to it",
+                    "Enter diffs the selected revision against the current one (Space marks another to diff against) · r rolls back to it",
                     st.muted,
                 ))),
                 Some(Err(e)) => l.push(Line::from(Span::styled(e.clone(), st.error))),
@@ -856,9 +863,26 @@ fn draw_history(f: &mut Frame, area: Rect, h: &HistoryScreen, st: &Styles) {
                         )),
                     ]));
                     l.push(Line::from(Span::styled(
-                        format!("against the current revision {}:", v.against),
+                        if h.marked == Some(v.against) {
+                            format!("against the marked revision {}:", v.against)
+                        } else {
+                            format!("against the current revision {}:", v.against)
+                        },
                         st.muted,
                     )));
+                    if !v.keys_added.is_empty() || !v.keys_removed.is_empty() {
+                        let mut spans = vec![Span::styled(
+                            "values (top-level keys only; values are never shown): ",
+                            st.muted,
+                        )];
+                        for k in &v.keys_added {
+                            spans.push(Span::styled(format!("+{k} "), st.ok));
+                        }
+                        for k in &v.keys_removed {
+                            spans.push(Span::styled(format!("-{k} "), st.error));
+                        }
+                        l.push(Line::from(spans));
+                    }
                     l.extend(changes_lines(&v.changes, usize::MAX, st));
                     for c in &v.changes {
                         if let Change::Changed { object, paths } = c {
