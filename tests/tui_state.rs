@@ -59,21 +59,7 @@ fn web_app_by_keys_writes_what_apwiz_new_writes() {
     assert!(!st.dirty);
 
     let cli_out = root.join("cli/shop");
-    let o = apwiz(&[
-        "new",
-        "--non-interactive",
-        "--preset",
-        "web-app",
-        "--name",
-        "shop",
-        "--image",
-        "ghcr.io/acme/shop:1.4.2",
-        "--set",
-        "ingress.host=shop.example.com",
-        "--out",
-        cli_out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    new_shop(&cli_out, &[]);
     assert_eq!(files_of(&out), files_of(&cli_out));
     // After writing, quitting asks nothing.
     let cmds = drive(&s, &mut st, vec![key(KeyCode::Char('q'))]);
@@ -317,12 +303,9 @@ fn environments_step_toggles_and_per_env_values() {
     assert_eq!(st.step, StepId::Environments);
 }
 
-#[test]
-fn edit_flow_keeps_files_byte_identical_and_comments() {
-    let s = session();
-    let root = scratch("edit");
-    let out = root.join("shop");
-    let o = apwiz(&[
+/// `apwiz new` of the web-app `shop` (image and host answered) into `out`, with `extra` flags.
+fn new_shop(out: &std::path::Path, extra: &[&str]) {
+    let mut args = vec![
         "new",
         "--non-interactive",
         "--preset",
@@ -335,8 +318,172 @@ fn edit_flow_keeps_files_byte_identical_and_comments() {
         "ingress.host=shop.example.com",
         "--out",
         out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success());
+    ];
+    args.extend_from_slice(extra);
+    let o = apwiz(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Moves the Environments step's cursor to `env`'s field at `path`.
+fn focus_env_field(
+    s: &apwiz::core::session::Session,
+    st: &mut apwiz::tui::app::State,
+    env: &str,
+    path: &str,
+) {
+    use apwiz::tui::steps::envs::{Cell, cells};
+    let col = st
+        .project
+        .environments
+        .iter()
+        .position(|(e, _)| e == env)
+        .unwrap();
+    let row = st.project.env_fields[env]
+        .iter()
+        .position(|f| f.path == path)
+        .unwrap();
+    for _ in 0..cells(&st.project).len() {
+        if cells(&st.project)[st.env_step.focus] == (Cell::Field { row, col }) {
+            return;
+        }
+        drive(s, st, vec![key(KeyCode::Tab)]);
+    }
+    panic!("no cell for {env} {path}");
+}
+
+#[test]
+fn environments_resources_prefilled_checked_and_written_minimal() {
+    let s = session();
+    let root = scratch("env-resources");
+    let out = root.join("tui/shop");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut st = new_state(&s, &out);
+    let mut msgs = vec![key(KeyCode::Enter)];
+    msgs.extend(chars("ghcr.io/acme/shop:1.4.2"));
+    msgs.push(key(KeyCode::Tab));
+    msgs.extend(chars("shop.example.com"));
+    msgs.push(key(KeyCode::Enter));
+    msgs.push(key(KeyCode::Enter));
+    drive(&s, &mut st, msgs);
+    assert_eq!(st.step, StepId::Environments, "{:?}", st.status);
+    let value = |st: &apwiz::tui::app::State, env: &str, path: &str| {
+        st.project.env_fields[env]
+            .iter()
+            .find(|f| f.path == path)
+            .unwrap_or_else(|| panic!("{env} has no {path} row"))
+            .value()
+            .to_string()
+    };
+    // Every row of every column is prefilled from the chart's values-<env>.yaml.
+    for env in ["dev", "staging", "prod"] {
+        let file = apwiz::core::values::read::parse_values(
+            &std::fs::read_to_string(repo().join(format!("chart/values-{env}.yaml"))).unwrap(),
+        )
+        .unwrap()
+        .value;
+        for path in [
+            "resources.requests.cpu",
+            "resources.limits.cpu",
+            "resources.requests.memory",
+            "resources.limits.memory",
+        ] {
+            let ptr = format!("/{}", path.replace('.', "/"));
+            let want = match file.pointer(&ptr).unwrap() {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            assert_eq!(value(&st, env, path), want, "{env} {path}");
+        }
+    }
+    assert_eq!(value(&st, "prod", "resources.limits.cpu"), "2");
+    assert_eq!(value(&st, "dev", "resources.limits.memory"), "128Mi");
+    // Nothing changed: no per-environment answers.
+    assert!(st.project.answers().unwrap().env_set.is_empty());
+
+    // A CPU limit that is no quantity: the schema's rule, said under the table; the step holds.
+    focus_env_field(&s, &mut st, "prod", "resources.limits.cpu");
+    assert!(st.in_text());
+    drive(&s, &mut st, vec![ctrl('u')]);
+    drive(&s, &mut st, chars("2 cores"));
+    let why = apwiz::tui::steps::Step::incomplete(&st.env_step, &st.project).unwrap();
+    assert!(why.starts_with("prod CPU limit: CPU as cores"), "{why}");
+    drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert_eq!(st.step, StepId::Environments);
+    drive(&s, &mut st, vec![ctrl('u')]);
+    drive(&s, &mut st, chars("4"));
+    focus_env_field(&s, &mut st, "prod", "resources.limits.memory");
+    drive(&s, &mut st, vec![ctrl('u')]);
+    drive(&s, &mut st, chars("0Mi"));
+    assert!(
+        apwiz::tui::steps::Step::incomplete(&st.env_step, &st.project).is_some(),
+        "zero memory is refused"
+    );
+    drive(&s, &mut st, vec![ctrl('u')]);
+    drive(&s, &mut st, chars("2Gi"));
+    // Staging's request typed back to what it was: no answer.
+    focus_env_field(&s, &mut st, "staging", "resources.requests.cpu");
+    drive(&s, &mut st, vec![ctrl('u')]);
+    drive(&s, &mut st, chars("100m"));
+    let a = st.project.answers().unwrap();
+    let prod: Vec<String> = a.env_set["prod"].iter().map(|e| e.raw.clone()).collect();
+    assert_eq!(
+        prod,
+        ["resources.limits.cpu=4", "resources.limits.memory=2Gi"]
+    );
+    assert_eq!(a.env_set.len(), 1, "{:?}", a.env_set);
+
+    drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert_eq!(st.step, StepId::Review, "{:?}", st.status);
+    drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert!(
+        matches!(st.review_step.written, Some(Ok(_))),
+        "{:?}",
+        st.review_step.written
+    );
+    // The same files as `apwiz new` with the same answers as --set-env.
+    let cli_out = root.join("cli/shop");
+    new_shop(
+        &cli_out,
+        &[
+            "--set-env",
+            "prod:resources.limits.cpu=4",
+            "--set-env",
+            "prod:resources.limits.memory=2Gi",
+        ],
+    );
+    assert_eq!(files_of(&out), files_of(&cli_out));
+    // Minimal: the base file has no resources (the chart's defaults), prod only what differs
+    // from it, and the other environments are what a fresh project gets.
+    let read = |name: &str| {
+        apwiz::core::values::read::parse_values(&std::fs::read_to_string(out.join(name)).unwrap())
+            .unwrap()
+            .value
+    };
+    assert!(read("values.yaml").get("resources").is_none());
+    assert_eq!(
+        read("values-prod.yaml")["resources"],
+        serde_json::json!({
+            "requests": {"cpu": "250m", "memory": "256Mi"},
+            "limits": {"cpu": 4, "memory": "2Gi"}
+        })
+    );
+    let fresh = root.join("fresh/shop");
+    new_shop(&fresh, &[]);
+    for name in ["values.yaml", "values-dev.yaml", "values-staging.yaml"] {
+        assert_eq!(
+            std::fs::read_to_string(out.join(name)).unwrap(),
+            std::fs::read_to_string(fresh.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn edit_flow_keeps_files_byte_identical_and_comments() {
+    let s = session();
+    let root = scratch("edit");
+    let out = root.join("shop");
+    new_shop(&out, &[]);
     // The team comments a value.
     let base = out.join("values.yaml");
     let text = std::fs::read_to_string(&base).unwrap();

@@ -86,7 +86,7 @@ pub struct Project {
     pub fields: Vec<Field>,
     /// Every environment preset and whether it gets a file.
     pub environments: Vec<(String, bool)>,
-    /// Per environment: replicas (and the host when the preset asks for one).
+    /// Per environment: replicas, resources (and the host when the preset asks for one).
     pub env_fields: BTreeMap<String, Vec<Field>>,
     /// The directory's name, cleaned: the release name's default.
     pub default_name: String,
@@ -290,16 +290,14 @@ impl Project {
         self.fields.iter().position(|f| f.check().is_err())
     }
 
-    /// Builds the per-environment fields (replicas, and host when the preset asks for one),
+    /// Builds the per-environment fields ([`environments::fields`](crate::core::scaffold::environments::fields):
+    /// replicas, CPU and memory requests and limits, the host when the preset asks for one),
     /// prefilled with what each environment gets without an answer.
     pub fn prefill_environments(&mut self, all: &[Preset], chart: &Chart) {
         let Some(workload) = self.workload(all) else {
             return;
         };
-        let mut paths = vec![("replicas".to_string(), "Replicas", AnswerType::Integer)];
-        if workload.questions.iter().any(|q| q.path == "ingress.host") {
-            paths.push(("ingress.host".into(), "Host", AnswerType::String));
-        }
+        let asked = crate::core::scaffold::environments::fields(workload);
         // What each environment gets from the presets and the base answers alone.
         let mut probe = self.clone();
         probe.env_fields.clear();
@@ -316,7 +314,8 @@ impl Project {
         let mut env_fields = BTreeMap::new();
         for (env, _) in &self.environments {
             let mut fields = Vec::new();
-            for (path, label, t) in &paths {
+            for ef in &asked {
+                let path = &ef.path;
                 let default = effective(&files, env, path, &defaults).map(|v| text_of(&v));
                 let from_answers = loaded.get(env).and_then(|s| value_in(s, path));
                 let old = self
@@ -327,18 +326,9 @@ impl Project {
                     .map(|f| f.value().to_string());
                 fields.push(Field {
                     path: path.clone(),
-                    label: (*label).into(),
-                    help: None,
-                    question: Question {
-                        path: path.clone(),
-                        prompt: (*label).into(),
-                        help: None,
-                        answer_type: *t,
-                        options: Vec::new(),
-                        default: None,
-                        example: None,
-                        required: false,
-                    },
+                    label: ef.label.into(),
+                    help: Some(ef.help.into()),
+                    question: ef.question(),
                     input: Input::new(
                         old.or_else(|| from_answers.clone())
                             .or_else(|| default.clone())

@@ -327,9 +327,6 @@ impl FeatureField {
         if self.answer_type == AnswerType::Integer && s.parse::<i64>().is_ok_and(|n| n < 1) {
             return Err("at least 1".into());
         }
-        if self.path == "persistence.size" && !is_quantity(s) {
-            return Err("a quantity such as 10Gi or 500Mi".into());
-        }
         Ok(())
     }
 
@@ -344,15 +341,6 @@ impl FeatureField {
         }
         questions::answer_expr(self.path, raw.trim())
     }
-}
-
-/// A Kubernetes quantity as a size: digits, then an optional binary or decimal suffix.
-fn is_quantity(s: &str) -> bool {
-    let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    let suffix = &s[digits.len()..];
-    !digits.is_empty()
-        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && ["", "Ki", "Mi", "Gi", "Ti", "Pi", "k", "M", "G", "T", "P"].contains(&suffix)
 }
 
 /// The feature of that preset name.

@@ -1,6 +1,8 @@
 //! Step 3: the environments. A compact table with one column per environment: whether it gets
-//! a file (`Space`), then what differs per environment (replicas; the host when the preset has
-//! one), prefilled with what each gets from the environment presets.
+//! a file (`Space`), then what differs per environment (replicas, CPU and memory requests and
+//! limits; the host when the preset has one: the rows are the core's
+//! [`environments::fields`](crate::core::scaffold::environments::fields)), prefilled with what
+//! each gets from the environment presets, checked as typed with the file writer's rule.
 use crossterm::event::{Event, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -201,6 +203,7 @@ impl Step for EnvStep {
         y += 1;
         let rows = project.env_fields.values().map(Vec::len).max().unwrap_or(0);
         let mut error: Option<String> = None;
+        let mut help: Option<String> = None;
         for row in 0..rows {
             let label = project
                 .env_fields
@@ -238,6 +241,9 @@ impl Step for EnvStep {
                     w,
                     Span::styled(format!("{shown:w$}", w = w as usize), style),
                 );
+                if focused && let Some(h) = &field.help {
+                    help = Some(format!("{env} {}: {h}", field.label));
+                }
                 if focused && self.editing && y < area.bottom() {
                     let cx = x_of(col) + field.input.visual_cursor().saturating_sub(scroll) as u16;
                     f.set_cursor_position(Position::new(cx.min(area.right().saturating_sub(1)), y));
@@ -264,7 +270,9 @@ impl Step for EnvStep {
                 y,
                 area.width,
                 Span::styled(
-                    "prefilled from the environment presets; change what differs",
+                    help.unwrap_or_else(|| {
+                        "prefilled from the environment presets; change what differs".into()
+                    }),
                     st.muted,
                 ),
             );
