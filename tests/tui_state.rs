@@ -303,6 +303,12 @@ fn environments_step_toggles_and_per_env_values() {
     assert_eq!(st.step, StepId::Environments);
 }
 
+/// The base `--set` answers of the wizard's project as they are, as typed.
+fn set_exprs(st: &apwiz::tui::app::State) -> Vec<String> {
+    let a = st.project.answers().unwrap();
+    a.set.iter().map(|e| e.raw.clone()).collect()
+}
+
 /// `apwiz new` of the web-app `shop` (image and host answered) into `out`, with `extra` flags.
 fn new_shop(out: &std::path::Path, extra: &[&str]) {
     let mut args = vec![
@@ -359,9 +365,7 @@ fn environments_resources_prefilled_checked_and_written_minimal() {
     std::fs::create_dir_all(&out).unwrap();
     let mut st = new_state(&s, &out);
     let mut msgs = vec![key(KeyCode::Enter)];
-    msgs.extend(chars("ghcr.io/acme/shop:1.4.2"));
-    msgs.push(key(KeyCode::Tab));
-    msgs.extend(chars("shop.example.com"));
+    msgs.extend(image_and_host());
     msgs.push(key(KeyCode::Enter));
     msgs.push(key(KeyCode::Enter));
     drive(&s, &mut st, msgs);
@@ -608,14 +612,7 @@ fn features_step_toggles_fields_rules_and_answers_reproduce() {
     let out = root.join("tui/db");
     std::fs::create_dir_all(&out).unwrap();
     let mut st = new_state(&s, &out);
-    let i = st
-        .preset_step
-        .visible(&st.presets)
-        .iter()
-        .position(|p| p.name == "stateful-db")
-        .unwrap();
-    let mut msgs: Vec<Msg> = (0..i).map(|_| key(KeyCode::Down)).collect();
-    msgs.push(key(KeyCode::Enter)); // preset → workload (every question has a default)
+    let mut msgs = choose_preset(&st, "stateful-db");
     msgs.push(key(KeyCode::Enter)); // workload → features
     drive(&s, &mut st, msgs);
     assert_eq!(st.step, StepId::Features, "{:?}", st.status);
@@ -714,14 +711,7 @@ fn features_step_toggles_fields_rules_and_answers_reproduce() {
     st.feature_step.focus_feature(&st.project, "autoscaling");
     drive(&s, &mut st, vec![key(KeyCode::Char(' '))]);
 
-    let sets: Vec<String> = st
-        .project
-        .answers()
-        .unwrap()
-        .set
-        .iter()
-        .map(|e| e.raw.clone())
-        .collect();
+    let sets = set_exprs(&st);
     assert_eq!(
         sets,
         [
@@ -794,16 +784,167 @@ fn features_refuse_what_the_workload_cannot_have() {
     // Ingress off records the answer; the host question stays the form's.
     st.feature_step.focus_feature(&st.project, "ingress");
     drive(&s, &mut st, vec![key(KeyCode::Char(' '))]);
-    let sets: Vec<String> = st
-        .project
-        .answers()
-        .unwrap()
-        .set
-        .iter()
-        .map(|e| e.raw.clone())
-        .collect();
+    let sets = set_exprs(&st);
     assert_eq!(
         sets,
         ["ingress.host=shop.example.com", "ingress.enabled=false"]
     );
+}
+
+/// The microservices preset: a toggle per service. Ingress is the web front end's only (the
+/// preset's), the worker has no Service so it is refused there with the chart's reason; turning
+/// it on for the api asks the host the api inherits; a disruption budget for the web only. The
+/// files equal `apwiz new` with the same `--set`s, pass `apwiz validate`, and the answers load
+/// back into the same toggles.
+#[test]
+fn microservices_toggle_features_per_service() {
+    use apwiz::tui::steps::features::{Cell, cells};
+    let s = session();
+    let root = scratch("features-services");
+    let out = root.join("tui/shop");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut st = new_state(&s, &out);
+    let mut msgs = choose_preset(&st, "microservices");
+    msgs.extend(image_and_host());
+    msgs.push(key(KeyCode::Enter));
+    drive(&s, &mut st, msgs);
+    assert_eq!(st.step, StepId::Features, "{:?}", st.status);
+    let ingress = st
+        .project
+        .features
+        .iter()
+        .position(|f| f.feature.name == "ingress")
+        .unwrap();
+    let switches = |st: &apwiz::tui::app::State, i: usize| -> Vec<(String, bool)> {
+        st.project.features[i]
+            .services
+            .iter()
+            .map(|s| (s.service.clone(), s.on))
+            .collect()
+    };
+    let on = |name: &str, on: bool| (name.to_string(), on);
+    assert_eq!(
+        switches(&st, ingress),
+        [on("web", true), on("api", false), on("worker", false)]
+    );
+    // The web's host is the form's question, shown under the feature with the web's name.
+    let fields: Vec<String> = st
+        .project
+        .feature_fields(ingress)
+        .iter()
+        .map(|f| f.path.clone())
+        .collect();
+    assert_eq!(fields, ["services.web.ingress.host"]);
+    assert!(
+        st.project
+            .answers()
+            .unwrap()
+            .set
+            .iter()
+            .all(|e| !e.raw.contains("enabled"))
+    );
+
+    // The worker: refused, with the chart's reason.
+    st.feature_step.focus_feature(&st.project, "ingress");
+    drive(&s, &mut st, vec![key(KeyCode::Tab), key(KeyCode::Tab)]);
+    assert_eq!(
+        cells(&st.project)[st.feature_step.focus],
+        Cell::Service(ingress, 2)
+    );
+    drive(&s, &mut st, vec![key(KeyCode::Char(' '))]);
+    assert_eq!(switches(&st, ingress)[2], on("worker", false));
+    assert_eq!(
+        st.status.as_deref(),
+        Some("Ingress: worker has no Service (service.enabled: false), and Ingress needs one")
+    );
+    // The api: on; it has no host question of its own, so the shared host (inherited) is asked.
+    drive(
+        &s,
+        &mut st,
+        vec![key(KeyCode::BackTab), key(KeyCode::Char(' '))],
+    );
+    assert_eq!(switches(&st, ingress)[1], on("api", true));
+    let fields: Vec<String> = st
+        .project
+        .feature_fields(ingress)
+        .iter()
+        .map(|f| f.path.clone())
+        .collect();
+    assert_eq!(fields, ["services.web.ingress.host", "ingress.host"]);
+    drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert_eq!(st.step, StepId::Features, "an empty host holds the step");
+    assert_eq!(
+        cells(&st.project)[st.feature_step.focus],
+        Cell::Field(ingress, 1)
+    );
+    drive(&s, &mut st, chars("api.example.com"));
+    // A disruption budget for the web only.
+    st.feature_step.focus_feature(&st.project, "pdb");
+    drive(&s, &mut st, vec![key(KeyCode::Char(' '))]);
+    let sets = set_exprs(&st);
+    assert_eq!(
+        sets,
+        [
+            "services.web.ingress.host=shop.example.com",
+            "services.api.ingress.enabled=true",
+            "ingress.host=api.example.com",
+            "services.web.pdb.enabled=true",
+        ]
+    );
+    drive(
+        &s,
+        &mut st,
+        vec![
+            key(KeyCode::Enter),
+            key(KeyCode::Enter),
+            key(KeyCode::Enter),
+        ],
+    );
+    assert!(
+        matches!(st.review_step.written, Some(Ok(_))),
+        "{:?} {:?}",
+        st.status,
+        st.review_step.written
+    );
+    let cli_out = root.join("cli/shop");
+    let mut args = vec![
+        "new",
+        "--non-interactive",
+        "--preset",
+        "microservices",
+        "--name",
+        "shop",
+        "--image",
+        "ghcr.io/acme/shop:1.4.2",
+    ];
+    for e in &sets {
+        args.extend(["--set", e.as_str()]);
+    }
+    let cli = cli_out.to_str().unwrap();
+    args.extend(["--out", cli]);
+    let o = apwiz(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(files_of(&out), files_of(&cli_out));
+    for env in ["dev", "prod"] {
+        let o = apwiz(&["validate", "--dir", out.to_str().unwrap(), "--env", env]);
+        assert!(
+            o.status.success(),
+            "{env}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    // Opened again: the same toggles, and the same answers.
+    let answers = apwiz::core::scaffold::answers::Answers::load(&out.join(".apwiz.yaml")).unwrap();
+    let st2 = apwiz::tui::initial_state(
+        &s,
+        apwiz::core::scaffold::project::Start::Edit {
+            out_dir: out.clone(),
+            answers: answers.clone(),
+        },
+        false,
+    )
+    .unwrap();
+    assert_eq!(switches(&st2, ingress), switches(&st, ingress));
+    assert_eq!(st2.project.answers().unwrap().set, answers.set);
 }
