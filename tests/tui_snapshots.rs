@@ -115,6 +115,15 @@ fn features_per_service() {
             format!("features_per_service_api_{w}x{h}"),
             screen(&mut st, w, h)
         );
+        // Enter goes to the empty host, then on once it is typed.
+        let mut msgs = vec![key(KeyCode::Enter)];
+        msgs.extend(chars("api.example.com"));
+        msgs.push(key(KeyCode::Enter));
+        drive(&s, &mut st, msgs);
+        insta::assert_snapshot!(
+            format!("environments_per_service_{w}x{h}"),
+            screen(&mut st, w, h)
+        );
     }
 }
 

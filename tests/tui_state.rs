@@ -948,3 +948,57 @@ fn microservices_toggle_features_per_service() {
     assert_eq!(switches(&st2, ingress), switches(&st, ingress));
     assert_eq!(st2.project.answers().unwrap().set, answers.set);
 }
+
+/// The microservices preset's Environments table: the web and the api set their own replicas
+/// (the environment's top-level count does not reach them), so each has a row; the worker
+/// inherits the top level's row. Prod's web raised to 4 is the one answer written.
+#[test]
+fn microservices_environments_have_a_row_per_service_with_its_own_replicas() {
+    let s = session();
+    let out = scratch("envs-services").join("shop");
+    let mut st = new_state(&s, &out);
+    let mut msgs = choose_preset(&st, "microservices");
+    msgs.extend(image_and_host());
+    msgs.extend([key(KeyCode::Enter), key(KeyCode::Enter)]);
+    drive(&s, &mut st, msgs);
+    assert_eq!(st.step, StepId::Environments, "{:?}", st.status);
+    let rows: Vec<(String, String, String)> = st.project.env_fields["prod"]
+        .iter()
+        .map(|f| (f.label.clone(), f.path.clone(), f.value().to_string()))
+        .take(3)
+        .collect();
+    let row = |l: &str, p: &str, v: &str| (l.to_string(), p.to_string(), v.to_string());
+    assert_eq!(
+        rows,
+        [
+            row("web pods", "services.web.replicas", "2"),
+            row("api pods", "services.api.replicas", "2"),
+            row("worker pods", "replicas", "3"),
+        ]
+    );
+    let host = st.project.env_fields["prod"].last().unwrap();
+    assert_eq!(host.path, "services.web.ingress.host");
+    assert_eq!(host.value(), "shop.example.com");
+    focus_env_field(&s, &mut st, "prod", "services.web.replicas");
+    drive(&s, &mut st, vec![key(KeyCode::Backspace)]);
+    drive(&s, &mut st, chars("4"));
+    let a = st.project.answers().unwrap();
+    let prod: Vec<String> = a.env_set["prod"].iter().map(|e| e.raw.clone()).collect();
+    assert_eq!(prod, ["services.web.replicas=4"]);
+    assert_eq!(a.env_set.len(), 1);
+    drive(&s, &mut st, vec![key(KeyCode::Enter), key(KeyCode::Enter)]);
+    assert!(
+        matches!(st.review_step.written, Some(Ok(_))),
+        "{:?}",
+        st.review_step.written
+    );
+    let prod_file = std::fs::read_to_string(out.join("values-prod.yaml")).unwrap();
+    let v = apwiz::core::values::read::parse_values(&prod_file)
+        .unwrap()
+        .value;
+    assert_eq!(
+        v["services"],
+        serde_json::json!({"web": {"replicas": 4}}),
+        "{prod_file}"
+    );
+}

@@ -351,7 +351,7 @@ impl Project {
                     .map(|f| f.value().to_string());
                 fields.push(Field {
                     path: path.clone(),
-                    label: ef.label.into(),
+                    label: ef.label.clone(),
                     help: Some(ef.help.into()),
                     question: ef.question(),
                     input: Input::new(

@@ -5,6 +5,7 @@
 //! other, checked with [`questions::check_answer`](crate::core::scaffold::questions::check_answer),
 //! and [`generate`](crate::core::scaffold::generate) writes only what differs.
 use crate::core::presets::{AnswerType, Preset, Question};
+use crate::core::scaffold::features;
 
 /// A value asked per environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,16 +13,16 @@ pub struct EnvField {
     /// The values path (`resources.limits.memory`).
     pub path: String,
     /// A short label (the table's first column is narrow).
-    pub label: &'static str,
+    pub label: String,
     pub answer_type: AnswerType,
     pub help: &'static str,
 }
 
 impl EnvField {
-    fn new(path: &str, label: &'static str, answer_type: AnswerType, help: &'static str) -> Self {
+    fn new(path: &str, label: &str, answer_type: AnswerType, help: &'static str) -> Self {
         EnvField {
             path: path.into(),
-            label,
+            label: label.into(),
             answer_type,
             help,
         }
@@ -31,7 +32,7 @@ impl EnvField {
     pub fn question(&self) -> Question {
         Question {
             path: self.path.clone(),
-            prompt: self.label.into(),
+            prompt: self.label.clone(),
             help: Some(self.help.into()),
             answer_type: self.answer_type,
             options: Vec::new(),
@@ -42,15 +43,51 @@ impl EnvField {
     }
 }
 
-/// The values asked per environment for `workload`, in the table's order.
+/// The values asked per environment for `workload`, in the table's order. In a release of
+/// several services, a service whose preset sets its own replicas gets a row of its own (it does
+/// not inherit the top level's, so the environment's count would not reach it); the top level's
+/// row stays while some service inherits it.
 pub fn fields(workload: &Preset) -> Vec<EnvField> {
-    let mut out = vec![
-        EnvField::new(
+    let services = features::services(&workload.values);
+    let own: Vec<&String> = services
+        .iter()
+        .filter(|s| {
+            workload.values["services"][s.as_str()]
+                .get("replicas")
+                .is_some()
+        })
+        .collect();
+    let mut out: Vec<EnvField> = own
+        .iter()
+        .map(|s| {
+            EnvField::new(
+                &features::in_service(s, "replicas"),
+                &format!("{s} pods"),
+                AnswerType::Integer,
+                "this service's pods, 1 to 1000",
+            )
+        })
+        .collect();
+    if own.len() < services.len() || services.is_empty() {
+        // Named for the services that inherit it, in a release of several.
+        let inheriting: Vec<&str> = services
+            .iter()
+            .filter(|s| !own.contains(s))
+            .map(String::as_str)
+            .collect();
+        let label = if inheriting.is_empty() {
+            "Replicas".to_string()
+        } else {
+            format!("{} pods", inheriting.join(","))
+        };
+        out.push(EnvField::new(
             "replicas",
-            "Replicas",
+            &label,
             AnswerType::Integer,
             "pods, 1 to 1000",
-        ),
+        ));
+    }
+    out.extend([
         EnvField::new(
             "resources.requests.cpu",
             "CPU req",
@@ -75,16 +112,24 @@ pub fn fields(workload: &Preset) -> Vec<EnvField> {
             AnswerType::String,
             "most memory a container may use (OOM-killed above)",
         ),
-    ];
+    ]);
     // The host the preset asks for (`ingress.host`, or a service's in a multi-service preset).
     if let Some(q) = workload
         .questions
         .iter()
         .find(|q| q.path == "ingress.host" || q.path.ends_with(".ingress.host"))
     {
+        let label = match q
+            .path
+            .strip_prefix("services.")
+            .and_then(|r| r.split('.').next())
+        {
+            Some(svc) => format!("{svc} host"),
+            None => "Host".into(),
+        };
         out.push(EnvField::new(
             &q.path,
-            "Host",
+            &label,
             AnswerType::String,
             "the public host name in this environment",
         ));

@@ -166,7 +166,15 @@ impl Step for EnvStep {
             area,
         );
         let focus = self.cell(project);
-        let label_w: u16 = 10;
+        // As wide as the longest row label (a service's own rows are named for it), within reason.
+        let label_w = project
+            .env_fields
+            .values()
+            .flatten()
+            .map(|f| f.label.chars().count() as u16 + 1)
+            .max()
+            .unwrap_or(10)
+            .clamp(10, 16);
         let cols = project.environments.len().max(1) as u16;
         let col_w = (area.width.saturating_sub(label_w) / cols).clamp(6, 30);
         let x_of = |col: usize| area.x + label_w + col as u16 * col_w;
