@@ -891,6 +891,21 @@ fn microservices_toggle_features_per_service() {
             "services.web.pdb.enabled=true",
         ]
     );
+    // The api off again: nothing inherits the shared host, so it is no answer; on: it is back.
+    let api = |st: &mut apwiz::tui::app::State| {
+        st.feature_step.focus_feature(&st.project, "ingress");
+        drive(&s, st, vec![key(KeyCode::Tab), key(KeyCode::Char(' '))]);
+    };
+    api(&mut st);
+    assert_eq!(
+        set_exprs(&st),
+        [
+            "services.web.ingress.host=shop.example.com",
+            "services.web.pdb.enabled=true",
+        ]
+    );
+    api(&mut st);
+    assert_eq!(set_exprs(&st), sets);
     drive(
         &s,
         &mut st,

@@ -724,7 +724,14 @@ impl Project {
             apply(&mut a.set, f).map_err(|e| e.to_string())?;
         }
         for (i, fs) in self.features.iter().enumerate() {
-            apply_feature(&mut a.set, fs, self.feature_active(i)).map_err(|e| e.to_string())?;
+            // Its own fields count while shown (a shared one only while some service inherits it).
+            let shown: Vec<&str> = self
+                .feature_fields(i)
+                .iter()
+                .map(|f| f.path.as_str())
+                .collect();
+            apply_feature(&mut a.set, fs, self.feature_active(i), &shown)
+                .map_err(|e| e.to_string())?;
         }
         for (env, fs) in &self.env_fields {
             if !a.environments.contains(env) {
@@ -812,18 +819,20 @@ fn position_of(sets: &[SetExpr], wanted: impl Fn(&str) -> bool) -> Option<usize>
 }
 
 /// Puts a feature's switch (when it differs from the preset, or was loaded), each service's in a
-/// multi-service release, and when on its own fields into `sets`; off drops its fields' answers.
+/// multi-service release, and when on its `shown` fields into `sets`; off (or a field no longer
+/// shown) drops its fields' answers.
 fn apply_feature(
     sets: &mut Vec<SetExpr>,
     fs: &FeatureState,
     active: bool,
+    shown: &[&str],
 ) -> crate::core::Result<()> {
     put_switch(sets, fs, None, fs.on, fs.recorded())?;
     for s in &fs.services {
         put_switch(sets, fs, Some(&s.service), s.on, s.recorded())?;
     }
     for f in &fs.fields {
-        if active {
+        if active && shown.contains(&f.path.as_str()) {
             apply(sets, f)?;
         } else if let Some(i) = position_of(sets, |p| p == f.path) {
             sets.remove(i);
