@@ -414,6 +414,10 @@ fn onboard_then_deploy_see_a_failing_hook_and_roll_back_on_the_control_plane() {
         st.contains("status · watching") && st.contains("NOTES"),
         "{st}"
     );
+    // q goes back to the screen :status was opened from (the history, read again), then q
+    // again to the wizard.
+    t.keys(&["q"]);
+    t.wait_for("history of shop", "back in the history");
     t.keys(&["q"]);
     t.wait_for("Review", "back in the wizard");
     t.keys(&["q"]);

@@ -648,3 +648,177 @@ fn uninstall_asks_for_the_release_name_typed() {
         "{cmds:?}"
     );
 }
+
+#[test]
+fn canary_steps_promotes_and_comes_back() {
+    use apwiz::core::canary::{PodRow, Status};
+    let s = session();
+    let mut st = new_state(&s, &scratch("ops-canary"));
+    // Opened from a status screen: closing what the canary opens comes back here, then there.
+    let (status_screen, _) = ops::status(Target::default(), "web");
+    st.ops = Some(status_screen);
+    let request = apwiz::core::inputs::Request {
+        dir: scratch("ops-canary-team"),
+        ..Default::default()
+    };
+    let cmds = update(
+        &mut st,
+        Msg::Key(crossterm::event::KeyEvent::from(KeyCode::Char(':'))),
+    );
+    assert!(cmds.is_empty());
+    for m in chars("canary") {
+        update(&mut st, m);
+    }
+    let cmds = update(&mut st, key(KeyCode::Enter));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::StopWatch, Cmd::CanaryStatus { release, .. }] if release == "web"),
+        "{cmds:?}"
+    );
+    // The screen reads the team's files from the request it was given.
+    if let Some(OpsScreen::Canary(c)) = st.ops.as_mut() {
+        c.request = request.clone();
+    }
+    let pod = |name: &str, restarts: i32| PodRow {
+        name: name.into(),
+        phase: "Running".into(),
+        ready: true,
+        restarts,
+    };
+    update(
+        &mut st,
+        Msg::Canary(Ok(Status {
+            release: "web".into(),
+            service: None,
+            set_weight: Some(5),
+            route: vec![("web".into(), 95), ("web-canary".into(), 5)],
+            stable_image: Some("ghcr.io/acme/web:1.0.0".into()),
+            canary_image: Some("ghcr.io/acme/web:1.1.0".into()),
+            stable_pods: vec![
+                pod("web-6b7b67b869-vbnrm", 0),
+                pod("web-6b7b67b869-48ksm", 0),
+            ],
+            canary_pods: vec![pod("web-canary-5c8cc7c944-djvjv", 2)],
+            warnings: vec!["canary pod web-canary-5c8cc7c944-djvjv ready (2 restarts)".into()],
+        })),
+    );
+    snap_all("canary", &mut st);
+    // -: no step below 5 %; the note says what can be done.
+    assert!(update(&mut st, key(KeyCode::Char('-'))).is_empty());
+    // +: a deploy of the team's files with the canary's sets, no hooks, planned first.
+    let cmds = update(&mut st, key(KeyCode::Char('+')));
+    match cmds.as_slice() {
+        [Cmd::PlanDeploy(req)] => {
+            assert_eq!(
+                req.0.opts.sets,
+                vec![
+                    "canary.enabled=true",
+                    "canary.weight=25",
+                    "canary.image=ghcr.io/acme/web:1.1.0"
+                ]
+            );
+            assert!(req.0.opts.no_hooks);
+            assert_eq!(req.0.request.release.as_deref(), Some("web"));
+            assert_eq!(req.0.request.dir, request.dir);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(op(&st).op, "canary");
+    // q on the plan: back to the canary (read again), then to the status (watched again).
+    let cmds = update(&mut st, key(KeyCode::Char('q')));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::CanaryStatus { .. }]),
+        "{cmds:?}"
+    );
+    assert!(matches!(st.ops, Some(OpsScreen::Canary(_))));
+    let cmds = update(&mut st, key(KeyCode::Char('q')));
+    assert!(matches!(cmds.as_slice(), [Cmd::Watch { .. }]), "{cmds:?}");
+    let cmds = update(&mut st, key(KeyCode::Char('q')));
+    assert_eq!(cmds, vec![Cmd::StopWatch]);
+    assert!(st.ops.is_none(), "then the wizard");
+}
+
+#[test]
+fn a_promotion_writes_the_image_once_it_succeeded() {
+    use apwiz::core::canary::Status;
+    let s = session();
+    let mut st = new_state(&s, &scratch("ops-promote"));
+    let dir = scratch("ops-promote-team");
+    let (screen, _) = ops::canary_screen(
+        Target::default(),
+        apwiz::core::inputs::Request {
+            dir: dir.clone(),
+            ..Default::default()
+        },
+        "web",
+        None,
+    );
+    st.ops = Some(screen);
+    update(
+        &mut st,
+        Msg::Canary(Ok(Status {
+            release: "web".into(),
+            set_weight: Some(50),
+            stable_image: Some("ghcr.io/acme/web:1.0.0".into()),
+            canary_image: Some("ghcr.io/acme/web:1.1.0".into()),
+            ..Status::default()
+        })),
+    );
+    let cmds = update(&mut st, key(KeyCode::Char('p')));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::PlanDeploy(r)] if r.0.opts.sets == vec!["image=ghcr.io/acme/web:1.1.0", "canary.enabled=false"]),
+        "{cmds:?}"
+    );
+    // The operation fails: nothing is written.
+    let id = op(&st).stream;
+    let failed = OpEnd {
+        ok: false,
+        cause: None,
+        record: None,
+        revision: None,
+        notes: None,
+    };
+    let cmds = update(
+        &mut st,
+        Msg::OpFinished {
+            stream: id,
+            result: Ok(failed),
+        },
+    );
+    assert!(cmds.is_empty(), "{cmds:?}");
+    // The same screen again, succeeding: the image goes into the team's values.yaml.
+    let cmds = update(&mut st, key(KeyCode::Char('q')));
+    assert!(matches!(cmds.as_slice(), [Cmd::CanaryStatus { .. }]));
+    update(
+        &mut st,
+        Msg::Canary(Ok(Status {
+            release: "web".into(),
+            canary_image: Some("ghcr.io/acme/web:1.1.0".into()),
+            stable_image: Some("ghcr.io/acme/web:1.0.0".into()),
+            ..Status::default()
+        })),
+    );
+    update(&mut st, key(KeyCode::Char('p')));
+    let id = op(&st).stream;
+    let ok = OpEnd {
+        ok: true,
+        cause: None,
+        record: None,
+        revision: Some(9),
+        notes: None,
+    };
+    let cmds = update(
+        &mut st,
+        Msg::OpFinished {
+            stream: id,
+            result: Ok(ok),
+        },
+    );
+    assert_eq!(
+        cmds,
+        vec![Cmd::After(ops::After::WriteImage {
+            file: dir.join("values.yaml"),
+            service: None,
+            image: "ghcr.io/acme/web:1.1.0".into(),
+        })]
+    );
+}

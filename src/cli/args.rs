@@ -90,6 +90,11 @@ pub enum Command {
     /// Install or upgrade the release: validate, pre-checks, diff and confirm, then helm upgrade
     /// --install with wait and rollback on failure, watching hooks, pods and events live.
     Deploy(DeployArgs),
+    /// A canary in the same release (the chart's canary values; a deployment with route.enabled):
+    /// start it, step its weight, promote it or abort it, each an upgrade watched like a deploy;
+    /// status shows the set weight against the route's and both sides' pods.
+    #[command(subcommand)]
+    Canary(CanaryCommand),
     /// The live release's manifests against a new render (exit 0 none, 2 changes, 1 error).
     Diff(DiffArgs),
     /// Roll the release back to a revision (default: the previous one), after a diff and a confirm.
@@ -498,4 +503,60 @@ pub struct GitopsArgs {
     /// path pattern in the repository (e.g. teams/*/deploy), each Application on its own pin.
     #[arg(long, value_name = "TEAMS_GLOB")]
     pub appset: Option<String>,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum CanaryCommand {
+    /// Turn the canary on: --image IMAGE (or --tag TAG of the service's image) at --weight W.
+    Start(CanaryStartArgs),
+    /// Send WEIGHT percent (0–100) of the route's requests to the canary (no hooks run).
+    Step(CanaryStepArgs),
+    /// The canary's image becomes the service's (written into the team's values.yaml, comments
+    /// kept) and the canary goes.
+    Promote(CanaryArgs),
+    /// The canary goes; all traffic back to stable (no hooks run).
+    Abort(CanaryArgs),
+    /// The set weight against the route's, the stable and canary pods, warnings.
+    Status(CanaryArgs),
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct CanaryArgs {
+    #[command(flatten)]
+    pub values: ValuesArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// The service under `services:` (default: the top-level one).
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Do not ask (needed without a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Helm's timeout in seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct CanaryStartArgs {
+    #[command(flatten)]
+    pub canary: CanaryArgs,
+    /// The canary's image (a full reference).
+    #[arg(long, conflicts_with = "tag", required_unless_present = "tag")]
+    pub image: Option<String>,
+    /// Or only another tag of the service's image.
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Percent of the route's requests for the canary at first.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub weight: u8,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct CanaryStepArgs {
+    #[command(flatten)]
+    pub canary: CanaryArgs,
+    /// Percent of the route's requests for the canary (0–100).
+    #[arg(value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub weight: u8,
 }

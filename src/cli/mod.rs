@@ -120,6 +120,7 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Handle) -> Result<Outcome> {
         Command::Themes(c) => cmd::themes::run(&ctx, c),
         Command::Chart(c) => cmd::chart::run(&ctx, c),
         Command::Deploy(a) => return cmd::deploy::run(&ctx, a),
+        Command::Canary(c) => cmd::canary::run(&ctx, c),
         Command::Diff(a) => cmd::diff::run(&ctx, a),
         Command::Rollback(a) => cmd::rollback::run(&ctx, a),
         Command::History(a) => cmd::history::run(&ctx, a),

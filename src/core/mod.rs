@@ -7,6 +7,7 @@
 //! 3. inputs on disk: `chart`, `presets`, `config`, `themes`, `scaffold::answers`, `inputs`;
 //! 4. engines: `helm`, `check` (the pipeline), `scaffold` (`new`), `jobs`;
 //! 5. aggregators: `session` (one per process), `docs`.
+pub mod canary;
 pub mod chart;
 pub mod check;
 pub(crate) mod config;

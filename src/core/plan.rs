@@ -22,6 +22,16 @@ use crate::core::release::prechecks::{self, Check, Status};
 use crate::core::release::records::{self, History};
 use crate::core::release::{Cluster, watch};
 
+/// A planned operation: what to hand to [`ops::run`], and whether the new revision's NOTES are
+/// worth reading afterwards.
+pub trait Operation {
+    fn run(&self, emitter: Emitter) -> ops::Run<'_>;
+    /// The cluster and release whose new record to open after a success (a deploy's NOTES).
+    fn reads_notes(&self) -> Option<(&Cluster, &str)> {
+        None
+    }
+}
+
 /// What the user chose for a deploy beyond the values.
 #[derive(Debug, Clone, Default)]
 pub struct DeployOptions {
@@ -30,6 +40,10 @@ pub struct DeployOptions {
     pub max_history: Option<u32>,
     /// Helm's `--description` (the CLI defaults it to the git commit of the team's directory).
     pub description: Option<String>,
+    /// Skip the hooks (`--no-hooks`): a values-only change such as a canary's weight step.
+    pub no_hooks: bool,
+    /// `--set`s added to the team's (a canary step's).
+    pub sets: Vec<String>,
 }
 
 /// How planning a deploy ended.
@@ -80,9 +94,14 @@ impl DeployPlan {
             .find(|c| c.status == Status::Fail)
             .map(|c| format!("pre-check {} failed: {}", c.name, c.message))
     }
+}
 
-    /// The operation to hand to [`ops::run`].
-    pub fn run(&self, emitter: Emitter) -> ops::Run<'_> {
+impl Operation for DeployPlan {
+    fn reads_notes(&self) -> Option<(&Cluster, &str)> {
+        Some((&self.cluster, &self.release))
+    }
+
+    fn run(&self, emitter: Emitter) -> ops::Run<'_> {
         ops::Run {
             name: "deploy",
             cluster: &self.cluster,
@@ -121,6 +140,11 @@ pub async fn deploy(
         .clone()
         .ok_or_else(crate::core::helm::not_found)?;
     inputs.namespace = Some(cluster.namespace.clone());
+    for raw in &opts.sets {
+        let expr = crate::core::values::setexpr::SetExpr::parse(raw)
+            .map_err(|e| Error::Usage(format!("--set {raw:?}: {e}")))?;
+        inputs.sets.push(expr);
+    }
     let release = inputs.release.clone();
     let report = pipeline::validate(checker.clone(), inputs.clone()).await?;
     if !report.ok {
@@ -161,7 +185,11 @@ pub async fn deploy(
         "install"
     };
     let rollback_to = last_deployed(history.as_ref());
-    let hooks = ops::hooks_of(&objects);
+    let hooks = if opts.no_hooks {
+        Vec::new()
+    } else {
+        ops::hooks_of(&objects)
+    };
     let spec = ops::watch_spec(
         &cluster,
         &release,
@@ -174,6 +202,7 @@ pub async fn deploy(
         timeout,
         max_history: opts.max_history,
         description: opts.description.clone(),
+        no_hooks: opts.no_hooks,
     };
     let files: Vec<_> = inputs.files.iter().map(|f| f.path.clone()).collect();
     let sets: Vec<String> = inputs.sets.iter().map(|s| s.raw.clone()).collect();
@@ -245,9 +274,8 @@ pub struct RollbackPlan {
     pub first_phase: Phase,
 }
 
-impl RollbackPlan {
-    /// The operation to hand to [`ops::run`].
-    pub fn run(&self, emitter: Emitter) -> ops::Run<'_> {
+impl Operation for RollbackPlan {
+    fn run(&self, emitter: Emitter) -> ops::Run<'_> {
         ops::Run {
             name: "rollback",
             cluster: &self.cluster,
@@ -362,6 +390,8 @@ pub enum Intent {
     Watch {
         target: crate::core::release::Target,
         release: String,
+        /// The team's directory (for operations started from the screen: a canary step).
+        dir: std::path::PathBuf,
     },
 }
 
@@ -403,9 +433,8 @@ pub struct TestPlan {
     pub spec: watch::Spec,
 }
 
-impl TestPlan {
-    /// The operation to hand to [`ops::run`].
-    pub fn run(&self, emitter: Emitter) -> ops::Run<'_> {
+impl Operation for TestPlan {
+    fn run(&self, emitter: Emitter) -> ops::Run<'_> {
         ops::Run {
             name: "test",
             cluster: &self.cluster,
@@ -466,9 +495,8 @@ pub struct UninstallPlan {
     pub first_phase: Phase,
 }
 
-impl UninstallPlan {
-    /// The operation to hand to [`ops::run`].
-    pub fn run(&self, emitter: Emitter) -> ops::Run<'_> {
+impl Operation for UninstallPlan {
+    fn run(&self, emitter: Emitter) -> ops::Run<'_> {
         ops::Run {
             name: "uninstall",
             cluster: &self.cluster,

@@ -82,6 +82,11 @@ pub struct State {
     pub ops_alone: bool,
     /// The cluster operations go to (`--kubeconfig`, `--context`, `-n`, else the defaults).
     pub target: Target,
+    /// The screens to come back to, newest last (Close reopens the last).
+    pub ops_back: Vec<ops::Back>,
+    /// The team's files as the command line named them (`apwiz deploy --dir … --env …`), for
+    /// operations started from a screen opened alone; else the wizard's files are used.
+    pub request: Option<Request>,
 }
 
 impl State {
@@ -127,6 +132,8 @@ impl State {
             ops: None,
             ops_alone: false,
             target: Target::default(),
+            request: None,
+            ops_back: Vec::new(),
         };
         s.pane.env = s.project.chosen_environments().first().cloned();
         // Pre-filled or loaded: start at the first step that still needs something.
@@ -349,6 +356,19 @@ impl State {
     fn ops_effect(&mut self, e: Effect, watching: bool) -> Option<Vec<Cmd>> {
         match e {
             Effect::Cmds(c) => Some(c),
+            Effect::Close if !self.ops_back.is_empty() => {
+                let mut cmds = if watching {
+                    vec![Cmd::StopWatch]
+                } else {
+                    Vec::new()
+                };
+                if let Some(b) = self.ops_back.pop() {
+                    let (screen, more) = ops::reopen(b);
+                    self.ops = Some(screen);
+                    cmds.extend(more);
+                }
+                Some(cmds)
+            }
             Effect::Close if self.ops_alone => {
                 self.quit = true;
                 Some(vec![Cmd::Quit])
@@ -370,12 +390,17 @@ impl State {
         match &self.ops {
             Some(OpsScreen::Op(o)) => (o.target.clone(), o.release.clone()),
             Some(OpsScreen::History(h)) => (h.target.clone(), h.release.clone()),
+            Some(OpsScreen::Canary(c)) => (c.target.clone(), c.release.clone()),
             Some(OpsScreen::Releases(_)) | None => (self.target.clone(), self.release_name()),
         }
     }
 
-    /// Stops the status screen's watch, if one is open.
-    fn stop_watch(&self) -> Vec<Cmd> {
+    /// Leaves the screen on display for another (remembered to come back to): stops a
+    /// status screen's watch.
+    fn stop_watch(&mut self) -> Vec<Cmd> {
+        if let Some(b) = self.ops.as_ref().and_then(OpsScreen::back) {
+            self.ops_back.push(b);
+        }
         if self.ops.as_ref().is_some_and(OpsScreen::watching) {
             vec![Cmd::StopWatch]
         } else {
@@ -472,6 +497,20 @@ impl State {
             }
             ("env", e) => self.next_env(e),
             ("deploy", e) => self.open_deploy(e),
+            ("canary", svc) => {
+                let (target, release) = self.ops_release();
+                let mut cmds = self.stop_watch();
+                let request = self.request.clone().unwrap_or_else(|| Request {
+                    dir: self.project.out_dir.clone(),
+                    env: self.pane.env.clone(),
+                    ..Request::default()
+                });
+                let (screen, more) =
+                    ops::canary_screen(target, request, &release, svc.map(str::to_string));
+                cmds.extend(more);
+                self.ops = Some(screen);
+                Ok(cmds)
+            }
             ("releases", _) => {
                 let mut cmds = self.stop_watch();
                 let (screen, more) = ops::releases(self.target.clone());
@@ -515,7 +554,7 @@ impl State {
             }
             ("", _) => Ok(Vec::new()),
             (other, _) => Err(format!(
-                "unknown command :{other} (write, quit, env <name>, theme <name>, preset <name>, deploy <env>, status, history, releases)"
+                "unknown command :{other} (write, quit, env <name>, theme <name>, preset <name>, deploy <env>, status, history, releases, canary [service])"
             )),
         };
         match result {
@@ -587,7 +626,13 @@ impl State {
         let action = keys::action(&scopes, &key, in_text);
         if let (Some(o), Some(a)) = (self.ops.as_mut(), action) {
             let watching = o.watching();
+            let (before, back) = (o.ident(), o.back());
             let effect = o.action(a);
+            if o.ident() != before
+                && let Some(b) = back
+            {
+                self.ops_back.push(b);
+            }
             if let Some(cmds) = self.ops_effect(effect, watching) {
                 return cmds;
             }
@@ -804,6 +849,22 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Cmd> {
         Msg::OpFinished { stream, result } => {
             if let Some(o) = s.ops.as_mut() {
                 o.finished(stream, result);
+                if let Some(after) = o.take_after() {
+                    return vec![Cmd::After(after)];
+                }
+            }
+            Vec::new()
+        }
+        Msg::Canary(r) => {
+            if let Some(o) = s.ops.as_mut() {
+                o.canary_loaded(r);
+            }
+            Vec::new()
+        }
+        Msg::Note(n) => {
+            match s.ops.as_mut() {
+                Some(o) => o.note(n),
+                None => s.status = Some(n),
             }
             Vec::new()
         }

@@ -25,7 +25,7 @@ use crate::core::scaffold::generate::{self, FileKind, GenFile, Outcome, Planned}
 use crate::core::session::Session;
 use crate::tui::highlight;
 use crate::tui::msg::{Cmd, DiffLine, Msg, RenderResult, ReviewFile, Shared};
-use crate::tui::ops::{OpEnd, RevisionView, StatusHead};
+use crate::tui::ops::{After, OpEnd, RevisionView, StatusHead};
 
 /// Helm's timeout for a rollback, a test or an uninstall started from the TUI (the CLI's
 /// defaults).
@@ -254,6 +254,37 @@ pub async fn stream_op(
     outcome
 }
 
+/// The cluster of `target` and the located helm; `writes` names an operation a read-only
+/// context refuses.
+async fn connect(
+    session: &Session,
+    target: &Target,
+    writes: Option<&str>,
+) -> Result<(Cluster, crate::core::helm::Helm)> {
+    let cluster = release::connect(target, &session.config).await?;
+    if let Some(op) = writes {
+        cluster.require_writable(op)?;
+    }
+    Ok((cluster, session.helm().await?))
+}
+
+/// Runs `p` (detachable, interruptible by `notify`) while streaming its events.
+async fn run_op<P: plan::Operation>(
+    p: &P,
+    notify: Arc<Notify>,
+    stream: u64,
+    tx: &Sender<Msg>,
+) -> std::result::Result<OpEnd, String> {
+    let (em, rx) = Emitter::new();
+    let mut run = p.run(em);
+    run.interrupt = Some(notify);
+    run.detachable = true;
+    match stream_op(run, rx, stream, tx).await {
+        Ok(o) => Ok(op_end(o, p.reads_notes()).await),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// The end of an operation for the screen: after a successful deploy, the new revision and its
 /// NOTES.
 async fn op_end(o: ops::Outcome, after: Option<(&Cluster, &str)>) -> OpEnd {
@@ -456,21 +487,7 @@ impl Jobs {
                     let _ = tx.send(Msg::DeployPlanned(r));
                 });
             }
-            Cmd::RunDeploy { plan: p, stream } => {
-                let notify = Arc::new(Notify::new());
-                self.interrupt = Some(notify.clone());
-                self.runtime.spawn(async move {
-                    let (em, rx) = Emitter::new();
-                    let mut run = p.0.run(em);
-                    run.interrupt = Some(notify);
-                    run.detachable = true;
-                    let r = match stream_op(run, rx, stream, &tx).await {
-                        Ok(o) => Ok(op_end(o, Some((&p.0.cluster, &p.0.release))).await),
-                        Err(e) => Err(e.to_string()),
-                    };
-                    let _ = tx.send(Msg::OpFinished { stream, result: r });
-                });
-            }
+            Cmd::RunDeploy { plan: p, stream } => self.spawn_op(p.0, stream),
             Cmd::PlanRollback {
                 target,
                 release,
@@ -478,9 +495,8 @@ impl Jobs {
             } => {
                 self.runtime.spawn(async move {
                     let r = async {
-                        let cluster = release::connect(&target.0, &session.config).await?;
-                        cluster.require_writable("rollback")?;
-                        let helm = session.helm().await?;
+                        let (cluster, helm) =
+                            connect(&session, &target.0, Some("rollback")).await?;
                         plan::rollback(cluster, helm, release, revision, ROLLBACK_TIMEOUT).await
                     }
                     .await
@@ -489,21 +505,7 @@ impl Jobs {
                     let _ = tx.send(Msg::RollbackPlanned(r));
                 });
             }
-            Cmd::RunRollback { plan: p, stream } => {
-                let notify = Arc::new(Notify::new());
-                self.interrupt = Some(notify.clone());
-                self.runtime.spawn(async move {
-                    let (em, rx) = Emitter::new();
-                    let mut run = p.0.run(em);
-                    run.interrupt = Some(notify);
-                    run.detachable = true;
-                    let r = match stream_op(run, rx, stream, &tx).await {
-                        Ok(o) => Ok(op_end(o, None).await),
-                        Err(e) => Err(e.to_string()),
-                    };
-                    let _ = tx.send(Msg::OpFinished { stream, result: r });
-                });
-            }
+            Cmd::RunRollback { plan: p, stream } => self.spawn_op(p.0, stream),
             Cmd::Watch {
                 target,
                 release,
@@ -523,12 +525,50 @@ impl Jobs {
                     tx,
                 ));
             }
+            Cmd::CanaryStatus {
+                target,
+                release,
+                service,
+            } => {
+                self.runtime.spawn(async move {
+                    let r = async {
+                        let (cluster, helm) = connect(&session, &target.0, None).await?;
+                        crate::core::canary::status(&cluster, &helm, &release, service.as_deref())
+                            .await
+                    }
+                    .await
+                    .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Canary(r));
+                });
+            }
+            Cmd::After(After::WriteImage {
+                file,
+                service,
+                image,
+            }) => {
+                self.runtime.spawn_blocking(move || {
+                    let note = match crate::core::canary::write_promoted_image(
+                        &file,
+                        service.as_deref(),
+                        &image,
+                    ) {
+                        Ok(true) => format!(
+                            "{}: image is now {image} (so the next deploy keeps it)",
+                            session.display(&file)
+                        ),
+                        Ok(false) => {
+                            format!("{} already has image {image}", session.display(&file))
+                        }
+                        Err(e) => format!("the promoted image was not written: {e}"),
+                    };
+                    let _ = tx.send(Msg::Note(note));
+                });
+            }
             Cmd::PlanUninstall { target, release } => {
                 self.runtime.spawn(async move {
                     let r = async {
-                        let cluster = release::connect(&target.0, &session.config).await?;
-                        cluster.require_writable("uninstall")?;
-                        let helm = session.helm().await?;
+                        let (cluster, helm) =
+                            connect(&session, &target.0, Some("uninstall")).await?;
                         plan::uninstall(cluster, helm, release, ROLLBACK_TIMEOUT).await
                     }
                     .await
@@ -537,21 +577,7 @@ impl Jobs {
                     let _ = tx.send(Msg::UninstallPlanned(r));
                 });
             }
-            Cmd::RunUninstall { plan: p, stream } => {
-                let notify = Arc::new(Notify::new());
-                self.interrupt = Some(notify.clone());
-                self.runtime.spawn(async move {
-                    let (em, rx) = Emitter::new();
-                    let mut run = p.0.run(em);
-                    run.interrupt = Some(notify);
-                    run.detachable = true;
-                    let r = match stream_op(run, rx, stream, &tx).await {
-                        Ok(o) => Ok(op_end(o, None).await),
-                        Err(e) => Err(e.to_string()),
-                    };
-                    let _ = tx.send(Msg::OpFinished { stream, result: r });
-                });
-            }
+            Cmd::RunUninstall { plan: p, stream } => self.spawn_op(p.0, stream),
             Cmd::Releases { target } => {
                 self.runtime.spawn(async move {
                     let r = async {
@@ -576,21 +602,15 @@ impl Jobs {
                 let notify = Arc::new(Notify::new());
                 self.interrupt = Some(notify.clone());
                 self.runtime.spawn(async move {
-                    let r = async {
-                        let cluster = release::connect(&target.0, &session.config).await?;
-                        cluster.require_writable("test")?;
-                        let helm = session.helm().await?;
-                        let p = plan::test(cluster, helm, release, TEST_TIMEOUT).await?;
-                        let (em, rx) = Emitter::new();
-                        let mut run = p.run(em);
-                        run.interrupt = Some(notify);
-                        run.detachable = true;
-                        run.detachable = true;
-                        let o = stream_op(run, rx, stream, &tx).await?;
-                        Ok::<_, Error>(op_end(o, None).await)
+                    let planned = async {
+                        let (cluster, helm) = connect(&session, &target.0, Some("test")).await?;
+                        plan::test(cluster, helm, release, TEST_TIMEOUT).await
                     }
-                    .await
-                    .map_err(|e| e.to_string());
+                    .await;
+                    let r = match planned {
+                        Ok(p) => run_op(&p, notify, stream, &tx).await,
+                        Err(e) => Err(e.to_string()),
+                    };
                     let _ = tx.send(Msg::OpFinished { stream, result: r });
                 });
             }
@@ -631,6 +651,18 @@ impl Jobs {
                 });
             }
         }
+    }
+
+    /// Runs a planned operation detachable and interruptible, streaming its events tagged
+    /// `stream`, then its end (with the new revision's NOTES when the operation reads them).
+    fn spawn_op<P: plan::Operation + Send + Sync + 'static>(&mut self, p: Arc<P>, stream: u64) {
+        let notify = Arc::new(Notify::new());
+        self.interrupt = Some(notify.clone());
+        let tx = self.tx.clone();
+        self.runtime.spawn(async move {
+            let r = run_op(&*p, notify, stream, &tx).await;
+            let _ = tx.send(Msg::OpFinished { stream, result: r });
+        });
     }
 
     /// Stops the running check and removes the scratch files.

@@ -42,6 +42,13 @@ pub enum Action {
     History,
     /// Plan an uninstall (the name is typed to confirm).
     Uninstall,
+    /// A canary's weight one step up or down the ladder.
+    StepUp,
+    StepDown,
+    Promote,
+    Abort,
+    /// Read the state again.
+    Refresh,
 }
 
 /// Where a binding works.
@@ -71,6 +78,8 @@ pub enum Scope {
     Releases,
     /// An uninstall's plan: the release name is typed to confirm.
     Uninstall,
+    /// A release's canary.
+    Canary,
 }
 
 impl Scope {
@@ -88,6 +97,7 @@ impl Scope {
             Scope::History => "History",
             Scope::Releases => "Releases",
             Scope::Uninstall => "Uninstall",
+            Scope::Canary => "Canary",
         }
     }
 }
@@ -879,6 +889,69 @@ pub const KEYMAP: &[Binding] = &[
         "cancel",
         true,
     ),
+    b(
+        Scope::Canary,
+        KeyCode::Char('+'),
+        NONE,
+        "+",
+        Action::StepUp,
+        "more to the canary (5→25→50→100)",
+        true,
+    ),
+    b(
+        Scope::Canary,
+        KeyCode::Char('-'),
+        NONE,
+        "-",
+        Action::StepDown,
+        "less to the canary",
+        true,
+    ),
+    b(
+        Scope::Canary,
+        KeyCode::Char('p'),
+        NONE,
+        "p",
+        Action::Promote,
+        "promote",
+        true,
+    ),
+    b(
+        Scope::Canary,
+        KeyCode::Char('x'),
+        NONE,
+        "x",
+        Action::Abort,
+        "abort",
+        true,
+    ),
+    b(
+        Scope::Canary,
+        KeyCode::Char('r'),
+        NONE,
+        "r",
+        Action::Refresh,
+        "read again",
+        true,
+    ),
+    b(
+        Scope::Canary,
+        KeyCode::Char('q'),
+        NONE,
+        "q",
+        Action::Close,
+        "close",
+        true,
+    ),
+    b(
+        Scope::Canary,
+        KeyCode::Esc,
+        NONE,
+        "Esc",
+        Action::Close,
+        "close",
+        false,
+    ),
 ];
 
 /// Whether a binding is a plain character (text in a text field).
@@ -940,13 +1013,14 @@ pub const WIZARD_SCOPES: [Scope; 6] = [
     Scope::Review,
     Scope::Pane,
 ];
-pub const OPS_SCOPES: [Scope; 6] = [
+pub const OPS_SCOPES: [Scope; 7] = [
     Scope::Plan,
     Scope::Live,
     Scope::Done,
     Scope::History,
     Scope::Releases,
     Scope::Uninstall,
+    Scope::Canary,
 ];
 
 /// The help overlay: every binding of the wizard's scopes (or of the operation screens', when
@@ -1014,6 +1088,7 @@ mod tests {
             Scope::History,
             Scope::Releases,
             Scope::Uninstall,
+            Scope::Canary,
         ] {
             for (label, _) in footer(&[s, Scope::Global], false) {
                 assert!(KEYMAP.iter().any(|b| b.label == label), "{label}");

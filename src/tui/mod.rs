@@ -167,10 +167,19 @@ pub fn operation_state(
     let (screen, cmds) = match intent {
         Intent::Deploy { request, release } => {
             state.target = request.target.clone();
+            state.request = Some(request.request.clone());
             ops::deploy(*request, &release)
         }
-        Intent::Watch { target, release } => {
+        Intent::Watch {
+            target,
+            release,
+            dir,
+        } => {
             state.target = target.clone();
+            state.request = Some(crate::core::inputs::Request {
+                dir,
+                ..Default::default()
+            });
             ops::status(target, &release)
         }
     };

@@ -67,6 +67,10 @@ pub enum Msg {
     Releases(Result<Vec<Release>, String>),
     /// An uninstall's plan.
     UninstallPlanned(Result<Shared<UninstallPlan>, String>),
+    /// A release's canary as the cluster has it.
+    Canary(Result<crate::core::canary::Status, String>),
+    /// What the work after an operation did (a line for the screen).
+    Note(String),
     /// The status screen's release record (its watch's rows come as `Release` events).
     StatusOpened {
         stream: u64,
@@ -191,6 +195,14 @@ pub enum Cmd {
         stream: u64,
     },
     StopWatch,
+    /// Read a release's canary.
+    CanaryStatus {
+        target: Shared<Target>,
+        release: String,
+        service: Option<String>,
+    },
+    /// Work after a successful operation.
+    After(crate::tui::ops::After),
     /// Plan an uninstall.
     PlanUninstall {
         target: Shared<Target>,

@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::core::canary;
 use crate::core::check::report::Severity;
 use crate::core::plan::{DeployPlan, DeployPlanning, DeployRequest, RollbackPlan, UninstallPlan};
 use crate::core::release::board::{Board, OPERATION_PHASES, Step};
@@ -131,6 +132,8 @@ pub struct OpScreen {
     pub read_only: bool,
     /// The release name typed to confirm an uninstall.
     pub typed: String,
+    /// What to do once the operation succeeded (a promoted canary's image into the team's file).
+    pub after: Option<After>,
     /// The id its events carry: events of another stream (a watch still stopping, an earlier
     /// operation) are not this screen's.
     pub stream: u64,
@@ -147,6 +150,7 @@ impl OpScreen {
         OpScreen {
             stream: next_stream(),
             typed: String::new(),
+            after: None,
             op,
             release: release.to_string(),
             target,
@@ -224,6 +228,7 @@ pub enum OpsScreen {
     Op(Box<OpScreen>),
     History(Box<HistoryScreen>),
     Releases(Box<ReleasesScreen>),
+    Canary(Box<CanaryScreen>),
 }
 
 /// What a key did to an operation screen.
@@ -234,6 +239,153 @@ pub enum Effect {
     Close,
     /// Not an action here.
     Unhandled,
+}
+
+/// Work that follows a successful operation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum After {
+    /// Write `image` into the team's values file (`service`'s image, or the top-level one).
+    WriteImage {
+        file: PathBuf,
+        service: Option<String>,
+        image: String,
+    },
+}
+
+/// The canary of a release: the set weight against the route's, both sides' pods, and keys that
+/// step, promote or abort it (each a deploy with the canary's `--set`s, planned then confirmed).
+#[derive(Debug, Clone)]
+pub struct CanaryScreen {
+    pub target: Target,
+    /// The team's files the steps deploy.
+    pub request: crate::core::inputs::Request,
+    pub release: String,
+    pub service: Option<String>,
+    pub status: Option<Result<canary::Status, String>>,
+    pub note: Option<String>,
+}
+
+/// The weights `+` and `-` move between.
+pub const CANARY_LADDER: [u8; 4] = [5, 25, 50, 100];
+
+/// The canary screen, loading.
+pub fn canary_screen(
+    target: Target,
+    request: crate::core::inputs::Request,
+    release: &str,
+    service: Option<String>,
+) -> (OpsScreen, Vec<Cmd>) {
+    let cmd = Cmd::CanaryStatus {
+        target: Shared::new(target.clone()),
+        release: release.to_string(),
+        service: service.clone(),
+    };
+    (
+        OpsScreen::Canary(Box::new(CanaryScreen {
+            target,
+            request,
+            release: release.to_string(),
+            service,
+            status: None,
+            note: None,
+        })),
+        vec![cmd],
+    )
+}
+
+impl CanaryScreen {
+    /// A canary action as a deploy screen (`None` with a note when it cannot run now).
+    fn act(&mut self, a: canary::Action) -> Option<(OpsScreen, Vec<Cmd>)> {
+        let Some(Ok(st)) = &self.status else {
+            self.note = Some("the canary's state is not read yet (r reads it again)".into());
+            return None;
+        };
+        let sets = match canary::sets(&a, self.service.as_deref(), st) {
+            Ok(s) => s,
+            Err(e) => {
+                self.note = Some(e.to_string());
+                return None;
+            }
+        };
+        // The canary's release, whatever the directory's name says.
+        let mut request = self.request.clone();
+        request.release = Some(self.release.clone());
+        let req = DeployRequest {
+            target: self.target.clone(),
+            request,
+            opts: crate::core::plan::DeployOptions {
+                description: Some(format!("apwiz canary {}", a.name())),
+                no_hooks: a.skips_hooks(),
+                sets,
+                max_history: Some(10),
+                timeout: None,
+            },
+        };
+        let (mut screen, cmds) = deploy(req, &self.release);
+        if let OpsScreen::Op(o) = &mut screen {
+            o.op = "canary";
+            if a == canary::Action::Promote
+                && let Some(image) = &st.canary_image
+            {
+                o.after = Some(After::WriteImage {
+                    file: self.request.dir.join("values.yaml"),
+                    service: self.service.clone(),
+                    image: image.clone(),
+                });
+            }
+        }
+        Some((screen, cmds))
+    }
+
+    /// The next weight up or down the ladder from the route's.
+    fn next_weight(&self, up: bool) -> Option<u8> {
+        let Some(Ok(st)) = &self.status else {
+            return None;
+        };
+        let now = st.set_weight.unwrap_or(st.route_weight()) as u8;
+        if up {
+            CANARY_LADDER.iter().copied().find(|w| *w > now)
+        } else {
+            CANARY_LADDER.iter().rev().copied().find(|w| *w < now)
+        }
+    }
+}
+
+/// A screen to come back to when the one opened from it closes (read again, not kept).
+#[derive(Debug, Clone)]
+pub enum Back {
+    Status {
+        target: Target,
+        release: String,
+    },
+    History {
+        target: Target,
+        release: String,
+    },
+    Releases {
+        target: Target,
+    },
+    Canary {
+        target: Target,
+        request: crate::core::inputs::Request,
+        release: String,
+        service: Option<String>,
+    },
+}
+
+/// Opens the screen `b` again, with fresh data.
+pub fn reopen(b: Back) -> (OpsScreen, Vec<Cmd>) {
+    match b {
+        Back::Status { target, release } => status(target, &release),
+        Back::History { target, release } => history(target, &release),
+        Back::Releases { target } => releases(target),
+        Back::Canary {
+            target,
+            request,
+            release,
+            service,
+        } => canary_screen(target, request, &release, service),
+    }
 }
 
 /// A deploy screen, planning.
@@ -375,6 +527,7 @@ impl OpsScreen {
         match self {
             OpsScreen::History(_) => Scope::History,
             OpsScreen::Releases(_) => Scope::Releases,
+            OpsScreen::Canary(_) => Scope::Canary,
             OpsScreen::Op(s) => match s.stage {
                 Stage::DeployPlan(_) | Stage::RollbackPlan(_) => Scope::Plan,
                 Stage::UninstallPlan(_) => Scope::Uninstall,
@@ -404,6 +557,38 @@ impl OpsScreen {
                     Effect::Cmds(cmds)
                 }
             },
+            OpsScreen::Canary(c) => {
+                let act = match a {
+                    Action::StepUp | Action::StepDown => match c.next_weight(a == Action::StepUp) {
+                        Some(w) => canary::Action::Step(w),
+                        None => {
+                            c.note = Some(format!(
+                                "no further step that way (steps: {CANARY_LADDER:?}); p promotes, x aborts"
+                            ));
+                            return Effect::Cmds(Vec::new());
+                        }
+                    },
+                    Action::Promote => canary::Action::Promote,
+                    Action::Abort => canary::Action::Abort,
+                    Action::Refresh => {
+                        c.status = None;
+                        return Effect::Cmds(vec![Cmd::CanaryStatus {
+                            target: Shared::new(c.target.clone()),
+                            release: c.release.clone(),
+                            service: c.service.clone(),
+                        }]);
+                    }
+                    Action::Close => return Effect::Close,
+                    _ => return Effect::Unhandled,
+                };
+                match c.act(act) {
+                    Some((screen, cmds)) => {
+                        *self = screen;
+                        Effect::Cmds(cmds)
+                    }
+                    None => Effect::Cmds(Vec::new()),
+                }
+            }
             OpsScreen::Releases(r) => {
                 let n = r.shown().len();
                 match a {
@@ -445,13 +630,47 @@ impl OpsScreen {
         }
     }
 
+    /// Which screen this is: another after a key means the key opened a new one.
+    pub fn ident(&self) -> (std::mem::Discriminant<OpsScreen>, u64) {
+        let stream = match self {
+            OpsScreen::Op(s) => s.stream,
+            _ => 0,
+        };
+        (std::mem::discriminant(self), stream)
+    }
+
+    /// How to come back to this screen (the screens that only read: status, history, releases,
+    /// canary; an operation's screen is not reopened).
+    pub fn back(&self) -> Option<Back> {
+        match self {
+            OpsScreen::Op(s) if s.op == "status" => Some(Back::Status {
+                target: s.target.clone(),
+                release: s.release.clone(),
+            }),
+            OpsScreen::Op(_) => None,
+            OpsScreen::History(h) => Some(Back::History {
+                target: h.target.clone(),
+                release: h.release.clone(),
+            }),
+            OpsScreen::Releases(r) => Some(Back::Releases {
+                target: r.target.clone(),
+            }),
+            OpsScreen::Canary(c) => Some(Back::Canary {
+                target: c.target.clone(),
+                request: c.request.clone(),
+                release: c.release.clone(),
+                service: c.service.clone(),
+            }),
+        }
+    }
+
     /// Whether typed characters are text here (the releases' filter after `/`, the release name
     /// that confirms an uninstall).
     pub fn in_text(&self) -> bool {
         match self {
             OpsScreen::Releases(r) => r.filtering,
             OpsScreen::Op(s) => matches!(s.stage, Stage::UninstallPlan(_)),
-            OpsScreen::History(_) => false,
+            OpsScreen::History(_) | OpsScreen::Canary(_) => false,
         }
     }
 
@@ -488,6 +707,28 @@ impl OpsScreen {
         }
         r.selected = 0;
         None
+    }
+
+    /// The canary's state arrived.
+    pub fn canary_loaded(&mut self, r: Result<canary::Status, String>) {
+        if let OpsScreen::Canary(c) = self {
+            c.status = Some(r);
+        }
+    }
+
+    /// The work to start now that the operation succeeded (taken once).
+    pub fn take_after(&mut self) -> Option<After> {
+        match self {
+            OpsScreen::Op(s) if matches!(&s.stage, Stage::Finished(e) if e.ok) => s.after.take(),
+            _ => None,
+        }
+    }
+
+    /// A line for the screen (what the work after an operation did).
+    pub fn note(&mut self, n: String) {
+        if let OpsScreen::Op(s) = self {
+            s.board.notices.push(n);
+        }
     }
 
     /// An uninstall's plan arrived.

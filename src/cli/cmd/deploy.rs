@@ -10,7 +10,7 @@ use crate::cli::args::DeployArgs;
 use crate::cli::cmd::{cluster, request, team_inputs, wizard};
 use crate::cli::{Ctx, Outcome, output, print};
 use crate::core::error::Result;
-use crate::core::plan::{self, DeployPlanning};
+use crate::core::plan::{self, DeployPlanning, Operation};
 use crate::core::release::events::Emitter;
 use crate::core::release::records;
 
@@ -65,6 +65,7 @@ fn options(a: &DeployArgs, inputs: &crate::core::inputs::Inputs) -> plan::Deploy
             .description
             .clone()
             .or_else(|| inputs.dir.as_deref().and_then(git_commit)),
+        ..plan::DeployOptions::default()
     }
 }
 
@@ -76,7 +77,20 @@ fn lines(ctx: &Ctx, a: DeployArgs) -> Result<u8> {
     let checker = ctx.block_on(session.checker(true))?;
     let opts = options(&a, &inputs);
     // 1–3. validate (refuse on errors), render, pre-checks, the diff against the live release.
-    let p = match ctx.block_on(plan::deploy(checker, inputs, cl, opts))? {
+    let planning = ctx.block_on(plan::deploy(checker, inputs, cl, opts))?;
+    execute(ctx, planning, a.yes, "deploy").map(|(code, _)| code)
+}
+
+/// Prints a deploy's plan (the validation report when it has errors, the pre-checks, the
+/// diff), asks (or `yes`), runs helm watched and prints the outcome; `what` names it
+/// ("deploy", "canary step"). Returns the exit code and, when helm ran, whether it succeeded.
+pub(super) fn execute(
+    ctx: &Ctx,
+    planning: DeployPlanning,
+    yes: bool,
+    what: &str,
+) -> Result<(u8, Option<bool>)> {
+    let p = match planning {
         DeployPlanning::Invalid(report) => {
             if ctx.json() {
                 print(&output::json(
@@ -90,15 +104,17 @@ fn lines(ctx: &Ctx, a: DeployArgs) -> Result<u8> {
                         .paint("error", "not deploying: fix the errors above first")
                 );
             }
-            return Ok(1);
+            return Ok((1, None));
         }
-        DeployPlanning::RenderFailed(findings) => return cluster::print_findings(ctx, &findings),
+        DeployPlanning::RenderFailed(findings) => {
+            return cluster::print_findings(ctx, &findings).map(|c| (c, None));
+        }
         DeployPlanning::Ready(p) => p,
     };
     if !ctx.json() {
         print(&format!(
             "{} {} in {} (context {}, {})\n",
-            ctx.out.paint("heading", "deploy"),
+            ctx.out.paint("heading", what),
             p.release,
             p.cluster.namespace,
             p.cluster.context,
@@ -112,7 +128,7 @@ fn lines(ctx: &Ctx, a: DeployArgs) -> Result<u8> {
                 ctx.err.paint("error", "not deploying: a pre-check failed")
             );
         }
-        return Ok(1);
+        return Ok((1, None));
     }
     if ctx.json() {
         print(&format!(
@@ -126,14 +142,14 @@ fn lines(ctx: &Ctx, a: DeployArgs) -> Result<u8> {
     }
     if !cluster::confirm(
         ctx,
-        a.yes,
+        yes,
         &format!(
-            "Deploy {} to {}/{}?",
-            p.release, p.cluster.context, p.cluster.namespace
+            "{} {} to {}/{}?",
+            what, p.release, p.cluster.context, p.cluster.namespace
         ),
     )? {
         print("not deployed\n")?;
-        return Ok(1);
+        return Ok((1, None));
     }
 
     // 4. helm, watched.
@@ -152,6 +168,6 @@ fn lines(ctx: &Ctx, a: DeployArgs) -> Result<u8> {
             ))?;
         }
     }
-    cluster::print_outcome(ctx, "deploy", &outcome)?;
-    Ok(if outcome.ok { 0 } else { 1 })
+    cluster::print_outcome(ctx, what, &outcome)?;
+    Ok((if outcome.ok { 0 } else { 1 }, Some(outcome.ok)))
 }

@@ -1,5 +1,6 @@
 //! One file per command: flags → core call → text or JSON. A new command is a new file here, a
 //! variant in `args::Command` and a line in `cli::run`.
+pub(super) mod canary;
 pub(super) mod chart;
 pub(super) mod cluster;
 pub(super) mod completions;

@@ -8,7 +8,7 @@ use crate::cli::args::RollbackArgs;
 use crate::cli::cmd::cluster;
 use crate::cli::{Ctx, print};
 use crate::core::error::Result;
-use crate::core::plan;
+use crate::core::plan::{self, Operation};
 use crate::core::release::events::Emitter;
 
 pub(crate) fn run(ctx: &Ctx, a: RollbackArgs) -> Result<u8> {

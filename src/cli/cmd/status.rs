@@ -96,6 +96,7 @@ pub(crate) fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
             intent: crate::core::plan::Intent::Watch {
                 target: cluster::target(&a.release.cluster, a.release.namespace.clone()),
                 release,
+                dir: super::team_dir(&a.release.dir),
             },
         });
     }

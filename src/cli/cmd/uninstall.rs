@@ -9,7 +9,7 @@ use crate::cli::args::UninstallArgs;
 use crate::cli::cmd::cluster;
 use crate::cli::{Ctx, print};
 use crate::core::error::Result;
-use crate::core::plan;
+use crate::core::plan::{self, Operation};
 use crate::core::release::events::Emitter;
 
 pub(crate) fn run(ctx: &Ctx, a: UninstallArgs) -> Result<u8> {

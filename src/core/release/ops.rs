@@ -28,6 +28,8 @@ pub struct DeployFlags {
     pub timeout: Duration,
     pub max_history: Option<u32>,
     pub description: Option<String>,
+    /// `--no-hooks`: a values-only change (a canary's weight step).
+    pub no_hooks: bool,
 }
 
 fn secs(d: Duration) -> String {
@@ -73,6 +75,9 @@ pub fn upgrade_argv(
     }
     if let Some(d) = &f.description {
         v.extend(["--description".into(), d.clone()]);
+    }
+    if f.no_hooks {
+        v.push("--no-hooks".into());
     }
     v
 }

@@ -8,17 +8,30 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use crate::core::canary;
 use crate::core::release::board::{Board, ObjectRow, Step};
 use crate::core::release::cause::CauseCard;
 use crate::core::release::diff::Change;
 use crate::core::release::ops::HookObject;
 use crate::core::release::prechecks::{Check, Status};
-use crate::tui::ops::{HistoryScreen, OpScreen, OpsScreen, Panel, ReleasesScreen, Stage};
+use crate::tui::ops::{
+    CanaryScreen, HistoryScreen, OpScreen, OpsScreen, Panel, ReleasesScreen, Stage,
+};
 use crate::tui::view::style::Styles;
 
 /// The header line of an operation screen.
 pub fn header(s: &OpsScreen, st: &Styles) -> Line<'static> {
     match s {
+        OpsScreen::Canary(c) => Line::from(vec![
+            Span::styled("apwiz canary ", st.title),
+            Span::styled(c.release.clone(), st.accent),
+            Span::raw(
+                c.service
+                    .as_ref()
+                    .map(|x| format!(" service {x}"))
+                    .unwrap_or_default(),
+            ),
+        ]),
         OpsScreen::Releases(r) => Line::from(vec![
             Span::styled("apwiz releases ", st.title),
             Span::raw(match &r.target.namespace {
@@ -73,7 +86,90 @@ pub fn draw(f: &mut Frame, area: Rect, s: &OpsScreen, st: &Styles) {
         OpsScreen::Op(o) => draw_op(f, area, o, st),
         OpsScreen::History(h) => draw_history(f, area, h, st),
         OpsScreen::Releases(r) => draw_releases(f, area, r, st),
+        OpsScreen::Canary(c) => draw_canary(f, area, c, st),
     }
+}
+
+fn draw_canary(f: &mut Frame, area: Rect, c: &CanaryScreen, st: &Styles) {
+    let mut l = Vec::new();
+    match &c.status {
+        None => l.push(Line::from(Span::styled(
+            "reading the canary: Deployments, pods, the HTTPRoute, the release's values…",
+            st.muted,
+        ))),
+        Some(Err(e)) => l.push(Line::from(Span::styled(e.clone(), st.error))),
+        Some(Ok(s)) => {
+            if s.on() {
+                let set = s
+                    .set_weight
+                    .map(|w| format!("{w}%"))
+                    .unwrap_or_else(|| "?".into());
+                l.push(Line::from(vec![
+                    Span::styled("weight ", st.title),
+                    Span::raw(format!("set {set} · the route sends ")),
+                    Span::styled(format!("{}%", s.route_weight()), st.accent),
+                    Span::raw(" to the canary"),
+                ]));
+                // A bar of the route's split: stable ░, canary █.
+                let width = 40usize;
+                let canary = (s.route_weight() as usize * width).div_ceil(100).min(width);
+                l.push(Line::from(vec![
+                    Span::styled("░".repeat(width - canary), st.muted),
+                    Span::styled("█".repeat(canary), st.accent),
+                ]));
+            } else {
+                l.push(Line::from(Span::styled(
+                    "no canary running: all traffic to stable (start one with apwiz canary start --image IMAGE)",
+                    st.muted,
+                )));
+            }
+            l.push(Line::raw(""));
+            let side = |name: &str, image: &Option<String>, pods: &[canary::PodRow]| {
+                let mut out = vec![Line::from(vec![
+                    Span::styled(format!("{name:<8}"), st.title),
+                    Span::raw(image.clone().unwrap_or_else(|| "-".into())),
+                ])];
+                for p in pods {
+                    out.push(Line::from(vec![
+                        Span::raw(format!("  {} ", p.name)),
+                        Span::styled(
+                            if p.ready { "ready" } else { "not ready" },
+                            if p.ready { st.ok } else { st.warning },
+                        ),
+                        Span::styled(
+                            format!(" · {} · {} restarts", p.phase, p.restarts),
+                            if p.restarts > 0 { st.warning } else { st.muted },
+                        ),
+                    ]));
+                }
+                out
+            };
+            l.extend(side("stable", &s.stable_image, &s.stable_pods));
+            if s.on() {
+                l.extend(side("canary", &s.canary_image, &s.canary_pods));
+            }
+            for w in &s.warnings {
+                l.push(Line::from(Span::styled(format!("! {w}"), st.warning)));
+            }
+            l.push(Line::raw(""));
+            l.push(Line::from(Span::styled(
+                format!(
+                    "+/- step the weight ({:?}) · p promote · x abort: each is a deploy, planned then confirmed",
+                    crate::tui::ops::CANARY_LADDER
+                ),
+                st.muted,
+            )));
+        }
+    }
+    if let Some(n) = &c.note {
+        l.push(Line::from(Span::styled(format!("! {n}"), st.warning)));
+    }
+    f.render_widget(
+        Paragraph::new(l)
+            .wrap(Wrap { trim: false })
+            .block(block(" canary ".to_string(), st)),
+        area,
+    );
 }
 
 fn draw_releases(f: &mut Frame, area: Rect, r: &ReleasesScreen, st: &Styles) {
