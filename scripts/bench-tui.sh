@@ -24,6 +24,7 @@ wait_for "objects"                      # the first render arrived
 for c in a b c d e; do t send-keys -t b -l "$c"; sleep 0.4; done
 for c in a b c d e; do t send-keys -t b BSpace; sleep 0.4; done
 sleep 1.5
+key Enter; wait_for "Features of this"
 key Enter; wait_for "Replicas"
 key Enter; wait_for "(new)"
 key Enter; wait_for "created"

@@ -428,3 +428,128 @@ fn onboard_then_deploy_see_a_failing_hook_and_roll_back_on_the_control_plane() {
         .unwrap_or(0);
     assert_eq!(records, 3, "deploy, failed deploy, rollback");
 }
+
+/// The edit flow by keys: a project made by `apwiz new` without a terminal, commented by hand;
+/// `apwiz edit deploy` changes prod's replicas and writes: only that line of values-prod.yaml changes
+/// (and the answers file), the comments survive; then `apwiz` in the project with the same
+/// answers writes and leaves every file byte-identical.
+#[test]
+fn edit_an_existing_project_changes_one_line_and_keeps_comments() {
+    /// Every file under `dir`, path → bytes.
+    fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+        let mut out = std::collections::BTreeMap::new();
+        let mut todo = vec![dir.to_path_buf()];
+        while let Some(d) = todo.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    todo.push(p);
+                } else {
+                    let rel = p.strip_prefix(dir).unwrap().to_path_buf();
+                    out.insert(rel, std::fs::read(&p).unwrap());
+                }
+            }
+        }
+        out
+    }
+    /// The lines that differ between two texts of the same length in lines.
+    fn changed_lines(a: &str, b: &str) -> Vec<(String, String)> {
+        assert_eq!(a.lines().count(), b.lines().count(), "{a}\n---\n{b}");
+        a.lines()
+            .zip(b.lines())
+            .filter(|(x, y)| x != y)
+            .map(|(x, y)| (x.to_string(), y.to_string()))
+            .collect()
+    }
+
+    let dir = scratch("edit");
+    support::cli::new_web_app(&dir).expect(0);
+    let project = dir.join("deploy");
+    // The team's comments, by hand: a line of its own in each file, one at the end of a line.
+    let base = project.join("values.yaml");
+    let prod = project.join("values-prod.yaml");
+    let base_text = std::fs::read_to_string(&base).unwrap();
+    let base_text = format!("{base_text}# team: the host is owned by the platform team\n");
+    std::fs::write(&base, &base_text).unwrap();
+    let prod_text = std::fs::read_to_string(&prod).unwrap();
+    assert!(prod_text.contains("\nreplicas: 3\n"), "{prod_text}");
+    let prod_text = prod_text.replace(
+        "\nreplicas: 3\n",
+        "\n# team: prod scales with the shop's traffic\nreplicas: 3\n",
+    );
+    std::fs::write(&prod, &prod_text).unwrap();
+    let before = tree(&project);
+
+    let Some(t) = Tmux::start("edit", &dir) else {
+        return;
+    };
+    t.apwiz("edit deploy", "");
+    t.wait_for("Container image", "the project's workload form");
+    t.keys(&["Enter"]);
+    t.wait_for("Features of this deployment", "the features");
+    t.keys(&["Enter"]);
+    t.wait_for("Environments: a values-<env>.yaml each", "the environments");
+    // The toggles of dev, staging and prod, then the replicas of dev, staging, prod.
+    t.keys(&["Tab", "Tab", "Tab", "Tab", "Tab", "BSpace"]);
+    t.text("5");
+    t.wait_for("prod Replicas:", "prod's replicas in focus");
+    t.keys(&["Enter"]);
+    let review = t.wait_for("(changed)", "the review");
+    assert!(review.contains("+ replicas: 5"), "{review}");
+    t.keys(&["Enter"]);
+    t.wait_for("written ·", "the files written");
+    t.keys(&["q"]);
+    t.assert_restored();
+
+    let after = tree(&project);
+    let prod_after = std::fs::read_to_string(&prod).unwrap();
+    assert_eq!(
+        changed_lines(&prod_text, &prod_after),
+        [("replicas: 3".to_string(), "replicas: 5".to_string())],
+        "{prod_after}"
+    );
+    assert!(prod_after.contains("# team: prod scales with the shop's traffic\nreplicas: 5\n"));
+    for (path, bytes) in &before {
+        let name = path.to_string_lossy();
+        if name == "values-prod.yaml" || name == ".apwiz.yaml" {
+            continue;
+        }
+        assert!(after.get(path) == Some(bytes), "{name} changed");
+    }
+    let answers = std::fs::read_to_string(project.join(".apwiz.yaml")).unwrap();
+    assert!(answers.contains("- replicas=5"), "{answers}");
+    // The backups of the two files updated, and nothing else new.
+    let new: Vec<_> = after.keys().filter(|p| !before.contains_key(*p)).collect();
+    assert_eq!(
+        new,
+        [
+            Path::new(".apwiz.yaml.bak"),
+            Path::new("values-prod.yaml.bak")
+        ],
+        "{new:?}"
+    );
+
+    // `apwiz` in the team's directory opens the project in deploy/; the same answers written
+    // again change no byte.
+    t.text("clear");
+    t.keys(&["Enter"]);
+    t.apwiz("", "");
+    t.wait_for("Container image", "the project's workload form");
+    t.keys(&["C-s"]);
+    let review = t.wait_for("(unchanged)", "the review");
+    assert!(!review.contains("(changed)"), "{review}");
+    t.keys(&["Enter"]);
+    t.wait_for("written ·", "the files written");
+    t.keys(&["q"]);
+    t.assert_restored();
+    let again = tree(&project);
+    let differ: Vec<_> = again
+        .keys()
+        .chain(after.keys())
+        .filter(|p| again.get(*p) != after.get(*p))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "a re-run with the same answers changed {differ:?}"
+    );
+}

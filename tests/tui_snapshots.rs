@@ -35,9 +35,7 @@ fn fixed_state(name: &str) -> (apwiz::core::session::Session, State) {
 fn filled(name: &str) -> (apwiz::core::session::Session, State) {
     let (s, mut st) = fixed_state(name);
     let mut msgs = vec![key(KeyCode::Enter)];
-    msgs.extend(chars("ghcr.io/acme/shop:1.4.2"));
-    msgs.push(key(KeyCode::Tab));
-    msgs.extend(chars("shop.example.com"));
+    msgs.extend(image_and_host());
     drive(&s, &mut st, msgs);
     (s, st)
 }
@@ -90,6 +88,45 @@ fn steps() {
     }
 }
 
+/// The Features step of the microservices preset: a toggle per service (ingress the web's,
+/// refused on the worker with the reason under the line), then ingress on for the api with the
+/// shared host asked.
+#[test]
+fn features_per_service() {
+    for (w, h) in SIZES {
+        let (s, mut st) = fixed_state(&format!("features-services-{w}"));
+        update(&mut st, Msg::Resize(w, h));
+        let mut msgs = choose_preset(&st, "microservices");
+        msgs.extend(image_and_host());
+        msgs.push(key(KeyCode::Enter));
+        drive(&s, &mut st, msgs);
+        st.feature_step.focus_feature(&st.project, "ingress");
+        drive(&s, &mut st, vec![key(KeyCode::Tab), key(KeyCode::Tab)]);
+        insta::assert_snapshot!(
+            format!("features_per_service_worker_{w}x{h}"),
+            screen(&mut st, w, h)
+        );
+        drive(
+            &s,
+            &mut st,
+            vec![key(KeyCode::BackTab), key(KeyCode::Char(' '))],
+        );
+        insta::assert_snapshot!(
+            format!("features_per_service_api_{w}x{h}"),
+            screen(&mut st, w, h)
+        );
+        // Enter goes to the empty host, then on once it is typed.
+        let mut msgs = vec![key(KeyCode::Enter)];
+        msgs.extend(chars("api.example.com"));
+        msgs.push(key(KeyCode::Enter));
+        drive(&s, &mut st, msgs);
+        insta::assert_snapshot!(
+            format!("environments_per_service_{w}x{h}"),
+            screen(&mut st, w, h)
+        );
+    }
+}
+
 /// The Features step of a statefulset: persistence turned off (the chart's rule said on the
 /// line), then on and sized inline; RBAC on with its fields; backup the preset's.
 #[test]
@@ -97,14 +134,8 @@ fn features_of_a_statefulset() {
     for (w, h) in SIZES {
         let (s, mut st) = fixed_state(&format!("features-{w}"));
         update(&mut st, Msg::Resize(w, h));
-        let i = st
-            .preset_step
-            .visible(&st.presets)
-            .iter()
-            .position(|p| p.name == "stateful-db")
-            .unwrap();
-        let mut msgs: Vec<Msg> = (0..i).map(|_| key(KeyCode::Down)).collect();
-        msgs.extend([key(KeyCode::Enter), key(KeyCode::Enter)]);
+        let mut msgs = choose_preset(&st, "stateful-db");
+        msgs.push(key(KeyCode::Enter));
         drive(&s, &mut st, msgs);
         st.feature_step.focus_feature(&st.project, "persistence");
         drive(&s, &mut st, vec![key(KeyCode::Char(' '))]);

@@ -59,21 +59,7 @@ fn web_app_by_keys_writes_what_apwiz_new_writes() {
     assert!(!st.dirty);
 
     let cli_out = root.join("cli/shop");
-    let o = apwiz(&[
-        "new",
-        "--non-interactive",
-        "--preset",
-        "web-app",
-        "--name",
-        "shop",
-        "--image",
-        "ghcr.io/acme/shop:1.4.2",
-        "--set",
-        "ingress.host=shop.example.com",
-        "--out",
-        cli_out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    new_shop(&cli_out, &[]);
     assert_eq!(files_of(&out), files_of(&cli_out));
     // After writing, quitting asks nothing.
     let cmds = drive(&s, &mut st, vec![key(KeyCode::Char('q'))]);
@@ -317,12 +303,15 @@ fn environments_step_toggles_and_per_env_values() {
     assert_eq!(st.step, StepId::Environments);
 }
 
-#[test]
-fn edit_flow_keeps_files_byte_identical_and_comments() {
-    let s = session();
-    let root = scratch("edit");
-    let out = root.join("shop");
-    let o = apwiz(&[
+/// The base `--set` answers of the wizard's project as they are, as typed.
+fn set_exprs(st: &apwiz::tui::app::State) -> Vec<String> {
+    let a = st.project.answers().unwrap();
+    a.set.iter().map(|e| e.raw.clone()).collect()
+}
+
+/// `apwiz new` of the web-app `shop` (image and host answered) into `out`, with `extra` flags.
+fn new_shop(out: &std::path::Path, extra: &[&str]) {
+    let mut args = vec![
         "new",
         "--non-interactive",
         "--preset",
@@ -335,8 +324,170 @@ fn edit_flow_keeps_files_byte_identical_and_comments() {
         "ingress.host=shop.example.com",
         "--out",
         out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success());
+    ];
+    args.extend_from_slice(extra);
+    let o = apwiz(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Moves the Environments step's cursor to `env`'s field at `path`.
+fn focus_env_field(
+    s: &apwiz::core::session::Session,
+    st: &mut apwiz::tui::app::State,
+    env: &str,
+    path: &str,
+) {
+    use apwiz::tui::steps::envs::{Cell, cells};
+    let col = st
+        .project
+        .environments
+        .iter()
+        .position(|(e, _)| e == env)
+        .unwrap();
+    let row = st.project.env_fields[env]
+        .iter()
+        .position(|f| f.path == path)
+        .unwrap();
+    for _ in 0..cells(&st.project).len() {
+        if cells(&st.project)[st.env_step.focus] == (Cell::Field { row, col }) {
+            return;
+        }
+        drive(s, st, vec![key(KeyCode::Tab)]);
+    }
+    panic!("no cell for {env} {path}");
+}
+
+#[test]
+fn environments_resources_prefilled_checked_and_written_minimal() {
+    let s = session();
+    let root = scratch("env-resources");
+    let out = root.join("tui/shop");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut st = new_state(&s, &out);
+    let mut msgs = vec![key(KeyCode::Enter)];
+    msgs.extend(image_and_host());
+    msgs.push(key(KeyCode::Enter));
+    msgs.push(key(KeyCode::Enter));
+    drive(&s, &mut st, msgs);
+    assert_eq!(st.step, StepId::Environments, "{:?}", st.status);
+    let value = |st: &apwiz::tui::app::State, env: &str, path: &str| {
+        st.project.env_fields[env]
+            .iter()
+            .find(|f| f.path == path)
+            .unwrap_or_else(|| panic!("{env} has no {path} row"))
+            .value()
+            .to_string()
+    };
+    // Every row of every column is prefilled from the chart's values-<env>.yaml.
+    for env in ["dev", "staging", "prod"] {
+        let file = apwiz::core::values::read::parse_values(
+            &std::fs::read_to_string(repo().join(format!("chart/values-{env}.yaml"))).unwrap(),
+        )
+        .unwrap()
+        .value;
+        for path in [
+            "resources.requests.cpu",
+            "resources.limits.cpu",
+            "resources.requests.memory",
+            "resources.limits.memory",
+        ] {
+            let ptr = format!("/{}", path.replace('.', "/"));
+            let want = match file.pointer(&ptr).unwrap() {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            assert_eq!(value(&st, env, path), want, "{env} {path}");
+        }
+    }
+    assert_eq!(value(&st, "prod", "resources.limits.cpu"), "2");
+    assert_eq!(value(&st, "dev", "resources.limits.memory"), "128Mi");
+    // Nothing changed: no per-environment answers.
+    assert!(st.project.answers().unwrap().env_set.is_empty());
+
+    // A CPU limit that is no quantity: the schema's rule, said under the table; the step holds.
+    focus_env_field(&s, &mut st, "prod", "resources.limits.cpu");
+    assert!(st.in_text());
+    drive(&s, &mut st, vec![ctrl('u')]);
+    drive(&s, &mut st, chars("2 cores"));
+    let why = apwiz::tui::steps::Step::incomplete(&st.env_step, &st.project).unwrap();
+    assert!(why.starts_with("prod CPU limit: CPU as cores"), "{why}");
+    drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert_eq!(st.step, StepId::Environments);
+    drive(&s, &mut st, vec![ctrl('u')]);
+    drive(&s, &mut st, chars("4"));
+    focus_env_field(&s, &mut st, "prod", "resources.limits.memory");
+    drive(&s, &mut st, vec![ctrl('u')]);
+    drive(&s, &mut st, chars("0Mi"));
+    assert!(
+        apwiz::tui::steps::Step::incomplete(&st.env_step, &st.project).is_some(),
+        "zero memory is refused"
+    );
+    drive(&s, &mut st, vec![ctrl('u')]);
+    drive(&s, &mut st, chars("2Gi"));
+    // Staging's request typed back to what it was: no answer.
+    focus_env_field(&s, &mut st, "staging", "resources.requests.cpu");
+    drive(&s, &mut st, vec![ctrl('u')]);
+    drive(&s, &mut st, chars("100m"));
+    let a = st.project.answers().unwrap();
+    let prod: Vec<String> = a.env_set["prod"].iter().map(|e| e.raw.clone()).collect();
+    assert_eq!(
+        prod,
+        ["resources.limits.cpu=4", "resources.limits.memory=2Gi"]
+    );
+    assert_eq!(a.env_set.len(), 1, "{:?}", a.env_set);
+
+    drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert_eq!(st.step, StepId::Review, "{:?}", st.status);
+    drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert!(
+        matches!(st.review_step.written, Some(Ok(_))),
+        "{:?}",
+        st.review_step.written
+    );
+    // The same files as `apwiz new` with the same answers as --set-env.
+    let cli_out = root.join("cli/shop");
+    new_shop(
+        &cli_out,
+        &[
+            "--set-env",
+            "prod:resources.limits.cpu=4",
+            "--set-env",
+            "prod:resources.limits.memory=2Gi",
+        ],
+    );
+    assert_eq!(files_of(&out), files_of(&cli_out));
+    // Minimal: the base file has no resources (the chart's defaults), prod only what differs
+    // from it, and the other environments are what a fresh project gets.
+    let read = |name: &str| {
+        apwiz::core::values::read::parse_values(&std::fs::read_to_string(out.join(name)).unwrap())
+            .unwrap()
+            .value
+    };
+    assert!(read("values.yaml").get("resources").is_none());
+    assert_eq!(
+        read("values-prod.yaml")["resources"],
+        serde_json::json!({
+            "requests": {"cpu": "250m", "memory": "256Mi"},
+            "limits": {"cpu": 4, "memory": "2Gi"}
+        })
+    );
+    let fresh = root.join("fresh/shop");
+    new_shop(&fresh, &[]);
+    for name in ["values.yaml", "values-dev.yaml", "values-staging.yaml"] {
+        assert_eq!(
+            std::fs::read_to_string(out.join(name)).unwrap(),
+            std::fs::read_to_string(fresh.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn edit_flow_keeps_files_byte_identical_and_comments() {
+    let s = session();
+    let root = scratch("edit");
+    let out = root.join("shop");
+    new_shop(&out, &[]);
     // The team comments a value.
     let base = out.join("values.yaml");
     let text = std::fs::read_to_string(&base).unwrap();
@@ -461,14 +612,7 @@ fn features_step_toggles_fields_rules_and_answers_reproduce() {
     let out = root.join("tui/db");
     std::fs::create_dir_all(&out).unwrap();
     let mut st = new_state(&s, &out);
-    let i = st
-        .preset_step
-        .visible(&st.presets)
-        .iter()
-        .position(|p| p.name == "stateful-db")
-        .unwrap();
-    let mut msgs: Vec<Msg> = (0..i).map(|_| key(KeyCode::Down)).collect();
-    msgs.push(key(KeyCode::Enter)); // preset → workload (every question has a default)
+    let mut msgs = choose_preset(&st, "stateful-db");
     msgs.push(key(KeyCode::Enter)); // workload → features
     drive(&s, &mut st, msgs);
     assert_eq!(st.step, StepId::Features, "{:?}", st.status);
@@ -567,14 +711,7 @@ fn features_step_toggles_fields_rules_and_answers_reproduce() {
     st.feature_step.focus_feature(&st.project, "autoscaling");
     drive(&s, &mut st, vec![key(KeyCode::Char(' '))]);
 
-    let sets: Vec<String> = st
-        .project
-        .answers()
-        .unwrap()
-        .set
-        .iter()
-        .map(|e| e.raw.clone())
-        .collect();
+    let sets = set_exprs(&st);
     assert_eq!(
         sets,
         [
@@ -647,16 +784,236 @@ fn features_refuse_what_the_workload_cannot_have() {
     // Ingress off records the answer; the host question stays the form's.
     st.feature_step.focus_feature(&st.project, "ingress");
     drive(&s, &mut st, vec![key(KeyCode::Char(' '))]);
-    let sets: Vec<String> = st
-        .project
-        .answers()
-        .unwrap()
-        .set
-        .iter()
-        .map(|e| e.raw.clone())
-        .collect();
+    let sets = set_exprs(&st);
     assert_eq!(
         sets,
         ["ingress.host=shop.example.com", "ingress.enabled=false"]
+    );
+}
+
+/// The microservices preset: a toggle per service. Ingress is the web front end's only (the
+/// preset's), the worker has no Service so it is refused there with the chart's reason; turning
+/// it on for the api asks the host the api inherits; a disruption budget for the web only. The
+/// files equal `apwiz new` with the same `--set`s, pass `apwiz validate`, and the answers load
+/// back into the same toggles.
+#[test]
+fn microservices_toggle_features_per_service() {
+    use apwiz::tui::steps::features::{Cell, cells};
+    let s = session();
+    let root = scratch("features-services");
+    let out = root.join("tui/shop");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut st = new_state(&s, &out);
+    let mut msgs = choose_preset(&st, "microservices");
+    msgs.extend(image_and_host());
+    msgs.push(key(KeyCode::Enter));
+    drive(&s, &mut st, msgs);
+    assert_eq!(st.step, StepId::Features, "{:?}", st.status);
+    let ingress = st
+        .project
+        .features
+        .iter()
+        .position(|f| f.feature.name == "ingress")
+        .unwrap();
+    let switches = |st: &apwiz::tui::app::State, i: usize| -> Vec<(String, bool)> {
+        st.project.features[i]
+            .services
+            .iter()
+            .map(|s| (s.service.clone(), s.on))
+            .collect()
+    };
+    let on = |name: &str, on: bool| (name.to_string(), on);
+    assert_eq!(
+        switches(&st, ingress),
+        [on("web", true), on("api", false), on("worker", false)]
+    );
+    // The web's host is the form's question, shown under the feature with the web's name.
+    let fields: Vec<String> = st
+        .project
+        .feature_fields(ingress)
+        .iter()
+        .map(|f| f.path.clone())
+        .collect();
+    assert_eq!(fields, ["services.web.ingress.host"]);
+    assert!(
+        st.project
+            .answers()
+            .unwrap()
+            .set
+            .iter()
+            .all(|e| !e.raw.contains("enabled"))
+    );
+
+    // The worker: refused, with the chart's reason.
+    st.feature_step.focus_feature(&st.project, "ingress");
+    drive(&s, &mut st, vec![key(KeyCode::Tab), key(KeyCode::Tab)]);
+    assert_eq!(
+        cells(&st.project)[st.feature_step.focus],
+        Cell::Service(ingress, 2)
+    );
+    drive(&s, &mut st, vec![key(KeyCode::Char(' '))]);
+    assert_eq!(switches(&st, ingress)[2], on("worker", false));
+    assert_eq!(
+        st.status.as_deref(),
+        Some("Ingress: worker has no Service (service.enabled: false), and Ingress needs one")
+    );
+    // The api: on; it has no host question of its own, so the shared host (inherited) is asked.
+    drive(
+        &s,
+        &mut st,
+        vec![key(KeyCode::BackTab), key(KeyCode::Char(' '))],
+    );
+    assert_eq!(switches(&st, ingress)[1], on("api", true));
+    let fields: Vec<String> = st
+        .project
+        .feature_fields(ingress)
+        .iter()
+        .map(|f| f.path.clone())
+        .collect();
+    assert_eq!(fields, ["services.web.ingress.host", "ingress.host"]);
+    drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert_eq!(st.step, StepId::Features, "an empty host holds the step");
+    assert_eq!(
+        cells(&st.project)[st.feature_step.focus],
+        Cell::Field(ingress, 1)
+    );
+    drive(&s, &mut st, chars("api.example.com"));
+    // A disruption budget for the web only.
+    st.feature_step.focus_feature(&st.project, "pdb");
+    drive(&s, &mut st, vec![key(KeyCode::Char(' '))]);
+    let sets = set_exprs(&st);
+    assert_eq!(
+        sets,
+        [
+            "services.web.ingress.host=shop.example.com",
+            "services.api.ingress.enabled=true",
+            "ingress.host=api.example.com",
+            "services.web.pdb.enabled=true",
+        ]
+    );
+    // The api off again: nothing inherits the shared host, so it is no answer; on: it is back.
+    let api = |st: &mut apwiz::tui::app::State| {
+        st.feature_step.focus_feature(&st.project, "ingress");
+        drive(&s, st, vec![key(KeyCode::Tab), key(KeyCode::Char(' '))]);
+    };
+    api(&mut st);
+    assert_eq!(
+        set_exprs(&st),
+        [
+            "services.web.ingress.host=shop.example.com",
+            "services.web.pdb.enabled=true",
+        ]
+    );
+    api(&mut st);
+    assert_eq!(set_exprs(&st), sets);
+    drive(
+        &s,
+        &mut st,
+        vec![
+            key(KeyCode::Enter),
+            key(KeyCode::Enter),
+            key(KeyCode::Enter),
+        ],
+    );
+    assert!(
+        matches!(st.review_step.written, Some(Ok(_))),
+        "{:?} {:?}",
+        st.status,
+        st.review_step.written
+    );
+    let cli_out = root.join("cli/shop");
+    let mut args = vec![
+        "new",
+        "--non-interactive",
+        "--preset",
+        "microservices",
+        "--name",
+        "shop",
+        "--image",
+        "ghcr.io/acme/shop:1.4.2",
+    ];
+    for e in &sets {
+        args.extend(["--set", e.as_str()]);
+    }
+    let cli = cli_out.to_str().unwrap();
+    args.extend(["--out", cli]);
+    let o = apwiz(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(files_of(&out), files_of(&cli_out));
+    for env in ["dev", "prod"] {
+        let o = apwiz(&["validate", "--dir", out.to_str().unwrap(), "--env", env]);
+        assert!(
+            o.status.success(),
+            "{env}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    // Opened again: the same toggles, and the same answers.
+    let answers = apwiz::core::scaffold::answers::Answers::load(&out.join(".apwiz.yaml")).unwrap();
+    let st2 = apwiz::tui::initial_state(
+        &s,
+        apwiz::core::scaffold::project::Start::Edit {
+            out_dir: out.clone(),
+            answers: answers.clone(),
+        },
+        false,
+    )
+    .unwrap();
+    assert_eq!(switches(&st2, ingress), switches(&st, ingress));
+    assert_eq!(st2.project.answers().unwrap().set, answers.set);
+}
+
+/// The microservices preset's Environments table: the web and the api set their own replicas
+/// (the environment's top-level count does not reach them), so each has a row; the worker
+/// inherits the top level's row. Prod's web raised to 4 is the one answer written.
+#[test]
+fn microservices_environments_have_a_row_per_service_with_its_own_replicas() {
+    let s = session();
+    let out = scratch("envs-services").join("shop");
+    let mut st = new_state(&s, &out);
+    let mut msgs = choose_preset(&st, "microservices");
+    msgs.extend(image_and_host());
+    msgs.extend([key(KeyCode::Enter), key(KeyCode::Enter)]);
+    drive(&s, &mut st, msgs);
+    assert_eq!(st.step, StepId::Environments, "{:?}", st.status);
+    let rows: Vec<(String, String, String)> = st.project.env_fields["prod"]
+        .iter()
+        .map(|f| (f.label.clone(), f.path.clone(), f.value().to_string()))
+        .take(3)
+        .collect();
+    let row = |l: &str, p: &str, v: &str| (l.to_string(), p.to_string(), v.to_string());
+    assert_eq!(
+        rows,
+        [
+            row("web pods", "services.web.replicas", "2"),
+            row("api pods", "services.api.replicas", "2"),
+            row("worker pods", "replicas", "3"),
+        ]
+    );
+    let host = st.project.env_fields["prod"].last().unwrap();
+    assert_eq!(host.path, "services.web.ingress.host");
+    assert_eq!(host.value(), "shop.example.com");
+    focus_env_field(&s, &mut st, "prod", "services.web.replicas");
+    drive(&s, &mut st, vec![key(KeyCode::Backspace)]);
+    drive(&s, &mut st, chars("4"));
+    let a = st.project.answers().unwrap();
+    let prod: Vec<String> = a.env_set["prod"].iter().map(|e| e.raw.clone()).collect();
+    assert_eq!(prod, ["services.web.replicas=4"]);
+    assert_eq!(a.env_set.len(), 1);
+    drive(&s, &mut st, vec![key(KeyCode::Enter), key(KeyCode::Enter)]);
+    assert!(
+        matches!(st.review_step.written, Some(Ok(_))),
+        "{:?}",
+        st.review_step.written
+    );
+    let prod_file = std::fs::read_to_string(out.join("values-prod.yaml")).unwrap();
+    let v = apwiz::core::values::read::parse_values(&prod_file)
+        .unwrap()
+        .value;
+    assert_eq!(
+        v["services"],
+        serde_json::json!({"web": {"replicas": 4}}),
+        "{prod_file}"
     );
 }

@@ -13,7 +13,7 @@ use crate::core::chart::Chart;
 use crate::core::names;
 use crate::core::presets::{self, AnswerType, Preset, PresetKind, Question};
 use crate::core::scaffold::answers::{self, Answers};
-use crate::core::scaffold::features::{FEATURES, Feature, FeatureField};
+use crate::core::scaffold::features::{self, FEATURES, Feature, FeatureField};
 use crate::core::scaffold::generate::{self, FileKind, GenFile};
 use crate::core::scaffold::questions;
 use crate::core::values::setexpr::SetExpr;
@@ -86,7 +86,7 @@ pub struct Project {
     pub fields: Vec<Field>,
     /// Every environment preset and whether it gets a file.
     pub environments: Vec<(String, bool)>,
-    /// Per environment: replicas (and the host when the preset asks for one).
+    /// Per environment: replicas, resources (and the host when the preset asks for one).
     pub env_fields: BTreeMap<String, Vec<Field>>,
     /// The directory's name, cleaned: the release name's default.
     pub default_name: String,
@@ -109,6 +109,31 @@ pub struct FeatureState {
     pub loaded: bool,
     /// Its fields the preset's questions do not already ask (those are shared with the form).
     pub fields: Vec<Field>,
+    /// In a release of several services (`services:` in the preset), the switch of each: the
+    /// Features step toggles these (empty: the top level is the one service).
+    pub services: Vec<ServiceSwitch>,
+}
+
+/// A feature's switch in one service of a multi-service release.
+#[derive(Debug, Clone)]
+pub struct ServiceSwitch {
+    pub service: String,
+    pub on: bool,
+    /// What the preset gives this service (its own value, else the top level's).
+    pub preset_on: bool,
+    /// The loaded answers set it.
+    pub loaded: bool,
+    /// The service's workload type.
+    pub workload: String,
+    /// `Err(why)` when the chart refuses the feature on this service (core's rule).
+    pub allowed: Result<(), String>,
+}
+
+impl ServiceSwitch {
+    /// Whether an answer records the switch.
+    pub fn recorded(&self) -> bool {
+        self.loaded || self.on != self.preset_on
+    }
 }
 
 impl FeatureState {
@@ -290,16 +315,14 @@ impl Project {
         self.fields.iter().position(|f| f.check().is_err())
     }
 
-    /// Builds the per-environment fields (replicas, and host when the preset asks for one),
+    /// Builds the per-environment fields ([`environments::fields`](crate::core::scaffold::environments::fields):
+    /// replicas, CPU and memory requests and limits, the host when the preset asks for one),
     /// prefilled with what each environment gets without an answer.
     pub fn prefill_environments(&mut self, all: &[Preset], chart: &Chart) {
         let Some(workload) = self.workload(all) else {
             return;
         };
-        let mut paths = vec![("replicas".to_string(), "Replicas", AnswerType::Integer)];
-        if workload.questions.iter().any(|q| q.path == "ingress.host") {
-            paths.push(("ingress.host".into(), "Host", AnswerType::String));
-        }
+        let asked = crate::core::scaffold::environments::fields(workload);
         // What each environment gets from the presets and the base answers alone.
         let mut probe = self.clone();
         probe.env_fields.clear();
@@ -316,7 +339,8 @@ impl Project {
         let mut env_fields = BTreeMap::new();
         for (env, _) in &self.environments {
             let mut fields = Vec::new();
-            for (path, label, t) in &paths {
+            for ef in &asked {
+                let path = &ef.path;
                 let default = effective(&files, env, path, &defaults).map(|v| text_of(&v));
                 let from_answers = loaded.get(env).and_then(|s| value_in(s, path));
                 let old = self
@@ -327,18 +351,9 @@ impl Project {
                     .map(|f| f.value().to_string());
                 fields.push(Field {
                     path: path.clone(),
-                    label: (*label).into(),
-                    help: None,
-                    question: Question {
-                        path: path.clone(),
-                        prompt: (*label).into(),
-                        help: None,
-                        answer_type: *t,
-                        options: Vec::new(),
-                        default: None,
-                        example: None,
-                        required: false,
-                    },
+                    label: ef.label.clone(),
+                    help: Some(ef.help.into()),
+                    question: ef.question(),
                     input: Input::new(
                         old.or_else(|| from_answers.clone())
                             .or_else(|| default.clone())
@@ -388,6 +403,11 @@ impl Project {
             .map(|a| a.set.clone())
             .unwrap_or_default();
         self.features_for = self.workload_type(all);
+        // What each service is, with the loaded answers (a service's type or Service may be one).
+        let mut current = preset_values.clone();
+        for e in &base_sets {
+            e.apply(&mut current);
+        }
         let old = std::mem::take(&mut self.features);
         for feature in FEATURES {
             let ptr = |path: &str| format!("/{}", path.replace('.', "/").replace("[0]", "/0"));
@@ -407,7 +427,7 @@ impl Project {
                     .collect()
             };
             let preset_on = base_on || !preset_envs.is_empty();
-            let loaded_on = loaded_switch(feature, &base_sets);
+            let loaded_on = loaded_switch(feature, None, &base_sets);
             let kept = old.iter().find(|o| o.feature.name == feature.name);
             // The preset's questions on the feature's keys take the feature's rule.
             for ff in feature.fields {
@@ -454,6 +474,32 @@ impl Project {
                     }
                 })
                 .collect();
+            let services = features::services(&preset_values)
+                .into_iter()
+                .map(|svc| {
+                    let preset_on = feature.switch.is_on(features::service_value(
+                        &preset_values,
+                        &svc,
+                        feature.switch.path(),
+                    ));
+                    let loaded = loaded_switch(feature, Some(&svc), &base_sets);
+                    let on = kept
+                        .and_then(|k| k.services.iter().find(|o| o.service == svc))
+                        .map(|o| o.on)
+                        .or(loaded)
+                        .unwrap_or(preset_on);
+                    ServiceSwitch {
+                        workload: features::service_value(&current, &svc, "workloadType")
+                            .map(text_of)
+                            .unwrap_or_else(|| "deployment".into()),
+                        allowed: feature.allowed_in(&current, &svc),
+                        service: svc,
+                        on,
+                        preset_on,
+                        loaded: loaded.is_some(),
+                    }
+                })
+                .collect();
             self.features.push(FeatureState {
                 feature,
                 on: kept.map(|k| k.on).or(loaded_on).unwrap_or(preset_on),
@@ -461,16 +507,33 @@ impl Project {
                 preset_envs,
                 loaded: loaded_on.is_some(),
                 fields,
+                services,
             });
         }
     }
 
     /// Whether feature `i` is on and does something: it applies to the workload type, or it was
     /// chosen anyway (and is then explained as a problem).
+    /// In a multi-service release: on in some service.
     pub fn feature_active(&self, i: usize) -> bool {
         self.features.get(i).is_some_and(|fs| {
+            if !fs.services.is_empty() {
+                return fs
+                    .services
+                    .iter()
+                    .any(|s| s.on && (s.recorded() || s.allowed.is_ok()));
+            }
             fs.on && (fs.recorded() || fs.feature.allowed(&self.features_for).is_ok())
         })
+    }
+
+    /// Whether feature `i` can be toggled in service `j`: it applies there, or it was chosen
+    /// anyway (to undo).
+    pub fn service_toggleable(&self, i: usize, j: usize) -> Result<(), String> {
+        match self.features.get(i).and_then(|fs| fs.services.get(j)) {
+            Some(s) if !s.recorded() => s.allowed.clone(),
+            _ => Ok(()),
+        }
     }
 
     /// Whether feature `i` can be toggled: it applies, or it was chosen anyway (to undo).
@@ -485,19 +548,50 @@ impl Project {
     }
 
     /// The fields feature `i` shows when on: its own, and the preset's questions on its keys.
+    /// In a multi-service release, a service the feature is on in that has its own question
+    /// (`services.web.ingress.host`) shows it; the shared field (the top level's, inherited)
+    /// shows when some service on has none.
     pub fn feature_fields(&self, i: usize) -> Vec<&Field> {
         let Some(fs) = self.features.get(i) else {
             return Vec::new();
         };
-        fs.feature
-            .fields
+        let shared = |path: &str| {
+            fs.fields
+                .iter()
+                .chain(self.fields.iter())
+                .find(|f| f.path == path)
+        };
+        let mut out = Vec::new();
+        for ff in fs.feature.fields {
+            if fs.services.is_empty() {
+                out.extend(shared(ff.path));
+                continue;
+            }
+            for s in fs.services.iter().filter(|s| s.on) {
+                let own = features::in_service(&s.service, ff.path);
+                out.extend(self.fields.iter().find(|f| f.path == own));
+            }
+            if !self.inheriting(i, ff.path).is_empty() {
+                out.extend(shared(ff.path));
+            }
+        }
+        out
+    }
+
+    /// The services feature `i` is on in that take the shared (top-level) field at `path`: those
+    /// without a question of their own for it.
+    pub fn inheriting(&self, i: usize, path: &str) -> Vec<String> {
+        let Some(fs) = self.features.get(i) else {
+            return Vec::new();
+        };
+        fs.services
             .iter()
-            .filter_map(|ff| {
-                fs.fields
-                    .iter()
-                    .chain(self.fields.iter())
-                    .find(|f| f.path == ff.path)
+            .filter(|s| s.on)
+            .filter(|s| {
+                let own = features::in_service(&s.service, path);
+                !self.fields.iter().any(|f| f.path == own)
             })
+            .map(|s| s.service.clone())
             .collect()
     }
 
@@ -516,18 +610,34 @@ impl Project {
     pub fn feature_problem(&self, i: usize) -> Option<String> {
         let fs = self.features.get(i)?;
         let wt = self.features_for.as_str();
+        const STATEFUL: &str =
+            "a statefulset keeps its data in volumeClaimTemplates and needs persistence";
+        for s in &fs.services {
+            if s.on
+                && s.recorded()
+                && let Err(why) = &s.allowed
+            {
+                return Some(why.clone());
+            }
+            if fs.feature.name == "persistence" && !s.on && s.workload == "statefulset" {
+                return Some(format!("{}: {STATEFUL}", s.service));
+            }
+        }
         // Chosen for a workload type the chart refuses it on (a default the chart ignores there,
         // like helm tests of a cronjob, is no choice).
-        if fs.on
+        if fs.services.is_empty()
+            && fs.on
             && fs.recorded()
             && let Err(why) = fs.feature.allowed(wt)
         {
             return Some(why);
         }
-        if fs.feature.name == "persistence" && !fs.on && wt == "statefulset" {
-            return Some(
-                "a statefulset keeps its data in volumeClaimTemplates and needs persistence".into(),
-            );
+        if fs.services.is_empty()
+            && fs.feature.name == "persistence"
+            && !fs.on
+            && wt == "statefulset"
+        {
+            return Some(STATEFUL.into());
         }
         if !self.feature_active(i) {
             return None;
@@ -574,7 +684,7 @@ impl Project {
             if !self.feature_active(i) {
                 continue;
             }
-            for f in &fs.fields {
+            for f in self.feature_fields(i) {
                 f.check()
                     .map_err(|why| format!("{} {}: {why}", fs.feature.title, f.label))?;
             }
@@ -614,7 +724,14 @@ impl Project {
             apply(&mut a.set, f).map_err(|e| e.to_string())?;
         }
         for (i, fs) in self.features.iter().enumerate() {
-            apply_feature(&mut a.set, fs, self.feature_active(i)).map_err(|e| e.to_string())?;
+            // Its own fields count while shown (a shared one only while some service inherits it).
+            let shown: Vec<&str> = self
+                .feature_fields(i)
+                .iter()
+                .map(|f| f.path.as_str())
+                .collect();
+            apply_feature(&mut a.set, fs, self.feature_active(i), &shown)
+                .map_err(|e| e.to_string())?;
         }
         for (env, fs) in &self.env_fields {
             if !a.environments.contains(env) {
@@ -674,15 +791,17 @@ fn expr_of(f: &Field, v: &str) -> crate::core::Result<SetExpr> {
     }
 }
 
-/// Whether the loaded `--set`s turn `feature` on or off (`None`: they do not say).
-fn loaded_switch(feature: &Feature, sets: &[SetExpr]) -> Option<bool> {
+/// Whether the loaded `--set`s turn `feature` on or off in service `svc` (`None`: the top
+/// level), or `None` when they do not say.
+fn loaded_switch(feature: &Feature, svc: Option<&str>, sets: &[SetExpr]) -> Option<bool> {
     use crate::core::scaffold::features::Switch;
+    let at = |p: &str| svc.map_or_else(|| p.to_string(), |s| features::in_service(s, p));
     match feature.switch {
-        Switch::Flag(p) => value_in(sets, p).map(|v| v == "true"),
+        Switch::Flag(p) => value_in(sets, &at(p)).map(|v| v == "true"),
         Switch::Value { path, value, off } => {
-            if value_in(sets, path).as_deref() == Some(value) {
+            if value_in(sets, &at(path)).as_deref() == Some(value) {
                 Some(true)
-            } else if value_in(sets, off).as_deref() == Some("false") {
+            } else if value_in(sets, &at(off)).as_deref() == Some("false") {
                 Some(false)
             } else {
                 None
@@ -699,33 +818,51 @@ fn position_of(sets: &[SetExpr], wanted: impl Fn(&str) -> bool) -> Option<usize>
     })
 }
 
-/// Puts a feature's switch (when it differs from the preset, or was loaded) and, when on, its
-/// own fields into `sets`; off drops its fields' answers.
+/// Puts a feature's switch (when it differs from the preset, or was loaded), each service's in a
+/// multi-service release, and when on its `shown` fields into `sets`; off (or a field no longer
+/// shown) drops its fields' answers.
 fn apply_feature(
     sets: &mut Vec<SetExpr>,
     fs: &FeatureState,
     active: bool,
+    shown: &[&str],
 ) -> crate::core::Result<()> {
-    let pos = position_of(sets, |p| fs.feature.switch.writes(p));
-    match (pos, fs.recorded()) {
-        (Some(i), true) => {
-            let e = fs.feature.switch.expr(fs.on)?;
-            if sets[i].assignments != e.assignments {
-                sets[i] = e;
-            }
-        }
-        (None, true) => sets.push(fs.feature.switch.expr(fs.on)?),
-        (Some(i), false) => {
-            sets.remove(i);
-        }
-        (None, false) => {}
+    put_switch(sets, fs, None, fs.on, fs.recorded())?;
+    for s in &fs.services {
+        put_switch(sets, fs, Some(&s.service), s.on, s.recorded())?;
     }
     for f in &fs.fields {
-        if active {
+        if active && shown.contains(&f.path.as_str()) {
             apply(sets, f)?;
         } else if let Some(i) = position_of(sets, |p| p == f.path) {
             sets.remove(i);
         }
+    }
+    Ok(())
+}
+
+/// Puts feature `fs`'s switch in service `svc` (`None`: the top level) into `sets`: replaces
+/// the expression that sets it (keeping its place) or appends one when `recorded`; else drops it.
+fn put_switch(
+    sets: &mut Vec<SetExpr>,
+    fs: &FeatureState,
+    svc: Option<&str>,
+    on: bool,
+    recorded: bool,
+) -> crate::core::Result<()> {
+    let switch = fs.feature.switch;
+    match (position_of(sets, |p| switch.writes_in(svc, p)), recorded) {
+        (Some(i), true) => {
+            let e = switch.expr_in(svc, on)?;
+            if sets[i].assignments != e.assignments {
+                sets[i] = e;
+            }
+        }
+        (None, true) => sets.push(switch.expr_in(svc, on)?),
+        (Some(i), false) => {
+            sets.remove(i);
+        }
+        (None, false) => {}
     }
     Ok(())
 }

@@ -54,6 +54,27 @@ pub fn new_state(s: &Session, out_dir: &Path) -> State {
     .unwrap()
 }
 
+/// The keys that choose workload preset `name` in the preset list (Down to it, Enter).
+pub fn choose_preset(state: &State, name: &str) -> Vec<Msg> {
+    let i = state
+        .preset_step
+        .visible(&state.presets)
+        .iter()
+        .position(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no preset {name}"));
+    let mut msgs: Vec<Msg> = (0..i).map(|_| key(KeyCode::Down)).collect();
+    msgs.push(key(KeyCode::Enter));
+    msgs
+}
+
+/// The keys that answer the form's image and, after Tab, the host (web-app, microservices).
+pub fn image_and_host() -> Vec<Msg> {
+    let mut msgs = chars("ghcr.io/acme/shop:1.4.2");
+    msgs.push(key(KeyCode::Tab));
+    msgs.extend(chars("shop.example.com"));
+    msgs
+}
+
 pub fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }

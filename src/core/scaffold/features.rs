@@ -55,7 +55,64 @@ impl Switch {
             Switch::Value { path: p, off, .. } => p == path || off == path,
         }
     }
+
+    /// The `--set` expression for on or off in service `svc` (`None`: the top level).
+    pub fn expr_in(self, svc: Option<&str>, on: bool) -> Result<SetExpr> {
+        let Some(svc) = svc else {
+            return self.expr(on);
+        };
+        match self {
+            Switch::Flag(p) => SetExpr::parse(&format!("{}={on}", in_service(svc, p))),
+            Switch::Value { path, value, .. } if on => {
+                SetExpr::parse(&format!("{}={value}", in_service(svc, path)))
+            }
+            Switch::Value { off, .. } => SetExpr::parse(&format!("{}=false", in_service(svc, off))),
+        }
+    }
+
+    /// Whether `path` is one this switch writes in service `svc` (`None`: the top level).
+    pub fn writes_in(self, svc: Option<&str>, path: &str) -> bool {
+        match svc {
+            None => self.writes(path),
+            Some(svc) => path
+                .strip_prefix(&format!("services.{svc}."))
+                .is_some_and(|rest| self.writes(rest)),
+        }
+    }
 }
+
+/// The services of a multi-service release (`services:` in `values`, in order); empty when the
+/// top level is the one service.
+pub fn services(values: &serde_json::Value) -> Vec<String> {
+    values
+        .get("services")
+        .and_then(|s| s.as_object())
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The values path of `path` inside service `svc` (`services.web.ingress.enabled`).
+pub fn in_service(svc: &str, path: &str) -> String {
+    format!("services.{svc}.{path}")
+}
+
+/// What service `svc` gets at dotted `path`: its own value, else the top level's (every key of a
+/// service inherits the top level's; `[0]` indexes a list).
+pub fn service_value<'a>(
+    values: &'a serde_json::Value,
+    svc: &str,
+    path: &str,
+) -> Option<&'a serde_json::Value> {
+    let ptr = format!("/{}", path.replace('.', "/").replace("[0]", "/0"));
+    values
+        .get("services")
+        .and_then(|s| s.get(svc))
+        .and_then(|v| v.pointer(&ptr))
+        .or_else(|| values.pointer(&ptr))
+}
+
+/// Features that act on a service's Service: refused on a service without one.
+const NEEDS_SERVICE: &[&str] = &["ingress", "monitoring", "hooks", "tests"];
 
 /// A field a feature needs when on.
 #[derive(Debug, Clone, Copy)]
@@ -297,6 +354,29 @@ impl Feature {
         }
     }
 
+    /// `Err(why)` when the feature does not apply to service `svc` of `values` (its workload
+    /// type, and for the features that act on its Service, `service.enabled`).
+    pub fn allowed_in(
+        &self,
+        values: &serde_json::Value,
+        svc: &str,
+    ) -> std::result::Result<(), String> {
+        let wt = service_value(values, svc, "workloadType")
+            .and_then(|v| v.as_str())
+            .unwrap_or("deployment");
+        self.allowed(wt).map_err(|why| format!("{svc}: {why}"))?;
+        let has_service = service_value(values, svc, "service.enabled")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true);
+        if NEEDS_SERVICE.contains(&self.name) && !has_service {
+            return Err(format!(
+                "{svc} has no Service (service.enabled: false), and {} needs one",
+                self.title
+            ));
+        }
+        Ok(())
+    }
+
     /// The names presets use for it (`features: [...]`).
     pub fn named(&self, name: &str) -> bool {
         self.name == name || (self.name == "hooks" && name == "smoke-test")
@@ -327,9 +407,6 @@ impl FeatureField {
         if self.answer_type == AnswerType::Integer && s.parse::<i64>().is_ok_and(|n| n < 1) {
             return Err("at least 1".into());
         }
-        if self.path == "persistence.size" && !is_quantity(s) {
-            return Err("a quantity such as 10Gi or 500Mi".into());
-        }
         Ok(())
     }
 
@@ -344,15 +421,6 @@ impl FeatureField {
         }
         questions::answer_expr(self.path, raw.trim())
     }
-}
-
-/// A Kubernetes quantity as a size: digits, then an optional binary or decimal suffix.
-fn is_quantity(s: &str) -> bool {
-    let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    let suffix = &s[digits.len()..];
-    !digits.is_empty()
-        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && ["", "Ki", "Mi", "Gi", "Ti", "Pi", "k", "M", "G", "T", "P"].contains(&suffix)
 }
 
 /// The feature of that preset name.
@@ -377,6 +445,36 @@ mod tests {
         );
         assert!(FEATURES[2].fields[0].check("10Gi").is_ok());
         assert!(FEATURES[2].fields[0].check("10 GB").is_err());
+        // Per service: the service's own value, else the top level's.
+        let v = serde_json::json!({
+            "ingress": {"enabled": false},
+            "services": {"web": {"ingress": {"enabled": true}}, "worker": {"service": {"enabled": false}}}
+        });
+        assert_eq!(services(&v), ["web", "worker"]);
+        let ingress = find("ingress").unwrap();
+        assert!(
+            ingress
+                .switch
+                .is_on(service_value(&v, "web", "ingress.enabled"))
+        );
+        assert!(
+            !ingress
+                .switch
+                .is_on(service_value(&v, "worker", "ingress.enabled"))
+        );
+        assert!(ingress.allowed_in(&v, "web").is_ok());
+        assert_eq!(
+            ingress.allowed_in(&v, "worker").unwrap_err(),
+            "worker has no Service (service.enabled: false), and Ingress needs one"
+        );
+        assert!(find("pdb").unwrap().allowed_in(&v, "worker").is_ok());
+        let hooks = find("smoke-test").unwrap().switch;
+        assert_eq!(
+            hooks.expr_in(Some("api"), false).unwrap().raw,
+            "services.api.hooks.smoke.enabled=false"
+        );
+        assert!(hooks.writes_in(Some("api"), "services.api.hooks.smoke.preset"));
+        assert!(!hooks.writes_in(Some("api"), "hooks.smoke.preset"));
         assert_eq!(
             find("backup").unwrap().allowed("deployment").unwrap_err(),
             "backup is for statefulsets (the data they keep in their claims), and this is a deployment"

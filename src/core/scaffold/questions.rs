@@ -160,10 +160,15 @@ pub fn missing_answers(all: &[Preset], a: &Answers) -> Result<Vec<Missing>> {
 pub fn check_answer(q: &Question, raw: &str) -> std::result::Result<(), String> {
     let s = raw.trim();
     match q.answer_type {
-        AnswerType::Integer => s
-            .parse::<i64>()
-            .map(|_| ())
-            .map_err(|_| "a whole number, please".into()),
+        AnswerType::Integer => {
+            let n = s
+                .parse::<i64>()
+                .map_err(|_| "a whole number, please".to_string())?;
+            if is_replicas(&q.path) && !(1..=1000).contains(&n) {
+                return Err("from 1 to 1000 (the chart's bounds for replicas)".into());
+            }
+            Ok(())
+        }
         AnswerType::Boolean => match s {
             "true" | "false" => Ok(()),
             _ => Err("true or false".into()),
@@ -181,10 +186,68 @@ pub fn check_answer(q: &Question, raw: &str) -> std::result::Result<(), String> 
             } else if q.path == "image" && s.contains(char::is_whitespace) {
                 Err("an image reference has no spaces (repository:tag)".into())
             } else {
-                Ok(())
+                check_quantity(&q.path, s)
             }
         }
     }
+}
+
+/// Whether `path` is a service's replica count (`replicas`, `services.web.replicas`).
+fn is_replicas(path: &str) -> bool {
+    path == "replicas" || path.ends_with(".replicas")
+}
+
+/// The schema's rule for a quantity at `path` (`resources.limits.cpu`, `resources.requests.memory`,
+/// `persistence.size`), so a wrong amount is caught as it is typed, not by the schema later.
+/// Other paths: anything goes.
+pub fn check_quantity(path: &str, s: &str) -> std::result::Result<(), String> {
+    let segs: Vec<&str> = path.rsplit('.').take(3).collect();
+    let in_resources =
+        segs.len() == 3 && segs[2] == "resources" && matches!(segs[1], "requests" | "limits");
+    if in_resources && segs[0] == "cpu" {
+        return if is_cpu(s) {
+            Ok(())
+        } else {
+            Err("CPU as cores (0.5, 2) or millicores (500m), above 0".into())
+        };
+    }
+    if (in_resources && segs[0] == "memory") || path.ends_with("persistence.size") {
+        return if is_bytes(s) {
+            Ok(())
+        } else {
+            Err("a quantity such as 10Gi or 500Mi (Ki, Mi, Gi, Ti or k, M, G, T), above 0".into())
+        };
+    }
+    Ok(())
+}
+
+/// A number `d+(.d+)?` (or `.d+` when `lead_dot`) above zero; the rest of `s` after it.
+fn split_number(s: &str, lead_dot: bool) -> Option<(f64, &str)> {
+    let end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, rest) = s.split_at(end);
+    let mut parts = num.split('.');
+    let int = parts.next().unwrap_or_default();
+    let frac = parts.next();
+    let well_formed = parts.next().is_none()
+        && (!int.is_empty() || (lead_dot && frac.is_some()))
+        && frac.is_none_or(|f| !f.is_empty());
+    let n: f64 = num.parse().ok()?;
+    (well_formed && n > 0.0).then_some((n, rest))
+}
+
+/// The schema's CPU quantity: cores (`0.5`, `2`) or millicores (`500m`).
+fn is_cpu(s: &str) -> bool {
+    split_number(s, true).is_some_and(|(_, rest)| rest.is_empty() || rest == "m")
+}
+
+/// The schema's memory or storage quantity: a number with an optional binary or decimal suffix.
+fn is_bytes(s: &str) -> bool {
+    const SUFFIXES: &[&str] = &[
+        "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "k", "M", "G", "T", "P", "E",
+    ];
+    split_number(s, false).is_some_and(|(_, rest)| SUFFIXES.contains(&rest))
 }
 
 /// The `--set` expression that gives `path` the answer `raw` (commas and backslashes escaped, so
@@ -216,6 +279,48 @@ pub fn record(a: &mut Answers, m: &Missing, raw: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantities_follow_the_schema() {
+        for ok in ["500m", "0.5", ".5", "2", "250m"] {
+            assert!(check_quantity("resources.limits.cpu", ok).is_ok(), "{ok}");
+        }
+        for bad in ["0", "2 cores", "1Gi", "m", "1.", "1..2", "-1"] {
+            assert!(
+                check_quantity("resources.requests.cpu", bad).is_err(),
+                "{bad}"
+            );
+        }
+        for ok in ["256Mi", "1Gi", "1024", "1.5G"] {
+            assert!(
+                check_quantity("resources.limits.memory", ok).is_ok(),
+                "{ok}"
+            );
+            assert!(check_quantity("persistence.size", ok).is_ok(), "{ok}");
+        }
+        for bad in ["0", "1 GB", "1gi", "Mi", ".5Gi"] {
+            assert!(
+                check_quantity("resources.requests.memory", bad).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(check_quantity("services.web.resources.limits.cpu", "x").is_err());
+        assert!(check_quantity("ingress.host", "anything").is_ok());
+        let q = |path: &str| Question {
+            path: path.into(),
+            prompt: "Replicas".into(),
+            help: None,
+            answer_type: AnswerType::Integer,
+            options: Vec::new(),
+            default: None,
+            example: None,
+            required: true,
+        };
+        assert!(check_answer(&q("replicas"), "0").is_err());
+        assert!(check_answer(&q("services.api.replicas"), "1001").is_err());
+        assert!(check_answer(&q("replicas"), "3").is_ok());
+        assert!(check_answer(&q("port"), "0").is_ok());
+    }
 
     #[test]
     fn escaping_keeps_one_value() {

@@ -1,6 +1,8 @@
 //! Step 3: the environments. A compact table with one column per environment: whether it gets
-//! a file (`Space`), then what differs per environment (replicas; the host when the preset has
-//! one), prefilled with what each gets from the environment presets.
+//! a file (`Space`), then what differs per environment (replicas, CPU and memory requests and
+//! limits; the host when the preset has one: the rows are the core's
+//! [`environments::fields`](crate::core::scaffold::environments::fields)), prefilled with what
+//! each gets from the environment presets, checked as typed with the file writer's rule.
 use crossterm::event::{Event, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -164,7 +166,15 @@ impl Step for EnvStep {
             area,
         );
         let focus = self.cell(project);
-        let label_w: u16 = 10;
+        // As wide as the longest row label (a service's own rows are named for it), within reason.
+        let label_w = project
+            .env_fields
+            .values()
+            .flatten()
+            .map(|f| f.label.chars().count() as u16 + 1)
+            .max()
+            .unwrap_or(10)
+            .clamp(10, 16);
         let cols = project.environments.len().max(1) as u16;
         let col_w = (area.width.saturating_sub(label_w) / cols).clamp(6, 30);
         let x_of = |col: usize| area.x + label_w + col as u16 * col_w;
@@ -201,6 +211,7 @@ impl Step for EnvStep {
         y += 1;
         let rows = project.env_fields.values().map(Vec::len).max().unwrap_or(0);
         let mut error: Option<String> = None;
+        let mut help: Option<String> = None;
         for row in 0..rows {
             let label = project
                 .env_fields
@@ -238,6 +249,9 @@ impl Step for EnvStep {
                     w,
                     Span::styled(format!("{shown:w$}", w = w as usize), style),
                 );
+                if focused && let Some(h) = &field.help {
+                    help = Some(format!("{env} {}: {h}", field.label));
+                }
                 if focused && self.editing && y < area.bottom() {
                     let cx = x_of(col) + field.input.visual_cursor().saturating_sub(scroll) as u16;
                     f.set_cursor_position(Position::new(cx.min(area.right().saturating_sub(1)), y));
@@ -264,7 +278,9 @@ impl Step for EnvStep {
                 y,
                 area.width,
                 Span::styled(
-                    "prefilled from the environment presets; change what differs",
+                    help.unwrap_or_else(|| {
+                        "prefilled from the environment presets; change what differs".into()
+                    }),
                     st.muted,
                 ),
             );

@@ -2,7 +2,10 @@
 //! [`features`](crate::core::scaffold::features)), each with a one-line explanation; `Space`
 //! toggles; an enabled feature's own fields open inline under it and are checked as typed; a
 //! choice the chart refuses (backup on a deployment, a statefulset without persistence) is
-//! explained on the feature's line. The preset's features start on.
+//! explained on the feature's line. The preset's features start on. In a release of several
+//! services (the microservices preset) each feature has a toggle per service (ingress only for
+//! the web front end); the core says where a feature applies
+//! ([`Feature::allowed_in`](crate::core::scaffold::features::Feature::allowed_in)).
 use crossterm::event::{Event, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -20,6 +23,8 @@ use crate::tui::view::style::Styles;
 pub enum Cell {
     /// Feature `i`'s toggle.
     Toggle(usize),
+    /// Feature `i`'s toggle in service `j` (a multi-service release).
+    Service(usize, usize),
     /// Field `k` of feature `i` (on only).
     Field(usize, usize),
 }
@@ -34,13 +39,24 @@ pub struct FeatureStep {
 /// The cells in order: each toggle, then the fields of an enabled feature.
 pub fn cells(project: &Project) -> Vec<Cell> {
     let mut out = Vec::new();
-    for i in 0..project.features.len() {
-        out.push(Cell::Toggle(i));
+    for (i, fs) in project.features.iter().enumerate() {
+        if fs.services.is_empty() {
+            out.push(Cell::Toggle(i));
+        } else {
+            out.extend((0..fs.services.len()).map(|j| Cell::Service(i, j)));
+        }
         if project.feature_active(i) {
             out.extend((0..project.feature_fields(i).len()).map(|k| Cell::Field(i, k)));
         }
     }
     out
+}
+
+/// The position of feature `i`'s first toggle in [`cells`].
+fn first_cell(project: &Project, i: usize) -> Option<usize> {
+    cells(project)
+        .iter()
+        .position(|c| matches!(c, Cell::Toggle(f) | Cell::Service(f, _) if *f == i))
 }
 
 impl FeatureStep {
@@ -51,7 +67,7 @@ impl FeatureStep {
     /// Puts the cursor on `name`'s toggle (tests and the palette).
     pub fn focus_feature(&mut self, project: &Project, name: &str) {
         if let Some(i) = project.features.iter().position(|f| f.feature.name == name)
-            && let Some(c) = cells(project).iter().position(|c| *c == Cell::Toggle(i))
+            && let Some(c) = first_cell(project, i)
         {
             self.focus = c;
             self.editing = false;
@@ -93,6 +109,15 @@ impl Step for FeatureStep {
                 Outcome::Handled
             }
             Action::Toggle => {
+                if let Some(Cell::Service(i, j)) = self.cell(project) {
+                    if let Err(why) = project.service_toggleable(i, j) {
+                        let title = project.features[i].feature.title;
+                        return Outcome::Refused(format!("{title}: {why}"));
+                    }
+                    let s = &mut project.features[i].services[j];
+                    s.on = !s.on;
+                    return Outcome::Changed;
+                }
                 let Some(Cell::Toggle(i)) = self.cell(project) else {
                     return Outcome::Handled;
                 };
@@ -123,7 +148,7 @@ impl Step for FeatureStep {
                                 }
                                 _ => false,
                             })
-                            .or_else(|| cells(project).iter().position(|c| *c == Cell::Toggle(i)));
+                            .or_else(|| first_cell(project, i));
                         if let Some(at) = at {
                             self.move_to(at, project);
                         }
@@ -169,58 +194,41 @@ impl Step for FeatureStep {
         let mut lines: Vec<(Option<Cell>, Line)> = Vec::new();
         let mut cursor: Option<(usize, usize)> = None;
         for (i, fs) in project.features.iter().enumerate() {
-            let allowed = project.feature_toggleable(i);
-            let focused = focus == Some(Cell::Toggle(i));
-            let mark = match (&allowed, fs.on) {
-                (Err(_), _) => "[-]",
-                (Ok(()), true) => "[x]",
-                (Ok(()), false) => "[ ]",
-            };
-            let marker = if focused { "› " } else { "  " };
-            let mut spans = vec![
-                Span::styled(marker, st.title),
-                Span::styled(
-                    mark,
-                    if focused {
-                        st.selected
-                    } else if fs.on {
-                        st.ok
-                    } else {
-                        st.muted
-                    },
-                ),
-                Span::raw(" "),
-                Span::styled(
-                    format!("{:title_w$}", fs.feature.title),
-                    if allowed.is_ok() { st.accent } else { st.muted },
-                ),
-            ];
-            match &allowed {
-                Err(why) => {
-                    spans.push(Span::styled(format!("n/a: {why}"), st.muted));
-                }
-                _ => {
-                    // On by the preset in some environments only: say where.
-                    if fs.on && !fs.preset_envs.is_empty() && !fs.recorded() {
-                        spans.push(Span::styled(
-                            format!("{} only · ", fs.preset_envs.join(", ")),
-                            st.info,
-                        ));
-                    }
-                    spans.push(Span::raw(fs.feature.explain));
-                }
+            if fs.services.is_empty() {
+                lines.push((
+                    Some(Cell::Toggle(i)),
+                    toggle_line(project, i, focus, st, title_w),
+                ));
+            } else {
+                service_lines(&mut lines, project, i, focus, st, title_w);
             }
-            lines.push((Some(Cell::Toggle(i)), Line::from(spans)));
             if project.feature_active(i) {
                 for (k, field) in project.feature_fields(i).into_iter().enumerate() {
                     let focused = focus == Some(Cell::Field(i, k));
                     // The feature's short label (a preset question's prompt can be long).
+                    // A service's own field (`services.web.ingress.host`) is named for it.
+                    let svc = field
+                        .path
+                        .strip_prefix("services.")
+                        .and_then(|r| r.split('.').next());
                     let short = fs
                         .feature
                         .fields
                         .iter()
-                        .find(|ff| ff.path == field.path)
-                        .map_or(field.label.as_str(), |ff| ff.label);
+                        .find(|ff| {
+                            svc.map_or(field.path == ff.path, |s| {
+                                field.path
+                                    == crate::core::scaffold::features::in_service(s, ff.path)
+                            })
+                        })
+                        .map_or(field.label.clone(), |ff| match svc {
+                            Some(s) => format!("{s} {}", ff.label),
+                            // In a multi-service release, the services inheriting it.
+                            None if !fs.services.is_empty() => {
+                                format!("{} {}", project.inheriting(i, ff.path).join(","), ff.label)
+                            }
+                            None => ff.label.to_string(),
+                        });
                     let label = format!(
                         "{}{:w$}",
                         if focused { "    › " } else { "      " },
@@ -265,10 +273,15 @@ impl Step for FeatureStep {
                 ));
             }
         }
+        let per_service = project.features.iter().any(|fs| !fs.services.is_empty());
         let head = Line::from(vec![
             Span::styled("Features", st.title),
             Span::styled(
-                format!(" of this {wt}: Space toggles; the preset's start on"),
+                if per_service {
+                    " per service: Space toggles the one under the cursor".to_string()
+                } else {
+                    format!(" of this {wt}: Space toggles; the preset's start on")
+                },
                 st.muted,
             ),
         ]);
@@ -298,5 +311,111 @@ impl Step for FeatureStep {
                 area.y + 2 + (line - first) as u16,
             ));
         }
+    }
+}
+
+/// The line of a feature's one toggle: mark, title, and the explanation (or why not).
+fn toggle_line(
+    project: &Project,
+    i: usize,
+    focus: Option<Cell>,
+    st: &Styles,
+    title_w: usize,
+) -> Line<'static> {
+    let fs = &project.features[i];
+    let allowed = project.feature_toggleable(i);
+    let focused = focus == Some(Cell::Toggle(i));
+    let mark = match (&allowed, fs.on) {
+        (Err(_), _) => "[-]",
+        (Ok(()), true) => "[x]",
+        (Ok(()), false) => "[ ]",
+    };
+    let marker = if focused { "› " } else { "  " };
+    let mut spans = vec![
+        Span::styled(marker, st.title),
+        Span::styled(
+            mark,
+            if focused {
+                st.selected
+            } else if fs.on {
+                st.ok
+            } else {
+                st.muted
+            },
+        ),
+        Span::raw(" "),
+        Span::styled(
+            format!("{:title_w$}", fs.feature.title),
+            if allowed.is_ok() { st.accent } else { st.muted },
+        ),
+    ];
+    match &allowed {
+        Err(why) => {
+            spans.push(Span::styled(format!("n/a: {why}"), st.muted));
+        }
+        _ => {
+            // On by the preset in some environments only: say where.
+            if fs.on && !fs.preset_envs.is_empty() && !fs.recorded() {
+                spans.push(Span::styled(
+                    format!("{} only · ", fs.preset_envs.join(", ")),
+                    st.info,
+                ));
+            }
+            spans.push(Span::raw(fs.feature.explain));
+        }
+    }
+    Line::from(spans)
+}
+
+/// The line of a feature with a toggle per service (`[x] web  [ ] api  [-] worker`), and under
+/// it, when the cursor is on a service the chart refuses the feature in, why.
+fn service_lines(
+    lines: &mut Vec<(Option<Cell>, Line<'static>)>,
+    project: &Project,
+    i: usize,
+    focus: Option<Cell>,
+    st: &Styles,
+    title_w: usize,
+) {
+    let fs = &project.features[i];
+    let here = match focus {
+        Some(Cell::Service(f, j)) if f == i => Some(j),
+        _ => None,
+    };
+    let mut spans = vec![
+        Span::styled(if here.is_some() { "› " } else { "  " }, st.title),
+        Span::styled(
+            format!("{:w$}", fs.feature.title, w = title_w + 4),
+            st.accent,
+        ),
+    ];
+    for (j, s) in fs.services.iter().enumerate() {
+        let allowed = project.service_toggleable(i, j);
+        let mark = match (&allowed, s.on) {
+            (Err(_), _) => "[-]",
+            (Ok(()), true) => "[x]",
+            (Ok(()), false) => "[ ]",
+        };
+        let style = if here == Some(j) {
+            st.selected
+        } else if allowed.is_err() {
+            st.muted
+        } else if s.on {
+            st.ok
+        } else {
+            ratatui::style::Style::default()
+        };
+        spans.push(Span::styled(format!("{mark} {}", s.service), style));
+        spans.push(Span::raw("  "));
+    }
+    spans.push(Span::styled(fs.feature.explain, st.muted));
+    lines.push((Some(Cell::Service(i, here.unwrap_or(0))), Line::from(spans)));
+    if let Some(j) = here
+        && let Err(why) = project.service_toggleable(i, j)
+    {
+        lines.push((
+            None,
+            Line::from(Span::styled(format!("      n/a: {why}"), st.muted)),
+        ));
     }
 }
