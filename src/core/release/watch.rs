@@ -148,11 +148,47 @@ impl Watch {
         lock(&self.state).collected.clone()
     }
 
-    /// Lets late events arrive for `grace`, then stops and returns what was seen.
+    /// Lets late events arrive for `grace`, then stops and returns what was seen. A watch still
+    /// reconnecting (the API server restarted) gets up to [`RELIST_WAIT`] more to list again, so
+    /// the rows end in the cluster's final state.
     pub async fn stop(self, grace: Duration) -> Collected {
         tokio::time::sleep(grace).await;
+        let deadline = tokio::time::Instant::now() + RELIST_WAIT;
+        while !lock(&self.state).lost.is_empty() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         self.task.abort();
         lock(&self.state).collected.clone()
+    }
+}
+
+/// How long [`Watch::stop`] waits for a reconnecting watch.
+pub const RELIST_WAIT: Duration = Duration::from_secs(5);
+
+/// Retry delays of a lost watch: 250 ms doubling to at most 2 s (kube's default grows to 30 s,
+/// right for controllers, too slow for a person watching a deploy), from the start again once
+/// the watch is back.
+#[derive(Debug, Clone, Copy)]
+struct Retry(Duration);
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry(Duration::from_millis(250))
+    }
+}
+
+impl Iterator for Retry {
+    type Item = Duration;
+    fn next(&mut self) -> Option<Duration> {
+        let d = self.0;
+        self.0 = (d * 2).min(Duration::from_secs(2));
+        Some(d)
+    }
+}
+
+impl kube::runtime::utils::Backoff for Retry {
+    fn reset(&mut self) {
+        *self = Retry::default();
     }
 }
 
@@ -172,36 +208,36 @@ async fn run(
     let cfg = watcher::Config::default;
     let streams: Vec<BoxStream<'static, Seen>> = vec![
         watcher::watcher(Api::<Job>::namespaced(client.clone(), ns), cfg())
-            .default_backoff()
+            .backoff(Retry::default())
             .map(Seen::Job)
             .boxed(),
         watcher::watcher(Api::<Pod>::namespaced(client.clone(), ns), cfg())
-            .default_backoff()
+            .backoff(Retry::default())
             .map(Seen::Pod)
             .boxed(),
         watcher::watcher(
             Api::<Deployment>::namespaced(client.clone(), ns),
             cfg().labels(&sel),
         )
-        .default_backoff()
+        .backoff(Retry::default())
         .map(Seen::Deploy)
         .boxed(),
         watcher::watcher(
             Api::<StatefulSet>::namespaced(client.clone(), ns),
             cfg().labels(&sel),
         )
-        .default_backoff()
+        .backoff(Retry::default())
         .map(Seen::Sts)
         .boxed(),
         watcher::watcher(
             Api::<DaemonSet>::namespaced(client.clone(), ns),
             cfg().labels(&sel),
         )
-        .default_backoff()
+        .backoff(Retry::default())
         .map(Seen::Ds)
         .boxed(),
         watcher::watcher(Api::<KEvent>::namespaced(client.clone(), ns), cfg())
-            .default_backoff()
+            .backoff(Retry::default())
             .map(Seen::Ev)
             .boxed(),
     ];
