@@ -808,3 +808,61 @@ fn the_api_server_restarted_mid_watch_gives_a_reconnect_notice_and_no_duplicate_
     assert!(ready[0]["seq"].as_u64().unwrap() > lost, "{all}");
     assert_eq!(events.last().unwrap()["ok"], true, "{all}");
 }
+
+#[test]
+fn deploy_local_starts_or_reuses_the_projects_control_plane_when_no_context_is_configured() {
+    let ns = namespace("rel-local");
+    let dir = team("rel-local");
+    // No kubeconfig anywhere: --local runs scripts/control-plane.sh up of this checkout, which
+    // reuses the running cluster (the one APWIZ_CLUSTER_DIR names, as for every test here).
+    // HOME moves away from ~/.kube; the control plane's binaries stay in the real cache.
+    let cache = std::env::var_os("APWIZ_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|x| PathBuf::from(x).join("apwiz")))
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/apwiz")))
+        .expect("HOME is set");
+    let no_kube = [
+        ("KUBECONFIG", "/nonexistent/kubeconfig"),
+        ("HOME", dir.to_str().expect("utf-8")),
+        ("APWIZ_CACHE", cache.to_str().expect("utf-8")),
+    ];
+    let r = apwiz_env(
+        &dir,
+        &["deploy", "--local", "--release", "web", "-n", &ns, "--yes"],
+        &no_kube,
+    )
+    .expect(0);
+    assert!(
+        r.stderr.contains("control-plane.sh up") && r.stderr.contains("already up"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.contains("deploy succeeded"), "{}", r.stdout);
+    assert!(release_records(&ns).contains("sh.helm.release.v1.web.v1"));
+    // An explicit cluster and --local contradict each other.
+    let r = apwiz_env(
+        &dir,
+        &["deploy", "--local", "--kubeconfig", "x.yaml", "--yes"],
+        &no_kube,
+    )
+    .expect(2);
+    assert!(r.stderr.contains("--kubeconfig"), "{}", r.stderr);
+    // A control-plane script that is not there is named, with the fix.
+    let r = apwiz_env(
+        &dir,
+        &["deploy", "--local", "--release", "web", "-n", &ns, "--yes"],
+        &[
+            no_kube[0],
+            no_kube[1],
+            no_kube[2],
+            ("APWIZ_CONTROL_PLANE", "/nonexistent/control-plane.sh"),
+        ],
+    )
+    .expect(3);
+    assert!(
+        r.stderr
+            .contains("APWIZ_CONTROL_PLANE=/nonexistent/control-plane.sh is not a file"),
+        "{}",
+        r.stderr
+    );
+}
