@@ -866,3 +866,21 @@ fn deploy_local_starts_or_reuses_the_projects_control_plane_when_no_context_is_c
         r.stderr
     );
 }
+
+#[test]
+fn nothing_about_a_post_hook_is_printed_before_the_post_hooks_phase() {
+    let ns = namespace("rel-post");
+    let dir = team("rel-post");
+    for _ in 0..2 {
+        let r = apwiz(&dir, &["deploy", "--release", "web", "-n", &ns, "--yes"]).expect(0);
+        let out = &r.stdout;
+        let phase = out
+            .find("== post-hooks started")
+            .unwrap_or_else(|| panic!("no post-hooks phase:\n{out}"));
+        // The hook's Job, its pod and the Events about either: all after the phase line.
+        let first = out
+            .find("web-announce")
+            .unwrap_or_else(|| panic!("no post hook rows:\n{out}"));
+        assert!(phase < first, "{out}");
+    }
+}

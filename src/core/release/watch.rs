@@ -401,6 +401,11 @@ impl Watcher {
             (Some(a), Some(b)) => Some(b.0.duration_since(a.0).as_secs_f64()),
             _ => None,
         };
+        // A post hook appearing (or its previous run deleted by before-hook-creation) ends the
+        // apply: say so before its row.
+        if !baseline && self.spec.post_hooks.contains(&name) {
+            self.em.enter(Phase::PostHooks);
+        }
         if deleted {
             let row = self.update_row(&object.uid, |r| r.deleted = true);
             if let Some(r) = row
@@ -443,10 +448,6 @@ impl Watcher {
         } else {
             ("created".into(), false, false)
         };
-        // A post hook appearing ends the apply: say so before its row.
-        if !baseline && self.spec.post_hooks.contains(&name) {
-            self.em.enter(Phase::PostHooks);
-        }
         let news = self.row(object.clone(), state, hook.clone(), baseline);
         self.update_row(&object.uid, |r| {
             r.succeeded |= ok;
@@ -503,6 +504,13 @@ impl Watcher {
             name: name.clone(),
             uid: p.uid().unwrap_or_default(),
         };
+        if !baseline
+            && job
+                .as_ref()
+                .is_some_and(|j| self.spec.post_hooks.contains(j))
+        {
+            self.em.enter(Phase::PostHooks);
+        }
         if deleted {
             let row = self.update_row(&object.uid, |r| r.deleted = true);
             if row.is_some() && !baseline {
@@ -607,6 +615,11 @@ impl Watcher {
         if !lock(&self.state).seen_events.insert(key) {
             return;
         }
+        // An Event about a post hook (its Job or its pod) can arrive before the Job's own row:
+        // the phase line comes first either way.
+        if self.is_post_hook(io.kind.as_deref().unwrap_or_default(), &name) {
+            self.em.enter(Phase::PostHooks);
+        }
         let kind = ev.type_.clone().unwrap_or_else(|| "Normal".into());
         let reason = ev.reason.clone().unwrap_or_default();
         let message = ev.message.clone().unwrap_or_default();
@@ -621,6 +634,21 @@ impl Watcher {
             let pod = (io.kind.as_deref() == Some("Pod")).then(|| name.clone());
             self.card(object, reason, message, None, None, pod);
         }
+    }
+
+    /// A post hook's Job, or a pod of one (`<job>-<suffix>`).
+    fn is_post_hook(&self, kind: &str, name: &str) -> bool {
+        self.spec.post_hooks.iter().any(|h| match kind {
+            "Job" => name == h,
+            "Pod" => {
+                name == h
+                    || name
+                        .strip_prefix(h.as_str())
+                        .and_then(|rest| rest.strip_prefix('-'))
+                        .is_some_and(|rest| !rest.is_empty() && !rest.contains('-'))
+            }
+            _ => false,
+        })
     }
 
     /// The first failure becomes the cause card: logs of the failing container (bounded), then
