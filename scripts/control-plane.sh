@@ -11,6 +11,10 @@
 #   scripts/control-plane.sh kubeconfig   # print the kubeconfig path (fails if not up)
 #   scripts/control-plane.sh kubectl ARGS # the control plane's own kubectl, on this cluster
 #   scripts/control-plane.sh down         # stop the cluster and delete all its files
+#   scripts/control-plane.sh restart-apiserver [SECONDS]
+#                                         # stop kube-apiserver alone, keep it down SECONDS
+#                                         # (default 0), start it again (kwokctl) and wait for
+#                                         # /readyz; etcd and everything else keep running
 #   scripts/control-plane.sh check-stages # check (no cluster needed) that each fixture pod/PV
 #                                         # matches exactly one kwok Stage in control-plane/kwok.yaml
 #
@@ -471,6 +475,38 @@ cmd_down() {
   log "down in $((SECONDS - start))s"
 }
 
+# Stops kube-apiserver (by its pid file, only if it is this cluster's), keeps it down $1 seconds,
+# then `kwokctl start cluster`, which starts only the components that are not running (kwokctl
+# v0.8.0 has no per-component start/stop for the binary runtime), with the same arguments and
+# ports, and waits until it answers. On SIGTERM kube-apiserver closes its listener at once but
+# waits up to its request timeout (60 s) for open watches before exiting, so after 5 s it gets
+# SIGKILL: clients see their connections reset, as in a crash. kube-controller-manager and
+# kube-scheduler exit when they lose their leader lease meanwhile; kwokctl starts them again too.
+# The stopped server's log is kept as logs/kube-apiserver.log.before-restart (kwokctl truncates).
+cmd_restart_apiserver() {
+  local down_for=${1:-0} pidfile=$cluster_dir/pids/kube-apiserver.pid pid start=$SECONDS
+  [[ $down_for =~ ^[0-9]+$ ]] || die "restart-apiserver SECONDS: '$down_for' is not a whole number of seconds"
+  cluster_healthy || die "cluster '$CLUSTER_NAME' is not up (run: $0 up)"
+  [[ -f $pidfile ]] || die "no pid file $pidfile: is this cluster started by kwokctl --runtime binary?"
+  pid=$(<"$pidfile")
+  is_ours "$pid" || die "pid $pid in $pidfile is not this cluster's kube-apiserver"
+  log "stopping kube-apiserver (pid $pid)"
+  kill "$pid"
+  local deadline=$((SECONDS + 5))
+  while is_ours "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
+  if is_ours "$pid"; then
+    kill -9 "$pid" 2>/dev/null || true
+    while is_ours "$pid"; do sleep 0.1; done
+  fi
+  rm -f "$pidfile"
+  cp -f "$cluster_dir/logs/kube-apiserver.log" "$cluster_dir/logs/kube-apiserver.log.before-restart" 2>/dev/null || true
+  log "kube-apiserver stopped after $((SECONDS - start))s"
+  ((down_for == 0)) || sleep "$down_for"
+  kwokctl --name "$CLUSTER_NAME" start cluster >&2 || die "kwokctl start cluster failed (logs: $cluster_dir/logs)"
+  wait_for "the API server to be ready again" kc get --raw /readyz
+  log "kube-apiserver restarted (pid $(<"$pidfile")) in $((SECONDS - start))s"
+}
+
 cmd_kubeconfig() {
   cluster_healthy || die "cluster '$CLUSTER_NAME' is not up (run: $0 up)"
   echo "$kubeconfig"
@@ -722,6 +758,7 @@ case ${1:-} in
   build) lock; cmd_build ;;
   up) lock; cmd_up ;;
   down) lock; cmd_down ;;
+  restart-apiserver) lock; cmd_restart_apiserver "${2:-0}" ;;
   kubeconfig) cmd_kubeconfig ;;
   kubectl) shift; [[ -f $kubeconfig ]] || die "no cluster is up (run '$0 up')"; kc "$@" ;;
   smoke) cmd_smoke ;;

@@ -480,3 +480,407 @@ fn a_read_only_context_and_a_missing_kubeconfig_are_refused() {
         r.stderr
     );
 }
+
+/// Helm's release records in `ns`, one name a line.
+fn release_records(ns: &str) -> String {
+    let (ok, out, err) = kubectl(&["get", "secrets", "-n", ns, "-l", "owner=helm", "-o", "name"]);
+    assert!(ok, "{err}");
+    out.trim().to_string()
+}
+
+/// A kubeconfig for a ServiceAccount of `ns` (a token from `kubectl create token`), on the same
+/// API server and CA as the control plane's own kubeconfig.
+fn service_account_kubeconfig(dir: &Path, ns: &str, sa: &str) -> PathBuf {
+    let view = |path: &str| {
+        let (ok, out, err) = kubectl(&[
+            "config",
+            "view",
+            "--minify",
+            "-o",
+            &format!("jsonpath={{.clusters[0].cluster.{path}}}"),
+        ]);
+        assert!(ok, "{err}");
+        out.trim().to_string()
+    };
+    let (server, ca) = (view("server"), view("certificate-authority"));
+    assert!(!server.is_empty() && !ca.is_empty(), "{server} {ca}");
+    let (ok, token, err) = kubectl(&["create", "token", sa, "-n", ns, "--duration", "1h"]);
+    assert!(ok, "{err}");
+    write(
+        dir,
+        "sa-kubeconfig.yaml",
+        &format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n    server: {server}\n    certificate-authority: {ca}\n\
+             users:\n- name: {sa}\n  user:\n    token: {}\ncontexts:\n- name: {sa}\n  context:\n    cluster: local\n    user: {sa}\n    namespace: {ns}\n\
+             current-context: {sa}\n",
+            token.trim()
+        ),
+    )
+}
+
+#[test]
+fn prechecks_refuse_a_forbidden_verb_for_a_service_account_with_too_few_rights() {
+    let ns = namespace("rel-rbac");
+    let dir = team("rel-rbac");
+    // Read-only on a few kinds: enough to look, not to install.
+    let rbac = format!(
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: viewer\n  namespace: {ns}\n---\n\
+         apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: viewer\n  namespace: {ns}\n\
+         rules:\n- apiGroups: [\"\", apps]\n  resources: [pods, services, deployments, secrets]\n  verbs: [get, list]\n---\n\
+         apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: viewer\n  namespace: {ns}\n\
+         roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: viewer\n\
+         subjects:\n- kind: ServiceAccount\n  name: viewer\n  namespace: {ns}\n"
+    );
+    let r = support::kubectl_in(&["apply", "-f", "-"], Some(&rbac));
+    assert!(r.ok, "{}", r.stderr);
+    let kc = service_account_kubeconfig(&dir, &ns, "viewer");
+    let kc = kc.to_str().expect("utf-8");
+    let r = apwiz(
+        &dir,
+        &[
+            "deploy",
+            "--kubeconfig",
+            kc,
+            "--release",
+            "web",
+            "-n",
+            &ns,
+            "--yes",
+        ],
+    )
+    .expect(1);
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("✗ access"))
+        .unwrap_or_else(|| panic!("no failed access check:\n{}\n{}", r.stdout, r.stderr));
+    // The verbs the role lacks, on the kinds the release renders, and where.
+    for denied in [
+        "create deployments.apps",
+        "patch services",
+        "delete secrets",
+    ] {
+        assert!(line.contains(denied), "{denied:?} not named: {line}");
+    }
+    assert!(!line.contains("get deployments.apps"), "{line}");
+    assert!(line.contains(&ns), "{line}");
+    assert!(r.stderr.contains("a pre-check failed"), "{}", r.stderr);
+    // Nothing was installed: no release record, no Deployment.
+    assert_eq!(release_records(&ns), "");
+    let (ok, _, _) = kubectl(&["get", "deployment", "web", "-n", &ns]);
+    assert!(!ok, "a deployment was created");
+}
+
+#[test]
+fn prechecks_refuse_an_api_server_older_than_the_charts_kube_version() {
+    let ns = namespace("rel-kver");
+    let dir = team("rel-kver");
+    // The chart as it would be for a future Kubernetes; the team renders for that version, the
+    // cluster (v1.34.4) is older.
+    let chart = scratch("rel-kver-chart");
+    support::copy_dir(&support::chart(), &chart);
+    let meta = std::fs::read_to_string(chart.join("Chart.yaml")).expect("Chart.yaml");
+    let meta: String = meta
+        .lines()
+        .map(|l| {
+            if l.starts_with("kubeVersion:") {
+                "kubeVersion: \">=1.99.0-0\"".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(meta.contains(">=1.99.0-0"), "{meta}");
+    write(&chart, "Chart.yaml", &format!("{meta}\n"));
+    let r = apwiz(
+        &dir,
+        &[
+            "deploy",
+            "--chart",
+            chart.to_str().expect("utf-8"),
+            "--kube-version",
+            "1.99.0",
+            "--release",
+            "web",
+            "-n",
+            &ns,
+            "--yes",
+            "--format",
+            "json",
+        ],
+    )
+    .expect(1);
+    let checks = json_lines(&r.stdout)
+        .into_iter()
+        .find(|e| e["event"] == "pre-checks")
+        .unwrap_or_else(|| panic!("no pre-checks:\n{}\n{}", r.stdout, r.stderr));
+    assert_eq!(checks["ok"], false, "{checks}");
+    let api = checks["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "api-server")
+        .expect("api-server check")
+        .clone();
+    assert_eq!(api["status"], "fail", "{api}");
+    let msg = api["message"].as_str().unwrap();
+    assert!(
+        msg.contains("v1.34.4") && msg.contains(">=1.99.0-0") && msg.contains("too old"),
+        "{msg}"
+    );
+    // The other checks passed: only the version stopped it, and nothing was installed.
+    assert!(
+        checks["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["name"] == "api-server" || c["status"] != "fail"),
+        "{checks}"
+    );
+    assert_eq!(release_records(&ns), "");
+}
+
+/// A second control plane of this test's own (`.cluster/kwok-restart-h<major>`), so that
+/// restarting its API server disturbs no other test; brought down when dropped.
+struct OwnCluster {
+    dir: PathBuf,
+    kubeconfig: PathBuf,
+}
+
+impl OwnCluster {
+    fn script(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(support::repo().join("scripts/control-plane.sh"))
+            .args(args)
+            .env("APWIZ_CLUSTER_DIR", &self.dir)
+            .output()
+            .expect("run scripts/control-plane.sh")
+    }
+
+    fn up() -> OwnCluster {
+        let dir = support::repo().join(format!(".cluster/kwok-restart-h{}", support::helm_major()));
+        let mut c = OwnCluster {
+            dir,
+            kubeconfig: PathBuf::new(),
+        };
+        let out = c.script(&["up"]);
+        assert!(
+            out.status.success(),
+            "control-plane.sh up ({}):\n{}",
+            c.dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        c.kubeconfig = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        c
+    }
+
+    fn kubectl(&self, args: &[&str]) {
+        let mut all = vec!["kubectl"];
+        all.extend_from_slice(args);
+        let out = self.script(&all);
+        assert!(
+            out.status.success(),
+            "kubectl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = self.script(&["down"]);
+    }
+}
+
+#[test]
+fn the_api_server_restarted_mid_watch_gives_a_reconnect_notice_and_no_duplicate_rows() {
+    use std::io::BufRead;
+    let cluster = OwnCluster::up();
+    let ns = format!("rel-restart-h{}", support::helm_major());
+    cluster.kubectl(&["create", "namespace", &ns]);
+    let dir = scratch("rel-restart");
+    // The pod waits for a node labelled apwiz.test/restart=go, which none is until the API
+    // server has been restarted: helm is waiting (and apwiz watching) across the restart.
+    write(
+        &dir,
+        "values.yaml",
+        "image: ghcr.io/acme/web:1.0.0\nreplicas: 1\nport: 8080\nservice:\n  port: 80\n\
+         nodeSelector:\n  apwiz.test/restart: go\n",
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_apwiz"))
+        .current_dir(&dir)
+        .args([
+            "deploy",
+            "--release",
+            "web",
+            "-n",
+            &ns,
+            "--yes",
+            "--timeout",
+            "240",
+            "--format",
+            "json",
+        ])
+        .env("NO_COLOR", "1")
+        .env("APWIZ_NON_INTERACTIVE", "1")
+        .env("APWIZ_CHART", support::chart())
+        .env("APWIZ_HELM", support::helm())
+        .env("APWIZ_CONFIG", dir.join("no-such-config.yaml"))
+        .env("APWIZ_STATE_DIR", dir.join("state"))
+        .env("KUBECONFIG", &cluster.kubeconfig)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run apwiz deploy");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let stdout = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    // Wait (bounded) until the watch shows the pod Pending.
+    let mut lines = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .unwrap_or_else(|_| panic!("no pending pod in the stream:\n{}", lines.join("\n")));
+        let pending = serde_json::from_str::<Value>(&line).is_ok_and(|e| {
+            e["event"] == "object" && e["object"]["kind"] == "Pod" && e["state"] == "Pending"
+        });
+        lines.push(line);
+        if pending {
+            break;
+        }
+    }
+    let out = cluster.script(&["restart-apiserver"]);
+    assert!(
+        out.status.success(),
+        "restart-apiserver: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    cluster.kubectl(&["label", "node", "node-000000", "apwiz.test/restart=go"]);
+    let status = child.wait().expect("apwiz deploy");
+    reader.join().expect("reader");
+    lines.extend(rx.try_iter());
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
+        .expect("stderr");
+    let all = lines.join("\n");
+    assert_eq!(status.code(), Some(0), "{all}\n{stderr}");
+    let events = json_lines(&all);
+    let notice = |part: &str| {
+        events
+            .iter()
+            .find(|e| e["event"] == "notice" && e["message"].as_str().unwrap().contains(part))
+            .and_then(|e| e["seq"].as_u64())
+    };
+    let lost = notice("watch of pods interrupted").unwrap_or_else(|| panic!("{all}"));
+    assert!(
+        events.iter().any(|e| e["seq"].as_u64() == Some(lost)
+            && e["message"].as_str().unwrap().contains("reconnecting")),
+        "{all}"
+    );
+    let back = notice("watch of pods reconnected").unwrap_or_else(|| panic!("{all}"));
+    assert!(lost < back, "{all}");
+    // Rows are keyed by UID: the lists after the reconnect repeat nothing already shown.
+    let rows: Vec<(String, String)> = events
+        .iter()
+        .filter(|e| e["event"] == "object")
+        .map(|e| {
+            (
+                e["object"]["uid"].as_str().unwrap().to_string(),
+                e["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let unique: std::collections::BTreeSet<_> = rows.iter().collect();
+    assert_eq!(unique.len(), rows.len(), "a row repeated:\n{all}");
+    // And what changed after the restart was seen: the pod scheduled and ready, once.
+    let ready: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "object" && e["state"] == "Running, ready")
+        .collect();
+    assert_eq!(ready.len(), 1, "{all}");
+    assert!(ready[0]["seq"].as_u64().unwrap() > lost, "{all}");
+    assert_eq!(events.last().unwrap()["ok"], true, "{all}");
+}
+
+#[test]
+fn deploy_local_starts_or_reuses_the_projects_control_plane_when_no_context_is_configured() {
+    let ns = namespace("rel-local");
+    let dir = team("rel-local");
+    // No kubeconfig anywhere: --local runs scripts/control-plane.sh up of this checkout, which
+    // reuses the running cluster (the one APWIZ_CLUSTER_DIR names, as for every test here).
+    // HOME moves away from ~/.kube; the control plane's binaries stay in the real cache.
+    let cache = std::env::var_os("APWIZ_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|x| PathBuf::from(x).join("apwiz")))
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/apwiz")))
+        .expect("HOME is set");
+    let no_kube = [
+        ("KUBECONFIG", "/nonexistent/kubeconfig"),
+        ("HOME", dir.to_str().expect("utf-8")),
+        ("APWIZ_CACHE", cache.to_str().expect("utf-8")),
+    ];
+    let r = apwiz_env(
+        &dir,
+        &["deploy", "--local", "--release", "web", "-n", &ns, "--yes"],
+        &no_kube,
+    )
+    .expect(0);
+    assert!(
+        r.stderr.contains("control-plane.sh up") && r.stderr.contains("already up"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.contains("deploy succeeded"), "{}", r.stdout);
+    assert!(release_records(&ns).contains("sh.helm.release.v1.web.v1"));
+    // An explicit cluster and --local contradict each other.
+    let r = apwiz_env(
+        &dir,
+        &["deploy", "--local", "--kubeconfig", "x.yaml", "--yes"],
+        &no_kube,
+    )
+    .expect(2);
+    assert!(r.stderr.contains("--kubeconfig"), "{}", r.stderr);
+    // A control-plane script that is not there is named, with the fix.
+    let r = apwiz_env(
+        &dir,
+        &["deploy", "--local", "--release", "web", "-n", &ns, "--yes"],
+        &[
+            no_kube[0],
+            no_kube[1],
+            no_kube[2],
+            ("APWIZ_CONTROL_PLANE", "/nonexistent/control-plane.sh"),
+        ],
+    )
+    .expect(3);
+    assert!(
+        r.stderr
+            .contains("APWIZ_CONTROL_PLANE=/nonexistent/control-plane.sh is not a file"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn nothing_about_a_post_hook_is_printed_before_the_post_hooks_phase() {
+    let ns = namespace("rel-post");
+    let dir = team("rel-post");
+    for _ in 0..2 {
+        let r = apwiz(&dir, &["deploy", "--release", "web", "-n", &ns, "--yes"]).expect(0);
+        let out = &r.stdout;
+        let phase = out
+            .find("== post-hooks started")
+            .unwrap_or_else(|| panic!("no post-hooks phase:\n{out}"));
+        // The hook's Job, its pod and the Events about either: all after the phase line.
+        let first = out
+            .find("web-announce")
+            .unwrap_or_else(|| panic!("no post hook rows:\n{out}"));
+        assert!(phase < first, "{out}");
+    }
+}

@@ -309,6 +309,11 @@ pub struct DeployArgs {
     /// The revision's description (default: the git commit of the team's directory).
     #[arg(long)]
     pub description: Option<String>,
+    /// Deploy to the project's local control plane: runs `scripts/control-plane.sh up` (of the
+    /// checkout apwiz was built in, or $APWIZ_CONTROL_PLANE), which starts it or reuses the
+    /// running one, and uses the kubeconfig it prints.
+    #[arg(long, conflicts_with_all = ["kubeconfig", "context"])]
+    pub local: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]

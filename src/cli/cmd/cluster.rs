@@ -1,6 +1,6 @@
 //! What the release commands share: connecting to the cluster from the flags, the release name,
 //! event lines, the cause card, diffs and confirmations.
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
@@ -23,6 +23,66 @@ pub(crate) fn target(c: &ClusterArgs, namespace: Option<String>) -> Target {
         context: c.context.clone(),
         namespace,
     }
+}
+
+/// The environment variable naming the control-plane script when apwiz runs outside its checkout.
+pub(crate) const CONTROL_PLANE_ENV: &str = "APWIZ_CONTROL_PLANE";
+
+/// The project's `scripts/control-plane.sh`: `$APWIZ_CONTROL_PLANE`, else the one of the checkout
+/// the apwiz binary `exe` lives in (`<checkout>/target/<profile>/apwiz`).
+pub(crate) fn find_control_plane(exe: &Path, env: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(p) = env {
+        return if p.is_file() {
+            Ok(p)
+        } else {
+            Err(Error::Environment(format!(
+                "{CONTROL_PLANE_ENV}={} is not a file: point it at scripts/control-plane.sh of an apwiz checkout",
+                p.display()
+            )))
+        };
+    }
+    exe.ancestors()
+        .skip(1)
+        .map(|d| d.join("scripts/control-plane.sh"))
+        .find(|p| p.is_file())
+        .ok_or_else(|| {
+            Error::Environment(format!(
+                "--local needs the project's scripts/control-plane.sh, and apwiz ({}) does not run from a checkout of the project: \
+                 set {CONTROL_PLANE_ENV}=<checkout>/scripts/control-plane.sh, or start a cluster yourself and pass --kubeconfig",
+                exe.display()
+            ))
+        })
+}
+
+/// `--local`: starts the project's local control plane (or reuses the running one) with
+/// `control-plane.sh up`, whose progress goes to stderr, and returns the kubeconfig it prints.
+pub(crate) fn local_control_plane() -> Result<PathBuf> {
+    let exe = std::env::current_exe().map_err(|e| {
+        Error::Environment(format!("--local: cannot tell where apwiz runs from: {e}"))
+    })?;
+    let script = find_control_plane(&exe, std::env::var_os(CONTROL_PLANE_ENV).map(PathBuf::from))?;
+    eprintln!("starting the local control plane: {} up", script.display());
+    let out = std::process::Command::new(&script)
+        .arg("up")
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| Error::Environment(format!("cannot run {}: {e}", script.display())))?;
+    if !out.status.success() {
+        return Err(Error::Environment(format!(
+            "{} up failed ({}): see its messages above (docs/control-plane.md lists what it needs)",
+            script.display(),
+            out.status
+        )));
+    }
+    let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    if !path.is_file() {
+        return Err(Error::Environment(format!(
+            "{} up printed {:?}, which is not a kubeconfig file",
+            script.display(),
+            path.display().to_string()
+        )));
+    }
+    Ok(path)
 }
 
 /// Connects to the cluster the flags name.
@@ -355,4 +415,34 @@ pub(crate) fn print_findings(ctx: &Ctx, f: &[crate::core::check::report::Finding
         }
     }
     Ok(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_control_plane_script_is_found_from_the_checkout_or_the_environment() {
+        let root = std::env::temp_dir().join(format!("apwiz-cp-{}", std::process::id()));
+        let exe = root.join("repo/target/debug/apwiz");
+        std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
+        let err = find_control_plane(&exe, None).unwrap_err().to_string();
+        assert!(
+            err.contains("does not run from a checkout") && err.contains(CONTROL_PLANE_ENV),
+            "{err}"
+        );
+        let script = root.join("repo/scripts/control-plane.sh");
+        std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+        std::fs::write(&script, "#!/bin/sh\n").unwrap();
+        assert_eq!(find_control_plane(&exe, None).unwrap(), script);
+        let err = find_control_plane(&exe, Some(root.join("nope.sh")))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("nope.sh is not a file"), "{err}");
+        assert_eq!(
+            find_control_plane(Path::new("/elsewhere/apwiz"), Some(script.clone())).unwrap(),
+            script
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }

@@ -38,7 +38,10 @@ pub(crate) fn git_commit(dir: &Path) -> Option<String> {
 
 /// `apwiz deploy`: on a terminal (no `--yes`, no JSON, not `--non-interactive`) the TUI's deploy
 /// screen, else lines.
-pub(crate) fn run(ctx: &Ctx, a: DeployArgs) -> Result<Outcome> {
+pub(crate) fn run(ctx: &Ctx, mut a: DeployArgs) -> Result<Outcome> {
+    if a.local {
+        a.cluster.kubeconfig = Some(cluster::local_control_plane()?);
+    }
     if !a.yes && !ctx.json() && wizard::wanted(ctx) {
         // Resolved here so that a bad flag is a one-line error before the screen opens.
         let inputs = team_inputs(ctx, &a.values)?;

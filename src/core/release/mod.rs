@@ -54,7 +54,7 @@ impl std::fmt::Debug for Cluster {
 /// How to start the project's own local cluster, for messages when none is configured.
 pub const LOCAL_CLUSTER_HINT: &str = "no Kubernetes context is configured: start the project's local cluster with \
      `KUBECONFIG=$(scripts/control-plane.sh up); export KUBECONFIG` (see docs/control-plane.md), \
-     or pass --kubeconfig FILE / --context NAME";
+     or let `apwiz deploy --local` start it and deploy there, or pass --kubeconfig FILE / --context NAME";
 
 /// Reads the kubeconfig (`--kubeconfig`, else `$KUBECONFIG`, else `~/.kube/config`).
 pub fn read_kubeconfig(t: &Target) -> Result<Kubeconfig> {

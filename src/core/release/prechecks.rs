@@ -99,6 +99,35 @@ pub fn fits(constraint: &str, version: &str) -> Option<bool> {
     Some(any)
 }
 
+/// Whether `version` is below a lower bound (`>=`, `>`, `~`, `^`, `=`) of `constraint`: a version
+/// that does not fit is then too old, else too new.
+fn below(constraint: &str, version: &str) -> bool {
+    use semver::Op;
+    let Some(v) = version
+        .trim()
+        .trim_start_matches('v')
+        .split(['+', '-'])
+        .next()
+        .and_then(|v| semver::Version::parse(v).ok())
+    else {
+        return false;
+    };
+    constraint
+        .split("||")
+        .flat_map(|alt| alt.split([',', ' ']))
+        .filter_map(|p| semver::Comparator::parse(p.trim()).ok())
+        .filter(|c| {
+            matches!(
+                c.op,
+                Op::Greater | Op::GreaterEq | Op::Tilde | Op::Caret | Op::Exact
+            )
+        })
+        .any(|c| {
+            let bound = semver::Version::new(c.major, c.minor.unwrap_or(0), c.patch.unwrap_or(0));
+            bound > v
+        })
+}
+
 async fn api_version(cluster: &Cluster, input: &Input) -> Check {
     let t = Instant::now();
     let name = "api-server";
@@ -134,8 +163,13 @@ async fn api_version(cluster: &Cluster, input: &Input) -> Check {
                     t,
                     Status::Fail,
                     format!(
-                        "Kubernetes {} is too old or too new for the chart (kubeVersion {c}); helm would refuse it",
-                        info.git_version
+                        "Kubernetes {} is too {} for the chart (kubeVersion {c}); helm would refuse it: deploy to a cluster that fits, or use a chart version made for this one",
+                        info.git_version,
+                        if below(c, &info.git_version) {
+                            "old"
+                        } else {
+                            "new"
+                        }
                     ),
                 ),
                 None => done(
@@ -554,6 +588,9 @@ mod tests {
         assert_eq!(fits(">=1.35.0-0", "v1.34.4"), Some(false));
         assert_eq!(fits(">=1.20.0 <1.30.0 || >=1.34.0", "v1.34.1"), Some(true));
         assert_eq!(fits(">=1.20.0, <1.30.0", "v1.34.1"), Some(false));
+        assert!(below(">=1.99.0-0", "v1.34.4"));
+        assert!(!below(">=1.20.0, <1.30.0", "v1.34.1"));
+        assert!(below(">=1.20.0 <1.30.0 || >=1.36.0", "v1.19.2"));
     }
 
     #[test]

@@ -148,11 +148,47 @@ impl Watch {
         lock(&self.state).collected.clone()
     }
 
-    /// Lets late events arrive for `grace`, then stops and returns what was seen.
+    /// Lets late events arrive for `grace`, then stops and returns what was seen. A watch still
+    /// reconnecting (the API server restarted) gets up to [`RELIST_WAIT`] more to list again, so
+    /// the rows end in the cluster's final state.
     pub async fn stop(self, grace: Duration) -> Collected {
         tokio::time::sleep(grace).await;
+        let deadline = tokio::time::Instant::now() + RELIST_WAIT;
+        while !lock(&self.state).lost.is_empty() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         self.task.abort();
         lock(&self.state).collected.clone()
+    }
+}
+
+/// How long [`Watch::stop`] waits for a reconnecting watch.
+pub const RELIST_WAIT: Duration = Duration::from_secs(5);
+
+/// Retry delays of a lost watch: 250 ms doubling to at most 2 s (kube's default grows to 30 s,
+/// right for controllers, too slow for a person watching a deploy), from the start again once
+/// the watch is back.
+#[derive(Debug, Clone, Copy)]
+struct Retry(Duration);
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry(Duration::from_millis(250))
+    }
+}
+
+impl Iterator for Retry {
+    type Item = Duration;
+    fn next(&mut self) -> Option<Duration> {
+        let d = self.0;
+        self.0 = (d * 2).min(Duration::from_secs(2));
+        Some(d)
+    }
+}
+
+impl kube::runtime::utils::Backoff for Retry {
+    fn reset(&mut self) {
+        *self = Retry::default();
     }
 }
 
@@ -172,36 +208,36 @@ async fn run(
     let cfg = watcher::Config::default;
     let streams: Vec<BoxStream<'static, Seen>> = vec![
         watcher::watcher(Api::<Job>::namespaced(client.clone(), ns), cfg())
-            .default_backoff()
+            .backoff(Retry::default())
             .map(Seen::Job)
             .boxed(),
         watcher::watcher(Api::<Pod>::namespaced(client.clone(), ns), cfg())
-            .default_backoff()
+            .backoff(Retry::default())
             .map(Seen::Pod)
             .boxed(),
         watcher::watcher(
             Api::<Deployment>::namespaced(client.clone(), ns),
             cfg().labels(&sel),
         )
-        .default_backoff()
+        .backoff(Retry::default())
         .map(Seen::Deploy)
         .boxed(),
         watcher::watcher(
             Api::<StatefulSet>::namespaced(client.clone(), ns),
             cfg().labels(&sel),
         )
-        .default_backoff()
+        .backoff(Retry::default())
         .map(Seen::Sts)
         .boxed(),
         watcher::watcher(
             Api::<DaemonSet>::namespaced(client.clone(), ns),
             cfg().labels(&sel),
         )
-        .default_backoff()
+        .backoff(Retry::default())
         .map(Seen::Ds)
         .boxed(),
         watcher::watcher(Api::<KEvent>::namespaced(client.clone(), ns), cfg())
-            .default_backoff()
+            .backoff(Retry::default())
             .map(Seen::Ev)
             .boxed(),
     ];
@@ -365,6 +401,11 @@ impl Watcher {
             (Some(a), Some(b)) => Some(b.0.duration_since(a.0).as_secs_f64()),
             _ => None,
         };
+        // A post hook appearing (or its previous run deleted by before-hook-creation) ends the
+        // apply: say so before its row.
+        if !baseline && self.spec.post_hooks.contains(&name) {
+            self.em.enter(Phase::PostHooks);
+        }
         if deleted {
             let row = self.update_row(&object.uid, |r| r.deleted = true);
             if let Some(r) = row
@@ -407,10 +448,6 @@ impl Watcher {
         } else {
             ("created".into(), false, false)
         };
-        // A post hook appearing ends the apply: say so before its row.
-        if !baseline && self.spec.post_hooks.contains(&name) {
-            self.em.enter(Phase::PostHooks);
-        }
         let news = self.row(object.clone(), state, hook.clone(), baseline);
         self.update_row(&object.uid, |r| {
             r.succeeded |= ok;
@@ -467,6 +504,13 @@ impl Watcher {
             name: name.clone(),
             uid: p.uid().unwrap_or_default(),
         };
+        if !baseline
+            && job
+                .as_ref()
+                .is_some_and(|j| self.spec.post_hooks.contains(j))
+        {
+            self.em.enter(Phase::PostHooks);
+        }
         if deleted {
             let row = self.update_row(&object.uid, |r| r.deleted = true);
             if row.is_some() && !baseline {
@@ -571,6 +615,11 @@ impl Watcher {
         if !lock(&self.state).seen_events.insert(key) {
             return;
         }
+        // An Event about a post hook (its Job or its pod) can arrive before the Job's own row:
+        // the phase line comes first either way.
+        if self.is_post_hook(io.kind.as_deref().unwrap_or_default(), &name) {
+            self.em.enter(Phase::PostHooks);
+        }
         let kind = ev.type_.clone().unwrap_or_else(|| "Normal".into());
         let reason = ev.reason.clone().unwrap_or_default();
         let message = ev.message.clone().unwrap_or_default();
@@ -585,6 +634,21 @@ impl Watcher {
             let pod = (io.kind.as_deref() == Some("Pod")).then(|| name.clone());
             self.card(object, reason, message, None, None, pod);
         }
+    }
+
+    /// A post hook's Job, or a pod of one (`<job>-<suffix>`).
+    fn is_post_hook(&self, kind: &str, name: &str) -> bool {
+        self.spec.post_hooks.iter().any(|h| match kind {
+            "Job" => name == h,
+            "Pod" => {
+                name == h
+                    || name
+                        .strip_prefix(h.as_str())
+                        .and_then(|rest| rest.strip_prefix('-'))
+                        .is_some_and(|rest| !rest.is_empty() && !rest.contains('-'))
+            }
+            _ => false,
+        })
     }
 
     /// The first failure becomes the cause card: logs of the failing container (bounded), then
