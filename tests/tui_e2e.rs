@@ -1,6 +1,7 @@
 //! The wizard end to end in tmux (a bare pty will not do: crossterm asks the terminal for the
 //! cursor position): onboard a web-app by keys and validate every environment; quitting with
-//! unsaved answers asks; Ctrl-C, SIGTERM and a panic leave the terminal restored. Skipped, with
+//! unsaved answers asks; Ctrl-C, SIGTERM and a panic leave the terminal restored; on the local
+//! control plane, deploy from the wizard, detach and re-attach. Skipped, with
 //! the reason printed, only when tmux is not installed.
 mod support;
 
@@ -552,4 +553,81 @@ fn edit_an_existing_project_changes_one_line_and_keeps_comments() {
         differ.is_empty(),
         "a re-run with the same answers changed {differ:?}"
     );
+}
+
+/// Detach and re-attach on the local control plane: a deploy whose pod waits for a node label;
+/// `q` twice leaves apwiz while helm goes on (its own process group); `apwiz status --watch`
+/// re-attaches and shows the pod become ready once the label is there, and the release deployed.
+#[test]
+fn detach_from_a_running_deploy_then_reattach_with_status_watch() {
+    let dir = scratch("detach");
+    let ns = support::fresh_namespace("tui-detach");
+    let label = format!("apwiz.test/detach-{}", std::process::id());
+    std::fs::write(
+        dir.join("values.yaml"),
+        format!(
+            "image: ghcr.io/acme/web:1.0.0\nreplicas: 1\nport: 8080\ntests:\n  enabled: false\nnodeSelector:\n  {label}: go\n"
+        ),
+    )
+    .unwrap();
+    let Some(t) = Tmux::start("detach", &dir) else {
+        return;
+    };
+    let k = support::kubeconfig().to_str().unwrap().to_string();
+    let state = dir.parent().unwrap().join("state");
+    let env = format!("KUBECONFIG={k} APWIZ_STATE_DIR={}", state.display());
+    t.apwiz(&format!("deploy --release det -n {ns} --timeout 120"), &env);
+    t.wait_long("install det to", "the plan", Duration::from_secs(60));
+    t.keys(&["y"]);
+    // The pod cannot be scheduled yet: the card says so while helm waits.
+    t.wait_long(
+        "FailedScheduling",
+        "the scheduling warning",
+        Duration::from_secs(60),
+    );
+    t.keys(&["q"]);
+    let asked = t.wait_for("q again detaches", "the detach question");
+    assert!(
+        asked.contains("apwiz status --watch --release det"),
+        "{asked}"
+    );
+    t.keys(&["q"]);
+    t.assert_restored();
+    // helm goes on without apwiz: the release is being installed.
+    let st = support::cli::apwiz_env(
+        &dir,
+        &["status", "--release", "det", "-n", &ns, "--format", "json"],
+        &[("KUBECONFIG", &k)],
+    );
+    assert_eq!(
+        st.json()["status"],
+        "pending-install",
+        "helm was stopped with apwiz: {}{}",
+        st.stdout,
+        st.stderr
+    );
+    // Re-attach, then let the pod be scheduled: the status screen shows it ready.
+    t.apwiz(&format!("status --watch --release det -n {ns}"), &env);
+    t.wait_for("status · watching", "the status screen");
+    let (ok, _, err) = support::kubectl(&["label", "node", "node-000001", &format!("{label}=go")]);
+    assert!(ok, "{err}");
+    let ready = t.wait_long("Running, ready", "the pod ready", Duration::from_secs(90));
+    assert!(ready.contains("Pod/det-"), "{ready}");
+    t.keys(&["q"]);
+    t.assert_restored();
+    let _ = support::kubectl(&["label", "node", "node-000001", &format!("{label}-")]);
+    // helm saw the rollout through: revision 1 deployed.
+    let end = Instant::now() + Duration::from_secs(120);
+    loop {
+        let st = support::cli::apwiz_env(
+            &dir,
+            &["status", "--release", "det", "-n", &ns, "--format", "json"],
+            &[("KUBECONFIG", &k)],
+        );
+        if st.json()["status"] == "deployed" {
+            break;
+        }
+        assert!(Instant::now() < end, "never deployed: {}", st.stdout);
+        std::thread::sleep(Duration::from_millis(500));
+    }
 }
