@@ -88,7 +88,8 @@ pub enum Command {
     #[command(subcommand)]
     Chart(ChartCommand),
     /// Install or upgrade the release: validate, pre-checks, diff and confirm, then helm upgrade
-    /// --install with wait and rollback on failure, watching hooks, pods and events live.
+    /// --install with wait and rollback on failure, watching hooks, pods and events live (on a
+    /// terminal the full-screen deploy screen; with --yes, --format json or no terminal, lines).
     Deploy(DeployArgs),
     /// A canary in the same release (the chart's canary values; a deployment with route.enabled):
     /// start it, step its weight, promote it or abort it, each an upgrade watched like a deploy;
@@ -101,7 +102,8 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// The release's revisions (from Helm's release records; values never shown).
     History(ReleaseArgs),
-    /// Revision, state, hooks' last runs, workload readiness and warning events.
+    /// Revision, state, hooks' last runs, workload readiness and warning events (--watch: live, full
+    /// screen; also how to re-attach to a release while helm works on it).
     Status(StatusArgs),
     /// Run the release's tests (helm test), with each test pod's phase, duration and logs.
     Test(TestArgs),
