@@ -48,6 +48,14 @@ fn pods(ns: &str, component: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// `apwiz canary ARGS --release cn -n NS --yes`.
+fn canary(dir: &Path, ns: &str, args: &[&str]) -> Run {
+    let mut all = vec!["canary"];
+    all.extend(args);
+    all.extend(["--release", "cn", "-n", ns, "--yes"]);
+    apwiz(dir, &all)
+}
+
 /// The canary's status line as JSON.
 fn status(dir: &Path, ns: &str) -> Value {
     let r = apwiz(
@@ -93,40 +101,12 @@ fn canary_starts_steps_promotes_and_aborts() {
     assert!(off["canaryImage"].is_null(), "{off}");
 
     // A step before a start says what to do.
-    let r = apwiz(
-        &dir,
-        &[
-            "canary",
-            "step",
-            "50",
-            "--release",
-            "cn",
-            "-n",
-            ns_s,
-            "--yes",
-        ],
-    );
+    let r = canary(&dir, ns_s, &["step", "50"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("no canary running"), "{}", r.stderr);
 
     // start at 20 %: the canary's own Deployment; the route splits 80/20; stable untouched.
-    apwiz(
-        &dir,
-        &[
-            "canary",
-            "start",
-            "--tag",
-            "1.27.3",
-            "--weight",
-            "20",
-            "--release",
-            "cn",
-            "-n",
-            ns_s,
-            "--yes",
-        ],
-    )
-    .expect(0);
+    canary(&dir, ns_s, &["start", "--tag", "1.27.3", "--weight", "20"]).expect(0);
     let s = status(&dir, &ns);
     assert_eq!(s["setWeight"], 20, "{s}");
     assert_eq!(
@@ -139,25 +119,12 @@ fn canary_starts_steps_promotes_and_aborts() {
         "the route as the API server stored it"
     );
     assert_eq!(pods(&ns, "app-platform"), stable, "stable pods restarted");
-    let canary = pods(&ns, "app-platform-canary");
-    assert_eq!(canary.len(), 1);
+    let canary_pods = pods(&ns, "app-platform-canary");
+    assert_eq!(canary_pods.len(), 1);
     let hook = hook_uid(&ns);
 
     // step to 50 %: only the route changes; the hooks do not run again (same Job UID).
-    let r = apwiz(
-        &dir,
-        &[
-            "canary",
-            "step",
-            "50",
-            "--release",
-            "cn",
-            "-n",
-            ns_s,
-            "--yes",
-        ],
-    )
-    .expect(0);
+    let r = canary(&dir, ns_s, &["step", "50"]).expect(0);
     assert!(
         r.stdout.contains("route sends 50% to the canary"),
         "{}",
@@ -170,14 +137,10 @@ fn canary_starts_steps_promotes_and_aborts() {
     );
     assert_eq!(hook_uid(&ns), hook, "the pre-upgrade hook ran again");
     assert_eq!(pods(&ns, "app-platform"), stable);
-    assert_eq!(pods(&ns, "app-platform-canary"), canary);
+    assert_eq!(pods(&ns, "app-platform-canary"), canary_pods);
 
     // promote: the canary's image is the service's, in the cluster and in the team's file.
-    apwiz(
-        &dir,
-        &["canary", "promote", "--release", "cn", "-n", ns_s, "--yes"],
-    )
-    .expect(0);
+    canary(&dir, ns_s, &["promote"]).expect(0);
     let d = json(&ns, &["deployment", "cn"]);
     assert_eq!(
         d["spec"]["template"]["spec"]["containers"][0]["image"],
@@ -200,19 +163,10 @@ fn canary_starts_steps_promotes_and_aborts() {
     );
 
     // A second canary, aborted: all traffic back to stable.
-    apwiz(
+    canary(
         &dir,
-        &[
-            "canary",
-            "start",
-            "--image",
-            "nginxinc/nginx-unprivileged:1.28",
-            "--release",
-            "cn",
-            "-n",
-            ns_s,
-            "--yes",
-        ],
+        ns_s,
+        &["start", "--image", "nginxinc/nginx-unprivileged:1.28"],
     )
     .expect(0);
     assert_eq!(
@@ -220,11 +174,7 @@ fn canary_starts_steps_promotes_and_aborts() {
         5,
         "the default first weight"
     );
-    apwiz(
-        &dir,
-        &["canary", "abort", "--release", "cn", "-n", ns_s, "--yes"],
-    )
-    .expect(0);
+    canary(&dir, ns_s, &["abort"]).expect(0);
     let s = status(&dir, &ns);
     assert!(s["canaryImage"].is_null(), "{s}");
     assert_eq!(s["route"], serde_json::json!([["cn", 1]]), "{s}");

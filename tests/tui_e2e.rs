@@ -118,6 +118,25 @@ impl Tmux {
         self.keys(&["Enter"]);
     }
 
+    /// From the preset list to written files: web-app, an image and a host, every step's
+    /// defaults, then the review's Enter.
+    fn onboard_web_app(&self) {
+        self.wait_for("web-app", "the preset list");
+        self.keys(&["Enter"]);
+        self.wait_for("Container image", "the workload form");
+        self.text("ghcr.io/acme/shop:1.4.2");
+        self.keys(&["Tab"]);
+        self.text("shop.example.com");
+        self.keys(&["Enter"]);
+        self.wait_for("Features of this deployment", "the features");
+        self.keys(&["Enter"]);
+        self.wait_for("Replicas", "the environments");
+        self.keys(&["Enter"]);
+        self.wait_for("(new)", "the review");
+        self.keys(&["Enter"]);
+        self.wait_for("created", "the files written");
+    }
+
     /// After apwiz exits: the shell prompt is back and the terminal is in cooked mode.
     fn assert_restored(&self) {
         self.wait_for("EXIT=", "apwiz to exit");
@@ -165,20 +184,7 @@ fn onboard_web_app_by_keys_then_validate_every_environment() {
         return;
     };
     t.apwiz("", "");
-    t.wait_for("web-app", "the preset list");
-    t.keys(&["Enter"]);
-    t.wait_for("Container image", "the workload form");
-    t.text("ghcr.io/acme/shop:1.4.2");
-    t.keys(&["Tab"]);
-    t.text("shop.example.com");
-    t.keys(&["Enter"]);
-    t.wait_for("Features of this deployment", "the features");
-    t.keys(&["Enter"]);
-    t.wait_for("Replicas", "the environments");
-    t.keys(&["Enter"]);
-    t.wait_for("(new)", "the review");
-    t.keys(&["Enter"]);
-    t.wait_for("created", "the files written");
+    t.onboard_web_app();
     t.keys(&["q"]);
     t.assert_restored();
     validate_every_environment(&dir);
@@ -336,20 +342,7 @@ fn onboard_then_deploy_see_a_failing_hook_and_roll_back_on_the_control_plane() {
         "",
         &format!("KUBECONFIG={k} APWIZ_STATE_DIR={}", state.display()),
     );
-    t.wait_for("web-app", "the preset list");
-    t.keys(&["Enter"]);
-    t.wait_for("Container image", "the workload form");
-    t.text("ghcr.io/acme/shop:1.4.2");
-    t.keys(&["Tab"]);
-    t.text("shop.example.com");
-    t.keys(&["Enter"]);
-    t.wait_for("Features of this deployment", "the features");
-    t.keys(&["Enter"]);
-    t.wait_for("Replicas", "the environments");
-    t.keys(&["Enter"]);
-    t.wait_for("(new)", "the review");
-    t.keys(&["Enter"]);
-    t.wait_for("created", "the files written");
+    t.onboard_web_app();
     // d: the plan for the pane's environment (dev), against the empty namespace.
     t.keys(&["d"]);
     let plan = t.wait_long(

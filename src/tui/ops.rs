@@ -965,15 +965,8 @@ fn op_action(s: &mut OpScreen, a: Action) -> Effect {
             Effect::Cmds(cmds)
         }
         (Action::Uninstall, Stage::Finished(_) | Stage::Watching(_)) if !s.read_only => {
-            let mut cmds = if matches!(s.stage, Stage::Watching(_)) {
-                vec![Cmd::StopWatch]
-            } else {
-                Vec::new()
-            };
-            let (screen, more) = uninstall_screen(s.target.clone(), &s.release, Some(s));
-            *s = screen;
-            cmds.extend(more);
-            Effect::Cmds(cmds)
+            let next = uninstall_screen(s.target.clone(), &s.release, Some(s));
+            follow(s, next)
         }
         (Action::Confirm, Stage::UninstallPlan(p)) => {
             if s.read_only {
@@ -996,15 +989,8 @@ fn op_action(s: &mut OpScreen, a: Action) -> Effect {
             }])
         }
         (Action::Test, Stage::Finished(_) | Stage::Watching(_)) if !s.read_only => {
-            let mut cmds = if matches!(s.stage, Stage::Watching(_)) {
-                vec![Cmd::StopWatch]
-            } else {
-                Vec::new()
-            };
-            let (screen, more) = test_screen(s.target.clone(), &s.release, Some(s));
-            *s = screen;
-            cmds.extend(more);
-            Effect::Cmds(cmds)
+            let next = test_screen(s.target.clone(), &s.release, Some(s));
+            follow(s, next)
         }
         (Action::Logs, _) => {
             s.panel = if s.panel == Panel::Logs {
@@ -1048,6 +1034,18 @@ fn op_action(s: &mut OpScreen, a: Action) -> Effect {
         (Action::Close, _) => Effect::Close,
         _ => Effect::Unhandled,
     }
+}
+
+/// Replaces `s` with the screen it opens (stopping its watch when it was watching).
+fn follow(s: &mut OpScreen, (screen, more): (OpScreen, Vec<Cmd>)) -> Effect {
+    let mut cmds = if matches!(s.stage, Stage::Watching(_)) {
+        vec![Cmd::StopWatch]
+    } else {
+        Vec::new()
+    };
+    *s = screen;
+    cmds.extend(more);
+    Effect::Cmds(cmds)
 }
 
 fn refuse(s: &mut OpScreen, why: &str) -> Effect {
