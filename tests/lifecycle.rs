@@ -40,12 +40,40 @@ fn helm_ok(args: &[&str]) -> String {
     let r = helm_run(args);
     assert!(
         r.ok,
-        "helm {} failed:\n{}{}",
+        "helm {} failed:\n{}{}{}",
         args.join(" "),
         r.stdout,
-        r.stderr
+        r.stderr,
+        namespace_state(args)
     );
     r.stdout
+}
+
+/// What the namespace of a failed helm call looked like: its pods, claims and volumes, and its
+/// events oldest first — so a wait that times out under kwok says what it was waiting on.
+fn namespace_state(args: &[&str]) -> String {
+    let Some(ns) = args
+        .windows(2)
+        .find(|w| w[0] == "-n" || w[0] == "--namespace")
+        .map(|w| w[1])
+    else {
+        return String::new();
+    };
+    let mut out = format!("\n--- namespace {ns} when helm gave up ---\n");
+    for query in [
+        &["get", "pods,pvc", "-n", ns, "-o", "wide"][..],
+        &["get", "pv"][..],
+        &["get", "events", "-n", ns, "--sort-by=.lastTimestamp"][..],
+    ] {
+        let r = kubectl(query, None);
+        out.push_str(&format!(
+            "$ kubectl {}\n{}{}",
+            query.join(" "),
+            r.stdout,
+            r.stderr
+        ));
+    }
+    out
 }
 
 fn kubectl_json(args: &[&str]) -> Value {
