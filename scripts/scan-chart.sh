@@ -9,7 +9,8 @@
 #   scripts/scan-chart.sh --keep DIR      # keep the renders and the scanners' JSON in DIR
 #
 # The bar (issue 21), on every prod render: kube-score 0 CRITICAL, checkov at most 1 failed check
-# (each remaining one is named and justified in chart/docs/production.md). dev and staging renders
+# (a check id, however many objects fail it; each remaining one is named and justified in
+# chart/docs/production.md's "Scanners"). dev and staging renders
 # are reported, not gated: they are small on purpose (no NetworkPolicy, one replica in dev).
 # Exceptions are per object in the chart (kube-score/ignore, checkov.io/skipN annotations with a
 # reason), never here: this script passes no --ignore-test and no --skip-check.
@@ -192,17 +193,19 @@ for r in renders:
         print(f"   checkov    FAILED   {cid:45} {res}: {name}")
     if warn:
         print("   kube-score WARNING  " + ", ".join(f"{c} ×{n}" for c, n in sorted(Counter(f[1] for f in warn).items())))
-    rows.append((r, len(crit), len(fails)))
-    if prod and (ks[r] is None or crit or len(fails) > 1 or not checkov_ok):
+    ids = sorted({f[0] for f in fails})
+    rows.append((r, len(crit), len(fails), ids))
+    if prod and (ks[r] is None or crit or len(ids) > 1 or not checkov_ok):
         bad.append(r)
 
-print("\nrender                                         kube-score CRITICAL   checkov failed")
-for r, c, f in rows:
+print("\nrender                                       kube-score CRITICAL  checkov failed (objects)  checkov check ids")
+for r, c, f, ids in rows:
     mark = "  <- over the bar" if r in bad else ""
-    print(f"{r:46} {c:>19} {f:>16}{mark}")
+    print(f"{r:44} {c:>19} {len(ids):>7} ({f:>3})           {' '.join(ids) or '-'}{mark}")
 prod = [x for x in rows if x[0].endswith("-prod")]
 print(f"\nprod renders: {len(prod)}; with a kube-score CRITICAL: {sum(1 for x in prod if x[1])}; "
-      f"checkov failed checks: {sum(x[2] for x in prod)} in total, at most {max([x[2] for x in prod] or [0])} per render")
+      f"checkov: at most {max([len(x[3]) for x in prod] or [0])} failed check(s) per render "
+      f"({sum(x[2] for x in prod)} failed objects in all)")
 if errors or not checkov_ok:
     print(f"scan-chart: {errors} render or scanner error(s)")
 if bad:
