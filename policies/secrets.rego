@@ -6,12 +6,33 @@
 #                              `value` instead of a reference (`valueFrom`). Names that only point
 #                              at a secret (ending in _ID, _FILE, _PATH, _NAME, _URL, _URI, _REF,
 #                              _TYPE, _TTL, _LENGTH) and `$(VAR)` expansions are not secrets.
+#                        deny  the same, on an object of the prod environment (the label
+#                              app-platform.io/environment: prod, from global.environment, which
+#                              the chart's values-prod.yaml sets): production never ships one.
 #
 # A value written in a values file ends up in git, in the release record Helm keeps (a Secret
 # holding the values) and in the workload object itself, readable by anyone who may read it.
 package main
 
 warn contains msg("no-plain-secret-env", problem, fix) if {
+	not in_prod
+	some f in plain_secret_env
+	problem := f.problem
+	fix := f.fix
+}
+
+deny contains msg("no-plain-secret-env", problem, fix) if {
+	in_prod
+	some f in plain_secret_env
+	problem := f.problem
+	fix := f.fix
+}
+
+# in_prod: the object belongs to the prod environment (global.environment: prod).
+in_prod if object.get(object.get(object.get(input, "metadata", {}), "labels", {}), "app-platform.io/environment", "") == "prod"
+
+# plain_secret_env: {problem, fix} of every secret-looking variable with a plain value.
+plain_secret_env contains {"problem": problem, "fix": fix} if {
 	some c in containers
 	some e in as_array(object.get(c.spec, "env", []))
 	is_object(e)

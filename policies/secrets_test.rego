@@ -12,6 +12,30 @@ cases["plain_password_deployment"] := {
 
 test_no_plain_secret_env_warns_on_a_plain_password if check("plain_password_deployment")
 
+# In prod (the environment label global.environment sets) the same variable is denied.
+cases["plain_password_prod_deployment"] := {
+	"input": json.patch(
+		pod_set(good_deployment, "/containers/0/env", [{"name": "DB_PASSWORD", "value": "hunter2"}]),
+		[{"op": "add", "path": "/metadata/labels/app-platform.io~1environment", "value": "prod"}],
+	),
+	"deny": {`Deployment/shop-web: container "web" has the environment variable DB_PASSWORD with a plain value, and its name says it is a secret; fix: read it from a secret manager with externalSecrets.secrets (the keys become environment variables), or reference a Secret under env (for a sidecar: sidecars[].env): DB_PASSWORD: {secretKeyRef: {name: <secret>, key: <key>}} (rule: no-plain-secret-env)`},
+	"warn": set(),
+}
+
+test_no_plain_secret_env_denies_a_plain_password_in_prod if check("plain_password_prod_deployment")
+
+# staging keeps the warning
+cases["plain_password_staging_deployment"] := {
+	"input": json.patch(
+		pod_set(good_deployment, "/containers/0/env", [{"name": "DB_PASSWORD", "value": "hunter2"}]),
+		[{"op": "add", "path": "/metadata/labels/app-platform.io~1environment", "value": "staging"}],
+	),
+	"deny": set(),
+	"warn": cases.plain_password_deployment.warn,
+}
+
+test_no_plain_secret_env_only_warns_in_staging if check("plain_password_staging_deployment")
+
 cases["plain_token_and_key_init_container_job"] := {
 	"input": pod_set(good_job, "/initContainers/0/env", [
 		{"name": "github_token", "value": "ghp_x"},

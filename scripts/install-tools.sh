@@ -7,6 +7,7 @@
 #   scripts/install-tools.sh helm conftest
 #   scripts/install-tools.sh yaml-language-server   # the editors' validator, for the tests (npm)
 #   scripts/install-tools.sh registry   # an OCI registry (CNCF distribution), for scripts/registry.sh
+#   scripts/install-tools.sh kube-score checkov   # the scanners of scripts/scan-chart.sh (Go, PyPI)
 #
 # Versions are pinned here and nowhere else.
 set -euo pipefail
@@ -16,6 +17,8 @@ HELM3_VERSION=v3.21.4
 CONFTEST_VERSION=v0.71.1
 REGISTRY_VERSION=v3.1.2              # github.com/distribution/distribution/v3: the OCI registry of the chart tests
 YAML_LANGUAGE_SERVER_VERSION=1.25.0   # npm; 2.x needs Node 22, the machine has Node 20
+KUBE_SCORE_VERSION=v1.20.0           # github.com/zegl/kube-score: scripts/scan-chart.sh
+CHECKOV_VERSION=3.3.30               # PyPI, in its own virtualenv: scripts/scan-chart.sh
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${APWIZ_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/apwiz}/tools
@@ -52,6 +55,7 @@ ldflags_for() {
     helm3) echo "-X helm.sh/helm/v3/internal/version.version=$2" ;;
     conftest) echo "-X github.com/open-policy-agent/conftest/internal/version.Version=${2#v}" ;;
     registry) echo "-X github.com/distribution/distribution/v3/version.version=$2" ;;
+    kube-score) echo "-X main.version=${2#v}" ;;
     *) echo "" ;;
   esac
 }
@@ -72,14 +76,35 @@ npm_tool() {
   ln -sf "$dir/node_modules/.bin/$name" "$bin/$name"
 }
 
+# pip_tool NAME PACKAGE VERSION: install PACKAGE==VERSION once into its own virtualenv in the
+# cache, link its script NAME. A virtualenv cannot be moved (its scripts name their interpreter by
+# absolute path), so it is built in place and marked complete last: an interrupted install is redone.
+pip_tool() {
+  local name=$1 pkg=$2 version=$3
+  local dir=$cache/$name-$version
+  if [[ ! -e $dir/.complete ]]; then
+    command -v python3 >/dev/null || { log "python3 is required to install $name ($pkg==$version)"; exit 3; }
+    log "installing $name $version from PyPI (first run only; cached in $dir)"
+    local start=$SECONDS
+    rm -rf "$dir"
+    python3 -m venv "$dir"
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "$pkg==$version" >&2
+    touch "$dir/.complete"
+    log "installed $name $version in $((SECONDS - start))s"
+  fi
+  ln -sf "$dir/bin/$name" "$bin/$name"
+}
+
 install_one() {
   case $1 in
     helm) go_tool helm helm.sh/helm/v4/cmd/helm "$HELM4_VERSION" ;;
     helm3) go_tool helm3 helm.sh/helm/v3/cmd/helm "$HELM3_VERSION" ;;
     conftest) go_tool conftest github.com/open-policy-agent/conftest "$CONFTEST_VERSION" ;;
     registry) go_tool registry github.com/distribution/distribution/v3/cmd/registry "$REGISTRY_VERSION" ;;
+    kube-score) go_tool kube-score github.com/zegl/kube-score/cmd/kube-score "$KUBE_SCORE_VERSION" ;;
+    checkov) pip_tool checkov checkov "$CHECKOV_VERSION" ;;
     yaml-language-server) npm_tool yaml-language-server yaml-language-server "$YAML_LANGUAGE_SERVER_VERSION" ;;
-    *) log "unknown tool '$1' (known: helm helm3 conftest registry yaml-language-server)"; exit 2 ;;
+    *) log "unknown tool '$1' (known: helm helm3 conftest registry kube-score checkov yaml-language-server)"; exit 2 ;;
   esac
 }
 

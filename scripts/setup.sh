@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: installs every pinned tool from the registries and builds apwiz.
-#   - Helm 4 and Helm 3.21 and conftest (Go module proxy) into .tools/bin
+#   - Helm 4 and Helm 3.21 and conftest (Go module proxy) into .tools/bin; the scanners kube-score (Go)
+#     and checkov (PyPI) for scripts/scan-chart.sh
 #   - the Kubernetes control plane for the release tests (k8s.io/kubernetes, kwok; etcd from Debian)
 #   - apwiz itself (cargo), linked as .tools/bin/apwiz
 # Everything built is cached outside the work tree (~/.cache/apwiz), so a second run takes seconds.
@@ -12,8 +13,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 
-step "pinned tools: helm (v4), helm3, conftest, yaml-language-server, registry (OCI, for the chart tests)"
-scripts/install-tools.sh helm helm3 conftest yaml-language-server registry
+step "pinned tools: helm (v4), helm3, conftest, yaml-language-server, registry (OCI, for the chart tests), kube-score, checkov"
+scripts/install-tools.sh helm helm3 conftest yaml-language-server registry kube-score checkov
 
 if [[ ${APWIZ_SKIP_CONTROL_PLANE:-0} != 1 ]]; then
   step "Kubernetes control plane binaries (kube-apiserver, controller-manager, scheduler, kubectl, kwok, etcd)"

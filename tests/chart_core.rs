@@ -136,6 +136,10 @@ fn web_app_example() {
     assert_eq!(
         summary(&objs),
         vec![
+            // prod: default-deny NetworkPolicies (the service's and its helpers') and a budget
+            "NetworkPolicy/release",
+            "NetworkPolicy/release-helpers",
+            "PodDisruptionBudget/release",
             "ConfigMap/release-config",
             "Service/release",
             "Deployment/release",
@@ -318,7 +322,7 @@ fn daemonset_example() {
 fn a_daemonset_that_may_not_lose_a_pod_surges_instead() {
     // values-prod.yaml says maxUnavailable: 0; Kubernetes refuses that with maxSurge: 0.
     let objs = example("daemonset", Some("prod"));
-    let strategy = &objs[0]["spec"]["updateStrategy"]["rollingUpdate"];
+    let strategy = &of_kind(&objs, "DaemonSet")[0]["spec"]["updateStrategy"]["rollingUpdate"];
     assert_eq!(strategy, &json!({"maxUnavailable": 0, "maxSurge": 1}));
 }
 

@@ -727,16 +727,39 @@ fn network_policy_denies_by_default_and_allows_dns_ingress_monitoring_and_depend
         .collect();
     assert_eq!(
         names,
-        vec!["release-api", "release-db", "release-report", "release-web"],
-        "one per service with pods; none for external services"
+        vec![
+            "release-api",
+            "release-api-helpers",
+            "release-db",
+            "release-db-helpers",
+            "release-report",
+            "release-web",
+            "release-web-helpers"
+        ],
+        "one per service with pods, one for the helper pods (helm test) of those that have any; none for external services"
     );
     for np in of_kind(&objs, "NetworkPolicy") {
         let component = name(np).trim_start_matches("release-");
         assert_eq!(np["apiVersion"], "networking.k8s.io/v1");
-        assert_eq!(
-            np["spec"]["podSelector"]["matchLabels"],
-            selector(component)
-        );
+        if let Some(service) = component.strip_suffix("-helpers") {
+            // the helper pods' policy: the release's pods whose component is a helper's
+            let mut labels = selector(service);
+            labels
+                .as_object_mut()
+                .unwrap()
+                .remove("app.kubernetes.io/component");
+            assert_eq!(np["spec"]["podSelector"]["matchLabels"], labels);
+            assert_eq!(
+                np["spec"]["podSelector"]["matchExpressions"],
+                json!([{"key": "app.kubernetes.io/component", "operator": "In", "values": [format!("{service}-test")]}])
+            );
+            assert_eq!(np["spec"]["ingress"], json!([]), "nothing calls a helper");
+        } else {
+            assert_eq!(
+                np["spec"]["podSelector"]["matchLabels"],
+                selector(component)
+            );
+        }
         assert_eq!(np["spec"]["policyTypes"], json!(["Ingress", "Egress"]));
         assert!(
             np_rules(np, "egress").contains(&DNS.to_string()),
@@ -866,10 +889,18 @@ fn network_policy_admits_the_services_own_backup_pods() {
     for (k, v) in selector("db-backup").as_object().unwrap() {
         assert_eq!(&labels[k], v, "the rule selects the backup pods");
     }
+    let names: Vec<_> = of_kind(&objs, "NetworkPolicy")
+        .iter()
+        .map(|n| name(n))
+        .collect();
     assert_eq!(
-        of_kind(&objs, "NetworkPolicy").len(),
-        1,
-        "backup pods are no service of their own"
+        names,
+        vec!["release-db", "release-db-helpers", "release-db-backup"],
+        "backup pods are no service of their own: they get a helper policy (no ingress)"
+    );
+    assert_eq!(
+        find(&objs, "NetworkPolicy", "release-db-backup")["spec"]["ingress"],
+        json!([])
     );
 }
 
@@ -947,7 +978,7 @@ fn network_policy_off_for_one_service_only() {
         .iter()
         .map(|n| name(n))
         .collect();
-    assert_eq!(names, vec!["release-a"]);
+    assert_eq!(names, vec!["release-a", "release-a-helpers"]);
     assert_eq!(
         np_rules(find(&objs, "NetworkPolicy", "release-a"), "egress"),
         sorted(&[DNS, "pods:b 8080/TCP"])
@@ -1090,7 +1121,15 @@ fn robot_shop_is_eight_deployments_four_statefulsets_and_a_policy_per_service_al
         assert_eq!(names("StatefulSet"), full(&STATEFUL), "{env:?}");
         let mut all: Vec<&str> = STATELESS.iter().chain(STATEFUL.iter()).copied().collect();
         all.sort();
-        assert_eq!(names("NetworkPolicy"), full(&all), "{env:?}");
+        // each service's policy, then its helpers' (its helm test Pod)
+        let helpers: Vec<String> = all.iter().map(|s| format!("{s}-helpers")).collect();
+        let mut policies: Vec<&str> = all
+            .iter()
+            .copied()
+            .chain(helpers.iter().map(String::as_str))
+            .collect();
+        policies.sort();
+        assert_eq!(names("NetworkPolicy"), full(&policies), "{env:?}");
 
         for o in objs.iter().filter(|o| is_workload(o)) {
             assert_restricted(o);

@@ -6,9 +6,9 @@ mod support;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use apwiz::core::chart;
 use apwiz::core::check::pipeline;
 use apwiz::core::check::schema::SchemaCheck;
+use apwiz::core::inputs::chart;
 use apwiz::core::scaffold::overrides;
 use apwiz::core::values::setexpr::SetExpr;
 use serde_json::Value;
@@ -266,7 +266,7 @@ fn ten_thousand_values_files_never_panic_and_every_finding_has_a_path() {
             }
         }
     }
-    for (_, text) in apwiz::core::presets::BUILTIN {
+    for (_, text) in apwiz::core::inputs::presets::BUILTIN {
         seeds.push(text.to_string());
     }
     let seed: u64 = std::env::var("APWIZ_FUZZ_SEED")

@@ -5,8 +5,8 @@ mod support;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use apwiz::core::helm::{self, Args, Locate};
-use apwiz::core::jobs::Latest;
+use apwiz::core::base::helm::{self, Args, Locate};
+use apwiz::core::base::jobs::Latest;
 use support::cli::*;
 
 fn rt() -> tokio::runtime::Runtime {

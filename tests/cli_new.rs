@@ -54,9 +54,11 @@ fn writes_minimal_files_with_schema_lines() {
     let prod = values(&dir.join("deploy"), "values-prod.yaml");
     assert_eq!(prod["replicas"], 3);
     assert_eq!(prod["global"]["environment"], "prod");
-    assert!(
-        prod.get("image").is_none() && prod.get("ingress").is_none(),
-        "{prod}"
+    assert!(prod.get("image").is_none(), "{prod}");
+    // the prod overlay's only Ingress setting is TLS; the host stays in values.yaml
+    assert_eq!(
+        prod["ingress"],
+        serde_json::json!({"tls": {"enabled": true}})
     );
     let answers = read(&dir.join("deploy"), ".apwiz.yaml");
     assert!(

@@ -3,7 +3,8 @@
 //! features the preset turns on must render (in prod, where every feature is on).
 mod support;
 
-use apwiz::core::{docs, presets};
+use apwiz::core::docs;
+use apwiz::core::inputs::presets;
 use serde_json::Value;
 use support::cli::*;
 

@@ -275,11 +275,13 @@ fn ctrl_c_sigterm_and_a_panic_restore_the_terminal() {
     let Some(t) = Tmux::start("restore", &dir) else {
         return;
     };
-    // Ctrl-C with nothing typed quits at once.
+    // Ctrl-C with nothing typed quits at once, with status 130 as shells expect.
     t.apwiz("", "");
     t.wait_for("web-app", "the preset list");
     t.keys(&["C-c"]);
     t.assert_restored();
+    let s = t.screen();
+    assert!(s.contains("EXIT=130"), "Ctrl-C ends with 130: {s}");
     // A panic.
     t.text("clear");
     t.keys(&["Enter"]);
@@ -307,6 +309,8 @@ fn ctrl_c_sigterm_and_a_panic_restore_the_terminal() {
         let _ = Command::new("kill").args(["-TERM", pid]).status();
     }
     t.assert_restored();
+    let s = t.screen();
+    assert!(s.contains("EXIT=143"), "SIGTERM ends with 143: {s}");
 }
 
 /// The whole path on the local control plane: onboard a web-app with the wizard, write, `d`

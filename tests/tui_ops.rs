@@ -12,9 +12,9 @@ mod tui_common;
 
 use std::time::Duration;
 
+use apwiz::core::base::helm::{Helm, Version};
 use apwiz::core::check::report::{Report, Timings};
-use apwiz::core::helm::{Helm, Version};
-use apwiz::core::plan::{DeployPlan, DeployPlanning, DeployRequest};
+use apwiz::core::ops::deploy::{DeployPlan, DeployPlanning, DeployRequest};
 use apwiz::core::release::cause::CauseCard;
 use apwiz::core::release::diff::{Change, PathChange};
 use apwiz::core::release::events::{Phase, ReleaseEvent};
@@ -24,8 +24,9 @@ use apwiz::core::release::records::{History, Revision, Source};
 use apwiz::core::release::releases::Release;
 use apwiz::core::release::{Cluster, Target, watch};
 use apwiz::tui::app::{State, update};
+use apwiz::tui::msg::{After, OpEnd, OpsMsg, RevisionView, StatusHead};
 use apwiz::tui::msg::{Cmd, Msg, Shared};
-use apwiz::tui::ops::{self, OpEnd, OpsScreen, RevisionView, Stage};
+use apwiz::tui::screens::{self as ops, OpsScreen, Stage};
 use apwiz::tui::view;
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
@@ -192,7 +193,9 @@ fn planned(name: &str, p: DeployPlan) -> (apwiz::core::session::Session, State) 
     st.ops_alone = true;
     update(
         &mut st,
-        Msg::DeployPlanned(Ok(Shared::new(DeployPlanning::Ready(Box::new(p))))),
+        Msg::Ops(OpsMsg::DeployPlanned(Ok(Shared::new(
+            DeployPlanning::Ready(Box::new(p)),
+        )))),
     );
     (s, st)
 }
@@ -200,10 +203,10 @@ fn planned(name: &str, p: DeployPlan) -> (apwiz::core::session::Session, State) 
 fn feed(st: &mut State, events: &[ReleaseEvent]) {
     let stream = op(st).stream;
     for e in events {
-        let msg = Msg::Release {
+        let msg = Msg::Ops(OpsMsg::Release {
             stream,
             event: Box::new(e.clone()),
-        };
+        });
         assert!(update(st, msg).is_empty());
     }
 }
@@ -212,10 +215,10 @@ fn finish(st: &mut State, end: OpEnd) {
     let stream = op(st).stream;
     update(
         st,
-        Msg::OpFinished {
+        Msg::Ops(OpsMsg::OpFinished {
             stream,
             result: Ok(end),
-        },
+        }),
     );
 }
 
@@ -261,10 +264,10 @@ fn deploy_plan_confirm_live_and_success() {
     // Events of another stream (a watch still stopping, an earlier operation) are not shown.
     update(
         &mut st,
-        Msg::Release {
+        Msg::Ops(OpsMsg::Release {
             stream: 0,
             event: Box::new(events[3].clone()),
-        },
+        }),
     );
     assert!(op(&st).board.hooks.is_empty() && op(&st).board.seq == 0);
     let half = events.len() / 2;
@@ -425,9 +428,9 @@ fn validation_errors_are_shown_and_nothing_runs() {
     st.ops = Some(screen);
     update(
         &mut st,
-        Msg::DeployPlanned(Err(
+        Msg::Ops(OpsMsg::DeployPlanned(Err(
             "no context \"prod\" in the kubeconfig (contexts there: kwok-apwiz)".into(),
-        )),
+        ))),
     );
     snap_all("deploy_refused", &mut st);
     // Opened over the wizard: q goes back to it.
@@ -452,7 +455,7 @@ fn history_lists_revisions_diffs_one_and_offers_its_rollback() {
     };
     update(
         &mut st,
-        Msg::History(Ok(History {
+        Msg::Ops(OpsMsg::History(Ok(History {
             release: "web".into(),
             namespace: "shop".into(),
             source: Source::ReleaseSecrets,
@@ -462,7 +465,7 @@ fn history_lists_revisions_diffs_one_and_offers_its_rollback() {
                 rev(2, "failed", "2026-11-30T16:11:55Z"),
                 rev(3, "deployed", "2026-11-30T16:12:03Z"),
             ],
-        })),
+        }))),
     );
     // The newest revision is selected; Enter on it diffs it with itself, so go to 1 first.
     update(&mut st, key(KeyCode::Up));
@@ -478,7 +481,7 @@ fn history_lists_revisions_diffs_one_and_offers_its_rollback() {
     }
     update(
         &mut st,
-        Msg::Revision(Ok(RevisionView {
+        Msg::Ops(OpsMsg::Revision(Ok(RevisionView {
             revision: 1,
             against: 3,
             chart: "app-platform-0.1.0".into(),
@@ -494,7 +497,7 @@ fn history_lists_revisions_diffs_one_and_offers_its_rollback() {
             }],
             keys_added: vec![],
             keys_removed: vec!["hooks".into()],
-        })),
+        }))),
     );
     snap_all("history_diff", &mut st);
     // Space marks revision 1; Enter on revision 2 diffs it against 1 instead of the current.
@@ -537,9 +540,9 @@ fn status_watches_the_release_and_t_runs_its_tests() {
     let id = op(&st).stream;
     update(
         &mut st,
-        Msg::StatusOpened {
+        Msg::Ops(OpsMsg::StatusOpened {
             stream: id,
-            result: Ok(ops::StatusHead {
+            result: Ok(StatusHead {
                 revision: 4,
                 status: "deployed".into(),
                 chart: "app-platform-0.1.0 (app 0.1.0)".into(),
@@ -549,7 +552,7 @@ fn status_watches_the_release_and_t_runs_its_tests() {
                 notes: "app-platform 0.1.0 is installed as release web in namespace shop.".into(),
                 read_only: false,
             }),
-        },
+        }),
     );
     // The watch's rows: the workload and pods of a recorded deploy.
     let (events, _) = stream("install.jsonl");
@@ -591,11 +594,11 @@ fn releases_list_filters_and_opens_a_status() {
     };
     update(
         &mut st,
-        Msg::Releases(Ok(vec![
+        Msg::Ops(OpsMsg::Releases(Ok(vec![
             rel("cart", 7, "deployed", (3, 3)),
             rel("catalogue", 2, "failed", (0, 2)),
             rel("web", 4, "pending-upgrade", (1, 2)),
-        ])),
+        ]))),
     );
     snap_all("releases", &mut st);
     // `/` filters: letters are the filter's (q does not close), Enter keeps it.
@@ -637,9 +640,9 @@ fn uninstall_asks_for_the_release_name_typed() {
     let id = op(&st).stream;
     update(
         &mut st,
-        Msg::StatusOpened {
+        Msg::Ops(OpsMsg::StatusOpened {
             stream: id,
-            result: Ok(ops::StatusHead {
+            result: Ok(StatusHead {
                 revision: 4,
                 status: "deployed".into(),
                 chart: "app-platform-0.1.0".into(),
@@ -649,14 +652,14 @@ fn uninstall_asks_for_the_release_name_typed() {
                 notes: String::new(),
                 read_only: false,
             }),
-        },
+        }),
     );
     let cmds = update(&mut st, key(KeyCode::Char('u')));
     assert!(
         matches!(cmds.as_slice(), [Cmd::StopWatch, Cmd::PlanUninstall { release, .. }] if release == "web"),
         "{cmds:?}"
     );
-    let plan = apwiz::core::plan::UninstallPlan {
+    let plan = apwiz::core::ops::uninstall::UninstallPlan {
         release: "web".into(),
         cluster: cluster(&rt, false),
         helm: Helm {
@@ -681,7 +684,10 @@ fn uninstall_asks_for_the_release_name_typed() {
         spec: watch::Spec::default(),
         first_phase: Phase::PreHooks,
     };
-    update(&mut st, Msg::UninstallPlanned(Ok(Shared::new(plan))));
+    update(
+        &mut st,
+        Msg::Ops(OpsMsg::UninstallPlanned(Ok(Shared::new(plan)))),
+    );
     assert!(st.in_text(), "the name is typed");
     // q and y are letters of the name here, not keys.
     for m in chars("wey") {
@@ -704,7 +710,7 @@ fn uninstall_asks_for_the_release_name_typed() {
 
 #[test]
 fn canary_steps_promotes_and_comes_back() {
-    use apwiz::core::canary::{PodRow, Status};
+    use apwiz::core::ops::canary::{PodRow, Status};
     let s = session();
     let mut st = new_state(&s, &scratch("ops-canary"));
     // Opened from a status screen: closing what the canary opens comes back here, then there.
@@ -739,7 +745,7 @@ fn canary_steps_promotes_and_comes_back() {
     };
     update(
         &mut st,
-        Msg::Canary(Ok(Status {
+        Msg::Ops(OpsMsg::Canary(Ok(Status {
             release: "web".into(),
             service: None,
             set_weight: Some(5),
@@ -752,7 +758,7 @@ fn canary_steps_promotes_and_comes_back() {
             ],
             canary_pods: vec![pod("web-canary-5c8cc7c944-djvjv", 2)],
             warnings: vec!["canary pod web-canary-5c8cc7c944-djvjv ready (2 restarts)".into()],
-        })),
+        }))),
     );
     snap_all("canary", &mut st);
     // -: no step below 5 %; the note says what can be done.
@@ -792,7 +798,7 @@ fn canary_steps_promotes_and_comes_back() {
 
 #[test]
 fn a_promotion_writes_the_image_once_it_succeeded() {
-    use apwiz::core::canary::Status;
+    use apwiz::core::ops::canary::Status;
     let s = session();
     let mut st = new_state(&s, &scratch("ops-promote"));
     let dir = scratch("ops-promote-team");
@@ -808,13 +814,13 @@ fn a_promotion_writes_the_image_once_it_succeeded() {
     st.ops = Some(screen);
     update(
         &mut st,
-        Msg::Canary(Ok(Status {
+        Msg::Ops(OpsMsg::Canary(Ok(Status {
             release: "web".into(),
             set_weight: Some(50),
             stable_image: Some("ghcr.io/acme/web:1.0.0".into()),
             canary_image: Some("ghcr.io/acme/web:1.1.0".into()),
             ..Status::default()
-        })),
+        }))),
     );
     let cmds = update(&mut st, key(KeyCode::Char('p')));
     assert!(
@@ -832,10 +838,10 @@ fn a_promotion_writes_the_image_once_it_succeeded() {
     };
     let cmds = update(
         &mut st,
-        Msg::OpFinished {
+        Msg::Ops(OpsMsg::OpFinished {
             stream: id,
             result: Ok(failed),
-        },
+        }),
     );
     assert!(cmds.is_empty(), "{cmds:?}");
     // The same screen again, succeeding: the image goes into the team's values.yaml.
@@ -843,12 +849,12 @@ fn a_promotion_writes_the_image_once_it_succeeded() {
     assert!(matches!(cmds.as_slice(), [Cmd::CanaryStatus { .. }]));
     update(
         &mut st,
-        Msg::Canary(Ok(Status {
+        Msg::Ops(OpsMsg::Canary(Ok(Status {
             release: "web".into(),
             canary_image: Some("ghcr.io/acme/web:1.1.0".into()),
             stable_image: Some("ghcr.io/acme/web:1.0.0".into()),
             ..Status::default()
-        })),
+        }))),
     );
     update(&mut st, key(KeyCode::Char('p')));
     let id = op(&st).stream;
@@ -861,14 +867,14 @@ fn a_promotion_writes_the_image_once_it_succeeded() {
     };
     let cmds = update(
         &mut st,
-        Msg::OpFinished {
+        Msg::Ops(OpsMsg::OpFinished {
             stream: id,
             result: Ok(ok),
-        },
+        }),
     );
     assert_eq!(
         cmds,
-        vec![Cmd::After(ops::After::WriteImage {
+        vec![Cmd::After(After::WriteImage {
             file: dir.join("values.yaml"),
             service: None,
             image: "ghcr.io/acme/web:1.1.0".into(),

@@ -3,7 +3,7 @@
 //! what `apwiz new` writes for the same answers — for every workload preset.
 mod tui_common;
 
-use apwiz::core::presets::PresetKind;
+use apwiz::core::inputs::presets::PresetKind;
 use apwiz::tui::app::{Overlay, update};
 use apwiz::tui::msg::{Cmd, Msg};
 use apwiz::tui::steps::StepId;
@@ -180,7 +180,7 @@ fn back_and_forward_and_field_validation() {
     drive(&s, &mut st, vec![key(KeyCode::Char('_'))]);
     assert_eq!(
         st.project.fields[name_at].check().unwrap_err(),
-        apwiz::core::names::check("shop_").unwrap_err()
+        apwiz::core::base::names::check("shop_").unwrap_err()
     );
     // The port: a whole number.
     let port_at = st
@@ -496,7 +496,7 @@ fn edit_flow_keeps_files_byte_identical_and_comments() {
     std::fs::write(&base, &commented).unwrap();
     let before = files_of(&out);
 
-    let answers = apwiz::core::scaffold::answers::Answers::load(&out.join(".apwiz.yaml")).unwrap();
+    let answers = apwiz::core::inputs::answers::Answers::load(&out.join(".apwiz.yaml")).unwrap();
     let start = apwiz::core::scaffold::project::Start::Edit {
         out_dir: out.clone(),
         answers,
@@ -518,8 +518,7 @@ fn edit_flow_keeps_files_byte_identical_and_comments() {
         &s,
         apwiz::core::scaffold::project::Start::Edit {
             out_dir: out.clone(),
-            answers: apwiz::core::scaffold::answers::Answers::load(&out.join(".apwiz.yaml"))
-                .unwrap(),
+            answers: apwiz::core::inputs::answers::Answers::load(&out.join(".apwiz.yaml")).unwrap(),
         },
         false,
     )
@@ -950,7 +949,7 @@ fn microservices_toggle_features_per_service() {
         );
     }
     // Opened again: the same toggles, and the same answers.
-    let answers = apwiz::core::scaffold::answers::Answers::load(&out.join(".apwiz.yaml")).unwrap();
+    let answers = apwiz::core::inputs::answers::Answers::load(&out.join(".apwiz.yaml")).unwrap();
     let st2 = apwiz::tui::initial_state(
         &s,
         apwiz::core::scaffold::project::Start::Edit {

@@ -23,6 +23,8 @@ global:
   annotations: {}
   # -- Registry prepended to images that do not name one (e.g. registry.acme.internal).
   imageRegistry: ""
+  # -- Pull policy of every image that sets none of its own ("" = IfNotPresent; prod: Always).
+  imagePullPolicy: ""
   # -- Image pull secrets (names) added to every pod.
   imagePullSecrets: []
   # -- Environment name (dev, staging, prod, ...), set as the label app-platform.io/environment.
@@ -259,10 +261,11 @@ rbac:
   # -- Role rules: [{apiGroups: [""], resources: [configmaps], resourceNames: [...], verbs: [get, list]}].
   rules: []
 
-# -- Network isolation: one NetworkPolicy per service denying all traffic except DNS, the ingress
-# controller (when ingress/route is on), monitoring (when monitoring is on) and dependsOn edges
-# (egress to dependencies, ingress from dependents). A "host:port" dependency opens that port to
-# any address (a NetworkPolicy cannot match DNS names).
+# -- Network isolation (on in prod): one NetworkPolicy per service denying all traffic except DNS,
+# the ingress controller (when ingress/route is on), monitoring (when monitoring is on), dependsOn
+# edges (egress to dependencies, ingress from dependents), allowFrom and allowTo. A "host:port"
+# dependency opens that port to any address (a NetworkPolicy cannot match DNS names). Hook Jobs,
+# test Pods and backups get a policy of their own: no ingress, the service's egress.
 networkPolicy:
   enabled: false
   # -- Namespace of the ingress controller (matched by its kubernetes.io/metadata.name label).
@@ -271,6 +274,19 @@ networkPolicy:
   dnsNamespace: kube-system
   # -- Allow traffic between this service's own pods (clustered databases and brokers need it).
   allowSameService: false
+  # -- Callers outside the dependency graph, let in on the main port (or the entry's ports):
+  # a service of this release by name, {namespace, podLabels} (another namespace), {cidr, except}.
+  #   allowFrom: [admin, {namespace: payments, podLabels: {app: billing}, ports: [8080]}]
+  allowFrom: []
+  # -- Destinations outside the release: {cidr, except, ports}, {namespace, podLabels, ports}, or
+  # {host, ports} (any address on those ports: a NetworkPolicy cannot match a host name).
+  #   allowTo: [{cidr: 10.30.0.0/16, ports: [5432]}, {host: api.stripe.com, ports: [443]}]
+  allowTo: []
+  # -- Where backup pods may send (backup.enabled): an object store over HTTPS by default.
+  backupEgress:
+    - ports:
+        - port: 443
+          protocol: TCP
   # -- More rules as Kubernetes NetworkPolicyIngressRule / NetworkPolicyEgressRule objects.
   extraIngress: []
   extraEgress: []

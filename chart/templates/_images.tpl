@@ -1,7 +1,8 @@
 {{/*
 Images: one parser for every image field (main container, init containers, sidecars, hooks, tests).
 An image is "repository[:tag][@digest]" or {registry, repository, tag, digest, pullPolicy}.
-global.imageRegistry is prepended when the repository names no registry of its own.
+global.imageRegistry is prepended when the repository names no registry of its own; the pull
+policy is the image's own, else global.imagePullPolicy, else IfNotPresent.
 */}}
 
 {{/*
@@ -12,7 +13,7 @@ Usage: {{- $img := include "app-platform.images.resolve" (list $image $global) |
 {{- $image := index . 0 -}}
 {{- $global := index . 1 -}}
 {{- $registry := $global.imageRegistry | default "" -}}
-{{- $repository := "" -}}{{- $tag := "" -}}{{- $digest := "" -}}{{- $pullPolicy := "IfNotPresent" -}}
+{{- $repository := "" -}}{{- $tag := "" -}}{{- $digest := "" -}}{{- $pullPolicy := $global.imagePullPolicy | default "IfNotPresent" -}}
 {{- if kindIs "map" $image -}}
   {{- $repository = $image.repository | default "" -}}
   {{- $tag = include "app-platform.data.scalar" $image.tag -}}

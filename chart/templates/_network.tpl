@@ -70,9 +70,15 @@ external.addresses → a selector-less Service and one EndpointSlice per address
 {{- if eq .values.workloadType "external" -}}
 {{- $v := .values -}}
 {{- $svc := . -}}
+{{- $ann := $v.service.annotations | default dict -}}
+{{- if not $v.external.name -}}
+{{- /* kube-score's service-targets-pod looks for pods matching a selector; this Service has none on purpose */ -}}
+{{- $ann = merge (dict "kube-score/ignore" "service-targets-pod"
+      "app-platform.io/scanner-exceptions" "service-targets-pod: a selector-less Service; its endpoints are the EndpointSlices of external.addresses") $ann -}}
+{{- end -}}
 apiVersion: v1
 kind: Service
-metadata: {{- include "app-platform.meta.object" (dict "svc" . "name" .fullname "annotations" $v.service.annotations) | nindent 2 }}
+metadata: {{- include "app-platform.meta.object" (dict "svc" . "name" .fullname "annotations" $ann) | nindent 2 }}
 spec:
   {{- if $v.external.name }}
   type: ExternalName

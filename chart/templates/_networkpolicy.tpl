@@ -10,11 +10,19 @@ and egress of its pods except what the values declare:
            on; each dependent (the reverse dependsOn edges) on the main port: its pods and its
            hook Jobs (a migration talks to the database its service depends on); the service's
            own helper pods (hook Jobs, the helm test Pod, backups) on the main and metrics ports;
+           each allowFrom entry: a service of this release (its pods and hook Jobs), pods of another
+           namespace (namespace, podLabels), or addresses (cidr, except), on the main port or the
+           entry's ports;
+  egress   each allowTo entry: addresses (cidr, except), pods of another namespace, or a host name
+           (any address on the entry's ports: a NetworkPolicy cannot match names);
   both     the service's own pods when allowSameService; extraIngress / extraEgress as written.
 Jobs and cronjobs serve nothing: they get the egress part only. workloadType external has no pods
 and gets no policy. Namespaces are matched by their kubernetes.io/metadata.name label.
-Helper pods (hooks, tests, backups) carry their own component label, so no policy selects them:
-their own traffic is not restricted, only admitted where they need to go.
+Helper pods (hooks, tests, backups) carry their own component label, so the service's policy does
+not select them; app-platform.networkpolicy.helperPolicy gives them one of their own: no ingress
+(nothing calls a hook, a test or a backup), egress to what the service may reach plus the service
+itself (a hook runs as its service: a migration reaches its database, a smoke test the Service);
+backups also reach networkPolicy.backupEgress (an object store, 443 by default).
 Every edge comes from $svc.dependencies and $svc.dependents: no search of the set of services.
 */}}
 
@@ -133,6 +141,9 @@ depends on; hooks, tests and backups reach the service itself.
     {{- end }}
 {{- end }}
 {{- end }}
+{{- range $i, $a := $np.allowFrom | default list }}
+{{- include "app-platform.networkpolicy.allowFrom" (list $svc $i $a) }}
+{{- end }}
 {{- if $np.allowSameService }}
 # the service's own pods, any port
 - from: {{- include "app-platform.networkpolicy.pods" .selector | nindent 4 }}
@@ -181,6 +192,9 @@ depends on; hooks, tests and backups reach the service itself.
       protocol: TCP
 {{- end }}
 {{- end }}
+{{- range $i, $a := $np.allowTo | default list }}
+{{- include "app-platform.networkpolicy.allowTo" (list $ $i $a) }}
+{{- end }}
 {{- if $np.allowSameService }}
 # the service's own pods, any port
 - to: {{- include "app-platform.networkpolicy.pods" .selector | nindent 4 }}
@@ -188,4 +202,210 @@ depends on; hooks, tests and backups reach the service itself.
 {{- with $np.extraEgress }}
 {{ toYaml . }}
 {{- end }}
+{{- end -}}
+
+
+{{/*
+app-platform.networkpolicy.allowFrom: the ingress rule of one allowFrom entry (list $svc $index $entry):
+  "orders"                                   a service of this release: its pods and hook Jobs
+  {namespace: payments, podLabels: {...}}    pods of another namespace (podLabels: all of them when absent)
+  {cidr: 10.20.0.0/16, except: [...]}        addresses
+each on the service's main port, or the entry's ports ([8080, metrics], numbers or port names).
+*/}}
+{{- define "app-platform.networkpolicy.allowFrom" -}}
+{{- $svc := index . 0 -}}
+{{- $path := printf "%snetworkPolicy.allowFrom[%d]" $svc.path (index . 1) -}}
+{{- $a := index . 2 -}}
+{{- $ports := list (int64 $svc.values.port) -}}
+{{- $from := dict -}}
+{{- if kindIs "string" $a -}}
+  {{- $ctx := $svc.root.AppPlatformResolved -}}
+  {{- $from = get $ctx.byName $a -}}
+  {{- if not $from -}}
+  {{- include "app-platform.errors.fail" (dict "path" $path "value" $a
+        "problem" "no service of this release has that name"
+        "fix" (printf "Name one of: %s; for a caller outside the release write {namespace: <its namespace>, podLabels: {...}} or {cidr: <addresses>}." (join ", " $ctx.names))) -}}
+  {{- end -}}
+{{- end -}}
+{{- if and (kindIs "string" $a) (not $from.values.enabled) }}
+# allowFrom: {{ $a }} is disabled (enabled: false): no pods, no rule
+{{- else }}
+{{- if kindIs "string" $a }}
+{{- $helpers := include "app-platform.networkpolicy.helpers" $from | fromJson }}
+# allowFrom: {{ $a }} (its pods and hook Jobs)
+- from:
+    {{- include "app-platform.networkpolicy.pods" $from.selector | nindent 4 }}
+    {{- range concat $helpers.hooks $helpers.canary }}
+    {{- include "app-platform.networkpolicy.component" (list $from .) | nindent 4 }}
+    {{- end }}
+{{- else }}
+{{- with $a.ports }}{{ $ports = . }}{{ end }}
+# allowFrom: {{ include "app-platform.networkpolicy.describe" $a }}
+- from: {{- include "app-platform.networkpolicy.peer" (list $path $a) | nindent 4 }}
+{{- end }}
+  ports:
+    {{- range $ports }}
+    - port: {{ include "app-platform.data.scalar" . }}
+      protocol: TCP
+    {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+app-platform.networkpolicy.allowTo: the egress rule of one allowTo entry (list $svc $index $entry):
+  {cidr: 10.30.0.0/16, except: [...], ports: [5432]}   addresses (every port when ports is absent)
+  {namespace: logging, podLabels: {...}, ports: [...]} pods of another namespace
+  {host: api.stripe.com, ports: [443]}                 a name outside the cluster: a NetworkPolicy
+                                                       cannot match names, so any address on ports
+                                                       (required: a host without ports would open everything)
+*/}}
+{{- define "app-platform.networkpolicy.allowTo" -}}
+{{- $svc := index . 0 -}}
+{{- $path := printf "%snetworkPolicy.allowTo[%d]" $svc.path (index . 1) -}}
+{{- $a := index . 2 }}
+# allowTo: {{ include "app-platform.networkpolicy.describe" $a }}
+{{- if $a.host }}
+{{- if not $a.ports -}}
+  {{- include "app-platform.errors.fail" (dict "path" $path "value" $a
+        "problem" "a host entry needs ports: a NetworkPolicy cannot match a host name, so the entry allows those ports at any address, and without ports it would allow everything"
+        "fix" (printf "Add the ports the service uses, e.g. %s.ports: [443]; or give the host's addresses as {cidr: ...}." $path)) -}}
+{{- end }}
+- ports:
+{{- else }}
+- to: {{- include "app-platform.networkpolicy.peer" (list $path $a) | nindent 4 }}
+  {{- if $a.ports }}
+  ports:
+  {{- end }}
+{{- end }}
+    {{- range $a.ports }}
+    - port: {{ include "app-platform.data.scalar" . }}
+      protocol: TCP
+    {{- end }}
+{{- end -}}
+
+{{/* app-platform.networkpolicy.describe: an allowFrom / allowTo entry in a comment. */}}
+{{- define "app-platform.networkpolicy.describe" -}}
+{{- if .host }}host {{ .host }}{{ else if .cidr }}cidr {{ .cidr }}{{ else }}namespace {{ .namespace }}{{ with .podLabels }} pods {{ toJson . }}{{ end }}{{ end -}}
+{{- end -}}
+
+{{/*
+app-platform.networkpolicy.peer: the peer of an allowFrom / allowTo entry that is not a service
+or a host (list $path $entry): addresses (cidr, except: each checked) or pods of a namespace.
+*/}}
+{{- define "app-platform.networkpolicy.peer" -}}
+{{- $path := index . 0 -}}
+{{- $a := index . 1 -}}
+{{- if $a.cidr -}}
+{{- include "app-platform.networkpolicy.cidr" (list (printf "%s.cidr" $path) $a.cidr) -}}
+- ipBlock:
+    cidr: {{ $a.cidr }}
+    {{- with $a.except }}
+    except:
+      {{- range $i, $e := . }}
+      {{- include "app-platform.networkpolicy.cidr" (list (printf "%s.except[%d]" $path $i) $e) }}
+      - {{ $e }}
+      {{- end }}
+    {{- end }}
+{{- else if $a.namespace -}}
+- namespaceSelector:
+    matchLabels:
+      kubernetes.io/metadata.name: {{ $a.namespace }}
+  {{- with $a.podLabels }}
+  podSelector:
+    matchLabels: {{- toYaml . | nindent 6 }}
+  {{- end }}
+{{- else -}}
+  {{- include "app-platform.errors.fail" (dict "path" $path "value" $a
+        "problem" "the entry names no peer"
+        "fix" "Write one of: {cidr: 10.0.0.0/8}, {namespace: payments, podLabels: {app: billing}}, or (allowTo only) {host: api.example.com, ports: [443]}; in allowFrom a plain name is a service of this release.") -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+app-platform.networkpolicy.cidr: fails unless the value (list $path $value) is an IPv4 CIDR
+(four octets 0-255, prefix 0-32) or an IPv6 one (hex groups with at most one "::", prefix 0-128).
+The API server would refuse the policy at install; this names the value key before anything runs.
+*/}}
+{{- define "app-platform.networkpolicy.cidr" -}}
+{{- $path := index . 0 -}}
+{{- $c := toString (index . 1) -}}
+{{- $ok := false -}}
+{{- if regexMatch "^([0-9]{1,3}\\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$" $c -}}
+  {{- $ok = true -}}
+  {{- range splitList "." (first (splitList "/" $c)) }}{{ if gt (atoi .) 255 }}{{ $ok = false }}{{ end }}{{ end -}}
+{{- else if regexMatch "^[0-9a-fA-F:]*:[0-9a-fA-F:]*/([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8])$" $c -}}
+  {{- $addr := first (splitList "/" $c) -}}
+  {{- $groups := splitList ":" $addr -}}
+  {{- $ok = and (le (len $groups) 8) (not (contains ":::" $addr)) (le (len (splitList "::" $addr)) 2) -}}
+  {{- range $groups }}{{ if gt (len .) 4 }}{{ $ok = false }}{{ end }}{{ end -}}
+  {{- if and (not (contains "::" $addr)) (ne (len $groups) 8) }}{{ $ok = false }}{{ end -}}
+{{- end -}}
+{{- if not $ok -}}
+  {{- include "app-platform.errors.fail" (dict "path" $path "value" $c
+        "problem" "not a CIDR (an address and a prefix length, e.g. 10.20.0.0/16 or fd00::/8)"
+        "fix" (printf "Write %s as address/prefix: IPv4 a.b.c.d/0-32 (each part 0-255), IPv6 .../0-128; a single address is a.b.c.d/32." $path)) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+app-platform.networkpolicy.helperPolicy: the NetworkPolicy of a service's helper pods (hook Jobs
+and the helm test Pod: <fullname>-helpers; backups: <fullname>-backup), selected by their
+component labels. Ingress: none. Egress: the service's own rules (what its pods may reach) and the
+service's own pods on its main and metrics ports; backups also networkPolicy.backupEgress.
+*/}}
+{{- define "app-platform.networkpolicy.helperPolicy" -}}
+{{- $svc := . -}}
+{{- $np := .values.networkPolicy | default dict -}}
+{{- if and $np.enabled (ne .values.workloadType "external") -}}
+{{- $h := include "app-platform.networkpolicy.helpers" . | fromJson -}}
+{{- $docs := list -}}
+{{- $backup := include "app-platform.names.component" (list .name "backup") -}}
+{{- $runs := without (concat $h.hooks $h.others) $backup -}}
+{{- if $runs -}}
+{{- $docs = append $docs (include "app-platform.networkpolicy.helperObject" (list $svc "helpers" $runs list) | trim) -}}
+{{- end -}}
+{{- if has $backup $h.others -}}
+{{- $docs = append $docs (include "app-platform.networkpolicy.helperObject" (list $svc "backup" (list $backup) ($np.backupEgress | default list)) | trim) -}}
+{{- end -}}
+{{- join "\n---\n" $docs -}}
+{{- end -}}
+{{- end -}}
+
+{{/* app-platform.networkpolicy.helperObject: one helper NetworkPolicy (list $svc $suffix $components $extraEgress). */}}
+{{- define "app-platform.networkpolicy.helperObject" -}}
+{{- $svc := index . 0 -}}
+{{- $v := $svc.values -}}
+{{- $port := int64 $v.port -}}
+{{- $metrics := "" -}}
+{{- if ($v.monitoring).enabled }}{{ $metrics = include "app-platform.data.scalar" (($v.monitoring).port | default "metrics") }}{{ end -}}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{- include "app-platform.meta.object" (dict "svc" $svc "name" (include "app-platform.names.suffixed" (list $svc (index . 1)))) | nindent 2 }}
+spec:
+  podSelector:
+    matchLabels: {{- toYaml (omit $svc.selector "app.kubernetes.io/component") | nindent 6 }}
+    matchExpressions:
+      - key: app.kubernetes.io/component
+        operator: In
+        values: {{- toYaml (index . 2) | nindent 10 }}
+  policyTypes:
+    - Ingress
+    - Egress
+  ingress: []
+  egress:
+    {{- include "app-platform.networkpolicy.egress" $svc | trim | nindent 4 }}
+    {{- if has $v.workloadType (list "deployment" "statefulset" "daemonset") }}
+    # the service's own pods (a smoke test, a helm test, a backup reach the service)
+    - to: {{- include "app-platform.networkpolicy.pods" $svc.selector | nindent 8 }}
+      ports:
+        - port: {{ $port }}
+          protocol: TCP
+        {{- if and $metrics (ne $metrics "http") (ne $metrics (toString $port)) }}
+        - port: {{ $metrics }}
+          protocol: TCP
+        {{- end }}
+    {{- end }}
+    {{- with index . 3 }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
 {{- end -}}

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::core::error::{Error, ErrorKind, Result, Setting};
+use crate::core::base::error::{Error, ErrorKind, Result, Setting};
 use crate::core::session::{Options, Session};
 
 use args::{Cli, Command, Format, Global};
@@ -96,7 +96,7 @@ pub enum Outcome {
     /// `apwiz deploy` or `apwiz status --watch` on a terminal: the TUI's operation screen.
     Operation {
         session: Arc<Session>,
-        intent: crate::core::plan::Intent,
+        intent: crate::core::ops::Intent,
     },
 }
 

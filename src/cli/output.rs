@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use serde::Serialize;
 
 use crate::core::check::report::{Finding, Report};
-use crate::core::themes::Theme;
+use crate::core::inputs::themes::Theme;
 
 /// Applies a theme's colours, or nothing.
 #[derive(Debug, Clone, Default)]

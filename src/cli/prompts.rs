@@ -2,8 +2,8 @@
 //! `--non-interactive`, nothing is asked: [`Asker::missing`] fails at once naming the flag.
 use std::io::IsTerminal;
 
-use crate::core::error::{Error, Result};
-use crate::core::presets::{AnswerType, Question};
+use crate::core::base::error::{Error, Result};
+use crate::core::inputs::presets::{AnswerType, Question};
 
 /// Asks, or refuses to.
 #[derive(Debug, Clone, Copy)]

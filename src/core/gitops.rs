@@ -17,7 +17,7 @@
 //!   is a new ConfigMap and a Helm upgrade.
 use serde_json::{Value, json};
 
-use crate::core::error::{Error, Result};
+use crate::core::base::error::{Error, Result};
 
 /// A chart in an OCI registry: `oci://<registry>/<name>` at `version`.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,7 +45,7 @@ impl OciChart {
             registry: registry.to_string(),
             name: name.to_string(),
             version: version.to_string(),
-            plain_http: crate::core::chart::plain_http(reference),
+            plain_http: crate::core::inputs::chart::plain_http(reference),
         })
     }
 

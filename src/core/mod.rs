@@ -1,32 +1,28 @@
 //! The core: data in, data out. Nothing here prints, prompts, reads the terminal or exits; every
 //! failure is an [`Error`] value and every check result a [`check::report::Finding`].
 //!
-//! Layers, lowest first (a module imports only from its own layer's leaves or lower layers):
-//! 1. leaves: `error`, `text`, `names`, `values::{pointer, merge}`;
-//! 2. the values language: `values::{read, setexpr, layers, yamlout}`;
-//! 3. inputs on disk: `chart`, `presets`, `config`, `themes`, `scaffold::answers`, `inputs`;
-//! 4. engines: `helm`, `check` (the pipeline), `scaffold` (`new`), `jobs`;
-//! 5. aggregators: `session` (one per process), `docs`.
-pub mod canary;
-pub mod chart;
+//! Layers, lowest first, one folder each (a module imports only from its own layer or lower
+//! layers; `tests/architecture.rs` checks that no import circle forms):
+//! 1. [`base`]: `error`, `text`, `names`, `jobs` (the latest-wins slot), `helm` (the binary);
+//! 2. [`values`]: the values language (`pointer`, `merge`, `read`, `setexpr`, `layers`,
+//!    `yamlout`);
+//! 3. [`inputs`]: what is on disk (`chart`, `presets`, `config`, `themes`, `answers`) and the
+//!    resolution of a team's files into one `Inputs`;
+//! 4. engines: [`check`] (the pipeline), [`scaffold`] (`new`), [`release`] (helm run and
+//!    watched), [`import`], [`gitops`], [`upgrade`];
+//! 5. aggregators: [`session`] (one per process), [`docs`];
+//! 6. [`ops`]: one module per operation, the workflows both front ends run.
+pub mod base;
 pub mod check;
-pub(crate) mod config;
 pub mod docs;
-pub mod error;
 pub mod gitops;
-pub mod helm;
 pub mod import;
 pub mod inputs;
-pub mod jobs;
-pub mod names;
-pub mod plan;
-pub mod presets;
+pub mod ops;
 pub mod release;
 pub mod scaffold;
 pub mod session;
-pub(crate) mod text;
-pub(crate) mod themes;
 pub mod upgrade;
 pub mod values;
 
-pub use error::{Error, ErrorKind, Result};
+pub use base::error::{Error, ErrorKind, Result};

@@ -5,17 +5,17 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::core::chart::{self, Chart};
+use crate::core::base::error::{Error, Result, Setting};
+use crate::core::base::helm::{self, Helm};
 use crate::core::check::Checker;
 use crate::core::check::policies::{self, Policies};
 use crate::core::check::schema::SchemaCheck;
-use crate::core::config::{self, Config};
-use crate::core::error::{Error, Result, Setting};
-use crate::core::helm::{self, Helm};
 use crate::core::inputs::Inputs;
-use crate::core::presets::{self, Preset};
-use crate::core::scaffold::answers::{self, ChartPin};
-use crate::core::themes::{self, Theme};
+use crate::core::inputs::answers::{self, ChartPin};
+use crate::core::inputs::chart::{self, Chart};
+use crate::core::inputs::config::{self, Config};
+use crate::core::inputs::presets::{self, Preset};
+use crate::core::inputs::themes::{self, Theme};
 
 /// What the user chose explicitly (flags, environment variables); anything `None` is found.
 #[derive(Debug, Clone, Default)]

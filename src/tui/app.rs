@@ -9,24 +9,24 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
-use crate::core::chart::Chart;
 use crate::core::inputs::Request;
-use crate::core::plan::{DeployOptions, DeployRequest};
-use crate::core::presets::Preset;
+use crate::core::inputs::chart::Chart;
+use crate::core::inputs::presets::Preset;
+use crate::core::inputs::themes::Theme;
+use crate::core::ops::deploy::{DeployOptions, DeployRequest};
 use crate::core::release::Target;
-use crate::core::themes::Theme;
 use crate::tui::keys::{self, Action, Scope};
 use crate::tui::msg::{Cmd, Msg};
-use crate::tui::ops::{self, Effect, OpsScreen};
 use crate::tui::pane::Pane;
 use crate::tui::project::Project;
+use crate::tui::screens::{self, Effect, OpsScreen};
 use crate::tui::steps::envs::EnvStep;
 use crate::tui::steps::features::FeatureStep;
 use crate::tui::steps::form::FormStep;
 use crate::tui::steps::preset::PresetStep;
 use crate::tui::steps::review::ReviewStep;
 use crate::tui::steps::{Ctx, Outcome, Step, StepId};
-use crate::tui::view::style::Styles;
+use crate::tui::style::Styles;
 
 /// How long typing must pause before a render + validation is submitted.
 pub const DEBOUNCE: Duration = Duration::from_millis(150);
@@ -76,6 +76,9 @@ pub struct State {
     /// One line for the user (why a step cannot go on, a palette error…).
     pub status: Option<String>,
     pub quit: bool,
+    /// The exit status when the loop ends: 0, or 128 + the signal when Ctrl-C (SIGINT, 130) or
+    /// SIGTERM (143) ended it, as shells expect.
+    pub exit_status: u8,
     /// An operation screen over the wizard (deploy, rollback, history).
     pub ops: Option<OpsScreen>,
     /// The operation screen is all there is (`apwiz deploy` on a terminal): closing it quits.
@@ -83,7 +86,7 @@ pub struct State {
     /// The cluster operations go to (`--kubeconfig`, `--context`, `-n`, else the defaults).
     pub target: Target,
     /// The screens to come back to, newest last (Close reopens the last).
-    pub ops_back: Vec<ops::Back>,
+    pub ops_back: Vec<screens::Back>,
     /// The team's files as the command line named them (`apwiz deploy --dir … --env …`), for
     /// operations started from a screen opened alone; else the wizard's files are used.
     pub request: Option<Request>,
@@ -129,6 +132,7 @@ impl State {
             check_generation: 0,
             status: None,
             quit: false,
+            exit_status: 0,
             ops: None,
             ops_alone: false,
             target: Target::default(),
@@ -346,7 +350,7 @@ impl State {
             opts: DeployOptions::default(),
         };
         let mut cmds = self.stop_watch();
-        let (screen, more) = ops::deploy(req, &self.release_name());
+        let (screen, more) = screens::deploy(req, &self.release_name());
         cmds.extend(more);
         self.ops = Some(screen);
         Ok(cmds)
@@ -363,7 +367,7 @@ impl State {
                     Vec::new()
                 };
                 if let Some(b) = self.ops_back.pop() {
-                    let (screen, more) = ops::reopen(b);
+                    let (screen, more) = screens::reopen(b);
                     self.ops = Some(screen);
                     cmds.extend(more);
                 }
@@ -506,14 +510,14 @@ impl State {
                     ..Request::default()
                 });
                 let (screen, more) =
-                    ops::canary_screen(target, request, &release, svc.map(str::to_string));
+                    screens::canary_screen(target, request, &release, svc.map(str::to_string));
                 cmds.extend(more);
                 self.ops = Some(screen);
                 Ok(cmds)
             }
             ("releases", _) => {
                 let mut cmds = self.stop_watch();
-                let (screen, more) = ops::releases(self.target.clone());
+                let (screen, more) = screens::releases(self.target.clone());
                 cmds.extend(more);
                 self.ops = Some(screen);
                 Ok(cmds)
@@ -521,7 +525,7 @@ impl State {
             ("status", _) => {
                 let (target, release) = self.ops_release();
                 let mut cmds = self.stop_watch();
-                let (screen, more) = ops::status(target, &release);
+                let (screen, more) = screens::status(target, &release);
                 self.ops = Some(screen);
                 cmds.extend(more);
                 Ok(cmds)
@@ -529,17 +533,17 @@ impl State {
             ("history", _) => {
                 let (target, release) = self.ops_release();
                 let mut cmds = self.stop_watch();
-                let (screen, more) = ops::history(target, &release);
+                let (screen, more) = screens::history(target, &release);
                 cmds.extend(more);
                 self.ops = Some(screen);
                 Ok(cmds)
             }
             ("theme", t) => self.cycle_theme(t).map(|_| Vec::new()),
             ("preset", Some(p)) => {
-                if crate::core::presets::find(
+                if crate::core::inputs::presets::find(
                     &self.presets,
                     p,
-                    crate::core::presets::PresetKind::Workload,
+                    crate::core::inputs::presets::PresetKind::Workload,
                 )
                 .is_ok()
                 {
@@ -778,7 +782,14 @@ impl State {
 /// The one update function: a message in, the commands it asks for out. Never awaits.
 pub fn update(s: &mut State, msg: Msg) -> Vec<Cmd> {
     match msg {
-        Msg::Key(k) => s.on_key(k),
+        Msg::Key(k) => {
+            let cmds = s.on_key(k);
+            if s.quit && k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL)
+            {
+                s.exit_status = 130;
+            }
+            cmds
+        }
         Msg::Mouse(m) => {
             match m.kind {
                 MouseEventKind::ScrollDown => {
@@ -799,8 +810,9 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Cmd> {
             Some(due) if due <= now => s.check_now(),
             _ => Vec::new(),
         },
-        Msg::Signal(_) => {
+        Msg::Signal(name) => {
             s.quit = true;
+            s.exit_status = if name == "SIGTERM" { 143 } else { 130 };
             vec![Cmd::Quit]
         }
         Msg::Rendered {
@@ -828,39 +840,6 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Cmd> {
             s.review_step.files = Some(r);
             Vec::new()
         }
-        Msg::DeployPlanned(r) => {
-            if let Some(o) = s.ops.as_mut() {
-                o.deploy_planned(r);
-            }
-            Vec::new()
-        }
-        Msg::RollbackPlanned(r) => {
-            if let Some(o) = s.ops.as_mut() {
-                o.rollback_planned(r);
-            }
-            Vec::new()
-        }
-        Msg::Release { stream, event } => {
-            if let Some(o) = s.ops.as_mut() {
-                o.event(stream, &event);
-            }
-            Vec::new()
-        }
-        Msg::OpFinished { stream, result } => {
-            if let Some(o) = s.ops.as_mut() {
-                o.finished(stream, result);
-                if let Some(after) = o.take_after() {
-                    return vec![Cmd::After(after)];
-                }
-            }
-            Vec::new()
-        }
-        Msg::Canary(r) => {
-            if let Some(o) = s.ops.as_mut() {
-                o.canary_loaded(r);
-            }
-            Vec::new()
-        }
         Msg::Note(n) => {
             match s.ops.as_mut() {
                 Some(o) => o.note(n),
@@ -868,36 +847,10 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Cmd> {
             }
             Vec::new()
         }
-        Msg::UninstallPlanned(r) => {
-            if let Some(o) = s.ops.as_mut() {
-                o.uninstall_planned(r);
-            }
-            Vec::new()
-        }
-        Msg::Releases(r) => {
-            if let Some(o) = s.ops.as_mut() {
-                o.releases_loaded(r);
-            }
-            Vec::new()
-        }
-        Msg::StatusOpened { stream, result } => {
-            if let Some(o) = s.ops.as_mut() {
-                o.status_opened(stream, result);
-            }
-            Vec::new()
-        }
-        Msg::History(r) => {
-            if let Some(o) = s.ops.as_mut() {
-                o.history_loaded(r);
-            }
-            Vec::new()
-        }
-        Msg::Revision(r) => {
-            if let Some(o) = s.ops.as_mut() {
-                o.revision_opened(r);
-            }
-            Vec::new()
-        }
+        Msg::Ops(m) => match s.ops.as_mut() {
+            Some(o) => o.update(m),
+            None => Vec::new(),
+        },
         Msg::Written(r) => {
             s.review_step.writing = false;
             let ok = r.is_ok();

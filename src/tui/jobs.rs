@@ -3,7 +3,7 @@
 //! through one [`Latest`] slot: a newer request aborts the older one (killing its helm), and each
 //! result carries its generation so the state can drop a stale one. The work itself is in plain
 //! functions ([`plan`], [`review_files`], [`write`], [`stage`]) that tests call directly.
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
@@ -11,47 +11,22 @@ use std::time::{Duration, Instant};
 use similar::{ChangeTag, TextDiff};
 use tokio::sync::Notify;
 
+use crate::core::base::error::Result;
+use crate::core::base::jobs::Latest;
 use crate::core::check::pipeline;
-use crate::core::error::{Error, Result};
-use crate::core::inputs::{Inputs, ValuesFile};
-use crate::core::jobs::Latest;
-use crate::core::plan;
+use crate::core::inputs::Inputs;
+use crate::core::inputs::answers::Answers;
+use crate::core::ops;
 use crate::core::release::diff as rdiff;
 use crate::core::release::events::{Emitter, ReleaseEvent};
-use crate::core::release::watch::Watch;
-use crate::core::release::{self, Cluster, Target, ops, records};
-use crate::core::scaffold::answers::{self, Answers};
-use crate::core::scaffold::generate::{self, FileKind, GenFile, Outcome, Planned};
+use crate::core::release::{self, Cluster, Target, records};
+use crate::core::scaffold::generate::Planned;
 use crate::core::session::Session;
 use crate::tui::highlight;
-use crate::tui::msg::{Cmd, DiffLine, Msg, RenderResult, ReviewFile, Shared};
-use crate::tui::ops::{After, OpEnd, RevisionView, StatusHead};
-
-/// Helm's timeout for a rollback, a test or an uninstall started from the TUI (the CLI's
-/// defaults).
-const ROLLBACK_TIMEOUT: Duration = Duration::from_secs(300);
-const TEST_TIMEOUT: Duration = Duration::from_secs(300);
-
-/// What `apwiz new` would write for `answers` into `out_dir`: the generated files and the plan
-/// against the disk (existing files updated three-way, keeping comments and hand edits).
-pub fn plan(
-    session: &Session,
-    answers: &Answers,
-    out_dir: &Path,
-) -> Result<(Vec<GenFile>, Vec<Planned>)> {
-    let chart = session.chart()?;
-    let all = &session.presets;
-    // The same files `apwiz new` writes: pinned to the chart at hand, schema beside them.
-    let mut answers = answers.clone();
-    answers.chart = Some(session.pin()?);
-    let schema_ref = generate::SCHEMA_FILE;
-    let files = generate::generate(&chart, all, &answers, schema_ref)?;
-    let old_answers = Answers::load(&out_dir.join(answers::FILE_NAME)).ok();
-    let old = old_answers.and_then(|o| generate::generate(&chart, all, &o, schema_ref).ok());
-    // The review shows every change before it is written: updating is what the user asked for.
-    let planned = generate::plan(out_dir, &files, old.as_deref(), true)?;
-    Ok((files, planned))
-}
+use crate::tui::msg::{
+    After, Cmd, DiffLine, Msg, OpEnd, OpsMsg, RenderResult, ReviewFile, RevisionView, Shared,
+    StatusHead,
+};
 
 /// The review of a plan: each file's diff against the disk.
 pub fn review_files(session: &Session, planned: &[Planned]) -> Vec<ReviewFile> {
@@ -106,61 +81,6 @@ pub fn diff(old: &str, new: &str) -> Vec<DiffLine> {
         out.push(DiffLine::Skipped(total - shown_to));
     }
     out
-}
-
-/// Writes the files for `answers` (planned again against the disk as it is now).
-pub fn write(
-    session: &Session,
-    answers: &Answers,
-    out_dir: &Path,
-) -> Result<Vec<(PathBuf, Outcome)>> {
-    let (_, planned) = plan(session, answers, out_dir)?;
-    generate::apply(&planned)
-}
-
-/// Writes what the plan would leave on disk into `scratch` (the files are never written into the
-/// team's directory before the review) and returns the inputs of a render for `env`, with the
-/// file names the team will see in messages.
-pub fn stage(
-    session: &Session,
-    answers: &Answers,
-    out_dir: &Path,
-    env: Option<&str>,
-    scratch: &Path,
-) -> Result<Inputs> {
-    let (files, planned) = plan(session, answers, out_dir)?;
-    std::fs::create_dir_all(scratch).map_err(|e| Error::io(scratch, e))?;
-    let mut values = Vec::new();
-    for (g, p) in files.iter().zip(&planned) {
-        let wanted = match &g.kind {
-            FileKind::Base => true,
-            FileKind::Env(e) => Some(e.as_str()) == env,
-            FileKind::Answers | FileKind::Schema => false,
-        };
-        if !wanted {
-            continue;
-        }
-        let text = match &p.text {
-            Some(t) => t.clone(),
-            None => std::fs::read_to_string(&p.path).map_err(|e| Error::io(&p.path, e))?,
-        };
-        let path = scratch.join(&g.name);
-        std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
-        values.push(ValuesFile {
-            display: session.display(&out_dir.join(&g.name)),
-            path,
-        });
-    }
-    Ok(Inputs {
-        files: values,
-        sets: Vec::new(),
-        release: answers.name.clone(),
-        namespace: None,
-        kube_version: session.config.kube_version.clone(),
-        environment: env.map(str::to_string),
-        dir: None,
-        pin: None,
-    })
 }
 
 /// Renders and validates `inputs`, sending the render first (the tree updates as soon as helm
@@ -237,39 +157,25 @@ pub async fn check(
 /// Runs an operation while forwarding its event stream as messages; the stream is drained before
 /// this returns, so the operation's end always comes after its last event.
 pub async fn stream_op(
-    run: ops::Run<'_>,
+    run: release::ops::Run<'_>,
     mut rx: tokio::sync::mpsc::UnboundedReceiver<ReleaseEvent>,
     stream: u64,
     tx: &Sender<Msg>,
-) -> Result<ops::Outcome> {
+) -> Result<release::ops::Outcome> {
     let forward = async {
         while let Some(ev) = rx.recv().await {
-            let _ = tx.send(Msg::Release {
+            let _ = tx.send(Msg::Ops(OpsMsg::Release {
                 stream,
                 event: Box::new(ev),
-            });
+            }));
         }
     };
-    let (outcome, ()) = tokio::join!(ops::run(run), forward);
+    let (outcome, ()) = tokio::join!(release::ops::run(run), forward);
     outcome
 }
 
-/// The cluster of `target` and the located helm; `writes` names an operation a read-only
-/// context refuses.
-async fn connect(
-    session: &Session,
-    target: &Target,
-    writes: Option<&str>,
-) -> Result<(Cluster, crate::core::helm::Helm)> {
-    let cluster = release::connect(target, &session.config).await?;
-    if let Some(op) = writes {
-        cluster.require_writable(op)?;
-    }
-    Ok((cluster, session.helm().await?))
-}
-
 /// Runs `p` (detachable, interruptible by `notify`) while streaming its events.
-async fn run_op<P: plan::Operation>(
+async fn run_op<P: ops::Operation>(
     p: &P,
     notify: Arc<Notify>,
     stream: u64,
@@ -287,7 +193,7 @@ async fn run_op<P: plan::Operation>(
 
 /// The end of an operation for the screen: after a successful deploy, the new revision and its
 /// NOTES.
-async fn op_end(o: ops::Outcome, after: Option<(&Cluster, &str)>) -> OpEnd {
+async fn op_end(o: release::ops::Outcome, after: Option<(&Cluster, &str)>) -> OpEnd {
     let mut end = OpEnd {
         ok: o.ok,
         cause: o.cause,
@@ -313,7 +219,7 @@ async fn open_revision(
     revision: u64,
     against: u64,
 ) -> Result<RevisionView> {
-    let cluster = release::connect(&target, &session.config).await?;
+    let cluster = ops::target::cluster(&session, &target, None).await?;
     let (a, b) = futures::try_join!(
         records::open(&cluster, &release, Some(against)),
         records::open(&cluster, &release, Some(revision))
@@ -344,27 +250,17 @@ async fn watch_status(
     stop: Arc<Notify>,
     tx: Sender<Msg>,
 ) {
-    let opened = async {
-        let cluster = release::connect(&target, &session.config).await?;
-        let rec = records::open(&cluster, &release, None).await?;
-        Ok::<_, Error>((cluster, rec))
-    }
-    .await;
-    let (cluster, rec) = match opened {
+    let (cluster, rec) = match ops::status::open(&session, &target, &release).await {
         Ok(x) => x,
         Err(e) => {
-            let _ = tx.send(Msg::StatusOpened {
+            let _ = tx.send(Msg::Ops(OpsMsg::StatusOpened {
                 stream,
                 result: Err(e.to_string()),
-            });
+            }));
             return;
         }
     };
-    let hooks: Vec<ops::HookObject> = rec.hooks.iter().map(ops::HookObject::from).collect();
-    let mut spec = ops::watch_spec(&cluster, &release, &hooks, "", "", None);
-    spec.pre_hooks.clear();
-    spec.report_baseline = true;
-    let _ = tx.send(Msg::StatusOpened {
+    let _ = tx.send(Msg::Ops(OpsMsg::StatusOpened {
         stream,
         result: Ok(StatusHead {
             revision: rec.revision,
@@ -379,15 +275,15 @@ async fn watch_status(
             notes: rec.info.notes.clone(),
             read_only: cluster.read_only,
         }),
-    });
+    }));
     let (em, mut rx) = Emitter::new();
-    let watch = Watch::start(cluster.client.clone(), spec, em, Duration::from_secs(5)).await;
+    let watch = ops::status::watch(&cluster, &release, &rec, em).await;
     let forward = async {
         while let Some(ev) = rx.recv().await {
-            let msg = Msg::Release {
+            let msg = Msg::Ops(OpsMsg::Release {
                 stream,
                 event: Box::new(ev),
-            };
+            });
             if tx.send(msg).is_err() {
                 break;
             }
@@ -431,7 +327,6 @@ impl Jobs {
     pub fn run(&mut self, cmd: Cmd) {
         let _guard = self.runtime.enter();
         let session = self.session.clone();
-        let tx = self.tx.clone();
         match cmd {
             Cmd::Quit => {}
             Cmd::Check {
@@ -439,79 +334,50 @@ impl Jobs {
                 answers,
                 out_dir,
                 env,
-            } => {
-                // Each request renders from its own directory: an aborted one may still be
-                // reading its files.
-                let dir = self.scratch.join(generation.to_string());
-                let old = generation
-                    .checked_sub(2)
-                    .map(|g| self.scratch.join(g.to_string()));
-                self.latest.submit_with(
-                    async move {
-                        let s2 = session.clone();
-                        let (a, d, e) = (answers, out_dir, env.clone());
-                        let staged = pipeline::off_thread(move || {
-                            if let Some(o) = old {
-                                let _ = std::fs::remove_dir_all(o);
-                            }
-                            stage(&s2, &a, &d, e.as_deref(), &dir)
-                        })
-                        .await;
-                        match staged {
-                            Ok(Ok(inputs)) => check(session, generation, env, inputs, tx).await,
-                            Ok(Err(err)) | Err(err) => {
-                                let _ = tx.send(Msg::Rendered {
-                                    generation,
-                                    env: env.clone(),
-                                    result: Err(err.to_string()),
-                                });
-                                let _ = tx.send(Msg::Validated {
-                                    generation,
-                                    env,
-                                    result: Err(err.to_string()),
-                                });
-                            }
-                        }
-                    },
-                    |_, ()| {},
-                );
-            }
-            Cmd::Plan { answers, out_dir } => {
-                self.runtime.spawn_blocking(move || {
-                    let r = plan(&session, &answers, &out_dir)
-                        .map(|(_, p)| review_files(&session, &p))
-                        .map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::Planned(r));
-                });
-            }
+            } => self.check(generation, answers, out_dir, env),
+            Cmd::Plan { answers, out_dir } => self.blocking(Msg::Planned, move || {
+                ops::new::plan(&session, &answers, &out_dir, true)
+                    .map(|(_, p)| review_files(&session, &p))
+            }),
+            Cmd::Write { answers, out_dir } => self.blocking(Msg::Written, move || {
+                ops::new::write(&session, &answers, &out_dir)
+            }),
             Cmd::PlanDeploy(req) => {
-                self.runtime.spawn(async move {
-                    let r = plan::deploy_request(session, (*req.0).clone())
+                self.reply(|r| Msg::Ops(OpsMsg::DeployPlanned(r)), async move {
+                    ops::deploy::plan_request(session, (*req.0).clone())
                         .await
                         .map(Shared::new)
-                        .map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::DeployPlanned(r));
-                });
+                })
             }
             Cmd::RunDeploy { plan: p, stream } => self.spawn_op(p.0, stream),
             Cmd::PlanRollback {
                 target,
                 release,
                 revision,
-            } => {
-                self.runtime.spawn(async move {
-                    let r = async {
-                        let (cluster, helm) =
-                            connect(&session, &target.0, Some("rollback")).await?;
-                        plan::rollback(cluster, helm, release, revision, ROLLBACK_TIMEOUT).await
-                    }
+            } => self.reply(|r| Msg::Ops(OpsMsg::RollbackPlanned(r)), async move {
+                ops::rollback::open(&session, &target.0, release, revision, ops::TIMEOUT)
                     .await
                     .map(Shared::new)
-                    .map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::RollbackPlanned(r));
-                });
-            }
+            }),
             Cmd::RunRollback { plan: p, stream } => self.spawn_op(p.0, stream),
+            Cmd::PlanUninstall { target, release } => {
+                self.reply(|r| Msg::Ops(OpsMsg::UninstallPlanned(r)), async move {
+                    ops::uninstall::open(&session, &target.0, release, ops::TIMEOUT)
+                        .await
+                        .map(Shared::new)
+                })
+            }
+            Cmd::RunUninstall { plan: p, stream } => self.spawn_op(p.0, stream),
+            Cmd::RunTest {
+                target,
+                release,
+                stream,
+            } => self.run_test(target.0, release, stream),
+            Cmd::Interrupt => {
+                if let Some(n) = &self.interrupt {
+                    n.notify_one();
+                }
+            }
             Cmd::Watch {
                 target,
                 release,
@@ -522,6 +388,7 @@ impl Jobs {
                 }
                 let stop = Arc::new(Notify::new());
                 self.watch_stop = Some(stop.clone());
+                let tx = self.tx.clone();
                 self.runtime.spawn(watch_status(
                     session,
                     (*target.0).clone(),
@@ -531,143 +398,147 @@ impl Jobs {
                     tx,
                 ));
             }
-            Cmd::CanaryStatus {
-                target,
-                release,
-                service,
-            } => {
-                self.runtime.spawn(async move {
-                    let r = async {
-                        let (cluster, helm) = connect(&session, &target.0, None).await?;
-                        crate::core::canary::status(&cluster, &helm, &release, service.as_deref())
-                            .await
-                    }
-                    .await
-                    .map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::Canary(r));
-                });
-            }
-            Cmd::After(After::WriteImage {
-                file,
-                service,
-                image,
-            }) => {
-                self.runtime.spawn_blocking(move || {
-                    let note = match crate::core::canary::write_promoted_image(
-                        &file,
-                        service.as_deref(),
-                        &image,
-                    ) {
-                        Ok(true) => format!(
-                            "{}: image is now {image} (so the next deploy keeps it)",
-                            session.display(&file)
-                        ),
-                        Ok(false) => {
-                            format!("{} already has image {image}", session.display(&file))
-                        }
-                        Err(e) => format!("the promoted image was not written: {e}"),
-                    };
-                    let _ = tx.send(Msg::Note(note));
-                });
-            }
-            Cmd::PlanUninstall { target, release } => {
-                self.runtime.spawn(async move {
-                    let r = async {
-                        let (cluster, helm) =
-                            connect(&session, &target.0, Some("uninstall")).await?;
-                        plan::uninstall(cluster, helm, release, ROLLBACK_TIMEOUT).await
-                    }
-                    .await
-                    .map(Shared::new)
-                    .map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::UninstallPlanned(r));
-                });
-            }
-            Cmd::RunUninstall { plan: p, stream } => self.spawn_op(p.0, stream),
-            Cmd::Releases { target } => {
-                self.runtime.spawn(async move {
-                    let r = async {
-                        let cluster = release::connect(&target.0, &session.config).await?;
-                        release::releases::list(&cluster).await
-                    }
-                    .await
-                    .map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::Releases(r));
-                });
-            }
             Cmd::StopWatch => {
                 if let Some(stop) = self.watch_stop.take() {
                     stop.notify_one();
                 }
             }
-            Cmd::RunTest {
+            Cmd::CanaryStatus {
                 target,
                 release,
-                stream,
-            } => {
-                let notify = Arc::new(Notify::new());
-                self.interrupt = Some(notify.clone());
-                self.runtime.spawn(async move {
-                    let planned = async {
-                        let (cluster, helm) = connect(&session, &target.0, Some("test")).await?;
-                        plan::test(cluster, helm, release, TEST_TIMEOUT).await
-                    }
-                    .await;
-                    let r = match planned {
-                        Ok(p) => run_op(&p, notify, stream, &tx).await,
-                        Err(e) => Err(e.to_string()),
-                    };
-                    let _ = tx.send(Msg::OpFinished { stream, result: r });
-                });
-            }
-            Cmd::Interrupt => {
-                if let Some(n) = &self.interrupt {
-                    n.notify_one();
-                }
-            }
+                service,
+            } => self.reply(|r| Msg::Ops(OpsMsg::Canary(r)), async move {
+                ops::canary::read(&session, &target.0, &release, service.as_deref()).await
+            }),
+            Cmd::After(After::WriteImage {
+                file,
+                service,
+                image,
+            }) => self.blocking(
+                |r| {
+                    Msg::Note(
+                        r.unwrap_or_else(|e| format!("the promoted image was not written: {e}")),
+                    )
+                },
+                move || {
+                    ops::canary::keep_promoted(&session, &file, service.as_deref(), &image)
+                        .map(|k| k.note)
+                },
+            ),
+            Cmd::Releases { target } => self.reply(|r| Msg::Ops(OpsMsg::Releases(r)), async move {
+                let cluster = ops::target::cluster(&session, &target.0, None).await?;
+                release::releases::list(&cluster).await
+            }),
             Cmd::History { target, release } => {
-                self.runtime.spawn(async move {
-                    let r = async {
-                        let cluster = release::connect(&target.0, &session.config).await?;
-                        let helm = session.helm().await.ok();
-                        records::history(&cluster, helm.as_ref(), &release).await
-                    }
-                    .await
-                    .map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::History(r));
-                });
+                self.reply(|r| Msg::Ops(OpsMsg::History(r)), async move {
+                    let cluster = ops::target::cluster(&session, &target.0, None).await?;
+                    let helm = session.helm().await.ok();
+                    records::history(&cluster, helm.as_ref(), &release).await
+                })
             }
             Cmd::OpenRevision {
                 target,
                 release,
                 revision,
                 against,
-            } => {
-                self.runtime.spawn(async move {
-                    let r = open_revision(session, (*target.0).clone(), release, revision, against)
-                        .await
-                        .map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::Revision(r));
-                });
-            }
-            Cmd::Write { answers, out_dir } => {
-                self.runtime.spawn_blocking(move || {
-                    let r = write(&session, &answers, &out_dir).map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::Written(r));
-                });
-            }
+            } => self.reply(
+                |r| Msg::Ops(OpsMsg::Revision(r)),
+                open_revision(session, (*target.0).clone(), release, revision, against),
+            ),
         }
+    }
+
+    /// Runs `work` on the runtime and sends its result (errors as text) wrapped by `msg`.
+    fn reply<T, F>(&self, msg: fn(std::result::Result<T, String>) -> Msg, work: F)
+    where
+        F: std::future::Future<Output = Result<T>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let tx = self.tx.clone();
+        self.runtime.spawn(async move {
+            let _ = tx.send(msg(work.await.map_err(|e| e.to_string())));
+        });
+    }
+
+    /// Runs `work` on the runtime's blocking threads (it reads or writes files) and sends its
+    /// result (errors as text) wrapped by `msg`.
+    fn blocking<T, W, M>(&self, msg: M, work: W)
+    where
+        W: FnOnce() -> Result<T> + Send + 'static,
+        M: FnOnce(std::result::Result<T, String>) -> Msg + Send + 'static,
+        T: Send + 'static,
+    {
+        let tx = self.tx.clone();
+        self.runtime.spawn_blocking(move || {
+            let _ = tx.send(msg(work().map_err(|e| e.to_string())));
+        });
+    }
+
+    /// Renders and validates the answers in the background through the [`Latest`] slot.
+    fn check(&mut self, generation: u64, answers: Answers, out_dir: PathBuf, env: Option<String>) {
+        let session = self.session.clone();
+        let tx = self.tx.clone();
+        // Each request renders from its own directory: an aborted one may still be reading its
+        // files.
+        let dir = self.scratch.join(generation.to_string());
+        let old = generation
+            .checked_sub(2)
+            .map(|g| self.scratch.join(g.to_string()));
+        self.latest.submit_with(
+            async move {
+                let s2 = session.clone();
+                let (a, d, e) = (answers, out_dir, env.clone());
+                let staged = pipeline::off_thread(move || {
+                    if let Some(o) = old {
+                        let _ = std::fs::remove_dir_all(o);
+                    }
+                    ops::new::stage(&s2, &a, &d, e.as_deref(), &dir)
+                })
+                .await;
+                match staged {
+                    Ok(Ok(inputs)) => check(session, generation, env, inputs, tx).await,
+                    Ok(Err(err)) | Err(err) => {
+                        let _ = tx.send(Msg::Rendered {
+                            generation,
+                            env: env.clone(),
+                            result: Err(err.to_string()),
+                        });
+                        let _ = tx.send(Msg::Validated {
+                            generation,
+                            env,
+                            result: Err(err.to_string()),
+                        });
+                    }
+                }
+            },
+            |_, ()| {},
+        );
+    }
+
+    /// Plans and runs `helm test`, streaming its events.
+    fn run_test(&mut self, target: Arc<Target>, release: String, stream: u64) {
+        let notify = Arc::new(Notify::new());
+        self.interrupt = Some(notify.clone());
+        let session = self.session.clone();
+        let tx = self.tx.clone();
+        self.runtime.spawn(async move {
+            let r = match ops::test::open(&session, &target, release, ops::TIMEOUT).await {
+                Ok(p) => run_op(&p, notify, stream, &tx).await,
+                Err(e) => Err(e.to_string()),
+            };
+            let _ = tx.send(Msg::Ops(OpsMsg::OpFinished { stream, result: r }));
+        });
     }
 
     /// Runs a planned operation detachable and interruptible, streaming its events tagged
     /// `stream`, then its end (with the new revision's NOTES when the operation reads them).
-    fn spawn_op<P: plan::Operation + Send + Sync + 'static>(&mut self, p: Arc<P>, stream: u64) {
+    fn spawn_op<P: ops::Operation + Send + Sync + 'static>(&mut self, p: Arc<P>, stream: u64) {
         let notify = Arc::new(Notify::new());
         self.interrupt = Some(notify.clone());
         let tx = self.tx.clone();
         self.runtime.spawn(async move {
             let r = run_op(&*p, notify, stream, &tx).await;
-            let _ = tx.send(Msg::OpFinished { stream, result: r });
+            let _ = tx.send(Msg::Ops(OpsMsg::OpFinished { stream, result: r }));
         });
     }
 

@@ -11,10 +11,11 @@ pub mod highlight;
 pub mod jobs;
 pub mod keys;
 pub mod msg;
-pub mod ops;
 pub mod pane;
 pub mod project;
+pub mod screens;
 pub mod steps;
+pub mod style;
 pub mod view;
 
 use std::io::Write;
@@ -26,16 +27,16 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event, KeyEventKind};
 
-use crate::core::error::{Error, Result};
-use crate::core::names;
-use crate::core::plan::Intent;
+use crate::core::base::error::{Error, Result};
+use crate::core::base::names;
+use crate::core::ops::Intent;
 use crate::core::scaffold::project::Start;
 use crate::core::session::Session;
 
 use app::State;
-use msg::{Cmd, Msg};
+use msg::{Cmd, Msg, OpsMsg};
 use project::Project;
-use view::style::Styles;
+use style::Styles;
 
 /// The shortest time between two frames drawn for watch events (≤ 10 a second).
 const REDRAW_EVERY: Duration = Duration::from_millis(100);
@@ -168,7 +169,7 @@ pub fn operation_state(
         Intent::Deploy { request, release } => {
             state.target = request.target.clone();
             state.request = Some(request.request.clone());
-            ops::deploy(*request, &release)
+            screens::deploy(*request, &release)
         }
         Intent::Watch {
             target,
@@ -180,7 +181,7 @@ pub fn operation_state(
                 dir,
                 ..Default::default()
             });
-            ops::status(target, &release)
+            screens::status(target, &release)
         }
     };
     state.ops = Some(screen);
@@ -348,7 +349,7 @@ fn event_loop(
                     bench.key_at.get_or_insert_with(Instant::now);
                     dirty = true;
                 }
-                Msg::Release { .. } => stream_dirty = true,
+                Msg::Ops(OpsMsg::Release { .. }) => stream_dirty = true,
                 Msg::Rendered { generation, .. } if *generation == state.check_generation => {
                     if let Some(t) = bench.last_edit {
                         bench.pane_updates.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -370,7 +371,7 @@ fn event_loop(
             }
         }
         if state.quit {
-            break Ok(0);
+            break Ok(state.exit_status);
         }
     };
     stop.store(true, Ordering::Relaxed);

@@ -10,14 +10,17 @@ use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::core::check::manifests::Object;
 use crate::core::check::report::Report;
-use crate::core::plan::{DeployPlan, DeployPlanning, DeployRequest, RollbackPlan, UninstallPlan};
+use crate::core::inputs::answers::Answers;
+use crate::core::ops::deploy::{DeployPlan, DeployPlanning, DeployRequest};
+use crate::core::ops::rollback::RollbackPlan;
+use crate::core::ops::uninstall::UninstallPlan;
 use crate::core::release::Target;
+use crate::core::release::cause::CauseCard;
+use crate::core::release::diff::Change;
 use crate::core::release::events::ReleaseEvent;
 use crate::core::release::records::History;
 use crate::core::release::releases::Release;
-use crate::core::scaffold::answers::Answers;
 use crate::core::scaffold::generate::Outcome;
-use crate::tui::ops::{OpEnd, RevisionView, StatusHead};
 
 /// Something that happened.
 #[derive(Debug)]
@@ -45,6 +48,15 @@ pub enum Msg {
     Planned(Result<Vec<ReviewFile>, String>),
     /// What was written.
     Written(Result<Vec<(PathBuf, Outcome)>, String>),
+    /// What the work after an operation did (a line for the screen).
+    Note(String),
+    /// A background result for the screen over the wizard.
+    Ops(OpsMsg),
+}
+
+/// A background result for the screen over the wizard (its [`update`](crate::tui::screens::OpsScreen::update)).
+#[derive(Debug)]
+pub enum OpsMsg {
     /// A deploy's plan.
     DeployPlanned(Result<Shared<DeployPlanning>, String>),
     /// A rollback's plan.
@@ -68,9 +80,7 @@ pub enum Msg {
     /// An uninstall's plan.
     UninstallPlanned(Result<Shared<UninstallPlan>, String>),
     /// A release's canary as the cluster has it.
-    Canary(Result<crate::core::canary::Status, String>),
-    /// What the work after an operation did (a line for the screen).
-    Note(String),
+    Canary(Result<crate::core::ops::canary::Status, String>),
     /// The status screen's release record (its watch's rows come as `Release` events).
     StatusOpened {
         stream: u64,
@@ -135,6 +145,57 @@ pub enum DiffLine {
     Removed(String),
     /// Unchanged lines left out.
     Skipped(usize),
+}
+
+/// How an operation ended, as the job reports it.
+#[derive(Debug, Clone)]
+pub struct OpEnd {
+    pub ok: bool,
+    pub cause: Option<CauseCard>,
+    pub record: Option<PathBuf>,
+    /// The new revision and its NOTES (after a successful deploy).
+    pub revision: Option<u64>,
+    pub notes: Option<String>,
+}
+
+/// A revision opened for the history's diff.
+#[derive(Debug, Clone)]
+pub struct RevisionView {
+    pub revision: u64,
+    pub against: u64,
+    pub chart: String,
+    pub app_version: String,
+    pub description: String,
+    pub changes: Vec<Change>,
+    /// Top-level keys of the supplied values, added and removed between the two (their values are
+    /// never read).
+    pub keys_added: Vec<String>,
+    pub keys_removed: Vec<String>,
+}
+
+/// What the status screen says of the release (from its latest record).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusHead {
+    pub revision: u64,
+    pub status: String,
+    pub chart: String,
+    pub description: String,
+    pub context: String,
+    pub namespace: String,
+    pub notes: String,
+    /// The context is read-only in the user config.
+    pub read_only: bool,
+}
+
+/// Work that follows a successful operation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum After {
+    /// Write `image` into the team's values file (`service`'s image, or the top-level one).
+    WriteImage {
+        file: PathBuf,
+        service: Option<String>,
+        image: String,
+    },
 }
 
 /// Work for [`jobs`](super::jobs).
@@ -202,7 +263,7 @@ pub enum Cmd {
         service: Option<String>,
     },
     /// Work after a successful operation.
-    After(crate::tui::ops::After),
+    After(After),
     /// Plan an uninstall.
     PlanUninstall {
         target: Shared<Target>,

@@ -9,13 +9,14 @@ use std::path::PathBuf;
 use serde_json::Value;
 use tui_input::Input;
 
-use crate::core::chart::Chart;
-use crate::core::names;
-use crate::core::presets::{self, AnswerType, Preset, PresetKind, Question};
-use crate::core::scaffold::answers::{self, Answers};
+use crate::core::base::names;
+use crate::core::inputs::answers::{self, Answers};
+use crate::core::inputs::chart::Chart;
+use crate::core::inputs::presets::{self, AnswerType, Preset, PresetKind, Question};
 use crate::core::scaffold::features::{self, FEATURES, Feature, FeatureField};
 use crate::core::scaffold::generate::{self, FileKind, GenFile};
 use crate::core::scaffold::questions;
+use crate::core::values::pointer::path_to_pointer;
 use crate::core::values::setexpr::SetExpr;
 
 /// The path of the release-name field (not a values path).
@@ -410,8 +411,7 @@ impl Project {
         }
         let old = std::mem::take(&mut self.features);
         for feature in FEATURES {
-            let ptr = |path: &str| format!("/{}", path.replace('.', "/").replace("[0]", "/0"));
-            let at_base = preset_values.pointer(&ptr(feature.switch.path()));
+            let at_base = preset_values.pointer(&path_to_pointer(feature.switch.path()));
             let base_on = feature.switch.is_on(at_base);
             let preset_envs: Vec<String> = if base_on {
                 Vec::new()
@@ -420,7 +420,9 @@ impl Project {
                     .iter()
                     .filter(|(e, _)| {
                         workload.environments.get(e).is_some_and(|v| {
-                            feature.switch.is_on(v.pointer(&ptr(feature.switch.path())))
+                            feature
+                                .switch
+                                .is_on(v.pointer(&path_to_pointer(feature.switch.path())))
                         })
                     })
                     .map(|(e, _)| e.clone())
@@ -441,7 +443,7 @@ impl Project {
                 .filter(|ff| !self.fields.iter().any(|f| f.path == ff.path))
                 .map(|ff| {
                     let default = preset_values
-                        .pointer(&ptr(ff.path))
+                        .pointer(&path_to_pointer(ff.path))
                         .filter(|v| !v.is_null() && *v != &Value::String(String::new()))
                         .filter(|v| !matches!(v, Value::Array(a) if a.is_empty()))
                         .map(text_of);
@@ -610,8 +612,6 @@ impl Project {
     pub fn feature_problem(&self, i: usize) -> Option<String> {
         let fs = self.features.get(i)?;
         let wt = self.features_for.as_str();
-        const STATEFUL: &str =
-            "a statefulset keeps its data in volumeClaimTemplates and needs persistence";
         for s in &fs.services {
             if s.on
                 && s.recorded()
@@ -619,8 +619,10 @@ impl Project {
             {
                 return Some(why.clone());
             }
-            if fs.feature.name == "persistence" && !s.on && s.workload == "statefulset" {
-                return Some(format!("{}: {STATEFUL}", s.service));
+            if !s.on
+                && let Err(why) = fs.feature.required(&s.workload)
+            {
+                return Some(format!("{}: {why}", s.service));
             }
         }
         // Chosen for a workload type the chart refuses it on (a default the chart ignores there,
@@ -633,11 +635,10 @@ impl Project {
             return Some(why);
         }
         if fs.services.is_empty()
-            && fs.feature.name == "persistence"
             && !fs.on
-            && wt == "statefulset"
+            && let Err(why) = fs.feature.required(wt)
         {
-            return Some(STATEFUL.into());
+            return Some(why);
         }
         if !self.feature_active(i) {
             return None;
@@ -647,23 +648,14 @@ impl Project {
                 return Some(format!("{}: {why}", f.label));
             }
         }
-        if fs.feature.name == "autoscaling" {
-            let n = |p: &str| {
-                self.feature_fields(i)
-                    .iter()
-                    .find(|f| f.path == p)
-                    .and_then(|f| f.value().trim().parse::<i64>().ok())
-            };
-            if let (Some(min), Some(max)) =
-                (n("autoscaling.minReplicas"), n("autoscaling.maxReplicas"))
-                && min > max
-            {
-                return Some(format!(
-                    "Min replicas ({min}) is above Max replicas ({max}): the autoscaler needs min ≤ max"
-                ));
-            }
-        }
-        None
+        let fields = self.feature_fields(i);
+        let value = |p: &str| {
+            fields
+                .iter()
+                .find(|f| f.path == p)
+                .map(|f| f.value().to_string())
+        };
+        fs.feature.check_fields(&value).err()
     }
 
     /// The answers for the fields as they are, or the first field's message.
@@ -869,7 +861,7 @@ fn put_switch(
 
 /// What environment `env` gets at dotted `path`: its file, else the base file, else the chart.
 fn effective(files: &[GenFile], env: &str, path: &str, defaults: &Value) -> Option<Value> {
-    let ptr = format!("/{}", path.replace('.', "/"));
+    let ptr = path_to_pointer(path);
     let env_file = files.iter().find(|f| f.kind == FileKind::Env(env.into()));
     let base = files.iter().find(|f| f.kind == FileKind::Base);
     env_file

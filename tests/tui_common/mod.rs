@@ -95,13 +95,14 @@ pub fn drive(session: &Session, state: &mut State, msgs: Vec<Msg>) -> Vec<Cmd> {
         for c in update(state, m) {
             match &c {
                 Cmd::Plan { answers, out_dir } => {
-                    let r = jobs::plan(session, answers, out_dir)
+                    let r = apwiz::core::ops::new::plan(session, answers, out_dir, true)
                         .map(|(_, p)| jobs::review_files(session, &p))
                         .map_err(|e| e.to_string());
                     queue.push_front(Msg::Planned(r));
                 }
                 Cmd::Write { answers, out_dir } => {
-                    let r = jobs::write(session, answers, out_dir).map_err(|e| e.to_string());
+                    let r = apwiz::core::ops::new::write(session, answers, out_dir)
+                        .map_err(|e| e.to_string());
                     queue.push_front(Msg::Written(r));
                 }
                 _ => {}

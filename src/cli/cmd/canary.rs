@@ -1,5 +1,5 @@
 //! `apwiz canary start|step|promote|abort|status`: the chart's canary driven as upgrades of the
-//! team's files plus the canary's `--set`s (core::canary decides them), each planned and watched
+//! team's files plus the canary's `--set`s (core::ops::canary decides them), each planned and watched
 //! like `apwiz deploy`; `status` (and the end of every step) shows the set weight against the
 //! route's and both sides' pods.
 use std::time::Duration;
@@ -7,11 +7,11 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::cli::args::CanaryCommand;
-use crate::cli::cmd::{cluster, deploy, team_inputs};
+use crate::cli::cmd::{cluster, deploy as cmd_deploy, team_inputs};
 use crate::cli::{Ctx, output, print};
-use crate::core::canary::{self, Action, Status};
-use crate::core::error::Result;
-use crate::core::plan;
+use crate::core::base::error::Result;
+use crate::core::ops::canary::{self, Action, Status};
+use crate::core::ops::deploy;
 
 pub(crate) fn run(ctx: &Ctx, c: CanaryCommand) -> Result<u8> {
     let (a, action) = match c {
@@ -39,31 +39,28 @@ pub(crate) fn run(ctx: &Ctx, c: CanaryCommand) -> Result<u8> {
         return Ok(0);
     };
     cl.require_writable("canary")?;
-    let opts = plan::DeployOptions {
-        timeout: a.timeout.map(Duration::from_secs),
-        max_history: Some(10),
-        description: Some(format!("apwiz canary {}", action.name())),
-        no_hooks: action.skips_hooks(),
-        sets: canary::sets(&action, service, &before)?,
-    };
-    let team_values = inputs.dir.as_ref().map(|d| d.join("values.yaml"));
+    let opts = canary::options(
+        &action,
+        service,
+        &before,
+        a.timeout.map(Duration::from_secs),
+    )?;
+    let team_values = inputs.dir.as_deref().map(canary::team_values);
     let checker = ctx.block_on(ctx.session.checker(true))?;
-    let planning = ctx.block_on(plan::deploy(checker, inputs, cl.clone(), opts))?;
+    let planning = ctx.block_on(deploy::plan(checker, inputs, cl.clone(), opts))?;
     let what = format!("canary {}", action.name());
-    let (code, ran) = deploy::execute(ctx, planning, a.yes, &what)?;
+    let (code, ran) = cmd_deploy::execute(ctx, planning, a.yes, &what)?;
     if ran != Some(true) {
         return Ok(code);
     }
     if action == Action::Promote
         && let (Some(file), Some(image)) = (&team_values, &before.canary_image)
         && file.is_file()
-        && canary::write_promoted_image(file, service, image)?
-        && !ctx.json()
     {
-        print(&format!(
-            "{}: image is now {image} (so the next deploy keeps it)\n",
-            ctx.session.display(file)
-        ))?;
+        let kept = canary::keep_promoted(&ctx.session, file, service, image)?;
+        if kept.changed && !ctx.json() {
+            print(&format!("{}\n", kept.note))?;
+        }
     }
     let after = ctx.block_on(canary::status(&cl, &helm, &release, service))?;
     print_status(ctx, &after)?;

@@ -3,8 +3,8 @@ use serde_json::json;
 
 use crate::cli::args::ChartCommand;
 use crate::cli::{Ctx, output, print};
-use crate::core::chart;
-use crate::core::error::Result;
+use crate::core::base::error::Result;
+use crate::core::inputs::chart;
 
 pub(crate) fn run(ctx: &Ctx, c: ChartCommand) -> Result<u8> {
     let ChartCommand::Export { dir, tgz } = c;

@@ -7,14 +7,13 @@ use serde_json::json;
 use crate::cli::args::{ClusterArgs, ReleaseArgs};
 use crate::cli::output::Styler;
 use crate::cli::{Ctx, output, print};
-use crate::core::error::{Error, Result};
-use crate::core::names;
+use crate::core::base::error::{Error, Result};
+use crate::core::ops;
 use crate::core::release::cause::CauseCard;
 use crate::core::release::diff::Change;
 use crate::core::release::events::{Kind, Phase, PhaseState, ReleaseEvent};
 use crate::core::release::prechecks::{Check, Status};
-use crate::core::release::{self, Cluster, Target};
-use crate::core::scaffold::answers::{self, Answers};
+use crate::core::release::{Cluster, Target};
 
 /// The cluster the flags name.
 pub(crate) fn target(c: &ClusterArgs, namespace: Option<String>) -> Target {
@@ -88,28 +87,12 @@ pub(crate) fn local_control_plane() -> Result<PathBuf> {
 /// Connects to the cluster the flags name.
 pub(crate) fn connect(ctx: &Ctx, c: &ClusterArgs, namespace: Option<String>) -> Result<Cluster> {
     let target = target(c, namespace);
-    let config = ctx.session.config.clone();
-    ctx.block_on(async move { release::connect(&target, &config).await })
+    ctx.block_on(ops::target::cluster(&ctx.session, &target, None))
 }
 
-/// The release name: `--release`, else the answers file's, else the directory's name (the same
-/// rule as the values commands; `deploy/` when `.` has no values).
+/// The release name the flags give (`--release`, else the team directory's).
 pub(crate) fn release_name(a: &ReleaseArgs) -> Result<String> {
-    if let Some(r) = &a.release {
-        names::check(r).map_err(|why| Error::Usage(format!("--release {r:?}: {why}")))?;
-        return Ok(r.clone());
-    }
-    let dir = if a.dir == Path::new(".")
-        && !Path::new(answers::FILE_NAME).is_file()
-        && Path::new("deploy").join(answers::FILE_NAME).is_file()
-    {
-        Path::new("deploy").to_path_buf()
-    } else {
-        a.dir.clone()
-    };
-    Ok(Answers::load(&dir.join(answers::FILE_NAME))
-        .map(|a| a.name)
-        .unwrap_or_else(|_| names::from_dir(&dir)))
+    ops::target::release(a.release.as_deref(), &a.dir)
 }
 
 /// One event as a line of text.
@@ -206,37 +189,28 @@ pub(crate) fn event_line(ev: &ReleaseEvent, s: &Styler) -> Option<String> {
     Some(format!("{t}  {body}"))
 }
 
-/// A cause card as text.
+/// A cause card as text (its lines indented four spaces, quoted lines six).
 pub(crate) fn card_text(c: &CauseCard, s: &Styler) -> String {
-    let mut out = s.paint("error", &format!("✗ cause: {} — {}", c.object, c.reason));
-    out.push('\n');
-    let mut lines = vec![c.message.clone()];
-    if let Some(h) = &c.hook {
-        lines.push(format!("hook: {h}"));
-    }
-    if let Some(l) = &c.logs {
-        match &l.unavailable {
-            Some(why) => lines.push(format!("logs of {}: unavailable ({why})", l.container)),
-            None => {
-                lines.push(format!(
-                    "last {} log lines of {}:",
-                    l.lines.len(),
-                    l.container
-                ));
-                lines.extend(l.lines.iter().map(|x| format!("  {x}")));
-            }
-        }
-    }
-    if let Some(e) = &c.helm_stderr {
-        lines.push("helm said:".into());
-        lines.extend(e.lines().map(|x| format!("  {x}")));
-    }
-    if !c.next_actions.is_empty() {
-        lines.push("next:".into());
-        lines.extend(c.next_actions.iter().map(|x| format!("  {x}")));
-    }
-    out.push_str(&super::indent(&lines.join("\n")));
-    out
+    c.lines()
+        .iter()
+        .chain(&c.next_lines())
+        .map(|l| {
+            let pad = ["", "    ", "      "][usize::from(l.depth.min(2))];
+            let text: String = l
+                .segments
+                .iter()
+                .map(|(role, t)| {
+                    if role.is_empty() {
+                        t.clone()
+                    } else {
+                        s.paint(role, t)
+                    }
+                })
+                .collect();
+            format!("{pad}{text}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Prints one event (a JSON line with --format json).

@@ -3,7 +3,7 @@ use clap::CommandFactory;
 
 use crate::cli::args::Cli;
 use crate::cli::print;
-use crate::core::error::Result;
+use crate::core::base::error::Result;
 
 pub(crate) fn run(shell: clap_complete::Shell) -> Result<u8> {
     let mut buf = Vec::new();

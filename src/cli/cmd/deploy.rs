@@ -1,7 +1,6 @@
 //! `apwiz deploy`: validate (refuse on errors), pre-checks, the diff and a confirm (or `--yes`),
 //! then `helm upgrade --install` with wait and rollback on failure while the watcher prints the
 //! release's hooks, pods, workloads and events as lines; a cause card on failure, NOTES on success.
-use std::path::Path;
 use std::time::Duration;
 
 use serde_json::json;
@@ -9,32 +8,11 @@ use serde_json::json;
 use crate::cli::args::DeployArgs;
 use crate::cli::cmd::{cluster, request, team_inputs, wizard};
 use crate::cli::{Ctx, Outcome, output, print};
-use crate::core::error::Result;
-use crate::core::plan::{self, DeployPlanning, Operation};
+use crate::core::base::error::Result;
+use crate::core::ops::deploy::{self, DeployOptions, DeployPlanning, DeployRequest};
+use crate::core::ops::{Intent, Operation};
 use crate::core::release::events::Emitter;
 use crate::core::release::records;
-
-/// `git -C dir describe`: the commit of the team's directory (`+dirty` with local changes).
-pub(crate) fn git_commit(dir: &Path) -> Option<String> {
-    let out = std::process::Command::new("git")
-        .args(["-C"])
-        .arg(dir)
-        .args(["rev-parse", "--short=12", "HEAD"])
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let commit = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    let dirty = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["status", "--porcelain", "--", "."])
-        .output()
-        .ok()
-        .is_some_and(|o| !o.stdout.is_empty());
-    Some(format!("git {commit}{}", if dirty { "+dirty" } else { "" }))
-}
 
 /// `apwiz deploy`: on a terminal (no `--yes`, no JSON, not `--non-interactive`) the TUI's deploy
 /// screen, else lines.
@@ -47,12 +25,12 @@ pub(crate) fn run(ctx: &Ctx, mut a: DeployArgs) -> Result<Outcome> {
         let inputs = team_inputs(ctx, &a.values)?;
         return Ok(Outcome::Operation {
             session: ctx.session.clone(),
-            intent: plan::Intent::Deploy {
+            intent: Intent::Deploy {
                 release: inputs.release.clone(),
-                request: Box::new(plan::DeployRequest {
+                request: Box::new(DeployRequest {
                     target: cluster::target(&a.cluster, inputs.namespace.clone()),
                     request: request(&a.values),
-                    opts: options(&a, &inputs),
+                    opts: options(&a),
                 }),
             },
         });
@@ -60,27 +38,23 @@ pub(crate) fn run(ctx: &Ctx, mut a: DeployArgs) -> Result<Outcome> {
     lines(ctx, a).map(Outcome::Exit)
 }
 
-fn options(a: &DeployArgs, inputs: &crate::core::inputs::Inputs) -> plan::DeployOptions {
-    plan::DeployOptions {
+fn options(a: &DeployArgs) -> DeployOptions {
+    DeployOptions {
         timeout: a.timeout.map(Duration::from_secs),
         max_history: Some(a.max_history),
-        description: a
-            .description
-            .clone()
-            .or_else(|| inputs.dir.as_deref().and_then(git_commit)),
-        ..plan::DeployOptions::default()
+        description: a.description.clone(),
+        ..DeployOptions::default()
     }
 }
 
 fn lines(ctx: &Ctx, a: DeployArgs) -> Result<u8> {
-    let inputs = team_inputs(ctx, &a.values)?;
-    let cl = cluster::connect(ctx, &a.cluster, inputs.namespace.clone())?;
-    cl.require_writable("deploy")?;
-    let session = ctx.session.clone();
-    let checker = ctx.block_on(session.checker(true))?;
-    let opts = options(&a, &inputs);
+    let req = DeployRequest {
+        target: cluster::target(&a.cluster, a.values.namespace.clone()),
+        request: request(&a.values),
+        opts: options(&a),
+    };
     // 1–3. validate (refuse on errors), render, pre-checks, the diff against the live release.
-    let planning = ctx.block_on(plan::deploy(checker, inputs, cl, opts))?;
+    let planning = ctx.block_on(deploy::plan_request(ctx.session.clone(), req))?;
     execute(ctx, planning, a.yes, "deploy").map(|(code, _)| code)
 }
 

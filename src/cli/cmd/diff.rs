@@ -6,8 +6,8 @@ use serde_json::json;
 use crate::cli::args::DiffArgs;
 use crate::cli::cmd::{cluster, team_inputs};
 use crate::cli::{Ctx, error_line, output, print};
+use crate::core::base::error::Result;
 use crate::core::check::pipeline;
-use crate::core::error::Result;
 use crate::core::release::{diff, records};
 
 pub(crate) fn run(ctx: &Ctx, a: DiffArgs) -> Result<u8> {

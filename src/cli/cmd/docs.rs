@@ -3,8 +3,8 @@ use serde_json::json;
 
 use crate::cli::args::DocsArgs;
 use crate::cli::{Ctx, output, print};
+use crate::core::base::error::{Error, Result};
 use crate::core::docs;
-use crate::core::error::{Error, Result};
 use crate::core::scaffold::overrides;
 
 pub(crate) fn run(ctx: &Ctx, a: DocsArgs) -> Result<u8> {

@@ -6,12 +6,12 @@ use std::path::{Component, Path, PathBuf};
 use serde_json::json;
 
 use crate::cli::args::{GitopsArgs, GitopsTool};
-use crate::cli::cmd::team_dir;
 use crate::cli::{Ctx, output, print};
-use crate::core::chart;
-use crate::core::error::{Error, Result};
+use crate::core::base::error::{Error, Result};
 use crate::core::gitops::{self, OciChart, Repo, Team};
-use crate::core::scaffold::answers::{self, Answers};
+use crate::core::inputs::answers::{self, Answers};
+use crate::core::inputs::chart;
+use crate::core::inputs::team_dir;
 use crate::core::scaffold::overrides::write_atomic;
 
 /// `git -C dir ARGS`, trimmed stdout when it succeeds.

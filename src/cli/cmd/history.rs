@@ -5,7 +5,7 @@ use serde_json::json;
 use crate::cli::args::ReleaseArgs;
 use crate::cli::cmd::cluster;
 use crate::cli::{Ctx, output, print};
-use crate::core::error::Result;
+use crate::core::base::error::Result;
 use crate::core::release::records;
 
 pub(crate) fn run(ctx: &Ctx, a: ReleaseArgs) -> Result<u8> {

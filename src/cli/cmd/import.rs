@@ -11,18 +11,19 @@ use crate::cli::args::{
     ImportCommand, ImportManifestsArgs, ImportOutArgs, ImportValuesArgs, ValuesFrom,
 };
 use crate::cli::{Ctx, output, print};
+use crate::core::base::error::{Error, Result};
+use crate::core::base::helm;
+use crate::core::base::names;
 use crate::core::check::manifests::Object;
 use crate::core::check::pipeline;
-use crate::core::error::{Error, Result};
-use crate::core::helm;
 use crate::core::import::charts::{self, Convention};
 use crate::core::import::proof::{self, Report};
 use crate::core::import::{Note, Part, lift, manifests};
 use crate::core::inputs::{self, Request};
-use crate::core::names;
 use crate::core::scaffold::generate::{self, FileKind, GenFile};
 use crate::core::scaffold::overrides;
 use crate::core::values::merge::coalesce;
+use crate::core::values::pointer::path_to_pointer;
 use crate::core::values::read::parse_values;
 
 /// The record of an import, beside the values (`.apwiz.yaml` is for `apwiz new`'s answers).
@@ -204,8 +205,7 @@ fn of_file(notes: Vec<Note>, file: &Value) -> Vec<Note> {
     notes
         .into_iter()
         .filter(|n| {
-            file.pointer(&format!("/{}", n.field.replace('.', "/")))
-                .is_some()
+            file.pointer(&path_to_pointer(&n.field)).is_some()
                 || own.iter().any(|l| {
                     n.field == *l
                         || l.starts_with(&format!("{}.", n.field))

@@ -44,7 +44,7 @@ pub(super) fn request(v: &ValuesArgs) -> Request {
 pub(super) fn team_inputs(
     ctx: &crate::cli::Ctx,
     v: &ValuesArgs,
-) -> crate::core::error::Result<crate::core::inputs::Inputs> {
+) -> crate::core::base::error::Result<crate::core::inputs::Inputs> {
     let inputs =
         crate::core::inputs::resolve(&request(v), ctx.session.config.kube_version.as_deref())?;
     if let Some(pin) = &inputs.pin {
@@ -52,21 +52,6 @@ pub(super) fn team_inputs(
     }
     ctx.session.check_pin(&inputs)?;
     Ok(inputs)
-}
-
-/// A team directory named by `--dir`: as given, or `deploy/` when `.` has no answers file but
-/// `deploy/` does (where `apwiz new` writes by default).
-pub(super) fn team_dir(dir: &std::path::Path) -> std::path::PathBuf {
-    use crate::core::scaffold::answers::FILE_NAME;
-    let fallback = std::path::PathBuf::from("deploy");
-    if dir == std::path::Path::new(".")
-        && !dir.join(FILE_NAME).is_file()
-        && fallback.join(FILE_NAME).is_file()
-    {
-        fallback
-    } else {
-        dir.to_path_buf()
-    }
 }
 
 /// `t` indented by four spaces.

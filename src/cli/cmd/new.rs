@@ -1,7 +1,7 @@
 //! `apwiz new`: a team's values files from a preset and answers. Answers come from flags, then
 //! the answers file, then (on a terminal) prompts; the core decides what is still missing and
 //! whether an answer is acceptable.
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::json;
 
@@ -9,19 +9,19 @@ use crate::cli::args::NewArgs;
 use crate::cli::cmd::indent;
 use crate::cli::prompts::Asker;
 use crate::cli::{self, Ctx, output, print};
-use crate::core::check::pipeline;
-use crate::core::check::report::{Finding, Severity};
-use crate::core::error::Result;
-use crate::core::names;
-use crate::core::presets::PresetKind;
-use crate::core::scaffold::answers::{self, Answers};
-use crate::core::scaffold::generate::{self, GenFile, Outcome};
+use crate::core::base::error::Result;
+use crate::core::base::names;
+use crate::core::inputs::answers::Answers;
+use crate::core::inputs::presets::PresetKind;
+use crate::core::ops;
+use crate::core::scaffold::generate::{self, Outcome};
 use crate::core::scaffold::overrides::Change;
 use crate::core::scaffold::project::Start;
 use crate::core::scaffold::questions::{self, Draft, Given};
 
 pub(crate) fn run(ctx: &Ctx, a: NewArgs) -> Result<cli::Outcome> {
-    let chart = ctx.session.chart()?;
+    // An unreadable chart fails before any prompt.
+    ctx.session.chart()?;
     let all = &ctx.session.presets;
     let asker = Asker::new(ctx.global.non_interactive);
     let from_file = match &a.answers {
@@ -90,13 +90,7 @@ pub(crate) fn run(ctx: &Ctx, a: NewArgs) -> Result<cli::Outcome> {
         questions::record(&mut answers, &m, &value)?;
     }
 
-    answers.chart = Some(ctx.session.pin()?);
-    let schema_ref = generate::SCHEMA_FILE;
-    let files = generate::generate(&chart, all, &answers, schema_ref)?;
-    // What the answers already in the directory generated: the base of the three-way update.
-    let old_answers = Answers::load(&out_dir.join(answers::FILE_NAME)).ok();
-    let old = old_answers.and_then(|o| generate::generate(&chart, all, &o, schema_ref).ok());
-    let planned = generate::plan(&out_dir, &files, old.as_deref(), a.force)?;
+    let (files, planned) = ops::new::plan(&ctx.session, &answers, &out_dir, a.force)?;
     if a.dry_run {
         if ctx.json() {
             let items: Vec<_> = planned
@@ -122,7 +116,7 @@ pub(crate) fn run(ctx: &Ctx, a: NewArgs) -> Result<cli::Outcome> {
         return Ok(cli::Outcome::Exit(0));
     }
     let results = generate::apply(&planned)?;
-    let notes = check_generated(ctx, &files, &out_dir)?;
+    let notes = ops::new::check_generated(&ctx.session, &files, &out_dir)?;
     if ctx.json() {
         let items: Vec<_> = results
             .iter()
@@ -183,42 +177,6 @@ pub(crate) fn run(ctx: &Ctx, a: NewArgs) -> Result<cli::Outcome> {
         ))?;
     }
     Ok(cli::Outcome::Exit(0))
-}
-
-/// The in-process checks on what `new` generated: base alone, and base + each environment.
-fn check_generated(ctx: &Ctx, files: &[GenFile], out_dir: &Path) -> Result<Vec<Finding>> {
-    let chart = ctx.session.chart()?;
-    let Some(schema) = ctx.session.schema()? else {
-        return Ok(Vec::new());
-    };
-    let layer = |f: &GenFile| {
-        let name = out_dir.join(&f.name).display().to_string();
-        pipeline::layer_from_text(&name, &f.text).ok()
-    };
-    let Some(base) = files
-        .iter()
-        .find(|f| f.kind == generate::FileKind::Base)
-        .and_then(layer)
-    else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    let (_, found) = pipeline::check_in_process(&chart, Some(&schema), vec![base.clone()], &[]);
-    out.extend(found);
-    for f in files
-        .iter()
-        .filter(|f| matches!(f.kind, generate::FileKind::Env(_)))
-    {
-        if let Some(env) = layer(f) {
-            let (_, found) =
-                pipeline::check_in_process(&chart, Some(&schema), vec![base.clone(), env], &[]);
-            out.extend(found);
-        }
-    }
-    out.retain(|f| f.severity == Severity::Error);
-    let mut seen = std::collections::HashSet::new();
-    out.retain(|f| seen.insert((f.file.clone(), f.line, f.message.clone())));
-    Ok(out)
 }
 
 fn change_text(c: &Change) -> String {

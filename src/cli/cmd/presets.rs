@@ -2,9 +2,9 @@
 use crate::cli::args::PresetsCommand;
 use crate::cli::cmd::indent;
 use crate::cli::{Ctx, output, print};
-use crate::core::error::{Error, Result};
-use crate::core::presets::PresetKind;
-use crate::core::text;
+use crate::core::base::error::{Error, Result};
+use crate::core::base::text;
+use crate::core::inputs::presets::PresetKind;
 use crate::core::values::yamlout;
 
 pub(crate) fn run(ctx: &Ctx, c: PresetsCommand) -> Result<u8> {

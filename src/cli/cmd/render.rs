@@ -4,8 +4,8 @@ use serde_json::json;
 use crate::cli::args::RenderArgs;
 use crate::cli::cmd::team_inputs;
 use crate::cli::{Ctx, output, print};
+use crate::core::base::error::Result;
 use crate::core::check::pipeline;
-use crate::core::error::Result;
 
 pub(crate) fn run(ctx: &Ctx, a: RenderArgs) -> Result<u8> {
     let inputs = team_inputs(ctx, &a.values)?;

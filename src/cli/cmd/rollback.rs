@@ -7,18 +7,16 @@ use serde_json::json;
 use crate::cli::args::RollbackArgs;
 use crate::cli::cmd::cluster;
 use crate::cli::{Ctx, print};
-use crate::core::error::Result;
-use crate::core::plan::{self, Operation};
+use crate::core::base::error::Result;
+use crate::core::ops::{self, Operation};
 use crate::core::release::events::Emitter;
 
 pub(crate) fn run(ctx: &Ctx, a: RollbackArgs) -> Result<u8> {
     let release = cluster::release_name(&a.release)?;
-    let cl = cluster::connect(ctx, &a.release.cluster, a.release.namespace.clone())?;
-    cl.require_writable("rollback")?;
-    let helm = ctx.block_on(ctx.session.helm())?;
-    let p = ctx.block_on(plan::rollback(
-        cl,
-        helm,
+    let target = cluster::target(&a.release.cluster, a.release.namespace.clone());
+    let p = ctx.block_on(ops::rollback::open(
+        &ctx.session,
+        &target,
         release,
         a.revision,
         Duration::from_secs(a.timeout),

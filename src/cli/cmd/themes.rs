@@ -2,8 +2,8 @@
 use crate::cli::args::ThemesCommand;
 use crate::cli::output::{self, Styler};
 use crate::cli::{Ctx, print};
-use crate::core::error::Result;
-use crate::core::themes;
+use crate::core::base::error::Result;
+use crate::core::inputs::themes;
 
 pub(crate) fn run(ctx: &Ctx, c: ThemesCommand) -> Result<u8> {
     let ThemesCommand::List = c;

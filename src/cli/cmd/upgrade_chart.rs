@@ -7,11 +7,12 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::cli::args::UpgradeChartArgs;
-use crate::cli::cmd::{cluster, team_dir};
+use crate::cli::cmd::cluster;
 use crate::cli::{Ctx, output, print};
-use crate::core::chart::{self, Chart};
-use crate::core::error::{Error, Result, Setting};
-use crate::core::scaffold::answers::{self, Answers};
+use crate::core::base::error::{Error, Result, Setting};
+use crate::core::inputs::answers::{self, Answers};
+use crate::core::inputs::chart::{self, Chart};
+use crate::core::inputs::team_dir;
 use crate::core::upgrade::{self, Plan};
 
 /// The chart to move to, and the source the new pin records.

@@ -3,8 +3,8 @@
 use crate::cli::args::ValidateArgs;
 use crate::cli::cmd::team_inputs;
 use crate::cli::{Ctx, output, print};
+use crate::core::base::error::Result;
 use crate::core::check::pipeline;
-use crate::core::error::Result;
 
 pub(crate) fn run(ctx: &Ctx, a: ValidateArgs) -> Result<u8> {
     let inputs = team_inputs(ctx, &a.values)?;

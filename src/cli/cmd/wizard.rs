@@ -9,8 +9,8 @@ use clap::CommandFactory;
 
 use crate::cli::args::{Cli, EditArgs};
 use crate::cli::{Ctx, Outcome};
-use crate::core::error::{Error, Result};
-use crate::core::scaffold::answers;
+use crate::core::base::error::{Error, Result};
+use crate::core::inputs::answers;
 use crate::core::scaffold::project::{self, Start};
 use crate::core::scaffold::questions::Given;
 

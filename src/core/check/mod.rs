@@ -9,8 +9,8 @@ pub mod schema;
 
 use std::sync::{Arc, Mutex};
 
-use crate::core::chart::Chart;
-use crate::core::helm::Helm;
+use crate::core::base::helm::Helm;
+use crate::core::inputs::chart::Chart;
 
 /// Everything a check run needs besides its inputs: compiled once per session, cheap to clone
 /// into each background run.

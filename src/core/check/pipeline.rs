@@ -10,14 +10,14 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::core::chart::Chart;
+use crate::core::base::error::{Error, Result};
+use crate::core::base::helm;
 use crate::core::check::Checker;
 use crate::core::check::manifests::{self, Object};
 use crate::core::check::policies::Policies;
 use crate::core::check::report::{Check, Finding, Report, Severity, Source, Timings};
 use crate::core::check::schema::SchemaCheck;
-use crate::core::error::{Error, Result};
-use crate::core::helm;
+use crate::core::inputs::chart::Chart;
 use crate::core::inputs::{Inputs, ValuesFile};
 use crate::core::values::layers::{Layer, LayerKind, Merged};
 use crate::core::values::pointer::{pointer_from_segments, pointer_to_path};
@@ -367,7 +367,7 @@ fn helm_args(chart: &Chart, inputs: &Inputs, skip_schema: bool) -> helm::Args {
 }
 
 /// Runs `helm template` on the inputs (Helm's own schema check included). Owned inputs: the
-/// future is `'static`, so a [`Latest`](crate::core::jobs::Latest) slot can run and supersede it.
+/// future is `'static`, so a [`Latest`](crate::core::base::jobs::Latest) slot can run and supersede it.
 pub async fn render(checker: Checker, inputs: Inputs) -> Result<Rendered> {
     let helm = checker.helm.clone().ok_or_else(helm::not_found)?;
     let chart = checker.chart.clone();
@@ -437,7 +437,7 @@ fn ms(d: std::time::Duration) -> f64 {
 }
 
 /// Runs every check and returns one report. Owned inputs: the future is `'static`, so a
-/// [`Latest`](crate::core::jobs::Latest) slot can run it and drop it when a newer request comes
+/// [`Latest`](crate::core::base::jobs::Latest) slot can run it and drop it when a newer request comes
 /// (dropping kills its helm processes). Parsing, the schema and the policies run on the blocking
 /// pool, never on an async worker thread.
 pub async fn validate(checker: Checker, inputs: Inputs) -> Result<Report> {

@@ -19,9 +19,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::core::base::error::{Error, Result};
 use crate::core::check::manifests::Object;
 use crate::core::check::report::{Finding, Severity, Source};
-use crate::core::error::{Error, Result};
 
 const RULES: &[(&str, Severity)] = &[
     ("deny", Severity::Error),

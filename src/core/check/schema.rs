@@ -4,9 +4,9 @@
 //! YAML 1.1 reads differently.
 use serde_json::Value;
 
+use crate::core::base::error::{Error, Result};
+use crate::core::base::text::{did_you_mean, humanize};
 use crate::core::check::report::{Finding, Severity, Source};
-use crate::core::error::{Error, Result};
-use crate::core::text::{did_you_mean, humanize};
 use crate::core::values::layers::{LayerKind, Merged};
 use crate::core::values::pointer::{escape_pointer, pointer_to_path};
 use crate::core::values::read::{NoteKind, describe_type};

@@ -4,17 +4,17 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::core::chart::Chart;
+use crate::core::base::error::{Error, Result};
+use crate::core::base::helm::{self, ChartFailure};
+use crate::core::base::text::humanize;
 use crate::core::check::pipeline;
 use crate::core::check::report::{Finding, Source};
 use crate::core::check::schema::{self, SchemaCheck};
-use crate::core::error::{Error, Result};
-use crate::core::helm::{self, ChartFailure};
-use crate::core::presets::{Preset, PresetKind};
-use crate::core::scaffold::answers::{API_VERSION, Answers};
+use crate::core::inputs::answers::{API_VERSION, Answers};
+use crate::core::inputs::chart::Chart;
+use crate::core::inputs::presets::{Preset, PresetKind};
 use crate::core::scaffold::generate::{self, FileKind};
 use crate::core::scaffold::questions;
-use crate::core::text::humanize;
 use crate::core::values::layers::Merged;
 use crate::core::values::yamlout;
 

@@ -5,6 +5,8 @@
 //! are passed over silently, as the chart's own `_compat.tpl` does.
 use serde_json::{Map, Value, json};
 
+use crate::core::values::pointer::path_to_pointer;
+
 use super::manifests::{
     Input, arr, env_map, get, hpa_values, image_parts, nonempty, obj, probe_values, s,
     security_values, set, volume_values,
@@ -98,14 +100,6 @@ fn meaningful(v: &Value) -> bool {
     }
 }
 
-fn ptr(path: &str) -> String {
-    if path.is_empty() {
-        String::new()
-    } else {
-        format!("/{}", path.replace('.', "/"))
-    }
-}
-
 /// The source file and which of its keys were taken.
 struct Src<'a> {
     root: &'a Value,
@@ -119,7 +113,7 @@ struct Src<'a> {
 
 impl Src<'_> {
     fn at(&self, path: &str) -> Value {
-        get(self.root, &ptr(path))
+        get(self.root, &path_to_pointer(path))
     }
 
     /// Marks `path` taken; its value when it means something.
@@ -287,7 +281,7 @@ fn security(src: &mut Src, pod: &str, container: &str, v: &mut Value) {
         walk(&x, "", &[], &mut leaves);
         for leaf in leaves {
             let field = format!("{path}.{leaf}");
-            let value = get(&x, &ptr(&leaf));
+            let value = get(&x, &path_to_pointer(&leaf));
             match leaf.as_str() {
                 "privileged" => {} // said by security_values
                 // The chart drops every capability; Kubernetes' default fsGroup policy is Always.
@@ -718,7 +712,66 @@ fn bitnami(src: &mut Src) -> Value {
     if let Some(p) = src.take("service.ports.http") {
         set_path(&mut v, "service.port", p);
     }
-    // Probes: bitnami's values hold the timings; the kind of check is in its templates.
+    bitnami_probes(src, &port, &mut v);
+    env_list(src, "extraEnvVars", "app", &mut v);
+    let mut env_from = Vec::new();
+    if let Some(n) = src.take("extraEnvVarsCM") {
+        env_from.push(json!({"configMapRef": {"name": n}}));
+    }
+    if let Some(n) = src.take("extraEnvVarsSecret") {
+        env_from.push(json!({"secretRef": {"name": n}}));
+    }
+    set(&mut v, "envFrom", nonempty(Value::Array(env_from)));
+    bitnami_ingress(src, &mut v);
+    if src.at("autoscaling.hpa").is_object() {
+        autoscaling(src, "autoscaling.hpa", &mut v);
+        src.quiet("autoscaling");
+    } else {
+        autoscaling(src, "autoscaling", &mut v);
+    }
+    bitnami_switches(src, &mut v);
+    if let Some(u) = src.take("updateStrategy") {
+        let mut m = Map::new();
+        if let Some(t) = u.get("type") {
+            m.insert("type".into(), t.clone());
+        }
+        if let Some(Value::Object(r)) = u.get("rollingUpdate") {
+            m.extend(r.clone());
+        }
+        set(&mut v, "strategy", Value::Object(m));
+    }
+    volumes(src, "extraVolumes", "extraVolumeMounts", &mut v);
+    for (k, default) in [
+        ("podAntiAffinityPreset", "soft"),
+        ("podAffinityPreset", ""),
+        ("nodeAffinityPreset.type", ""),
+    ] {
+        if let Some(p) = src.quiet(k).filter(|p| *p != json!(default)) {
+            src.hatch(
+                Part::Lossy,
+                k,
+                format!("bitnami's affinity preset {p} is not a key of the chart"),
+                "affinity written out",
+            );
+        }
+    }
+    for k in [
+        "podAntiAffinityPreset",
+        "podAffinityPreset",
+        "nodeAffinityPreset",
+        "diagnosticMode",
+        "enableDefaultInitContainers",
+        "clusterDomain",
+        "kubeVersion",
+        "extraDeploy",
+    ] {
+        src.quiet(k);
+    }
+    v
+}
+
+/// Bitnami's probes: its values hold the timings; the kind of check is in its templates.
+fn bitnami_probes(src: &mut Src, port: &Value, v: &mut Value) {
     let mut probes = Map::new();
     for (k8s, key) in [
         ("livenessProbe", "liveness"),
@@ -765,53 +818,38 @@ fn bitnami(src: &mut Src) -> Value {
         src.quiet(k8s);
         probes.insert(key.into(), Value::Object(m));
     }
-    set(&mut v, "probes", nonempty(Value::Object(probes)));
-    env_list(src, "extraEnvVars", "app", &mut v);
-    let mut env_from = Vec::new();
-    if let Some(n) = src.take("extraEnvVarsCM") {
-        env_from.push(json!({"configMapRef": {"name": n}}));
-    }
-    if let Some(n) = src.take("extraEnvVarsSecret") {
-        env_from.push(json!({"secretRef": {"name": n}}));
-    }
-    set(&mut v, "envFrom", nonempty(Value::Array(env_from)));
-    bitnami_ingress(src, &mut v);
-    if src.at("autoscaling.hpa").is_object() {
-        autoscaling(src, "autoscaling.hpa", &mut v);
-        src.quiet("autoscaling");
-    } else {
-        autoscaling(src, "autoscaling", &mut v);
-    }
-    if switch(src, "pdb.create", "pdb.enabled", &mut v) {
-        src.copy(&mut v, "pdb.minAvailable", "pdb.minAvailable");
-        src.copy(&mut v, "pdb.maxUnavailable", "pdb.maxUnavailable");
+    set(v, "probes", nonempty(Value::Object(probes)));
+}
+
+/// The features bitnami switches on with a flag: disruption budget, persistence, metrics,
+/// network policy, RBAC.
+fn bitnami_switches(src: &mut Src, v: &mut Value) {
+    if switch(src, "pdb.create", "pdb.enabled", v) {
+        src.copy(v, "pdb.minAvailable", "pdb.minAvailable");
+        src.copy(v, "pdb.maxUnavailable", "pdb.maxUnavailable");
     }
     src.quiet("pdb");
-    if switch(src, "persistence.enabled", "persistence.enabled", &mut v) {
+    if switch(src, "persistence.enabled", "persistence.enabled", v) {
         for k in ["size", "accessModes", "mountPath", "existingClaim"] {
-            src.copy(
-                &mut v,
-                &format!("persistence.{k}"),
-                &format!("persistence.{k}"),
-            );
+            src.copy(v, &format!("persistence.{k}"), &format!("persistence.{k}"));
         }
         let class = src
             .take("persistence.storageClass")
             .unwrap_or(json!("default"));
-        set_path(&mut v, "persistence.storageClass", class);
+        set_path(v, "persistence.storageClass", class);
     }
     src.quiet("persistence");
-    if switch(src, "metrics.enabled", "monitoring.enabled", &mut v) {
+    if switch(src, "metrics.enabled", "monitoring.enabled", v) {
         let interval = src
             .take("metrics.serviceMonitor.interval")
             .unwrap_or(json!("30s"));
-        set_path(&mut v, "monitoring.scrapeInterval", interval);
+        set_path(v, "monitoring.scrapeInterval", interval);
         src.copy(
-            &mut v,
+            v,
             "metrics.serviceMonitor.scrapeTimeout",
             "monitoring.scrapeTimeout",
         );
-        src.copy(&mut v, "metrics.serviceMonitor.labels", "monitoring.labels");
+        src.copy(v, "metrics.serviceMonitor.labels", "monitoring.labels");
         src.quiet("metrics.serviceMonitor.enabled");
         src.hatch(
             Part::Changed,
@@ -821,12 +859,7 @@ fn bitnami(src: &mut Src) -> Value {
         );
     }
     src.quiet("metrics");
-    if switch(
-        src,
-        "networkPolicy.enabled",
-        "networkPolicy.enabled",
-        &mut v,
-    ) {
+    if switch(src, "networkPolicy.enabled", "networkPolicy.enabled", v) {
         src.hatch(
             Part::Changed,
             "networkPolicy",
@@ -835,48 +868,10 @@ fn bitnami(src: &mut Src) -> Value {
         );
     }
     src.quiet("networkPolicy");
-    if switch(src, "rbac.create", "rbac.enabled", &mut v) {
-        src.copy(&mut v, "rbac.rules", "rbac.rules");
+    if switch(src, "rbac.create", "rbac.enabled", v) {
+        src.copy(v, "rbac.rules", "rbac.rules");
     }
     src.quiet("rbac");
-    if let Some(u) = src.take("updateStrategy") {
-        let mut m = Map::new();
-        if let Some(t) = u.get("type") {
-            m.insert("type".into(), t.clone());
-        }
-        if let Some(Value::Object(r)) = u.get("rollingUpdate") {
-            m.extend(r.clone());
-        }
-        set(&mut v, "strategy", Value::Object(m));
-    }
-    volumes(src, "extraVolumes", "extraVolumeMounts", &mut v);
-    for (k, default) in [
-        ("podAntiAffinityPreset", "soft"),
-        ("podAffinityPreset", ""),
-        ("nodeAffinityPreset.type", ""),
-    ] {
-        if let Some(p) = src.quiet(k).filter(|p| *p != json!(default)) {
-            src.hatch(
-                Part::Lossy,
-                k,
-                format!("bitnami's affinity preset {p} is not a key of the chart"),
-                "affinity written out",
-            );
-        }
-    }
-    for k in [
-        "podAntiAffinityPreset",
-        "podAffinityPreset",
-        "nodeAffinityPreset",
-        "diagnosticMode",
-        "enableDefaultInitContainers",
-        "clusterDomain",
-        "kubeVersion",
-        "extraDeploy",
-    ] {
-        src.quiet(k);
-    }
-    v
 }
 
 /// A feature switched on by `flag` (`metrics.enabled: true`) → `to: true`; true when on.
@@ -1015,157 +1010,8 @@ fn app_template(src: &mut Src) -> Value {
             src.copy(&mut v, &format!("{cbase}.{k}"), k);
         }
         env_list(src, &format!("{cbase}.env"), name, &mut v);
-        // Ports: the Service of this controller (its primary port is the main one).
-        let mut port = Value::Null;
-        let mut extra = Vec::new();
-        let svcs = match src.at("service") {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        };
-        let mut has_service = false;
-        for (sname, svc) in &svcs {
-            let owner = s(svc, "/controller");
-            if !(owner == *name || (owner.is_empty() && single)) {
-                continue;
-            }
-            has_service = true;
-            let sbase = format!("service.{sname}");
-            src.quiet(&format!("{sbase}.controller"));
-            if let Some(t) = src.take(&format!("{sbase}.type")) {
-                set_path(&mut v, "service.type", t);
-            }
-            src.copy(
-                &mut v,
-                &format!("{sbase}.annotations"),
-                "service.annotations",
-            );
-            let ports = svc
-                .get("ports")
-                .and_then(Value::as_object)
-                .cloned()
-                .unwrap_or_default();
-            let primary = ports
-                .iter()
-                .find(|(_, p)| p.get("primary") == Some(&json!(true)))
-                .or_else(|| ports.iter().find(|(n, _)| *n == "http"))
-                .or_else(|| ports.iter().next())
-                .map(|(n, _)| n.clone());
-            for (pname, p) in &ports {
-                let pbase = format!("{sbase}.ports.{pname}");
-                src.quiet(&format!("{pbase}.primary"));
-                let number = src.take(&format!("{pbase}.port")).unwrap_or(Value::Null);
-                let target = src
-                    .take(&format!("{pbase}.targetPort"))
-                    .unwrap_or(number.clone());
-                let protocol = src
-                    .take(&format!("{pbase}.protocol"))
-                    .filter(|x| x != "TCP" && x != "HTTP");
-                if Some(pname) == primary.as_ref() {
-                    port = target.clone();
-                    set(&mut v, "port", target.clone());
-                    if target != number {
-                        set_path(&mut v, "service.port", number);
-                    }
-                    if pname != "http" {
-                        src.hatch(
-                            Part::Changed,
-                            &pbase,
-                            format!("the main port is named http by the chart, not {pname}"),
-                            "address the port by its number (unchanged)",
-                        );
-                    }
-                } else {
-                    extra.push((
-                        obj(vec![
-                            ("name", json!(pname)),
-                            ("port", target.clone()),
-                            ("protocol", protocol.clone().unwrap_or(Value::Null)),
-                        ]),
-                        obj(vec![
-                            ("name", json!(pname)),
-                            ("port", number),
-                            ("targetPort", target),
-                            ("protocol", protocol.unwrap_or(Value::Null)),
-                        ]),
-                    ));
-                }
-                let _ = p;
-            }
-        }
-        if !extra.is_empty() {
-            set(
-                &mut v,
-                "ports",
-                Value::Array(extra.iter().map(|x| x.0.clone()).collect()),
-            );
-            set_path(
-                &mut v,
-                "service.ports",
-                Value::Array(extra.iter().map(|x| x.1.clone()).collect()),
-            );
-        }
-        if !has_service
-            && v.get("workloadType")
-                .is_none_or(|t| t == "deployment" || t == "statefulset" || t == "daemonset")
-        {
-            set_path(&mut v, "service.enabled", json!(false));
-        }
-        // Probes: {enabled, custom, type, path, port, spec}.
-        let mut probes = Map::new();
-        for key in ["liveness", "readiness", "startup"] {
-            let pbase = format!("{cbase}.probes.{key}");
-            let p = src.at(&pbase);
-            if p.is_null() {
-                continue;
-            }
-            src.taken.push(pbase.clone());
-            if p.get("enabled") == Some(&json!(false)) {
-                probes.insert(key.into(), json!({"enabled": false}));
-                continue;
-            }
-            let spec = p.get("spec").cloned().unwrap_or(json!({}));
-            let probe = if p.get("custom") == Some(&json!(true)) {
-                let mut notes = Vec::new();
-                let ports = [json!({"name": "http", "containerPort": port})];
-                let x = probe_values(&src.id, key, &spec, &ports, &mut notes);
-                src.notes.extend(notes);
-                x
-            } else {
-                let mut m = Map::new();
-                let ty = s(&p, "/type").to_ascii_uppercase();
-                match ty.as_str() {
-                    "HTTP" | "HTTPS" => {
-                        m.insert("type".into(), json!("http"));
-                        m.insert("path".into(), p.get("path").cloned().unwrap_or(json!("/")));
-                        if ty == "HTTPS" {
-                            m.insert("scheme".into(), json!("HTTPS"));
-                        }
-                    }
-                    "GRPC" => {
-                        src.hatch(
-                            Part::Lossy,
-                            &pbase,
-                            "a grpc probe is not a key of the chart",
-                            "an exec probe running grpc_health_probe",
-                        );
-                    }
-                    _ => {
-                        m.insert("type".into(), json!("tcp"));
-                    }
-                }
-                if let Value::Object(t) = spec {
-                    m.extend(t);
-                }
-                Value::Object(m)
-            };
-            src.note(Part::Exact, &pbase, "");
-            let mut probe = probe;
-            if let Value::Object(m) = &mut probe {
-                m.insert("enabled".into(), json!(true));
-            }
-            probes.insert(key.into(), probe);
-        }
-        set(&mut v, "probes", nonempty(Value::Object(probes)));
+        let port = service_ports(src, name, single, &mut v);
+        probes(src, &cbase, &port, &mut v);
         let others: Vec<String> = containers.keys().filter(|n| **n != main).cloned().collect();
         let sidecars = containers_of(src, &format!("{base}.containers"), &others, name);
         set(&mut v, "sidecars", nonempty(Value::Array(sidecars)));
@@ -1179,7 +1025,190 @@ fn app_template(src: &mut Src) -> Value {
         services.insert(name.clone(), v);
     }
     let mut out = json!({});
-    // Ingresses, routes and volumes name their service or apply to the one controller.
+    routes_of(src, &controllers, single, &mut services);
+    volumes_of(src, &controllers, &mut services);
+    src.quiet("service");
+    for k in ["nodeSelector", "tolerations", "affinity"] {
+        src.copy(&mut out, &format!("defaultPodOptions.{k}"), k);
+    }
+    pull_secrets(src, "defaultPodOptions.imagePullSecrets", &mut out);
+    if single {
+        let (_, v) = services.into_iter().next().expect("one controller");
+        if let (Value::Object(o), Value::Object(v)) = (&mut out, v) {
+            for (k, x) in v {
+                o.entry(k).or_insert(x);
+            }
+        }
+    } else {
+        set(&mut out, "services", Value::Object(services));
+    }
+    out
+}
+
+/// The ports of an app-template controller from the Service that names it (or the one
+/// Service of a single controller): the main port, the others as extra ports; no Service: off.
+/// Returns the main port.
+fn service_ports(src: &mut Src, name: &str, single: bool, v: &mut Value) -> Value {
+    let mut port = Value::Null;
+    let mut extra = Vec::new();
+    let svcs = match src.at("service") {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    let mut has_service = false;
+    for (sname, svc) in &svcs {
+        let owner = s(svc, "/controller");
+        if !(owner == *name || (owner.is_empty() && single)) {
+            continue;
+        }
+        has_service = true;
+        let sbase = format!("service.{sname}");
+        src.quiet(&format!("{sbase}.controller"));
+        if let Some(t) = src.take(&format!("{sbase}.type")) {
+            set_path(v, "service.type", t);
+        }
+        src.copy(v, &format!("{sbase}.annotations"), "service.annotations");
+        let ports = svc
+            .get("ports")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let primary = ports
+            .iter()
+            .find(|(_, p)| p.get("primary") == Some(&json!(true)))
+            .or_else(|| ports.iter().find(|(n, _)| *n == "http"))
+            .or_else(|| ports.iter().next())
+            .map(|(n, _)| n.clone());
+        for (pname, p) in &ports {
+            let pbase = format!("{sbase}.ports.{pname}");
+            src.quiet(&format!("{pbase}.primary"));
+            let number = src.take(&format!("{pbase}.port")).unwrap_or(Value::Null);
+            let target = src
+                .take(&format!("{pbase}.targetPort"))
+                .unwrap_or(number.clone());
+            let protocol = src
+                .take(&format!("{pbase}.protocol"))
+                .filter(|x| x != "TCP" && x != "HTTP");
+            if Some(pname) == primary.as_ref() {
+                port = target.clone();
+                set(v, "port", target.clone());
+                if target != number {
+                    set_path(v, "service.port", number);
+                }
+                if pname != "http" {
+                    src.hatch(
+                        Part::Changed,
+                        &pbase,
+                        format!("the main port is named http by the chart, not {pname}"),
+                        "address the port by its number (unchanged)",
+                    );
+                }
+            } else {
+                extra.push((
+                    obj(vec![
+                        ("name", json!(pname)),
+                        ("port", target.clone()),
+                        ("protocol", protocol.clone().unwrap_or(Value::Null)),
+                    ]),
+                    obj(vec![
+                        ("name", json!(pname)),
+                        ("port", number),
+                        ("targetPort", target),
+                        ("protocol", protocol.unwrap_or(Value::Null)),
+                    ]),
+                ));
+            }
+            let _ = p;
+        }
+    }
+    if !extra.is_empty() {
+        set(
+            v,
+            "ports",
+            Value::Array(extra.iter().map(|x| x.0.clone()).collect()),
+        );
+        set_path(
+            v,
+            "service.ports",
+            Value::Array(extra.iter().map(|x| x.1.clone()).collect()),
+        );
+    }
+    if !has_service
+        && v.get("workloadType")
+            .is_none_or(|t| t == "deployment" || t == "statefulset" || t == "daemonset")
+    {
+        set_path(v, "service.enabled", json!(false));
+    }
+    port
+}
+
+/// An app-template container's probes (`{enabled, custom, type, path, port, spec}`) → the
+/// chart's `probes`.
+fn probes(src: &mut Src, cbase: &str, port: &Value, v: &mut Value) {
+    let mut probes = Map::new();
+    for key in ["liveness", "readiness", "startup"] {
+        let pbase = format!("{cbase}.probes.{key}");
+        let p = src.at(&pbase);
+        if p.is_null() {
+            continue;
+        }
+        src.taken.push(pbase.clone());
+        if p.get("enabled") == Some(&json!(false)) {
+            probes.insert(key.into(), json!({"enabled": false}));
+            continue;
+        }
+        let spec = p.get("spec").cloned().unwrap_or(json!({}));
+        let probe = if p.get("custom") == Some(&json!(true)) {
+            let mut notes = Vec::new();
+            let ports = [json!({"name": "http", "containerPort": port})];
+            let x = probe_values(&src.id, key, &spec, &ports, &mut notes);
+            src.notes.extend(notes);
+            x
+        } else {
+            let mut m = Map::new();
+            let ty = s(&p, "/type").to_ascii_uppercase();
+            match ty.as_str() {
+                "HTTP" | "HTTPS" => {
+                    m.insert("type".into(), json!("http"));
+                    m.insert("path".into(), p.get("path").cloned().unwrap_or(json!("/")));
+                    if ty == "HTTPS" {
+                        m.insert("scheme".into(), json!("HTTPS"));
+                    }
+                }
+                "GRPC" => {
+                    src.hatch(
+                        Part::Lossy,
+                        &pbase,
+                        "a grpc probe is not a key of the chart",
+                        "an exec probe running grpc_health_probe",
+                    );
+                }
+                _ => {
+                    m.insert("type".into(), json!("tcp"));
+                }
+            }
+            if let Value::Object(t) = spec {
+                m.extend(t);
+            }
+            Value::Object(m)
+        };
+        src.note(Part::Exact, &pbase, "");
+        let mut probe = probe;
+        if let Value::Object(m) = &mut probe {
+            m.insert("enabled".into(), json!(true));
+        }
+        probes.insert(key.into(), probe);
+    }
+    set(v, "probes", nonempty(Value::Object(probes)));
+}
+
+/// Ingresses and routes, each onto the service it sends to (or the one controller).
+fn routes_of(
+    src: &mut Src,
+    controllers: &Map<String, Value>,
+    single: bool,
+    services: &mut Map<String, Value>,
+) {
     for (kind, key) in [("ingress", "ingress"), ("route", "route")] {
         let Value::Object(items) = src.at(kind) else {
             continue;
@@ -1252,6 +1281,11 @@ fn app_template(src: &mut Src) -> Value {
             }
         }
     }
+}
+
+/// `persistence.<name>` → volumes (or the chart's `persistence`) of every controller that
+/// mounts it.
+fn volumes_of(src: &mut Src, controllers: &Map<String, Value>, services: &mut Map<String, Value>) {
     if let Value::Object(items) = src.at("persistence") {
         for (pname, p) in items {
             let pbase = format!("persistence.{pname}");
@@ -1341,22 +1375,6 @@ fn app_template(src: &mut Src) -> Value {
             );
         }
     }
-    src.quiet("service");
-    for k in ["nodeSelector", "tolerations", "affinity"] {
-        src.copy(&mut out, &format!("defaultPodOptions.{k}"), k);
-    }
-    pull_secrets(src, "defaultPodOptions.imagePullSecrets", &mut out);
-    if single {
-        let (_, v) = services.into_iter().next().expect("one controller");
-        if let (Value::Object(o), Value::Object(v)) = (&mut out, v) {
-            for (k, x) in v {
-                o.entry(k).or_insert(x);
-            }
-        }
-    } else {
-        set(&mut out, "services", Value::Object(services));
-    }
-    out
 }
 
 /// app-template containers `<base>.<name>` besides the main one → sidecars or init containers

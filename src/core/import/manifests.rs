@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 
 use super::{Note, Part};
-use crate::core::error::{Error, Result};
+use crate::core::base::error::{Error, Result};
 use crate::core::values::read::parse_stream;
 
 /// The kinds that become services.
@@ -250,7 +250,7 @@ pub fn strip_release_prefix(imported: &mut Imported, release: &str) {
             let short = name.strip_prefix(&prefix).filter(|s| !s.is_empty());
             let new = match short {
                 Some(s)
-                    if crate::core::names::check(s).is_ok()
+                    if crate::core::base::names::check(s).is_ok()
                         && !originals.iter().any(|o| o == s) =>
                 {
                     s.to_string()

@@ -5,7 +5,15 @@ use serde::{Deserialize, Serialize};
 
 use k8s_openapi::api::core::v1::Pod;
 
-use crate::core::release::events::Logs;
+/// Logs of one container, or why there are none.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Logs {
+    pub pod: String,
+    pub container: String,
+    pub lines: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+}
 
 /// Container waiting reasons that mean the pod will not start by itself.
 pub const WAITING_FAILURES: &[&str] = &[
@@ -41,6 +49,94 @@ pub struct CauseCard {
     pub next_actions: Vec<String>,
     /// Milliseconds since the operation started when the failure was first seen.
     pub detected_ms: u64,
+}
+
+/// One line of a cause card: how deep it is indented (0: the heading, 1: the card's lines, 2:
+/// quoted lines: logs, helm's stderr, next actions) and its segments, each with the theme role
+/// that styles it (as [`Finding::segments`](crate::core::check::report::Finding::segments); `""`
+/// for plain text). The CLI paints them into text, the TUI into spans: the same words in both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardLine {
+    pub depth: u8,
+    pub segments: Vec<(&'static str, String)>,
+}
+
+impl CardLine {
+    fn one(depth: u8, role: &'static str, text: String) -> CardLine {
+        CardLine {
+            depth,
+            segments: vec![(role, text)],
+        }
+    }
+}
+
+impl CauseCard {
+    /// The card's lines (what failed, where, the logs, helm's words), worded once for every
+    /// front end.
+    pub fn lines(&self) -> Vec<CardLine> {
+        let mut l = vec![
+            CardLine::one(
+                0,
+                "error",
+                format!("✗ cause: {} — {}", self.object, self.reason),
+            ),
+            CardLine::one(1, "", self.message.clone()),
+        ];
+        if let Some(h) = &self.hook {
+            l.push(CardLine::one(1, "muted", format!("hook: {h}")));
+        }
+        l.push(CardLine::one(
+            1,
+            "muted",
+            format!("seen after {:.1}s", self.detected_ms as f64 / 1000.0),
+        ));
+        if let Some(lg) = &self.logs {
+            match &lg.unavailable {
+                Some(why) => l.push(CardLine::one(
+                    1,
+                    "muted",
+                    format!("logs of {}: unavailable ({why})", lg.container),
+                )),
+                None => {
+                    l.push(CardLine::one(
+                        1,
+                        "heading",
+                        format!("last {} log lines of {}:", lg.lines.len(), lg.container),
+                    ));
+                    l.extend(lg.lines.iter().map(|x| CardLine::one(2, "", x.clone())));
+                }
+            }
+        }
+        if let Some(e) = &self.helm_stderr
+            && !e.trim().is_empty()
+        {
+            if e.contains("has been rolled back") {
+                l.push(CardLine::one(
+                    1,
+                    "info",
+                    "helm has already rolled the release back (rollback on failure)".into(),
+                ));
+            }
+            l.push(CardLine::one(1, "heading", "helm said:".into()));
+            l.extend(e.lines().map(|x| CardLine::one(2, "", x.to_string())));
+        }
+        l
+    }
+
+    /// What to do next, as commands to run (`next:` and one line each; none when there is
+    /// nothing to say). A front end with keys for them (the TUI) says its keys instead.
+    pub fn next_lines(&self) -> Vec<CardLine> {
+        let mut l = Vec::new();
+        if !self.next_actions.is_empty() {
+            l.push(CardLine::one(1, "heading", "next:".into()));
+            l.extend(
+                self.next_actions
+                    .iter()
+                    .map(|x| CardLine::one(2, "", x.clone())),
+            );
+        }
+        l
+    }
 }
 
 /// What is wrong with a pod, if anything: (reason, message, container).
@@ -114,6 +210,45 @@ pub fn next_actions(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_card_is_worded_once_as_role_tagged_lines() {
+        let card = CauseCard {
+            object: "Pod/web-migrate-x".into(),
+            reason: "BackOff".into(),
+            message: "container migrate exited 1".into(),
+            hook: Some("pre-upgrade".into()),
+            helm_stderr: Some("Error: UPGRADE FAILED: has been rolled back".into()),
+            next_actions: vec!["apwiz rollback 1".into()],
+            detected_ms: 1500,
+            ..CauseCard::default()
+        };
+        let text = |ls: Vec<CardLine>| -> Vec<String> {
+            ls.iter()
+                .map(|l| {
+                    let words: String = l.segments.iter().map(|(_, t)| t.as_str()).collect();
+                    format!("{}{words}", "  ".repeat(usize::from(l.depth)))
+                })
+                .collect()
+        };
+        assert_eq!(
+            text(card.lines()),
+            vec![
+                "✗ cause: Pod/web-migrate-x — BackOff",
+                "  container migrate exited 1",
+                "  hook: pre-upgrade",
+                "  seen after 1.5s",
+                "  helm has already rolled the release back (rollback on failure)",
+                "  helm said:",
+                "    Error: UPGRADE FAILED: has been rolled back",
+            ]
+        );
+        assert_eq!(
+            text(card.next_lines()),
+            vec!["  next:", "    apwiz rollback 1"]
+        );
+        assert_eq!(card.lines()[0].segments[0].0, "error");
+    }
 
     fn pod(json: serde_json::Value) -> Pod {
         serde_json::from_value(json).unwrap()

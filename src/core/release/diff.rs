@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::core::error::{Error, Result};
+use crate::core::base::error::{Error, Result};
 use crate::core::release::records::split_docs;
 use crate::core::release::watch::HOOK;
 

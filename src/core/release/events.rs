@@ -9,7 +9,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
-use crate::core::release::cause::CauseCard;
+pub use crate::core::release::cause::{CauseCard, Logs};
 
 /// The phases of an operation, as Helm runs them.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
@@ -48,16 +48,6 @@ impl std::fmt::Display for ObjectRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.kind, self.name)
     }
-}
-
-/// Logs of one container, or why there are none.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Logs {
-    pub pod: String,
-    pub container: String,
-    pub lines: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub unavailable: Option<String>,
 }
 
 /// What happened.

@@ -18,8 +18,8 @@ use std::path::PathBuf;
 use kube::Client;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
-use crate::core::config::Config;
-use crate::core::error::{Error, Result};
+use crate::core::base::error::{Error, Result};
+use crate::core::inputs::config::Config;
 
 /// What the user named: `--kubeconfig`, `--context`, `-n`.
 #[derive(Debug, Clone, Default)]

@@ -13,8 +13,8 @@ use tokio::io::AsyncReadExt;
 use tokio::process::Command;
 use tokio::sync::Notify;
 
-use crate::core::error::{Error, Result};
-use crate::core::helm::Helm;
+use crate::core::base::error::{Error, Result};
+use crate::core::base::helm::Helm;
 use crate::core::release::Cluster;
 use crate::core::release::cause::{self, CauseCard};
 use crate::core::release::events::{Emitter, Kind, Phase, PhaseState};

@@ -13,8 +13,8 @@ use kube::Api;
 use kube::api::{ListParams, PartialObjectMeta};
 use serde::{Deserialize, Serialize};
 
-use crate::core::error::{Error, Result};
-use crate::core::helm::Helm;
+use crate::core::base::error::{Error, Result};
+use crate::core::base::helm::Helm;
 use crate::core::release::{Cluster, kube_error};
 
 /// One revision as listed (metadata only).

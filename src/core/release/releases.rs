@@ -8,7 +8,7 @@ use kube::Api;
 use kube::api::ListParams;
 use serde::Serialize;
 
-use crate::core::error::Result;
+use crate::core::base::error::Result;
 use crate::core::release::records::{self, Revision};
 use crate::core::release::watch::INSTANCE;
 use crate::core::release::{Cluster, kube_error};

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::core::error::{Error, Result};
+use crate::core::base::error::{Error, Result};
 use crate::core::release::cause::CauseCard;
 use crate::core::release::events::Logs;
 use crate::core::release::events::ReleaseEvent;

@@ -4,7 +4,7 @@
 //! environment presets (the chart's `values-<env>.yaml`); an answer is a `--set-env` like any
 //! other, checked with [`questions::check_answer`](crate::core::scaffold::questions::check_answer),
 //! and [`generate`](crate::core::scaffold::generate) writes only what differs.
-use crate::core::presets::{AnswerType, Preset, Question};
+use crate::core::inputs::presets::{AnswerType, Preset, Question};
 use crate::core::scaffold::features;
 
 /// A value asked per environment.

@@ -2,8 +2,8 @@
 //! the workload types it applies to (the chart's own rules, `chart/templates/_validate.tpl` and the
 //! feature's helper), and the fields it needs when on. A front end (the TUI's Features step, a
 //! prompt, the manual) shows them; the answers are `--set` expressions like any other.
-use crate::core::error::Result;
-use crate::core::presets::AnswerType;
+use crate::core::base::error::Result;
+use crate::core::inputs::presets::AnswerType;
 use crate::core::scaffold::questions;
 use crate::core::values::setexpr::SetExpr;
 
@@ -103,7 +103,7 @@ pub fn service_value<'a>(
     svc: &str,
     path: &str,
 ) -> Option<&'a serde_json::Value> {
-    let ptr = format!("/{}", path.replace('.', "/").replace("[0]", "/0"));
+    let ptr = crate::core::values::pointer::path_to_pointer(path);
     values
         .get("services")
         .and_then(|s| s.get(svc))
@@ -344,7 +344,41 @@ pub const FEATURES: &[Feature] = &[
     },
 ];
 
+/// Why persistence may not be off on a statefulset (the chart fails such a render).
+const STATEFUL_NEEDS_PERSISTENCE: &str =
+    "a statefulset keeps its data in volumeClaimTemplates and needs persistence";
+
 impl Feature {
+    /// `Err(why)` when the feature may not be off for workload type `wt` (the chart's rule: a
+    /// statefulset needs persistence).
+    pub fn required(&self, wt: &str) -> std::result::Result<(), String> {
+        if self.name == "persistence" && wt == "statefulset" {
+            Err(STATEFUL_NEEDS_PERSISTENCE.into())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// `Err(why)` when the feature's fields, as `value` reads them by dotted path, break a rule
+    /// between fields (the chart's: the autoscaler's min ≤ max).
+    pub fn check_fields(
+        &self,
+        value: &dyn Fn(&str) -> Option<String>,
+    ) -> std::result::Result<(), String> {
+        if self.name == "autoscaling" {
+            let n = |p: &str| value(p).and_then(|v| v.trim().parse::<i64>().ok());
+            if let (Some(min), Some(max)) =
+                (n("autoscaling.minReplicas"), n("autoscaling.maxReplicas"))
+                && min > max
+            {
+                return Err(format!(
+                    "Min replicas ({min}) is above Max replicas ({max}): the autoscaler needs min ≤ max"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// `Err(why)` when the feature does not apply to workload type `wt`.
     pub fn allowed(&self, wt: &str) -> std::result::Result<(), String> {
         if self.workloads.contains(&wt) {
@@ -393,7 +427,7 @@ impl FeatureField {
             }
             return Ok(());
         }
-        let q = crate::core::presets::Question {
+        let q = crate::core::inputs::presets::Question {
             path: self.path.into(),
             prompt: self.label.into(),
             help: None,

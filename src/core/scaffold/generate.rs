@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::core::chart::Chart;
-use crate::core::error::{Error, Result};
-use crate::core::presets::{self, Preset, PresetKind};
-use crate::core::scaffold::answers::{self, Answers};
+use crate::core::base::error::{Error, Result};
+use crate::core::inputs::answers::{self, Answers};
+use crate::core::inputs::chart::Chart;
+use crate::core::inputs::presets::{self, Preset, PresetKind};
 use crate::core::scaffold::overrides::{self, Change, diff};
 use crate::core::values::merge::{coalesce, merge_maps};
 use crate::core::values::merge::{same, without_nulls};

@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 use serde_json::{Map, Value};
 
-use crate::core::error::{Error, Result};
+use crate::core::base::error::{Error, Result};
 use crate::core::values::merge::same;
 use crate::core::values::read::parse_values;
 use crate::core::values::setexpr::{Seg, set_path};

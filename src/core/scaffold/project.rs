@@ -2,8 +2,8 @@
 //! an existing one found by its answers file. The CLI decides which; the wizard opens it.
 use std::path::{Path, PathBuf};
 
-use crate::core::error::Result;
-use crate::core::scaffold::answers::{self, Answers};
+use crate::core::base::error::Result;
+use crate::core::inputs::answers::{self, Answers};
 use crate::core::scaffold::questions::Given;
 
 /// What the wizard opens.

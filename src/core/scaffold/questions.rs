@@ -4,10 +4,10 @@
 //! all call this.
 use std::collections::BTreeMap;
 
-use crate::core::error::{Error, Result};
-use crate::core::names;
-use crate::core::presets::{self, AnswerType, Preset, PresetKind, Question};
-use crate::core::scaffold::answers::{self, Answers};
+use crate::core::base::error::{Error, Result};
+use crate::core::base::names;
+use crate::core::inputs::answers::{self, Answers};
+use crate::core::inputs::presets::{self, AnswerType, Preset, PresetKind, Question};
 use crate::core::values::setexpr::SetExpr;
 
 /// What the user gave before anything is asked: flags (or a form's pre-fill) over an answers file.

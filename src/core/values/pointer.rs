@@ -33,6 +33,48 @@ pub fn pointer_from_segments<S: AsRef<str>>(segments: &[S]) -> String {
     out
 }
 
+/// A dotted path as a JSON pointer, the inverse of [`pointer_to_path`]
+/// (`services.api.port` → `/services/api/port`, `ports[0]` → `/ports/0`, `["a.b"]` → `/a.b`;
+/// `""` → `""`, the whole document).
+pub fn path_to_pointer(path: &str) -> String {
+    let mut segs: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut chars = path.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '.' => {
+                if !cur.is_empty() {
+                    segs.push(std::mem::take(&mut cur));
+                }
+            }
+            '[' => {
+                if !cur.is_empty() {
+                    segs.push(std::mem::take(&mut cur));
+                }
+                let quoted = chars.peek() == Some(&'"');
+                if quoted {
+                    chars.next();
+                }
+                let mut seg = String::new();
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' if quoted => seg.extend(chars.next()),
+                        '"' if quoted => {}
+                        ']' => break,
+                        c => seg.push(c),
+                    }
+                }
+                segs.push(seg);
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        segs.push(cur);
+    }
+    pointer_from_segments(&segs)
+}
+
 /// A JSON pointer as the dotted path people write (`/services/api/port` → `services.api.port`,
 /// list items as `[0]`, keys with dots quoted as `["a.b"]`).
 pub fn pointer_to_path(pointer: &str) -> String {
@@ -52,4 +94,18 @@ pub fn pointer_to_path(pointer: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotted_paths_and_pointers_round_trip() {
+        for p in ["/services/api/port", "/ports/0/name", "/a.b/c", "/x y", ""] {
+            assert_eq!(path_to_pointer(&pointer_to_path(p)), p, "{p}");
+        }
+        assert_eq!(path_to_pointer("ingress.hosts[0]"), "/ingress/hosts/0");
+        assert_eq!(path_to_pointer("a/b.c"), "/a~1b/c");
+    }
 }

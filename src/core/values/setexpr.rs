@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::core::error::{Error, Result};
+use crate::core::base::error::{Error, Result};
 use crate::core::values::pointer::pointer_from_segments;
 
 /// One segment of a `--set` path.

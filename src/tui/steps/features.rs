@@ -16,7 +16,7 @@ use tui_input::backend::crossterm::to_input_request;
 use super::{Ctx, Outcome, Step};
 use crate::tui::keys::{Action, Scope};
 use crate::tui::project::Project;
-use crate::tui::view::style::Styles;
+use crate::tui::style::Styles;
 
 /// A line the cursor can be on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

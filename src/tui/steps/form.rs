@@ -11,7 +11,7 @@ use tui_input::backend::crossterm::to_input_request;
 use super::{Ctx, Outcome, Step};
 use crate::tui::keys::{Action, Scope};
 use crate::tui::project::{Field, Project};
-use crate::tui::view::style::Styles;
+use crate::tui::style::Styles;
 
 #[derive(Debug, Default)]
 pub struct FormStep {

@@ -11,11 +11,11 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use crate::core::chart::Chart;
-use crate::core::presets::Preset;
+use crate::core::inputs::chart::Chart;
+use crate::core::inputs::presets::Preset;
 use crate::tui::keys::{Action, Scope};
 use crate::tui::project::Project;
-use crate::tui::view::style::Styles;
+use crate::tui::style::Styles;
 
 /// The steps, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -11,10 +11,10 @@ use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
 use super::{Ctx, Outcome, Step};
-use crate::core::presets::{Preset, PresetKind};
+use crate::core::inputs::presets::{Preset, PresetKind};
 use crate::tui::keys::{Action, Scope};
 use crate::tui::project::Project;
-use crate::tui::view::style::Styles;
+use crate::tui::style::Styles;
 
 #[derive(Debug, Default)]
 pub struct PresetStep {

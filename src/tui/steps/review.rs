@@ -13,7 +13,7 @@ use crate::core::scaffold::generate::Outcome as Written;
 use crate::tui::keys::{Action, Scope};
 use crate::tui::msg::{DiffLine, ReviewFile};
 use crate::tui::project::Project;
-use crate::tui::view::style::Styles;
+use crate::tui::style::Styles;
 
 #[derive(Debug, Default)]
 pub struct ReviewStep {

@@ -1,9 +1,7 @@
 //! Drawing: a pure function of the state. Never waits, never changes the state. The frame is a
 //! header (the steps), the wizard and the side pane (side by side at ≥ 100 columns, one at a time
 //! below that), a status line and the footer generated from the keymap; overlays on top.
-pub mod ops;
 pub mod pane;
-pub mod style;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -26,8 +24,7 @@ pub fn draw(f: &mut Frame, s: &State) {
     .areas(area);
     let st = &s.styles;
     if let Some(o) = &s.ops {
-        f.render_widget(Paragraph::new(ops::header(o, st)), header);
-        ops::draw(f, body, o, st);
+        o.draw(f, header, body, st);
     } else if s.pane_beside() {
         let [wiz, pane_area] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])

@@ -174,28 +174,7 @@ fn draw_findings(f: &mut Frame, area: Rect, s: &State) {
 /// A finding in the words `apwiz validate` prints, painted with the theme's roles.
 fn line_of(
     fi: &crate::core::check::report::Finding,
-    st: &crate::tui::view::style::Styles,
+    st: &crate::tui::style::Styles,
 ) -> Line<'static> {
-    let parts = std::cell::RefCell::new(Vec::new());
-    fi.to_text_with(&|role, text| {
-        parts
-            .borrow_mut()
-            .push(Span::styled(text.to_string(), st.role(role)));
-        "\u{0}".to_string()
-    });
-    // `to_text_with` glues the painted parts with plain separators: rebuild them in order.
-    let plain = fi.to_text_with(&|_, _| "\u{0}".to_string());
-    let mut spans = Vec::new();
-    let mut painted = parts.into_inner().into_iter();
-    for (i, piece) in plain.split('\u{0}').enumerate() {
-        if i > 0
-            && let Some(p) = painted.next()
-        {
-            spans.push(p);
-        }
-        if !piece.is_empty() {
-            spans.push(Span::raw(piece.to_string()));
-        }
-    }
-    Line::from(spans)
+    Line::from(st.spans(fi.segments()))
 }

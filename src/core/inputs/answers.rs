@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::error::{Error, Result};
+use crate::core::base::error::{Error, Result};
 use crate::core::values::setexpr::SetExpr;
 
 /// The answers file's name inside the output directory.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::core::error::{Error, Result, Setting};
+use crate::core::base::error::{Error, Result, Setting};
 use crate::core::values::layers::{Layer, LayerKind};
 use crate::core::values::read::{Parsed, parse_values};
 
@@ -238,7 +238,7 @@ fn only_archive(dir: &Path) -> Option<PathBuf> {
 /// `helm pull`, into the cache keyed by reference and version; a cached version is not fetched
 /// again. Returns the archive's path.
 pub async fn pull(
-    helm: &crate::core::helm::Helm,
+    helm: &crate::core::base::helm::Helm,
     reference: &str,
     version: Option<&str>,
 ) -> Result<PathBuf> {
@@ -263,7 +263,7 @@ pub async fn pull(
 }
 
 async fn fetch_into(
-    helm: &crate::core::helm::Helm,
+    helm: &crate::core::base::helm::Helm,
     reference: &str,
     version: Option<&str>,
     tmp: &Path,

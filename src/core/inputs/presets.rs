@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::core::error::{Error, Result};
+use crate::core::base::error::{Error, Result};
 use crate::core::values::read::parse_values;
 
 /// Workload or environment.
@@ -104,45 +104,48 @@ fn empty_map() -> Value {
 
 /// The preset files built into apwiz, in display order.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("web-app", include_str!("../../presets/web-app.yaml")),
+    ("web-app", include_str!("../../../presets/web-app.yaml")),
     (
         "api-gateway",
-        include_str!("../../presets/api-gateway.yaml"),
+        include_str!("../../../presets/api-gateway.yaml"),
     ),
-    ("worker", include_str!("../../presets/worker.yaml")),
+    ("worker", include_str!("../../../presets/worker.yaml")),
     (
         "stateful-db",
-        include_str!("../../presets/stateful-db.yaml"),
+        include_str!("../../../presets/stateful-db.yaml"),
     ),
-    ("cache", include_str!("../../presets/cache.yaml")),
+    ("cache", include_str!("../../../presets/cache.yaml")),
     (
         "message-queue",
-        include_str!("../../presets/message-queue.yaml"),
+        include_str!("../../../presets/message-queue.yaml"),
     ),
     (
         "batch-cronjob",
-        include_str!("../../presets/batch-cronjob.yaml"),
+        include_str!("../../../presets/batch-cronjob.yaml"),
     ),
     (
         "one-off-job",
-        include_str!("../../presets/one-off-job.yaml"),
+        include_str!("../../../presets/one-off-job.yaml"),
     ),
-    ("node-agent", include_str!("../../presets/node-agent.yaml")),
+    (
+        "node-agent",
+        include_str!("../../../presets/node-agent.yaml"),
+    ),
     (
         "external-service",
-        include_str!("../../presets/external-service.yaml"),
+        include_str!("../../../presets/external-service.yaml"),
     ),
     (
         "function-runner",
-        include_str!("../../presets/function-runner.yaml"),
+        include_str!("../../../presets/function-runner.yaml"),
     ),
     (
         "microservices",
-        include_str!("../../presets/microservices.yaml"),
+        include_str!("../../../presets/microservices.yaml"),
     ),
-    ("dev", include_str!("../../presets/dev.yaml")),
-    ("staging", include_str!("../../presets/staging.yaml")),
-    ("prod", include_str!("../../presets/prod.yaml")),
+    ("dev", include_str!("../../../presets/dev.yaml")),
+    ("staging", include_str!("../../../presets/staging.yaml")),
+    ("prod", include_str!("../../../presets/prod.yaml")),
 ];
 
 /// Parses one preset file (read as Helm reads YAML, since its values end up in Helm).
@@ -183,7 +186,7 @@ pub fn find<'a>(presets: &'a [Preset], name: &str, kind: PresetKind) -> Result<&
         PresetKind::Workload => "preset",
         PresetKind::Environment => "environment",
     };
-    let hint = crate::core::text::did_you_mean(name, names.iter().copied())
+    let hint = crate::core::base::text::did_you_mean(name, names.iter().copied())
         .map(|s| format!(" Did you mean \"{s}\"?"))
         .unwrap_or_default();
     Err(Error::Usage(format!(

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::error::{Error, Result};
+use crate::core::base::error::{Error, Result};
 
 /// The colour roles every theme defines.
 pub(crate) const ROLES: &[&str] = &["error", "warning", "ok", "accent", "muted", "path", "info"];
@@ -23,20 +23,20 @@ pub struct Theme {
 
 /// The built-in theme files.
 pub(crate) const BUILTIN: &[(&str, &str)] = &[
-    ("default", include_str!("../../themes/default.yaml")),
+    ("default", include_str!("../../../themes/default.yaml")),
     (
         "high-contrast",
-        include_str!("../../themes/high-contrast.yaml"),
+        include_str!("../../../themes/high-contrast.yaml"),
     ),
     (
         "solarized-dark",
-        include_str!("../../themes/solarized-dark.yaml"),
+        include_str!("../../../themes/solarized-dark.yaml"),
     ),
-    ("mono", include_str!("../../themes/mono.yaml")),
-    ("light", include_str!("../../themes/light.yaml")),
+    ("mono", include_str!("../../../themes/mono.yaml")),
+    ("light", include_str!("../../../themes/light.yaml")),
     (
         "colour-blind",
-        include_str!("../../themes/colour-blind.yaml"),
+        include_str!("../../../themes/colour-blind.yaml"),
     ),
 ];
 

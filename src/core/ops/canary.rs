@@ -6,17 +6,21 @@
 //! and turns the canary off — and writes that image into the team's values file (comments kept),
 //! so the next plain deploy does not undo it.
 //!
-//! Aggregator layer: the release engine (reads) and `plan` (the upgrade).
+//! Both front ends take the options of a step from [`options`] and keep a promoted image with
+//! [`keep_promoted`].
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::core::error::{Error, Result};
-use crate::core::helm::Helm;
+use crate::core::base::error::{Error, Result};
+use crate::core::base::helm::Helm;
+use crate::core::ops::deploy::DeployOptions;
+use crate::core::ops::target;
 use crate::core::release::watch::INSTANCE;
-use crate::core::release::{Cluster, kube_error};
+use crate::core::release::{Cluster, Target, kube_error};
+use crate::core::session::Session;
 
 /// The component label of a service's objects (the top-level service is the chart's).
 pub const TOP_LEVEL_COMPONENT: &str = "app-platform";
@@ -314,10 +318,70 @@ pub async fn status(
     Ok(s)
 }
 
+/// The deploy options of `action` on a release whose canary is `before` (its `--set`s, no hooks
+/// for a weight step, the description `apwiz canary <action>`).
+pub fn options(
+    action: &Action,
+    service: Option<&str>,
+    before: &Status,
+    timeout: Option<std::time::Duration>,
+) -> Result<DeployOptions> {
+    Ok(DeployOptions {
+        timeout,
+        max_history: Some(10),
+        description: Some(format!("apwiz canary {}", action.name())),
+        no_hooks: action.skips_hooks(),
+        sets: sets(action, service, before)?,
+    })
+}
+
+/// The canary of `release` on the cluster of `target` (read only).
+pub async fn read(
+    session: &Session,
+    target: &Target,
+    release: &str,
+    service: Option<&str>,
+) -> Result<Status> {
+    let (cluster, helm) = target::cluster_and_helm(session, target, None).await?;
+    status(&cluster, &helm, release, service).await
+}
+
+/// The file a promotion writes the canary's image into: the team directory's `values.yaml`.
+pub fn team_values(dir: &std::path::Path) -> std::path::PathBuf {
+    crate::core::inputs::team_dir(dir).join("values.yaml")
+}
+
+/// What [`keep_promoted`] did: whether the file changed, and the line that says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kept {
+    pub changed: bool,
+    pub note: String,
+}
+
+/// After a successful promotion: the canary's `image` written into the team's `file` (comments
+/// kept) so that the next plain deploy does not undo it.
+pub fn keep_promoted(
+    session: &Session,
+    file: &std::path::Path,
+    service: Option<&str>,
+    image: &str,
+) -> Result<Kept> {
+    let changed = write_promoted_image(file, service, image)?;
+    let shown = session.display(file);
+    Ok(Kept {
+        changed,
+        note: if changed {
+            format!("{shown}: image is now {image} (so the next deploy keeps it)")
+        } else {
+            format!("{shown} already has image {image}")
+        },
+    })
+}
+
 /// After a promotion: `image: <the canary's image>` written into the team's `values.yaml` (the
 /// service's `image` under `services.<name>` for a service), keeping comments; returns whether
 /// the file changed.
-pub fn write_promoted_image(
+fn write_promoted_image(
     file: &std::path::Path,
     service: Option<&str>,
     image: &str,

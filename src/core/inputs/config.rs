@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::error::{Error, Result};
+use crate::core::base::error::{Error, Result};
 
 /// User settings; every field optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

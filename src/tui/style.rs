@@ -3,7 +3,7 @@
 //! reverse video, so nothing depends on colour alone.
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::core::themes::Theme;
+use crate::core::inputs::themes::Theme;
 
 /// The styles every view draws with.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,8 +105,20 @@ impl Styles {
             "muted" => self.muted,
             "path" => self.path,
             "info" => self.info,
+            "heading" => self.title,
             _ => Style::default(),
         }
+    }
+
+    /// Role-tagged segments (a finding's, a cause card line's) as styled spans.
+    pub fn spans(
+        &self,
+        segments: Vec<(&'static str, String)>,
+    ) -> Vec<ratatui::text::Span<'static>> {
+        segments
+            .into_iter()
+            .map(|(role, text)| ratatui::text::Span::styled(text, self.role(role)))
+            .collect()
     }
 }
 

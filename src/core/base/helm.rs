@@ -3,14 +3,14 @@
 //! and running `helm template` / `helm lint` with `NO_COLOR=1`.
 //!
 //! Calls are async (tokio) and cancellable: dropping a call's future kills the helm process
-//! (`kill_on_drop`), which is what [`Latest`](crate::core::jobs::Latest) relies on.
+//! (`kill_on_drop`), which is what [`Latest`](crate::core::base::jobs::Latest) relies on.
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use tokio::process::Command;
 
-use crate::core::error::{Error, Result, Setting};
+use crate::core::base::error::{Error, Result, Setting};
 
 /// Oldest Helm 3 accepted.
 pub const MIN_HELM3_MINOR: u64 = 21;

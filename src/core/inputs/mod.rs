@@ -2,11 +2,17 @@
 //! directory, the environment, the layered values files, `--set`s and the release name become one
 //! owned [`Inputs`] that rendering, validation and release operations take. Both front ends build
 //! a [`Request`] (flags, or the TUI's project) and call [`resolve`].
+pub mod answers;
+pub mod chart;
+pub(crate) mod config;
+pub mod presets;
+pub(crate) mod themes;
+
 use std::path::{Path, PathBuf};
 
-use crate::core::error::{Error, Result, Setting};
-use crate::core::names;
-use crate::core::scaffold::answers::{self, Answers, ChartPin};
+use crate::core::base::error::{Error, Result, Setting};
+use crate::core::base::names;
+use crate::core::inputs::answers::{Answers, ChartPin};
 use crate::core::values::setexpr::SetExpr;
 
 /// What the user named, before resolution.
@@ -106,17 +112,43 @@ pub fn team_files(dir: &Path, env: Option<&str>) -> Result<Vec<ValuesFile>> {
     Ok(files)
 }
 
+/// The team directory `dir` names: as given, or `deploy/` (where `apwiz new` writes by default)
+/// when `dir` is `.`, `.` holds neither `values.yaml` nor the answers file, and `deploy/` holds
+/// one of them. The one rule for every command that takes `--dir`.
+pub fn team_dir(dir: &Path) -> PathBuf {
+    let holds = |d: &Path| d.join("values.yaml").is_file() || d.join(answers::FILE_NAME).is_file();
+    let fallback = Path::new("deploy");
+    if dir == Path::new(".") && !holds(dir) && holds(fallback) {
+        fallback.to_path_buf()
+    } else {
+        dir.to_path_buf()
+    }
+}
+
+/// The release name for the team directory `dir` (already [`team_dir`]): `explicit` (checked
+/// against the naming rule), else the answers file's name, else the directory's name.
+pub fn release_name(explicit: Option<&str>, dir: &Path) -> Result<String> {
+    let answers = Answers::load(&dir.join(answers::FILE_NAME)).ok();
+    release_of(explicit, dir, answers.as_ref())
+}
+
+fn release_of(explicit: Option<&str>, dir: &Path, answers: Option<&Answers>) -> Result<String> {
+    match explicit {
+        Some(r) => {
+            names::check(r).map_err(|why| Error::Usage(format!("--release {r:?}: {why}")))?;
+            Ok(r.to_string())
+        }
+        None => Ok(answers
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| names::from_dir(dir))),
+    }
+}
+
 /// Resolves `req` (relative paths are relative to the process's directory, like the flags that
 /// name them). `configured_kube_version` is the user config's default.
 pub fn resolve(req: &Request, configured_kube_version: Option<&str>) -> Result<Inputs> {
-    // In a repository root, `deploy/` is where `apwiz new` writes by default.
-    let fallback = PathBuf::from("deploy");
-    let dir = if req.values.is_empty()
-        && req.dir == Path::new(".")
-        && !Path::new("values.yaml").is_file()
-        && fallback.join("values.yaml").is_file()
-    {
-        fallback
+    let dir = if req.values.is_empty() {
+        team_dir(&req.dir)
     } else {
         req.dir.clone()
     };
@@ -137,16 +169,7 @@ pub fn resolve(req: &Request, configured_kube_version: Option<&str>) -> Result<I
         .map(|s| SetExpr::parse(s))
         .collect::<Result<Vec<_>>>()?;
     let answers = Answers::load(&dir.join(answers::FILE_NAME)).ok();
-    let release = match &req.release {
-        Some(r) => {
-            names::check(r).map_err(|why| Error::Usage(format!("--release {r:?}: {why}")))?;
-            r.clone()
-        }
-        None => answers
-            .as_ref()
-            .map(|a| a.name.clone())
-            .unwrap_or_else(|| names::from_dir(&dir)),
-    };
+    let release = release_of(req.release.as_deref(), &dir, answers.as_ref())?;
     Ok(Inputs {
         files,
         sets,
