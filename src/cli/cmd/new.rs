@@ -1,7 +1,7 @@
 //! `apwiz new`: a team's values files from a preset and answers. Answers come from flags, then
 //! the answers file, then (on a terminal) prompts; the core decides what is still missing and
 //! whether an answer is acceptable.
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
@@ -11,10 +11,11 @@ use crate::cli::prompts::Asker;
 use crate::cli::{self, Ctx, output, print};
 use crate::core::base::error::Result;
 use crate::core::base::names;
+use crate::core::check::report::Finding;
 use crate::core::inputs::answers::Answers;
 use crate::core::inputs::presets::PresetKind;
 use crate::core::ops;
-use crate::core::scaffold::generate::{self, Outcome};
+use crate::core::scaffold::generate::{self, Outcome, Planned};
 use crate::core::scaffold::overrides::Change;
 use crate::core::scaffold::project::Start;
 use crate::core::scaffold::questions::{self, Draft, Given};
@@ -92,31 +93,49 @@ pub(crate) fn run(ctx: &Ctx, a: NewArgs) -> Result<cli::Outcome> {
 
     let (files, planned) = ops::new::plan(&ctx.session, &answers, &out_dir, a.force)?;
     if a.dry_run {
-        if ctx.json() {
-            let items: Vec<_> = planned
-                .iter()
-                .map(|p| json!({"path": p.path, "write": p.text.is_some(), "exists": p.exists, "text": p.text}))
-                .collect();
-            print(&output::json(
-                &json!({"ok": true, "dryRun": true, "files": items}),
-            ))?;
-        } else {
-            for p in &planned {
-                let what = match (&p.text, p.exists) {
-                    (None, _) => "unchanged",
-                    (Some(_), false) => "would create",
-                    (Some(_), true) => "would update",
-                };
-                print(&format!("{} {}\n", what, p.path.display()))?;
-                if let Some(t) = &p.text {
-                    print(&format!("{}\n", indent(t)))?;
-                }
-            }
-        }
+        print_plan(ctx, &planned)?;
         return Ok(cli::Outcome::Exit(0));
     }
     let results = generate::apply(&planned)?;
     let notes = ops::new::check_generated(&ctx.session, &files, &out_dir)?;
+    print_results(ctx, &results, &notes, &answers, &out_dir)?;
+    Ok(cli::Outcome::Exit(0))
+}
+
+/// What `--dry-run` would write.
+fn print_plan(ctx: &Ctx, planned: &[Planned]) -> Result<()> {
+    if ctx.json() {
+        let items: Vec<_> = planned
+            .iter()
+            .map(|p| json!({"path": p.path, "write": p.text.is_some(), "exists": p.exists, "text": p.text}))
+            .collect();
+        print(&output::json(
+            &json!({"ok": true, "dryRun": true, "files": items}),
+        ))?;
+    } else {
+        for p in planned {
+            let what = match (&p.text, p.exists) {
+                (None, _) => "unchanged",
+                (Some(_), false) => "would create",
+                (Some(_), true) => "would update",
+            };
+            print(&format!("{} {}\n", what, p.path.display()))?;
+            if let Some(t) = &p.text {
+                print(&format!("{}\n", indent(t)))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What was written, the checks' errors on it, and what to run next.
+fn print_results(
+    ctx: &Ctx,
+    results: &[(PathBuf, Outcome)],
+    notes: &[Finding],
+    answers: &Answers,
+    out_dir: &Path,
+) -> Result<()> {
     if ctx.json() {
         let items: Vec<_> = results
             .iter()
@@ -134,7 +153,7 @@ pub(crate) fn run(ctx: &Ctx, a: NewArgs) -> Result<cli::Outcome> {
         ))?;
     } else {
         let s = &ctx.out;
-        for f in &notes {
+        for f in notes {
             eprintln!(
                 "{} {}",
                 ctx.err.paint(
@@ -144,7 +163,7 @@ pub(crate) fn run(ctx: &Ctx, a: NewArgs) -> Result<cli::Outcome> {
                 output::finding_line(f, &ctx.err)
             );
         }
-        for (path, o) in &results {
+        for (path, o) in results {
             let line = match o {
                 Outcome::Created => format!("{} {}", s.paint("ok", "created"), path.display()),
                 Outcome::Unchanged => {
@@ -176,7 +195,7 @@ pub(crate) fn run(ctx: &Ctx, a: NewArgs) -> Result<cli::Outcome> {
             &format!("next: apwiz validate --dir {dir}{env_hint}   ·   apwiz render --dir {dir}{env_hint} --summary\n"),
         ))?;
     }
-    Ok(cli::Outcome::Exit(0))
+    Ok(())
 }
 
 fn change_text(c: &Change) -> String {

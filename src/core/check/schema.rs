@@ -63,14 +63,18 @@ impl SchemaCheck {
         let path = pointer_to_path(&pointer);
         let shown = show(&value);
         let rule = format!("{keyword} (#{})", parent_pointer(&schema_path));
+        let cx = At {
+            merged,
+            rule: rule.clone(),
+            pointer: pointer.clone(),
+            path: path.clone(),
+            shown: shown.clone(),
+            value: value.clone(),
+            keyword: keyword.clone(),
+        };
         let f =
             |ptr: &str, path: &str, message: String, fix: Option<String>, value: Option<Value>| {
-                let mut finding =
-                    Finding::new(Source::Schema, Severity::Error, path, rule.clone(), message);
-                finding.fix = fix;
-                finding.value = value;
-                finding.place(merged.locate(ptr));
-                finding
+                cx.finding(ptr, path, message, fix, value)
             };
         // "<path>: <value> is not a <noun>. Did you mean ...? (one of: ...)" for a closed set of values
         let one_of = |opts: Vec<String>| {
@@ -103,112 +107,17 @@ impl SchemaCheck {
                 out.push(one_of(opts));
             }
             K::AdditionalProperties { unexpected } => {
-                let known: Vec<String> = sub
-                    .and_then(|s| s.get("properties"))
-                    .and_then(Value::as_object)
-                    .map(|m| m.keys().cloned().collect())
-                    .unwrap_or_default();
-                let parent = if path == "." || path.is_empty() {
-                    "the top level".to_string()
-                } else {
-                    path.clone()
-                };
-                for key in unexpected {
-                    let kp = format!("{pointer}/{}", escape_pointer(key));
-                    let kpath = pointer_to_path(&kp);
-                    let fix = match did_you_mean(key, known.iter().map(String::as_str)) {
-                        Some(s) => format!("Did you mean \"{s}\"?"),
-                        None if known.is_empty() => "Remove it.".to_string(),
-                        None if known.len() <= 12 => {
-                            format!("Remove it, or use one of: {}.", known.join(", "))
-                        }
-                        None => format!(
-                            "Remove it: this version of the chart has no such key ({} are listed in the chart's README, under Values reference).",
-                            if parent == "the top level" {
-                                "the keys".to_string()
-                            } else {
-                                format!("the keys of {parent}")
-                            }
-                        ),
-                    };
-                    let v = value.get(key).cloned();
-                    out.push(f(
-                        &kp,
-                        &kpath,
-                        format!("{kpath}: \"{key}\" is not a key of {parent}."),
-                        Some(fix),
-                        v,
-                    ));
-                }
+                out.extend(unexpected_keys(&cx, sub, unexpected));
             }
-            K::Required { property } => {
-                let prop = option_text(property);
-                let kp = format!("{pointer}/{}", escape_pointer(&prop));
-                let kpath = pointer_to_path(&kp);
-                let psub = sub
-                    .and_then(|s| s.get("properties"))
-                    .and_then(|p| p.get(&prop))
-                    .map(|p| self.deref(p));
-                let example = psub.and_then(example_of);
-                let fix = match example {
-                    Some(ex) => format!("Set {kpath}, for example {prop}: {ex}"),
-                    None => format!("Set {kpath}."),
-                };
-                out.push(f(
-                    &pointer,
-                    &kpath,
-                    format!("{kpath}: required, but not set."),
-                    Some(fix),
-                    None,
-                ));
-            }
-            K::Type { .. } => {
-                let expected = sub
-                    .and_then(|s| s.get("type"))
-                    .map(type_names)
-                    .unwrap_or_else(|| "another type".into());
-                let fix = yaml11_hint(merged, &pointer)
-                    .or_else(|| type_fix(&value, &expected))
-                    .or_else(|| {
-                        sub.and_then(example_of)
-                            .map(|e| format!("For example: {e}"))
-                    });
-                out.push(f(
-                    &pointer,
-                    &path,
-                    format!(
-                        "{path}: {shown} is {}, expected {expected}.",
-                        describe_type(&value)
-                    ),
-                    fix,
-                    Some(value),
-                ));
-            }
+            K::Required { property } => out.push(self.required(&cx, sub, property)),
+            K::Type { .. } => out.push(wrong_type(&cx, sub)),
             K::Minimum { limit } | K::ExclusiveMinimum { limit } => {
                 let excl = matches!(err.kind(), K::ExclusiveMinimum { .. });
-                out.push(f(
-                    &pointer,
-                    &path,
-                    format!(
-                        "{path}: {shown} is below the {}minimum {limit}.",
-                        if excl { "exclusive " } else { "" }
-                    ),
-                    Some(range_fix(sub)),
-                    Some(value),
-                ));
+                out.push(out_of_range(&cx, sub, "below", limit, excl));
             }
             K::Maximum { limit } | K::ExclusiveMaximum { limit } => {
                 let excl = matches!(err.kind(), K::ExclusiveMaximum { .. });
-                out.push(f(
-                    &pointer,
-                    &path,
-                    format!(
-                        "{path}: {shown} is above the {}maximum {limit}.",
-                        if excl { "exclusive " } else { "" }
-                    ),
-                    Some(range_fix(sub)),
-                    Some(value),
-                ));
+                out.push(out_of_range(&cx, sub, "above", limit, excl));
             }
             K::MinLength { limit } | K::MaxLength { limit } => {
                 let len = value.as_str().map_or(0, |s| s.chars().count());
@@ -229,97 +138,10 @@ impl SchemaCheck {
             K::Pattern { pattern } if alternation(pattern).is_some() => {
                 out.push(one_of(alternation(pattern).unwrap_or_default()));
             }
-            K::Pattern { pattern } => {
-                let mut fix = String::new();
-                if let Some(s) = value.as_str() {
-                    let lower = s.to_lowercase();
-                    if lower != s && regex_matches(pattern, &lower) {
-                        fix.push_str(&format!("Did you mean \"{lower}\"? "));
-                    }
-                }
-                if let Some(d) = sub
-                    .and_then(|s| s.get("description"))
-                    .and_then(Value::as_str)
-                {
-                    fix.push_str(&format!("Expected: {}", d.trim_end_matches('.')));
-                    fix.push_str(". ");
-                }
-                if let Some(ex) = sub.and_then(example_of) {
-                    fix.push_str(&format!("For example: {ex}"));
-                }
-                let fix = fix.trim().to_string();
-                out.push(f(
-                    &pointer,
-                    &path,
-                    format!("{path}: {shown} does not match the pattern {pattern}."),
-                    (!fix.is_empty()).then_some(fix),
-                    Some(value),
-                ));
-            }
-            K::PropertyNames { error } => {
-                let key = error.instance().as_str().unwrap_or_default().to_string();
-                let kp = format!("{pointer}/{}", escape_pointer(&key));
-                let kpath = pointer_to_path(&kp);
-                let inner = match error.kind() {
-                    K::Pattern { pattern } => format!("does not match the pattern {pattern}"),
-                    K::MaxLength { limit } => format!("is longer than {limit} characters"),
-                    K::MinLength { limit } => format!("is shorter than {limit} characters"),
-                    _ => error.to_string(),
-                };
-                let lower = key.to_lowercase().replace(['_', '.', ' '], "-");
-                let fix = if lower != key {
-                    format!(
-                        "Rename it, e.g. \"{lower}\": lowercase letters, digits and '-', starting and ending with a letter or digit."
-                    )
-                } else {
-                    "Rename it: lowercase letters, digits and '-', starting and ending with a letter or digit.".to_string()
-                };
-                out.push(f(
-                    &kp,
-                    &kpath,
-                    format!("{kpath}: the name \"{key}\" {inner}."),
-                    Some(fix),
-                    Some(Value::String(key.clone())),
-                ));
-            }
+            K::Pattern { pattern } => out.push(pattern_mismatch(&cx, sub, pattern)),
+            K::PropertyNames { error } => out.push(bad_key_name(&cx, error)),
             K::OneOfNotValid { context } | K::AnyOf { context } => {
-                // Prefer the branch whose type fits the value: its errors say what is wrong.
-                let fitting: Vec<&Vec<jsonschema::ValidationError<'static>>> = context
-                    .iter()
-                    .filter(|errs| {
-                        !errs.iter().any(|e| {
-                            matches!(e.kind(), K::Type { .. })
-                                && e.instance_path().as_str() == pointer
-                        })
-                    })
-                    .collect();
-                if fitting.len() == 1 && !fitting[0].is_empty() {
-                    for e in fitting[0] {
-                        self.convert(e, merged, out);
-                    }
-                    return;
-                }
-                let alternatives = sub
-                    .and_then(|s| s.get(&keyword))
-                    .and_then(Value::as_array)
-                    .map(|branches| {
-                        branches
-                            .iter()
-                            .map(|b| self.describe_branch(b))
-                            .collect::<Vec<_>>()
-                            .join(", or ")
-                    })
-                    .unwrap_or_else(|| "one of the allowed forms".into());
-                let fix = sub
-                    .and_then(example_of)
-                    .map(|e| format!("For example: {e}"));
-                out.push(f(
-                    &pointer,
-                    &path,
-                    format!("{path}: {shown} is not {alternatives}."),
-                    fix,
-                    Some(value),
-                ));
+                self.alternatives(&cx, sub, context, out);
             }
             K::MinItems { limit } => out.push(f(
                 &pointer,
@@ -367,6 +189,80 @@ impl SchemaCheck {
                 ));
             }
         }
+    }
+
+    /// A key the schema requires, with an example value when the schema has one.
+    fn required(&self, cx: &At<'_>, sub: Option<&Value>, property: &Value) -> Finding {
+        let pointer = &cx.pointer;
+        let prop = option_text(property);
+        let kp = format!("{pointer}/{}", escape_pointer(&prop));
+        let kpath = pointer_to_path(&kp);
+        let psub = sub
+            .and_then(|s| s.get("properties"))
+            .and_then(|p| p.get(&prop))
+            .map(|p| self.deref(p));
+        let example = psub.and_then(example_of);
+        let fix = match example {
+            Some(ex) => format!("Set {kpath}, for example {prop}: {ex}"),
+            None => format!("Set {kpath}."),
+        };
+        cx.finding(
+            pointer,
+            &kpath,
+            format!("{kpath}: required, but not set."),
+            Some(fix),
+            None,
+        )
+    }
+
+    /// A value that fits none of the forms a `oneOf`/`anyOf` allows: the errors of the one branch
+    /// whose type fits, else the forms listed.
+    fn alternatives(
+        &self,
+        cx: &At<'_>,
+        sub: Option<&Value>,
+        context: &[Vec<jsonschema::ValidationError<'static>>],
+        out: &mut Vec<Finding>,
+    ) {
+        use jsonschema::error::ValidationErrorKind as K;
+        let (pointer, path, shown, keyword) = (&cx.pointer, &cx.path, &cx.shown, &cx.keyword);
+        let merged = cx.merged;
+        // Prefer the branch whose type fits the value: its errors say what is wrong.
+        let fitting: Vec<&Vec<jsonschema::ValidationError<'static>>> = context
+            .iter()
+            .filter(|errs| {
+                !errs.iter().any(|e| {
+                    matches!(e.kind(), K::Type { .. }) && e.instance_path().as_str() == *pointer
+                })
+            })
+            .collect();
+        if fitting.len() == 1 && !fitting[0].is_empty() {
+            for e in fitting[0] {
+                self.convert(e, merged, out);
+            }
+            return;
+        }
+        let alternatives = sub
+            .and_then(|s| s.get(keyword))
+            .and_then(Value::as_array)
+            .map(|branches| {
+                branches
+                    .iter()
+                    .map(|b| self.describe_branch(b))
+                    .collect::<Vec<_>>()
+                    .join(", or ")
+            })
+            .unwrap_or_else(|| "one of the allowed forms".into());
+        let fix = sub
+            .and_then(example_of)
+            .map(|e| format!("For example: {e}"));
+        out.push(cx.finding(
+            pointer,
+            path,
+            format!("{path}: {shown} is not {alternatives}."),
+            fix,
+            Some(cx.value.clone()),
+        ));
     }
 
     /// The schema node at a schema pointer, following `$ref`s met on the way.
@@ -604,6 +500,201 @@ fn with_article(noun: &str) -> String {
         .next()
         .is_some_and(|c| "aeiou".contains(c.to_ascii_lowercase()));
     format!("{} {noun}", if vowel { "an" } else { "a" })
+}
+
+/// A schema error's place and words, shared by the findings made of it.
+struct At<'a> {
+    merged: &'a Merged,
+    rule: String,
+    pointer: String,
+    path: String,
+    shown: String,
+    value: Value,
+    keyword: String,
+}
+
+impl At<'_> {
+    /// A finding at `ptr` (located in the team's files), shown as `path`.
+    fn finding(
+        &self,
+        ptr: &str,
+        path: &str,
+        message: String,
+        fix: Option<String>,
+        value: Option<Value>,
+    ) -> Finding {
+        let mut finding = Finding::new(
+            Source::Schema,
+            Severity::Error,
+            path,
+            self.rule.clone(),
+            message,
+        );
+        finding.fix = fix;
+        finding.value = value;
+        finding.place(self.merged.locate(ptr));
+        finding
+    }
+}
+
+/// A value of the wrong type, with the YAML 1.1 reading that explains it when there is one.
+fn wrong_type(cx: &At<'_>, sub: Option<&Value>) -> Finding {
+    let (pointer, path, shown, merged) = (&cx.pointer, &cx.path, &cx.shown, cx.merged);
+    let value = cx.value.clone();
+    let expected = sub
+        .and_then(|s| s.get("type"))
+        .map(type_names)
+        .unwrap_or_else(|| "another type".into());
+    let fix = yaml11_hint(merged, pointer)
+        .or_else(|| type_fix(&value, &expected))
+        .or_else(|| {
+            sub.and_then(example_of)
+                .map(|e| format!("For example: {e}"))
+        });
+    cx.finding(
+        pointer,
+        path,
+        format!(
+            "{path}: {shown} is {}, expected {expected}.",
+            describe_type(&value)
+        ),
+        fix,
+        Some(value),
+    )
+}
+
+/// A number `side` ("below", "above") the schema's bound `limit` (`exclusive` or not).
+fn out_of_range(
+    cx: &At<'_>,
+    sub: Option<&Value>,
+    side: &str,
+    limit: &Value,
+    exclusive: bool,
+) -> Finding {
+    let (path, shown) = (&cx.path, &cx.shown);
+    let bound = if side == "below" {
+        "minimum"
+    } else {
+        "maximum"
+    };
+    cx.finding(
+        &cx.pointer,
+        path,
+        format!(
+            "{path}: {shown} is {side} the {}{bound} {limit}.",
+            if exclusive { "exclusive " } else { "" }
+        ),
+        Some(range_fix(sub)),
+        Some(cx.value.clone()),
+    )
+}
+
+/// A string that does not match the schema's pattern: a lower-case spelling that would, what is
+/// expected, an example.
+fn pattern_mismatch(cx: &At<'_>, sub: Option<&Value>, pattern: &str) -> Finding {
+    let (pointer, path, shown) = (&cx.pointer, &cx.path, &cx.shown);
+    let value = cx.value.clone();
+    let mut fix = String::new();
+    if let Some(s) = value.as_str() {
+        let lower = s.to_lowercase();
+        if lower != s && regex_matches(pattern, &lower) {
+            fix.push_str(&format!("Did you mean \"{lower}\"? "));
+        }
+    }
+    if let Some(d) = sub
+        .and_then(|s| s.get("description"))
+        .and_then(Value::as_str)
+    {
+        fix.push_str(&format!("Expected: {}", d.trim_end_matches('.')));
+        fix.push_str(". ");
+    }
+    if let Some(ex) = sub.and_then(example_of) {
+        fix.push_str(&format!("For example: {ex}"));
+    }
+    let fix = fix.trim().to_string();
+    cx.finding(
+        pointer,
+        path,
+        format!("{path}: {shown} does not match the pattern {pattern}."),
+        (!fix.is_empty()).then_some(fix),
+        Some(value),
+    )
+}
+
+/// Keys a closed object does not know: each named, with the nearest known key or the known
+/// keys.
+fn unexpected_keys(cx: &At<'_>, sub: Option<&Value>, unexpected: &[String]) -> Vec<Finding> {
+    let (pointer, path, value) = (&cx.pointer, &cx.path, &cx.value);
+    let mut out = Vec::new();
+    let known: Vec<String> = sub
+        .and_then(|s| s.get("properties"))
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let parent = if path == "." || path.is_empty() {
+        "the top level".to_string()
+    } else {
+        path.clone()
+    };
+    for key in unexpected {
+        let kp = format!("{pointer}/{}", escape_pointer(key));
+        let kpath = pointer_to_path(&kp);
+        let fix = match did_you_mean(key, known.iter().map(String::as_str)) {
+            Some(s) => format!("Did you mean \"{s}\"?"),
+            None if known.is_empty() => "Remove it.".to_string(),
+            None if known.len() <= 12 => {
+                format!("Remove it, or use one of: {}.", known.join(", "))
+            }
+            None => format!(
+                "Remove it: this version of the chart has no such key ({} are listed in the chart's README, under Values reference).",
+                if parent == "the top level" {
+                    "the keys".to_string()
+                } else {
+                    format!("the keys of {parent}")
+                }
+            ),
+        };
+        let v = value.get(key).cloned();
+        out.push(cx.finding(
+            &kp,
+            &kpath,
+            format!("{kpath}: \"{key}\" is not a key of {parent}."),
+            Some(fix),
+            v,
+        ));
+    }
+    out
+}
+
+/// A key whose name breaks `propertyNames` (a service name, say).
+fn bad_key_name(cx: &At<'_>, error: &jsonschema::ValidationError<'_>) -> Finding {
+    use jsonschema::error::ValidationErrorKind as K;
+    let pointer = &cx.pointer;
+    let key = error.instance().as_str().unwrap_or_default().to_string();
+    let kp = format!("{pointer}/{}", escape_pointer(&key));
+    let kpath = pointer_to_path(&kp);
+    let inner = match error.kind() {
+        K::Pattern { pattern } => format!("does not match the pattern {pattern}"),
+        K::MaxLength { limit } => format!("is longer than {limit} characters"),
+        K::MinLength { limit } => format!("is shorter than {limit} characters"),
+        _ => error.to_string(),
+    };
+    let lower = key.to_lowercase().replace(['_', '.', ' '], "-");
+    let fix = if lower != key {
+        format!(
+            "Rename it, e.g. \"{lower}\": lowercase letters, digits and '-', starting and ending with a letter or digit."
+        )
+    } else {
+        "Rename it: lowercase letters, digits and '-', starting and ending with a letter or digit."
+            .to_string()
+    };
+    cx.finding(
+        &kp,
+        &kpath,
+        format!("{kpath}: the name \"{key}\" {inner}."),
+        Some(fix),
+        Some(Value::String(key.clone())),
+    )
 }
 
 #[cfg(test)]

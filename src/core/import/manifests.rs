@@ -355,15 +355,7 @@ pub fn convert(inputs: Vec<Input>) -> Imported {
             if labels_match(&get(&pdb.value, "/spec/selector/matchLabels"), &pod_labels) {
                 used.push(pdb.id());
                 origin.pdb = Some(pdb.id());
-                let mut p = Map::new();
-                p.insert("enabled".into(), json!(true));
-                if let Some(m) = pdb.value.pointer("/spec/minAvailable") {
-                    p.insert("minAvailable".into(), m.clone());
-                    p.insert("maxUnavailable".into(), Value::Null);
-                } else if let Some(m) = pdb.value.pointer("/spec/maxUnavailable") {
-                    p.insert("maxUnavailable".into(), m.clone());
-                }
-                set(&mut v, "pdb", Value::Object(p));
+                set(&mut v, "pdb", pdb_values(pdb));
             }
         }
         let mut kinds = Kinds {
@@ -382,91 +374,13 @@ pub fn convert(inputs: Vec<Input>) -> Imported {
     }
     for e in &externals {
         used.push(e.id());
-        let ports: Vec<Value> = arr(&e.value, "/spec/ports")
-            .iter()
-            .map(|p| {
-                obj(vec![
-                    (
-                        "name",
-                        json!(p.get("name").and_then(Value::as_str).unwrap_or("http")),
-                    ),
-                    ("port", get(p, "/port")),
-                    ("protocol", proto(p)),
-                ])
-            })
-            .collect();
-        let ext = obj(vec![
-            ("name", get(&e.value, "/spec/externalName")),
-            ("ports", nonempty(Value::Array(ports))),
-        ]);
-        let v = obj(vec![("workloadType", json!("external")), ("external", ext)]);
-        services.push((
-            e.name.clone(),
-            v,
-            Origin {
-                service: e.name.clone(),
-                services: vec![e.id()],
-                ..Origin::default()
-            },
-        ));
+        services.push(external_service(e));
     }
     for i in &inputs {
         if used.contains(&i.id()) || WORKLOADS.contains(&i.kind.as_str()) {
             continue;
         }
-        let (message, hatch) = match i.kind.as_str() {
-            "Secret" => (
-                "Secrets are never copied into values".to_string(),
-                Some(
-                    "keep the Secret outside the release, or move it to a manager and list it under externalSecrets.secrets",
-                ),
-            ),
-            "ConfigMap" => (
-                "a ConfigMap not mounted whole as files is not imported".to_string(),
-                Some(
-                    "apply it beside the release (its references are kept), or move its files into configFiles",
-                ),
-            ),
-            "ServiceAccount" => (
-                "ServiceAccounts are not imported".to_string(),
-                Some(
-                    "serviceAccount.create: true creates one per service (serviceAccount.name keeps the name)",
-                ),
-            ),
-            "NetworkPolicy" => (
-                "it selects the pods of no workload of the input".to_string(),
-                Some(
-                    "networkPolicy.enabled: true (default deny, dependsOn edges; extraIngress/extraEgress for the rest)",
-                ),
-            ),
-            "Role" | "RoleBinding" => (
-                "no workload's ServiceAccount is bound to it".to_string(),
-                Some("rbac.enabled: true with rbac.rules on the service that needs it"),
-            ),
-            "HTTPRoute" => (
-                "no Service of the input is this route's backend".to_string(),
-                None,
-            ),
-            "ServiceMonitor" => (
-                "it selects no Service of the input".to_string(),
-                Some("monitoring.enabled: true on the service to scrape"),
-            ),
-            "Service" => (
-                "no workload of the input selects this Service's pods".to_string(),
-                None,
-            ),
-            "Ingress" => (
-                "no Service of the input is this Ingress's backend".to_string(),
-                None,
-            ),
-            _ => (
-                format!("kind {} is not one the chart renders", i.kind),
-                None,
-            ),
-        };
-        let mut n = Note::new(Part::Lossy, &i.id(), "kind", message);
-        n.hatch = hatch.map(str::to_string);
-        notes.push(n);
+        notes.push(not_imported(i));
     }
     let mut origins = Vec::new();
     let values = if services.len() == 1 {
@@ -489,6 +403,107 @@ pub fn convert(inputs: Vec<Input>) -> Imported {
         todos,
         inputs,
     }
+}
+
+/// Why an input no workload uses is left out, and what to do instead.
+fn not_imported(i: &Input) -> Note {
+    let (message, hatch) = match i.kind.as_str() {
+        "Secret" => (
+            "Secrets are never copied into values".to_string(),
+            Some(
+                "keep the Secret outside the release, or move it to a manager and list it under externalSecrets.secrets",
+            ),
+        ),
+        "ConfigMap" => (
+            "a ConfigMap not mounted whole as files is not imported".to_string(),
+            Some(
+                "apply it beside the release (its references are kept), or move its files into configFiles",
+            ),
+        ),
+        "ServiceAccount" => (
+            "ServiceAccounts are not imported".to_string(),
+            Some(
+                "serviceAccount.create: true creates one per service (serviceAccount.name keeps the name)",
+            ),
+        ),
+        "NetworkPolicy" => (
+            "it selects the pods of no workload of the input".to_string(),
+            Some(
+                "networkPolicy.enabled: true (default deny, dependsOn edges; extraIngress/extraEgress for the rest)",
+            ),
+        ),
+        "Role" | "RoleBinding" => (
+            "no workload's ServiceAccount is bound to it".to_string(),
+            Some("rbac.enabled: true with rbac.rules on the service that needs it"),
+        ),
+        "HTTPRoute" => (
+            "no Service of the input is this route's backend".to_string(),
+            None,
+        ),
+        "ServiceMonitor" => (
+            "it selects no Service of the input".to_string(),
+            Some("monitoring.enabled: true on the service to scrape"),
+        ),
+        "Service" => (
+            "no workload of the input selects this Service's pods".to_string(),
+            None,
+        ),
+        "Ingress" => (
+            "no Service of the input is this Ingress's backend".to_string(),
+            None,
+        ),
+        _ => (
+            format!("kind {} is not one the chart renders", i.kind),
+            None,
+        ),
+    };
+    let mut n = Note::new(Part::Lossy, &i.id(), "kind", message);
+    n.hatch = hatch.map(str::to_string);
+    n
+}
+
+/// An `ExternalName` Service → an `external` service of the chart.
+fn external_service(e: &Input) -> (String, Value, Origin) {
+    let ports: Vec<Value> = arr(&e.value, "/spec/ports")
+        .iter()
+        .map(|p| {
+            obj(vec![
+                (
+                    "name",
+                    json!(p.get("name").and_then(Value::as_str).unwrap_or("http")),
+                ),
+                ("port", get(p, "/port")),
+                ("protocol", proto(p)),
+            ])
+        })
+        .collect();
+    let ext = obj(vec![
+        ("name", get(&e.value, "/spec/externalName")),
+        ("ports", nonempty(Value::Array(ports))),
+    ]);
+    let v = obj(vec![("workloadType", json!("external")), ("external", ext)]);
+    (
+        e.name.clone(),
+        v,
+        Origin {
+            service: e.name.clone(),
+            services: vec![e.id()],
+            ..Origin::default()
+        },
+    )
+}
+
+/// A PodDisruptionBudget → the chart's `pdb`.
+fn pdb_values(pdb: &Input) -> Value {
+    let mut p = Map::new();
+    p.insert("enabled".into(), json!(true));
+    if let Some(m) = pdb.value.pointer("/spec/minAvailable") {
+        p.insert("minAvailable".into(), m.clone());
+        p.insert("maxUnavailable".into(), Value::Null);
+    } else if let Some(m) = pdb.value.pointer("/spec/maxUnavailable") {
+        p.insert("maxUnavailable".into(), m.clone());
+    }
+    Value::Object(p)
 }
 
 /// The kinds folded into a workload's service besides its Services, Ingresses, HPA and PDB.
@@ -952,62 +967,10 @@ fn workload_values(w: &Input, notes: &mut Vec<Note>, todos: &mut Vec<String>) ->
     let service = w.name.as_str();
     set(&mut v, "env", env_map(&id, service, &main, notes, todos));
     set(&mut v, "envFrom", nonempty(get(&main, "/envFrom")));
-    // Ports: the first is the main port (named http by the chart).
     let ports = arr(&main, "/ports");
-    if let Some(first) = ports.first() {
-        set(&mut v, "port", get(first, "/containerPort"));
-        let name = s(first, "/name");
-        if !name.is_empty() && name != "http" {
-            notes.push(
-                Note::new(
-                    Part::Changed,
-                    &id,
-                    &format!("ports.{name}"),
-                    format!(
-                        "the main container port is named http by the chart, not {name}: a Service or probe that targets the port by the name {name} must use http"
-                    ),
-                )
-                .hatch(format!(
-                    "the name {name} cannot be kept on the main port (the chart always names it http); its number {} is unchanged: target it by number, or by the name http",
-                    s(first, "/containerPort")
-                )),
-            );
-        }
-        let extra: Vec<Value> = ports[1..]
-            .iter()
-            .map(|p| {
-                obj(vec![
-                    ("name", get(p, "/name")),
-                    ("port", get(p, "/containerPort")),
-                    ("protocol", proto(p)),
-                ])
-            })
-            .collect();
-        set(&mut v, "ports", nonempty(Value::Array(extra)));
-    }
-    // Probes (only long-running kinds get them; a missing one is turned off).
+    port_values(&id, &ports, &mut v, notes);
     if !matches!(w.kind.as_str(), "Job" | "CronJob") {
-        let mut probes = Map::new();
-        for (k8s, key) in [
-            ("livenessProbe", "liveness"),
-            ("readinessProbe", "readiness"),
-            ("startupProbe", "startup"),
-        ] {
-            match main.get(k8s) {
-                Some(p) => {
-                    probes.insert(key.into(), probe_values(&id, key, p, &ports, notes));
-                }
-                // Without any probe the chart's tcp probes stay (policy probes-required).
-                None if key != "startup"
-                    && (main.get("livenessProbe").is_some()
-                        || main.get("readinessProbe").is_some()) =>
-                {
-                    probes.insert(key.into(), json!({"enabled": false}));
-                }
-                None => {}
-            }
-        }
-        set(&mut v, "probes", Value::Object(probes));
+        set(&mut v, "probes", probes_of(&id, &main, &ports, notes));
     }
     set(&mut v, "resources", nonempty(get(&main, "/resources")));
     volume_values(w, &pod, &main, &mut v, notes);
@@ -1058,6 +1021,74 @@ fn workload_values(w: &Input, notes: &mut Vec<Note>, todos: &mut Vec<String>) ->
         .collect();
     set(&mut v, "initContainers", nonempty(Value::Array(inits)));
     strategy_values(w, &mut v);
+    job_values(w, &pod, &mut v);
+    v
+}
+
+/// The container's ports: the first is the main port (named http by the chart), the others
+/// extra ports.
+fn port_values(id: &str, ports: &[Value], v: &mut Value, notes: &mut Vec<Note>) {
+    if let Some(first) = ports.first() {
+        set(v, "port", get(first, "/containerPort"));
+        let name = s(first, "/name");
+        if !name.is_empty() && name != "http" {
+            notes.push(
+                Note::new(
+                    Part::Changed,
+                    id,
+                    &format!("ports.{name}"),
+                    format!(
+                        "the main container port is named http by the chart, not {name}: a Service or probe that targets the port by the name {name} must use http"
+                    ),
+                )
+                .hatch(format!(
+                    "the name {name} cannot be kept on the main port (the chart always names it http); its number {} is unchanged: target it by number, or by the name http",
+                    s(first, "/containerPort")
+                )),
+            );
+        }
+        let extra: Vec<Value> = ports[1..]
+            .iter()
+            .map(|p| {
+                obj(vec![
+                    ("name", get(p, "/name")),
+                    ("port", get(p, "/containerPort")),
+                    ("protocol", proto(p)),
+                ])
+            })
+            .collect();
+        set(v, "ports", nonempty(Value::Array(extra)));
+    }
+}
+
+/// The container's probes (a missing one is turned off when another is set; without any,
+/// the chart's tcp probes stay: policy probes-required).
+fn probes_of(id: &str, main: &Value, ports: &[Value], notes: &mut Vec<Note>) -> Value {
+    let mut probes = Map::new();
+    for (k8s, key) in [
+        ("livenessProbe", "liveness"),
+        ("readinessProbe", "readiness"),
+        ("startupProbe", "startup"),
+    ] {
+        match main.get(k8s) {
+            Some(p) => {
+                probes.insert(key.into(), probe_values(id, key, p, ports, notes));
+            }
+            // Without any probe the chart's tcp probes stay (policy probes-required).
+            None if key != "startup"
+                && (main.get("livenessProbe").is_some()
+                    || main.get("readinessProbe").is_some()) =>
+            {
+                probes.insert(key.into(), json!({"enabled": false}));
+            }
+            None => {}
+        }
+    }
+    Value::Object(probes)
+}
+
+/// A Job's or CronJob's own keys.
+fn job_values(w: &Input, pod: &Value, v: &mut Value) {
     if matches!(w.kind.as_str(), "Job" | "CronJob") {
         let spec = if w.kind == "CronJob" {
             get(&w.value, "/spec/jobTemplate/spec")
@@ -1079,7 +1110,7 @@ fn workload_values(w: &Input, notes: &mut Vec<Note>, todos: &mut Vec<String>) ->
         if let Some(r) = pod.get("restartPolicy") {
             job.insert("restartPolicy".into(), r.clone());
         }
-        set(&mut v, "job", nonempty(Value::Object(job)));
+        set(v, "job", nonempty(Value::Object(job)));
     }
     if w.kind == "CronJob" {
         let mut cj = Map::new();
@@ -1096,9 +1127,8 @@ fn workload_values(w: &Input, notes: &mut Vec<Note>, todos: &mut Vec<String>) ->
                 cj.insert(k.into(), x.clone());
             }
         }
-        set(&mut v, "cronjob", Value::Object(cj));
+        set(v, "cronjob", Value::Object(cj));
     }
-    v
 }
 
 /// An image reference in the chart's object form: `{registry, repository, tag, digest}`, the

@@ -80,19 +80,7 @@ pub fn prove(imported: &Imported, objects: &[Object], single: &str) -> Report {
         for id in &o.services {
             let Some(svc) = input(id) else { continue };
             if s(&svc.value, "/spec/type") == "ExternalName" {
-                match find("Service") {
-                    Some(r) => {
-                        cmp(
-                            &mut notes,
-                            svc,
-                            "spec.externalName",
-                            &get(&svc.value, "/spec/externalName"),
-                            &get(&r.value, "/spec/externalName"),
-                        );
-                        name(&mut notes, svc, r, several);
-                    }
-                    None => notes.push(Note::new(Part::Lossy, &svc.id(), "kind", "not rendered")),
-                }
+                external_name(svc, find("Service"), several, &mut notes);
                 continue;
             }
             let headless = s(&svc.value, "/spec/clusterIP") == "None";
@@ -115,36 +103,25 @@ pub fn prove(imported: &Imported, objects: &[Object], single: &str) -> Report {
         }
         if let Some(h) = o.hpa.as_ref().and_then(input) {
             match find("HorizontalPodAutoscaler") {
-                Some(r) => {
-                    for f in ["minReplicas", "maxReplicas"] {
-                        let p = format!("/spec/{f}");
-                        let want = h.value.pointer(&p).cloned().unwrap_or(json!(1));
-                        cmp(
-                            &mut notes,
-                            h,
-                            &format!("spec.{f}"),
-                            &want,
-                            &get(&r.value, &p),
-                        );
-                    }
-                }
+                Some(r) => same_spec(
+                    &mut notes,
+                    h,
+                    &r.value,
+                    &["minReplicas", "maxReplicas"],
+                    Some(json!(1)),
+                ),
                 None => notes.push(Note::new(Part::Lossy, &h.id(), "kind", "not rendered")),
             }
         }
         if let Some(p) = o.pdb.as_ref().and_then(input) {
             match find("PodDisruptionBudget") {
-                Some(r) => {
-                    for f in ["minAvailable", "maxUnavailable"] {
-                        let ptr = format!("/spec/{f}");
-                        cmp(
-                            &mut notes,
-                            p,
-                            &format!("spec.{f}"),
-                            &get(&p.value, &ptr),
-                            &get(&r.value, &ptr),
-                        );
-                    }
-                }
+                Some(r) => same_spec(
+                    &mut notes,
+                    p,
+                    &r.value,
+                    &["minAvailable", "maxUnavailable"],
+                    None,
+                ),
                 None => notes.push(Note::new(Part::Lossy, &p.id(), "kind", "not rendered")),
             }
         }
@@ -166,12 +143,7 @@ pub fn prove(imported: &Imported, objects: &[Object], single: &str) -> Report {
                 (Some(r), Some(rs)) => {
                     monitor(m, &svcs, &r.value, &rs.value, &mut notes);
                     if find("PrometheusRule").is_some() {
-                        notes.push(Note::new(
-                            Part::Changed,
-                            &m.id(),
-                            "PrometheusRule",
-                            "a PrometheusRule with the chart's default alerts (crash looping, restarts, target down, pod not ready) is added",
-                        ).hatch("monitoring.alerts.enabled: false"));
+                        notes.push(alerts_added(m));
                     }
                 }
                 _ => notes.push(Note::new(Part::Lossy, &m.id(), "kind", "not rendered")),
@@ -193,34 +165,56 @@ pub fn prove(imported: &Imported, objects: &[Object], single: &str) -> Report {
                 Some(r) if x.kind == "Role" => {
                     cmp(&mut notes, x, "rules", &rules(&x.value), &rules(&r.value))
                 }
-                Some(r) => {
-                    let subjects = |v: &Value| {
-                        let mut n: Vec<String> = arr(v, "/subjects")
-                            .iter()
-                            .filter(|s| s.get("kind") == Some(&json!("ServiceAccount")))
-                            .map(|x| s(x, "/name"))
-                            .collect();
-                        n.sort();
-                        json!(n)
-                    };
-                    cmp(
-                        &mut notes,
-                        x,
-                        "subjects",
-                        &subjects(&x.value),
-                        &subjects(&r.value),
-                    );
-                }
+                Some(r) => cmp(
+                    &mut notes,
+                    x,
+                    "subjects",
+                    &subjects(&x.value),
+                    &subjects(&r.value),
+                ),
                 None => notes.push(Note::new(Part::Lossy, &x.id(), "kind", "not rendered")),
             }
         }
     }
     references(imported, objects, single, &mut notes);
+    report_of(notes, imported.todos.clone())
+}
+
+/// An `ExternalName` Service against the chart's (`None`: not rendered).
+fn external_name(svc: &Input, r: Option<&Object>, several: bool, notes: &mut Vec<Note>) {
+    match r {
+        Some(r) => {
+            cmp(
+                notes,
+                svc,
+                "spec.externalName",
+                &get(&svc.value, "/spec/externalName"),
+                &get(&r.value, "/spec/externalName"),
+            );
+            name(notes, svc, r, several);
+        }
+        None => notes.push(Note::new(Part::Lossy, &svc.id(), "kind", "not rendered")),
+    }
+}
+
+/// What a ServiceMonitor brings that the input did not have: the chart's default alerts.
+fn alerts_added(m: &Input) -> Note {
+    Note::new(
+        Part::Changed,
+        &m.id(),
+        "PrometheusRule",
+        "a PrometheusRule with the chart's default alerts (crash looping, restarts, target down, pod not ready) is added",
+    )
+    .hatch("monitoring.alerts.enabled: false")
+}
+
+/// The notes sorted into the report's parts.
+fn report_of(notes: Vec<Note>, todos: Vec<String>) -> Report {
     let mut report = Report {
         exact: Vec::new(),
         changed: Vec::new(),
         lossy: Vec::new(),
-        todos: imported.todos.clone(),
+        todos,
     };
     for n in notes {
         match n.part {
@@ -230,6 +224,30 @@ pub fn prove(imported: &Imported, objects: &[Object], single: &str) -> Report {
         }
     }
     report
+}
+
+/// `spec.<field>` of input `i` against the render's `r` for each of `fields` (`default` when the
+/// input leaves one out).
+fn same_spec(notes: &mut Vec<Note>, i: &Input, r: &Value, fields: &[&str], default: Option<Value>) {
+    for f in fields {
+        let ptr = format!("/spec/{f}");
+        let want = match &default {
+            Some(d) => i.value.pointer(&ptr).cloned().unwrap_or(d.clone()),
+            None => get(&i.value, &ptr),
+        };
+        cmp(notes, i, &format!("spec.{f}"), &want, &get(r, &ptr));
+    }
+}
+
+/// The ServiceAccounts a RoleBinding binds, sorted.
+fn subjects(v: &Value) -> Value {
+    let mut n: Vec<String> = arr(v, "/subjects")
+        .iter()
+        .filter(|x| x.get("kind") == Some(&json!("ServiceAccount")))
+        .map(|x| s(x, "/name"))
+        .collect();
+    n.sort();
+    json!(n)
 }
 
 fn s(v: &Value, ptr: &str) -> String {
@@ -454,30 +472,7 @@ fn workload(w: &Input, r: &Value, notes: &mut Vec<Note>, renames: &[(String, Str
         &get(&c, "/envFrom"),
         &get(&rc, "/envFrom"),
     );
-    let ports = |c: &Value| -> Value {
-        let mut v: Vec<Value> = arr(c, "/ports")
-            .iter()
-            .map(|p| {
-                json!([
-                    get(p, "/containerPort"),
-                    p.get("protocol").cloned().unwrap_or(json!("TCP"))
-                ])
-            })
-            .collect();
-        v.sort_by_key(|x| x.to_string());
-        Value::Array(v)
-    };
-    let (wp, rp) = (ports(&c), ports(&rc));
-    if arr(&c, "/ports").is_empty() && !rp.as_array().is_some_and(Vec::is_empty) {
-        notes.push(Note::new(
-            Part::Changed,
-            &w.id(),
-            "ports",
-            "every container of the chart declares its main port (named http)",
-        ));
-    } else {
-        cmp(notes, w, "ports", &wp, &rp);
-    }
+    ports_proof(w, &c, &rc, notes);
     if !matches!(w.kind.as_str(), "Job" | "CronJob") {
         let none = c.get("livenessProbe").is_none() && c.get("readinessProbe").is_none();
         for k in ["livenessProbe", "readinessProbe", "startupProbe"] {
@@ -503,55 +498,7 @@ fn workload(w: &Input, r: &Value, notes: &mut Vec<Note>, renames: &[(String, Str
         &get(&rc, "/resources"),
         "requests and limits are always set (quotas and Pod Security need them): the chart's defaults fill what the input left out",
     );
-    // Mounts: by path, with what is mounted there.
-    let claims = arr(&w.value, "/spec/volumeClaimTemplates");
-    let mounts = |pod: &Value, c: &Value, claims: &[Value]| -> Map<String, Value> {
-        arr(c, "/volumeMounts")
-            .iter()
-            .filter_map(|m| {
-                let n = s(m, "/name");
-                let vol = arr(pod, "/volumes").into_iter().find(|v| s(v, "/name") == n);
-                let src = match vol {
-                    Some(mut v) => {
-                        v.as_object_mut().map(|o| o.remove("name"));
-                        v
-                    }
-                    None => claims
-                        .iter()
-                        .find(|t| s(t, "/metadata/name") == n)
-                        .map(|t| json!({"claim": {"size": get(t, "/spec/resources/requests/storage"), "accessModes": get(t, "/spec/accessModes")}}))?,
-                };
-                Some((s(m, "/mountPath"), json!({"source": src, "readOnly": m.get("readOnly").cloned().unwrap_or(json!(false)), "subPath": get(m, "/subPath")})))
-            })
-            .collect()
-    };
-    let mut wm = mounts(&pod, &c, &claims);
-    // A ConfigMap now rendered from configFiles: its new name, mounted read-only (said when
-    // converting); its data is compared as the ConfigMap's own.
-    for m in wm.values_mut() {
-        if let Some(Value::String(n)) = m.pointer_mut("/source/configMap/name")
-            && let Some((_, new)) = renames.iter().find(|(old, _)| old == n)
-        {
-            *n = new.clone();
-            m["readOnly"] = json!(true);
-        }
-    }
-    let rm = mounts(&rpod, &rc, &arr(r, "/spec/volumeClaimTemplates"));
-    for (path, v) in &wm {
-        let got = rm.get(path).cloned().unwrap_or(Value::Null);
-        if got.is_null()
-            && notes.iter().any(|n| {
-                n.object == w.id() && n.part == Part::Lossy && n.field.starts_with("volumes.")
-            })
-            && v.pointer("/source/hostPath").is_some()
-        {
-            continue; // reported when converting
-        }
-        cmp(notes, w, &format!("volumeMounts.{path}"), v, &got);
-    }
-    if rm.keys().any(|p| p == "/tmp") && !wm.contains_key("/tmp") {
-        notes.push(Note::new(Part::Changed, &w.id(), "volumeMounts./tmp", "a writable emptyDir at /tmp, since the root filesystem is read-only (security.writableTmp)"));
-    }
+    mounts_proof(w, r, &pod, &rpod, (&c, &rc), renames, notes);
     for f in [
         "nodeSelector",
         "tolerations",
@@ -583,6 +530,96 @@ fn workload(w: &Input, r: &Value, notes: &mut Vec<Note>, renames: &[(String, Str
         &get(&rpod, "/automountServiceAccountToken"),
         "no API token is mounted unless the service asks for API access (rbac or serviceAccount.automountToken)",
     );
+}
+
+/// The main container's ports against the render's (every container of the chart declares its
+/// main port).
+fn ports_proof(w: &Input, c: &Value, rc: &Value, notes: &mut Vec<Note>) {
+    let ports = |c: &Value| -> Value {
+        let mut v: Vec<Value> = arr(c, "/ports")
+            .iter()
+            .map(|p| {
+                json!([
+                    get(p, "/containerPort"),
+                    p.get("protocol").cloned().unwrap_or(json!("TCP"))
+                ])
+            })
+            .collect();
+        v.sort_by_key(|x| x.to_string());
+        Value::Array(v)
+    };
+    let (wp, rp) = (ports(c), ports(rc));
+    if arr(c, "/ports").is_empty() && !rp.as_array().is_some_and(Vec::is_empty) {
+        notes.push(Note::new(
+            Part::Changed,
+            &w.id(),
+            "ports",
+            "every container of the chart declares its main port (named http)",
+        ));
+    } else {
+        cmp(notes, w, "ports", &wp, &rp);
+    }
+}
+
+/// The mounts of the main container by path, with what is mounted there, against the render's
+/// (a ConfigMap now rendered from configFiles under its new name, read-only).
+fn mounts_proof(
+    w: &Input,
+    r: &Value,
+    pod: &Value,
+    rpod: &Value,
+    (c, rc): (&Value, &Value),
+    renames: &[(String, String)],
+    notes: &mut Vec<Note>,
+) {
+    let claims = arr(&w.value, "/spec/volumeClaimTemplates");
+    let mounts = |pod: &Value, c: &Value, claims: &[Value]| -> Map<String, Value> {
+        arr(c, "/volumeMounts")
+            .iter()
+            .filter_map(|m| {
+                let n = s(m, "/name");
+                let vol = arr(pod, "/volumes").into_iter().find(|v| s(v, "/name") == n);
+                let src = match vol {
+                    Some(mut v) => {
+                        v.as_object_mut().map(|o| o.remove("name"));
+                        v
+                    }
+                    None => claims
+                        .iter()
+                        .find(|t| s(t, "/metadata/name") == n)
+                        .map(|t| json!({"claim": {"size": get(t, "/spec/resources/requests/storage"), "accessModes": get(t, "/spec/accessModes")}}))?,
+                };
+                Some((s(m, "/mountPath"), json!({"source": src, "readOnly": m.get("readOnly").cloned().unwrap_or(json!(false)), "subPath": get(m, "/subPath")})))
+            })
+            .collect()
+    };
+    let mut wm = mounts(pod, c, &claims);
+    // A ConfigMap now rendered from configFiles: its new name, mounted read-only (said when
+    // converting); its data is compared as the ConfigMap's own.
+    for m in wm.values_mut() {
+        if let Some(Value::String(n)) = m.pointer_mut("/source/configMap/name")
+            && let Some((_, new)) = renames.iter().find(|(old, _)| old == n)
+        {
+            *n = new.clone();
+            m["readOnly"] = json!(true);
+        }
+    }
+    let rm = mounts(rpod, rc, &arr(r, "/spec/volumeClaimTemplates"));
+    for (path, v) in &wm {
+        let got = rm.get(path).cloned().unwrap_or(Value::Null);
+        if got.is_null()
+            && notes.iter().any(|n| {
+                n.object == w.id() && n.part == Part::Lossy && n.field.starts_with("volumes.")
+            })
+            && v.pointer("/source/hostPath").is_some()
+        {
+            continue; // reported when converting
+        }
+        cmp(notes, w, &format!("volumeMounts.{path}"), v, &got);
+    }
+    if rm.keys().any(|p| p == "/tmp") && !wm.contains_key("/tmp") {
+        notes.push(Note::new(Part::Changed, &w.id(), "volumeMounts./tmp", "a writable emptyDir at /tmp, since the root filesystem is read-only (security.writableTmp)"));
+    }
 }
 
 fn service(svc: &Input, r: &Value, notes: &mut Vec<Note>, ro: &Object, several: bool) {

@@ -613,119 +613,10 @@ pub(super) fn header(o: &OpScreen, st: &Styles) -> Line<'static> {
 pub(super) fn draw(f: &mut Frame, area: Rect, o: &OpScreen, st: &Styles) {
     let lines = match (&o.stage, o.panel) {
         (Stage::Planning(what), _) => vec![Line::from(Span::styled(what.clone(), st.muted))],
-        (Stage::Refused(why), _) => {
-            let mut l: Vec<Line> = why
-                .iter()
-                .enumerate()
-                .map(|(i, w)| {
-                    Line::from(Span::styled(
-                        w.clone(),
-                        if i == 0 { st.error } else { st.warning },
-                    ))
-                })
-                .collect();
-            l.push(Line::raw(""));
-            l.push(Line::from(Span::styled(
-                "nothing was changed in the cluster · q closes",
-                st.muted,
-            )));
-            l
-        }
-        (Stage::DeployPlan(p), _) => {
-            let mut l = checks_lines(&p.checks, st);
-            l.push(Line::raw(""));
-            l.extend(changes_lines(&p.changes, o.selected, st));
-            l.push(Line::raw(""));
-            l.extend(hooks_plan_lines(&p.hooks, p.event, st));
-            let warnings = p.report.findings.len();
-            l.push(Line::from(vec![
-                Span::styled("timeout ", st.title),
-                Span::raw(format!("{}s", p.timeout.as_secs())),
-                Span::styled(
-                    if warnings > 0 {
-                        format!(" · validation: {warnings} warning(s), no errors")
-                    } else {
-                        " · validation: clean".to_string()
-                    },
-                    st.muted,
-                ),
-            ]));
-            l.push(Line::raw(""));
-            l.push(match p.blocked() {
-                Some(why) => Line::from(Span::styled(format!("✗ {why}"), st.error)),
-                None => Line::from(vec![
-                    Span::styled("y", st.accent),
-                    Span::raw(format!(
-                        " {} {} to {}/{} · q cancels",
-                        p.event, p.release, p.cluster.context, p.cluster.namespace
-                    )),
-                ]),
-            });
-            notices(&mut l, &o.board, st);
-            l
-        }
-        (Stage::UninstallPlan(p), _) => {
-            let mut l = vec![Line::from(vec![
-                Span::styled("uninstall ", st.title),
-                Span::raw(format!(
-                    "{} (revision {}) from {}/{}",
-                    p.release, p.revision, p.cluster.context, p.cluster.namespace
-                )),
-            ])];
-            l.push(Line::raw(""));
-            l.push(Line::from(Span::styled(
-                format!("deleted ({})", p.deleted.len()),
-                st.title,
-            )));
-            l.extend(
-                p.deleted
-                    .iter()
-                    .map(|k| Line::from(Span::styled(format!(" - {k}"), st.error))),
-            );
-            l.push(Line::from(Span::styled(
-                format!("kept by helm.sh/resource-policy: keep ({})", p.kept.len()),
-                st.title,
-            )));
-            l.extend(
-                p.kept
-                    .iter()
-                    .map(|k| Line::from(Span::styled(format!(" = {k}"), st.ok))),
-            );
-            l.extend(hooks_plan_lines(&p.hooks, "delete", st));
-            l.push(Line::raw(""));
-            l.push(Line::from(vec![
-                Span::raw(format!(
-                    "type the release name ({}) to confirm: ",
-                    p.release
-                )),
-                Span::styled(format!("{}▏", o.typed), st.accent),
-            ]));
-            notices(&mut l, &o.board, st);
-            l
-        }
-        (Stage::RollbackPlan(p), _) => {
-            let mut l = vec![Line::from(vec![
-                Span::styled("rollback ", st.title),
-                Span::raw(format!(
-                    "revision {} ({}) → {}",
-                    p.from, p.from_status, p.to
-                )),
-            ])];
-            l.push(Line::raw(""));
-            l.extend(changes_lines(&p.changes, o.selected, st));
-            l.push(Line::raw(""));
-            l.extend(hooks_plan_lines(&p.hooks, "rollback", st));
-            l.push(Line::raw(""));
-            l.push(Line::from(vec![
-                Span::styled("y", st.accent),
-                Span::raw(format!(
-                    " roll {} back to revision {} · q cancels",
-                    p.release, p.to
-                )),
-            ]));
-            notices(&mut l, &o.board, st);
-            l
-        }
+        (Stage::Refused(why), _) => refused_lines(why, st),
+        (Stage::DeployPlan(p), _) => deploy_plan_lines(o, p, st),
+        (Stage::UninstallPlan(p), _) => uninstall_plan_lines(o, p, st),
+        (Stage::RollbackPlan(p), _) => rollback_plan_lines(o, p, st),
         (_, Panel::Logs) => logs_lines(&o.board, st),
         (_, Panel::Events) => events_lines(&o.board, usize::MAX, st),
         (_, Panel::Helm) => {
@@ -738,109 +629,9 @@ pub(super) fn draw(f: &mut Frame, area: Rect, o: &OpScreen, st: &Styles) {
                 o.board.helm.iter().map(|h| Line::raw(h.clone())).collect()
             }
         }
-        (Stage::Running, Panel::Overview) => {
-            // A failure seen before helm has given up: the card first, helm still working.
-            let mut l = Vec::new();
-            if let Some(card) = &o.board.cause {
-                l.extend(card_lines(card, None, st));
-                l.push(Line::from(Span::styled(
-                    "  helm is still working (on failure it rolls back when its timeout ends): Ctrl-C twice interrupts it now",
-                    st.warning,
-                )));
-                l.push(Line::raw(""));
-            }
-            l.extend(live_lines(&o.board, st));
-            if o.confirm_detach {
-                l.insert(
-                    0,
-                    Line::from(Span::styled(
-                        format!(
-                            "q again detaches: helm goes on without apwiz; re-attach with `apwiz status --watch --release {} -n {}` · Ctrl-C twice interrupts it instead",
-                            o.release, o.namespace
-                        ),
-                        st.warning,
-                    )),
-                );
-            }
-            if o.confirm_interrupt {
-                l.insert(
-                    0,
-                    Line::from(Span::styled(
-                        "Ctrl-C again interrupts helm (it cancels and marks the release failed; a rollback follows); any other key goes on",
-                        st.warning,
-                    )),
-                );
-            }
-            l
-        }
-        (Stage::Watching(h), Panel::Overview) => {
-            let mut l = vec![Line::from(vec![
-                Span::styled(format!("revision {} ", h.revision), st.title),
-                Span::styled(
-                    h.status.clone(),
-                    if h.status == "deployed" {
-                        st.ok
-                    } else {
-                        st.warning
-                    },
-                ),
-                Span::styled(format!(" · {}", h.description), st.muted),
-            ])];
-            l.push(Line::from(Span::styled(
-                "watching live: rows change as the cluster does · t runs helm test · q closes",
-                st.muted,
-            )));
-            l.push(Line::raw(""));
-            l.extend(live_lines(&o.board, st));
-            if !h.notes.trim().is_empty() {
-                l.push(Line::raw(""));
-                l.push(Line::from(Span::styled("NOTES", st.title)));
-                l.extend(h.notes.lines().map(|x| Line::raw(x.to_string())));
-            }
-            l
-        }
-        (Stage::Finished(end), Panel::Overview) => {
-            let mut l = Vec::new();
-            match (&o.board.cause, end.ok) {
-                (Some(card), false) => {
-                    l.extend(card_lines(card, o.rollback_to, st));
-                    l.push(Line::raw(""));
-                    l.extend(live_lines(&o.board, st));
-                }
-                _ => {
-                    l.push(Line::from(Span::styled(
-                        match (end.ok, end.revision) {
-                            (true, Some(r)) => format!(
-                                "✔ {} succeeded in {}: revision {r} deployed",
-                                o.op,
-                                secs(o.board.finished.map_or(o.board.now_ms, |f| f.duration_ms))
-                            ),
-                            (true, None) => format!(
-                                "✔ {} succeeded in {}",
-                                o.op,
-                                secs(o.board.finished.map_or(o.board.now_ms, |f| f.duration_ms))
-                            ),
-                            (false, _) => format!("✗ {} failed", o.op),
-                        },
-                        if end.ok { st.ok } else { st.error },
-                    )));
-                    l.push(Line::raw(""));
-                    l.extend(live_lines(&o.board, st));
-                    if let Some(n) = &end.notes {
-                        l.push(Line::raw(""));
-                        l.push(Line::from(Span::styled("NOTES", st.title)));
-                        l.extend(n.lines().map(|x| Line::raw(x.to_string())));
-                    }
-                }
-            }
-            if let Some(r) = &end.record {
-                l.push(Line::from(Span::styled(
-                    format!("run record: {}", r.display()),
-                    st.muted,
-                )));
-            }
-            l
-        }
+        (Stage::Running, Panel::Overview) => running_lines(o, st),
+        (Stage::Watching(h), Panel::Overview) => watching_lines(o, h, st),
+        (Stage::Finished(end), Panel::Overview) => finished_lines(o, end, st),
     };
     let title = match &o.stage {
         Stage::Planning(_) => format!(" {} · planning ", o.op),
@@ -860,6 +651,236 @@ pub(super) fn draw(f: &mut Frame, area: Rect, o: &OpScreen, st: &Styles) {
             .block(block(title, st)),
         area,
     );
+}
+
+/// Why nothing runs.
+fn refused_lines(why: &[String], st: &Styles) -> Vec<Line<'static>> {
+    let mut l: Vec<Line> = why
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            Line::from(Span::styled(
+                w.clone(),
+                if i == 0 { st.error } else { st.warning },
+            ))
+        })
+        .collect();
+    l.push(Line::raw(""));
+    l.push(Line::from(Span::styled(
+        "nothing was changed in the cluster · q closes",
+        st.muted,
+    )));
+    l
+}
+
+/// A deploy's plan: pre-checks, the diff, the hooks, the timeout, the question.
+fn deploy_plan_lines(o: &OpScreen, p: &DeployPlan, st: &Styles) -> Vec<Line<'static>> {
+    let mut l = checks_lines(&p.checks, st);
+    l.push(Line::raw(""));
+    l.extend(changes_lines(&p.changes, o.selected, st));
+    l.push(Line::raw(""));
+    l.extend(hooks_plan_lines(&p.hooks, p.event, st));
+    let warnings = p.report.findings.len();
+    l.push(Line::from(vec![
+        Span::styled("timeout ", st.title),
+        Span::raw(format!("{}s", p.timeout.as_secs())),
+        Span::styled(
+            if warnings > 0 {
+                format!(" · validation: {warnings} warning(s), no errors")
+            } else {
+                " · validation: clean".to_string()
+            },
+            st.muted,
+        ),
+    ]));
+    l.push(Line::raw(""));
+    l.push(match p.blocked() {
+        Some(why) => Line::from(Span::styled(format!("✗ {why}"), st.error)),
+        None => Line::from(vec![
+            Span::styled("y", st.accent),
+            Span::raw(format!(
+                " {} {} to {}/{} · q cancels",
+                p.event, p.release, p.cluster.context, p.cluster.namespace
+            )),
+        ]),
+    });
+    notices(&mut l, &o.board, st);
+    l
+}
+
+/// An uninstall's plan: what goes, what stays, the delete hooks, the name to type.
+fn uninstall_plan_lines(o: &OpScreen, p: &UninstallPlan, st: &Styles) -> Vec<Line<'static>> {
+    let mut l = vec![Line::from(vec![
+        Span::styled("uninstall ", st.title),
+        Span::raw(format!(
+            "{} (revision {}) from {}/{}",
+            p.release, p.revision, p.cluster.context, p.cluster.namespace
+        )),
+    ])];
+    l.push(Line::raw(""));
+    l.push(Line::from(Span::styled(
+        format!("deleted ({})", p.deleted.len()),
+        st.title,
+    )));
+    l.extend(
+        p.deleted
+            .iter()
+            .map(|k| Line::from(Span::styled(format!(" - {k}"), st.error))),
+    );
+    l.push(Line::from(Span::styled(
+        format!("kept by helm.sh/resource-policy: keep ({})", p.kept.len()),
+        st.title,
+    )));
+    l.extend(
+        p.kept
+            .iter()
+            .map(|k| Line::from(Span::styled(format!(" = {k}"), st.ok))),
+    );
+    l.extend(hooks_plan_lines(&p.hooks, "delete", st));
+    l.push(Line::raw(""));
+    l.push(Line::from(vec![
+        Span::raw(format!(
+            "type the release name ({}) to confirm: ",
+            p.release
+        )),
+        Span::styled(format!("{}▏", o.typed), st.accent),
+    ]));
+    notices(&mut l, &o.board, st);
+    l
+}
+
+/// A rollback's plan: the diff, the hooks, the question.
+fn rollback_plan_lines(o: &OpScreen, p: &RollbackPlan, st: &Styles) -> Vec<Line<'static>> {
+    let mut l = vec![Line::from(vec![
+        Span::styled("rollback ", st.title),
+        Span::raw(format!(
+            "revision {} ({}) → {}",
+            p.from, p.from_status, p.to
+        )),
+    ])];
+    l.push(Line::raw(""));
+    l.extend(changes_lines(&p.changes, o.selected, st));
+    l.push(Line::raw(""));
+    l.extend(hooks_plan_lines(&p.hooks, "rollback", st));
+    l.push(Line::raw(""));
+    l.push(Line::from(vec![
+        Span::styled("y", st.accent),
+        Span::raw(format!(
+            " roll {} back to revision {} · q cancels",
+            p.release, p.to
+        )),
+    ]));
+    notices(&mut l, &o.board, st);
+    l
+}
+
+/// Helm runs: an early cause card, the live view, the questions of a second key.
+fn running_lines(o: &OpScreen, st: &Styles) -> Vec<Line<'static>> {
+    // A failure seen before helm has given up: the card first, helm still working.
+    let mut l = Vec::new();
+    if let Some(card) = &o.board.cause {
+        l.extend(card_lines(card, None, st));
+        l.push(Line::from(Span::styled(
+            "  helm is still working (on failure it rolls back when its timeout ends): Ctrl-C twice interrupts it now",
+            st.warning,
+        )));
+        l.push(Line::raw(""));
+    }
+    l.extend(live_lines(&o.board, st));
+    if o.confirm_detach {
+        l.insert(
+            0,
+            Line::from(Span::styled(
+                format!(
+                    "q again detaches: helm goes on without apwiz; re-attach with `apwiz status --watch --release {} -n {}` · Ctrl-C twice interrupts it instead",
+                    o.release, o.namespace
+                ),
+                st.warning,
+            )),
+        );
+    }
+    if o.confirm_interrupt {
+        l.insert(
+            0,
+            Line::from(Span::styled(
+                "Ctrl-C again interrupts helm (it cancels and marks the release failed; a rollback follows); any other key goes on",
+                st.warning,
+            )),
+        );
+    }
+    l
+}
+
+/// The status screen: the revision, the live view, the NOTES.
+fn watching_lines(o: &OpScreen, h: &StatusHead, st: &Styles) -> Vec<Line<'static>> {
+    let mut l = vec![Line::from(vec![
+        Span::styled(format!("revision {} ", h.revision), st.title),
+        Span::styled(
+            h.status.clone(),
+            if h.status == "deployed" {
+                st.ok
+            } else {
+                st.warning
+            },
+        ),
+        Span::styled(format!(" · {}", h.description), st.muted),
+    ])];
+    l.push(Line::from(Span::styled(
+        "watching live: rows change as the cluster does · t runs helm test · q closes",
+        st.muted,
+    )));
+    l.push(Line::raw(""));
+    l.extend(live_lines(&o.board, st));
+    if !h.notes.trim().is_empty() {
+        l.push(Line::raw(""));
+        l.push(Line::from(Span::styled("NOTES", st.title)));
+        l.extend(h.notes.lines().map(|x| Line::raw(x.to_string())));
+    }
+    l
+}
+
+/// The end: the cause card or the outcome, the live view, the NOTES, the run record.
+fn finished_lines(o: &OpScreen, end: &OpEnd, st: &Styles) -> Vec<Line<'static>> {
+    let mut l = Vec::new();
+    match (&o.board.cause, end.ok) {
+        (Some(card), false) => {
+            l.extend(card_lines(card, o.rollback_to, st));
+            l.push(Line::raw(""));
+            l.extend(live_lines(&o.board, st));
+        }
+        _ => {
+            l.push(Line::from(Span::styled(
+                match (end.ok, end.revision) {
+                    (true, Some(r)) => format!(
+                        "✔ {} succeeded in {}: revision {r} deployed",
+                        o.op,
+                        secs(o.board.finished.map_or(o.board.now_ms, |f| f.duration_ms))
+                    ),
+                    (true, None) => format!(
+                        "✔ {} succeeded in {}",
+                        o.op,
+                        secs(o.board.finished.map_or(o.board.now_ms, |f| f.duration_ms))
+                    ),
+                    (false, _) => format!("✗ {} failed", o.op),
+                },
+                if end.ok { st.ok } else { st.error },
+            )));
+            l.push(Line::raw(""));
+            l.extend(live_lines(&o.board, st));
+            if let Some(n) = &end.notes {
+                l.push(Line::raw(""));
+                l.push(Line::from(Span::styled("NOTES", st.title)));
+                l.extend(n.lines().map(|x| Line::raw(x.to_string())));
+            }
+        }
+    }
+    if let Some(r) = &end.record {
+        l.push(Line::from(Span::styled(
+            format!("run record: {}", r.display()),
+            st.muted,
+        )));
+    }
+    l
 }
 
 fn notices(l: &mut Vec<Line<'static>>, b: &Board, st: &Styles) {
