@@ -37,7 +37,7 @@ while (($#)); do
   case $1 in
     --report-only) report_only=1 ;;
     --keep) keep=$2; shift ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "scan-chart: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
