@@ -5,7 +5,8 @@
 # environment. Prints each render's findings with the check id and the object, then a table.
 #
 #   scripts/scan-chart.sh                 # scan all renders; fail when a prod render misses the bar
-#   scripts/scan-chart.sh --report-only   # the same report, exit 0 whatever was found
+#   scripts/scan-chart.sh --report-only   # the same report, exit 0 whatever the scanners found
+#                                         # (a render or scanner error still fails)
 #   scripts/scan-chart.sh --keep DIR      # keep the renders and the scanners' JSON in DIR
 #
 # The bar (issue 21), on every prod render: kube-score 0 CRITICAL, checkov at most 1 failed check
@@ -21,8 +22,8 @@
 # release name is unique (<name>-<env>) so checkov's cross-file graph (a NetworkPolicy selecting
 # pods by label) never joins two renders.
 #
-# Exit status: 0 the bar is met (or --report-only); 1 a prod render misses it or a render fails;
-# 2 a tool is missing.
+# Exit status: 0 the bar is met (or --report-only); 1 a prod render misses it (not with
+# --report-only), or a render or a scanner fails; 2 a tool is missing.
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,7 +37,7 @@ while (($#)); do
   case $1 in
     --report-only) report_only=1 ;;
     --keep) keep=$2; shift ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "scan-chart: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -210,5 +211,6 @@ if errors or not checkov_ok:
     print(f"scan-chart: {errors} render or scanner error(s)")
 if bad:
     print(f"scan-chart: {len(bad)} prod render(s) over the bar (kube-score 0 CRITICAL, checkov at most 1 failed): {', '.join(bad)}")
-sys.exit(0 if report_only or not (bad or errors or not checkov_ok) else 1)
+# a render or scanner error fails even with --report-only: only the bar is relaxed there
+sys.exit(1 if errors or not checkov_ok or (bad and not report_only) else 0)
 PY

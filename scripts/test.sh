@@ -8,6 +8,7 @@
 #   4. the chart and lifecycle tests again with Helm 3.21
 #   5. the Rego policies: conftest verify, and every example in every environment
 #   6. the scanners teams run (kube-score, checkov) on every preset and example in every environment
+#      (scripts/scan-chart.sh, about a minute)
 # The cluster and the local OCI registry are stopped and their files removed on exit.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

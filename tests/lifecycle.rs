@@ -613,8 +613,8 @@ fn the_umbrella_and_robot_shop_install_and_become_ready() {
     ]);
     assert_eq!(
         policies["items"].as_array().unwrap().len(),
-        12,
-        "one NetworkPolicy per service"
+        24,
+        "one NetworkPolicy per service and one for its helm test Pod (<service>-helpers)"
     );
     helm_ok(&[
         "uninstall",

@@ -467,8 +467,8 @@ fn environments_resources_prefilled_checked_and_written_minimal() {
     assert_eq!(
         read("values-prod.yaml")["resources"],
         serde_json::json!({
-            "requests": {"cpu": "250m", "memory": "256Mi"},
-            "limits": {"cpu": 4, "memory": "2Gi"}
+            "requests": {"cpu": "250m", "memory": "256Mi", "ephemeral-storage": "128Mi"},
+            "limits": {"cpu": 4, "memory": "2Gi", "ephemeral-storage": "1Gi"}
         })
     );
     let fresh = root.join("fresh/shop");

@@ -2,7 +2,8 @@
 Backup: a CronJob per statefulset with backup.enabled, and optionally the same job as a Helm
 pre-upgrade hook. Both run "as" the service through app-platform.values.variant (its security,
 pull secrets, env, volumes and scheduling; no API token, no dependsOn waits, no claim of the
-service's: they reach the data over the network, through the service's Service) with the
+service's: they reach the data over the network, through the service's Service; so a user or
+group id below 10000, which is the data's, becomes 10001) with the
 backup's image, command, schedule and resources, the keys of backup.targetSecret as environment
 (envFrom), and BACKUP_SOURCE_HOST / BACKUP_SOURCE_PORT naming the Service to back up.
 Their pods carry the component label <service>-backup, which the service's NetworkPolicy admits
@@ -45,6 +46,12 @@ Usage: {{- $b := dict }}{{- $_ := include "app-platform.backup.variant" (list $s
 {{- $v := $svc.values -}}
 {{- $b := $v.backup -}}
 {{- $host := ternary $svc.fullname (include "app-platform.names.suffixed" (list $svc "headless")) (not (not $v.service.enabled)) -}}
+{{- /* ids below 10000 (a database image's own user) are the data's, which the backup reaches over the network */ -}}
+{{- $ids := dict -}}
+{{- range $k := list "runAsUser" "runAsGroup" "fsGroup" -}}
+  {{- $id := int64 (get $v.security $k) -}}
+  {{- $_ := set $ids $k (ternary $id 10001 (ge $id 10000)) -}}
+{{- end -}}
 {{- $overrides := dict
       "workloadType" (index . 1)
       "image" $b.image
@@ -59,7 +66,8 @@ Usage: {{- $b := dict }}{{- $_ := include "app-platform.backup.variant" (list $s
       "resources" ($b.resources | default dict)
       "cronjob" (dict "schedule" $b.schedule)
       "rbac" (dict "enabled" false)
-      "serviceAccount" (dict "create" false "automountToken" false "name" (include "app-platform.pod.serviceAccountName" $svc)) -}}
+      "serviceAccount" (dict "create" false "automountToken" false "name" (include "app-platform.pod.serviceAccountName" $svc))
+      "security" $ids -}}
 {{- $_ := include "app-platform.values.variant" (list $svc "backup" $overrides (index . 2)) -}}
 {{- end -}}
 
