@@ -175,8 +175,8 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ),
     (
         "unknown probe type",
-        "probes: {readiness: {type: grpc}}\n",
-        &["probes/readiness/type", "grpc"],
+        "probes: {readiness: {type: soap}}\n",
+        &["probes/readiness/type", "soap"],
     ),
     (
         "limits removed",
