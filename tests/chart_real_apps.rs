@@ -9,6 +9,7 @@ use support::*;
 
 const GRPC: &str = "tests/fixtures/real-apps/grpc-mesh.yaml";
 const FRONTEND: &str = "tests/fixtures/real-apps/frontend-lb.yaml";
+const STATEFUL: &str = "tests/fixtures/real-apps/stateful-existing-claim.yaml";
 
 fn fixture(file: &str) -> Vec<Value> {
     template(&[file], &[]).unwrap_or_else(|e| panic!("{file}: {}", e.stderr))
@@ -347,4 +348,45 @@ fn validate_reports_a_bad_probe_port_at_its_file_and_line() {
     assert_eq!(f["path"], "probes.readiness.http.port", "{f:#}");
     assert_eq!(f["file"], "deploy/values.yaml", "{f:#}");
     assert_eq!(f["line"], 4, "{f:#}");
+}
+
+#[test]
+fn a_headless_statefulset_on_an_existing_claim_and_one_on_memory() {
+    let objs = fixture(STATEFUL);
+    let db = find(&objs, "StatefulSet", "carts-db");
+    assert!(db["spec"].get("volumeClaimTemplates").is_none(), "{db:#}");
+    assert!(
+        db["spec"]
+            .get("persistentVolumeClaimRetentionPolicy")
+            .is_none()
+    );
+    assert_eq!(db["spec"]["serviceName"], "carts-db-headless");
+    let volumes = &pod_spec(db)["volumes"];
+    assert!(
+        volumes.as_array().into_iter().flatten().any(|v| v
+            == &json!({"name": "data", "persistentVolumeClaim": {"claimName": "carts-db-data"}})),
+        "{volumes:#}"
+    );
+    let svc = service(&objs, "carts-db");
+    assert_eq!(svc["spec"]["clusterIP"], "None");
+    assert_eq!(svc["spec"]["ports"][0]["name"], "mongo");
+    assert_eq!(
+        service(&objs, "carts-db-headless")["spec"]["clusterIP"],
+        "None"
+    );
+    // The helm test pod runs as the service but never mounts its claim.
+    let test = find(&objs, "Pod", "carts-db-test");
+    assert!(!test.to_string().contains("carts-db-data"), "{test:#}");
+    let cache = find(&objs, "StatefulSet", "session-cache");
+    assert!(cache["spec"].get("volumeClaimTemplates").is_none());
+    assert!(
+        pod_spec(cache)["volumes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|v| v == &json!({"name": "data", "emptyDir": {"medium": "Memory", "sizeLimit": "128Mi"}}))
+    );
+    for o in objs.iter().filter(|o| is_workload(o)) {
+        assert_restricted(o);
+    }
 }

@@ -198,8 +198,11 @@ strategy:
   maxSurge: 25%
   maxUnavailable: 25%
 
-# -- Storage. Statefulsets get volumeClaimTemplates, deployments a PersistentVolumeClaim.
-# storageClass "default" uses the cluster's default class; "-" disables dynamic provisioning.
+# -- Storage, mounted at mountPath as the volume "data". enabled: statefulsets get
+# volumeClaimTemplates (one claim per pod), other kinds a PersistentVolumeClaim; existingClaim
+# mounts that claim instead (a statefulset's pods then share it); off: an emptyDir (medium Memory
+# for a tmpfs). storageClass "default" uses the cluster's default class; "-" disables dynamic
+# provisioning.
 persistence:
   enabled: false
   size: 1Gi
@@ -211,6 +214,10 @@ persistence:
   retentionPolicy:
     whenDeleted: Retain
     whenScaled: Retain
+  # -- The emptyDir used when there is no claim: medium "" (node disk) or Memory, sizeLimit ("" = none).
+  emptyDir:
+    medium: ""
+    sizeLimit: ""
 
 # -- Jobs (also the job template of a cronjob).
 job:

@@ -12,16 +12,6 @@ Cross-service rules use the index built by app-platform.values.resolve (ctx.byNa
 {{- $p := $svc.path -}}
 {{- $wt := $v.workloadType -}}
 {{- $pv := $v.persistence -}}
-{{- if and (eq $wt "statefulset") (not $pv.enabled) -}}
-  {{- include "app-platform.errors.fail" (dict "path" (printf "%spersistence.enabled" $p) "value" $pv.enabled
-        "problem" "a statefulset keeps its data in volumeClaimTemplates and needs persistence"
-        "fix" (printf "Set %spersistence.enabled: true (with size and storageClass), or use workloadType: deployment for a stateless service." $p)) -}}
-{{- end -}}
-{{- if and (eq $wt "statefulset") $pv.existingClaim -}}
-  {{- include "app-platform.errors.fail" (dict "path" (printf "%spersistence.existingClaim" $p) "value" $pv.existingClaim
-        "problem" "a statefulset creates one claim per pod and cannot share an existing claim"
-        "fix" (printf "Remove %spersistence.existingClaim, or use workloadType: deployment with replicas: 1." $p)) -}}
-{{- end -}}
 {{- if and $pv.enabled (not $pv.existingClaim) (not $pv.storageClass) -}}
   {{- include "app-platform.errors.fail" (dict "path" (printf "%spersistence.storageClass" $p) "value" $pv.storageClass
         "problem" "persistence is enabled but no storage class is chosen"
