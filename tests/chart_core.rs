@@ -126,7 +126,9 @@ fn default_values_install_a_working_development_service() {
         main["ports"][0],
         json!({"name": "http", "containerPort": 8080, "protocol": "TCP"})
     );
-    assert_eq!(main["livenessProbe"]["tcpSocket"]["port"], "http");
+    // readiness by the port's name, liveness by its number (scanners compare the checks)
+    assert_eq!(main["readinessProbe"]["tcpSocket"]["port"], "http");
+    assert_eq!(main["livenessProbe"]["tcpSocket"]["port"], 8080);
     assert!(main.get("startupProbe").is_none(), "an empty probe is off");
 }
 

@@ -78,12 +78,12 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ),
     // --- the chart's own rules ---
     (
-        "statefulset without persistence",
-        "workloadType: statefulset\n",
+        "daemonset with a claim",
+        "workloadType: daemonset\npersistence: {enabled: true, storageClass: default}\n",
         &[
-            "persistence.enabled: a statefulset keeps its data in volumeClaimTemplates",
-            "got false",
-            "Set persistence.enabled: true",
+            "persistence.enabled: a daemonset runs one pod per node and cannot share one claim",
+            "got true",
+            "Set persistence.enabled: false",
         ],
     ),
     (
@@ -175,8 +175,8 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ),
     (
         "unknown probe type",
-        "probes: {readiness: {type: grpc}}\n",
-        &["probes/readiness/type", "grpc"],
+        "probes: {readiness: {type: soap}}\n",
+        &["probes/readiness/type", "soap"],
     ),
     (
         "limits removed",
@@ -227,7 +227,9 @@ fn bad_values_fail_naming_the_field_and_the_value() {
 #[test]
 fn chart_rule_messages_share_one_form() {
     // "<path>: <what is wrong>, got <value>. <how to fix>"
-    let message = render_err("workloadType: statefulset\n");
+    let message = render_err(
+        "workloadType: daemonset\npersistence: {enabled: true, storageClass: default}\n",
+    );
     let line = message
         .lines()
         .find(|l| l.contains("persistence.enabled:"))
@@ -238,6 +240,6 @@ fn chart_rule_messages_share_one_form() {
     let (problem, rest) = rest.split_once(", got ").expect("', got '");
     assert!(!problem.is_empty());
     let (value, fix) = rest.split_once(". ").expect("'. ' before the fix");
-    assert_eq!(value, "false");
+    assert_eq!(value, "true");
     assert!(fix.starts_with("Set "), "{fix}");
 }

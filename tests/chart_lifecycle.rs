@@ -1367,11 +1367,18 @@ fn chart_metadata_is_complete() {
     let values: Value =
         serde_yaml::from_str(&std::fs::read_to_string(chart().join("values.yaml")).unwrap())
             .unwrap();
-    for default in [&values["image"], &values["dependencyWait"]["image"]] {
-        assert!(
-            refs.contains(&default.as_str().unwrap()),
-            "{default} listed in {refs:?}"
-        );
+    let main = format!(
+        "{}:{}",
+        values["image"]["repository"]
+            .as_str()
+            .expect("image.repository"),
+        values["image"]["tag"].as_str().expect("image.tag")
+    );
+    for default in [
+        main.as_str(),
+        values["dependencyWait"]["image"].as_str().unwrap(),
+    ] {
+        assert!(refs.contains(&default), "{default} listed in {refs:?}");
     }
     let changes: Value =
         serde_yaml::from_str(ann["artifacthub.io/changes"].as_str().expect("changes")).unwrap();

@@ -350,8 +350,15 @@ fn four_services_matrix_follows_the_dependency_graph() {
         }
     }
     // a dependency is reached only on its own port
-    assert!(!net.allows(&pods["api"], &pods["database"], 22, "TCP"));
-    assert!(!net.allows(&pods["web"], &pods["api"], 5432, "TCP"));
+    for (from, to, port) in [("api", "database", 22), ("web", "api", 5432)] {
+        let (from, to) = (&pods[from], &pods[to]);
+        assert!(
+            !net.allows(from, to, port, "TCP"),
+            "{} -> {}:{port} must be denied (not the port it serves)",
+            from.name,
+            to.name
+        );
+    }
 
     let dns = outside(
         "kube-dns",

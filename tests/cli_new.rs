@@ -40,7 +40,11 @@ fn writes_minimal_files_with_schema_lines() {
         );
     }
     let base = values(&dir.join("deploy"), "values.yaml");
-    assert_eq!(base["image"], "ghcr.io/acme/shop:1.4.2");
+    // The image as its parts, so a pipeline can `--set image.tag=$SHA`.
+    assert_eq!(
+        base["image"],
+        json!({"repository": "ghcr.io/acme/shop", "tag": "1.4.2"})
+    );
     assert_eq!(base["ingress"]["host"], "shop.example.com");
     assert_eq!(base["replicas"], 2);
     // Only what differs from the chart defaults: the default workloadType, port and resources are not repeated.
@@ -132,10 +136,7 @@ fn answers_file_reproduces_and_updates_the_files() {
         ],
     )
     .expect(0);
-    assert_eq!(
-        values(&deploy, "values.yaml")["image"],
-        "ghcr.io/acme/shop:1.5.0"
-    );
+    assert_eq!(values(&deploy, "values.yaml")["image"]["tag"], "1.5.0");
     assert!(read(&deploy, ".apwiz.yaml").contains("ghcr.io/acme/shop:1.5.0"));
     apwiz(
         &dir,

@@ -3,7 +3,6 @@
 //! features the preset turns on must render (in prod, where every feature is on).
 mod support;
 
-use apwiz::core::docs;
 use apwiz::core::inputs::presets;
 use serde_json::Value;
 use support::cli::*;
@@ -40,25 +39,8 @@ fn every_preset_renders_and_validates_in_every_environment() {
         .iter()
         .filter(|p| p.kind == presets::PresetKind::Workload)
     {
-        let answers = docs::example_answers(p, &all).expect("example answers");
         let dir = scratch(&format!("preset-{}", p.name));
-        let mut args: Vec<String> = vec![
-            "new".into(),
-            "--preset".into(),
-            p.name.clone(),
-            "--name".into(),
-            answers.name.clone(),
-        ];
-        if let Some(i) = &answers.image {
-            args.extend(["--image".into(), i.clone()]);
-        }
-        args.extend(["--env".into(), envs.join(",")]);
-        for s in &answers.set {
-            args.extend(["--set".into(), s.raw.clone()]);
-        }
-        args.extend(["--out".into(), "deploy".into()]);
-        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-        let run = apwiz(&dir, &argv);
+        let run = new_from_example(&dir, p, &all, &envs);
         if run.code != 0 {
             problems.push(format!(
                 "{}: apwiz new failed: {}",

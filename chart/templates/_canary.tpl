@@ -124,7 +124,7 @@ Usage: backendRefs: {{- include "app-platform.canary.backendRefs" $svc | nindent
 {{- $port := int64 ($v.service.port | default $v.port) -}}
 - group: ""
   kind: Service
-  name: {{ .fullname }}
+  name: {{ .serviceName }}
   port: {{ $port }}
 {{- if include "app-platform.canary.run" . }}
 {{- $w := int64 $v.canary.weight }}

@@ -170,7 +170,8 @@ given). Setting probes.<kind> too (other than the chart's default) fails.
 {{- $kind := trimSuffix "Probe" $key -}}
 {{- $p := include "app-platform.compat.path" (list $ctx $key) -}}
 {{- $t := dict "enabled" true -}}
-{{- with $val.httpGet }}{{ $_ := set $t "type" "http" }}{{ $_ := merge $t (pick . "path" "port" "scheme") }}{{ end -}}
+{{- with $val.httpGet }}{{ $_ := set $t "type" "http" }}{{ $_ := merge $t (pick . "path" "port" "scheme") }}{{ with .httpHeaders }}{{ $_ := set $t "headers" . }}{{ end }}{{ end -}}
+{{- with $val.grpc }}{{ $_ := set $t "type" "grpc" }}{{ $_ := merge $t (pick . "port" "service") }}{{ end -}}
 {{- with $val.tcpSocket }}{{ $_ := set $t "type" "tcp" }}{{ $_ := merge $t (pick . "port") }}{{ end -}}
 {{- with $val.exec }}{{ $_ := set $t "type" "exec" }}{{ $_ := merge $t (pick . "command") }}{{ end -}}
 {{- $_ := merge $t (pick $val "initialDelaySeconds" "periodSeconds" "timeoutSeconds" "failureThreshold" "successThreshold") -}}

@@ -20,14 +20,7 @@ Usage: containers: {{- include "app-platform.container.main" $svc | nindent 4 }}
   {{- end }}
   {{- if ne $v.workloadType "external" }}
   ports:
-    - name: http
-      containerPort: {{ int64 $v.port }}
-      protocol: TCP
-    {{- range $v.ports }}
-    - name: {{ .name }}
-      containerPort: {{ int64 .port }}
-      protocol: {{ .protocol | default "TCP" }}
-    {{- end }}
+    {{- include "app-platform.container.ports" (prepend ($v.ports | default list) .mainPort) | trim | nindent 4 }}
     {{- with include "app-platform.monitoring.containerPort" . }}{{ . | nindent 4 }}{{ end }}
   {{- end }}
   {{- with include "app-platform.container.env" $v | trim }}
@@ -67,12 +60,7 @@ Usage: {{- include "app-platform.container.extra" (list $svc $item) | nindent 4 
   args: {{- toYaml . | nindent 4 }}
   {{- end }}
   {{- with $c.ports }}
-  ports:
-    {{- range . }}
-    - name: {{ .name }}
-      containerPort: {{ int64 .port }}
-      protocol: {{ .protocol | default "TCP" }}
-    {{- end }}
+  ports: {{- include "app-platform.container.ports" . | trim | nindent 4 }}
   {{- end }}
   {{- with include "app-platform.container.env" $c | trim }}
   {{- . | nindent 2 }}
@@ -87,6 +75,18 @@ Usage: {{- include "app-platform.container.extra" (list $svc $item) | nindent 4 
     {{- with $mounts }}{{ . | nindent 4 }}{{ end }}
     {{- with $c.volumeMounts }}{{ toYaml . | nindent 4 }}{{ end }}
   {{- end }}
+{{- end -}}
+
+{{/* app-platform.container.ports: container ports [{name, port, protocol, appProtocol}] as list items. */}}
+{{- define "app-platform.container.ports" -}}
+{{- range . }}
+- name: {{ .name }}
+  containerPort: {{ int64 .port }}
+  protocol: {{ .protocol | default "TCP" }}
+  {{- with .appProtocol }}
+  appProtocol: {{ . }}
+  {{- end }}
+{{- end }}
 {{- end -}}
 
 {{/*
@@ -125,9 +125,29 @@ httpGet:
   {{- with $p.scheme }}
   scheme: {{ . }}
   {{- end }}
+  {{- with $p.headers }}
+  httpHeaders:
+    {{- if kindIs "map" . }}
+    {{- range $name := keys . | sortAlpha }}
+    - name: {{ $name }}
+      value: {{ include "app-platform.data.scalar" (get $p.headers $name) | quote }}
+    {{- end }}
+    {{- else }}
+    {{- range . }}
+    - name: {{ .name }}
+      value: {{ include "app-platform.data.scalar" .value | quote }}
+    {{- end }}
+    {{- end }}
+  {{- end }}
 {{- else if eq $p.type "exec" -}}
 exec:
   command: {{- toYaml $p.command | nindent 4 }}
+{{- else if eq $p.type "grpc" -}}
+grpc:
+  port: {{ int64 $p.port }}
+  {{- with $p.service }}
+  service: {{ . | quote }}
+  {{- end }}
 {{- else -}}
 tcpSocket:
   port: {{ include "app-platform.data.scalar" ($p.port | default "http") }}

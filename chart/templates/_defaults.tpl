@@ -41,6 +41,9 @@ services: {}
 nameOverride: ""
 # -- Overrides the base of every object name (default: the release name, or <release>-<alias>).
 fullnameOverride: ""
+# -- How services are named in a multi-service release: release-service (<release>-<service>) or
+# service (the service name alone, e.g. cartservice). Set it at the first install: it renames.
+naming: release-service
 
 # -- Turns a service off without deleting its values.
 enabled: true
@@ -51,14 +54,33 @@ workloadType: deployment
 # -- Pod count for deployments and statefulsets (1-1000). Ignored when autoscaling is enabled.
 replicas: 1
 
-# -- Container image: "repository[:tag][@digest]", or an object with the same parts.
-# A numeric tag (tag: 20250811) is rendered verbatim.
-image: nginxinc/nginx-unprivileged:1.27
+# -- Container image as its parts, so a pipeline sets one of them: `--set image.tag=$SHA`
+# (one service: `--set services.<name>.image.tag=$SHA`). Services inherit the parts they do not
+# set, so a shared tag moves every service at once. The string form "repository[:tag][@digest]"
+# is still accepted (it replaces the whole map; `--set image.tag` then fails in Helm itself).
+# A numeric tag (tag: 20250811) is rendered verbatim; registry defaults to global.imageRegistry.
+image:
+  repository: nginxinc/nginx-unprivileged
+  tag: "1.27"
+  # -- sha256:<64 hex>: pins the content whatever the tag says ("" = none).
+  digest: ""
+  # -- IfNotPresent | Always | Never.
+  pullPolicy: IfNotPresent
 
-# -- The main container port, named "http", used by the Service and the default probes.
+# -- The main container port, used by the Service and the default probes.
 port: 8080
+# -- Its name (the main Service port's too): meshes and ServiceMonitors select ports by name
+# (grpc, tcp-redis, mongo). Probes and Services may still call the main port "http".
+portName: http
+# -- Its transport protocol (TCP, UDP, SCTP) and application protocol (appProtocol, e.g. grpc).
+portProtocol: TCP
+appProtocol: ""
 
-# -- More container ports: [{name, port, protocol}].
+# -- The exact base name of this service's objects instead of <release>-<service> (e.g. cartservice).
+# Unset: the release-wide rule (naming). Names are immutable on upgrade: set it at the first install.
+#   objectName: cartservice
+
+# -- More container ports: [{name, port, protocol, appProtocol}].
 ports: []
 
 # -- Entrypoint and arguments; empty keeps the image's own.
@@ -85,16 +107,22 @@ resources:
     cpu: 500m
     memory: 256Mi
 
-# -- Probes for long-running workloads (deployment, statefulset, daemonset). Each probe has a
-# type (http, tcp or exec) with its settings, plus timings; enabled: false turns one off.
-#   liveness: {type: http, path: /healthz}      readiness: {type: exec, command: [pg_isready]}
+# -- Probes for long-running workloads (deployment, statefulset, daemonset). Each probe is one
+# check, written as a map: http: {path, port, scheme, headers}, tcp: {port}, grpc: {port, service}
+# or exec: {command} (or the first form, type: http|tcp|grpc|exec with the same keys beside it),
+# plus timings; enabled: false turns one off, null on a check removes an inherited one.
+#   liveness: {http: {path: /healthz}}    readiness: {grpc: {port: grpc}}    startup: {exec: {command: [pg_isready]}}
+# A port is a number or a name of the main container ("http" is the main port whatever its name);
+# no port: the main port by number. The defaults differ on purpose: readiness takes a pod out of
+# the Service after 15 s of failures, liveness restarts it only after 60 s (so a slow or loaded
+# pod is not restarted for being busy) and checks the port by number, so scanners such as
+# kube-score (pod-probes-identical compares the check, not its timings) see two probes.
 probes:
   liveness:
     enabled: true
     type: tcp
-    port: http
     periodSeconds: 10
-    failureThreshold: 3
+    failureThreshold: 6
   readiness:
     enabled: true
     type: tcp
@@ -141,12 +169,30 @@ serviceAccount:
 # -- The Kubernetes Service in front of long-running workloads.
 service:
   enabled: true
+  # -- The exact Service name (default: the object name), e.g. cartservice.
+  name: ""
   type: ClusterIP
   # -- Service port; 0 means "same as port".
   port: 0
+  # -- Container port it forwards to, by name or number ("" = the main port).
+  targetPort: ""
+  # -- NodePort / LoadBalancer: the node port (0 = chosen by Kubernetes); appProtocol ("" = the main port's).
+  nodePort: 0
+  appProtocol: ""
+  # -- headless: clusterIP None. Traffic settings as in Kubernetes ("" = its default).
+  headless: false
+  externalTrafficPolicy: ""
+  sessionAffinity: ""
+  publishNotReadyAddresses: false
   annotations: {}
-  # -- More service ports: [{name, port, targetPort, protocol}].
+  # -- More service ports: [{name, port, targetPort (name or number), protocol, appProtocol, nodePort}].
   ports: []
+
+# -- More Services for the same pods, each <object name>-<name>: [{name, type, headless, ports
+# (default: the main Service's), annotations, externalTrafficPolicy, sessionAffinity,
+# publishNotReadyAddresses, loadBalancerClass, loadBalancerSourceRanges}].
+#   extraServices: [{name: external, type: LoadBalancer}]
+extraServices: []
 
 # -- Rollout: Deployment strategy, StatefulSet/DaemonSet updateStrategy.
 strategy:
@@ -154,8 +200,11 @@ strategy:
   maxSurge: 25%
   maxUnavailable: 25%
 
-# -- Storage. Statefulsets get volumeClaimTemplates, deployments a PersistentVolumeClaim.
-# storageClass "default" uses the cluster's default class; "-" disables dynamic provisioning.
+# -- Storage, mounted at mountPath as the volume "data". enabled: statefulsets get
+# volumeClaimTemplates (one claim per pod), other kinds a PersistentVolumeClaim; existingClaim
+# mounts that claim instead (a statefulset's pods then share it); off: an emptyDir (medium Memory
+# for a tmpfs). storageClass "default" uses the cluster's default class; "-" disables dynamic
+# provisioning.
 persistence:
   enabled: false
   size: 1Gi
@@ -167,6 +216,10 @@ persistence:
   retentionPolicy:
     whenDeleted: Retain
     whenScaled: Retain
+  # -- The emptyDir used when there is no claim: medium "" (node disk) or Memory, sizeLimit ("" = none).
+  emptyDir:
+    medium: ""
+    sizeLimit: ""
 
 # -- Jobs (also the job template of a cronjob).
 job:

@@ -183,11 +183,11 @@ Usage: {{ include "app-platform.hooks.smokeCommand" (list $svc $activeDeadlineSe
 {{- $r := ($v.probes | default dict).readiness | default dict -}}
 {{- $http := and (eq (toString $r.type) "http") (ne (toString $r.enabled) "false") (ne (upper (toString $r.scheme)) "HTTPS") -}}
 {{- $check := `nc -z -w 5 "$2" "$3"` -}}
-{{- $target := list "tcp" $svc.fullname $port -}}
+{{- $target := list "tcp" $svc.serviceName $port -}}
 {{- if $http -}}
   {{- $check = `wget -q -O /dev/null -T 5 "http://$2:$3$4"` -}}
   {{- $path := $r.path | default "/" -}}
-  {{- $target = list "http" $svc.fullname $port (ternary $path (printf "/%s" $path) (hasPrefix "/" $path)) -}}
+  {{- $target = list "http" $svc.serviceName $port (ternary $path (printf "/%s" $path) (hasPrefix "/" $path)) -}}
 {{- end -}}
 {{- $script := printf `deadline=$(( $(date +%%s) + %d ))
 until %s; do

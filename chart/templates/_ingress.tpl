@@ -38,7 +38,7 @@ Usage: {{ include "app-platform.ingress.ingress" $svc }}
 {{- if and $in.tls.enabled $in.tls.clusterIssuer -}}
   {{- $_ := set $ann "cert-manager.io/cluster-issuer" $in.tls.clusterIssuer -}}
 {{- end -}}
-{{- $fullname := .fullname -}}
+{{- $serviceName := .serviceName -}}{{- $portName := .mainPort.name -}}
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {{- include "app-platform.meta.object" (dict "svc" . "name" .fullname "annotations" $ann) | nindent 2 }}
@@ -61,9 +61,9 @@ spec:
             pathType: {{ .pathType | default "Prefix" }}
             backend:
               service:
-                name: {{ $fullname }}
+                name: {{ $serviceName }}
                 port:
-                  name: http
+                  name: {{ $portName }}
           {{- end }}
     {{- end }}
 {{- end -}}

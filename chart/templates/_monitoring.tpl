@@ -128,13 +128,13 @@ spec:
     matchNames:
       - {{ .root.Release.Namespace }}
   endpoints:
-    - port: {{ $m.port }}
+    - port: {{ ternary .mainPort.name $m.port (eq $m.port "http") }}
       path: {{ $m.path }}
       interval: {{ $m.scrapeInterval }}
       scrapeTimeout: {{ $m.scrapeTimeout }}
       relabelings:
         - sourceLabels: [__meta_kubernetes_service_name]
-          regex: {{ .fullname }}
+          regex: {{ .serviceName }}
           action: keep
 {{- end -}}
 {{- end -}}
@@ -189,7 +189,7 @@ rules, in one group named after the service.
   {{- end -}}{{- end -}}
   {{- if and $a.targetDown .values.service.enabled -}}
   {{- $rules = append $rules (dict "alert" "ServiceTargetDown" "for" "10m"
-        "expr" (printf "up{namespace=%q, job=%q} == 0" $ns .fullname)
+        "expr" (printf "up{namespace=%q, job=%q} == 0" $ns .serviceName)
         "labels" (dict "severity" "warning")
         "annotations" (dict "summary" (printf "%s: Prometheus cannot scrape a pod" .fullname)
           "description" (printf "Prometheus has not scraped {{ $labels.instance }}%s from pod %s of service %s for 10 minutes." $m.path $where $who))) -}}

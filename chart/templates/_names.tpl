@@ -50,3 +50,41 @@ Usage: {{ include "app-platform.names.component" (list $svc.name "migrate") }}
 {{- define "app-platform.names.component" -}}
 {{- printf "%s-%s" (index . 0) (index . 1) | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
+
+{{/*
+app-platform.names.unique: two services whose objects or Services would get the same name fail,
+naming both (with naming: service, objectName or service.name two services can collide).
+Usage: {{- include "app-platform.names.unique" $services }}
+*/}}
+{{- define "app-platform.names.unique" -}}
+{{- $objects := dict -}}
+{{- $services := dict -}}
+{{- range $svc := . -}}
+  {{- with get $objects $svc.fullname -}}
+  {{- include "app-platform.errors.fail" (dict "path" (printf "%sobjectName" $svc.path) "value" $svc.fullname
+        "problem" (printf "services %s and %s would both name their objects %s" .name $svc.name $svc.fullname)
+        "fix" (printf "Set %sobjectName (or %sobjectName) to a name of its own, or use naming: release-service." $svc.path .path)) -}}
+  {{- end -}}
+  {{- $_ := set $objects $svc.fullname $svc -}}
+  {{- range $name := include "app-platform.names.serviceNames" $svc | fromJsonArray -}}
+    {{- with get $services $name -}}
+    {{- include "app-platform.errors.fail" (dict "path" (printf "%sservice.name" $svc.path) "value" $name
+          "problem" (printf "services %s and %s would both create the Service %s" .name $svc.name $name)
+          "fix" (printf "Give one of them another name: %sservice.name or %sservice.name (or objectName)." .path $svc.path)) -}}
+    {{- end -}}
+    {{- $_ := set $services $name $svc -}}
+  {{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* app-platform.names.serviceNames: the names of every Service a service creates, as a JSON list. */}}
+{{- define "app-platform.names.serviceNames" -}}
+{{- $v := .values -}}
+{{- $names := list -}}
+{{- if or (eq $v.workloadType "external") (and (has $v.workloadType (list "deployment" "statefulset" "daemonset")) $v.service.enabled) -}}
+  {{- $names = append $names .serviceName -}}
+{{- end -}}
+{{- if eq $v.workloadType "statefulset" }}{{ $names = append $names (include "app-platform.names.suffixed" (list . "headless")) }}{{ end -}}
+{{- range ($v.extraServices | default list) }}{{ $names = append $names (include "app-platform.network.extraName" (list $ .)) }}{{ end -}}
+{{- toJson $names -}}
+{{- end -}}

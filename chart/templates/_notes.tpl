@@ -20,8 +20,8 @@ report bad values.
 {{- else if eq $v.workloadType "external" }} -> {{ $v.external.name | default (join ", " ($v.external.addresses | default list)) }} (external, no pods)
 {{- else if and $longRunning $v.service.enabled }}
 {{- $port := int64 ($v.service.port | default $v.port) }}
-    address: {{ .fullname }}.{{ $ns }}.svc:{{ $port }} (in the cluster)
-    forward: kubectl -n {{ $ns }} port-forward svc/{{ .fullname }} {{ int64 $v.port }}:{{ $port }} (then localhost:{{ int64 $v.port }})
+    address: {{ .serviceName }}.{{ $ns }}.svc:{{ $port }} (in the cluster)
+    forward: kubectl -n {{ $ns }} port-forward svc/{{ .serviceName }} {{ int64 $v.port }}:{{ $port }} (then localhost:{{ int64 $v.port }})
 {{- if ($v.ingress).enabled }}
 {{- $scheme := ternary "https" "http" (($v.ingress.tls).enabled | default false) }}
 {{- $path := (first ($v.ingress.paths | default (list (dict "path" "/")))).path }}

@@ -129,7 +129,8 @@ entry is a name, or Kubernetes' form {name} (helm create).
 
 {{/*
 app-platform.pod.volumes: tmp, config, data and the team's volumes. Data is the statefulset's
-volumeClaimTemplate (not listed here), a PersistentVolumeClaim when persistence is on, else emptyDir.
+volumeClaimTemplate (not listed here), persistence.existingClaim, the service's own
+PersistentVolumeClaim when persistence is on, else an emptyDir (persistence.emptyDir: medium, sizeLimit).
 */}}
 {{- define "app-platform.pod.volumes" -}}
 {{- $v := .values -}}
@@ -142,13 +143,25 @@ volumeClaimTemplate (not listed here), a PersistentVolumeClaim when persistence 
   configMap:
     name: {{ include "app-platform.names.suffixed" (list (.owner | default .) "config") }}
 {{- end }}
-{{- if and (include "app-platform.pod.hasData" .) (ne $v.workloadType "statefulset") }}
+{{- if and (include "app-platform.pod.hasData" .) (not (include "app-platform.storage.claimTemplates" .)) }}
 - name: data
-  {{- if $v.persistence.enabled }}
+  {{- if $v.persistence.existingClaim }}
   persistentVolumeClaim:
-    claimName: {{ $v.persistence.existingClaim | default (include "app-platform.names.suffixed" (list . "data")) }}
+    claimName: {{ $v.persistence.existingClaim }}
+  {{- else if and $v.persistence.enabled (ne $v.workloadType "statefulset") }}
+  persistentVolumeClaim:
+    claimName: {{ include "app-platform.names.suffixed" (list . "data") }}
   {{- else }}
-  emptyDir: {}
+  {{- $e := $v.persistence.emptyDir | default dict }}
+  emptyDir: {{- if or $e.medium $e.sizeLimit }}
+    {{- with $e.medium }}
+    medium: {{ . }}
+    {{- end }}
+    {{- with $e.sizeLimit }}
+    sizeLimit: {{ include "app-platform.data.scalar" . | quote }}
+    {{- end }}
+  {{- else }} {}
+  {{- end }}
   {{- end }}
 {{- end }}
 {{- range $v.volumes }}

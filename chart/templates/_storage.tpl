@@ -4,6 +4,15 @@ Storage: persistent volume claims. storageClass has two documented special value
 no dynamic provisioning: bind to a pre-created PersistentVolume).
 */}}
 
+{{/*
+app-platform.storage.claimTemplates: "true" when a statefulset gets volumeClaimTemplates (persistence
+on, no existingClaim); otherwise its data is the existing claim or an emptyDir, like a deployment's.
+*/}}
+{{- define "app-platform.storage.claimTemplates" -}}
+{{- $p := .values.persistence -}}
+{{- if and (eq .values.workloadType "statefulset") $p.enabled (not $p.existingClaim) -}}true{{- end -}}
+{{- end -}}
+
 {{/* app-platform.storage.claimSpec: the spec of a claim from persistence values. */}}
 {{- define "app-platform.storage.claimSpec" -}}
 accessModes: {{ toJson .accessModes }}

@@ -35,7 +35,7 @@ a Service targets, so it needs no exception. JSON, merged into the Pod's annotat
 {{- $t := $v.tests | default dict -}}
 {{- if include "app-platform.tests.applies" . -}}
 {{- $env := dict
-      "SERVICE_HOST" .fullname
+      "SERVICE_HOST" .serviceName
       "SERVICE_PORT" (toString (int64 ($v.service.port | default $v.port)))
       "TIMEOUT" (include "app-platform.data.scalar" $t.timeoutSeconds) -}}
 {{- $r := ($v.probes | default dict).readiness -}}
@@ -46,13 +46,13 @@ a Service targets, so it needs no exception. JSON, merged into the Pod's annotat
 {{- else -}}
   {{- $probePort := include "app-platform.data.scalar" ($r.port | default "http") -}}
   {{- with include "app-platform.tests.servicePort" (list . $probePort) -}}
-    {{- $_ := set $env "HEALTH_URL" (printf "%s://%s:%s%s" (lower ($r.scheme | default "HTTP")) $.fullname . ($r.path | default "/")) -}}
+    {{- $_ := set $env "HEALTH_URL" (printf "%s://%s:%s%s" (lower ($r.scheme | default "HTTP")) $.serviceName . ($r.path | default "/")) -}}
   {{- else -}}
     {{- $_ := set $env "HEALTH_SKIP" (printf "the readiness probe's port %s is not a port of the Service" $probePort) -}}
   {{- end -}}
 {{- end -}}
 {{- if include "app-platform.monitoring.applies" . -}}
-  {{- $_ := set $env "METRICS_URL" (printf "http://%s:%s%s" .fullname (include "app-platform.monitoring.servicePortNumber" .) $v.monitoring.path) -}}
+  {{- $_ := set $env "METRICS_URL" (printf "http://%s:%s%s" .serviceName (include "app-platform.monitoring.servicePortNumber" .) $v.monitoring.path) -}}
 {{- end -}}
 {{- $overrides := dict
       "workloadType" "job"
@@ -93,8 +93,9 @@ name or number), or "" when the Service does not expose it. Usage: include (list
 {{- $svc := index . 0 -}}
 {{- $want := toString (index . 1) -}}
 {{- $v := $svc.values -}}
-{{- $container := concat (list (dict "name" "http" "port" $v.port)) ($v.ports | default list) -}}
-{{- $service := list (dict "port" ($v.service.port | default $v.port) "target" "http") -}}
+{{- $container := concat (list (dict "name" $svc.mainPort.name "port" $v.port)) ($v.ports | default list) -}}
+{{- $service := list (dict "port" ($v.service.port | default $v.port) "target" ($v.service.targetPort | default $svc.mainPort.name)) -}}
+{{- if eq $want "http" }}{{ $want = $svc.mainPort.name }}{{ end -}}
 {{- range $v.service.ports }}{{ $service = append $service (dict "port" .port "target" (.targetPort | default .port)) }}{{ end -}}
 {{- with include "app-platform.monitoring.containerPort" $svc | fromYamlArray }}{{ $container = concat $container (list (dict "name" (first .).name "port" (first .).containerPort)) }}{{ end -}}
 {{- with include "app-platform.monitoring.servicePort" $svc | fromYamlArray }}{{ $service = append $service (dict "port" (first .).port "target" (first .).targetPort) }}{{ end -}}

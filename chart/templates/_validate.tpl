@@ -12,16 +12,6 @@ Cross-service rules use the index built by app-platform.values.resolve (ctx.byNa
 {{- $p := $svc.path -}}
 {{- $wt := $v.workloadType -}}
 {{- $pv := $v.persistence -}}
-{{- if and (eq $wt "statefulset") (not $pv.enabled) -}}
-  {{- include "app-platform.errors.fail" (dict "path" (printf "%spersistence.enabled" $p) "value" $pv.enabled
-        "problem" "a statefulset keeps its data in volumeClaimTemplates and needs persistence"
-        "fix" (printf "Set %spersistence.enabled: true (with size and storageClass), or use workloadType: deployment for a stateless service." $p)) -}}
-{{- end -}}
-{{- if and (eq $wt "statefulset") $pv.existingClaim -}}
-  {{- include "app-platform.errors.fail" (dict "path" (printf "%spersistence.existingClaim" $p) "value" $pv.existingClaim
-        "problem" "a statefulset creates one claim per pod and cannot share an existing claim"
-        "fix" (printf "Remove %spersistence.existingClaim, or use workloadType: deployment with replicas: 1." $p)) -}}
-{{- end -}}
 {{- if and $pv.enabled (not $pv.existingClaim) (not $pv.storageClass) -}}
   {{- include "app-platform.errors.fail" (dict "path" (printf "%spersistence.storageClass" $p) "value" $pv.storageClass
         "problem" "persistence is enabled but no storage class is chosen"
@@ -34,6 +24,10 @@ Cross-service rules use the index built by app-platform.values.resolve (ctx.byNa
 {{- end -}}
 {{- if eq $wt "external" -}}
   {{- include "app-platform.validate.external" $svc -}}
+{{- else if and (kindIs "map" $v.image) (not $v.image.repository) -}}
+  {{- include "app-platform.errors.fail" (dict "path" (printf "%simage.repository" $p) "value" $v.image.repository
+        "problem" "the image has no repository (a tag or digest alone names no image)"
+        "fix" (printf "Set %simage.repository, e.g. ghcr.io/acme/shop, or write %simage as \"repository:tag\"." $p $p)) -}}
 {{- end -}}
 {{- if and (eq $wt "cronjob") (not $v.cronjob.schedule) -}}
   {{- include "app-platform.errors.fail" (dict "path" (printf "%scronjob.schedule" $p) "value" $v.cronjob.schedule
@@ -75,6 +69,54 @@ Cross-service rules use the index built by app-platform.values.resolve (ctx.byNa
   {{- include "app-platform.canary.check" (list $svc $ctx) -}}
 {{- end -}}
 {{- include "app-platform.validate.dependsOn" (list $svc $ctx) -}}
+{{- include "app-platform.validate.services" $svc -}}
+{{- end -}}
+
+{{/*
+app-platform.validate.services: every Service of a service maps to ports its pods have: a
+targetPort by name names a container port of the pod, port names are unique per Service, and
+extraServices only where there are pods to select.
+*/}}
+{{- define "app-platform.validate.services" -}}
+{{- $v := .values -}}
+{{- $p := .path -}}
+{{- $longRunning := has $v.workloadType (list "deployment" "statefulset" "daemonset") -}}
+{{- if and $v.extraServices (not $longRunning) -}}
+  {{- include "app-platform.errors.fail" (dict "path" (printf "%sextraServices" $p) "value" (len $v.extraServices)
+        "problem" (printf "a %s has no long-running pods for a Service to select" $v.workloadType)
+        "fix" (printf "Remove %sextraServices, or use workloadType deployment, statefulset or daemonset." $p)) -}}
+{{- end -}}
+{{- if $longRunning -}}
+{{- $pod := merge (dict) .portNames -}}
+{{- range $v.sidecars }}{{ range .ports }}{{ $_ := set $pod .name .port }}{{ end }}{{ end -}}
+{{- if and (include "app-platform.monitoring.applies" .) (ne $v.monitoring.port "http") }}{{ $_ := set $pod $v.monitoring.port $v.monitoring.portNumber }}{{ end -}}
+{{- $blocks := list -}}
+{{- if $v.service.enabled -}}
+  {{- $blocks = append $blocks (dict "path" (printf "%sservice" $p) "ports" (prepend ($v.service.ports | default list) (dict "name" .mainPort.name "targetPort" ($v.service.targetPort | default .mainPort.name))) "target" ($v.service.targetPort | default "")) -}}
+{{- end -}}
+{{- range $i, $x := $v.extraServices | default list -}}
+  {{- $blocks = append $blocks (dict "path" (printf "%sextraServices[%d]" $p $i) "ports" ($x.ports | default list)) -}}
+{{- end -}}
+{{- range $b := $blocks -}}
+  {{- $seen := dict -}}
+  {{- range $i, $port := $b.ports -}}
+    {{- $where := ternary (printf "%s.ports[%d]" $b.path (sub $i 1)) (printf "%s" $b.path) (and (gt $i 0) (hasKey $b "target")) -}}
+    {{- if not (hasKey $b "target") }}{{ $where = printf "%s.ports[%d]" $b.path $i }}{{ end -}}
+    {{- if hasKey $seen $port.name -}}
+    {{- include "app-platform.errors.fail" (dict "path" (printf "%s.name" $where) "value" $port.name
+          "problem" "two ports of this Service have the same name (the first port is named after portName)"
+          "fix" "Give each Service port its own name.") -}}
+    {{- end -}}
+    {{- $_ := set $seen $port.name true -}}
+    {{- $target := include "app-platform.data.scalar" ($port.targetPort | default $port.port) -}}
+    {{- if and $target (not (regexMatch "^[0-9]+$" $target)) (not (hasKey $pod $target)) (ne $target "http") -}}
+    {{- include "app-platform.errors.fail" (dict "path" (printf "%s.targetPort" $where) "value" $target
+          "problem" "no container port of the pod has this name, so the Service would send its traffic nowhere"
+          "fix" (printf "Use one of: %s (or a port number), or add the port to ports / a sidecar's ports." (join ", " (keys $pod | sortAlpha)))) -}}
+    {{- end -}}
+  {{- end -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{/* app-platform.validate.external: a pod-less service sets a target and no pod settings. */}}
@@ -142,7 +184,7 @@ An entry is a service of this release, or "host:port" outside it.
     {{- end -}}
     {{- $port := $tv.service.port | default $tv.port -}}
     {{- if eq $tv.workloadType "external" }}{{ $port = (first ($tv.external.ports | default (list (dict "port" $tv.port)))).port }}{{ end -}}
-    {{- $deps = append $deps (dict "name" $dep "host" $target.fullname "port" (include "app-platform.data.scalar" $port) "external" false "target" $target) -}}
+    {{- $deps = append $deps (dict "name" $dep "host" $target.serviceName "port" (include "app-platform.data.scalar" $port) "external" false "target" $target) -}}
   {{- end -}}
 {{- end -}}
 {{- $_ := set $svc "dependencies" $deps -}}

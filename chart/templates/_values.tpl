@@ -5,6 +5,8 @@ keeps the result on the root context for every template file).
 Each service is a dict:
   name      service name (the key under services, or nameOverride / the chart name or alias)
   fullname  object base name of the service (app-platform.names.*)
+  serviceName  name of its main Service (service.name, else fullname)
+  mainPort  the main container port {name, port, protocol, appProtocol} (app-platform.shape.service)
   path      prefix of its value paths in messages: "" or "services.<name>."
   values    its merged values (top level, then global service defaults, then services.<name>)
   root      the chart's root context ($)
@@ -27,7 +29,7 @@ Usage:
 {{- $root := index . 0 -}}
 {{- $out := index . 1 -}}
 {{- $global := $root.Values.global | default dict -}}
-{{- $top := omit $root.Values "global" "services" "nameOverride" "fullnameOverride" -}}
+{{- $top := omit $root.Values "global" "services" "nameOverride" "fullnameOverride" "naming" -}}
 {{- with include "app-platform.values.withGlobalDefaults" (list $root $top $global) }}{{ $top = fromJson . }}{{ end -}}
 {{- $base := include "app-platform.names.base" $root -}}
 {{- $declared := $root.Values.services | default dict -}}
@@ -37,14 +39,15 @@ Usage:
   {{- range $name := keys $declared | sortAlpha -}}
     {{- $v := dict -}}
     {{- $_ := include "app-platform.data.merge" (list $v $top (get $declared $name | default dict)) -}}
+    {{- $full := ternary $name (printf "%s-%s" $base $name) (eq (toString $root.Values.naming) "service") -}}
     {{- $svc := dict "name" $name "path" (printf "services.%s." $name) "values" $v
-          "fullname" (include "app-platform.names.fit" (printf "%s-%s" $base $name)) -}}
+          "fullname" (include "app-platform.names.fit" ($v.objectName | default $full)) -}}
     {{- $_ := set $byName $name $svc -}}
     {{- if $v.enabled }}{{ $services = append $services $svc }}{{ end -}}
   {{- end -}}
 {{- else -}}
   {{- $name := $root.Values.nameOverride | default $root.Chart.Name -}}
-  {{- $svc := dict "name" $name "path" "" "values" $top "fullname" (include "app-platform.names.fit" $base) -}}
+  {{- $svc := dict "name" $name "path" "" "values" $top "fullname" (include "app-platform.names.fit" ($top.objectName | default $base)) -}}
   {{- $_ := set $byName $name $svc -}}
   {{- if $top.enabled }}{{ $services = append $services $svc }}{{ end -}}
 {{- end -}}
@@ -56,7 +59,9 @@ Usage:
   {{- $_ := set $svc "global" $global -}}
   {{- $_ := set $svc "image" (include "app-platform.images.resolve" (list $svc.values.image $global) | fromJson) -}}
   {{- $_ := include "app-platform.labels.set" $svc -}}
+  {{- include "app-platform.shape.service" $svc -}}
 {{- end -}}
+{{- include "app-platform.names.unique" $services -}}
 {{- $_ := set $out "services" $services -}}
 {{- $_ := set $out "byName" $byName -}}
 {{- $_ := set $out "names" (keys $byName | sortAlpha) -}}
@@ -131,7 +136,7 @@ Usage:
 {{- $suffix := index . 1 -}}
 {{- $overrides := index . 2 -}}
 {{- $out := index . 3 -}}
-{{- $own := dict "persistence" (set (omit $svc.values.persistence "enabled") "enabled" false) -}}{{- /* not sprig merge: it lets a true overwrite the false */ -}}
+{{- $own := dict "persistence" (set (set (omit $svc.values.persistence "enabled" "existingClaim") "enabled" false) "existingClaim" "") -}}{{- /* not sprig merge: it lets a true overwrite the false */ -}}
 {{- $_ := include "app-platform.data.merge" (list $own $own $overrides) -}}
 {{- $v := dict -}}
 {{- $_ := include "app-platform.data.merge" (list $v $svc.values $own) -}}
@@ -139,6 +144,7 @@ Usage:
 {{- range $k, $x := $svc }}{{ $_ := set $out $k $x }}{{ end -}}
 {{- $_ := set $out "name" $name -}}
 {{- $_ := set $out "fullname" (include "app-platform.names.suffixed" (list $svc $suffix)) -}}
+{{- $_ := set $out "serviceName" $out.fullname -}}
 {{- $_ := set $out "values" $v -}}
 {{- $_ := set $out "dependencies" list -}}
 {{- $_ := set $out "owner" ($svc.owner | default $svc) -}}{{- /* the service whose ConfigMap and ServiceAccount its pods use */ -}}

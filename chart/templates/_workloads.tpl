@@ -26,7 +26,7 @@ spec:
   template: {{- include "app-platform.pod.template" . | nindent 4 }}
 {{- end -}}
 
-{{/* app-platform.workloads.statefulset: stable identity through the headless Service, data through volumeClaimTemplates. */}}
+{{/* app-platform.workloads.statefulset: stable identity through the headless Service, data through volumeClaimTemplates (or an existing claim, or an emptyDir). */}}
 {{- define "app-platform.workloads.statefulset" -}}
 {{- $v := .values -}}
 apiVersion: apps/v1
@@ -47,15 +47,20 @@ spec:
     rollingUpdate:
       partition: {{ int64 $v.strategy.partition }}
     {{- end }}
+  {{- $templates := include "app-platform.storage.claimTemplates" . }}
+  {{- if $templates }}
   persistentVolumeClaimRetentionPolicy:
     whenDeleted: {{ $v.persistence.retentionPolicy.whenDeleted }}
     whenScaled: {{ $v.persistence.retentionPolicy.whenScaled }}
+  {{- end }}
   template: {{- include "app-platform.pod.template" . | nindent 4 }}
+  {{- if $templates }}
   volumeClaimTemplates:
     - metadata:
         name: data
         labels: {{- .selectorYaml | nindent 10 }}
       spec: {{- include "app-platform.storage.claimSpec" $v.persistence | nindent 8 }}
+  {{- end }}
 {{- end -}}
 
 {{/* app-platform.workloads.daemonset */}}

@@ -135,3 +135,41 @@ pub fn findings<'a>(report: &'a Value, source: &str) -> Vec<&'a Value> {
         .map(|a| a.iter().filter(|f| f["source"] == source).collect())
         .unwrap_or_default()
 }
+
+/// `apwiz validate --dir <dir>` that must fail, and its first finding from the chart's templates.
+pub fn first_template_finding(cwd: &Path, dir: &str) -> Value {
+    let run = apwiz(cwd, &["--format", "json", "validate", "--dir", dir]).expect(1);
+    let report = run.json();
+    findings(&report, "template")
+        .into_iter()
+        .next()
+        .cloned()
+        .unwrap_or_else(|| panic!("no template finding:\n{report:#}"))
+}
+
+/// `apwiz new` for a workload preset with its example answers, into `cwd/deploy`.
+pub fn new_from_example(
+    cwd: &Path,
+    p: &apwiz::core::presets::Preset,
+    all: &[apwiz::core::presets::Preset],
+    envs: &[String],
+) -> Run {
+    let answers = apwiz::core::docs::example_answers(p, all).expect("example answers");
+    let mut args: Vec<String> = vec![
+        "new".into(),
+        "--preset".into(),
+        p.name.clone(),
+        "--name".into(),
+        answers.name.clone(),
+    ];
+    if let Some(i) = &answers.image {
+        args.extend(["--image".into(), i.clone()]);
+    }
+    args.extend(["--env".into(), envs.join(",")]);
+    for s in &answers.set {
+        args.extend(["--set".into(), s.raw.clone()]);
+    }
+    args.extend(["--out".into(), "deploy".into()]);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    apwiz(cwd, &argv)
+}

@@ -43,6 +43,17 @@ pub fn template_chart(
     files: &[&str],
     sets: &[&str],
 ) -> Result<Vec<Value>, HelmError> {
+    let out = template_output(chart, files, sets);
+    if !out.status.success() {
+        return Err(HelmError {
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        });
+    }
+    Ok(parse_manifests(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// `helm template` as it ran: status, stdout and stderr (warnings included).
+pub fn template_output(chart: &Path, files: &[&str], sets: &[&str]) -> std::process::Output {
     let mut cmd = Command::new(helm());
     cmd.arg("template")
         .arg("release")
@@ -59,18 +70,12 @@ pub fn template_chart(
     for s in sets {
         cmd.arg("--set").arg(s);
     }
-    let out = cmd.output().unwrap_or_else(|e| {
+    cmd.output().unwrap_or_else(|e| {
         panic!(
             "cannot run {}: {e} (run scripts/install-tools.sh)",
             helm().display()
         )
-    });
-    if !out.status.success() {
-        return Err(HelmError {
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        });
-    }
-    Ok(parse_manifests(&String::from_utf8_lossy(&out.stdout)))
+    })
 }
 
 pub fn template(files: &[&str], sets: &[&str]) -> Result<Vec<Value>, HelmError> {

@@ -90,7 +90,52 @@ fn desired(
             s.apply(&mut user);
         }
     }
+    images_as_maps(&mut user);
     Ok(coalesce(user, &chart.defaults.value))
+}
+
+/// Writes every image reference of the top level and of `services.<name>` as the chart's map
+/// `{repository, tag, digest}`, so `--set image.tag=X` and `--set services.<name>.image.tag=X`
+/// work on the files `new` writes (Helm cannot set a key inside a string).
+fn images_as_maps(user: &mut Value) {
+    let Value::Object(top) = user else { return };
+    image_as_map(top);
+    if let Some(Value::Object(services)) = top.get_mut("services") {
+        for svc in services.values_mut() {
+            if let Value::Object(m) = svc {
+                image_as_map(m);
+            }
+        }
+    }
+}
+
+fn image_as_map(values: &mut Map<String, Value>) {
+    if let Some(Value::String(reference)) = values.get("image") {
+        let map = image_parts(reference);
+        values.insert("image".into(), Value::Object(map));
+    }
+}
+
+/// "registry/repository[:tag][@digest]" as the chart's image map; the chart's own parser
+/// (`app-platform.images.resolve`) splits it the same way. No tag is written as `tag: ""`, so
+/// the chart's default tag is not inherited.
+pub(crate) fn image_parts(reference: &str) -> Map<String, Value> {
+    let (rest, digest) = match reference.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (reference, None),
+    };
+    let last = rest.rsplit('/').next().unwrap_or(rest);
+    let (repository, tag) = match last.rsplit_once(':') {
+        Some((_, tag)) => (&rest[..rest.len() - tag.len() - 1], tag),
+        None => (rest, ""),
+    };
+    let mut m = Map::new();
+    m.insert("repository".into(), Value::String(repository.into()));
+    m.insert("tag".into(), Value::String(tag.into()));
+    if let Some(d) = digest {
+        m.insert("digest".into(), Value::String(d.into()));
+    }
+    m
 }
 
 /// The files for `a`: `values.yaml`, one `values-<env>.yaml` per environment, `.apwiz.yaml`.
@@ -317,4 +362,28 @@ pub fn apply(planned: &[Planned]) -> Result<Vec<(PathBuf, Outcome)>> {
         out.push((p.path.clone(), outcome));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::image_parts;
+    use serde_json::json;
+
+    #[test]
+    fn image_references_split_like_the_chart() {
+        let parts = |r: &str| serde_json::Value::Object(image_parts(r));
+        assert_eq!(
+            parts("ghcr.io/acme/shop:1.4.2"),
+            json!({"repository": "ghcr.io/acme/shop", "tag": "1.4.2"})
+        );
+        assert_eq!(
+            parts("registry.local:5000/team/api"),
+            json!({"repository": "registry.local:5000/team/api", "tag": ""})
+        );
+        let digest = format!("sha256:{}", "a".repeat(64));
+        assert_eq!(
+            parts(&format!("redis:7.2@{digest}")),
+            json!({"repository": "redis", "tag": "7.2", "digest": digest})
+        );
+    }
 }
