@@ -81,7 +81,7 @@ fn image_tag_is_set_from_the_command_line_without_a_warning() {
 
 #[test]
 fn new_writes_the_image_as_a_map_for_every_preset_and_set_image_tag_works() {
-    use apwiz::core::presets;
+    use apwiz::core::inputs::presets;
     let all = presets::builtin().expect("presets parse");
     let mut problems = Vec::new();
     for p in all

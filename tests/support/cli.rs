@@ -150,8 +150,8 @@ pub fn first_template_finding(cwd: &Path, dir: &str) -> Value {
 /// `apwiz new` for a workload preset with its example answers, into `cwd/deploy`.
 pub fn new_from_example(
     cwd: &Path,
-    p: &apwiz::core::presets::Preset,
-    all: &[apwiz::core::presets::Preset],
+    p: &apwiz::core::inputs::presets::Preset,
+    all: &[apwiz::core::inputs::presets::Preset],
     envs: &[String],
 ) -> Run {
     let answers = apwiz::core::docs::example_answers(p, all).expect("example answers");
