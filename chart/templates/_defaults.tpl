@@ -64,8 +64,8 @@ image:
   tag: "1.27"
   # -- sha256:<64 hex>: pins the content whatever the tag says ("" = none).
   digest: ""
-  # -- IfNotPresent | Always | Never.
-  pullPolicy: IfNotPresent
+  # -- IfNotPresent | Always | Never; "" = global.imagePullPolicy, else IfNotPresent.
+  pullPolicy: ""
 
 # -- The main container port, used by the Service and the default probes.
 port: 8080
