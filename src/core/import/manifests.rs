@@ -1025,6 +1025,15 @@ fn workload_values(w: &Input, notes: &mut Vec<Note>, todos: &mut Vec<String>) ->
     v
 }
 
+/// A container port as the chart's `{name, port, protocol}`.
+fn port_entry(p: &Value) -> Value {
+    obj(vec![
+        ("name", get(p, "/name")),
+        ("port", get(p, "/containerPort")),
+        ("protocol", proto(p)),
+    ])
+}
+
 /// The container's ports: the first is the main port (named http by the chart), the others
 /// extra ports.
 fn port_values(id: &str, ports: &[Value], v: &mut Value, notes: &mut Vec<Note>) {
@@ -1047,16 +1056,7 @@ fn port_values(id: &str, ports: &[Value], v: &mut Value, notes: &mut Vec<Note>) 
                 )),
             );
         }
-        let extra: Vec<Value> = ports[1..]
-            .iter()
-            .map(|p| {
-                obj(vec![
-                    ("name", get(p, "/name")),
-                    ("port", get(p, "/containerPort")),
-                    ("protocol", proto(p)),
-                ])
-            })
-            .collect();
+        let extra: Vec<Value> = ports[1..].iter().map(port_entry).collect();
         set(v, "ports", nonempty(Value::Array(extra)));
     }
 }
@@ -1287,16 +1287,7 @@ pub(crate) fn container_values(
     notes: &mut Vec<Note>,
     todos: &mut Vec<String>,
 ) -> Value {
-    let ports: Vec<Value> = arr(c, "/ports")
-        .iter()
-        .map(|p| {
-            obj(vec![
-                ("name", get(p, "/name")),
-                ("port", get(p, "/containerPort")),
-                ("protocol", proto(p)),
-            ])
-        })
-        .collect();
+    let ports: Vec<Value> = arr(c, "/ports").iter().map(port_entry).collect();
     let mounts: Vec<Value> = arr(c, "/volumeMounts")
         .iter()
         .map(|m| {
