@@ -390,3 +390,79 @@ fn a_headless_statefulset_on_an_existing_claim_and_one_on_memory() {
         assert_restricted(o);
     }
 }
+
+#[test]
+fn an_exporter_sidecar_with_its_own_port_probes_resources_and_user() {
+    let objs = fixture("tests/fixtures/real-apps/exporter-sidecar.yaml");
+    let deploy = find(&objs, "Deployment", "release-catalogue");
+    let exporter = container(deploy, "exporter");
+    assert_eq!(
+        exporter["ports"],
+        json!([{"name": "metrics", "containerPort": 9104, "protocol": "TCP"}])
+    );
+    assert_eq!(
+        exporter["readinessProbe"],
+        json!({"httpGet": {"path": "/metrics", "port": 9104}})
+    );
+    assert_eq!(
+        exporter["livenessProbe"],
+        json!({"tcpSocket": {"port": 9104}, "failureThreshold": 6})
+    );
+    assert!(exporter.get("startupProbe").is_none());
+    assert_eq!(exporter["resources"]["limits"]["memory"], "64Mi");
+    assert_eq!(exporter["securityContext"]["runAsUser"], 65534);
+    assert_eq!(
+        exporter["securityContext"]["capabilities"]["drop"],
+        json!(["ALL"])
+    );
+    let main = main_container(deploy);
+    assert_eq!(
+        main["lifecycle"],
+        json!({"preStop": {"sleep": {"seconds": 5}}})
+    );
+    let svc = service(&objs, "release-catalogue");
+    assert_eq!(
+        svc["spec"]["ports"][1],
+        json!({"name": "metrics", "port": 9104, "targetPort": "metrics", "protocol": "TCP"})
+    );
+    assert_restricted(deploy);
+    // A sidecar probe on a port it does not have names the sidecar's field.
+    let err = render_err(
+        "sidecars: [{name: x, ports: [{name: metrics, port: 9104}], probes: {readiness: {http: {port: admin}}}}]\n",
+    );
+    assert!(
+        err.contains("sidecars[0].probes.readiness.http.port")
+            && err.contains("Use one of: metrics"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_gpu_worker_and_a_cronjob() {
+    let objs = fixture("tests/fixtures/real-apps/gpu-worker.yaml");
+    let deploy = find(&objs, "Deployment", "release-inference");
+    let spec = pod_spec(deploy);
+    assert_eq!(spec["runtimeClassName"], "nvidia");
+    assert_eq!(spec["priorityClassName"], "gpu-batch");
+    assert_eq!(
+        spec["hostAliases"],
+        json!([{"ip": "10.0.0.10", "hostnames": ["models.internal"]}])
+    );
+    assert_eq!(spec["dnsConfig"]["options"][0]["name"], "ndots");
+    assert_eq!(
+        main_container(deploy)["resources"]["limits"]["nvidia.com/gpu"],
+        1
+    );
+    assert!(of_kind(&objs, "Service").is_empty(), "no Service asked for");
+    let cron = find(&objs, "CronJob", "release-nightly-report");
+    assert_eq!(cron["spec"]["timeZone"], "Europe/Berlin");
+    assert!(main_container(cron).get("livenessProbe").is_none());
+    for o in objs.iter().filter(|o| is_workload(o)) {
+        assert_restricted(o);
+    }
+    let err = render_err("resources: {limits: {nvidia.com/gpu: -1}}\n");
+    assert!(
+        err.contains("nvidia.com~1gpu") || err.contains("nvidia.com/gpu"),
+        "{err}"
+    );
+}
