@@ -80,7 +80,7 @@ fn image_tag_is_set_from_the_command_line_without_a_warning() {
 }
 
 #[test]
-fn new_writes_the_image_as_a_map_for_every_preset_and_set_image_tag_works() {
+fn every_preset_starts_clean_writes_the_image_as_a_map_and_takes_set_image_tag() {
     use apwiz::core::presets;
     let all = presets::builtin().expect("presets parse");
     let mut problems = Vec::new();
@@ -93,6 +93,19 @@ fn new_writes_the_image_as_a_map_for_every_preset_and_set_image_tag_works() {
         if run.code != 0 {
             problems.push(format!("{}: apwiz new: {}", p.name, run.stderr.trim()));
             continue;
+        }
+        // Presets start clean: no error and no warning from any check.
+        let report = cli::apwiz(
+            &dir,
+            &[
+                "--format", "json", "validate", "--dir", "deploy", "--env", "prod",
+            ],
+        )
+        .json();
+        for f in report["findings"].as_array().into_iter().flatten() {
+            if f["severity"] == "error" || f["severity"] == "warning" {
+                problems.push(format!("{}: validate: {f}", p.name));
+            }
         }
         let base = dir.join("deploy/values.yaml");
         let prod = dir.join("deploy/values-prod.yaml");
