@@ -479,3 +479,68 @@ fn a_gpu_worker_and_a_cronjob() {
         "{err}"
     );
 }
+
+/// Keys of other charts: an equivalent exists, so the message writes it out (never "Remove it").
+#[test]
+fn other_charts_keys_are_answered_with_this_charts_key() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "healthCheck: {path: /health}\n",
+            &[
+                "healthCheck.path is probes.readiness.http.path here",
+                "Write probes: {readiness: {http: {\"path\":\"/health\"}}",
+            ],
+        ),
+        (
+            "extraEnv: [{name: A, value: \"1\"}]\n",
+            &["extraEnv: extraEnv is env here", "Write env: {\"A\":\"1\"}"],
+        ),
+        (
+            "extraVolumes: [{name: c, emptyDir: {}}]\nextraVolumeMounts: [{name: c, mountPath: /cache}]\n",
+            &[
+                "is volumes here",
+                "Write volumes: [{\"emptyDir\":{},\"mountPath\":\"/cache\",\"name\":\"c\"}]",
+            ],
+        ),
+        (
+            "podDisruptionBudget: {minAvailable: 1}\n",
+            &[
+                "podDisruptionBudget is pdb here",
+                "Write pdb: {\"enabled\":true,\"minAvailable\":1}",
+            ],
+        ),
+        (
+            "serviceMonitor: {enabled: true, interval: 15s}\n",
+            &[
+                "serviceMonitor is monitoring here",
+                "\"scrapeInterval\":\"15s\"",
+            ],
+        ),
+        (
+            "secrets: {DB_PASSWORD: hunter2}\n",
+            &[
+                "secrets: app-platform never takes a secret's value",
+                "externalSecrets",
+            ],
+        ),
+    ];
+    for (values, want) in cases {
+        let err = render_err(values);
+        assert!(
+            !err.contains("hunter2"),
+            "a secret's value is never echoed: {err}"
+        );
+        for w in *want {
+            assert!(err.contains(w), "{values}: missing {w:?} in:\n{err}");
+        }
+    }
+    // Empty ones mean nothing; strategy.rollingUpdate is taken as the keys beside type.
+    render(
+        "healthCheck: {}\nextraEnv: []\nextraVolumes: []\nextraVolumeMounts: []\nserviceMonitor: {enabled: false}\nsecrets: {}\n",
+    );
+    let objs = render("strategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}\n");
+    assert_eq!(
+        find(&objs, "Deployment", "release")["spec"]["strategy"]["rollingUpdate"],
+        json!({"maxSurge": 1, "maxUnavailable": 0})
+    );
+}
