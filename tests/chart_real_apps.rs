@@ -479,3 +479,19 @@ fn a_gpu_worker_and_a_cronjob() {
         "{err}"
     );
 }
+
+/// Cross-field rules report together: a canary on a statefulset with a bad strategy and no
+/// storage class gives all three messages in one run, each in the chart's form.
+#[test]
+fn cross_field_errors_come_all_at_once() {
+    let err = render_err(
+        "workloadType: statefulset\ncanary: {enabled: true, tag: \"2\"}\nstrategy: {type: Recreate}\npersistence: {enabled: true}\n",
+    );
+    for want in [
+        "persistence.storageClass: persistence is enabled but no storage class is chosen",
+        "strategy.type: a statefulset does not support this update strategy, got \"Recreate\"",
+        "canary.enabled: a canary is a second Deployment beside a deployment service's, and this service is a statefulset, got true",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in:\n{err}");
+    }
+}
