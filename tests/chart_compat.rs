@@ -22,7 +22,15 @@ const ROWS: &[&str] = &[
     "serviceAccount.create, .name, .annotations",
     "serviceAccount.automount",
     "podAnnotations, podLabels",
-    "service.type, service.port",
+    "service.type, service.port, service.targetPort",
+    "healthCheck",
+    "extraEnv",
+    "extraVolumes, extraVolumeMounts",
+    "lifecycle",
+    "podDisruptionBudget",
+    "serviceMonitor",
+    "strategy.rollingUpdate",
+    "secrets",
     "ingress.enabled, .className, .annotations",
     "ingress.hosts: [{host, paths}]",
     "ingress.tls: [{secretName, hosts}]",
@@ -698,5 +706,80 @@ fn apwiz_validate_places_the_fix_at_the_key() {
             .unwrap_or_default()
             .contains("Write security.runAsUser: 1000 instead of securityContext."),
         "{f:#}"
+    );
+}
+
+/// Keys of other charts: an equivalent exists, so the message writes it out (never "Remove it").
+#[test]
+fn other_charts_keys_are_answered_with_this_charts_key() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "healthCheck: {path: /health}\n",
+            &[
+                "healthCheck.path is probes.readiness.http.path here",
+                "Write probes: {readiness: {http: {\"path\":\"/health\"}}",
+            ],
+        ),
+        (
+            "extraEnv: [{name: A, value: \"1\"}]\n",
+            &["extraEnv: extraEnv is env here", "Write env: {\"A\":\"1\"}"],
+        ),
+        (
+            "extraVolumes: [{name: c, emptyDir: {}}]\nextraVolumeMounts: [{name: c, mountPath: /cache}]\n",
+            &[
+                "is volumes here",
+                "Write volumes: [{\"emptyDir\":{},\"mountPath\":\"/cache\",\"name\":\"c\"}]",
+            ],
+        ),
+        (
+            "podDisruptionBudget: {minAvailable: 1}\n",
+            &[
+                "podDisruptionBudget is pdb here",
+                "Write pdb: {\"enabled\":true,\"minAvailable\":1}",
+            ],
+        ),
+        (
+            "serviceMonitor: {enabled: true, interval: 15s}\n",
+            &[
+                "serviceMonitor is monitoring here",
+                "\"scrapeInterval\":\"15s\"",
+            ],
+        ),
+        (
+            "secrets: {DB_PASSWORD: hunter2}\n",
+            &[
+                "secrets: app-platform never takes a secret's value",
+                "externalSecrets",
+            ],
+        ),
+    ];
+    for (values, want) in cases {
+        let err = render_err(values);
+        assert!(
+            !err.contains("hunter2"),
+            "a secret's value is never echoed: {err}"
+        );
+        for w in *want {
+            assert!(err.contains(w), "{values}: missing {w:?} in:\n{err}");
+        }
+    }
+    // Empty ones mean nothing; lifecycle and service.targetPort are keys here too;
+    // strategy.rollingUpdate is taken as the keys beside type.
+    let objs = render("lifecycle: {preStop: {sleep: {seconds: 5}}}\nservice: {targetPort: 8080}\n");
+    assert_eq!(
+        main_container(find(&objs, "Deployment", "release"))["lifecycle"]["preStop"]["sleep"]["seconds"],
+        5
+    );
+    assert_eq!(
+        find(&objs, "Service", "release")["spec"]["ports"][0]["targetPort"],
+        8080
+    );
+    render(
+        "healthCheck: {}\nextraEnv: []\nextraVolumes: []\nextraVolumeMounts: []\nserviceMonitor: {enabled: false}\nsecrets: {}\n",
+    );
+    let objs = render("strategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}\n");
+    assert_eq!(
+        find(&objs, "Deployment", "release")["spec"]["strategy"]["rollingUpdate"],
+        json!({"maxSurge": 1, "maxUnavailable": 0})
     );
 }

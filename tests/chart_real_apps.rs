@@ -80,7 +80,7 @@ fn image_tag_is_set_from_the_command_line_without_a_warning() {
 }
 
 #[test]
-fn new_writes_the_image_as_a_map_for_every_preset_and_set_image_tag_works() {
+fn every_preset_starts_clean_writes_the_image_as_a_map_and_takes_set_image_tag() {
     use apwiz::core::inputs::presets;
     let all = presets::builtin().expect("presets parse");
     let mut problems = Vec::new();
@@ -93,6 +93,19 @@ fn new_writes_the_image_as_a_map_for_every_preset_and_set_image_tag_works() {
         if run.code != 0 {
             problems.push(format!("{}: apwiz new: {}", p.name, run.stderr.trim()));
             continue;
+        }
+        // Presets start clean: no error and no warning from any check.
+        let report = cli::apwiz(
+            &dir,
+            &[
+                "--format", "json", "validate", "--dir", "deploy", "--env", "prod",
+            ],
+        )
+        .json();
+        for f in report["findings"].as_array().into_iter().flatten() {
+            if f["severity"] == "error" || f["severity"] == "warning" {
+                problems.push(format!("{}: validate: {f}", p.name));
+            }
         }
         let base = dir.join("deploy/values.yaml");
         let prod = dir.join("deploy/values-prod.yaml");
@@ -388,5 +401,97 @@ fn a_headless_statefulset_on_an_existing_claim_and_one_on_memory() {
     );
     for o in objs.iter().filter(|o| is_workload(o)) {
         assert_restricted(o);
+    }
+}
+
+#[test]
+fn an_exporter_sidecar_with_its_own_port_probes_resources_and_user() {
+    let objs = fixture("tests/fixtures/real-apps/exporter-sidecar.yaml");
+    let deploy = find(&objs, "Deployment", "release-catalogue");
+    let exporter = container(deploy, "exporter");
+    assert_eq!(
+        exporter["ports"],
+        json!([{"name": "metrics", "containerPort": 9104, "protocol": "TCP"}])
+    );
+    assert_eq!(
+        exporter["readinessProbe"],
+        json!({"httpGet": {"path": "/metrics", "port": 9104}})
+    );
+    assert_eq!(
+        exporter["livenessProbe"],
+        json!({"tcpSocket": {"port": 9104}, "failureThreshold": 6})
+    );
+    assert!(exporter.get("startupProbe").is_none());
+    assert_eq!(exporter["resources"]["limits"]["memory"], "64Mi");
+    assert_eq!(exporter["securityContext"]["runAsUser"], 65534);
+    assert_eq!(
+        exporter["securityContext"]["capabilities"]["drop"],
+        json!(["ALL"])
+    );
+    let main = main_container(deploy);
+    assert_eq!(
+        main["lifecycle"],
+        json!({"preStop": {"sleep": {"seconds": 5}}})
+    );
+    let svc = service(&objs, "release-catalogue");
+    assert_eq!(
+        svc["spec"]["ports"][1],
+        json!({"name": "metrics", "port": 9104, "targetPort": "metrics", "protocol": "TCP"})
+    );
+    assert_restricted(deploy);
+    // A sidecar probe on a port it does not have names the sidecar's field.
+    let err = render_err(
+        "sidecars: [{name: x, ports: [{name: metrics, port: 9104}], probes: {readiness: {http: {port: admin}}}}]\n",
+    );
+    assert!(
+        err.contains("sidecars[0].probes.readiness.http.port")
+            && err.contains("Use one of: metrics"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_gpu_worker_and_a_cronjob() {
+    let objs = fixture("tests/fixtures/real-apps/gpu-worker.yaml");
+    let deploy = find(&objs, "Deployment", "release-inference");
+    let spec = pod_spec(deploy);
+    assert_eq!(spec["runtimeClassName"], "nvidia");
+    assert_eq!(spec["priorityClassName"], "gpu-batch");
+    assert_eq!(
+        spec["hostAliases"],
+        json!([{"ip": "10.0.0.10", "hostnames": ["models.internal"]}])
+    );
+    assert_eq!(spec["dnsConfig"]["options"][0]["name"], "ndots");
+    assert_eq!(
+        main_container(deploy)["resources"]["limits"]["nvidia.com/gpu"],
+        1
+    );
+    assert!(of_kind(&objs, "Service").is_empty(), "no Service asked for");
+    let cron = find(&objs, "CronJob", "release-nightly-report");
+    assert_eq!(cron["spec"]["timeZone"], "Europe/Berlin");
+    assert!(main_container(cron).get("livenessProbe").is_none());
+    for o in objs.iter().filter(|o| is_workload(o)) {
+        assert_restricted(o);
+    }
+    let err = render_err("resources: {limits: {nvidia.com/gpu: -1}}\n");
+    assert!(
+        err.contains("nvidia.com~1gpu") || err.contains("nvidia.com/gpu"),
+        "{err}"
+    );
+}
+
+/// Cross-field rules report together: a canary on a statefulset with a bad strategy and no
+/// storage class gives all three messages in one run, each in the chart's form.
+#[test]
+fn cross_field_errors_come_all_at_once() {
+    let err = render_err(
+        "workloadType: statefulset\ncanary: {enabled: true, tag: \"2\"}\nstrategy: {type: Recreate}\npersistence: {enabled: true}\n",
+    );
+    for want in [
+        "persistence.storageClass: persistence is enabled but no storage class is chosen",
+        "strategy.type: a statefulset does not support this update strategy, got \"Recreate\"",
+        "canary.enabled: a canary is a second Deployment beside a deployment service's, and this service is a statefulset, got true",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in:\n{err}");
     }
 }

@@ -137,7 +137,7 @@ fn locations_follow_layers_set_and_service_inheritance() {
 
 #[test]
 fn chart_failures_at_render_time_carry_the_value_path() {
-    let base = "image: postgres:16.4-alpine\nworkloadType: statefulset\npersistence:\n  enabled: false\n  size: 1Gi\n";
+    let base = "image: fluent/fluent-bit:3.1.9\nworkloadType: daemonset\npersistence:\n  enabled: true\n  storageClass: default\n";
     let dir = team("template", base, &[]);
     let (code, r) = validate(&dir, &[]);
     assert_eq!(code, 1);
@@ -146,13 +146,13 @@ fn chart_failures_at_render_time_carry_the_value_path() {
         (f["file"].as_str(), f["line"].as_u64()),
         (Some("deploy/values.yaml"), Some(4))
     );
-    assert_eq!(f["value"], false);
-    assert!(f["message"].as_str().unwrap().contains("got false"), "{f}");
+    assert_eq!(f["value"], true);
+    assert!(f["message"].as_str().unwrap().contains("got true"), "{f}");
     assert!(
         f["fix"]
             .as_str()
             .unwrap()
-            .contains("persistence.enabled: true"),
+            .contains("persistence.enabled: false"),
         "{f}"
     );
     assert!(

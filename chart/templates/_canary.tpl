@@ -27,10 +27,10 @@ Usage: {{- include "app-platform.canary.check" (list $svc $ctx) }}
 {{- $c := $v.canary -}}
 {{- $p := $svc.path -}}
 {{- if ne $v.workloadType "deployment" -}}
-  {{- include "app-platform.errors.fail" (dict "path" (printf "%scanary.enabled" $p) "value" $c.enabled
+  {{- include "app-platform.errors.add" (dict "into" $svc.errors "path" (printf "%scanary.enabled" $p) "value" $c.enabled
         "problem" (printf "a canary is a second Deployment beside a deployment service's, and this service is a %s" $v.workloadType)
         "fix" (printf "Set %scanary.enabled: false, or use workloadType: deployment." $p)) -}}
-{{- end -}}
+{{- else -}}
 {{- if not (and ($v.route).enabled $v.service.enabled) -}}
   {{- include "app-platform.errors.fail" (dict "path" (printf "%scanary.enabled" $p) "value" $c.enabled
         "problem" (printf "a canary's share of the requests is set in the service's Gateway API HTTPRoute, and it has none (route.enabled %v, service.enabled %v)" (($v.route).enabled | default false) $v.service.enabled)
@@ -54,6 +54,7 @@ Usage: {{- include "app-platform.canary.check" (list $svc $ctx) }}
   {{- include "app-platform.errors.fail" (dict "path" (printf "%shooks.canary" $p) "value" (get $v.hooks "canary")
         "problem" (printf "with canary.enabled the component label %s belongs to the canary's pods" $component)
         "fix" "Rename the hook, e.g. canary-check.") -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 

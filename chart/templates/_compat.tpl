@@ -42,9 +42,10 @@ when a key needs them). Usage: {{- include "app-platform.compat.apply" (list $sv
       "ttlSecondsAfterFinished" "completions" "parallelism" "restartPolicy" "replicaCount"
       "livenessProbe" "readinessProbe" "startupProbe" "securityContext" "containerSecurityContext"
       "podSecurityContext" "volumeMounts" "httpRoute" "updateStrategy" "extraEnvVars"
-      "extraEnvVarsSecret" "extraEnvVarsCM" "metrics" "resourcesPreset" -}}
+      "extraEnvVarsSecret" "extraEnvVarsCM" "metrics" "resourcesPreset" "healthCheck" "extraEnv"
+      "extraVolumes" "extraVolumeMounts" "podDisruptionBudget" "serviceMonitor" "secrets" -}}
 {{- $in := $v.ingress | default dict -}}
-{{- $nested := or (kindIs "slice" $v.env) (kindIs "slice" $in.tls) (hasKey ($v.serviceAccount | default dict) "automount") (hasKey ($v.pdb | default dict) "create") -}}
+{{- $nested := or (kindIs "slice" $v.env) (kindIs "slice" $in.tls) (hasKey ($v.serviceAccount | default dict) "automount") (hasKey ($v.pdb | default dict) "create") (hasKey ($v.strategy | default dict) "rollingUpdate") -}}
 {{- range $in.hosts }}{{ if kindIs "map" . }}{{ $nested = true }}{{ end }}{{ end -}}
 {{- if or $found $nested -}}
 {{- $root := index . 1 -}}
@@ -98,6 +99,41 @@ when a key needs them). Usage: {{- include "app-platform.compat.apply" (list $sv
     {{- include "app-platform.errors.fail" (dict "path" (printf "%smetrics" $p) "value" $val
           "problem" "app-platform's Prometheus scraping (ServiceMonitor and alerts) is the key monitoring"
           "fix" "Write monitoring: {enabled: true, scrapeInterval: 30s} (port: metrics and portNumber: 9090, or port: http to scrape the main port; path: /metrics) and remove metrics.") -}}
+  {{- else if and (eq $key "healthCheck") $val -}}
+    {{- $http := dict "path" ($val.path | default "/") -}}
+    {{- with $val.port }}{{ $_ := set $http "port" . }}{{ end -}}
+    {{- include "app-platform.errors.fail" (dict "path" (printf "%shealthCheck" $p) "value" $val
+          "problem" (printf "healthCheck.path is probes.readiness.http.path here (and probes.liveness for restarts)")
+          "fix" (printf "Write probes: {readiness: {http: %s}, liveness: {http: %s, failureThreshold: 6}} and remove healthCheck." (toJson $http) (toJson $http))) -}}
+  {{- else if and (eq $key "extraEnv") $val -}}
+    {{- $env := dict -}}
+    {{- if kindIs "map" $val }}{{ $env = $val }}{{ else }}{{ range $val }}{{ if kindIs "map" . }}{{ $_ := set $env (toString .name) (ternary .valueFrom .value (hasKey . "valueFrom")) }}{{ end }}{{ end }}{{ end -}}
+    {{- include "app-platform.errors.fail" (dict "path" (printf "%sextraEnv" $p) "value" $val
+          "problem" "extraEnv is env here, a map NAME: value (merged with the inherited one)"
+          "fix" (printf "Write env: %s and remove extraEnv." (toJson $env))) -}}
+  {{- else if and (has $key (list "extraVolumes" "extraVolumeMounts")) $val -}}
+    {{- $mounts := dict -}}
+    {{- range ($v.extraVolumeMounts | default list) }}{{ $_ := set $mounts (toString .name) . }}{{ end -}}
+    {{- $moved := list -}}
+    {{- range ($v.extraVolumes | default list) -}}
+      {{- $m := get $mounts (toString .name) | default dict -}}
+      {{- $moved = append $moved (merge (dict "mountPath" ($m.mountPath | default "<where it is mounted>")) (pick $m "readOnly" "subPath") .) -}}
+    {{- end -}}
+    {{- include "app-platform.errors.fail" (dict "path" (printf "%s%s" $p $key) "value" $val
+          "problem" (printf "%s is volumes here: each entry is the volume and its mountPath together" $key)
+          "fix" (printf "Write volumes: %s and remove extraVolumes and extraVolumeMounts." (toJson $moved))) -}}
+  {{- else if and (eq $key "podDisruptionBudget") (kindIs "map" $val) (ne (toString $val.enabled) "false") (omit $val "enabled") -}}
+    {{- include "app-platform.errors.fail" (dict "path" (printf "%spodDisruptionBudget" $p) "value" $val
+          "problem" "podDisruptionBudget is pdb here"
+          "fix" (printf "Write pdb: %s and remove podDisruptionBudget." (toJson (merge (dict "enabled" true) (pick $val "minAvailable" "maxUnavailable"))))) -}}
+  {{- else if and (eq $key "serviceMonitor") (kindIs "map" $val) (eq (toString $val.enabled) "true") -}}
+    {{- include "app-platform.errors.fail" (dict "path" (printf "%sserviceMonitor" $p) "value" $val
+          "problem" "serviceMonitor is monitoring here (a ServiceMonitor and default alerts)"
+          "fix" (printf "Write monitoring: %s and remove serviceMonitor." (toJson (merge (dict "enabled" true "scrapeInterval" ($val.interval | default "30s")) (pick $val "path" "port" "labels"))))) -}}
+  {{- else if and (eq $key "secrets") $val -}}
+    {{- include "app-platform.errors.fail" (dict "path" (printf "%ssecrets" $p) "value" "(not shown)"
+          "problem" "app-platform never takes a secret's value from a values file"
+          "fix" "Keep the values in your secret manager and write externalSecrets: {storeRef: {name: <store>}, secrets: {<name>: {data: {KEY: {key: <path>, property: <field>}}}}}, or envFrom: [{secretRef: {name: <existing Secret>}}]; then remove secrets.") -}}
   {{- else if and (eq $key "resourcesPreset") $val (ne (toString $val) "none") -}}
     {{- include "app-platform.errors.fail" (dict "path" (printf "%sresourcesPreset" $p) "value" $val
           "problem" "app-platform has no resource presets: requests and limits are written out, and the chart's defaults fill what is not"
@@ -243,6 +279,12 @@ ingress.hosts entries {host, paths} and ingress.tls as a list (helm create), ser
   {{- include "app-platform.errors.fail" (dict "path" (printf "%sserviceAccount.automount" $path) "value" $sa.automount
         "problem" "app-platform's key for the API token is serviceAccount.automountToken, off unless the code calls the Kubernetes API"
         "fix" (printf "Remove %sserviceAccount.automount; if the code calls the Kubernetes API, set %srbac.enabled: true with its rules (which mounts the token) or %sserviceAccount.automountToken: true." $path $path $path)) -}}
+{{- end -}}
+{{- $st := $v.strategy | default dict -}}
+{{- with $st.rollingUpdate -}}
+  {{- $s := dict -}}
+  {{- $_ := include "app-platform.data.merge" (list $s (omit $st "rollingUpdate") .) -}}
+  {{- $_ := set $v "strategy" $s -}}
 {{- end -}}
 {{- $pdb := $v.pdb | default dict -}}
 {{- if hasKey $pdb "create" -}}

@@ -34,6 +34,9 @@ Usage: containers: {{- include "app-platform.container.main" $svc | nindent 4 }}
   {{- end }}
   {{- end }}
   {{- end }}
+  {{- with $v.lifecycle }}
+  lifecycle: {{- toYaml . | nindent 4 }}
+  {{- end }}
   securityContext: {{- include "app-platform.security.container" $v.security | nindent 4 }}
   {{- with include "app-platform.container.mounts" . | trim }}
   volumeMounts: {{- . | nindent 4 }}
@@ -42,12 +45,16 @@ Usage: containers: {{- include "app-platform.container.main" $svc | nindent 4 }}
 
 {{/*
 app-platform.container.extra: an init container or sidecar from values. Image, resources and
-security come from the service unless the item sets image or resources.
-Usage: {{- include "app-platform.container.extra" (list $svc $item) | nindent 4 }}
+security come from the service unless the item sets image, resources or security (merged over
+the service's). A sidecar (given its value path) also gets its probes, in the service's forms,
+on its own ports (default: its first port).
+Usage: {{- include "app-platform.container.extra" (list $svc $item) | nindent 4 }}   (init container)
+       {{- include "app-platform.container.extra" (list $svc $item "sidecars[0]") | nindent 4 }}
 */}}
 {{- define "app-platform.container.extra" -}}
 {{- $svc := index . 0 -}}
 {{- $c := index . 1 -}}
+{{- $sidecar := gt (len .) 2 -}}
 {{- $image := $svc.image -}}
 {{- if $c.image }}{{ $image = include "app-platform.images.resolve" (list $c.image $svc.global) | fromJson }}{{ end -}}
 - name: {{ $c.name }}
@@ -68,7 +75,30 @@ Usage: {{- include "app-platform.container.extra" (list $svc $item) | nindent 4 
   {{- $resources := dict }}
   {{- $_ := include "app-platform.data.merge" (list $resources $svc.values.resources ($c.resources | default dict)) }}
   resources: {{- include "app-platform.data.resources" $resources | trim | nindent 4 }}
-  securityContext: {{- include "app-platform.security.container" $svc.values.security | nindent 4 }}
+  {{- if and $sidecar $c.probes }}
+  {{- $names := dict }}
+  {{- range $c.ports }}{{ $_ := set $names .name (int64 .port) }}{{ end }}
+  {{- $first := first ($c.ports | default (list (dict "name" "" "port" 0))) }}
+  {{- $own := dict "path" (printf "%s." (index . 2)) "portNames" $names "mainPort" $first }}
+  {{- range $kind := list "liveness" "readiness" "startup" }}
+  {{- with get $c.probes $kind }}
+  {{- with include "app-platform.container.probe" (include "app-platform.shape.probe" (list $own $kind .) | fromJson) }}
+  {{ $kind }}Probe: {{- . | nindent 4 }}
+  {{- end }}
+  {{- end }}
+  {{- end }}
+  {{- end }}
+  {{- with $c.lifecycle }}
+  lifecycle: {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- $security := $svc.values.security }}
+  {{- with $c.security }}{{ $security = dict }}{{ $_ := include "app-platform.data.merge" (list $security $svc.values.security .) }}{{ end }}
+  securityContext: {{- include "app-platform.security.container" $security | nindent 4 }}
+    {{- range $k := list "runAsUser" "runAsGroup" }}
+    {{- if hasKey ($c.security | default dict) $k }}
+    {{ $k }}: {{ int64 (get $c.security $k) }}
+    {{- end }}
+    {{- end }}
   {{- $mounts := include "app-platform.container.mounts" $svc | trim }}
   {{- if or $mounts $c.volumeMounts }}
   volumeMounts:

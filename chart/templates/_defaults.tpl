@@ -138,11 +138,25 @@ probes:
 
 # -- Containers that run to completion before the main one: [{name, image, command, ...}].
 initContainers: []
-# -- Containers that run beside the main one.
+# -- Containers that run beside the main one: [{name, image, command, args, env, envFrom, ports
+# [{name, port, appProtocol}], probes {liveness, readiness, startup}, resources, volumeMounts,
+# lifecycle, security (overrides of the service's for this container)}].
 sidecars: []
 
 # -- Extra volumes with their mount: [{name, mountPath, readOnly, emptyDir|secret|configMap|persistentVolumeClaim}].
 volumes: []
+
+# -- Lifecycle hooks of the main container: {postStart, preStop}, each {exec: {command}},
+# {httpGet: {path, port}} or {sleep: {seconds}}, e.g. preStop: {sleep: {seconds: 10}} to drain.
+lifecycle: {}
+
+# -- Pod runtime: RuntimeClass (e.g. nvidia), /etc/hosts entries [{ip, hostnames}], DNS policy
+# ("" = ClusterFirst) and dnsConfig {nameservers, searches, options}. GPUs and other extended
+# resources go in resources (limits: {nvidia.com/gpu: 1}).
+runtimeClassName: ""
+hostAliases: []
+dnsPolicy: ""
+dnsConfig: {}
 
 # -- Scheduling.
 nodeSelector: {}

@@ -54,6 +54,18 @@ imagePullSecrets: {{- . | nindent 2 }}
 {{- with $v.priorityClassName }}
 priorityClassName: {{ . }}
 {{- end }}
+{{- with $v.runtimeClassName }}
+runtimeClassName: {{ . }}
+{{- end }}
+{{- with $v.hostAliases }}
+hostAliases: {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $v.dnsPolicy }}
+dnsPolicy: {{ . }}
+{{- end }}
+{{- with $v.dnsConfig }}
+dnsConfig: {{- toYaml . | nindent 2 }}
+{{- end }}
 terminationGracePeriodSeconds: {{ int64 $v.terminationGracePeriodSeconds }}
 {{- if has $v.workloadType (list "job" "cronjob") }}
 restartPolicy: {{ $v.job.restartPolicy }}
@@ -78,8 +90,8 @@ initContainers: {{- . | nindent 2 }}
 {{- end }}
 containers:
   {{- include "app-platform.container.main" . | nindent 2 }}
-  {{- range $v.sidecars }}
-  {{- include "app-platform.container.extra" (list $ .) | nindent 2 }}
+  {{- range $i, $c := $v.sidecars }}
+  {{- include "app-platform.container.extra" (list $ $c (printf "%ssidecars[%d]" $.path $i)) | nindent 2 }}
   {{- end }}
 {{- with include "app-platform.pod.volumes" . | trim }}
 volumes: {{- . | nindent 2 }}

@@ -1,6 +1,8 @@
 {{/*
 Validate: rules that values.schema.json cannot express, checked once per service while resolving.
-Each failure uses app-platform.errors.fail: "<path>: <what is wrong>, got <value>. <how to fix>".
+Each failure uses app-platform.errors.fail: "<path>: <what is wrong>, got <value>. <how to fix>";
+the rules of app-platform.validate.service itself (cross-field rules) and of the canary collect
+their messages (app-platform.errors.add) so that helm prints all of them at once.
 Cross-service rules use the index built by app-platform.values.resolve (ctx.byName), never a search.
 */}}
 
@@ -13,38 +15,38 @@ Cross-service rules use the index built by app-platform.values.resolve (ctx.byNa
 {{- $wt := $v.workloadType -}}
 {{- $pv := $v.persistence -}}
 {{- if and $pv.enabled (not $pv.existingClaim) (not $pv.storageClass) -}}
-  {{- include "app-platform.errors.fail" (dict "path" (printf "%spersistence.storageClass" $p) "value" $pv.storageClass
+  {{- include "app-platform.errors.add" (dict "into" $svc.errors "path" (printf "%spersistence.storageClass" $p) "value" $pv.storageClass
         "problem" "persistence is enabled but no storage class is chosen"
         "fix" (printf "Set %spersistence.storageClass to a class name, to \"default\" for the cluster's default class, or to \"-\" to bind pre-created PersistentVolumes." $p)) -}}
 {{- end -}}
 {{- if and (eq $wt "daemonset") $pv.enabled -}}
-  {{- include "app-platform.errors.fail" (dict "path" (printf "%spersistence.enabled" $p) "value" $pv.enabled
+  {{- include "app-platform.errors.add" (dict "into" $svc.errors "path" (printf "%spersistence.enabled" $p) "value" $pv.enabled
         "problem" "a daemonset runs one pod per node and cannot share one claim"
         "fix" (printf "Set %spersistence.enabled: false and use volumes (emptyDir, or a ReadWriteMany persistentVolumeClaim)." $p)) -}}
 {{- end -}}
 {{- if eq $wt "external" -}}
   {{- include "app-platform.validate.external" $svc -}}
 {{- else if and (kindIs "map" $v.image) (not $v.image.repository) -}}
-  {{- include "app-platform.errors.fail" (dict "path" (printf "%simage.repository" $p) "value" $v.image.repository
+  {{- include "app-platform.errors.add" (dict "into" $svc.errors "path" (printf "%simage.repository" $p) "value" $v.image.repository
         "problem" "the image has no repository (a tag or digest alone names no image)"
         "fix" (printf "Set %simage.repository, e.g. ghcr.io/acme/shop, or write %simage as \"repository:tag\"." $p $p)) -}}
 {{- end -}}
 {{- if and (eq $wt "cronjob") (not $v.cronjob.schedule) -}}
-  {{- include "app-platform.errors.fail" (dict "path" (printf "%scronjob.schedule" $p) "value" $v.cronjob.schedule
+  {{- include "app-platform.errors.add" (dict "into" $svc.errors "path" (printf "%scronjob.schedule" $p) "value" $v.cronjob.schedule
         "problem" "a cronjob needs a schedule"
         "fix" (printf "Set %scronjob.schedule to a 5-field cron expression such as \"0 3 * * *\" (03:00 daily)." $p)) -}}
 {{- end -}}
 {{- $strategies := dict "deployment" (list "RollingUpdate" "Recreate") "statefulset" (list "RollingUpdate" "OnDelete") "daemonset" (list "RollingUpdate" "OnDelete") -}}
 {{- with get $strategies $wt -}}
   {{- if not (has $v.strategy.type .) -}}
-  {{- include "app-platform.errors.fail" (dict "path" (printf "%sstrategy.type" $p) "value" $v.strategy.type
+  {{- include "app-platform.errors.add" (dict "into" $svc.errors "path" (printf "%sstrategy.type" $p) "value" $v.strategy.type
         "problem" (printf "a %s does not support this update strategy" $wt)
         "fix" (printf "Set %sstrategy.type to one of: %s." $p (join ", " .))) -}}
   {{- end -}}
 {{- end -}}
 {{- range $kind, $probe := $v.probes | default dict -}}
   {{- if and $probe (eq (toString $probe.type) "exec") (not $probe.command) (ne (toString $probe.enabled) "false") -}}
-  {{- include "app-platform.errors.fail" (dict "path" (printf "%sprobes.%s.command" $p $kind) "value" $probe.command
+  {{- include "app-platform.errors.add" (dict "into" $svc.errors "path" (printf "%sprobes.%s.command" $p $kind) "value" $probe.command
         "problem" "an exec probe needs a command"
         "fix" (printf "Set %sprobes.%s.command, e.g. [\"pg_isready\"], or use type: http or tcp." $p $kind)) -}}
   {{- end -}}
@@ -53,7 +55,7 @@ Cross-service rules use the index built by app-platform.values.resolve (ctx.byNa
   {{- range $part := list "requests" "limits" -}}
   {{- range $res := list "cpu" "memory" -}}
     {{- if not (get (get ($v.resources | default dict) $part | default dict) $res) -}}
-    {{- include "app-platform.errors.fail" (dict "path" (printf "%sresources.%s.%s" $p $part $res) "value" nil
+    {{- include "app-platform.errors.add" (dict "into" $svc.errors "path" (printf "%sresources.%s.%s" $p $part $res) "value" nil
           "problem" (printf "every container needs a %s %s (Pod Security, quotas and fair scheduling depend on it)" $res (trimSuffix "s" $part))
           "fix" (printf "Set %sresources.%s.%s, e.g. %s." $p $part $res (ternary "500m" "256Mi" (eq $res "cpu")))) -}}
     {{- end -}}
@@ -61,7 +63,7 @@ Cross-service rules use the index built by app-platform.values.resolve (ctx.byNa
   {{- end -}}
 {{- end -}}
 {{- if and $v.security.runAsNonRoot (eq (int64 $v.security.runAsUser) 0) -}}
-  {{- include "app-platform.errors.fail" (dict "path" (printf "%ssecurity.runAsUser" $p) "value" $v.security.runAsUser
+  {{- include "app-platform.errors.add" (dict "into" $svc.errors "path" (printf "%ssecurity.runAsUser" $p) "value" $v.security.runAsUser
         "problem" "user 0 is root, which contradicts security.runAsNonRoot: true"
         "fix" (printf "Set %ssecurity.runAsUser to a non-zero id such as 10001." $p)) -}}
 {{- end -}}
@@ -82,7 +84,7 @@ extraServices only where there are pods to select.
 {{- $p := .path -}}
 {{- $longRunning := has $v.workloadType (list "deployment" "statefulset" "daemonset") -}}
 {{- if and $v.extraServices (not $longRunning) -}}
-  {{- include "app-platform.errors.fail" (dict "path" (printf "%sextraServices" $p) "value" (len $v.extraServices)
+  {{- include "app-platform.errors.add" (dict "into" $.errors "path" (printf "%sextraServices" $p) "value" (len $v.extraServices)
         "problem" (printf "a %s has no long-running pods for a Service to select" $v.workloadType)
         "fix" (printf "Remove %sextraServices, or use workloadType deployment, statefulset or daemonset." $p)) -}}
 {{- end -}}
@@ -103,14 +105,14 @@ extraServices only where there are pods to select.
     {{- $where := ternary (printf "%s.ports[%d]" $b.path (sub $i 1)) (printf "%s" $b.path) (and (gt $i 0) (hasKey $b "target")) -}}
     {{- if not (hasKey $b "target") }}{{ $where = printf "%s.ports[%d]" $b.path $i }}{{ end -}}
     {{- if hasKey $seen $port.name -}}
-    {{- include "app-platform.errors.fail" (dict "path" (printf "%s.name" $where) "value" $port.name
+    {{- include "app-platform.errors.add" (dict "into" $.errors "path" (printf "%s.name" $where) "value" $port.name
           "problem" "two ports of this Service have the same name (the first port is named after portName)"
           "fix" "Give each Service port its own name.") -}}
     {{- end -}}
     {{- $_ := set $seen $port.name true -}}
     {{- $target := include "app-platform.data.scalar" ($port.targetPort | default $port.port) -}}
     {{- if and $target (not (regexMatch "^[0-9]+$" $target)) (not (hasKey $pod $target)) (ne $target "http") -}}
-    {{- include "app-platform.errors.fail" (dict "path" (printf "%s.targetPort" $where) "value" $target
+    {{- include "app-platform.errors.add" (dict "into" $.errors "path" (printf "%s.targetPort" $where) "value" $target
           "problem" "no container port of the pod has this name, so the Service would send its traffic nowhere"
           "fix" (printf "Use one of: %s (or a port number), or add the port to ports / a sidecar's ports." (join ", " (keys $pod | sortAlpha)))) -}}
     {{- end -}}

@@ -65,8 +65,10 @@ Usage:
 {{- $_ := set $out "services" $services -}}
 {{- $_ := set $out "byName" $byName -}}
 {{- $_ := set $out "names" (keys $byName | sortAlpha) -}}
+{{- $errors := dict "list" list -}}
 {{- range $svc := $services -}}
   {{- $_ := set $svc "dependents" list -}}
+  {{- $_ := set $svc "errors" $errors -}}
 {{- end -}}
 {{- range $svc := $services -}}
   {{- include "app-platform.validate.service" (list $svc $out) -}}
@@ -74,6 +76,7 @@ Usage:
     {{- if not $dep.external }}{{ $_ := set $dep.target "dependents" (append $dep.target.dependents $svc) }}{{ end -}}
   {{- end -}}
 {{- end -}}
+{{- with $errors.list }}{{ fail (join "\n" .) }}{{ end -}}
 {{- end -}}
 
 {{/*
