@@ -25,6 +25,14 @@ cases["image_digests_prod_deployment"] := {
 
 test_image_digest_prod_accepts_digests if check("image_digests_prod_deployment")
 
+cases["image_tag_only_prod_test_pod"] := {
+	"input": prod_labelled(good_pod, "prod"),
+	"deny": set(),
+	"warn": {sprintf("Pod/shop-web-test: container \"test\" uses image \"%s\" by tag only in prod; fix: run `apwiz pin --env prod`, which writes image.digest into values-prod.yaml, or set tests.image to repo:tag@sha256:<digest> (rule: image-digest-prod)", [good_pod.spec.containers[0].image])},
+}
+
+test_image_digest_prod_points_test_pods_to_tests_image if check("image_tag_only_prod_test_pod")
+
 # Other environments are not asked for digests.
 cases["image_tag_only_staging_deployment"] := {
 	"input": prod_labelled(good_deployment, "staging"),

@@ -164,8 +164,9 @@ fn assert_kept(before: &str, after: &str) {
 
 /// `apwiz new` of the web-app preset with `image` into `dir/deploy`, and a comment of the
 /// team's own in values-prod.yaml.
-fn new_team(dir: &Path, image: &str) -> String {
-    let mut args = web_app_args("dev,prod", &[]);
+fn new_team(dir: &Path, image: &str, tests_image: &str) -> String {
+    let set = format!("tests.image={tests_image}");
+    let mut args = web_app_args("dev,prod", &["--set", &set]);
     let i = args.iter().position(|a| *a == "--image").expect("--image") + 1;
     args[i] = image;
     apwiz(dir, &args).expect(0);
@@ -175,13 +176,41 @@ fn new_team(dir: &Path, image: &str) -> String {
     prod
 }
 
+/// The messages of `apwiz validate --env prod`'s image-digest-prod warnings.
+fn digest_warnings(dir: &Path) -> Vec<String> {
+    let report = apwiz(
+        dir,
+        &[
+            "--format", "json", "validate", "--env", "prod", "--dir", "deploy",
+        ],
+    )
+    .json();
+    report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| {
+            f["rule"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("image-digest-prod "))
+        })
+        .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
 #[test]
 fn pins_the_main_image_keeping_comments() {
     let reg = support::registry();
     let name = unique("shop");
     let digest = push_image(reg, &name, "1.4.2");
+    let tools = unique("busybox");
+    let tools_digest = push_image(reg, &tools, "1.36.1");
     let dir = scratch("pin-single");
-    let before = new_team(&dir, &format!("{reg}/{name}:1.4.2"));
+    let before = new_team(
+        &dir,
+        &format!("{reg}/{name}:1.4.2"),
+        &format!("{reg}/{tools}:1.36.1"),
+    );
 
     let check = apwiz(
         &dir,
@@ -189,6 +218,15 @@ fn pins_the_main_image_keeping_comments() {
     )
     .expect(2);
     assert!(check.stdout.contains("has no digest"), "{}", check.stdout);
+
+    let warned = digest_warnings(&dir);
+    assert!(
+        warned.iter().any(|m| m.contains(&format!("{name}:1.4.2")))
+            && warned
+                .iter()
+                .any(|m| m.contains(&format!("{tools}:1.36.1"))),
+        "{warned:?}"
+    );
 
     let run = apwiz(&dir, &["pin", "--env", "prod", "--dir", "deploy"]).expect(0);
     assert!(run.stdout.contains(&digest), "{}", run.stdout);
@@ -207,6 +245,17 @@ fn pins_the_main_image_keeping_comments() {
         .expect("parses")
         .value;
     assert_eq!(values["image"]["digest"], digest.as_str());
+    // The helm test Pods' image, a string: pinned in place.
+    assert_eq!(
+        values["tests"]["image"],
+        format!("{reg}/{tools}:1.36.1@{tools_digest}").as_str()
+    );
+    assert!(
+        after.contains(&format!("@{tools_digest} # pinned from 1.36.1 on ")),
+        "{after}"
+    );
+    // Nothing left for the prod policy to warn about.
+    assert_eq!(digest_warnings(&dir), Vec::<String>::new());
 
     apwiz(
         &dir,
@@ -252,7 +301,7 @@ fn pins_each_service_and_writes_nothing_on_failure() {
         &team,
         "values.yaml",
         &format!(
-            "# Two services.\nimage:\n  repository: {reg}/{api}\n  tag: \"2.0.1\"\nservices:\n  api: {{}}\n  web:\n    image:\n      repository: {reg}/{web}\n      tag: 1.0.0 # the web tier\n"
+            "# Two services.\ntests:\n  enabled: false\nimage:\n  repository: {reg}/{api}\n  tag: \"2.0.1\"\nservices:\n  api: {{}}\n  web:\n    image:\n      repository: {reg}/{web}\n      tag: 1.0.0 # the web tier\n"
         ),
     );
     let prod = "# prod overrides\nglobal:\n  environment: prod # the label policies look at\nservices:\n  web:\n    replicas: 2 # two, for the budget\n";
@@ -324,7 +373,11 @@ fn refuses_bad_images_and_registries() {
     let prod = "# prod\nglobal:\n  environment: prod\n";
     write(&team, "values-prod.yaml", prod);
     let pin = |values: &str| {
-        write(&team, "values.yaml", values);
+        write(
+            &team,
+            "values.yaml",
+            &format!("tests:\n  enabled: false\n{values}"),
+        );
         let run = apwiz(&dir, &["pin", "--env", "prod", "--dir", "team"]);
         assert_eq!(read(&team, "values-prod.yaml"), prod, "written on failure");
         run

@@ -240,13 +240,15 @@ fn images(values: &Value, env_text: &str) -> Result<(Vec<Slot>, Vec<Image>)> {
             .collect(),
         None => vec![(None, top.clone(), vec!["image".into()])],
     };
-    for (service, image, at) in each {
+    let helpers = helper_images(values);
+    for (service, image, at) in each.into_iter().chain(helpers) {
         let base = match &service {
             Some(n) => &values["services"][n],
             None => values,
         };
         let prefix = at[..at.len() - 1].join(".");
-        for list in ["initContainers", "sidecars"] {
+        let main = at.len() == 1 || at.len() == 3;
+        for list in ["initContainers", "sidecars"].into_iter().filter(|_| main) {
             let items = base[list]
                 .as_array()
                 .or_else(|| values[list].as_array())
@@ -298,6 +300,60 @@ fn images(values: &Value, env_text: &str) -> Result<(Vec<Slot>, Vec<Image>)> {
         });
     }
     Ok((slots, lists))
+}
+
+/// The chart's helper images a render uses: `tests.image` (the helm test Pods, when tests are
+/// on) and `dependencyWait.image` (the `wait-for-*` init containers, when a service has
+/// `dependsOn`), at the top level where services inherit them, under `services.<name>` where a
+/// service sets its own.
+fn helper_images(values: &Value) -> Vec<(Option<String>, Value, Vec<String>)> {
+    let services: Vec<(Option<String>, &Value)> = match values["services"].as_object() {
+        Some(m) if !m.is_empty() => m
+            .iter()
+            .filter(|(_, s)| !s.is_null() && s["enabled"] != Value::Bool(false))
+            .map(|(n, s)| (Some(n.clone()), s))
+            .collect(),
+        _ => vec![(None, values)],
+    };
+    let mut out = Vec::new();
+    for key in ["tests", "dependencyWait"] {
+        let mut inherited = false;
+        for (name, s) in &services {
+            let effective = |k: &str| match (name, &s[key][k]) {
+                (Some(_), Value::Null) => values[key][k].clone(),
+                (_, v) => v.clone(),
+            };
+            let used = match key {
+                "tests" => effective("enabled") != Value::Bool(false),
+                _ => {
+                    let deps = match (name, &s["dependsOn"]) {
+                        (Some(_), Value::Null) => &values["dependsOn"],
+                        (_, d) => d,
+                    };
+                    deps.as_array().is_some_and(|a| !a.is_empty())
+                }
+            };
+            if !used {
+                continue;
+            }
+            match name {
+                Some(n) if !s[key]["image"].is_null() => out.push((
+                    Some(n.clone()),
+                    s[key]["image"].clone(),
+                    vec!["services".into(), n.clone(), key.into(), "image".into()],
+                )),
+                _ => inherited = true,
+            }
+        }
+        if inherited && !values[key]["image"].is_null() {
+            out.push((
+                None,
+                values[key]["image"].clone(),
+                vec![key.into(), "image".into()],
+            ));
+        }
+    }
+    out
 }
 
 /// An image value (string or map) as the chart resolves it (registry, repository, tag,
