@@ -19,7 +19,7 @@ cases["plain_password_prod_deployment"] := {
 		[{"op": "add", "path": "/metadata/labels/app-platform.io~1environment", "value": "prod"}],
 	),
 	"deny": {`Deployment/shop-web: container "web" has the environment variable DB_PASSWORD with a plain value, and its name says it is a secret; fix: read it from a secret manager with externalSecrets.secrets (the keys become environment variables), or reference a Secret under env (for a sidecar: sidecars[].env): DB_PASSWORD: {secretKeyRef: {name: <secret>, key: <key>}} (rule: no-plain-secret-env)`},
-	"warn": set(),
+	"warn": good_deployment_prod_digest_warnings, # the tag-only images warn in prod (image_digests.rego)
 }
 
 test_no_plain_secret_env_denies_a_plain_password_in_prod if check("plain_password_prod_deployment")

@@ -98,6 +98,8 @@ pub enum Command {
     Canary(CanaryCommand),
     /// The live release's manifests against a new render (exit 0 none, 2 changes, 1 error).
     Diff(DiffArgs),
+    /// Pin each image tag an environment renders to its registry digest in values-<env>.yaml.
+    Pin(PinArgs),
     /// Roll the release back to a revision (default: the previous one), after a diff and a confirm.
     Rollback(RollbackArgs),
     /// The release's revisions (from Helm's release records; values never shown).
@@ -205,6 +207,36 @@ pub struct RenderArgs {
     /// Print kind, name and service of each object instead of the manifests.
     #[arg(long)]
     pub summary: bool,
+}
+
+/// Resolves every main image's tag through the registry's OCI distribution API and writes
+/// `image.digest` (`services.<name>.image.digest`) into the team's values-<env>.yaml with a
+/// comment saying the tag and the day; the file's other comments are kept. All images are
+/// resolved first: on any failure nothing is written. Credentials: ~/.docker/config.json `auths`.
+///
+/// Examples:
+///   apwiz pin --env prod                 # resolve and write
+///   apwiz pin --env prod --check         # exit 2 when an image has no digest
+///   apwiz pin --env prod --dry-run       # print the file it would write
+///   apwiz pin --env prod --plain-http    # a registry without TLS (localhost is always plain)
+#[derive(Args, Debug, Clone, Default)]
+#[command(verbatim_doc_comment)]
+pub struct PinArgs {
+    /// The environment whose file gets the digests (values-<env>.yaml).
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// The team's directory (default: ., or deploy/ when . holds no values.yaml).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// Only report images without a digest (exit 2 when there are any); no registry contacted.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub check: bool,
+    /// Resolve the digests and print the file instead of writing it.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Plain http for every registry (localhost and 127.0.0.1 registries always are).
+    #[arg(long)]
+    pub plain_http: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]

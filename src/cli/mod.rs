@@ -122,6 +122,7 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Handle) -> Result<Outcome> {
         Command::Deploy(a) => return cmd::deploy::run(&ctx, a),
         Command::Canary(c) => cmd::canary::run(&ctx, c),
         Command::Diff(a) => cmd::diff::run(&ctx, a),
+        Command::Pin(a) => cmd::pin::run(&ctx, a),
         Command::Rollback(a) => cmd::rollback::run(&ctx, a),
         Command::History(a) => cmd::history::run(&ctx, a),
         Command::Status(a) => return cmd::status::run(&ctx, a),

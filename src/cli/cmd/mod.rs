@@ -11,6 +11,7 @@ pub(super) mod gitops;
 pub(super) mod history;
 pub(super) mod import;
 pub(super) mod new;
+pub(super) mod pin;
 pub(super) mod presets;
 pub(super) mod render;
 pub(super) mod rollback;

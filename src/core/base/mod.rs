@@ -4,4 +4,5 @@ pub mod error;
 pub mod helm;
 pub mod jobs;
 pub mod names;
+pub mod registry;
 pub(crate) mod text;

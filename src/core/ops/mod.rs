@@ -17,6 +17,7 @@
 pub mod canary;
 pub mod deploy;
 pub mod new;
+pub mod pin;
 pub mod rollback;
 pub mod status;
 pub mod target;
