@@ -94,7 +94,9 @@ fn every_preset_starts_clean_writes_the_image_as_a_map_and_takes_set_image_tag()
             problems.push(format!("{}: apwiz new: {}", p.name, run.stderr.trim()));
             continue;
         }
-        // Presets start clean: no error and no warning from any check.
+        // Presets start clean: no error and no warning from any check, but the one that asks
+        // for what `apwiz new` cannot know yet: the digests of the team's images in prod
+        // (image-digest-prod, cleared by `apwiz pin --env prod`).
         let report = cli::apwiz(
             &dir,
             &[
@@ -103,7 +105,11 @@ fn every_preset_starts_clean_writes_the_image_as_a_map_and_takes_set_image_tag()
         )
         .json();
         for f in report["findings"].as_array().into_iter().flatten() {
-            if f["severity"] == "error" || f["severity"] == "warning" {
+            let pin_first = f["severity"] == "warning"
+                && f["rule"]
+                    .as_str()
+                    .is_some_and(|r| r.starts_with("image-digest-prod "));
+            if (f["severity"] == "error" || f["severity"] == "warning") && !pin_first {
                 problems.push(format!("{}: validate: {f}", p.name));
             }
         }
