@@ -209,18 +209,9 @@ pub struct RenderArgs {
     pub summary: bool,
 }
 
-/// Resolves every main image's tag through the registry's OCI distribution API and writes
-/// `image.digest` (`services.<name>.image.digest`) into the team's values-<env>.yaml with a
-/// comment saying the tag and the day; the file's other comments are kept. All images are
-/// resolved first: on any failure nothing is written. Credentials: ~/.docker/config.json `auths`.
-///
-/// Examples:
-///   apwiz pin --env prod                 # resolve and write
-///   apwiz pin --env prod --check         # exit 2 when an image has no digest
-///   apwiz pin --env prod --dry-run       # print the file it would write
-///   apwiz pin --env prod --plain-http    # a registry without TLS (localhost is always plain)
+/// `apwiz pin`'s flags.
 #[derive(Args, Debug, Clone, Default)]
-#[command(verbatim_doc_comment)]
+#[command(after_help = PIN_HELP)]
 pub struct PinArgs {
     /// The environment whose file gets the digests (values-<env>.yaml).
     #[arg(long, value_name = "ENV")]
@@ -238,6 +229,19 @@ pub struct PinArgs {
     #[arg(long)]
     pub plain_http: bool,
 }
+
+const PIN_HELP: &str = "\
+Each main image's tag (and the helm test and dependsOn wait images) is resolved through the
+registry's OCI distribution API and written as image.digest (services.<name>.image.digest) into
+the team's values-<env>.yaml, with a comment saying the tag and the day; the file's other
+comments are kept. All images are resolved first: on any failure nothing is written. A digest
+the team wrote itself is left alone. Credentials: ~/.docker/config.json auths.
+
+Examples:
+  apwiz pin --env prod                 # resolve and write
+  apwiz pin --env prod --check         # exit 2 when an image has no digest
+  apwiz pin --env prod --dry-run       # print the file it would write
+  apwiz pin --env prod --plain-http    # a registry without TLS (localhost is always plain)";
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct ValidateArgs {

@@ -365,10 +365,16 @@ fn docker_auths() -> BTreeMap<String, String> {
             None => return BTreeMap::new(),
         },
     };
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return BTreeMap::new();
-    };
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_docker_config(&text),
+        Err(_) => BTreeMap::new(),
+    }
+}
+
+/// A Docker config's `auths`: registry host → base64 `user:password` (an unreadable file gives
+/// none: the registries are then asked anonymously).
+fn parse_docker_config(text: &str) -> BTreeMap<String, String> {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
         return BTreeMap::new();
     };
     let mut out = BTreeMap::new();
@@ -418,6 +424,22 @@ mod tests {
         let r = Reference::parse("ghcr.io/acme/shop@sha256:abc");
         assert_eq!(r.tag, None);
         assert_eq!(r.digest.as_deref(), Some("sha256:abc"));
+    }
+
+    #[test]
+    fn docker_config_auths_by_host() {
+        let a = parse_docker_config(
+            r#"{"auths": {"https://index.docker.io/v1/": {"auth": "dTpw"},
+                "registry.example.com:5000": {"username": "u", "password": "p"},
+                "ghcr.io": {}}}"#,
+        );
+        assert_eq!(a.get("docker.io").map(String::as_str), Some("dTpw"));
+        assert_eq!(
+            a.get("registry.example.com:5000").map(String::as_str),
+            Some("dTpw")
+        );
+        assert!(!a.contains_key("ghcr.io"));
+        assert!(parse_docker_config("not json").is_empty());
     }
 
     #[test]
