@@ -53,7 +53,9 @@ fn text(ctx: &Ctx, req: &PinRequest, out: &Outcome) -> String {
     } else {
         lines.push(format!("{}: nothing to change", out.file));
     }
-    lines.join("\n")
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text
 }
 
 fn line(ctx: &Ctx, i: &Image) -> String {
