@@ -215,7 +215,7 @@ fn statefulset_gets_headless_service_stable_identity_and_claims() {
         .find(|m| m["name"] == "data")
         .unwrap();
     assert_eq!(data["mountPath"], "/var/lib/postgresql/data");
-    assert_eq!(pod_spec(sts)["securityContext"]["runAsUser"], 70);
+    assert_eq!(pod_spec(sts)["securityContext"]["runAsUser"], 10070);
     assert!(
         pod_spec(sts)["volumes"]
             .as_array()

@@ -243,3 +243,28 @@ fn chart_rule_messages_share_one_form() {
     assert_eq!(value, "true");
     assert!(fix.starts_with("Set "), "{fix}");
 }
+
+#[test]
+fn cross_field_rules_report_every_problem_at_once() {
+    // dependsOn, external-service and canary rules of several services in one render: each
+    // message is there, one per line, so a team fixes them in one pass.
+    let message = render_err(
+        "services:\n  api:\n    image: ghcr.io/acme/api:1.0\n    dependsOn: [nope, api, jobby]\n  \
+         db:\n    workloadType: external\n    image: x:1\n    external: {name: db.example.com, addresses: [10.0.0.1]}\n  \
+         jobby: {workloadType: job, image: ghcr.io/acme/job:1}\n  \
+         st: {workloadType: statefulset, image: ghcr.io/acme/st:1, canary: {enabled: true}}\n",
+    );
+    for path in [
+        "services.api.dependsOn[0]:",
+        "services.api.dependsOn[1]:",
+        "services.api.dependsOn[2]:",
+        "services.db.image:",
+        "services.db.external:",
+        "services.st.canary.enabled:",
+    ] {
+        assert!(
+            message.lines().any(|l| l.contains(path)),
+            "{path} missing from:\n{message}"
+        );
+    }
+}

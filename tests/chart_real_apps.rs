@@ -183,8 +183,8 @@ fn grpc_services_keep_their_names_ports_and_grpc_probes() {
     let deploy = find(&objs, "Deployment", "cartservice");
     let c = main_container(deploy);
     assert_eq!(
-        c["ports"],
-        json!([{"name": "grpc", "containerPort": 7070, "protocol": "TCP", "appProtocol": "grpc"}])
+        c["ports"], // appProtocol is the Service port's: a container port has none
+        json!([{"name": "grpc", "containerPort": 7070, "protocol": "TCP"}])
     );
     // A gRPC probe takes a number: the name grpc is resolved to 7070.
     assert_eq!(

@@ -107,15 +107,16 @@ Usage: {{- include "app-platform.container.extra" (list $svc $item) | nindent 4 
   {{- end }}
 {{- end -}}
 
-{{/* app-platform.container.ports: container ports [{name, port, protocol, appProtocol}] as list items. */}}
+{{/*
+app-platform.container.ports: container ports [{name, port, protocol}] as list items. A port's
+appProtocol goes on the Service ports that target it (and so the EndpointSlices): a container
+port has no such field, and the API server refuses it under server-side apply.
+*/}}
 {{- define "app-platform.container.ports" -}}
 {{- range . }}
 - name: {{ .name }}
   containerPort: {{ int64 .port }}
   protocol: {{ .protocol | default "TCP" }}
-  {{- with .appProtocol }}
-  appProtocol: {{ . }}
-  {{- end }}
 {{- end }}
 {{- end -}}
 

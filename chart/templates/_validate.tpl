@@ -138,18 +138,18 @@ extraServices only where there are pods to select.
 {{- end -}}
 {{- range $key := $keys -}}
   {{- if and (hasKey $own $key) (ne (toJson (get $own $key)) (toJson (get $defaults $key))) -}}
-  {{- include "app-platform.errors.fail" (dict "path" (printf "%s%s" $p $key) "value" (get $own $key)
+  {{- include "app-platform.errors.add" (dict "into" $.errors "path" (printf "%s%s" $p $key) "value" (get $own $key)
         "problem" "an external service has no pods, so it takes no image or replicas"
         "fix" (printf "Remove %s%s, or choose a workloadType that runs pods (deployment, statefulset, ...)." $p $key)) -}}
   {{- end -}}
 {{- end -}}
 {{- if and $v.external.name $v.external.addresses -}}
-  {{- include "app-platform.errors.fail" (dict "path" (printf "%sexternal" $p) "value" (pick $v.external "name" "addresses")
+  {{- include "app-platform.errors.add" (dict "into" $.errors "path" (printf "%sexternal" $p) "value" (pick $v.external "name" "addresses")
         "problem" "an external service points at a DNS name or at IP addresses, not both"
         "fix" (printf "Keep either %sexternal.name or %sexternal.addresses." $p $p)) -}}
 {{- end -}}
 {{- if not (or $v.external.name $v.external.addresses) -}}
-  {{- include "app-platform.errors.fail" (dict "path" (printf "%sexternal.name" $p) "value" $v.external.name
+  {{- include "app-platform.errors.add" (dict "into" $.errors "path" (printf "%sexternal.name" $p) "value" $v.external.name
         "problem" "an external service needs a target"
         "fix" (printf "Set %sexternal.name to a DNS name (e.g. db.example.com) or %sexternal.addresses to IP addresses." $p $p)) -}}
 {{- end -}}
@@ -165,28 +165,27 @@ An entry is a service of this release, or "host:port" outside it.
 {{- $deps := list -}}
 {{- range $i, $dep := $svc.values.dependsOn | default list -}}
   {{- $path := printf "%sdependsOn[%d]" $svc.path $i -}}
+  {{- $target := get $ctx.byName $dep -}}
   {{- if contains ":" $dep -}}
     {{- $hp := splitList ":" $dep -}}
     {{- $deps = append $deps (dict "name" (first $hp) "host" (first $hp) "port" (last $hp) "external" true) -}}
+  {{- else if not $target -}}
+    {{- include "app-platform.errors.add" (dict "into" $svc.errors "path" $path "value" $dep
+          "problem" "no service of this release has that name"
+          "fix" (printf "Use one of: %s; or \"host:port\" for something outside the release." (join ", " $ctx.names))) -}}
+  {{- else if eq $dep $svc.name -}}
+    {{- include "app-platform.errors.add" (dict "into" $svc.errors "path" $path "value" $dep "problem" "a service cannot depend on itself" "fix" "Remove it from dependsOn.") -}}
   {{- else -}}
-    {{- $target := get $ctx.byName $dep -}}
-    {{- if not $target -}}
-      {{- include "app-platform.errors.fail" (dict "path" $path "value" $dep
-            "problem" "no service of this release has that name"
-            "fix" (printf "Use one of: %s; or \"host:port\" for something outside the release." (join ", " $ctx.names))) -}}
-    {{- end -}}
     {{- $tv := $target.values -}}
-    {{- if eq $dep $svc.name -}}
-      {{- include "app-platform.errors.fail" (dict "path" $path "value" $dep "problem" "a service cannot depend on itself" "fix" "Remove it from dependsOn.") -}}
-    {{- end -}}
     {{- if or (not $tv.enabled) (has $tv.workloadType (list "job" "cronjob")) (and (ne $tv.workloadType "external") (not $tv.service.enabled)) -}}
-      {{- include "app-platform.errors.fail" (dict "path" $path "value" $dep
+      {{- include "app-platform.errors.add" (dict "into" $svc.errors "path" $path "value" $dep
             "problem" (printf "service %q has no Service to wait for (workloadType %s, enabled %v, service.enabled %v)" $dep $tv.workloadType $tv.enabled $tv.service.enabled)
             "fix" "Depend only on enabled long-running or external services; order jobs with hooks instead.") -}}
+    {{- else -}}
+      {{- $port := $tv.service.port | default $tv.port -}}
+      {{- if eq $tv.workloadType "external" }}{{ $port = (first ($tv.external.ports | default (list (dict "port" $tv.port)))).port }}{{ end -}}
+      {{- $deps = append $deps (dict "name" $dep "host" $target.serviceName "port" (include "app-platform.data.scalar" $port) "external" false "target" $target) -}}
     {{- end -}}
-    {{- $port := $tv.service.port | default $tv.port -}}
-    {{- if eq $tv.workloadType "external" }}{{ $port = (first ($tv.external.ports | default (list (dict "port" $tv.port)))).port }}{{ end -}}
-    {{- $deps = append $deps (dict "name" $dep "host" $target.serviceName "port" (include "app-platform.data.scalar" $port) "external" false "target" $target) -}}
   {{- end -}}
 {{- end -}}
 {{- $_ := set $svc "dependencies" $deps -}}
