@@ -418,3 +418,138 @@ fn a_kustomize_directory_without_kustomize_or_kubectl_says_which_to_install() {
     );
     assert!(!dir.join("out").exists());
 }
+
+/// Each imported app installed on the control plane (kwok pods, Pod Security "restricted"):
+/// every Service of the input exists under its name, and the EndpointSlices of the Services in
+/// front of Deployments carry the input's port names and numbers with ready endpoints (a
+/// StatefulSet's pods wait for their claims, which nothing provisions here).
+#[test]
+fn imported_apps_install_and_their_services_and_endpoint_slices_keep_the_names() {
+    let k = fixture("kustomize");
+    let apps: Vec<(&str, String, Vec<String>)> = vec![
+        ("boutique", fixture("apps/grpc-microservices.yaml"), vec![]),
+        ("sock-shop", fixture("apps/shop-14.yaml"), vec![]),
+        ("mq", fixture("apps/rendered-chart.yaml"), vec![]),
+        ("orders", format!("{k}/base"), vec![]),
+    ];
+    for (release, file, _) in &apps {
+        install_and_check(release, file);
+    }
+}
+
+/// A Service of the input: its name, whether a Deployment's pods are behind it, its ports
+/// (name, targetPort).
+type Wanted = (String, bool, Vec<(String, Value)>);
+
+fn install_and_check(release: &str, file: &str) {
+    let (dir, _) = import(&format!("install-{release}"), &[file, "--name", release]);
+    let ns = support::fresh_namespace(&format!("import-{release}"));
+    let values = dir.join("out/values.yaml").display().to_string();
+    let chart = support::chart().display().to_string();
+    let out = std::process::Command::new(support::helm())
+        .args(["install", release, &chart, "-n", &ns, "-f", &values])
+        .env("KUBECONFIG", support::kubeconfig())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("helm install");
+    assert!(
+        out.status.success(),
+        "helm install {release}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let input = input_objects(file);
+    let deployed: Vec<&Value> = input.iter().filter(|o| o["kind"] == "Deployment").collect();
+    let behind_deployment = |svc: &Value| {
+        deployed.iter().any(|d| {
+            let labels = &d["spec"]["template"]["metadata"]["labels"];
+            svc["spec"]["selector"]
+                .as_object()
+                .is_some_and(|s| s.iter().all(|(k, v)| labels.get(k) == Some(v)))
+        })
+    };
+    let want: Vec<Wanted> = input
+        .iter()
+        .filter(|o| o["kind"] == "Service")
+        .map(|o| {
+            let ports = o["spec"]["ports"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| {
+                    (
+                        p["name"].as_str().unwrap_or("").to_string(),
+                        p["targetPort"].clone(),
+                    )
+                })
+                .collect();
+            (
+                o["metadata"]["name"].as_str().unwrap_or("").to_string(),
+                behind_deployment(o),
+                ports,
+            )
+        })
+        .collect();
+    let (ok, svcs, err) = support::kubectl(&["get", "services", "-n", &ns, "-o", "json"]);
+    assert!(ok, "{err}");
+    let svcs: Value = serde_json::from_str(&svcs).expect("json");
+    let names: BTreeSet<&str> = svcs["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|s| s["metadata"]["name"].as_str())
+        .collect();
+    for (name, _, _) in &want {
+        assert!(
+            names.contains(name.as_str()),
+            "{release}: no Service {name}: {names:?}"
+        );
+    }
+    // The endpoint controller fills the slices once kwok has the pods running: bounded wait.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    let mut missing: Vec<String>;
+    loop {
+        let (ok, slices, err) =
+            support::kubectl(&["get", "endpointslices", "-n", &ns, "-o", "json"]);
+        assert!(ok, "{err}");
+        let slices: Value = serde_json::from_str(&slices).expect("json");
+        let items = slices["items"].as_array().cloned().unwrap_or_default();
+        missing = Vec::new();
+        for (name, _, ports) in want.iter().filter(|w| w.1) {
+            let of: Vec<&Value> = items
+                .iter()
+                .filter(|s| s["metadata"]["labels"]["kubernetes.io/service-name"] == *name.as_str())
+                .collect();
+            let ready = of.iter().any(|s| {
+                s["endpoints"]
+                    .as_array()
+                    .is_some_and(|e| e.iter().any(|e| e["conditions"]["ready"] == true))
+            });
+            for (port, target) in ports {
+                let found = of.iter().any(|s| {
+                    s["ports"].as_array().is_some_and(|ps| {
+                        ps.iter().any(|p| {
+                            p["name"] == *port.as_str()
+                                && (!target.is_u64() || p["port"] == *target)
+                        })
+                    })
+                });
+                if !found || !ready {
+                    missing.push(format!("{name} {port}:{target} (ready endpoints: {ready})"));
+                }
+            }
+        }
+        if missing.is_empty() || std::time::Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(3));
+    }
+    assert!(
+        missing.is_empty(),
+        "{release}: EndpointSlices without the input's ports: {missing:?}"
+    );
+    println!(
+        "{release}: {} Services with their names, EndpointSlices with the input's port names",
+        want.len()
+    );
+    let _ = support::kubectl(&["delete", "namespace", &ns, "--wait=false"]);
+}

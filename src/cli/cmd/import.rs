@@ -646,6 +646,25 @@ fn check_all(
                 Severity::Info => {}
             }
         }
+        // What the API server would refuse although helm renders it.
+        for o in &rendered.objects {
+            for why in crate::core::import::fields::refused(&o.kind, &o.name, &o.value) {
+                let mut f = crate::core::check::report::Finding::new(
+                    crate::core::check::report::Source::Template,
+                    Severity::Error,
+                    ".",
+                    "api-server",
+                    format!("the API server would refuse it: {why}"),
+                );
+                f.fix = Some(
+                    "report it: the import wrote values the chart renders into an invalid pod"
+                        .into(),
+                );
+                if !errors.iter().any(|e| e.message == f.message) {
+                    errors.push(f);
+                }
+            }
+        }
         if base {
             objects = rendered.objects;
         }

@@ -42,6 +42,24 @@ pub struct Converted {
     pub name: Option<String>,
 }
 
+/// A service whose own volume is mounted at /tmp (or named tmp) keeps it: the chart's writable
+/// /tmp is turned off there, so the pod has one volume and one mount at /tmp.
+fn own_tmp(v: &mut Value) {
+    if let Some(Value::Object(svcs)) = v.get_mut("services") {
+        svcs.values_mut().for_each(own_tmp);
+    }
+    let has = v.get("volumes").and_then(Value::as_array).is_some_and(|a| {
+        a.iter()
+            .any(|x| s(x, "/name") == "tmp" || s(x, "/mountPath").trim_end_matches('/') == "/tmp")
+    });
+    if has && let Value::Object(m) = v {
+        let sec = m.entry("security").or_insert(json!({}));
+        if let Value::Object(sec) = sec {
+            sec.insert("writableTmp".into(), json!(false));
+        }
+    }
+}
+
 /// Converts `source` (a values file for another chart) named `file` in the report.
 pub fn convert(from: Convention, source: &Value, file: &str) -> Converted {
     let mut src = Src {
@@ -52,11 +70,12 @@ pub fn convert(from: Convention, source: &Value, file: &str) -> Converted {
         notes: Vec::new(),
         todos: Vec::new(),
     };
-    let values = match from {
+    let mut values = match from {
         Convention::HelmCreate => helm_create(&mut src),
         Convention::Bitnami => bitnami(&mut src),
         Convention::AppTemplate => app_template(&mut src),
     };
+    own_tmp(&mut values);
     if from != Convention::HelmCreate && s(source, "/fullnameOverride").is_empty() {
         // The render of helm create's chart proves its names; the others' are their templates'.
         src.hatch(

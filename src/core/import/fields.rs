@@ -134,7 +134,9 @@ fn probe(p: &Value, c: &Value, defaults: bool) -> Value {
 }
 
 /// A container's fields.
-fn container(c: &Value, defaults: bool) -> Value {
+/// A container's fields; its mounts by path, each with what is mounted there (volume names
+/// are the pod's own: what matters is which source is mounted where).
+fn container(c: &Value, defaults: bool, vols: &Map<String, Value>) -> Value {
     let mut m = Map::new();
     put(&mut m, "name", c.get("name"), None, defaults);
     let image = s(c, "/image");
@@ -200,7 +202,13 @@ fn container(c: &Value, defaults: bool) -> Value {
     let mut mounts = Map::new();
     for v in arr(c, "/volumeMounts") {
         let mut x = Map::new();
-        put(&mut x, "name", v.get("name"), None, defaults);
+        let name = s(&v, "/name");
+        // One field: the whole source as text (an emptyDir {} is a source too).
+        let source = vols
+            .get(&name)
+            .cloned()
+            .unwrap_or_else(|| json!({"claimTemplate": name}));
+        x.insert("source".into(), json!(source.to_string()));
         put(
             &mut x,
             "readOnly",
@@ -295,9 +303,6 @@ fn pod(tpl: &Value, defaults: bool, long: bool, skip: &[String]) -> Value {
         }
         vols.insert(name, src);
     }
-    if !vols.is_empty() {
-        m.insert("volumes".into(), Value::Object(vols));
-    }
     let containers = arr(&spec, "/containers");
     let mut cs = Map::new();
     let psc = get(&spec, "/securityContext");
@@ -321,7 +326,7 @@ fn pod(tpl: &Value, defaults: bool, long: bool, skip: &[String]) -> Value {
         } else {
             s(&c, "/name")
         };
-        cs.insert(key, strip_mounts(container(&c, defaults), skip, &c));
+        cs.insert(key, strip_mounts(container(&c, defaults, &vols), skip, &c));
     }
     m.insert("containers".into(), Value::Object(cs));
     let mut inits = Map::new();
@@ -329,7 +334,7 @@ fn pod(tpl: &Value, defaults: bool, long: bool, skip: &[String]) -> Value {
         let c = effective(&c);
         inits.insert(
             s(&c, "/name"),
-            strip_mounts(container(&c, defaults), skip, &c),
+            strip_mounts(container(&c, defaults, &vols), skip, &c),
         );
     }
     if !inits.is_empty() {
@@ -665,7 +670,7 @@ pub fn compare(
 ) {
     let mut fields: Vec<&String> = explicit.keys().collect();
     for (k, v) in want {
-        if !explicit.contains_key(k) && got.get(k) != Some(v) && got.contains_key(k) {
+        if !explicit.contains_key(k) && got.get(k) != Some(v) {
             fields.push(k);
         }
     }
@@ -751,6 +756,48 @@ fn show(v: Option<&Value>) -> String {
             }
         }
     }
+}
+
+/// What the API server would refuse in a rendered pod: two volumes of one name, two mounts at
+/// one path in a container, two ports of one name in a container (one line each).
+pub fn refused(kind: &str, name: &str, w: &Value) -> Vec<String> {
+    let spec = get(&pod_template(w), "/spec");
+    let mut out = Vec::new();
+    let dup = |items: Vec<String>| -> Vec<String> {
+        let mut seen = std::collections::BTreeSet::new();
+        items
+            .into_iter()
+            .filter(|x| !x.is_empty() && !seen.insert(x.clone()))
+            .collect()
+    };
+    for v in dup(arr(&spec, "/volumes")
+        .iter()
+        .map(|v| s(v, "/name"))
+        .collect())
+    {
+        out.push(format!("{kind}/{name}: two volumes are named {v}"));
+    }
+    for c in arr(&spec, "/containers")
+        .into_iter()
+        .chain(arr(&spec, "/initContainers"))
+    {
+        let cn = s(&c, "/name");
+        for p in dup(arr(&c, "/volumeMounts")
+            .iter()
+            .map(|m| s(m, "/mountPath"))
+            .collect())
+        {
+            out.push(format!(
+                "{kind}/{name}: container {cn} mounts two volumes at {p}"
+            ));
+        }
+        for p in dup(arr(&c, "/ports").iter().map(|m| s(m, "/name")).collect()) {
+            out.push(format!(
+                "{kind}/{name}: container {cn} has two ports named {p}"
+            ));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

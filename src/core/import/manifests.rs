@@ -1473,6 +1473,7 @@ pub(crate) fn volume_values(
     let volumes = arr(pod, "/volumes");
     let mut out = Vec::new();
     let claims = arr(&w.value, "/spec/volumeClaimTemplates");
+    let mut data_taken = !claims.is_empty();
     for m in arr(main, "/volumeMounts") {
         let name = s(&m, "/name");
         let path = get(&m, "/mountPath");
@@ -1518,8 +1519,46 @@ pub(crate) fn volume_values(
         let Some(vol) = volumes.iter().find(|x| s(x, "/name") == name) else {
             continue;
         };
+        // The chart mounts its own volume "data" at persistence.mountPath in every pod: the
+        // pod's volume named data, or the one at /data, becomes that volume.
+        if !data_taken
+            && (name == "data" || s(&m, "/mountPath").trim_end_matches('/') == "/data")
+            && m.get("subPath").is_none()
+            && m.get("readOnly") != Some(&json!(true))
+            && (vol.get("emptyDir").is_some() || vol.get("persistentVolumeClaim").is_some())
+        {
+            data_taken = true;
+            let mut p = Map::new();
+            p.insert("mountPath".into(), path.clone());
+            if let Some(c) = vol.pointer("/persistentVolumeClaim/claimName") {
+                p.insert("existingClaim".into(), c.clone());
+            } else if let Some(Value::Object(e)) = vol.get("emptyDir") {
+                let mut ed = Map::new();
+                for k in ["medium", "sizeLimit"] {
+                    if let Some(x) = e.get(k) {
+                        ed.insert(k.into(), x.clone());
+                    }
+                }
+                if !ed.is_empty() {
+                    p.insert("emptyDir".into(), Value::Object(ed));
+                }
+            }
+            set(v, "persistence", Value::Object(p));
+            continue;
+        }
         let mut e = Map::new();
-        e.insert("name".into(), json!(name));
+        // A volume mounted twice (two subPaths of one emptyDir) is one entry per mount in the
+        // chart: the second gets a name of its own, the same source.
+        let mut own = name.clone();
+        let mut n = 2;
+        while out
+            .iter()
+            .any(|x: &Value| x.get("name") == Some(&json!(own)))
+        {
+            own = format!("{name}-{n}");
+            n += 1;
+        }
+        e.insert("name".into(), json!(own));
         e.insert("mountPath".into(), path);
         if let Some(sp) = m.get("subPath") {
             e.insert("subPath".into(), sp.clone());
