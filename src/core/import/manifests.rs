@@ -1342,7 +1342,12 @@ pub(crate) fn probe_values(
         ("failureThreshold", 3),
         ("successThreshold", 1),
     ] {
-        out.insert(k.into(), p.get(k).cloned().unwrap_or(json!(d)));
+        // Kubernetes' default where the input leaves a timing out; written where the chart's
+        // own default differs (period and failure threshold), or the input's does.
+        let x = p.get(k).cloned().unwrap_or(json!(d));
+        if k == "periodSeconds" || k == "failureThreshold" || x != json!(d) {
+            out.insert(k.into(), x);
+        }
     }
     if p.get("terminationGracePeriodSeconds").is_some() {
         notes.push(
