@@ -553,3 +553,65 @@ fn install_and_check(release: &str, file: &str) {
     );
     let _ = support::kubectl(&["delete", "namespace", &ns, "--wait=false"]);
 }
+
+/// A `kind: List` on stdin: a headless Service with `targetPort: 0` and unnamed ports, and a
+/// chart's test Pod (a Helm hook), import strictly; the hook is listed as not imported.
+#[test]
+fn a_list_on_stdin_with_a_headless_service_and_unnamed_ports() {
+    let dir = scratch("import-list-stdin");
+    let text = std::fs::read_to_string(fixture("list-headless-hook.yaml")).expect("fixture");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_apwiz"))
+        .args([
+            "--format",
+            "json",
+            "import",
+            "manifests",
+            "-",
+            "--out",
+            "out",
+        ])
+        .current_dir(&dir)
+        .env("APWIZ_HELM", support::helm())
+        .env("APWIZ_CHART", support::chart())
+        .env("APWIZ_CONFIG", dir.join("no-such-config.yaml"))
+        .env("APWIZ_NON_INTERACTIVE", "1")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("apwiz");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), text.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("apwiz output");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(r["fields"]["lossy"], 0, "{r}");
+    let skipped = r["report"]["skipped"].as_array().expect("skipped");
+    assert!(
+        skipped
+            .iter()
+            .any(|n| n["object"] == "Pod/cache-test-connection"),
+        "{skipped:?}"
+    );
+    let rendered = validate_and_render(&dir, "cache", &[]);
+    let svc = support::find(&rendered, "Service", "cache");
+    assert_eq!(svc["spec"]["clusterIP"], "None");
+    let ports = svc["spec"]["ports"].as_array().expect("ports");
+    assert!(
+        ports
+            .iter()
+            .all(|p| p["name"].as_str().is_some_and(|n| !n.is_empty())),
+        "{ports:?}"
+    );
+    assert!(
+        ports
+            .iter()
+            .any(|p| p["port"] == 11211 && p["targetPort"] != 0),
+        "{ports:?}"
+    );
+}

@@ -67,6 +67,18 @@ fn put(m: &mut Map<String, Value>, k: &str, x: Option<&Value>, d: Option<Value>,
     }
 }
 
+/// Every key of `v` not in `handled` taken as it is: what the projection has no rule for is still
+/// compared (lost in the render → not expressible), never silently dropped.
+fn rest(m: &mut Map<String, Value>, v: &Value, handled: &[&str]) {
+    if let Value::Object(o) = v {
+        for (k, x) in o {
+            if !handled.contains(&k.as_str()) && !m.contains_key(k) {
+                m.insert(k.clone(), x.clone());
+            }
+        }
+    }
+}
+
 /// A probe, its ports as numbers (names resolved in its container).
 fn probe(p: &Value, c: &Value, defaults: bool) -> Value {
     let mut out = Map::new();
@@ -222,6 +234,34 @@ fn container(c: &Value, defaults: bool, vols: &Map<String, Value>) -> Value {
     if !mounts.is_empty() {
         m.insert("volumeMounts".into(), Value::Object(mounts));
     }
+    for (k, d) in [
+        ("terminationMessagePath", "/dev/termination-log"),
+        ("terminationMessagePolicy", "File"),
+    ] {
+        put(&mut m, k, c.get(k), Some(json!(d)), defaults);
+    }
+    rest(
+        &mut m,
+        c,
+        &[
+            "name",
+            "image",
+            "imagePullPolicy",
+            "command",
+            "args",
+            "workingDir",
+            "envFrom",
+            "lifecycle",
+            "securityContext",
+            "env",
+            "ports",
+            "resources",
+            "livenessProbe",
+            "readinessProbe",
+            "startupProbe",
+            "volumeMounts",
+        ],
+    );
     Value::Object(m)
 }
 
@@ -259,6 +299,7 @@ fn pod(tpl: &Value, defaults: bool, long: bool, skip: &[String]) -> Value {
         ("hostPID", Some(json!(false))),
         ("hostIPC", Some(json!(false))),
         ("automountServiceAccountToken", Some(json!(true))),
+        ("schedulerName", Some(json!("default-scheduler"))),
     ] {
         put(&mut m, k, spec.get(k), d, defaults);
     }
@@ -268,7 +309,6 @@ fn pod(tpl: &Value, defaults: bool, long: bool, skip: &[String]) -> Value {
         "hostname",
         "subdomain",
         "enableServiceLinks",
-        "schedulerName",
         "preemptionPolicy",
         "overhead",
         "readinessGates",
@@ -340,6 +380,16 @@ fn pod(tpl: &Value, defaults: bool, long: bool, skip: &[String]) -> Value {
     if !inits.is_empty() {
         m.insert("initContainers".into(), Value::Object(inits));
     }
+    rest(
+        &mut m,
+        &spec,
+        &[
+            "volumes",
+            "containers",
+            "initContainers",
+            "imagePullSecrets",
+        ],
+    );
     Value::Object(m)
 }
 
@@ -534,6 +584,42 @@ pub fn workload(w: &Value, defaults: bool, hpa: bool, skip: &[String]) -> Leaves
         }
         m.insert("job".into(), Value::Object(x));
     }
+    let mut other = Map::new();
+    rest(
+        &mut other,
+        &spec,
+        &[
+            "replicas",
+            "minReadySeconds",
+            "revisionHistoryLimit",
+            "progressDeadlineSeconds",
+            "paused",
+            "strategy",
+            "updateStrategy",
+            "serviceName",
+            "podManagementPolicy",
+            "volumeClaimTemplates",
+            "selector",
+            "template",
+            "schedule",
+            "timeZone",
+            "concurrencyPolicy",
+            "suspend",
+            "successfulJobsHistoryLimit",
+            "failedJobsHistoryLimit",
+            "startingDeadlineSeconds",
+            "jobTemplate",
+            "backoffLimit",
+            "completions",
+            "parallelism",
+            "activeDeadlineSeconds",
+            "ttlSecondsAfterFinished",
+            "manualSelector",
+        ],
+    );
+    if !other.is_empty() {
+        m.insert("spec".into(), Value::Object(other));
+    }
     m.insert("pod".into(), pod(&pod_template(w), defaults, long, skip));
     let mut out = Leaves::new();
     flatten("", &Value::Object(m), &mut out);
@@ -606,6 +692,20 @@ pub fn service(svc: &Value, pod: &Value, pod_labels: &Value, defaults: bool) -> 
         ports.insert(format!("{}/{proto}", s(&p, "/port")), Value::Object(x));
     }
     m.insert("ports".into(), Value::Object(ports));
+    // Addresses the API server assigns are not the team's: not compared.
+    rest(
+        &mut m,
+        &spec,
+        &[
+            "type",
+            "clusterIP",
+            "clusterIPs",
+            "ipFamilies",
+            "selector",
+            "ports",
+            "healthCheckNodePort",
+        ],
+    );
     let mut out = Leaves::new();
     flatten("", &Value::Object(m), &mut out);
     out

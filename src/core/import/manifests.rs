@@ -403,7 +403,18 @@ const CLUSTER_KINDS: &[&str] = &[
 /// imported on purpose; the rest could not be expressed.
 fn not_imported(i: &Input, refs: &[String]) -> Note {
     let referenced = refs.contains(&i.id());
+    let hook = i
+        .value
+        .pointer("/metadata/annotations/helm.sh~1hook")
+        .is_some();
     let (part, message, hatch) = match i.kind.as_str() {
+        _ if hook => (
+            Part::Skipped,
+            "a Helm hook or test of the chart that rendered it (helm.sh/hook)".to_string(),
+            Some(
+                "app-platform renders its own: hooks.<name> for Jobs at install or upgrade, tests for helm test",
+            ),
+        ),
         "Secret" => (
             Part::Skipped,
             "Secrets are never copied into values: the pods' references to it are kept".to_string(),
