@@ -506,6 +506,10 @@ fn prove_then_write(ctx: &Ctx, o: &ImportOutArgs, import: &mut Import) -> Result
                     .position(|(e, _)| file.ends_with(&format!("values-{e}.yaml"))),
                 None => None,
             };
+            let file = match target {
+                Some(i) => format!("values-{}.yaml", envs[i].0),
+                None => "values.yaml".to_string(),
+            };
             let values = match target {
                 Some(i) => &mut envs[i].1,
                 None => &mut base,
@@ -515,7 +519,7 @@ fn prove_then_write(ctx: &Ctx, o: &ImportOutArgs, import: &mut Import) -> Result
                 removed.push(
                     Note::new(
                         Part::Lossy,
-                        &f.path,
+                        &file,
                         &f.path,
                         format!(
                             "left out: the chart refuses {} ({})",
@@ -638,7 +642,11 @@ fn check_all(
                     }
                 }
                 Severity::Warning => {
-                    let l = format!("{}: {}", f.path, f.message);
+                    let l = if f.message.starts_with(&f.path) {
+                        f.message.clone()
+                    } else {
+                        format!("{}: {}", f.path, f.message)
+                    };
                     if !warnings.contains(&l) {
                         warnings.push(l);
                     }
@@ -805,12 +813,38 @@ pub(crate) fn report_text(ctx: &Ctx, r: &Report) -> String {
         l.push('\n');
         l
     };
-    if !r.changed.is_empty() {
+    let (added, changed): (Vec<&Note>, Vec<&Note>) = r.changed.iter().partition(|n| n.added);
+    if !changed.is_empty() {
         out.push_str(&format!(
             "{}\n",
             s.paint("accent", "changed by the platform on purpose:")
         ));
-        r.changed.iter().for_each(|n| out.push_str(&line(n)));
+        changed.iter().for_each(|n| out.push_str(&line(n)));
+    }
+    if !added.is_empty() {
+        // Said once per kind of addition, with the objects it applies to (not counted).
+        out.push_str(&format!(
+            "{}\n",
+            s.paint("muted", "added by the platform (not counted):")
+        ));
+        let mut groups: Vec<(&str, &str, Vec<&str>)> = Vec::new();
+        for n in &added {
+            match groups
+                .iter_mut()
+                .find(|g| g.0 == n.field && g.1 == n.message)
+            {
+                Some(g) => g.2.push(&n.object),
+                None => groups.push((&n.field, &n.message, vec![&n.object])),
+            }
+        }
+        for (field, message, objects) in groups {
+            let what = if field == "(added)" {
+                message.to_string()
+            } else {
+                format!("{field}: {message}")
+            };
+            out.push_str(&format!("  {what}\n      on {}\n", objects.join(", ")));
+        }
     }
     if !r.lossy.is_empty() {
         out.push_str(&format!(
