@@ -28,8 +28,17 @@ fn import(name: &str, args: &[&str]) -> (PathBuf, Value) {
     let mut all = vec!["--format", "json", "import", "manifests"];
     all.extend_from_slice(args);
     all.extend(["--out", "out"]);
-    let run = apwiz(&dir, &all).expect(0);
+    let run = apwiz_env(&dir, &all, &[("PATH", &tools_path())]).expect(0);
     (dir, run.json())
+}
+
+/// PATH with the pinned tools first (kustomize: scripts/install-tools.sh kustomize).
+fn tools_path() -> String {
+    format!(
+        "{}:{}",
+        support::repo().join(".tools/bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
 }
 
 /// `(Service name, sorted port names)` of every Service in `objs`.
@@ -73,10 +82,17 @@ fn container_ports(objs: &[Value]) -> BTreeSet<(String, String)> {
 /// The input's objects: the fixture's text, or `kubectl kustomize` of a directory.
 fn input_objects(path: &str) -> Vec<Value> {
     let text = if Path::new(path).is_dir() {
-        let out = std::process::Command::new("kubectl")
-            .args(["kustomize", path])
-            .output()
-            .expect("kubectl kustomize");
+        let pinned = support::repo().join(".tools/bin/kustomize");
+        let out = if pinned.exists() {
+            std::process::Command::new(pinned)
+                .args(["build", path])
+                .output()
+        } else {
+            std::process::Command::new("kubectl")
+                .args(["kustomize", path])
+                .output()
+        }
+        .expect("kustomize build");
         assert!(
             out.status.success(),
             "{}",
