@@ -631,3 +631,42 @@ fn a_list_on_stdin_with_a_headless_service_and_unnamed_ports() {
         "{ports:?}"
     );
 }
+
+/// A sidecar's mount of the data volume is the chart's own; a volume only the sidecar mounts
+/// is said as not expressible, and the files written still validate (exit 1 only for that).
+#[test]
+fn a_sidecar_only_volume_is_said_and_the_files_still_validate() {
+    let dir = scratch("import-sidecar-mounts");
+    let file = fixture("sidecar-mounts.yaml");
+    let run = apwiz_env(
+        &dir,
+        &[
+            "--format",
+            "json",
+            "import",
+            "manifests",
+            &file,
+            "--out",
+            "out",
+        ],
+        &[("PATH", &tools_path())],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let r = run.json();
+    let lossy: Vec<&str> = r["report"]["lossy"]
+        .as_array()
+        .expect("lossy")
+        .iter()
+        .filter_map(|n| n["field"].as_str())
+        .collect();
+    assert_eq!(lossy, ["containers.backup.volumeMounts.creds"], "{r}");
+    let rendered = validate_and_render(&dir, "app", &[]);
+    let backup = support::container(support::find(&rendered, "Deployment", "app"), "backup");
+    let at: Vec<&Value> = backup["volumeMounts"]
+        .as_array()
+        .expect("mounts")
+        .iter()
+        .filter(|m| m["mountPath"] == "/var/lib/app")
+        .collect();
+    assert_eq!(at.len(), 1, "{backup}");
+}

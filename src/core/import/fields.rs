@@ -882,6 +882,22 @@ pub fn refused(kind: &str, name: &str, w: &Value) -> Vec<String> {
         .chain(arr(&spec, "/initContainers"))
     {
         let cn = s(&c, "/name");
+        let vols: Vec<String> = arr(&spec, "/volumes")
+            .iter()
+            .map(|v| s(v, "/name"))
+            .collect();
+        let claims: Vec<String> = arr(w, "/spec/volumeClaimTemplates")
+            .iter()
+            .map(|v| s(v, "/metadata/name"))
+            .collect();
+        for m in arr(&c, "/volumeMounts") {
+            let n = s(&m, "/name");
+            if !vols.contains(&n) && !claims.contains(&n) {
+                out.push(format!(
+                    "{kind}/{name}: container {cn} mounts {n}, which the pod does not have"
+                ));
+            }
+        }
         for p in dup(arr(&c, "/volumeMounts")
             .iter()
             .map(|m| s(m, "/mountPath"))

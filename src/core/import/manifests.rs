@@ -1057,6 +1057,7 @@ fn workload_values(
         .map(|c| container_values(&id, service, c, &pod, false, notes, todos))
         .collect();
     set(&mut v, "initContainers", nonempty(Value::Array(inits)));
+    sidecar_mounts(&id, &main, &mut v, notes);
     strategy_values(w, &mut v);
     job_values(w, &pod, &mut v);
     if long {
@@ -1069,6 +1070,55 @@ fn workload_values(
         services.values(selecting, &mut v, notes);
     }
     v
+}
+
+/// Sidecars' and init containers' mounts the chart already gives them (it mounts the data volume
+/// at persistence.mountPath in every container) are dropped; a volume only they mount is said:
+/// the chart mounts each of `volumes` in the main container too.
+fn sidecar_mounts(id: &str, main: &Value, v: &mut Value, notes: &mut Vec<Note>) {
+    let data = v
+        .pointer("/persistence/mountPath")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let main_vols: Vec<String> = arr(main, "/volumeMounts")
+        .iter()
+        .map(|m| s(m, "/name"))
+        .collect();
+    for key in ["sidecars", "initContainers"] {
+        let Some(Value::Array(items)) = v.get_mut(key) else {
+            continue;
+        };
+        for c in items.iter_mut() {
+            let cname = s(c, "/name");
+            let Some(Value::Array(mounts)) = c.get_mut("volumeMounts") else {
+                continue;
+            };
+            mounts.retain(|m| {
+                if data.as_deref() == Some(s(m, "/mountPath").as_str()) {
+                    return false;
+                }
+                let n = s(m, "/name");
+                if main_vols.contains(&n) {
+                    return true;
+                }
+                notes.push(
+                    Note::new(
+                        Part::Lossy,
+                        id,
+                        &format!("containers.{cname}.volumeMounts.{n}"),
+                        format!("the volume {n} is mounted by {cname} only: the chart mounts each volume in the main container, where it is declared"),
+                    )
+                    .hatch("mount it in the main container too (volumes[] with its mountPath), or keep this workload outside app-platform"),
+                );
+                false
+            });
+            if mounts.is_empty()
+                && let Value::Object(o) = c
+            {
+                o.shift_remove("volumeMounts");
+            }
+        }
+    }
 }
 
 /// A container's image as values: for the main container the chart's map (`tag: ""` when the
