@@ -8,6 +8,7 @@
 #   scripts/install-tools.sh yaml-language-server   # the editors' validator, for the tests (npm)
 #   scripts/install-tools.sh registry   # an OCI registry (CNCF distribution), for scripts/registry.sh
 #   scripts/install-tools.sh kube-score checkov   # the scanners of scripts/scan-chart.sh (Go, PyPI)
+#   scripts/install-tools.sh kustomize  # kustomize build, for apwiz import of kustomize directories
 #
 # Versions are pinned here and nowhere else.
 set -euo pipefail
@@ -19,6 +20,7 @@ REGISTRY_VERSION=v3.1.2              # github.com/distribution/distribution/v3: 
 YAML_LANGUAGE_SERVER_VERSION=1.25.0   # npm; 2.x needs Node 22, the machine has Node 20
 KUBE_SCORE_VERSION=v1.20.0           # github.com/zegl/kube-score: scripts/scan-chart.sh
 CHECKOV_VERSION=3.3.30               # PyPI, in its own virtualenv: scripts/scan-chart.sh
+KUSTOMIZE_VERSION=v5.8.1             # v5.8.3 needs Go 1.27; sigs.k8s.io/kustomize/kustomize/v5: apwiz import of kustomize directories
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${APWIZ_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/apwiz}/tools
@@ -40,7 +42,11 @@ go_tool() {
     CGO_ENABLED=0 GOBIN=$tmp GOFLAGS=-mod=mod go install -trimpath \
       -ldflags "-s -w $(ldflags_for "$name" "$version")" "$pkg@$version"
     mkdir -p "$dir"
-    mv "$tmp/$(basename "$pkg")" "$dir/$name"
+    # go install names the binary after the package, without a /vN major-version suffix.
+    local built
+    built=$(basename "$pkg")
+    [[ $built =~ ^v[0-9]+$ ]] && built=$(basename "$(dirname "$pkg")")
+    mv "$tmp/$built" "$dir/$name"
     rmdir "$tmp"
     log "built $name $version in $((SECONDS - start))s"
   fi
@@ -56,6 +62,7 @@ ldflags_for() {
     conftest) echo "-X github.com/open-policy-agent/conftest/internal/version.Version=${2#v}" ;;
     registry) echo "-X github.com/distribution/distribution/v3/version.version=$2" ;;
     kube-score) echo "-X main.version=${2#v}" ;;
+    kustomize) echo "-X sigs.k8s.io/kustomize/api/provenance.version=$2" ;;
     *) echo "" ;;
   esac
 }
@@ -103,8 +110,9 @@ install_one() {
     registry) go_tool registry github.com/distribution/distribution/v3/cmd/registry "$REGISTRY_VERSION" ;;
     kube-score) go_tool kube-score github.com/zegl/kube-score/cmd/kube-score "$KUBE_SCORE_VERSION" ;;
     checkov) pip_tool checkov checkov "$CHECKOV_VERSION" ;;
+    kustomize) go_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" ;;
     yaml-language-server) npm_tool yaml-language-server yaml-language-server "$YAML_LANGUAGE_SERVER_VERSION" ;;
-    *) log "unknown tool '$1' (known: helm helm3 conftest registry kube-score checkov yaml-language-server)"; exit 2 ;;
+    *) log "unknown tool '$1' (known: helm helm3 conftest registry kube-score checkov kustomize yaml-language-server)"; exit 2 ;;
   esac
 }
 

@@ -18,6 +18,8 @@ step() { printf '\n==> %s\n' "$*" >&2; }
 
 # The tests build their own (debug) apwiz; the release build is the product's (scripts/apwiz).
 APWIZ_SKIP_RELEASE_BUILD=1 scripts/setup.sh
+# kustomize for tests/import_apps.rs (apwiz import of kustomize directories)
+scripts/install-tools.sh kustomize
 
 cleanup() {
   if [[ -x scripts/control-plane.sh ]]; then

@@ -472,9 +472,16 @@ pub struct ImportOutArgs {
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct ImportManifestsArgs {
-    /// Files, directories (read recursively) or - for stdin; multi-document, kind: List.
+    /// Files, directories (read recursively; a kustomize directory is built with `kustomize
+    /// build` or `kubectl kustomize`), or - for stdin; multi-document, kind: List, the output of
+    /// helm template or kustomize build.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// An environment's manifests (an overlay directory, or rendered files): written as
+    /// values-ENV.yaml with only what differs from the shared values.yaml (repeatable:
+    /// --env dev=overlays/dev --env prod=overlays/production).
+    #[arg(long = "env", value_name = "ENV=PATH")]
+    pub envs: Vec<String>,
     #[command(flatten)]
     pub out: ImportOutArgs,
 }

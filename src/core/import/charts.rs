@@ -42,6 +42,46 @@ pub struct Converted {
     pub name: Option<String>,
 }
 
+/// A service whose own volume is mounted at /tmp (or named tmp) keeps it: the chart's writable
+/// /tmp is turned off there, so the pod has one volume and one mount at /tmp.
+fn own_tmp(v: &mut Value) {
+    if let Some(Value::Object(svcs)) = v.get_mut("services") {
+        svcs.values_mut().for_each(own_tmp);
+    }
+    let has = v.get("volumes").and_then(Value::as_array).is_some_and(|a| {
+        a.iter()
+            .any(|x| s(x, "/name") == "tmp" || s(x, "/mountPath").trim_end_matches('/') == "/tmp")
+    });
+    if has && let Value::Object(m) = v {
+        let sec = m.entry("security").or_insert(json!({}));
+        if let Value::Object(sec) = sec {
+            sec.insert("writableTmp".into(), json!(false));
+        }
+    }
+}
+
+/// An empty `limits:` (or `requests:`) of the source is no key, never null: a null would remove
+/// the chart's limits and fail its cpu-limit rule.
+fn no_empty_resources(v: &mut Value) {
+    if let Some(Value::Object(svcs)) = v.get_mut("services") {
+        svcs.values_mut().for_each(no_empty_resources);
+    }
+    let Value::Object(m) = v else { return };
+    if let Some(Value::Object(r)) = m.get_mut("resources") {
+        for part in r.values_mut() {
+            if let Value::Object(q) = part {
+                q.retain(|_, x| !x.is_null());
+            }
+        }
+        r.retain(|_, x| x.as_object().is_some_and(|q| !q.is_empty()));
+    }
+    if m.get("resources")
+        .is_some_and(|r| r.is_null() || r.as_object().is_some_and(|o| o.is_empty()))
+    {
+        m.shift_remove("resources");
+    }
+}
+
 /// Converts `source` (a values file for another chart) named `file` in the report.
 pub fn convert(from: Convention, source: &Value, file: &str) -> Converted {
     let mut src = Src {
@@ -52,11 +92,13 @@ pub fn convert(from: Convention, source: &Value, file: &str) -> Converted {
         notes: Vec::new(),
         todos: Vec::new(),
     };
-    let values = match from {
+    let mut values = match from {
         Convention::HelmCreate => helm_create(&mut src),
         Convention::Bitnami => bitnami(&mut src),
         Convention::AppTemplate => app_template(&mut src),
     };
+    own_tmp(&mut values);
+    no_empty_resources(&mut values);
     if from != Convention::HelmCreate && s(source, "/fullnameOverride").is_empty() {
         // The render of helm create's chart proves its names; the others' are their templates'.
         src.hatch(

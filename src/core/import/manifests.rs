@@ -4,33 +4,16 @@
 //! ServiceAccount as `monitoring`, `networkPolicy` and `rbac`; ExternalName Services as
 //! `workloadType: external`. Plain secret-looking environment values are never copied: they
 //! become a Secret reference and a TODO.
-use std::path::{Path, PathBuf};
-
 use serde_json::{Map, Value, json};
 
+pub(crate) use super::objects::{CHART_LABELS, arr, get, nonempty, obj, s, set};
+pub use super::objects::{Input, default_pull_policy, image_parts, pod_template};
 use super::{Note, Part};
 use crate::core::base::error::{Error, Result};
 use crate::core::values::read::parse_stream;
 
 /// The kinds that become services.
 pub const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"];
-
-/// One input object and where it came from.
-#[derive(Debug, Clone)]
-pub struct Input {
-    pub kind: String,
-    pub name: String,
-    pub value: Value,
-    /// `file:line` of the document.
-    pub origin: String,
-}
-
-impl Input {
-    /// `Kind/name`.
-    pub fn id(&self) -> String {
-        format!("{}/{}", self.kind, self.name)
-    }
-}
 
 /// Which input objects a service came from.
 #[derive(Debug, Clone, Default)]
@@ -52,6 +35,8 @@ pub struct Origin {
     pub policies: Vec<String>,
     /// The Role and its RoleBinding, now `rbac`.
     pub roles: Vec<String>,
+    /// The ServiceAccount the pods run as, now `serviceAccount`.
+    pub accounts: Vec<String>,
 }
 
 /// What an import produced.
@@ -66,57 +51,6 @@ pub struct Imported {
     /// Things the team must do (create a Secret for a value not copied, …).
     pub todos: Vec<String>,
     pub inputs: Vec<Input>,
-}
-
-/// Reads every path (files, directories recursively, `-` for stdin) into objects.
-pub fn read_paths(paths: &[PathBuf], stdin: &mut dyn std::io::Read) -> Result<Vec<Input>> {
-    let mut files = Vec::new();
-    for p in paths {
-        if p == Path::new("-") {
-            let mut text = String::new();
-            stdin
-                .read_to_string(&mut text)
-                .map_err(|e| Error::io("<stdin>", e))?;
-            files.push(("<stdin>".to_string(), text));
-        } else if p.is_dir() {
-            let mut found = Vec::new();
-            walk(p, &mut found)?;
-            found.sort();
-            for f in found {
-                let text = std::fs::read_to_string(&f).map_err(|e| Error::io(&f, e))?;
-                files.push((f.display().to_string(), text));
-            }
-        } else {
-            let text = std::fs::read_to_string(p).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::NotFound {
-                    Error::Usage(format!("{}: no such file or directory", p.display()))
-                } else {
-                    Error::io(p, e)
-                }
-            })?;
-            files.push((p.display().to_string(), text));
-        }
-    }
-    let mut out = Vec::new();
-    for (name, text) in files {
-        out.extend(read_text(&name, &text)?);
-    }
-    Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    for e in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-        let p = e.map_err(|e| Error::io(dir, e))?.path();
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if p
-            .extension()
-            .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
-        {
-            out.push(p);
-        }
-    }
-    Ok(())
 }
 
 /// The objects of one multi-document text (`kind: List` flattened).
@@ -145,7 +79,7 @@ fn push_object(v: Value, origin: &str, out: &mut Vec<Input>) {
         }
         return;
     }
-    if kind.is_empty() {
+    if v.is_null() {
         return;
     }
     out.push(Input {
@@ -154,37 +88,6 @@ fn push_object(v: Value, origin: &str, out: &mut Vec<Input>) {
         value: v,
         origin: origin.to_string(),
     });
-}
-
-pub(crate) fn s(v: &Value, ptr: &str) -> String {
-    match v.pointer(ptr) {
-        Some(Value::String(x)) => x.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
-    }
-}
-
-pub(crate) fn obj(pairs: Vec<(&str, Value)>) -> Value {
-    let mut m = Map::new();
-    for (k, v) in pairs {
-        if !v.is_null() {
-            m.insert(k.to_string(), v);
-        }
-    }
-    Value::Object(m)
-}
-
-pub(crate) fn get(v: &Value, ptr: &str) -> Value {
-    v.pointer(ptr).cloned().unwrap_or(Value::Null)
-}
-
-pub(crate) fn nonempty(v: Value) -> Value {
-    match &v {
-        Value::Object(m) if m.is_empty() => Value::Null,
-        Value::Array(a) if a.is_empty() => Value::Null,
-        Value::String(s) if s.is_empty() => Value::Null,
-        _ => v,
-    }
 }
 
 /// Whether an environment variable's name says its value is a secret.
@@ -205,17 +108,17 @@ pub fn secret_looking(name: &str) -> bool {
     .any(|w| n.contains(w))
 }
 
+/// A value that is a switch or empty, never a secret (`MYSQL_ALLOW_EMPTY_PASSWORD: "true"`).
+fn plain_setting(x: &str) -> bool {
+    matches!(
+        x.to_ascii_lowercase().as_str(),
+        "" | "true" | "false" | "yes" | "no" | "on" | "off" | "0" | "1"
+    )
+}
+
 /// The Secret a service's plain secret values are to be moved into.
 pub fn secret_name(service: &str) -> String {
     format!("{service}-env")
-}
-
-/// The pod template of a workload.
-pub fn pod_template(w: &Value) -> Value {
-    match s(w, "/kind").as_str() {
-        "CronJob" => get(w, "/spec/jobTemplate/spec/template"),
-        _ => get(w, "/spec/template"),
-    }
 }
 
 fn labels_match(selector: &Value, labels: &Value) -> bool {
@@ -225,48 +128,65 @@ fn labels_match(selector: &Value, labels: &Value) -> bool {
     sel.iter().all(|(k, v)| labels.get(k) == Some(v))
 }
 
-/// Labels the chart sets itself; the rest of a pod's labels are kept as `podLabels`.
-pub(crate) const CHART_LABELS: &[&str] = &[
-    "app.kubernetes.io/name",
-    "app.kubernetes.io/instance",
-    "app.kubernetes.io/component",
-    "app.kubernetes.io/managed-by",
-    "app.kubernetes.io/part-of",
-    "app.kubernetes.io/version",
-    "helm.sh/chart",
-];
-
-/// With several services, a workload named `<release>-<x>` becomes the service `x`, so the
-/// chart's object name `<release>-<x>` is the name the team's objects already have.
-pub fn strip_release_prefix(imported: &mut Imported, release: &str) {
-    let prefix = format!("{release}-");
-    let Some(Value::Object(services)) = imported.values.get_mut("services") else {
-        return;
-    };
-    let originals: Vec<String> = services.keys().cloned().collect();
-    let renamed: Map<String, Value> = std::mem::take(services)
-        .into_iter()
-        .map(|(name, v)| {
-            let short = name.strip_prefix(&prefix).filter(|s| !s.is_empty());
-            let new = match short {
-                Some(s)
-                    if crate::core::base::names::check(s).is_ok()
-                        && !originals.iter().any(|o| o == s) =>
-                {
-                    s.to_string()
-                }
-                _ => name.clone(),
-            };
-            if let Some(o) = imported.origins.iter_mut().find(|o| o.service == name) {
-                o.service.clone_from(&new);
+/// The key of each workload's service: the main container's name when it is a DNS label that
+/// no other workload uses as its name or main container name (the chart names the main
+/// container after the service), else the workload's name. Objects keep the workload's name
+/// (`naming: service`, and `objectName` where the key differs).
+fn service_keys(workloads: &[&Input]) -> Vec<String> {
+    let cname = |w: &Input| s(&pod_template(&w.value), "/spec/containers/0/name");
+    let names: Vec<String> = workloads.iter().map(|w| cname(w)).collect();
+    let keys: Vec<String> = workloads
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let c = &names[i];
+            let unique = names.iter().filter(|n| *n == c).count() == 1
+                && !workloads
+                    .iter()
+                    .enumerate()
+                    .any(|(j, o)| j != i && o.name == *c);
+            if !c.is_empty() && unique && crate::core::base::names::check(c).is_ok() {
+                c.clone()
+            } else {
+                w.name.clone()
             }
-            (new, v)
         })
         .collect();
-    *services = renamed;
+    // Two workloads of different kinds may share a name: the second keeps its kind in the key.
+    let mut out: Vec<String> = Vec::new();
+    for (k, w) in keys.into_iter().zip(workloads) {
+        if out.contains(&k) {
+            out.push(format!("{k}-{}", w.kind.to_ascii_lowercase()));
+        } else {
+            out.push(k);
+        }
+    }
+    out
 }
 
-/// Converts the objects into values: one workload at the top level, several under `services`.
+/// A single service's objects keep the workload's name under any release name (`objectName`).
+pub fn keep_object_name(imported: &mut Imported, release: &str) {
+    let Some(o) = imported.origins.first() else {
+        return;
+    };
+    if imported.origins.len() != 1 || imported.values.get("services").is_some() {
+        return;
+    }
+    let Some(name) = o
+        .workload
+        .as_ref()
+        .and_then(|id| id.split_once('/'))
+        .map(|(_, n)| n.to_string())
+    else {
+        return;
+    };
+    if name != release {
+        set(&mut imported.values, "objectName", json!(name));
+    }
+}
+
+/// Converts the objects into values: one workload at the top level, several under `services`
+/// (named as the manifests name them: `naming: service`).
 pub fn convert(inputs: Vec<Input>) -> Imported {
     let mut notes = Vec::new();
     let mut todos = Vec::new();
@@ -278,66 +198,49 @@ pub fn convert(inputs: Vec<Input>) -> Imported {
         .iter()
         .filter(|i| i.kind == "Service" && s(&i.value, "/spec/type") == "ExternalName")
         .collect();
+    let keys = service_keys(&workloads);
     let mut services: Vec<(String, Value, Origin)> = Vec::new();
-    let mut used: Vec<String> = Vec::new();
-    for w in &workloads {
+    let mut used: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for (w, key) in workloads.iter().zip(&keys) {
         let mut origin = Origin {
-            service: w.name.clone(),
+            service: key.clone(),
             workload: Some(w.id()),
             ..Origin::default()
         };
-        let mut v = workload_values(w, &mut notes, &mut todos);
         let pod_labels = get(&pod_template(&w.value), "/metadata/labels");
-        // Services selecting the pods.
-        let mut first_service = true;
         let selecting: Vec<&Input> = inputs
             .iter()
             .filter(|i| {
                 i.kind == "Service"
+                    && s(&i.value, "/spec/type") != "ExternalName"
                     && labels_match(&get(&i.value, "/spec/selector"), &pod_labels)
                     && !used.contains(&i.id())
             })
             .collect();
-        for svc in selecting {
-            used.push(svc.id());
+        let mut v = workload_values(w, &selecting, &mut notes, &mut todos);
+        if workloads.len() > 1 && *key != w.name {
+            set(&mut v, "objectName", json!(w.name));
+        }
+        for svc in &selecting {
+            used.insert(svc.id());
             origin.services.push(svc.id());
-            if s(&svc.value, "/spec/clusterIP") == "None" && w.kind == "StatefulSet" {
-                // The chart renders the headless Service of a statefulset itself.
-                continue;
-            }
-            if first_service {
-                service_values(svc, &mut v, &mut notes);
-                first_service = false;
-            } else {
-                notes.push(
-                    Note::new(
-                        Part::Lossy,
-                        &svc.id(),
-                        "metadata.name",
-                        "a second Service for the same pods: the chart renders one per service",
-                    )
-                    .hatch("add its ports to service.ports of the first one"),
-                );
-            }
         }
         let sa = s(&pod_template(&w.value), "/spec/serviceAccountName");
         if let Some(acc) = inputs
             .iter()
             .find(|i| i.kind == "ServiceAccount" && !sa.is_empty() && i.name == sa)
         {
-            used.push(acc.id());
-            set(
-                &mut v,
-                "serviceAccount",
-                json!({"create": true, "name": sa}),
-            );
-        }
-        if w.kind != "Job" && w.kind != "CronJob" && origin.services.is_empty() {
-            set(&mut v, "service", json!({"enabled": false}));
+            used.insert(acc.id());
+            origin.accounts.push(acc.id());
+            let mut account = json!({"create": true, "name": sa});
+            if let Some(a) = acc.value.pointer("/metadata/annotations") {
+                account["annotations"] = a.clone();
+            }
+            set(&mut v, "serviceAccount", account);
         }
         for ing in inputs.iter().filter(|i| i.kind == "Ingress") {
             if ingress_values(ing, &origin, &inputs, &mut v, &mut notes) {
-                used.push(ing.id());
+                used.insert(ing.id());
                 origin.ingresses.push(ing.id());
             }
         }
@@ -346,14 +249,14 @@ pub fn convert(inputs: Vec<Input>) -> Imported {
             .filter(|i| i.kind == "HorizontalPodAutoscaler")
         {
             if s(&hpa.value, "/spec/scaleTargetRef/name") == w.name {
-                used.push(hpa.id());
+                used.insert(hpa.id());
                 origin.hpa = Some(hpa.id());
                 hpa_values(hpa, &mut v, &mut notes);
             }
         }
         for pdb in inputs.iter().filter(|i| i.kind == "PodDisruptionBudget") {
             if labels_match(&get(&pdb.value, "/spec/selector/matchLabels"), &pod_labels) {
-                used.push(pdb.id());
+                used.insert(pdb.id());
                 origin.pdb = Some(pdb.id());
                 set(&mut v, "pdb", pdb_values(pdb));
             }
@@ -370,22 +273,34 @@ pub fn convert(inputs: Vec<Input>) -> Imported {
         kinds.monitors();
         kinds.policies(&pod_labels);
         kinds.rbac(w);
-        services.push((w.name.clone(), v, origin));
+        services.push((key.clone(), v, origin));
     }
     for e in &externals {
-        used.push(e.id());
+        used.insert(e.id());
         services.push(external_service(e));
     }
+    let refs = references(&workloads);
     for i in &inputs {
         if used.contains(&i.id()) || WORKLOADS.contains(&i.kind.as_str()) {
             continue;
         }
-        notes.push(not_imported(i));
+        notes.push(not_imported(i, &refs));
     }
     let mut origins = Vec::new();
     let values = if services.len() == 1 {
-        let (_, v, mut o) = services.pop().expect("one service");
+        let (_, mut v, mut o) = services.pop().expect("one service");
+        // The chart names the main container after the service: nameOverride keeps its name.
+        let c = o
+            .workload
+            .as_ref()
+            .and_then(|id| inputs.iter().find(|i| i.id() == *id))
+            .map(|w| s(&pod_template(&w.value), "/spec/containers/0/name"))
+            .unwrap_or_default();
         o.service = String::new();
+        if !c.is_empty() && crate::core::base::names::check(&c).is_ok() {
+            set(&mut v, "nameOverride", json!(c));
+            o.service = c;
+        }
         origins.push(o);
         v
     } else {
@@ -394,7 +309,7 @@ pub fn convert(inputs: Vec<Input>) -> Imported {
             m.insert(name, v);
             origins.push(o);
         }
-        json!({ "services": Value::Object(m) })
+        json!({ "naming": "service", "services": Value::Object(m) })
     };
     Imported {
         values,
@@ -405,59 +320,193 @@ pub fn convert(inputs: Vec<Input>) -> Imported {
     }
 }
 
-/// Why an input no workload uses is left out, and what to do instead.
-fn not_imported(i: &Input) -> Note {
-    let (message, hatch) = match i.kind.as_str() {
-        "Secret" => (
-            "Secrets are never copied into values".to_string(),
+/// The Secrets, ConfigMaps and claims the workloads' pods name (env, envFrom, volumes).
+fn references(workloads: &[&Input]) -> Vec<String> {
+    let mut out = Vec::new();
+    for w in workloads {
+        let pod = get(&pod_template(&w.value), "/spec");
+        for vol in arr(&pod, "/volumes") {
+            for (kind, ptr) in [
+                ("Secret", "/secret/secretName"),
+                ("ConfigMap", "/configMap/name"),
+                ("PersistentVolumeClaim", "/persistentVolumeClaim/claimName"),
+            ] {
+                let n = s(&vol, ptr);
+                if !n.is_empty() {
+                    out.push(format!("{kind}/{n}"));
+                }
+            }
+            for src in arr(&vol, "/projected/sources") {
+                for (kind, ptr) in [("Secret", "/secret/name"), ("ConfigMap", "/configMap/name")] {
+                    let n = s(&src, ptr);
+                    if !n.is_empty() {
+                        out.push(format!("{kind}/{n}"));
+                    }
+                }
+            }
+        }
+        for c in arr(&pod, "/containers")
+            .into_iter()
+            .chain(arr(&pod, "/initContainers"))
+        {
+            for e in arr(&c, "/envFrom") {
+                for (kind, ptr) in [
+                    ("Secret", "/secretRef/name"),
+                    ("ConfigMap", "/configMapRef/name"),
+                ] {
+                    let n = s(&e, ptr);
+                    if !n.is_empty() {
+                        out.push(format!("{kind}/{n}"));
+                    }
+                }
+            }
+            for e in arr(&c, "/env") {
+                for (kind, ptr) in [
+                    ("Secret", "/valueFrom/secretKeyRef/name"),
+                    ("ConfigMap", "/valueFrom/configMapKeyRef/name"),
+                ] {
+                    let n = s(&e, ptr);
+                    if !n.is_empty() {
+                        out.push(format!("{kind}/{n}"));
+                    }
+                }
+            }
+        }
+        for sec in arr(&pod, "/imagePullSecrets") {
+            out.push(format!("Secret/{}", s(&sec, "/name")));
+        }
+    }
+    out
+}
+
+/// Kinds that are not an application's objects: the cluster's, or its administrators'.
+const CLUSTER_KINDS: &[&str] = &[
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "PodSecurityPolicy",
+    "StorageClass",
+    "PersistentVolume",
+    "PriorityClass",
+    "IngressClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "APIService",
+    "RuntimeClass",
+    "ResourceQuota",
+    "LimitRange",
+];
+
+/// Why an input no workload uses is left out, and what to do instead: objects the workloads
+/// reference (Secrets, ConfigMaps, claims) and the cluster's own kinds are listed as not
+/// imported on purpose; the rest could not be expressed.
+fn not_imported(i: &Input, refs: &[String]) -> Note {
+    let referenced = refs.contains(&i.id());
+    let hook = i
+        .value
+        .pointer("/metadata/annotations/helm.sh~1hook")
+        .is_some();
+    let (part, message, hatch) = match i.kind.as_str() {
+        _ if hook => (
+            Part::Skipped,
+            "a Helm hook or test of the chart that rendered it (helm.sh/hook)".to_string(),
             Some(
-                "keep the Secret outside the release, or move it to a manager and list it under externalSecrets.secrets",
+                "app-platform renders its own: hooks.<name> for Jobs at install or upgrade, tests for helm test",
             ),
+        ),
+        "Secret" => (
+            Part::Skipped,
+            "Secrets are never copied into values: the pods' references to it are kept".to_string(),
+            Some(
+                "keep applying the Secret beside the release (kubectl apply -f, sealed-secrets), or move it to a manager and list it under externalSecrets.secrets",
+            ),
+        ),
+        "ConfigMap" if referenced => (
+            Part::Skipped,
+            "a ConfigMap the pods read (env, envFrom or a volume with items): the references are kept, the ConfigMap is not part of the release".to_string(),
+            Some(
+                "keep applying it beside the release (a kustomize configMapGenerator keeps generating it), or move its files into configFiles",
+            ),
+        ),
+        "PersistentVolumeClaim" if referenced => (
+            Part::Skipped,
+            "a claim holding data stays outside the release, so uninstalling never deletes it: the pods mount it by name".to_string(),
+            Some("keep applying it beside the release; it is never recreated"),
+        ),
+        k if CLUSTER_KINDS.contains(&k) => (
+            Part::Skipped,
+            format!("{k} is a cluster object, not an application's: a release of app-platform never owns it"),
+            Some("have the cluster's administrators apply it (or keep applying it beside the release)"),
         ),
         "ConfigMap" => (
-            "a ConfigMap not mounted whole as files is not imported".to_string(),
+            Part::Lossy,
+            "no workload of the input reads this ConfigMap".to_string(),
             Some(
-                "apply it beside the release (its references are kept), or move its files into configFiles",
+                "apply it beside the release, or move its files into configFiles of the service that needs them",
             ),
         ),
+        "PersistentVolumeClaim" => (
+            Part::Lossy,
+            "no workload of the input mounts this claim".to_string(),
+            Some("apply it beside the release"),
+        ),
         "ServiceAccount" => (
-            "ServiceAccounts are not imported".to_string(),
+            Part::Lossy,
+            "no workload of the input runs as this ServiceAccount".to_string(),
             Some(
                 "serviceAccount.create: true creates one per service (serviceAccount.name keeps the name)",
             ),
         ),
         "NetworkPolicy" => (
+            Part::Lossy,
             "it selects the pods of no workload of the input".to_string(),
             Some(
                 "networkPolicy.enabled: true (default deny, dependsOn edges; extraIngress/extraEgress for the rest)",
             ),
         ),
         "Role" | "RoleBinding" => (
+            Part::Lossy,
             "no workload's ServiceAccount is bound to it".to_string(),
             Some("rbac.enabled: true with rbac.rules on the service that needs it"),
         ),
         "HTTPRoute" => (
+            Part::Lossy,
             "no Service of the input is this route's backend".to_string(),
             None,
         ),
         "ServiceMonitor" => (
+            Part::Lossy,
             "it selects no Service of the input".to_string(),
             Some("monitoring.enabled: true on the service to scrape"),
         ),
         "Service" => (
-            "no workload of the input selects this Service's pods".to_string(),
-            None,
+            Part::Lossy,
+            "this Service selects no pods of the input".to_string(),
+            Some("fix its selector to match a workload's pod labels, or apply it beside the release"),
         ),
         "Ingress" => (
+            Part::Lossy,
             "no Service of the input is this Ingress's backend".to_string(),
             None,
         ),
-        _ => (
-            format!("kind {} is not one the chart renders", i.kind),
+        "HorizontalPodAutoscaler" => (
+            Part::Lossy,
+            "its scaleTargetRef names no workload of the input".to_string(),
             None,
         ),
+        "PodDisruptionBudget" => (
+            Part::Lossy,
+            "it selects the pods of no workload of the input".to_string(),
+            None,
+        ),
+        _ => (
+            Part::Lossy,
+            format!("kind {} is not one the chart renders", i.kind),
+            Some("apply it beside the release"),
+        ),
     };
-    let mut n = Note::new(Part::Lossy, &i.id(), "kind", message);
+    let mut n = Note::new(part, &i.id(), "kind", format!("{message} ({})", i.origin));
     n.hatch = hatch.map(str::to_string);
     n
 }
@@ -512,7 +561,7 @@ struct Kinds<'a> {
     origin: &'a mut Origin,
     v: &'a mut Value,
     notes: &'a mut Vec<Note>,
-    used: &'a mut Vec<String>,
+    used: &'a mut std::collections::HashSet<String>,
 }
 
 impl Kinds<'_> {
@@ -582,7 +631,7 @@ impl Kinds<'_> {
                 "configFiles are mounted read-only",
             ));
         }
-        self.used.push(cm.id());
+        self.used.insert(cm.id());
         self.origin.config_maps.push(cm.id());
     }
 
@@ -709,9 +758,9 @@ impl Kinds<'_> {
                 )
                 .hatch("add its hostnames and paths to route"),
             );
-            self.used.push(extra.id());
+            self.used.insert(extra.id());
         }
-        self.used.push(id.clone());
+        self.used.insert(id.clone());
         self.origin.routes.push(id);
     }
 
@@ -799,7 +848,7 @@ impl Kinds<'_> {
             ]),
         );
         // A monitor may select several workloads' Services: it counts as used once imported.
-        self.used.push(id.clone());
+        self.used.insert(id.clone());
         self.origin.monitors.push(id);
     }
 
@@ -826,7 +875,7 @@ impl Kinds<'_> {
                 egress_open = false;
                 egress.extend(arr(&p.value, "/spec/egress"));
             }
-            self.used.push(p.id());
+            self.used.insert(p.id());
             self.origin.policies.push(p.id());
         }
         if ingress_open {
@@ -871,7 +920,7 @@ impl Kinds<'_> {
                     "roleRef",
                     format!("a binding to the ClusterRole {role}: the chart grants namespaced Roles only"),
                 ).hatch("rbac.rules with the rules it needs in this namespace, or keep the binding beside the release"));
-                self.used.push(b.id());
+                self.used.insert(b.id());
                 continue;
             }
             let Some(r) = self.of("Role").find(|r| r.name == role).cloned() else {
@@ -886,7 +935,7 @@ impl Kinds<'_> {
                 ]));
             }
             for id in [r.id(), b.id()] {
-                self.used.push(id.clone());
+                self.used.insert(id.clone());
                 self.origin.roles.push(id);
             }
         }
@@ -913,13 +962,6 @@ pub fn policy_types(p: &Value) -> Vec<String> {
     }
 }
 
-pub(crate) fn arr(v: &Value, ptr: &str) -> Vec<Value> {
-    v.pointer(ptr)
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-}
-
 fn proto(p: &Value) -> Value {
     match p.get("protocol").and_then(Value::as_str) {
         Some("TCP") | None => Value::Null,
@@ -927,31 +969,19 @@ fn proto(p: &Value) -> Value {
     }
 }
 
-pub(crate) fn set(v: &mut Value, key: &str, x: Value) {
-    if let Value::Object(m) = v
-        && !x.is_null()
-    {
-        m.insert(key.to_string(), x);
-    }
-}
-
-fn workload_values(w: &Input, notes: &mut Vec<Note>, todos: &mut Vec<String>) -> Value {
+fn workload_values(
+    w: &Input,
+    selecting: &[&Input],
+    notes: &mut Vec<Note>,
+    todos: &mut Vec<String>,
+) -> Value {
     let id = w.id();
     let tpl = pod_template(&w.value);
     let pod = get(&tpl, "/spec");
     let containers = arr(&pod, "/containers");
     let main = containers.first().cloned().unwrap_or(Value::Null);
     let mut v = json!({ "workloadType": w.kind.to_ascii_lowercase() });
-    set(&mut v, "image", get(&main, "/image"));
-    if let Some(p) = main.get("imagePullPolicy").and_then(Value::as_str)
-        && p != "IfNotPresent"
-    {
-        let mut image = image_parts(&s(&main, "/image"));
-        if let Value::Object(m) = &mut image {
-            m.insert("pullPolicy".into(), json!(p));
-        }
-        set(&mut v, "image", image);
-    }
+    set(&mut v, "image", image_values(&main, true));
     if matches!(w.kind.as_str(), "Deployment" | "StatefulSet") {
         set(
             &mut v,
@@ -967,25 +997,30 @@ fn workload_values(w: &Input, notes: &mut Vec<Note>, todos: &mut Vec<String>) ->
     let service = w.name.as_str();
     set(&mut v, "env", env_map(&id, service, &main, notes, todos));
     set(&mut v, "envFrom", nonempty(get(&main, "/envFrom")));
-    let ports = arr(&main, "/ports");
-    port_values(&id, &ports, &mut v, notes);
-    if !matches!(w.kind.as_str(), "Job" | "CronJob") {
-        set(&mut v, "probes", probes_of(&id, &main, &ports, notes));
+    let long = !matches!(w.kind.as_str(), "Job" | "CronJob");
+    let sts = w.kind == "StatefulSet";
+    let main_svc = if long {
+        super::network::pick_main(&w.name, sts, selecting)
+    } else {
+        None
+    };
+    let mp = super::network::main_port(&pod, &main, main_svc);
+    port_values(&id, &main, &mp, &mut v, notes);
+    if long {
+        set(&mut v, "probes", probes_of(&id, &main, notes));
     }
-    set(&mut v, "resources", nonempty(get(&main, "/resources")));
+    set(&mut v, "resources", resources_of(&main));
+    set(&mut v, "lifecycle", nonempty(get(&main, "/lifecycle")));
     volume_values(w, &pod, &main, &mut v, notes);
-    for (k, key) in [
-        ("nodeSelector", "nodeSelector"),
-        ("tolerations", "tolerations"),
-        ("affinity", "affinity"),
-        ("topologySpreadConstraints", "topologySpreadConstraints"),
-        ("priorityClassName", "priorityClassName"),
-        (
-            "terminationGracePeriodSeconds",
-            "terminationGracePeriodSeconds",
-        ),
-    ] {
-        set(&mut v, key, nonempty(get(&pod, &format!("/{k}"))));
+    for k in super::objects::POD_KEYS
+        .iter()
+        .chain(&["terminationGracePeriodSeconds"])
+    {
+        set(&mut v, k, nonempty(get(&pod, &format!("/{k}"))));
+    }
+    let dns = s(&pod, "/dnsPolicy");
+    if !dns.is_empty() && dns != "ClusterFirst" {
+        set(&mut v, "dnsPolicy", json!(dns));
     }
     let secrets: Vec<Value> = arr(&pod, "/imagePullSecrets")
         .iter()
@@ -997,18 +1032,20 @@ fn workload_values(w: &Input, notes: &mut Vec<Note>, todos: &mut Vec<String>) ->
         m.retain(|k, _| !CHART_LABELS.contains(&k.as_str()));
     }
     set(&mut v, "podLabels", nonempty(labels));
-    set(
-        &mut v,
-        "podAnnotations",
-        nonempty(get(&tpl, "/metadata/annotations")),
-    );
-    let sa = s(&pod, "/serviceAccountName");
-    if !sa.is_empty() && sa != "default" {
-        set(&mut v, "serviceAccount", json!({"name": sa}));
+    let mut annotations = get(&tpl, "/metadata/annotations");
+    if let Value::Object(m) = &mut annotations {
+        m.retain(|k, _| !super::objects::tool_key(k));
     }
+    set(&mut v, "podAnnotations", nonempty(annotations));
+    let sa = s(&pod, "/serviceAccountName");
+    let mut account = Map::new();
+    if !sa.is_empty() && sa != "default" {
+        account.insert("name".into(), json!(sa));
+    }
+    set(&mut v, "serviceAccount", nonempty(Value::Object(account)));
     security_values(&id, &pod, &main, &mut v, notes);
     for c in containers.iter().skip(1) {
-        let c = container_values(&id, service, c, notes, todos);
+        let c = container_values(&id, service, c, &pod, true, notes, todos);
         if let Some(Value::Array(a)) = v.get_mut("sidecars") {
             a.push(c);
         } else {
@@ -1017,68 +1054,186 @@ fn workload_values(w: &Input, notes: &mut Vec<Note>, todos: &mut Vec<String>) ->
     }
     let inits: Vec<Value> = arr(&pod, "/initContainers")
         .iter()
-        .map(|c| container_values(&id, service, c, notes, todos))
+        .map(|c| container_values(&id, service, c, &pod, false, notes, todos))
         .collect();
     set(&mut v, "initContainers", nonempty(Value::Array(inits)));
+    sidecar_mounts(&id, &main, &mut v, notes);
     strategy_values(w, &mut v);
     job_values(w, &pod, &mut v);
+    if long {
+        let services = super::network::Services {
+            w,
+            object: &w.name,
+            pod: &pod,
+            main_port: &mp,
+        };
+        services.values(selecting, &mut v, notes);
+    }
     v
 }
 
-/// A container port as the chart's `{name, port, protocol}`.
+/// Sidecars' and init containers' mounts the chart already gives them (it mounts the data volume
+/// at persistence.mountPath in every container) are dropped; a volume only they mount is said:
+/// the chart mounts each of `volumes` in the main container too.
+fn sidecar_mounts(id: &str, main: &Value, v: &mut Value, notes: &mut Vec<Note>) {
+    let data = v
+        .pointer("/persistence/mountPath")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let main_vols: Vec<String> = arr(main, "/volumeMounts")
+        .iter()
+        .map(|m| s(m, "/name"))
+        .collect();
+    for key in ["sidecars", "initContainers"] {
+        let Some(Value::Array(items)) = v.get_mut(key) else {
+            continue;
+        };
+        for c in items.iter_mut() {
+            let cname = s(c, "/name");
+            let Some(Value::Array(mounts)) = c.get_mut("volumeMounts") else {
+                continue;
+            };
+            mounts.retain(|m| {
+                if data.as_deref() == Some(s(m, "/mountPath").as_str()) {
+                    return false;
+                }
+                let n = s(m, "/name");
+                if main_vols.contains(&n) {
+                    return true;
+                }
+                notes.push(
+                    Note::new(
+                        Part::Lossy,
+                        id,
+                        &format!("containers.{cname}.volumeMounts.{n}"),
+                        format!("the volume {n} is mounted by {cname} only: the chart mounts each volume in the main container, where it is declared"),
+                    )
+                    .hatch("mount it in the main container too (volumes[] with its mountPath), or keep this workload outside app-platform"),
+                );
+                false
+            });
+            if mounts.is_empty()
+                && let Value::Object(o) = c
+            {
+                o.shift_remove("volumeMounts");
+            }
+        }
+    }
+}
+
+/// A container's image as values: for the main container the chart's map (`tag: ""` when the
+/// reference has none, so the chart's default tag is not inherited); for a sidecar the string,
+/// or the map when the pull policy must be written. The pull policy as Kubernetes defaults it.
+fn image_values(c: &Value, main: bool) -> Value {
+    let image = s(c, "/image");
+    if image.is_empty() {
+        return Value::Null;
+    }
+    let policy = c
+        .get("imagePullPolicy")
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| default_pull_policy(&image))
+        .to_string();
+    if !main && policy == "IfNotPresent" {
+        return json!(image);
+    }
+    let mut parts = image_parts(&image);
+    if let Value::Object(m) = &mut parts {
+        if main {
+            m.entry("tag").or_insert(json!(""));
+            m.entry("digest").or_insert(json!(""));
+        }
+        if policy != "IfNotPresent" {
+            m.insert("pullPolicy".into(), json!(policy));
+        }
+    }
+    parts
+}
+
+/// Requests and limits as the manifests set them (an empty `limits:` is no key, never null).
+fn resources_of(c: &Value) -> Value {
+    let mut r = get(c, "/resources");
+    if let Value::Object(m) = &mut r {
+        m.retain(|_, x| x.as_object().is_some_and(|o| !o.is_empty()));
+    }
+    nonempty(r)
+}
+
+/// A container port as the chart's `{name, port, protocol}` (unnamed: `port-<number>`).
 fn port_entry(p: &Value) -> Value {
+    let name = s(p, "/name");
     obj(vec![
-        ("name", get(p, "/name")),
+        (
+            "name",
+            json!(if name.is_empty() {
+                format!("port-{}", s(p, "/containerPort"))
+            } else {
+                name
+            }),
+        ),
         ("port", get(p, "/containerPort")),
         ("protocol", proto(p)),
     ])
 }
 
-/// The container's ports: the first is the main port (named http by the chart), the others
-/// extra ports.
-fn port_values(id: &str, ports: &[Value], v: &mut Value, notes: &mut Vec<Note>) {
-    if let Some(first) = ports.first() {
-        set(v, "port", get(first, "/containerPort"));
-        let name = s(first, "/name");
-        if !name.is_empty() && name != "http" {
+/// The main port (`port`, `portName`, `portProtocol`) and the main container's other ports.
+fn port_values(
+    id: &str,
+    main: &Value,
+    mp: &super::network::MainPort,
+    v: &mut Value,
+    notes: &mut Vec<Note>,
+) {
+    let Some(number) = mp.number else { return };
+    set(v, "port", json!(number));
+    if !mp.name.is_empty() {
+        set(v, "portName", json!(mp.name));
+    }
+    if mp.protocol != "TCP" {
+        set(v, "portProtocol", json!(mp.protocol));
+    }
+    let ports = arr(main, "/ports");
+    if let Some(p) = ports
+        .iter()
+        .find(|p| p.get("containerPort").and_then(Value::as_u64) == Some(number))
+    {
+        let own = s(p, "/name");
+        if !own.is_empty() && own != mp.name {
             notes.push(
                 Note::new(
-                    Part::Changed,
+                    Part::Lossy,
                     id,
-                    &format!("ports.{name}"),
-                    format!(
-                        "the main container port is named http by the chart, not {name}: a Service or probe that targets the port by the name {name} must use http"
-                    ),
+                    &format!("ports.{number}.name"),
+                    format!("the main container port and the main Service port share one name in the chart: {} (the Service's), not {own}", mp.name),
                 )
-                .hatch(format!(
-                    "the name {name} cannot be kept on the main port (the chart always names it http); its number {} is unchanged: target it by number, or by the name http",
-                    s(first, "/containerPort")
-                )),
+                .hatch("give both ports the same name in the manifests before importing"),
             );
         }
-        let extra: Vec<Value> = ports[1..].iter().map(port_entry).collect();
-        set(v, "ports", nonempty(Value::Array(extra)));
     }
+    let extra: Vec<Value> = ports
+        .iter()
+        .filter(|p| p.get("containerPort").and_then(Value::as_u64) != Some(number))
+        .map(port_entry)
+        .collect();
+    set(v, "ports", nonempty(Value::Array(extra)));
 }
 
-/// The container's probes (a missing one is turned off when another is set; without any,
-/// the chart's tcp probes stay: policy probes-required).
-fn probes_of(id: &str, main: &Value, ports: &[Value], notes: &mut Vec<Note>) -> Value {
+/// The container's probes, each as the chart's map form. A probe the input leaves out is
+/// turned off when another is set; without any, the chart's tcp probes stay (policy
+/// probes-required), which the proof says.
+fn probes_of(id: &str, c: &Value, notes: &mut Vec<Note>) -> Value {
     let mut probes = Map::new();
+    let any = c.get("livenessProbe").is_some() || c.get("readinessProbe").is_some();
     for (k8s, key) in [
         ("livenessProbe", "liveness"),
         ("readinessProbe", "readiness"),
         ("startupProbe", "startup"),
     ] {
-        match main.get(k8s) {
+        match c.get(k8s) {
             Some(p) => {
-                probes.insert(key.into(), probe_values(id, key, p, ports, notes));
+                probes.insert(key.into(), probe_values(id, key, p, &[], notes));
             }
-            // Without any probe the chart's tcp probes stay (policy probes-required).
-            None if key != "startup"
-                && (main.get("livenessProbe").is_some()
-                    || main.get("readinessProbe").is_some()) =>
-            {
+            None if key != "startup" && any => {
                 probes.insert(key.into(), json!({"enabled": false}));
             }
             None => {}
@@ -1110,6 +1265,8 @@ fn job_values(w: &Input, pod: &Value, v: &mut Value) {
         if let Some(r) = pod.get("restartPolicy") {
             job.insert("restartPolicy".into(), r.clone());
         }
+        // Kubernetes' default where the chart's differs.
+        job.entry("backoffLimit").or_insert(json!(6));
         set(v, "job", nonempty(Value::Object(job)));
     }
     if w.kind == "CronJob" {
@@ -1127,42 +1284,9 @@ fn job_values(w: &Input, pod: &Value, v: &mut Value) {
                 cj.insert(k.into(), x.clone());
             }
         }
+        cj.entry("concurrencyPolicy").or_insert(json!("Allow"));
         set(v, "cronjob", Value::Object(cj));
     }
-}
-
-/// An image reference in the chart's object form: `{registry, repository, tag, digest}`, the
-/// registry split off when the first part names a host (as the chart reads it).
-pub fn image_parts(image: &str) -> Value {
-    let (rest, digest) = match image.split_once('@') {
-        Some((r, d)) => (r, Some(d)),
-        None => (image, None),
-    };
-    let last = rest.rsplit('/').next().unwrap_or(rest);
-    let (repo, tag) = match last.rsplit_once(':') {
-        Some((_, tag)) => (&rest[..rest.len() - tag.len() - 1], Some(tag)),
-        None => (rest, None),
-    };
-    let (registry, repo) = match repo.split_once('/') {
-        Some((first, path))
-            if first.contains('.') || first.contains(':') || first == "localhost" =>
-        {
-            (Some(first), path)
-        }
-        _ => (None, repo),
-    };
-    let mut m = Map::new();
-    if let Some(r) = registry {
-        m.insert("registry".into(), json!(r));
-    }
-    m.insert("repository".into(), json!(repo));
-    if let Some(t) = tag {
-        m.insert("tag".into(), json!(t));
-    }
-    if let Some(d) = digest {
-        m.insert("digest".into(), json!(d));
-    }
-    Value::Object(m)
 }
 
 pub(crate) fn env_map(
@@ -1180,7 +1304,7 @@ pub(crate) fn env_map(
         } else {
             let value = get(&e, "/value");
             let value = if value.is_null() { json!("") } else { value };
-            if secret_looking(&name) && value.as_str().is_some_and(|x| !x.is_empty()) {
+            if secret_looking(&name) && value.as_str().is_some_and(|x| !plain_setting(x)) {
                 let secret = secret_name(service);
                 m.insert(
                     name.clone(),
@@ -1206,87 +1330,112 @@ pub(crate) fn env_map(
     nonempty(Value::Object(m))
 }
 
+/// A Kubernetes probe as the chart's map form (`http`, `tcp`, `grpc` or `exec`) with every
+/// timing Kubernetes would use (its defaults where the input leaves one out; the chart's
+/// defaults differ, so they are written). `_ports` is unused: ports are kept as written (names
+/// are kept too).
 pub(crate) fn probe_values(
     id: &str,
     key: &str,
     p: &Value,
-    ports: &[Value],
+    _ports: &[Value],
     notes: &mut Vec<Note>,
 ) -> Value {
     let mut out = Map::new();
-    let port_of = |x: &Value| -> Value {
-        // The main port is named http by the chart.
-        let first = ports.first();
-        match x {
-            Value::String(n) if first.is_some_and(|f| s(f, "/name") == *n) => json!("http"),
-            Value::Number(_) if first.is_some_and(|f| f.get("containerPort") == Some(x)) => {
-                json!("http")
-            }
-            _ => x.clone(),
-        }
-    };
     if let Some(h) = p.get("httpGet") {
-        out.insert("type".into(), json!("http"));
-        out.insert("path".into(), h.get("path").cloned().unwrap_or(json!("/")));
-        out.insert("port".into(), port_of(&get(h, "/port")));
+        let mut m = Map::new();
+        m.insert("path".into(), h.get("path").cloned().unwrap_or(json!("/")));
+        if let Some(port) = h.get("port") {
+            m.insert("port".into(), port.clone());
+        }
         if let Some(sc) = h.get("scheme").filter(|x| *x != "HTTP") {
-            out.insert("scheme".into(), sc.clone());
+            m.insert("scheme".into(), sc.clone());
         }
-        if h.get("httpHeaders").is_some() {
-            notes.push(Note::new(
-                Part::Lossy,
-                id,
-                &format!("probes.{key}.httpGet.httpHeaders"),
-                "probe headers are not a key of the chart",
-            ));
+        if let Some(hs) = h
+            .get("httpHeaders")
+            .filter(|x| x.as_array().is_some_and(|a| !a.is_empty()))
+        {
+            m.insert("headers".into(), hs.clone());
         }
-    } else if let Some(t) = p.get("tcpSocket") {
-        out.insert("type".into(), json!("tcp"));
-        out.insert("port".into(), port_of(&get(t, "/port")));
+        if h.get("host").is_some() {
+            notes.push(
+                Note::new(
+                    Part::Lossy,
+                    id,
+                    &format!("probes.{key}.httpGet.host"),
+                    "a probe's host is not a key of the chart (it checks the pod's own address)",
+                )
+                .hatch("send the Host header instead: probes.<kind>.http.headers"),
+            );
+        }
+        out.insert("http".into(), Value::Object(m));
+    } else if let Some(tc) = p.get("tcpSocket") {
+        let mut m = Map::new();
+        if let Some(port) = tc.get("port") {
+            m.insert("port".into(), port.clone());
+        }
+        out.insert("tcp".into(), Value::Object(m));
+    } else if let Some(g) = p.get("grpc") {
+        let mut m = Map::new();
+        m.insert("port".into(), get(g, "/port"));
+        if let Some(sv) = g
+            .get("service")
+            .filter(|x| x.as_str().is_some_and(|x| !x.is_empty()))
+        {
+            m.insert("service".into(), sv.clone());
+        }
+        out.insert("grpc".into(), Value::Object(m));
     } else if let Some(e) = p.get("exec") {
-        out.insert("type".into(), json!("exec"));
-        out.insert("command".into(), get(e, "/command"));
+        out.insert("exec".into(), json!({"command": get(e, "/command")}));
     } else {
+        notes.push(Note::new(
+            Part::Lossy,
+            id,
+            &format!("probes.{key}"),
+            "a probe without httpGet, tcpSocket, grpc or exec",
+        ));
+        return json!({"enabled": false});
+    }
+    for (k, d) in [
+        ("initialDelaySeconds", 0),
+        ("periodSeconds", 10),
+        ("timeoutSeconds", 1),
+        ("failureThreshold", 3),
+        ("successThreshold", 1),
+    ] {
+        // Kubernetes' default where the input leaves a timing out; written where the chart's
+        // own default differs (period and failure threshold), or the input's does.
+        let x = p.get(k).cloned().unwrap_or(json!(d));
+        if k == "periodSeconds" || k == "failureThreshold" || x != json!(d) {
+            out.insert(k.into(), x);
+        }
+    }
+    if p.get("terminationGracePeriodSeconds").is_some() {
         notes.push(
             Note::new(
                 Part::Lossy,
                 id,
-                &format!("probes.{key}"),
-                "a grpc probe is not a key of the chart",
+                &format!("probes.{key}.terminationGracePeriodSeconds"),
+                "a probe's own grace period is not a key of the chart",
             )
-            .hatch("an exec probe running grpc_health_probe"),
+            .hatch("terminationGracePeriodSeconds of the pod"),
         );
-        return json!({"enabled": false});
-    }
-    for k in [
-        "initialDelaySeconds",
-        "periodSeconds",
-        "timeoutSeconds",
-        "failureThreshold",
-        "successThreshold",
-    ] {
-        // Kubernetes' own defaults when the input leaves a timing out.
-        let d = match k {
-            "periodSeconds" => json!(10),
-            "timeoutSeconds" | "successThreshold" => json!(1),
-            "failureThreshold" => json!(3),
-            _ => json!(0),
-        };
-        let x = p.get(k).cloned().unwrap_or(d.clone());
-        if k == "periodSeconds" || k == "failureThreshold" || x != d {
-            out.insert(k.into(), x);
-        }
     }
     Value::Object(out)
 }
 
+/// A sidecar or init container as the chart's item: its image, command, env, ports, probes
+/// (sidecars), resources, mounts, lifecycle and the security settings it sets itself.
 pub(crate) fn container_values(
     id: &str,
     service: &str,
     c: &Value,
+    pod: &Value,
+    sidecar: bool,
     notes: &mut Vec<Note>,
     todos: &mut Vec<String>,
 ) -> Value {
+    let cid = format!("{id} container {}", s(c, "/name"));
     let ports: Vec<Value> = arr(c, "/ports").iter().map(port_entry).collect();
     let mounts: Vec<Value> = arr(c, "/volumeMounts")
         .iter()
@@ -1294,21 +1443,89 @@ pub(crate) fn container_values(
             obj(vec![
                 ("name", get(m, "/name")),
                 ("mountPath", get(m, "/mountPath")),
+                ("subPath", get(m, "/subPath")),
                 ("readOnly", get(m, "/readOnly")),
             ])
         })
         .collect();
+    let mut probes = Map::new();
+    if sidecar {
+        for (k8s, key) in [
+            ("livenessProbe", "liveness"),
+            ("readinessProbe", "readiness"),
+            ("startupProbe", "startup"),
+        ] {
+            if let Some(p) = c.get(k8s) {
+                probes.insert(key.into(), probe_values(&cid, key, p, &[], notes));
+            }
+        }
+    }
+    let mut sec = Map::new();
+    container_security(&get(c, "/securityContext"), &mut sec);
+    let caps = capabilities(&cid, &get(c, "/securityContext"), notes);
+    if !caps.is_empty() {
+        sec.insert("addCapabilities".into(), json!(caps));
+    }
+    let _ = pod;
     obj(vec![
         ("name", get(c, "/name")),
-        ("image", get(c, "/image")),
+        ("image", image_values(c, false)),
         ("command", nonempty(get(c, "/command"))),
         ("args", nonempty(get(c, "/args"))),
         ("env", env_map(id, service, c, notes, todos)),
         ("envFrom", nonempty(get(c, "/envFrom"))),
         ("ports", nonempty(Value::Array(ports))),
-        ("resources", nonempty(get(c, "/resources"))),
+        ("probes", nonempty(Value::Object(probes))),
+        ("resources", resources_of(c)),
         ("volumeMounts", nonempty(Value::Array(mounts))),
+        ("lifecycle", nonempty(get(c, "/lifecycle"))),
+        ("security", nonempty(Value::Object(sec))),
     ])
+}
+
+/// A container's securityContext as the chart's `security` keys.
+fn container_security(csc: &Value, sec: &mut Map<String, Value>) {
+    for k in [
+        "runAsUser",
+        "runAsGroup",
+        "runAsNonRoot",
+        "readOnlyRootFilesystem",
+        "allowPrivilegeEscalation",
+    ] {
+        if let Some(x) = csc.get(k) {
+            sec.insert(k.into(), x.clone());
+        }
+    }
+    if let Some(t) = csc.pointer("/seccompProfile/type") {
+        sec.insert("seccompProfile".into(), t.clone());
+    }
+}
+
+/// The capabilities a container adds that Pod Security "restricted" allows (NET_BIND_SERVICE);
+/// the others are said.
+fn capabilities(id: &str, csc: &Value, notes: &mut Vec<Note>) -> Vec<Value> {
+    let mut out = Vec::new();
+    for c in arr(csc, "/capabilities/add") {
+        let name = c
+            .as_str()
+            .unwrap_or_default()
+            .trim_start_matches("CAP_")
+            .to_string();
+        if name == "NET_BIND_SERVICE" {
+            out.push(json!(name));
+        } else {
+            notes.push(
+                Note::new(
+                    Part::Lossy,
+                    id,
+                    &format!("securityContext.capabilities.add.{name}"),
+                    format!("Pod Security \"restricted\" lets a container add NET_BIND_SERVICE only, not {name}"),
+                )
+                .hatch("an image that does not need it (most need it only to run as root or bind low ports)"),
+            );
+        }
+    }
+    out
 }
 
 pub(crate) fn volume_values(
@@ -1322,6 +1539,7 @@ pub(crate) fn volume_values(
     let volumes = arr(pod, "/volumes");
     let mut out = Vec::new();
     let claims = arr(&w.value, "/spec/volumeClaimTemplates");
+    let mut data_taken = !claims.is_empty();
     for m in arr(main, "/volumeMounts") {
         let name = s(&m, "/name");
         let path = get(&m, "/mountPath");
@@ -1367,8 +1585,46 @@ pub(crate) fn volume_values(
         let Some(vol) = volumes.iter().find(|x| s(x, "/name") == name) else {
             continue;
         };
+        // The chart mounts its own volume "data" at persistence.mountPath in every pod: the
+        // pod's volume named data, or the one at /data, becomes that volume.
+        if !data_taken
+            && (name == "data" || s(&m, "/mountPath").trim_end_matches('/') == "/data")
+            && m.get("subPath").is_none()
+            && m.get("readOnly") != Some(&json!(true))
+            && (vol.get("emptyDir").is_some() || vol.get("persistentVolumeClaim").is_some())
+        {
+            data_taken = true;
+            let mut p = Map::new();
+            p.insert("mountPath".into(), path.clone());
+            if let Some(c) = vol.pointer("/persistentVolumeClaim/claimName") {
+                p.insert("existingClaim".into(), c.clone());
+            } else if let Some(Value::Object(e)) = vol.get("emptyDir") {
+                let mut ed = Map::new();
+                for k in ["medium", "sizeLimit"] {
+                    if let Some(x) = e.get(k) {
+                        ed.insert(k.into(), x.clone());
+                    }
+                }
+                if !ed.is_empty() {
+                    p.insert("emptyDir".into(), Value::Object(ed));
+                }
+            }
+            set(v, "persistence", Value::Object(p));
+            continue;
+        }
         let mut e = Map::new();
-        e.insert("name".into(), json!(name));
+        // A volume mounted twice (two subPaths of one emptyDir) is one entry per mount in the
+        // chart: the second gets a name of its own, the same source.
+        let mut own = name.clone();
+        let mut n = 2;
+        while out
+            .iter()
+            .any(|x: &Value| x.get("name") == Some(&json!(own)))
+        {
+            own = format!("{name}-{n}");
+            n += 1;
+        }
+        e.insert("name".into(), json!(own));
         e.insert("mountPath".into(), path);
         if let Some(sp) = m.get("subPath") {
             e.insert("subPath".into(), sp.clone());
@@ -1438,8 +1694,25 @@ pub(crate) fn security_values(
             sec.insert(k.into(), x.clone());
         }
     }
-    if let Some(add) = csc.pointer("/capabilities/add") {
-        sec.insert("addCapabilities".into(), add.clone());
+    if let Some(t) = csc
+        .pointer("/seccompProfile/type")
+        .or_else(|| psc.pointer("/seccompProfile/type"))
+    {
+        sec.insert("seccompProfile".into(), t.clone());
+    }
+    let caps = capabilities(id, &csc, notes);
+    if !caps.is_empty() {
+        sec.insert("addCapabilities".into(), json!(caps));
+    }
+    // The chart mounts a writable /tmp in every container; the pod's own mount there stays.
+    let tmp = ["/containers", "/initContainers"].iter().any(|k| {
+        arr(pod, k)
+            .iter()
+            .flat_map(|c| arr(c, "/volumeMounts"))
+            .any(|m| s(&m, "/mountPath").trim_end_matches('/') == "/tmp")
+    });
+    if tmp {
+        sec.insert("writableTmp".into(), json!(false));
     }
     if csc.get("privileged") == Some(&json!(true)) {
         notes.push(
@@ -1478,7 +1751,7 @@ pub(crate) fn strategy_values(w: &Input, v: &mut Value) {
         "StatefulSet" | "DaemonSet" => get(&w.value, "/spec/updateStrategy"),
         _ => return,
     };
-    if st.is_null() {
+    if st.is_null() && w.kind != "DaemonSet" {
         return;
     }
     let mut m = Map::new();
@@ -1490,72 +1763,12 @@ pub(crate) fn strategy_values(w: &Input, v: &mut Value) {
             m.insert(k.clone(), x.clone());
         }
     }
+    if w.kind == "DaemonSet" && m.get("type").is_none_or(|t| t == "RollingUpdate") {
+        // Kubernetes' defaults for a DaemonSet, where the chart's (a Deployment's) differ.
+        m.entry("maxUnavailable").or_insert(json!(1));
+        m.entry("maxSurge").or_insert(json!(0));
+    }
     set(v, "strategy", nonempty(Value::Object(m)));
-}
-
-fn service_values(svc: &Input, v: &mut Value, notes: &mut Vec<Note>) {
-    let id = svc.id();
-    let port = v.get("port").cloned().unwrap_or(Value::Null);
-    let mut out = Map::new();
-    let ty = s(&svc.value, "/spec/type");
-    if !ty.is_empty() && ty != "ClusterIP" {
-        out.insert("type".into(), json!(ty));
-    }
-    if let Some(a) = svc.value.pointer("/metadata/annotations") {
-        out.insert("annotations".into(), a.clone());
-    }
-    let mut extra = Vec::new();
-    for (i, p) in arr(&svc.value, "/spec/ports").iter().enumerate() {
-        let target = p.get("targetPort").cloned().unwrap_or(get(p, "/port"));
-        let name = s(p, "/name");
-        let main = i == 0
-            && (target == port
-                || target.as_str().is_some_and(|t| t == "http")
-                || v.get("port").is_none());
-        if main {
-            if v.get("port").is_none()
-                && let Some(n) = target.as_u64()
-            {
-                set(v, "port", json!(n));
-            }
-            if get(p, "/port") != port {
-                out.insert("port".into(), get(p, "/port"));
-            }
-            if !name.is_empty() && name != "http" {
-                notes.push(
-                    Note::new(
-                        Part::Changed,
-                        &id,
-                        &format!("spec.ports.{name}"),
-                        format!("the Service's main port is named http by the chart, not {name}: clients that look the port up by name (SRV records, Ingresses naming it) must use http"),
-                    )
-                    .hatch(format!(
-                        "the name {name} cannot be kept on the Service's main port (the chart always names it http); port {} is unchanged: address it by number, or by the name http (SRV: _http._tcp.<service>); the chart's own Ingress and ServiceMonitor already use http",
-                        s(p, "/port")
-                    )),
-                );
-            }
-        } else {
-            extra.push(obj(vec![
-                (
-                    "name",
-                    json!(if name.is_empty() {
-                        format!("port-{i}")
-                    } else {
-                        name
-                    }),
-                ),
-                ("port", get(p, "/port")),
-                ("targetPort", get(p, "/targetPort")),
-                ("protocol", proto(p)),
-                ("nodePort", get(p, "/nodePort")),
-            ]));
-        }
-    }
-    if !extra.is_empty() {
-        out.insert("ports".into(), Value::Array(extra));
-    }
-    set(v, "service", Value::Object(out));
 }
 
 fn ingress_values(
@@ -1672,20 +1885,15 @@ mod tests {
     }
 
     #[test]
-    fn workloads_named_after_the_release_keep_their_names() {
-        let text = [
-            deployment("shop-web"),
-            deployment("shop-api"),
-            deployment("web"),
-        ]
-        .join("---\n");
-        let mut imported = convert(read_text("t", &text).expect("reads"));
-        strip_release_prefix(&mut imported, "shop");
+    fn several_workloads_keep_their_names_keyed_by_container_where_unique() {
+        let text = [deployment("shop-web"), deployment("shop-api")].join("---\n");
+        let imported = convert(read_text("t", &text).expect("reads"));
+        assert_eq!(imported.values["naming"], "service");
         let services = imported.values["services"].as_object().expect("services");
-        // shop-api → api (named shop-api by the chart); shop-web stays: web is taken already.
+        // Both containers are called main: the keys are the workloads' names.
         let names: Vec<&String> = services.keys().collect();
-        assert_eq!(names, ["shop-web", "api", "web"]);
-        assert!(imported.origins.iter().any(|o| o.service == "api"));
+        assert_eq!(names, ["shop-web", "shop-api"]);
+        assert!(services["shop-web"].get("objectName").is_none());
     }
 
     #[test]

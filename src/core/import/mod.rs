@@ -14,9 +14,13 @@
 //! Engine layer: uses the values language (`values::read`) and the leaves; writing and rendering
 //! are the front end's calls into `scaffold::overrides` and `check::pipeline`.
 pub mod charts;
+pub mod fields;
 pub mod lift;
 pub mod manifests;
+pub mod network;
+pub mod objects;
 pub mod proof;
+pub mod read;
 
 use serde::Serialize;
 
@@ -30,6 +34,9 @@ pub enum Part {
     Changed,
     /// The values cannot express it.
     Lossy,
+    /// An input object left out of the release on purpose (a Secret, a claim holding data, a
+    /// cluster object): listed with why, not a field of the comparison.
+    Skipped,
 }
 
 /// One line of the report.
@@ -46,6 +53,9 @@ pub struct Note {
     /// How to keep it anyway, if there is a way.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hatch: Option<String>,
+    /// What the platform adds that the input never set: said, not counted in the figure.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub added: bool,
 }
 
 impl Note {
@@ -56,7 +66,13 @@ impl Note {
             field: field.to_string(),
             message: message.into(),
             hatch: None,
+            added: false,
         }
+    }
+
+    pub(crate) fn added(mut self) -> Note {
+        self.added = true;
+        self
     }
 
     pub(crate) fn hatch(mut self, h: impl Into<String>) -> Note {

@@ -3,18 +3,28 @@
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::manifests::{Imported, Input, pod_template, secret_looking};
+use super::fields;
+use super::manifests::{Imported, Input, Origin, pod_template};
 use super::{Note, Part};
 use crate::core::check::manifests::Object;
 
-/// The report in three parts, with the share reproduced exactly.
-#[derive(Debug, Clone, Serialize)]
+/// The report in three parts, with the share reproduced exactly, and the objects left out on
+/// purpose.
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
     pub exact: Vec<Note>,
     pub changed: Vec<Note>,
     pub lossy: Vec<Note>,
+    /// Input objects not imported on purpose (Secrets, claims holding data, cluster objects).
+    pub skipped: Vec<Note>,
     /// Things the team must do after importing.
     pub todos: Vec<String>,
+    /// Warnings of the checks on the written values.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Lines of values written per line of input manifests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<f64>,
 }
 
 impl Report {
@@ -23,17 +33,34 @@ impl Report {
         let mut out = self.exact;
         out.extend(self.changed);
         out.extend(self.lossy);
+        out.extend(self.skipped);
         out
+    }
+
+    /// Sorts notes into their parts.
+    pub fn add(&mut self, notes: Vec<Note>) {
+        for n in notes {
+            match n.part {
+                Part::Exact => self.exact.push(n),
+                Part::Changed => self.changed.push(n),
+                Part::Lossy => self.lossy.push(n),
+                Part::Skipped => self.skipped.push(n),
+            }
+        }
+    }
+
+    /// Fields compared: exact, changed on purpose and not expressible (additions of the
+    /// platform are said, not counted).
+    pub fn counted(&self) -> (usize, usize, usize) {
+        let changed = self.changed.iter().filter(|n| !n.added).count();
+        (self.exact.len(), changed, self.lossy.len())
     }
 
     /// Exact fields over all fields compared (1.0 when nothing was compared).
     pub fn share_exact(&self) -> f64 {
-        let all = self.exact.len() + self.changed.len() + self.lossy.len();
-        if all == 0 {
-            1.0
-        } else {
-            self.exact.len() as f64 / all as f64
-        }
+        let (e, c, l) = self.counted();
+        let all = e + c + l;
+        if all == 0 { 1.0 } else { e as f64 / all as f64 }
     }
 }
 
@@ -61,19 +88,11 @@ pub fn prove(imported: &Imported, objects: &[Object], single: &str) -> Report {
                 .find(|x| x.kind == kind && x.service.as_deref() == Some(component))
         };
         let input = |id: &String| imported.inputs.iter().find(|i| i.id() == *id);
-        // Input ConfigMap name → the chart's, for the mounts of configFiles.
-        let renames: Vec<(String, String)> = match find("ConfigMap") {
-            Some(r) => o
-                .config_maps
-                .iter()
-                .filter_map(input)
-                .map(|cm| (cm.name.clone(), r.name.clone()))
-                .collect(),
-            None => Vec::new(),
-        };
-        if let Some(w) = o.workload.as_ref().and_then(input) {
-            match find(&w.kind) {
-                Some(r) => workload(w, &r.value, &mut notes, &renames),
+        let w_in = o.workload.as_ref().and_then(input);
+        let w_out = w_in.and_then(|w| find(&w.kind));
+        if let Some(w) = w_in {
+            match w_out {
+                Some(r) => workload(w, &r.value, o, imported, &mut notes),
                 None => notes.push(Note::new(Part::Lossy, &w.id(), "kind", "not rendered")),
             }
         }
@@ -83,15 +102,22 @@ pub fn prove(imported: &Imported, objects: &[Object], single: &str) -> Report {
                 external_name(svc, find("Service"), several, &mut notes);
                 continue;
             }
-            let headless = s(&svc.value, "/spec/clusterIP") == "None";
-            let r = objects.iter().find(|x| {
-                x.kind == "Service"
-                    && x.service.as_deref() == Some(component)
-                    && (s(&x.value, "/spec/clusterIP") == "None") == headless
-            });
-            match r {
-                Some(r) => service(svc, &r.value, &mut notes, r, several),
-                None => notes.push(Note::new(Part::Lossy, &svc.id(), "kind", "not rendered")),
+            let r = objects
+                .iter()
+                .find(|x| x.kind == "Service" && x.name == svc.name);
+            match (r, w_in, w_out) {
+                (Some(r), Some(w), Some(wr)) => {
+                    service(svc, &r.value, &w.value, &wr.value, &mut notes)
+                }
+                _ if notes
+                    .iter()
+                    .any(|n| n.object == svc.id() && n.part == Part::Lossy) => {}
+                _ => notes.push(Note::new(
+                    Part::Lossy,
+                    &svc.id(),
+                    "metadata.name",
+                    format!("no Service named {} is rendered", svc.name),
+                )),
             }
         }
         for id in &o.ingresses {
@@ -177,6 +203,24 @@ pub fn prove(imported: &Imported, objects: &[Object], single: &str) -> Report {
         }
     }
     references(imported, objects, single, &mut notes);
+    // What the conversion already said it cannot express is not said again by the proof.
+    let said: Vec<(String, String)> = imported
+        .notes
+        .iter()
+        .filter(|n| n.part == Part::Lossy)
+        .map(|n| {
+            let last = n.field.rsplit('.').next().unwrap_or_default().to_string();
+            (n.object.clone(), last)
+        })
+        .filter(|(_, f)| !f.is_empty() && f != "kind")
+        .collect();
+    let from_proof = notes.split_off(imported.notes.len());
+    notes.extend(from_proof.into_iter().filter(|n| {
+        n.part != Part::Lossy
+            || !said
+                .iter()
+                .any(|(o, f)| *o == n.object && n.field.contains(f.as_str()))
+    }));
     report_of(notes, imported.todos.clone())
 }
 
@@ -211,18 +255,10 @@ fn alerts_added(m: &Input) -> Note {
 /// The notes sorted into the report's parts.
 fn report_of(notes: Vec<Note>, todos: Vec<String>) -> Report {
     let mut report = Report {
-        exact: Vec::new(),
-        changed: Vec::new(),
-        lossy: Vec::new(),
         todos,
+        ..Report::default()
     };
-    for n in notes {
-        match n.part {
-            Part::Exact => report.exact.push(n),
-            Part::Changed => report.changed.push(n),
-            Part::Lossy => report.lossy.push(n),
-        }
-    }
+    report.add(notes);
     report
 }
 
@@ -325,15 +361,6 @@ fn cmp_at(notes: &mut Vec<Note>, i: &Input, r: &Value, ptr: &str) {
     cmp(notes, i, &field, &get(&i.value, ptr), &get(r, ptr));
 }
 
-/// A field the platform sets on purpose: exact when equal, otherwise `changed` with `why`.
-fn purpose(notes: &mut Vec<Note>, i: &Input, field: &str, want: &Value, got: &Value, why: &str) {
-    if norm(want) == norm(got) {
-        notes.push(Note::new(Part::Exact, &i.id(), field, ""));
-    } else {
-        notes.push(Note::new(Part::Changed, &i.id(), field, why));
-    }
-}
-
 fn name(notes: &mut Vec<Note>, i: &Input, r: &Object, several: bool) {
     if i.name == r.name {
         notes.push(Note::new(Part::Exact, &i.id(), "metadata.name", ""));
@@ -365,307 +392,61 @@ fn name(notes: &mut Vec<Note>, i: &Input, r: &Object, several: bool) {
     );
 }
 
-/// Port numbers of a container by name.
-fn port_number(c: &Value, p: &Value) -> Value {
-    match p {
-        Value::String(n) => arr(c, "/ports")
-            .iter()
-            .find(|x| s(x, "/name") == *n)
-            .map(|x| get(x, "/containerPort"))
-            .unwrap_or_else(|| p.clone()),
-        _ => p.clone(),
-    }
-}
-
-fn probe(c: &Value, k: &str) -> Value {
-    let Some(p) = c.get(k) else {
-        return Value::Null;
-    };
-    let mut p = p.clone();
-    for h in ["httpGet", "tcpSocket"] {
-        if let Some(port) = p.pointer(&format!("/{h}/port")).cloned() {
-            p[h]["port"] = port_number(c, &port);
-        }
-    }
-    if let Some(h) = p.get_mut("httpGet").and_then(Value::as_object_mut) {
-        h.entry("path").or_insert(json!("/"));
-        h.entry("scheme").or_insert(json!("HTTP"));
-    }
-    for (t, d) in [
-        ("initialDelaySeconds", 0),
-        ("periodSeconds", 10),
-        ("timeoutSeconds", 1),
-        ("successThreshold", 1),
-        ("failureThreshold", 3),
-    ] {
-        p.as_object_mut().map(|m| m.entry(t).or_insert(json!(d)));
-    }
-    p
-}
-
-fn env(c: &Value) -> Map<String, Value> {
-    arr(c, "/env")
-        .iter()
-        .map(|e| {
-            let v = e
-                .get("valueFrom")
-                .cloned()
-                .unwrap_or_else(|| e.get("value").cloned().unwrap_or(json!("")));
-            (s(e, "/name"), v)
-        })
-        .collect()
-}
-
-fn workload(w: &Input, r: &Value, notes: &mut Vec<Note>, renames: &[(String, String)]) {
+/// A workload against its render, field by field (the configFiles volume and the secret
+/// values moved into a Secret are said by the conversion, not compared here).
+fn workload(w: &Input, r: &Value, o: &Origin, imported: &Imported, notes: &mut Vec<Note>) {
+    let id = w.id();
     let tpl = pod_template(&w.value);
-    let rtpl = pod_template(r);
-    let pod = get(&tpl, "/spec");
-    let rpod = get(&rtpl, "/spec");
-    let c = arr(&pod, "/containers")
-        .first()
-        .cloned()
-        .unwrap_or(Value::Null);
-    let rc = arr(&rpod, "/containers")
-        .first()
-        .cloned()
-        .unwrap_or(Value::Null);
-    if matches!(w.kind.as_str(), "Deployment" | "StatefulSet")
-        && r.pointer("/spec/replicas").is_some()
-    {
-        let want = w
-            .value
-            .pointer("/spec/replicas")
-            .cloned()
-            .unwrap_or(json!(1));
-        cmp(notes, w, "spec.replicas", &want, &get(r, "/spec/replicas"));
+    let cms: Vec<String> = o
+        .config_maps
+        .iter()
+        .filter_map(|c| c.split_once('/').map(|(_, n)| n.to_string()))
+        .collect();
+    let skip_vols: Vec<String> = arr(&tpl, "/spec/volumes")
+        .iter()
+        .filter(|v| cms.contains(&s(v, "/configMap/name")))
+        .map(|v| s(v, "/name"))
+        .collect();
+    let secrets: Vec<String> = imported
+        .notes
+        .iter()
+        .filter(|n| n.object == id && n.part == Part::Changed)
+        .filter_map(|n| n.field.strip_prefix("env.").map(str::to_string))
+        .collect();
+    let hpa = o.hpa.is_some();
+    let explicit = fields::workload(&w.value, false, hpa, &skip_vols);
+    let want = fields::workload(&w.value, true, hpa, &skip_vols);
+    // The chart's own volumes: its writable /tmp, and configFiles' ConfigMap.
+    let own: Vec<String> = arr(&tpl, "/spec/volumes")
+        .iter()
+        .map(|v| s(v, "/name"))
+        .collect();
+    let mut chart_vols = Vec::new();
+    if !own.iter().any(|n| n == "tmp") {
+        chart_vols.push("tmp".to_string());
     }
-    if w.kind == "CronJob" {
-        cmp(
-            notes,
-            w,
-            "spec.schedule",
-            &get(&w.value, "/spec/schedule"),
-            &get(r, "/spec/schedule"),
-        );
+    if !skip_vols.is_empty() {
+        chart_vols.push("config".to_string());
     }
-    for f in ["image", "command", "args"] {
-        cmp(
-            notes,
-            w,
-            f,
-            &get(&c, &format!("/{f}")),
-            &get(&rc, &format!("/{f}")),
-        );
-    }
-    let (we, re) = (env(&c), env(&rc));
-    for (k, v) in &we {
-        let got = re.get(k).cloned().unwrap_or(Value::Null);
-        if secret_looking(k) && v.is_string() && got.get("secretKeyRef").is_some() {
-            continue; // reported when converting: the value is read from a Secret now
-        }
-        cmp(notes, w, &format!("env.{k}"), v, &got);
-    }
-    cmp(
-        notes,
-        w,
-        "envFrom",
-        &get(&c, "/envFrom"),
-        &get(&rc, "/envFrom"),
-    );
-    ports_proof(w, &c, &rc, notes);
-    if !matches!(w.kind.as_str(), "Job" | "CronJob") {
-        let none = c.get("livenessProbe").is_none() && c.get("readinessProbe").is_none();
-        for k in ["livenessProbe", "readinessProbe", "startupProbe"] {
-            if none && k != "startupProbe" {
-                purpose(
-                    notes,
-                    w,
-                    k,
-                    &probe(&c, k),
-                    &probe(&rc, k),
-                    "a long-running container without probes gets tcp probes on its main port (policy probes-required)",
-                );
-            } else {
-                cmp(notes, w, k, &probe(&c, k), &probe(&rc, k));
-            }
-        }
-    }
-    purpose(
-        notes,
-        w,
-        "resources",
-        &get(&c, "/resources"),
-        &get(&rc, "/resources"),
-        "requests and limits are always set (quotas and Pod Security need them): the chart's defaults fill what the input left out",
-    );
-    mounts_proof(w, r, &pod, &rpod, (&c, &rc), renames, notes);
-    for f in [
-        "nodeSelector",
-        "tolerations",
-        "affinity",
-        "topologySpreadConstraints",
-    ] {
-        let (a, b) = (get(&pod, &format!("/{f}")), get(&rpod, &format!("/{f}")));
-        if !norm(&a).is_null() || !norm(&b).is_null() {
-            cmp(notes, w, f, &a, &b);
-        }
-    }
-    purpose(
-        notes,
-        w,
-        "securityContext",
-        &json!([get(&pod, "/securityContext"), get(&c, "/securityContext")]),
-        &json!([get(&rpod, "/securityContext"), get(&rc, "/securityContext")]),
-        "Pod Security \"restricted\" by default: non-root, read-only root filesystem, no privilege escalation, all capabilities dropped, RuntimeDefault seccomp",
-    );
-    let token = pod
-        .get("automountServiceAccountToken")
-        .cloned()
-        .unwrap_or(json!(true));
-    purpose(
-        notes,
-        w,
-        "automountServiceAccountToken",
-        &token,
-        &get(&rpod, "/automountServiceAccountToken"),
-        "no API token is mounted unless the service asks for API access (rbac or serviceAccount.automountToken)",
-    );
+    let got = fields::workload(r, true, hpa, &chart_vols);
+    let skip = |f: &str| secrets.iter().any(|k| f.contains(&format!(".env.{k}")));
+    fields::compare(&id, &explicit, &want, &got, &skip, notes);
 }
 
-/// The main container's ports against the render's (every container of the chart declares its
-/// main port).
-fn ports_proof(w: &Input, c: &Value, rc: &Value, notes: &mut Vec<Note>) {
-    let ports = |c: &Value| -> Value {
-        let mut v: Vec<Value> = arr(c, "/ports")
-            .iter()
-            .map(|p| {
-                json!([
-                    get(p, "/containerPort"),
-                    p.get("protocol").cloned().unwrap_or(json!("TCP"))
-                ])
-            })
-            .collect();
-        v.sort_by_key(|x| x.to_string());
-        Value::Array(v)
-    };
-    let (wp, rp) = (ports(c), ports(rc));
-    if arr(c, "/ports").is_empty() && !rp.as_array().is_some_and(Vec::is_empty) {
-        notes.push(Note::new(
-            Part::Changed,
-            &w.id(),
-            "ports",
-            "every container of the chart declares its main port (named http)",
-        ));
-    } else {
-        cmp(notes, w, "ports", &wp, &rp);
-    }
-}
-
-/// The mounts of the main container by path, with what is mounted there, against the render's
-/// (a ConfigMap now rendered from configFiles under its new name, read-only).
-fn mounts_proof(
-    w: &Input,
-    r: &Value,
-    pod: &Value,
-    rpod: &Value,
-    (c, rc): (&Value, &Value),
-    renames: &[(String, String)],
-    notes: &mut Vec<Note>,
-) {
-    let claims = arr(&w.value, "/spec/volumeClaimTemplates");
-    let mounts = |pod: &Value, c: &Value, claims: &[Value]| -> Map<String, Value> {
-        arr(c, "/volumeMounts")
-            .iter()
-            .filter_map(|m| {
-                let n = s(m, "/name");
-                let vol = arr(pod, "/volumes").into_iter().find(|v| s(v, "/name") == n);
-                let src = match vol {
-                    Some(mut v) => {
-                        v.as_object_mut().map(|o| o.remove("name"));
-                        v
-                    }
-                    None => claims
-                        .iter()
-                        .find(|t| s(t, "/metadata/name") == n)
-                        .map(|t| json!({"claim": {"size": get(t, "/spec/resources/requests/storage"), "accessModes": get(t, "/spec/accessModes")}}))?,
-                };
-                Some((s(m, "/mountPath"), json!({"source": src, "readOnly": m.get("readOnly").cloned().unwrap_or(json!(false)), "subPath": get(m, "/subPath")})))
-            })
-            .collect()
-    };
-    let mut wm = mounts(pod, c, &claims);
-    // A ConfigMap now rendered from configFiles: its new name, mounted read-only (said when
-    // converting); its data is compared as the ConfigMap's own.
-    for m in wm.values_mut() {
-        if let Some(Value::String(n)) = m.pointer_mut("/source/configMap/name")
-            && let Some((_, new)) = renames.iter().find(|(old, _)| old == n)
-        {
-            *n = new.clone();
-            m["readOnly"] = json!(true);
-        }
-    }
-    let rm = mounts(rpod, rc, &arr(r, "/spec/volumeClaimTemplates"));
-    for (path, v) in &wm {
-        let got = rm.get(path).cloned().unwrap_or(Value::Null);
-        if got.is_null()
-            && notes.iter().any(|n| {
-                n.object == w.id() && n.part == Part::Lossy && n.field.starts_with("volumes.")
-            })
-            && v.pointer("/source/hostPath").is_some()
-        {
-            continue; // reported when converting
-        }
-        cmp(notes, w, &format!("volumeMounts.{path}"), v, &got);
-    }
-    if rm.keys().any(|p| p == "/tmp") && !wm.contains_key("/tmp") {
-        notes.push(Note::new(Part::Changed, &w.id(), "volumeMounts./tmp", "a writable emptyDir at /tmp, since the root filesystem is read-only (security.writableTmp)"));
-    }
-}
-
-fn service(svc: &Input, r: &Value, notes: &mut Vec<Note>, ro: &Object, several: bool) {
-    name(notes, svc, ro, several);
-    if !s(&svc.value, "/spec/type").is_empty() {
-        cmp(
-            notes,
-            svc,
-            "spec.type",
-            &get(&svc.value, "/spec/type"),
-            &get(r, "/spec/type"),
-        );
-    }
-    let key = |p: &Value| -> Value {
-        let port = get(p, "/port");
-        json!([
-            port.clone(),
-            p.get("protocol").cloned().unwrap_or(json!("TCP"))
-        ])
-    };
-    let rports = arr(r, "/spec/ports");
-    for p in arr(&svc.value, "/spec/ports") {
-        let field = format!(
-            "spec.ports.{}",
-            p.get("port").map(|x| x.to_string()).unwrap_or_default()
-        );
-        let got = rports.iter().find(|x| key(x) == key(&p)).cloned();
-        match got {
-            None => cmp(notes, svc, &field, &key(&p), &Value::Null),
-            Some(g) => {
-                // The target as a number where the name is the chart's http.
-                let t = |x: &Value| -> Value {
-                    match x.get("targetPort") {
-                        None => get(x, "/port"),
-                        Some(Value::String(n)) if n == "http" => json!("main"),
-                        Some(v) => v.clone(),
-                    }
-                };
-                let (mut a, b) = (t(&p), t(&g));
-                if b == json!("main") && a != json!("main") {
-                    a = json!("main"); // the target is the main container port, named http
-                }
-                cmp(notes, svc, &field, &a, &b);
-            }
-        }
-    }
+/// A Service against the rendered Service of the same name, field by field.
+fn service(svc: &Input, r: &Value, w: &Value, wr: &Value, notes: &mut Vec<Note>) {
+    let (pod, rpod) = (
+        get(&pod_template(w), "/spec"),
+        get(&pod_template(wr), "/spec"),
+    );
+    let (labels, rlabels) = (
+        get(&pod_template(w), "/metadata/labels"),
+        get(&pod_template(wr), "/metadata/labels"),
+    );
+    let explicit = fields::service(&svc.value, &pod, &labels, false);
+    let want = fields::service(&svc.value, &pod, &labels, true);
+    let got = fields::service(r, &rpod, &rlabels, true);
+    fields::compare(&svc.id(), &explicit, &want, &got, &|_| false, notes);
 }
 
 fn ingress(ing: &Input, r: &Object, notes: &mut Vec<Note>) {
