@@ -501,3 +501,22 @@ fn cross_field_errors_come_all_at_once() {
         assert!(err.contains(want), "missing {want:?} in:\n{err}");
     }
 }
+
+#[test]
+fn the_main_container_keeps_the_name_the_app_runs_with() {
+    // kubectl logs -c server, exec and sidecar injectors address the container by name.
+    let objs =
+        render("services:\n  cart: {image: \"ghcr.io/acme/cart:1\", containerName: server}\n");
+    let deploy = find(&objs, "Deployment", "release-cart");
+    assert_eq!(main_container(deploy)["name"], "server");
+    assert_eq!(
+        deploy["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/default-container"],
+        "server"
+    );
+    // A hook or test pod of the service is not the app: its container keeps its own name.
+    let test = of_kind(&objs, "Pod")[0];
+    assert_eq!(containers(pod_spec(test))[0]["name"], "cart-test");
+    // Not a DNS label: the schema names the key.
+    let err = render_err("containerName: Server_1\n");
+    assert!(err.contains("containerName"), "{err}");
+}

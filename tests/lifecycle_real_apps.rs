@@ -71,9 +71,10 @@ fn resolved(ns: &str, svc: &Value) -> (BTreeSet<String>, BTreeSet<String>, BTree
     let ready: BTreeSet<String> = items(&pods)
         .iter()
         .filter(|p| {
-            p["status"]["conditions"]
-                .as_array()
-                .is_some_and(|c| c.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
+            p["status"]["conditions"].as_array().is_some_and(|c| {
+                c.iter()
+                    .any(|c| c["type"] == "Ready" && c["status"] == "True")
+            })
         })
         .filter_map(|p| p["metadata"]["name"].as_str().map(String::from))
         .collect();
@@ -199,7 +200,11 @@ fn front_end_has_a_cluster_ip_and_a_load_balancer_for_the_same_pods() {
 #[test]
 fn exporter_sidecar_serves_the_second_port_of_the_service() {
     let rel = format!("cat{}", helm_major());
-    let ns = install_and_check("tests/fixtures/real-apps/exporter-sidecar.yaml", &rel, |_| {});
+    let ns = install_and_check(
+        "tests/fixtures/real-apps/exporter-sidecar.yaml",
+        &rel,
+        |_| {},
+    );
     // install_and_check compared the slices' port names with the Service's; here they are the
     // app's and the exporter's.
     let svc = json(&["get", "service", &format!("{rel}-catalogue"), "-n", &ns]);
@@ -280,7 +285,10 @@ fn gpu_worker_is_scheduled_on_a_gpu_node_and_the_cronjob_is_accepted() {
             assert!(nodes.iter().all(|n| *n == "gpu-node-1"), "{pods:#}");
             break;
         }
-        assert!(Instant::now() < deadline, "inference never scheduled: {pods:#}");
+        assert!(
+            Instant::now() < deadline,
+            "inference never scheduled: {pods:#}"
+        );
         std::thread::sleep(Duration::from_secs(2));
     }
     let cron = json(&["get", "cronjobs", "-n", &ns]);

@@ -9,7 +9,7 @@ Usage: containers: {{- include "app-platform.container.main" $svc | nindent 4 }}
 */}}
 {{- define "app-platform.container.main" -}}
 {{- $v := .values -}}
-- name: {{ .name }}
+- name: {{ $v.containerName | default .name }}
   image: {{ .image.ref | quote }}
   imagePullPolicy: {{ .image.pullPolicy }}
   {{- with $v.command }}

@@ -26,7 +26,7 @@ labels:
   {{- else }}
   {{- $svc.labelsYaml | nindent 2 }}
   {{- end }}
-{{- $ann := merge (dict "kubectl.kubernetes.io/default-container" $svc.name) (.annotations | default dict) ($v.podAnnotations | default dict) }}
+{{- $ann := merge (dict "kubectl.kubernetes.io/default-container" ($v.containerName | default $svc.name)) (.annotations | default dict) ($v.podAnnotations | default dict) }}
 {{- if ($v.configFiles).files }}
 {{- $_ := set $ann "checksum/config" (toJson $v.configFiles.files | sha256sum) }}
 {{- end }}

@@ -139,7 +139,7 @@ Usage:
 {{- $suffix := index . 1 -}}
 {{- $overrides := index . 2 -}}
 {{- $out := index . 3 -}}
-{{- $own := dict "persistence" (set (set (omit $svc.values.persistence "enabled" "existingClaim") "enabled" false) "existingClaim" "") -}}{{- /* not sprig merge: it lets a true overwrite the false */ -}}
+{{- $own := dict "containerName" "" "persistence" (set (set (omit $svc.values.persistence "enabled" "existingClaim") "enabled" false) "existingClaim" "") -}}{{- /* not sprig merge: it lets a true overwrite the false */ -}}
 {{- $_ := include "app-platform.data.merge" (list $own $own $overrides) -}}
 {{- $v := dict -}}
 {{- $_ := include "app-platform.data.merge" (list $v $svc.values $own) -}}
