@@ -25,6 +25,7 @@ use serde::Serialize;
 
 use crate::core::release::cause::{self, CauseCard};
 use crate::core::release::events::{Emitter, Kind, Logs, ObjectRef, Phase};
+use crate::core::release::liveness::{self, Heard};
 
 /// The annotation Helm puts on hooks.
 pub const HOOK: &str = "helm.sh/hook";
@@ -112,7 +113,16 @@ const STREAMS: [&str; 6] = [
 /// A running watcher.
 pub struct Watch {
     task: tokio::task::JoinHandle<()>,
+    /// Reports a silent API server ([`liveness`]).
+    liveness: tokio::task::JoinHandle<()>,
     state: Arc<Mutex<State>>,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.task.abort();
+        self.liveness.abort();
+    }
 }
 
 impl Watch {
@@ -123,7 +133,16 @@ impl Watch {
             ..Default::default()
         }));
         let ready = Arc::new(tokio::sync::Notify::new());
-        let task = tokio::spawn(run(client, spec, em.clone(), state.clone(), ready.clone()));
+        let heard = Heard::default();
+        let liveness = tokio::spawn(liveness::run(client.clone(), em.clone(), heard.clone()));
+        let task = tokio::spawn(run(
+            client,
+            spec,
+            em.clone(),
+            state.clone(),
+            ready.clone(),
+            heard,
+        ));
         let all_listed = || lock(&state).initial.is_empty();
         let wait = async {
             while !all_listed() {
@@ -140,7 +159,11 @@ impl Watch {
                 ready_within
             ));
         }
-        Watch { task, state }
+        Watch {
+            task,
+            liveness,
+            state,
+        }
     }
 
     /// What was seen so far.
@@ -158,6 +181,7 @@ impl Watch {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         self.task.abort();
+        self.liveness.abort();
         lock(&self.state).collected.clone()
     }
 }
@@ -202,6 +226,7 @@ async fn run(
     em: Emitter,
     state: Arc<Mutex<State>>,
     ready: Arc<tokio::sync::Notify>,
+    heard: Heard,
 ) {
     let ns = spec.namespace.as_str();
     let sel = format!("{INSTANCE}={}", spec.release);
@@ -248,6 +273,7 @@ async fn run(
         em,
         state,
         ready,
+        heard,
     };
     while let Some(item) = all.next().await {
         match item {
@@ -276,6 +302,7 @@ struct Watcher {
     em: Emitter,
     state: Arc<Mutex<State>>,
     ready: Arc<tokio::sync::Notify>,
+    heard: Heard,
 }
 
 impl Watcher {
@@ -288,7 +315,10 @@ impl Watcher {
         f: impl Fn(&Self, K, bool, bool),
     ) {
         let ev = match item {
-            Ok(ev) => ev,
+            Ok(ev) => {
+                self.heard.touch();
+                ev
+            }
             Err(e) => {
                 let first = lock(&self.state).lost.insert(stream);
                 if first {
