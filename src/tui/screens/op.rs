@@ -830,8 +830,8 @@ fn watching_lines(o: &OpScreen, h: &StatusHead, st: &Styles) -> Vec<Line<'static
         Span::styled(format!(" · {}", h.description), st.muted),
     ])];
     l.push(match &o.board.stale {
-        Some(stale) => Line::from(Span::styled(
-            format!("not live: {} · t runs helm test · q closes", stale.words()),
+        Some(_) => Line::from(Span::styled(
+            "not live: the rows (greyed) are the last state heard, until the API server answers · t runs helm test · q closes",
             st.error,
         )),
         None => Line::from(Span::styled(
@@ -1017,15 +1017,6 @@ fn live_lines(b: &Board, st: &Styles) -> Vec<Line<'static>> {
     let mut l = Vec::new();
     // A silent API server: the rows are what was heard last, greyed until it answers again.
     let grey = b.stale.is_some();
-    if let Some(stale) = &b.stale {
-        l.push(Line::from(Span::styled(
-            format!(
-                "⚠ {}: the rows below may be out of date (greyed) until it answers again",
-                stale.words()
-            ),
-            st.warning,
-        )));
-    }
     let mut phases = vec![Span::styled("phases ", st.title)];
     let no_phases = b.phases.is_empty();
     for p in &b.phases {
