@@ -27,6 +27,10 @@
 #                                         # and scheduler exit when they cannot renew their
 #                                         # leader lease for 10 s. Prints "stopped <epoch-ms>"
 #                                         # and "continued <epoch-ms>" on stdout
+#   scripts/control-plane.sh start-missing
+#                                         # start whichever daemon of the cluster is not running
+#                                         # (kube-controller-manager and kube-scheduler exit after
+#                                         # a freeze that cost them their leader lease)
 #   scripts/control-plane.sh check-stages # check (no cluster needed) that each fixture pod/PV
 #                                         # matches exactly one kwok Stage in control-plane/kwok.yaml
 #
@@ -549,6 +553,13 @@ cmd_freeze() {
   trap - EXIT INT TERM
 }
 
+# kwokctl start cluster starts only the components that are not running.
+cmd_start_missing() {
+  [[ -d $cluster_dir ]] || die "cluster '$CLUSTER_NAME' is not up (run: $0 up)"
+  kwokctl --name "$CLUSTER_NAME" start cluster >&2 || die "kwokctl start cluster failed (logs: $cluster_dir/logs)"
+  wait_for "the API server to be ready" kc get --raw /readyz
+}
+
 cmd_kubeconfig() {
   cluster_healthy || die "cluster '$CLUSTER_NAME' is not up (run: $0 up)"
   echo "$kubeconfig"
@@ -801,6 +812,7 @@ case ${1:-} in
   up) lock; cmd_up ;;
   down) lock; cmd_down ;;
   restart-apiserver) lock; cmd_restart_apiserver "${2:-0}" ;;
+  start-missing) lock; cmd_start_missing ;;
   pid) [[ -n ${2:-} ]] || die "usage: $0 pid COMPONENT"; component_pid "$2" ;;
   freeze) [[ -n ${2:-} && -n ${3:-} ]] || die "usage: $0 freeze COMPONENT SECONDS"; cmd_freeze "$2" "$3" ;;
   kubeconfig) cmd_kubeconfig ;;

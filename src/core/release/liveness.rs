@@ -48,6 +48,11 @@ impl Heard {
         self.notify.notify_one();
     }
 
+    /// How long since the server last answered.
+    pub fn silent(&self) -> Duration {
+        self.last().0.elapsed()
+    }
+
     fn last(&self) -> (Instant, jiff::Timestamp) {
         *self.at.lock().unwrap_or_else(|p| p.into_inner())
     }
