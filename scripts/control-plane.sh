@@ -15,6 +15,22 @@
 #                                         # stop kube-apiserver alone, keep it down SECONDS
 #                                         # (default 0), start it again (kwokctl) and wait for
 #                                         # /readyz; etcd and everything else keep running
+#   scripts/control-plane.sh pid COMPONENT
+#                                         # print the pid of one of this cluster's daemons
+#                                         # (kube-apiserver, kube-controller-manager,
+#                                         # kube-scheduler, kwok-controller, etcd)
+#   scripts/control-plane.sh freeze COMPONENT SECONDS
+#                                         # SIGSTOP that daemon, keep it stopped SECONDS (whole
+#                                         # or decimal), SIGCONT it: a hung server as its clients
+#                                         # see it (connections open, no answer). Keep
+#                                         # kube-apiserver freezes under 10 s: controller-manager
+#                                         # and scheduler exit when they cannot renew their
+#                                         # leader lease for 10 s. Prints "stopped <epoch-ms>"
+#                                         # and "continued <epoch-ms>" on stdout
+#   scripts/control-plane.sh start-missing
+#                                         # start whichever daemon of the cluster is not running
+#                                         # (kube-controller-manager and kube-scheduler exit after
+#                                         # a freeze that cost them their leader lease)
 #   scripts/control-plane.sh check-stages # check (no cluster needed) that each fixture pod/PV
 #                                         # matches exactly one kwok Stage in control-plane/kwok.yaml
 #
@@ -507,6 +523,43 @@ cmd_restart_apiserver() {
   log "kube-apiserver restarted (pid $(<"$pidfile")) in $((SECONDS - start))s"
 }
 
+# component_pid NAME: the pid of this cluster's NAME daemon (from kwokctl's pid file, checked).
+component_pid() {
+  local pidfile=$cluster_dir/pids/$1.pid pid
+  [[ $1 =~ ^[a-z-]+$ ]] || die "component '$1': expected a name such as kube-apiserver"
+  [[ -f $pidfile ]] || die "no pid file $pidfile: is '$1' a component of this cluster (ls $cluster_dir/pids)?"
+  pid=$(<"$pidfile")
+  is_ours "$pid" || die "pid $pid in $pidfile is not a running process of this cluster"
+  echo "$pid"
+}
+
+# Freezes a daemon for $2 seconds (SIGSTOP … SIGCONT). SIGCONT is sent even when this script is
+# interrupted, so a test that dies mid-freeze leaves no stopped server behind.
+cmd_freeze() {
+  local name=$1 secs=$2 pid
+  [[ $secs =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "freeze SECONDS: '$secs' is not a number of seconds"
+  pid=$(component_pid "$name")
+  trap 'kill -CONT "$pid" 2>/dev/null || true' EXIT INT TERM
+  kill -STOP "$pid"
+  echo "stopped $(date +%s%3N)"
+  log "$name (pid $pid) stopped for ${secs}s"
+  sleep "$secs"
+  # The time is taken before SIGCONT: clients may answer within a millisecond of it.
+  local at
+  at=$(date +%s%3N)
+  kill -CONT "$pid"
+  echo "continued $at"
+  log "$name (pid $pid) continued"
+  trap - EXIT INT TERM
+}
+
+# kwokctl start cluster starts only the components that are not running.
+cmd_start_missing() {
+  [[ -d $cluster_dir ]] || die "cluster '$CLUSTER_NAME' is not up (run: $0 up)"
+  kwokctl --name "$CLUSTER_NAME" start cluster >&2 || die "kwokctl start cluster failed (logs: $cluster_dir/logs)"
+  wait_for "the API server to be ready" kc get --raw /readyz
+}
+
 cmd_kubeconfig() {
   cluster_healthy || die "cluster '$CLUSTER_NAME' is not up (run: $0 up)"
   echo "$kubeconfig"
@@ -759,6 +812,9 @@ case ${1:-} in
   up) lock; cmd_up ;;
   down) lock; cmd_down ;;
   restart-apiserver) lock; cmd_restart_apiserver "${2:-0}" ;;
+  start-missing) lock; cmd_start_missing ;;
+  pid) [[ -n ${2:-} ]] || die "usage: $0 pid COMPONENT"; component_pid "$2" ;;
+  freeze) [[ -n ${2:-} && -n ${3:-} ]] || die "usage: $0 freeze COMPONENT SECONDS"; cmd_freeze "$2" "$3" ;;
   kubeconfig) cmd_kubeconfig ;;
   kubectl) shift; [[ -f $kubeconfig ]] || die "no cluster is up (run '$0 up')"; kc "$@" ;;
   smoke) cmd_smoke ;;

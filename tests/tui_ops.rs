@@ -377,6 +377,20 @@ fn a_lost_watch_shows_a_banner_until_it_has_listed_again() {
         &[notice(2, "watch of pods reconnected and listed again")],
     );
     assert!(!screen(&mut st, 80, 24).contains("reconnecting (pods)"));
+    // A silent API server during the deploy: the header says so first.
+    feed(
+        &mut st,
+        &[ReleaseEvent {
+            seq: 3,
+            at_ms: 9_000,
+            kind: apwiz::core::release::events::Kind::Connection {
+                live: false,
+                silent_ms: 5_200,
+                last_heard: "2026-12-06T14:03:07Z".into(),
+            },
+        }],
+    );
+    snap_all("deploy_stale", &mut st);
 }
 
 #[test]
@@ -565,6 +579,7 @@ fn status_watches_the_release_and_t_runs_its_tests() {
         .collect();
     feed(&mut st, &rows);
     snap_all("status_watching", &mut st);
+    stale_then_live(&mut st, rows.iter().map(|e| e.seq).max().unwrap_or(0));
     // t: the watch stops and the tests run on a screen of their own.
     let cmds = update(&mut st, key(KeyCode::Char('t')));
     assert!(
@@ -573,6 +588,64 @@ fn status_watches_the_release_and_t_runs_its_tests() {
     );
     assert_eq!(op(&st).op, "test");
     assert_ne!(op(&st).stream, id);
+}
+
+/// A silent API server (the watcher's `Connection` events): the header says for how long and
+/// since when, the rows are greyed and the "watching live" line says it is not; the resume
+/// takes all of it away and keeps the rows.
+fn stale_then_live(st: &mut State, seq: u64) {
+    use apwiz::core::release::events::Kind;
+    let conn = |seq: u64, live: bool, silent_ms: u64| ReleaseEvent {
+        seq,
+        at_ms: 60_000 + seq,
+        kind: Kind::Connection {
+            live,
+            silent_ms,
+            last_heard: "2026-12-06T14:03:07.250Z".into(),
+        },
+    };
+    feed(
+        st,
+        &[conn(seq + 1, false, 3_100), conn(seq + 2, false, 12_400)],
+    );
+    snap_all("status_stale", st);
+    let text = screen(st, 160, 48);
+    assert!(
+        text.contains("no answer from the API server for 12 s · showing the state at 14:03:07 UTC")
+            && text.contains("Deployment/web"),
+        "{text}"
+    );
+    // The rows are drawn in the muted style while stale.
+    update(st, Msg::Resize(160, 48));
+    let mut t = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    t.draw(|f| view::draw(f, st)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let muted = st.styles.muted;
+    let row_y = (0..48)
+        .find(|y| {
+            (0..160)
+                .map(|x| buf[(x, *y)].symbol().to_string())
+                .collect::<String>()
+                .contains(" Deployment/web ")
+        })
+        .expect("the workload row");
+    let x = (0..160)
+        .find(|x| buf[(*x, row_y)].symbol() == "D")
+        .expect("its first letter");
+    assert_eq!(
+        buf[(x, row_y)].fg,
+        muted.fg.unwrap_or_default(),
+        "the row is not greyed"
+    );
+    feed(st, &[conn(seq + 3, true, 12_900)]);
+    let text = screen(st, 160, 48);
+    assert!(
+        !text.contains("no answer from the API server")
+            && text.contains("watching live")
+            && text.contains("Deployment/web")
+            && text.contains("the API server answers again after 12.9 s of silence: live"),
+        "{text}"
+    );
 }
 
 #[test]

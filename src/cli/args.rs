@@ -352,6 +352,11 @@ pub struct DeployArgs {
     /// running one, and uses the kubeconfig it prints.
     #[arg(long, conflicts_with_all = ["kubeconfig", "context"])]
     pub local: bool,
+    /// Recover a release a killed helm left pending-*: roll back to the last deployed revision
+    /// (the history is kept) or, for a first install, uninstall it, then deploy. Refused while a
+    /// helm for it still runs on this machine or another apwiz holds its Lease. Lines only.
+    #[arg(long)]
+    pub recover: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]

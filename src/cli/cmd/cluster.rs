@@ -12,6 +12,7 @@ use crate::core::ops;
 use crate::core::release::cause::CauseCard;
 use crate::core::release::diff::Change;
 use crate::core::release::events::{Kind, Phase, PhaseState, ReleaseEvent};
+use crate::core::release::liveness;
 use crate::core::release::prechecks::{Check, Status};
 use crate::core::release::{Cluster, Target};
 
@@ -168,6 +169,22 @@ pub(crate) fn event_line(ev: &ReleaseEvent, s: &Styler) -> Option<String> {
         }
         Kind::Helm { line } => format!("{} {line}", s.paint("muted", "helm:")),
         Kind::Notice { message } => s.paint("warning", &format!("! {message}")),
+        Kind::Connection {
+            live: false,
+            silent_ms,
+            last_heard,
+        } => s.paint(
+            "warning",
+            &format!(
+                "! {} (helm goes on; apwiz keeps asking)",
+                liveness::stall_words(*silent_ms, last_heard)
+            ),
+        ),
+        Kind::Connection {
+            live: true,
+            silent_ms,
+            ..
+        } => s.paint("ok", &format!("✓ {}", liveness::resume_words(*silent_ms))),
         Kind::Logs(l) => match &l.unavailable {
             Some(why) => format!(
                 "{} {}/{}: unavailable ({why})",
@@ -326,7 +343,15 @@ pub(crate) fn run_watched(
     ctx.block_on(async {
         let printer = async {
             let mut res = Ok(());
+            // A stall is repeated every second while it lasts: lines say it once.
+            let mut stalled = false;
             while let Some(ev) = rx.recv().await {
+                if let Kind::Connection { live, .. } = &ev.kind {
+                    if !*live && stalled {
+                        continue;
+                    }
+                    stalled = !*live;
+                }
                 if res.is_ok() {
                     res = print_event(ctx, &ev);
                 }

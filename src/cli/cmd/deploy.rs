@@ -8,11 +8,12 @@ use serde_json::json;
 use crate::cli::args::DeployArgs;
 use crate::cli::cmd::{cluster, request, team_inputs, wizard};
 use crate::cli::{Ctx, Outcome, output, print};
-use crate::core::base::error::Result;
+use crate::core::base::error::{Error, Result};
 use crate::core::ops::deploy::{self, DeployOptions, DeployPlanning, DeployRequest};
-use crate::core::ops::{Intent, Operation};
+use crate::core::ops::{self, Intent, Operation};
 use crate::core::release::events::Emitter;
-use crate::core::release::records;
+use crate::core::release::stuck::{self, Recovery};
+use crate::core::release::{lease, records};
 
 /// `apwiz deploy`: on a terminal (no `--yes`, no JSON, not `--non-interactive`) the TUI's deploy
 /// screen, else lines.
@@ -20,7 +21,7 @@ pub(crate) fn run(ctx: &Ctx, mut a: DeployArgs) -> Result<Outcome> {
     if a.local {
         a.cluster.kubeconfig = Some(cluster::local_control_plane()?);
     }
-    if !a.yes && !ctx.json() && wizard::wanted(ctx) {
+    if !a.yes && !a.recover && !ctx.json() && wizard::wanted(ctx) {
         // Resolved here so that a bad flag is a one-line error before the screen opens.
         let inputs = team_inputs(ctx, &a.values)?;
         return Ok(Outcome::Operation {
@@ -54,8 +55,98 @@ fn lines(ctx: &Ctx, a: DeployArgs) -> Result<u8> {
         opts: options(&a),
     };
     // 1–3. validate (refuse on errors), render, pre-checks, the diff against the live release.
-    let planning = ctx.block_on(deploy::plan_request(ctx.session.clone(), req))?;
+    let planning = ctx.block_on(deploy::plan_request(ctx.session.clone(), req.clone()))?;
+    if a.recover
+        && let DeployPlanning::Ready(p) = &planning
+    {
+        if let Some(code) = recover(ctx, p, a.yes)? {
+            return Ok(code);
+        }
+        // Recovered (or nothing to recover): plan again on the release as it is now.
+        let planning = ctx.block_on(deploy::plan_request(ctx.session.clone(), req))?;
+        return execute(ctx, planning, true, "deploy").map(|(code, _)| code);
+    }
     execute(ctx, planning, a.yes, "deploy").map(|(code, _)| code)
+}
+
+/// `--recover`: a release a killed helm left `pending-*` is rolled back to its last deployed
+/// revision (or, never deployed, uninstalled), watched like any operation, after one confirm
+/// that also covers the deploy that follows. `Some(code)` when the deploy must not follow.
+fn recover(ctx: &Ctx, p: &deploy::DeployPlan, yes: bool) -> Result<Option<u8>> {
+    let history = ctx.block_on(records::list(&p.cluster, &p.release))?;
+    let Some(stuck) = stuck::of(&history) else {
+        print(&format!(
+            "{} is not stuck (its newest revision is not pending-*): nothing to recover\n",
+            p.release
+        ))?;
+        return Ok(None);
+    };
+    if stuck.running() {
+        return Err(Error::Usage(format!(
+            "not recovering {}: {}",
+            p.release,
+            stuck.describe()
+        )));
+    }
+    if let Some(refusal) = ctx
+        .block_on(lease::read(&p.cluster, &p.release))?
+        .refusal(&p.release, &p.cluster.namespace)
+    {
+        return Err(Error::Invalid(format!("not recovering: {refusal}")));
+    }
+    print(&format!(
+        "{} {}\n",
+        ctx.out.paint("warning", "!"),
+        stuck.describe()
+    ))?;
+    let what = match stuck.recovery {
+        Recovery::Rollback { to } => format!(
+            "roll {} back from revision {} ({}) to {to}, then deploy",
+            p.release, stuck.revision, stuck.status
+        ),
+        Recovery::Reinstall => format!(
+            "uninstall {} (revision {} never deployed), then deploy it again",
+            p.release, stuck.revision
+        ),
+    };
+    if yes {
+        print(&format!("recovering: {what}\n"))?;
+    }
+    if !cluster::confirm(
+        ctx,
+        yes,
+        &format!(
+            "Recover: {what} ({}/{})?",
+            p.cluster.context, p.cluster.namespace
+        ),
+    )? {
+        print("not recovered\n")?;
+        return Ok(Some(1));
+    }
+    let (emitter, rx) = Emitter::new();
+    let (name, outcome) = match stuck.recovery {
+        Recovery::Rollback { to } => {
+            let rp = ctx.block_on(ops::rollback::plan(
+                p.cluster.clone(),
+                p.helm.clone(),
+                p.release.clone(),
+                Some(to),
+                p.timeout,
+            ))?;
+            ("rollback", cluster::run_watched(ctx, rp.run(emitter), rx)?)
+        }
+        Recovery::Reinstall => {
+            let up = ctx.block_on(ops::uninstall::plan(
+                p.cluster.clone(),
+                p.helm.clone(),
+                p.release.clone(),
+                p.timeout,
+            ))?;
+            ("uninstall", cluster::run_watched(ctx, up.run(emitter), rx)?)
+        }
+    };
+    cluster::print_outcome(ctx, name, &outcome)?;
+    Ok((!outcome.ok).then_some(1))
 }
 
 /// Prints a deploy's plan (the validation report when it has errors, the pre-checks, the

@@ -8,6 +8,7 @@ use crate::cli::{Ctx, Outcome, output, print};
 use crate::core::base::error::{Error, Result};
 use crate::core::inputs::team_dir;
 use crate::core::ops::{Intent, status};
+use crate::core::release::{records, stuck};
 
 /// `apwiz status`; with `--watch` on a terminal, the TUI's status screen.
 pub(crate) fn run(ctx: &Ctx, a: StatusArgs) -> Result<Outcome> {
@@ -38,6 +39,11 @@ fn once(ctx: &Ctx, a: StatusArgs) -> Result<u8> {
         workloads: loads,
         warnings: warns,
     } = ctx.block_on(status::snapshot(&cl, &release, a.revision))?;
+    // A helm killed mid-operation left the newest revision pending-*: say so, and what recovers it.
+    let stuck = ctx
+        .block_on(records::list(&cl, &release))
+        .ok()
+        .and_then(|h| stuck::of(&h));
     if ctx.json() {
         let wl: Vec<_> = loads
             .iter()
@@ -50,6 +56,11 @@ fn once(ctx: &Ctx, a: StatusArgs) -> Result<u8> {
             "lastDeployed": rec.info.last_deployed,
             "chart": rec.chart, "suppliedValueKeys": rec.supplied_value_keys,
             "hooks": rec.hooks, "workloads": wl, "warnings": warns,
+            "stuck": stuck.as_ref().map(|s| json!({
+                "revision": s.revision, "status": s.status, "since": s.since,
+                "helmPids": s.helms, "recovery": s.recovery,
+                "message": s.describe(), "offer": (!s.running()).then(|| s.offer()),
+            })),
         })))?;
         return Ok(0);
     }
@@ -117,6 +128,12 @@ fn once(ctx: &Ctx, a: StatusArgs) -> Result<u8> {
         out.push_str("warning events:\n");
         for w in &warns {
             out.push_str(&format!("    {}\n", ctx.out.paint("warning", w)));
+        }
+    }
+    if let Some(s) = &stuck {
+        out.push_str(&ctx.out.paint("warning", &format!("! {}\n", s.describe())));
+        if !s.running() {
+            out.push_str(&format!("  recover: {}\n", s.offer()));
         }
     }
     print(&out)?;

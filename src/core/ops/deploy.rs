@@ -146,6 +146,7 @@ pub async fn plan(
         kube_version: checker.chart.meta.kube_version.clone(),
         timeout,
         history: history.clone(),
+        release: release.clone(),
     };
     let live = async {
         match &history {

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::core::release::cause::CauseCard;
 use crate::core::release::events::{Kind, Logs, Phase, PhaseState, ReleaseEvent};
+use crate::core::release::liveness;
 
 /// A phase as shown: not yet started, running, done or failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -100,6 +101,23 @@ pub struct Board {
     pub seq: u64,
     /// Watches lost and not yet listed again (`watch of <stream> interrupted … reconnecting`).
     pub reconnecting: Vec<String>,
+    /// The API server has not answered for a while: every row shows the state heard last.
+    pub stale: Option<Stale>,
+}
+
+/// A silent API server, as the newest `Connection` event says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stale {
+    pub silent_ms: u64,
+    /// RFC 3339: the last answer.
+    pub last_heard: String,
+}
+
+impl Stale {
+    /// `no answer from the API server for 12 s · showing the state at 14:03:07 UTC`.
+    pub fn words(&self) -> String {
+        liveness::stall_words(self.silent_ms, &self.last_heard)
+    }
 }
 
 /// The phases of an operation that runs hooks, in order.
@@ -280,6 +298,22 @@ impl Board {
                     }
                 }
                 self.notices.push(message.clone());
+            }
+            Kind::Connection {
+                live,
+                silent_ms,
+                last_heard,
+            } => {
+                if *live {
+                    if self.stale.take().is_some() {
+                        self.notices.push(liveness::resume_words(*silent_ms));
+                    }
+                } else {
+                    self.stale = Some(Stale {
+                        silent_ms: *silent_ms,
+                        last_heard: last_heard.clone(),
+                    });
+                }
             }
             Kind::Logs(l) => {
                 self.logs

@@ -81,6 +81,15 @@ pub enum Kind {
     Helm { line: String },
     /// Something the watcher wants said (a lost watch, a reconnect).
     Notice { message: String },
+    /// The API server stopped answering (`live: false`, sent again every second while it stays
+    /// silent) or answers again (`live: true`, once).
+    Connection {
+        live: bool,
+        /// How long nothing was heard: so far (a stall), or the whole silence (the resume).
+        silent_ms: u64,
+        /// RFC 3339: the last answer before the silence; what a view shows is from then.
+        last_heard: String,
+    },
     /// Logs captured from a hook or test pod.
     Logs(Logs),
     /// The first failure, explained.

@@ -6,11 +6,14 @@ pub mod board;
 pub mod cause;
 pub mod diff;
 pub mod events;
+pub mod lease;
+pub mod liveness;
 pub mod ops;
 pub mod prechecks;
 pub mod records;
 pub mod releases;
 pub mod runlog;
+pub mod stuck;
 pub mod watch;
 
 use std::path::PathBuf;
@@ -91,7 +94,8 @@ pub fn resolve_context(t: &Target, kc: &Kubeconfig, config: &Config) -> Result<S
 }
 
 /// Connects: reads the kubeconfig, picks the context and namespace (`-n`, else the context's,
-/// else `default`). Makes no request yet.
+/// else `default`), and asks the API server for its version once ([`reachable`]), so that a
+/// server that refuses connections or credentials is one clear error before anything starts.
 pub async fn connect(t: &Target, config: &Config) -> Result<Cluster> {
     let kc = read_kubeconfig(t)?;
     let context = resolve_context(t, &kc, config)?;
@@ -111,6 +115,7 @@ pub async fn connect(t: &Target, config: &Config) -> Result<Cluster> {
     let server = kconf.cluster_url.to_string();
     let client = Client::try_from(kconf)
         .map_err(|e| Error::Environment(format!("cannot build a client for {server}: {e}")))?;
+    reachable(&client, &context, &server).await?;
     let namespace = t
         .namespace
         .clone()
@@ -152,6 +157,48 @@ impl Cluster {
         }
         Ok(())
     }
+}
+
+/// How long the first request may take before the server counts as not answering.
+const REACH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// One `GET /version`: an error naming the context, the server and what went wrong (refused,
+/// no answer, credentials rejected) with what to check.
+pub async fn reachable(client: &Client, context: &str, server: &str) -> Result<()> {
+    let check = format!(
+        "check with `kubectl --context {context} cluster-info`, or pick another context with --context"
+    );
+    let err = match tokio::time::timeout(REACH_TIMEOUT, client.apiserver_version()).await {
+        Ok(Ok(_)) => return Ok(()),
+        Err(_) => format!(
+            "no answer within {} s (a stopped, overloaded or unreachable server)",
+            REACH_TIMEOUT.as_secs()
+        ),
+        Ok(Err(kube::Error::Api(s))) if s.code == 401 => {
+            return Err(Error::Environment(format!(
+                "context {context:?}: the API server {server} rejects the credentials (401 Unauthorized: an expired or revoked token):                  log in again or refresh the kubeconfig's user, then retry"
+            )));
+        }
+        Ok(Err(kube::Error::Auth(e))) => {
+            return Err(Error::Environment(format!(
+                "context {context:?}: no usable credentials for the API server {server} ({}): log in again or fix the kubeconfig's user",
+                root_cause(&e)
+            )));
+        }
+        Ok(Err(e)) => root_cause(&e),
+    };
+    Err(Error::Environment(format!(
+        "context {context:?}: cannot reach the API server {server} ({err}): is the cluster running? {check}"
+    )))
+}
+
+/// The innermost message of an error chain (`Connection refused (os error 111)`), on one line.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string().replace('\n', " ")
 }
 
 /// An error from the Kubernetes API, as a core error.

@@ -18,9 +18,9 @@ use crate::core::base::helm::Helm;
 use crate::core::release::Cluster;
 use crate::core::release::cause::{self, CauseCard};
 use crate::core::release::events::{Emitter, Kind, Phase, PhaseState};
-use crate::core::release::records;
 use crate::core::release::runlog::{self, RunRecord};
 use crate::core::release::watch::{self, Collected, HOOK, Watch};
+use crate::core::release::{lease, records};
 
 /// Flags of `apwiz deploy` that reach helm.
 #[derive(Debug, Clone, Default)]
@@ -287,8 +287,47 @@ fn send_sigint(pid: u32) -> std::io::Result<()> {
     }
 }
 
-/// Starts the watcher, runs helm, streams its stderr, ends phases, writes the run record.
+/// Takes the release's Lease (every operation but `helm test`), runs helm watched, releases the
+/// Lease. A Lease another apwiz holds refuses the operation before anything changes.
 pub async fn run(r: Run<'_>) -> Result<Outcome> {
+    let guard = if r.name == "test" {
+        None
+    } else {
+        take_lease(&r).await?
+    };
+    let holder = guard.as_ref().map(|(_, h)| h.clone());
+    let result = run_helm(r, holder).await;
+    if let Some((g, _)) = guard {
+        g.release().await;
+    }
+    result
+}
+
+/// The Lease for `r` and who holds it now (`None`: the user may not use Leases; said as a notice).
+async fn take_lease(r: &Run<'_>) -> Result<Option<(Box<lease::Guard>, lease::Holder)>> {
+    let em = r.emitter.clone();
+    let commit = r.plan["description"]
+        .as_str()
+        .filter(|d| d.starts_with("git "))
+        .map(str::to_string);
+    let holder = lease::Holder::me(r.name, commit);
+    let lost = em.clone();
+    match lease::acquire(r.cluster, &r.spec.release, &holder, move |m| lost.notice(m)).await? {
+        lease::Taken::Held(g, warning) => {
+            if let Some(w) = warning {
+                em.notice(w);
+            }
+            Ok(Some((g, holder)))
+        }
+        lease::Taken::Unguarded(why) => {
+            em.notice(why);
+            Ok(None)
+        }
+    }
+}
+
+/// Starts the watcher, runs helm, streams its stderr, ends phases, writes the run record.
+async fn run_helm(r: Run<'_>, holder: Option<lease::Holder>) -> Result<Outcome> {
     let em = r.emitter.clone();
     let started = jiff::Timestamp::now();
     let watch = Watch::start(
@@ -347,6 +386,15 @@ pub async fn run(r: Run<'_>) -> Result<Outcome> {
     let _ = tokio::fs::remove_file(&out_path).await;
     let _ = tokio::fs::remove_file(&err_path).await;
     let ok = status.success();
+    let killed = std::os::unix::process::ExitStatusExt::signal(&status).map(|sig| {
+        format!(
+            "helm was ended by signal {sig} before it finished: the release may be left pending-*; `apwiz status --release {} -n {}` says what recovers it",
+            r.spec.release, r.spec.namespace
+        )
+    });
+    if let Some(k) = &killed {
+        em.notice(k.clone());
+    }
     em.finish(if ok {
         PhaseState::Done
     } else {
@@ -362,12 +410,14 @@ pub async fn run(r: Run<'_>) -> Result<Outcome> {
         let mut card = collected.cause.clone().unwrap_or_else(|| CauseCard {
             object: format!("release/{}", r.spec.release),
             reason: "HelmFailed".into(),
-            message: helm_stderr
-                .lines()
-                .rev()
-                .find(|l| l.starts_with("Error:"))
-                .unwrap_or("helm failed")
-                .to_string(),
+            message: killed.clone().unwrap_or_else(|| {
+                helm_stderr
+                    .lines()
+                    .rev()
+                    .find(|l| l.starts_with("Error:"))
+                    .unwrap_or("helm failed")
+                    .to_string()
+            }),
             next_actions: cause::next_actions(
                 &r.spec.release,
                 &r.spec.namespace,
@@ -415,6 +465,7 @@ pub async fn run(r: Run<'_>) -> Result<Outcome> {
         logs: collected.logs.clone(),
         cause: cause.clone(),
         events: em.events(),
+        holder,
     };
     let record = match runlog::write(&rec, r.state_dir.as_deref()) {
         Ok(p) => Some(p),

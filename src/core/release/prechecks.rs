@@ -16,7 +16,9 @@ use kube::api::{ListParams, PostParams};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::core::release::lease::{self, State};
 use crate::core::release::records::History;
+use crate::core::release::stuck;
 use crate::core::release::watch::HOOK;
 use crate::core::release::{Cluster, kube_error};
 
@@ -49,6 +51,8 @@ pub struct Input {
     pub timeout: Duration,
     /// The release's history, when it has one.
     pub history: Option<History>,
+    /// The release (its Lease is read: another apwiz operation on it refuses the deploy).
+    pub release: String,
 }
 
 fn done(name: &'static str, t: Instant, status: Status, message: String) -> Check {
@@ -62,14 +66,15 @@ fn done(name: &'static str, t: Instant, status: Status, message: String) -> Chec
 
 /// Runs every check at once.
 pub async fn run(cluster: &Cluster, input: &Input) -> Vec<Check> {
-    let (a, n, b, c, d) = futures::join!(
+    let (a, n, b, c, d, l) = futures::join!(
         api_version(cluster, input),
         namespace(cluster),
         storage(cluster, input),
         kinds_and_access(cluster, input),
         async { vec![hook_timeout(input), pending(input)] },
+        operation_lease(cluster, input),
     );
-    let mut out = vec![a, n, b];
+    let mut out = vec![a, n, b, l];
     out.extend(c);
     out.extend(d);
     out
@@ -537,39 +542,61 @@ fn hook_timeout(input: &Input) -> Check {
     }
 }
 
+/// No other apwiz operation holds the release's Lease.
+async fn operation_lease(cluster: &Cluster, input: &Input) -> Check {
+    let t = Instant::now();
+    if input.release.is_empty() {
+        return done(
+            "operation-lease",
+            t,
+            Status::Pass,
+            "no release named".into(),
+        );
+    }
+    match lease::read(cluster, &input.release).await {
+        Ok(State::Free) => done(
+            "operation-lease",
+            t,
+            Status::Pass,
+            "no other apwiz operation on this release".into(),
+        ),
+        Ok(s @ State::Held { .. }) => done(
+            "operation-lease",
+            t,
+            Status::Fail,
+            s.refusal(&input.release, &cluster.namespace)
+                .unwrap_or_default(),
+        ),
+        Ok(State::Stale { holder, why }) => done(
+            "operation-lease",
+            t,
+            Status::Warn,
+            format!(
+                "the Lease of {} ({why}) is taken over when the deploy starts",
+                holder.describe()
+            ),
+        ),
+        Err(e) => done("operation-lease", t, Status::Warn, e.to_string()),
+    }
+}
+
 fn pending(input: &Input) -> Check {
     let t = Instant::now();
     let Some(h) = &input.history else {
         return done("pending-release", t, Status::Pass, "new release".into());
     };
-    match h.latest() {
-        Some(r) if r.status.starts_with("pending-") => {
-            let back = h
-                .revisions
-                .iter()
-                .rev()
-                .find(|x| x.status == "deployed" || x.status == "superseded");
-            let offer = match back {
-                Some(b) => format!(
-                    "roll back with `apwiz rollback {} --release {} -n {}`",
-                    b.revision, h.release, h.namespace
-                ),
-                None => format!(
-                    "it never deployed: `apwiz uninstall --release {} -n {}` and deploy again",
-                    h.release, h.namespace
-                ),
-            };
-            done(
-                "pending-release",
-                t,
-                Status::Fail,
-                format!(
-                    "revision {} is {} (a helm that was killed, or one still running): {offer}",
-                    r.revision, r.status
-                ),
-            )
-        }
-        _ => done(
+    match stuck::of(h) {
+        Some(s) => done(
+            "pending-release",
+            t,
+            Status::Fail,
+            if s.running() {
+                s.describe()
+            } else {
+                format!("{}; {}", s.describe(), s.offer())
+            },
+        ),
+        None => done(
             "pending-release",
             t,
             Status::Pass,

@@ -22,7 +22,8 @@ use crate::core::release::{Cluster, kube_error};
 pub struct Revision {
     pub revision: u64,
     pub status: String,
-    /// RFC 3339; the `modifiedAt` label when present, else the Secret's creation time.
+    /// RFC 3339; the newer of the `modifiedAt` and `createdAt` labels when present, else the
+    /// Secret's creation time.
     pub updated: String,
     /// The record's Secret (`None` from the helm fallback).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -266,9 +267,12 @@ fn selector(release: &str) -> String {
 pub(crate) fn revision_of(s: &PartialObjectMeta<Secret>) -> Option<Revision> {
     let labels = s.metadata.labels.as_ref()?;
     let revision = labels.get("version")?.parse().ok()?;
-    let updated = labels
-        .get("modifiedAt")
-        .and_then(|t| t.parse::<i64>().ok())
+    // The newer of `modifiedAt` and `createdAt`: Helm 4 writes a new revision with the
+    // `modifiedAt` of the one before it.
+    let updated = ["modifiedAt", "createdAt"]
+        .iter()
+        .filter_map(|k| labels.get(*k)?.parse::<i64>().ok())
+        .max()
         .and_then(|t| jiff::Timestamp::from_second(t).ok())
         .or_else(|| s.metadata.creation_timestamp.as_ref().map(|t| t.0))
         .map(|t| t.to_string())

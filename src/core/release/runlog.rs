@@ -11,6 +11,7 @@ use crate::core::base::error::{Error, Result};
 use crate::core::release::cause::CauseCard;
 use crate::core::release::events::Logs;
 use crate::core::release::events::ReleaseEvent;
+use crate::core::release::lease::Holder;
 use crate::core::release::watch::Row;
 
 /// The directory run records go to.
@@ -47,6 +48,8 @@ pub struct RunRecord {
     pub logs: Vec<Logs>,
     pub cause: Option<CauseCard>,
     pub events: Vec<ReleaseEvent>,
+    /// Who ran it (the release's Lease holder: user, host, pid, git commit).
+    pub holder: Option<Holder>,
 }
 
 /// `argv` with every `--set`/`--set-string`/`--set-json` value replaced by `(redacted)`.

@@ -25,6 +25,7 @@ use serde::Serialize;
 
 use crate::core::release::cause::{self, CauseCard};
 use crate::core::release::events::{Emitter, Kind, Logs, ObjectRef, Phase};
+use crate::core::release::liveness::{self, Heard};
 
 /// The annotation Helm puts on hooks.
 pub const HOOK: &str = "helm.sh/hook";
@@ -89,7 +90,14 @@ struct State {
     seen_events: HashSet<String>,
     logs_taken: HashSet<String>,
     card_started: bool,
+    /// Workloads whose newest generation no controller has observed yet: object and the
+    /// seconds (of a live API server) it has waited.
+    unobserved: BTreeMap<String, (String, u64)>,
 }
+
+/// A workload no controller has observed for this long (counted while the API server answers)
+/// gets a cause card naming kube-controller-manager.
+pub const NO_CONTROLLER_AFTER: u64 = 15;
 
 enum Seen {
     Job(Result<Event<Job>, watcher::Error>),
@@ -98,6 +106,8 @@ enum Seen {
     Sts(Result<Event<StatefulSet>, watcher::Error>),
     Ds(Result<Event<DaemonSet>, watcher::Error>),
     Ev(Result<Event<KEvent>, watcher::Error>),
+    /// A second passed (for [`NO_CONTROLLER_AFTER`]).
+    Tick,
 }
 
 const STREAMS: [&str; 6] = [
@@ -112,7 +122,16 @@ const STREAMS: [&str; 6] = [
 /// A running watcher.
 pub struct Watch {
     task: tokio::task::JoinHandle<()>,
+    /// Reports a silent API server ([`liveness`]).
+    liveness: tokio::task::JoinHandle<()>,
     state: Arc<Mutex<State>>,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.task.abort();
+        self.liveness.abort();
+    }
 }
 
 impl Watch {
@@ -123,7 +142,16 @@ impl Watch {
             ..Default::default()
         }));
         let ready = Arc::new(tokio::sync::Notify::new());
-        let task = tokio::spawn(run(client, spec, em.clone(), state.clone(), ready.clone()));
+        let heard = Heard::default();
+        let liveness = tokio::spawn(liveness::run(client.clone(), em.clone(), heard.clone()));
+        let task = tokio::spawn(run(
+            client,
+            spec,
+            em.clone(),
+            state.clone(),
+            ready.clone(),
+            heard,
+        ));
         let all_listed = || lock(&state).initial.is_empty();
         let wait = async {
             while !all_listed() {
@@ -140,7 +168,11 @@ impl Watch {
                 ready_within
             ));
         }
-        Watch { task, state }
+        Watch {
+            task,
+            liveness,
+            state,
+        }
     }
 
     /// What was seen so far.
@@ -158,6 +190,7 @@ impl Watch {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         self.task.abort();
+        self.liveness.abort();
         lock(&self.state).collected.clone()
     }
 }
@@ -202,6 +235,7 @@ async fn run(
     em: Emitter,
     state: Arc<Mutex<State>>,
     ready: Arc<tokio::sync::Notify>,
+    heard: Heard,
 ) {
     let ns = spec.namespace.as_str();
     let sel = format!("{INSTANCE}={}", spec.release);
@@ -240,6 +274,11 @@ async fn run(
             .backoff(Retry::default())
             .map(Seen::Ev)
             .boxed(),
+        futures::stream::unfold((), |()| async {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            Some((Seen::Tick, ()))
+        })
+        .boxed(),
     ];
     let mut all = futures::stream::select_all(streams);
     let w = Watcher {
@@ -248,6 +287,7 @@ async fn run(
         em,
         state,
         ready,
+        heard,
     };
     while let Some(item) = all.next().await {
         match item {
@@ -255,16 +295,20 @@ async fn run(
             Seen::Pod(e) => w.on("pods", e, |w, p, init, del| w.pod(p, init, del)),
             Seen::Deploy(e) => w.on("deployments", e, |w, d, init, del| {
                 let s = deployment_state(&d);
-                w.workload("Deployment", &d, s, init, del)
+                let seen = d.status.as_ref().and_then(|s| s.observed_generation);
+                w.workload("Deployment", &d, s, seen, init, del)
             }),
             Seen::Sts(e) => w.on("statefulsets", e, |w, d, init, del| {
                 let s = statefulset_state(&d);
-                w.workload("StatefulSet", &d, s, init, del)
+                let seen = d.status.as_ref().and_then(|s| s.observed_generation);
+                w.workload("StatefulSet", &d, s, seen, init, del)
             }),
             Seen::Ds(e) => w.on("daemonsets", e, |w, d, init, del| {
                 let s = daemonset_state(&d);
-                w.workload("DaemonSet", &d, s, init, del)
+                let seen = d.status.as_ref().and_then(|s| s.observed_generation);
+                w.workload("DaemonSet", &d, s, seen, init, del)
             }),
+            Seen::Tick => w.idle_controllers(),
             Seen::Ev(e) => w.on("events", e, |w, ev, init, del| w.event(ev, init, del)),
         }
     }
@@ -276,6 +320,7 @@ struct Watcher {
     em: Emitter,
     state: Arc<Mutex<State>>,
     ready: Arc<tokio::sync::Notify>,
+    heard: Heard,
 }
 
 impl Watcher {
@@ -288,7 +333,10 @@ impl Watcher {
         f: impl Fn(&Self, K, bool, bool),
     ) {
         let ev = match item {
-            Ok(ev) => ev,
+            Ok(ev) => {
+                self.heard.touch();
+                ev
+            }
             Err(e) => {
                 let first = lock(&self.state).lost.insert(stream);
                 if first {
@@ -571,6 +619,7 @@ impl Watcher {
         kind: &str,
         o: &K,
         state: String,
+        observed: Option<i64>,
         baseline: bool,
         deleted: bool,
     ) {
@@ -579,6 +628,21 @@ impl Watcher {
             name: o.meta().name.clone().unwrap_or_default(),
             uid: o.meta().uid.clone().unwrap_or_default(),
         };
+        // A generation no controller has observed yet starts (or keeps) its wait.
+        let waiting = !deleted
+            && o.meta()
+                .generation
+                .is_some_and(|g| observed.is_none_or(|seen| seen < g));
+        {
+            let mut s = lock(&self.state);
+            if waiting {
+                s.unobserved
+                    .entry(object.uid.clone())
+                    .or_insert_with(|| (object.to_string(), 0));
+            } else {
+                s.unobserved.remove(&object.uid);
+            }
+        }
         let state = if deleted { "deleted".into() } else { state };
         let news = self.row(object, state, None, baseline);
         // The first change of a workload means helm is applying.
@@ -633,6 +697,38 @@ impl Watcher {
         if kind == "Warning" && cause::EVENT_FAILURES.contains(&reason.as_str()) {
             let pod = (io.kind.as_deref() == Some("Pod")).then(|| name.clone());
             self.card(object, reason, message, None, None, pod);
+        }
+    }
+
+    /// A second passed: workloads no controller has observed wait one more second, counted only
+    /// while the API server answers (its own silence is reported by `liveness`); the first to
+    /// reach [`NO_CONTROLLER_AFTER`] gets the cause card.
+    fn idle_controllers(&self) {
+        if self.heard.silent() >= Duration::from_secs(2) {
+            return;
+        }
+        let due = {
+            let mut s = lock(&self.state);
+            let mut due = None;
+            for (object, waited) in s.unobserved.values_mut() {
+                *waited += 1;
+                if *waited >= NO_CONTROLLER_AFTER && due.is_none() {
+                    due = Some((object.clone(), *waited));
+                }
+            }
+            due
+        };
+        if let Some((object, waited)) = due {
+            self.card(
+                object.clone(),
+                "NoControllerActing".into(),
+                format!(
+                    "no controller has acted on {object} for {waited} s: is kube-controller-manager running?"
+                ),
+                None,
+                None,
+                None,
+            );
         }
     }
 

@@ -593,6 +593,10 @@ pub(super) fn header(o: &OpScreen, st: &Styles) -> Line<'static> {
     if o.read_only {
         spans.push(Span::styled(" · read-only", st.warning));
     }
+    if let Some(stale) = &o.board.stale {
+        // First, so a narrow terminal shows it too.
+        spans.insert(0, Span::styled(format!("{} · ", stale.words()), st.error));
+    }
     if !o.board.reconnecting.is_empty() {
         // First, so a narrow terminal shows it too.
         spans.insert(
@@ -825,10 +829,16 @@ fn watching_lines(o: &OpScreen, h: &StatusHead, st: &Styles) -> Vec<Line<'static
         ),
         Span::styled(format!(" · {}", h.description), st.muted),
     ])];
-    l.push(Line::from(Span::styled(
-        "watching live: rows change as the cluster does · t runs helm test · q closes",
-        st.muted,
-    )));
+    l.push(match &o.board.stale {
+        Some(_) => Line::from(Span::styled(
+            "not live: the rows (greyed) are the last state heard, until the API server answers · t runs helm test · q closes",
+            st.error,
+        )),
+        None => Line::from(Span::styled(
+            "watching live: rows change as the cluster does · t runs helm test · q closes",
+            st.muted,
+        )),
+    });
     l.push(Line::raw(""));
     l.extend(live_lines(&o.board, st));
     if !h.notes.trim().is_empty() {
@@ -1005,6 +1015,8 @@ fn row_style(r: &ObjectRow, st: &Styles) -> Style {
 /// The live view: phases, hooks, workloads, pods, events.
 fn live_lines(b: &Board, st: &Styles) -> Vec<Line<'static>> {
     let mut l = Vec::new();
+    // A silent API server: the rows are what was heard last, greyed until it answers again.
+    let grey = b.stale.is_some();
     let mut phases = vec![Span::styled("phases ", st.title)];
     let no_phases = b.phases.is_empty();
     for p in &b.phases {
@@ -1026,10 +1038,17 @@ fn live_lines(b: &Board, st: &Styles) -> Vec<Line<'static>> {
         }
         l.push(Line::from(Span::styled(title.to_string(), st.title)));
         for r in rows {
-            let mut spans = vec![
-                Span::raw(format!(" {}/{} ", r.kind, r.name)),
-                Span::styled(r.state.clone(), row_style(r, st)),
-            ];
+            let mut spans = if grey {
+                vec![
+                    Span::styled(format!(" {}/{} ", r.kind, r.name), st.muted),
+                    Span::styled(r.state.clone(), st.muted),
+                ]
+            } else {
+                vec![
+                    Span::raw(format!(" {}/{} ", r.kind, r.name)),
+                    Span::styled(r.state.clone(), row_style(r, st)),
+                ]
+            };
             if hooks {
                 if let Some(h) = &r.hook {
                     spans.push(Span::styled(format!("  [{h}]"), st.muted));

@@ -1,0 +1,763 @@
+//! Faults injected on the real control plane, by process id: two deploys of one release started
+//! together (the release's Lease lets exactly one run), helm SIGKILLed mid-upgrade (the stuck
+//! revision reported and recovered with one action, the history kept), a context whose server
+//! refuses connections or credentials (one line, exit 3), and kube-apiserver frozen with
+//! SIGSTOP for 8 s (`control-plane.sh freeze`) under a line-mode deploy and under
+//! `status --watch` in tmux: the stall is reported while the server is frozen and cleared after
+//! it continues; the measured detection and recovery times are printed (not asserted: the
+//! machine is shared). Freezes run on a control plane of this test binary's own
+//! (`.cluster/kwok-faults-h<major>`), so no other test sees the frozen server; freezes stay
+//! under 10 s (controller-manager and scheduler exit when they cannot renew their leader lease
+//! for 10 s).
+mod support;
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+use support::cli::{Run, apwiz_env, write};
+use support::{fresh_namespace, kubeconfig, kubectl, scratch};
+
+fn epoch_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// apwiz on `kc` with run records in the team's directory.
+fn apwiz_on(kc: &Path, dir: &Path, args: &[&str]) -> Run {
+    let state = dir.join("state");
+    apwiz_env(
+        dir,
+        args,
+        &[
+            ("KUBECONFIG", kc.to_str().expect("utf-8")),
+            ("APWIZ_STATE_DIR", state.to_str().expect("utf-8")),
+        ],
+    )
+}
+
+/// `apwiz <sub> --release web -n <ns> <rest…>` on `kc`, expecting exit `code`.
+fn web(kc: &Path, dir: &Path, ns: &str, args: &[&str], code: i32) -> Run {
+    let mut all = vec![args[0], "--release", "web", "-n", ns];
+    all.extend_from_slice(&args[1..]);
+    apwiz_on(kc, dir, &all).expect(code)
+}
+
+/// A running apwiz whose stdout lines arrive with their epoch-ms time of arrival.
+struct Live {
+    child: std::process::Child,
+    rx: mpsc::Receiver<(i64, String)>,
+    lines: Vec<(i64, String)>,
+}
+
+impl Live {
+    fn start(kc: &Path, dir: &Path, args: &[&str]) -> Live {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_apwiz"))
+            .current_dir(dir)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env("APWIZ_NON_INTERACTIVE", "1")
+            .env("APWIZ_CHART", support::chart())
+            .env("APWIZ_HELM", support::helm())
+            .env("APWIZ_CONFIG", dir.join("no-such-config.yaml"))
+            .env("APWIZ_STATE_DIR", dir.join("state"))
+            .env("KUBECONFIG", kc)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run apwiz");
+        let (tx, rx) = mpsc::channel();
+        let stdout = child.stdout.take().expect("stdout");
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send((epoch_ms(), line));
+            }
+        });
+        Live {
+            child,
+            rx,
+            lines: Vec::new(),
+        }
+    }
+
+    /// Waits (bounded) for a line `pred` accepts; returns its time of arrival.
+    fn wait_line(&mut self, what: &str, within: Duration, pred: impl Fn(&str) -> bool) -> i64 {
+        if let Some((t, _)) = self.lines.iter().find(|(_, l)| pred(l)) {
+            return *t;
+        }
+        let end = Instant::now() + within;
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok((t, l)) => {
+                    let hit = pred(&l);
+                    self.lines.push((t, l));
+                    if hit {
+                        return t;
+                    }
+                }
+                Err(_) => panic!("waited for {what}; apwiz printed:\n{}", self.text()),
+            }
+        }
+    }
+
+    fn text(&self) -> String {
+        self.lines
+            .iter()
+            .map(|(_, l)| l.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Waits for the exit; (code, stdout, stderr).
+    fn finish(mut self) -> (i32, String, String) {
+        let status = self.child.wait().expect("wait apwiz");
+        // The reader ends with stdout.
+        while let Ok(x) = self.rx.recv_timeout(Duration::from_secs(5)) {
+            self.lines.push(x);
+        }
+        let mut err = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut e, &mut err);
+        }
+        (status.code().unwrap_or(-1), self.text(), err)
+    }
+}
+
+fn json_lines(s: &str) -> Vec<Value> {
+    s.lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// A team directory whose pods wait for a node labelled `label=go` (so helm is still waiting
+/// while the test injects its fault), or not when `label` is None.
+fn team(name: &str, tag: &str, label: Option<&str>) -> PathBuf {
+    let dir = scratch(name);
+    values(&dir, tag, label);
+    dir
+}
+
+fn values(dir: &Path, tag: &str, label: Option<&str>) {
+    let wait = label
+        .map(|l| format!("nodeSelector:\n  {l}: go\n"))
+        .unwrap_or_default();
+    write(
+        dir,
+        "values.yaml",
+        &format!(
+            "image: ghcr.io/acme/web:{tag}\nreplicas: 1\nport: 8080\ntests:\n  enabled: false\n{wait}"
+        ),
+    );
+}
+
+#[test]
+fn two_deploys_of_one_release_started_together_exactly_one_runs_the_other_names_the_holder() {
+    let ns = fresh_namespace("faults-lease");
+    let label = format!("apwiz.test/lease-{}", std::process::id());
+    let dir = team("faults-lease", "1.0.0", Some(&label));
+    let args = [
+        "deploy",
+        "--release",
+        "web",
+        "-n",
+        &ns,
+        "--yes",
+        "--timeout",
+        "180",
+    ];
+    let a = Live::start(kubeconfig(), &dir, &args);
+    let b = Live::start(kubeconfig(), &dir, &args);
+    let pids = [a.child.id(), b.child.id()];
+    // The loser exits on its own; the winner waits for the node label.
+    let end = Instant::now() + Duration::from_secs(120);
+    let mut runs = [Some(a), Some(b)];
+    let (loser, out, err) = loop {
+        let done = runs.iter_mut().position(|r| {
+            r.as_mut()
+                .is_some_and(|r| r.child.try_wait().ok().flatten().is_some())
+        });
+        if let Some(i) = done {
+            let (code, out, err) = runs[i].take().unwrap().finish();
+            assert_ne!(code, 0, "both deploys ran:\n{out}\n{err}");
+            break (i, out, err);
+        }
+        assert!(
+            Instant::now() < end,
+            "neither deploy was refused within 120 s"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let winner = runs[1 - loser].take().expect("the other deploy");
+    let said = format!("{out}\n{err}");
+    println!("the refused deploy said:\n{said}");
+    assert!(
+        said.contains("is being changed by another apwiz: deploy by ")
+            && said.contains(&format!("(pid {}", pids[1 - loser]))
+            && said.contains(" since "),
+        "the refusal does not name the holder (pid {}):\n{said}",
+        pids[1 - loser]
+    );
+    // The Lease is there while the winner runs, and names the same holder.
+    let (ok, lease, e) = kubectl(&["-n", &ns, "get", "lease", "apwiz-release-web", "-o", "json"]);
+    assert!(ok, "{e}");
+    let lease: Value = serde_json::from_str(&lease).expect("lease json");
+    assert_eq!(
+        lease["metadata"]["annotations"]["apwiz.dev/pid"],
+        pids[1 - loser].to_string(),
+        "{lease}"
+    );
+    let node = "node-000002";
+    let (ok, _, e) = kubectl(&["label", "node", node, &format!("{label}=go")]);
+    assert!(ok, "{e}");
+    let (code, out, err) = winner.finish();
+    let _ = kubectl(&["label", "node", node, &format!("{label}-")]);
+    assert_eq!(code, 0, "the winner failed:\n{out}\n{err}");
+    assert!(out.contains("deploy succeeded"), "{out}");
+    // Released afterwards; the winner's run record names who ran it.
+    let (ok, _, _) = kubectl(&["-n", &ns, "get", "lease", "apwiz-release-web"]);
+    assert!(!ok, "the Lease outlived the deploy");
+    let record = out
+        .lines()
+        .find_map(|l| l.strip_prefix("run record: "))
+        .expect("run record line");
+    let rec: Value =
+        serde_json::from_str(&std::fs::read_to_string(record).expect("read record")).unwrap();
+    assert_eq!(rec["holder"]["pid"], pids[1 - loser], "{}", rec["holder"]);
+    assert!(!rec["holder"]["host"].as_str().unwrap().is_empty());
+}
+
+/// `apwiz deploy --format json` of release web, started and waited for (bounded) until its pod
+/// is Pending: helm is then waiting for the rollout.
+fn deploy_waiting(kc: &Path, dir: &Path, ns: &str) -> Live {
+    let args = [
+        "deploy",
+        "--release",
+        "web",
+        "-n",
+        ns,
+        "--yes",
+        "--timeout",
+        "240",
+        "--format",
+        "json",
+    ];
+    let mut d = Live::start(kc, dir, &args);
+    d.wait_line("the pod pending", Duration::from_secs(120), |l| {
+        serde_json::from_str::<Value>(l).is_ok_and(|e| {
+            e["event"] == "object" && e["object"]["kind"] == "Pod" && e["state"] == "Pending"
+        })
+    });
+    d
+}
+
+/// The pid of the helm that `parent` runs (bounded wait).
+fn helm_child(parent: u32) -> u32 {
+    let end = Instant::now() + Duration::from_secs(60);
+    loop {
+        for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|p| p.parse::<u32>().ok()) else {
+                continue;
+            };
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // pid (comm) state ppid …
+            let Some((comm, rest)) = stat.split_once(") ") else {
+                continue;
+            };
+            let ppid = rest.split_whitespace().nth(1).and_then(|p| p.parse().ok());
+            if ppid == Some(parent) && comm.contains("(helm") {
+                return pid;
+            }
+        }
+        assert!(Instant::now() < end, "no helm child of {parent}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn helm_killed_mid_upgrade_is_reported_stuck_and_recovered_with_one_action() {
+    let ns = fresh_namespace("faults-kill");
+    let label = format!("apwiz.test/kill-{}", std::process::id());
+    let dir = team("faults-kill", "1.0.0", None);
+    let kc = kubeconfig();
+    web(kc, &dir, &ns, &["deploy", "--yes"], 0);
+    // Revision 2 waits for a node label that never comes: helm is mid-upgrade when killed.
+    values(&dir, "1.0.1", Some(&label));
+    let up = deploy_waiting(kc, &dir, &ns);
+    let helm = helm_child(up.child.id());
+    let st = Command::new("kill")
+        .args(["-KILL", &helm.to_string()])
+        .status()
+        .expect("kill");
+    assert!(st.success());
+    let (code, out, err) = up.finish();
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        out.contains("helm was ended by signal 9"),
+        "the kill is not said:\n{out}"
+    );
+    // The next status says which revision is stuck, that no helm runs for it, and what recovers it.
+    let st = web(kc, &dir, &ns, &["status"], 0);
+    println!("{}", st.stdout);
+    assert!(
+        st.stdout
+            .contains("revision 2 is stuck in pending-upgrade since ")
+            && st.stdout.contains("no helm for it runs on this machine")
+            && st
+                .stdout
+                .contains("apwiz deploy --recover --yes --release web")
+            && st.stdout.contains("rolls back to revision 1"),
+        "{}",
+        st.stdout
+    );
+    let js = web(kc, &dir, &ns, &["status", "--format", "json"], 0).json();
+    assert_eq!(js["stuck"]["revision"], 2, "{js}");
+    assert_eq!(js["stuck"]["recovery"]["action"], "rollback", "{js}");
+    assert_eq!(js["stuck"]["recovery"]["to"], 1, "{js}");
+    // A plain deploy is refused with the same words; --recover is the one confirmed action.
+    values(&dir, "1.0.2", None);
+    let r = web(kc, &dir, &ns, &["deploy", "--yes"], 1);
+    assert!(
+        r.stdout
+            .contains("✗ pending-release  revision 2 is stuck in pending-upgrade"),
+        "{}",
+        r.stdout
+    );
+    let r = web(kc, &dir, &ns, &["deploy", "--recover"], 2);
+    assert!(r.stderr.contains("pass --yes"), "{}", r.stderr);
+    let r = web(kc, &dir, &ns, &["deploy", "--recover", "--yes"], 0);
+    assert!(
+        r.stdout.contains(
+            "recovering: roll web back from revision 2 (pending-upgrade) to 1, then deploy"
+        ) && r.stdout.contains("rollback succeeded")
+            && r.stdout.contains("deploy succeeded"),
+        "{}",
+        r.stdout
+    );
+    // Nothing of the history is lost: 1 and the stuck 2 stay, 3 is the rollback, 4 the deploy.
+    let h = web(kc, &dir, &ns, &["history", "--format", "json"], 0).json();
+    let revs: Vec<(u64, String)> = h["history"]["revisions"]
+        .as_array()
+        .expect("revisions")
+        .iter()
+        .map(|r| {
+            (
+                r["revision"].as_u64().unwrap(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(revs.len(), 4, "{revs:?}");
+    assert_eq!(revs[1], (2, "pending-upgrade".to_string()), "{revs:?}");
+    assert_eq!(revs[3], (4, "deployed".to_string()), "{revs:?}");
+    // Nothing stuck any more: the next deploy needs no recovery.
+    let st = web(kc, &dir, &ns, &["status"], 0);
+    assert!(!st.stdout.contains("stuck"), "{}", st.stdout);
+}
+
+#[test]
+fn a_context_whose_server_refuses_connections_or_the_token_is_one_line_and_exit_3() {
+    let dir = scratch("faults-refused");
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let kc = write(
+        &dir,
+        "refused.yaml",
+        &format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: gone\nclusters:\n- name: gone\n  cluster:\n    server: https://127.0.0.1:{port}\n    insecure-skip-tls-verify: true\n\
+             contexts:\n- name: gone\n  context:\n    cluster: gone\n    user: me\nusers:\n- name: me\n  user:\n    token: abc\n"
+        ),
+    );
+    for args in [
+        vec!["status", "--release", "web"],
+        vec!["history", "--release", "web"],
+        vec!["rollback", "--release", "web", "--yes"],
+    ] {
+        let r = apwiz_on(&kc, &dir, &args).expect(3);
+        let lines: Vec<&str> = r.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{args:?}: {}", r.stderr);
+        assert!(
+            lines[0].contains("context \"gone\"")
+                && lines[0].contains(&format!("https://127.0.0.1:{port}"))
+                && lines[0].contains("cannot reach the API server"),
+            "{}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    }
+    // The real server with a token it does not know: credentials rejected, named as such.
+    let real = std::fs::read_to_string(kubeconfig()).expect("kubeconfig");
+    let server = real
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("server: "))
+        .expect("server line")
+        .to_string();
+    let kc = write(
+        &dir,
+        "expired.yaml",
+        &format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: old\nclusters:\n- name: c\n  cluster:\n    server: {server}\n    insecure-skip-tls-verify: true\n\
+             contexts:\n- name: old\n  context:\n    cluster: c\n    user: me\nusers:\n- name: me\n  user:\n    token: expired-or-revoked\n"
+        ),
+    );
+    let r = apwiz_on(&kc, &dir, &["status", "--release", "web"]).expect(3);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("context \"old\"")
+            && r.stderr.contains(&server)
+            && r.stderr.contains("401 Unauthorized"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// A control plane of this binary's own, brought down when dropped.
+struct OwnCluster {
+    dir: PathBuf,
+    kubeconfig: PathBuf,
+}
+
+/// `control-plane.sh ARGS` on the cluster in `dir`.
+fn script(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(support::repo().join("scripts/control-plane.sh"))
+        .args(args)
+        .env("APWIZ_CLUSTER_DIR", dir)
+        .output()
+        .expect("run scripts/control-plane.sh")
+}
+
+/// Freezes `component` of the cluster in `dir` for `secs` (blocking); (stopped, continued) in
+/// epoch ms.
+fn freeze(dir: &Path, component: &str, secs: &str) -> (i64, i64) {
+    let out = script(dir, &["freeze", component, secs]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "freeze: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let at = |w: &str| -> i64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(w))
+            .and_then(|t| t.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no '{w}' in: {text}"))
+    };
+    (at("stopped "), at("continued "))
+}
+
+impl OwnCluster {
+    fn script(&self, args: &[&str]) -> std::process::Output {
+        script(&self.dir, args)
+    }
+
+    fn up() -> OwnCluster {
+        let dir = support::repo().join(format!(".cluster/kwok-faults-h{}", support::helm_major()));
+        let mut c = OwnCluster {
+            dir,
+            kubeconfig: PathBuf::new(),
+        };
+        let out = c.script(&["up"]);
+        assert!(
+            out.status.success(),
+            "control-plane.sh up: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        c.kubeconfig = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        c
+    }
+
+    fn kubectl(&self, args: &[&str]) {
+        let mut all = vec!["kubectl"];
+        all.extend_from_slice(args);
+        let out = self.script(&all);
+        assert!(
+            out.status.success(),
+            "kubectl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = self.script(&["down"]);
+    }
+}
+
+/// What a freeze measured.
+struct Measured {
+    detected_ms: i64,
+    recovered_ms: i64,
+}
+
+fn report(what: &str, m: &Measured) {
+    println!(
+        "{what}: stall reported {:.1} s after SIGSTOP, cleared {:.1} s after SIGCONT",
+        m.detected_ms as f64 / 1000.0,
+        m.recovered_ms as f64 / 1000.0
+    );
+}
+
+/// kube-apiserver frozen 8 s under a line-mode deploy, then under `status --watch` (one cluster
+/// of its own for both).
+#[test]
+fn a_frozen_api_server_or_controller_manager_is_reported_while_frozen() {
+    let cluster = OwnCluster::up();
+    let ns = format!("faults-freeze-h{}", support::helm_major());
+    cluster.kubectl(&["create", "namespace", &ns]);
+    let label = "apwiz.test/freeze";
+    let dir = team("faults-freeze", "1.0.0", Some(label));
+    let m = deploy_under_freeze(&cluster, &dir, &ns, label);
+    report("deploy --format json", &m);
+    let m = status_watch_under_freeze(&cluster, &dir, &ns);
+    report("status --watch (tmux)", &m);
+    let secs = controller_manager_frozen(&cluster, &ns);
+    println!(
+        "kube-controller-manager frozen: the card named it {:.1} s after the Deployment appeared",
+        secs as f64 / 1000.0
+    );
+}
+
+/// kube-controller-manager frozen (22 s) while a deploy creates a Deployment: no ReplicaSet
+/// comes, and the cause card names the controller manager while helm goes on; once it runs
+/// again (started anew if it exited for its lost leader lease), the deploy ends well.
+fn controller_manager_frozen(cluster: &OwnCluster, ns: &str) -> i64 {
+    let dir = scratch("faults-kcm");
+    values(&dir, "1.0.0", None);
+    let freezer = {
+        let d = cluster.dir.clone();
+        std::thread::spawn(move || freeze(&d, "kube-controller-manager", "22"))
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    let mut d = Live::start(
+        &cluster.kubeconfig,
+        &dir,
+        &[
+            "deploy",
+            "--release",
+            "ctl",
+            "-n",
+            ns,
+            "--yes",
+            "--timeout",
+            "180",
+            "--format",
+            "json",
+        ],
+    );
+    let appeared = d.wait_line("the Deployment row", Duration::from_secs(60), |l| {
+        serde_json::from_str::<Value>(l)
+            .is_ok_and(|e| e["event"] == "object" && e["object"]["kind"] == "Deployment")
+    });
+    let carded = d.wait_line("the cause card", Duration::from_secs(60), |l| {
+        serde_json::from_str::<Value>(l)
+            .is_ok_and(|e| e["event"] == "failure" && e["reason"] == "NoControllerActing")
+    });
+    let (_, continued) = freezer.join().expect("freezer");
+    let card = d
+        .lines
+        .iter()
+        .find(|(t, _)| *t == carded)
+        .map(|(_, l)| l.clone())
+        .unwrap_or_default();
+    assert!(
+        card.contains("no controller has acted on Deployment/ctl for 15 s: is kube-controller-manager running?"),
+        "{card}"
+    );
+    assert!(
+        carded < continued,
+        "the card came after the freeze:\n{}",
+        d.text()
+    );
+    let out = cluster.script(&["start-missing"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, out, err) = d.finish();
+    assert_eq!(code, 0, "helm did not go on:\n{out}\n{err}");
+    carded - appeared
+}
+
+fn deploy_under_freeze(cluster: &OwnCluster, dir: &Path, ns: &str, label: &str) -> Measured {
+    let mut d = deploy_waiting(&cluster.kubeconfig, dir, ns);
+    let (stopped, continued) = freeze(&cluster.dir, "kube-apiserver", "8");
+    let is = |live: bool| {
+        move |l: &str| {
+            serde_json::from_str::<Value>(l)
+                .is_ok_and(|e| e["event"] == "connection" && e["live"] == live)
+        }
+    };
+    let stall = d.wait_line("the stall line", Duration::from_secs(30), is(false));
+    let back = d.wait_line("the resume line", Duration::from_secs(60), is(true));
+    // Let the pod be scheduled: helm's outcome is still reported after the silence.
+    cluster.kubectl(&["label", "node", "node-000000", &format!("{label}=go")]);
+    let (code, out, err) = d.finish();
+    assert_eq!(code, 0, "{out}\n{err}");
+    let events = json_lines(&out);
+    let stalls: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "connection" && e["live"] == false)
+        .collect();
+    assert_eq!(stalls.len(), 1, "lines say a stall once:\n{out}");
+    assert!(
+        stalls[0]["silent_ms"].as_u64().unwrap_or(0) >= 3000,
+        "{}",
+        stalls[0]
+    );
+    assert!(
+        stall > stopped && stall < continued,
+        "the stall was not reported while the server was frozen (stopped {stopped}, stall line {stall}, continued {continued}):\n{out}"
+    );
+    assert!(back > continued, "resumed before SIGCONT?\n{out}");
+    let last = events.last().expect("an outcome");
+    assert_eq!(last["event"], "outcome", "{out}");
+    assert_eq!(last["ok"], true, "{out}");
+    Measured {
+        detected_ms: stall - stopped,
+        recovered_ms: back - continued,
+    }
+}
+
+/// A tmux server of its own with one 120×36 shell.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(dir: &Path) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            eprintln!("skipped the status --watch part: tmux is not installed");
+            return None;
+        }
+        let t = Tmux {
+            socket: format!("apwiz-faults-{}", std::process::id()),
+        };
+        let st = t
+            .cmd(&[
+                "new-session",
+                "-d",
+                "-s",
+                "f",
+                "-x",
+                "120",
+                "-y",
+                "36",
+                "-c",
+            ])
+            .arg(dir)
+            .args(["env", "PS1=READY$ ", "TERM=xterm-256color", "sh"])
+            .status()
+            .expect("tmux");
+        assert!(st.success(), "tmux new-session");
+        Some(t)
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket]).args(args);
+        c
+    }
+
+    fn line(&self, text: &str) {
+        for args in [
+            vec!["send-keys", "-t", "f", "-l", text],
+            vec!["send-keys", "-t", "f", "Enter"],
+        ] {
+            assert!(self.cmd(&args).status().expect("tmux").success());
+        }
+    }
+
+    fn screen(&self) -> String {
+        let o = self
+            .cmd(&["capture-pane", "-p", "-t", "f"])
+            .output()
+            .expect("tmux");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    /// Polls the screen until `pred`; (epoch ms, screen).
+    fn until(&self, what: &str, within: Duration, pred: impl Fn(&str) -> bool) -> (i64, String) {
+        let end = Instant::now() + within;
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return (epoch_ms(), s);
+            }
+            assert!(Instant::now() < end, "waited for {what}; the screen:\n{s}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]).status();
+    }
+}
+
+const STALL: &str = "no answer from the API server for";
+
+fn status_watch_under_freeze(cluster: &OwnCluster, dir: &Path, ns: &str) -> Measured {
+    let Some(t) = Tmux::start(dir) else {
+        return Measured {
+            detected_ms: -1,
+            recovered_ms: -1,
+        };
+    };
+    t.line(&format!(
+        "env APWIZ_CONFIG={} APWIZ_CHART={} APWIZ_HELM={} KUBECONFIG={} {} status --watch --release web -n {ns}",
+        dir.join("no-such-config.yaml").display(),
+        support::chart().display(),
+        support::helm().display(),
+        cluster.kubeconfig.display(),
+        env!("CARGO_BIN_EXE_apwiz"),
+    ));
+    t.until(
+        "the status screen with its rows",
+        Duration::from_secs(60),
+        |s| s.contains("status · watching") && s.contains("Deployment/web"),
+    );
+    // Freeze in the background while the screen is watched.
+    let freezer = {
+        let dir = cluster.dir.clone();
+        std::thread::spawn(move || freeze(&dir, "kube-apiserver", "8"))
+    };
+    let (stall, frozen) = t.until("the stall in the header", Duration::from_secs(30), |s| {
+        s.contains(STALL)
+    });
+    assert!(
+        frozen.contains("showing the state at") && frozen.contains("Deployment/web"),
+        "the rows must stay (greyed) while the server is silent:\n{frozen}"
+    );
+    let (back, live) = t.until("the screen live again", Duration::from_secs(60), |s| {
+        !s.contains(STALL) && s.contains("watching live")
+    });
+    let (stopped, continued) = freezer.join().expect("freezer");
+    assert!(
+        live.contains("Deployment/web"),
+        "the rows emptied after the silence:\n{live}"
+    );
+    assert!(
+        stall > stopped && stall < continued,
+        "the stall was not shown while the server was frozen (stopped {stopped}, shown {stall}, continued {continued}):\n{frozen}"
+    );
+    assert!(back > continued, "shown live before SIGCONT?\n{live}");
+    t.line("q");
+    Measured {
+        detected_ms: stall - stopped,
+        recovered_ms: back - continued,
+    }
+}
