@@ -1,0 +1,216 @@
+//! The fleet's workflows, once for both front ends: the fleet opened (read, every team loaded
+//! through the cache), then `impact` of the session's chart as the candidate, `status` against
+//! the newest version, or `upgrade` of each team on a branch of its own. Progress is reported as
+//! data ([`Progress`]); cancelling is dropping the future (helm and git are killed, worktrees
+//! removed by their guards).
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::core::base::error::Result;
+use crate::core::fleet::impact::{self, Impact};
+use crate::core::fleet::render::Renderer;
+use crate::core::fleet::spec::{self, Fleet};
+use crate::core::fleet::status::{self, Status};
+use crate::core::fleet::teams::{self, Loaded};
+use crate::core::fleet::{self as fleet_core};
+use crate::core::session::Session;
+
+/// Where the fleet comes from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    File(PathBuf),
+    Scan(PathBuf),
+}
+
+/// What every fleet command takes.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub source: Source,
+    /// The cache (default: [`fleet_core::default_cache`]).
+    pub cache: Option<PathBuf>,
+    /// helm processes (and git clones) at once (default: the machine's cores).
+    pub jobs: Option<usize>,
+    pub kube_version: Option<String>,
+    /// Only these teams (empty: all).
+    pub only: Vec<String>,
+}
+
+/// One step of long work: `done` of `total` in `phase`, the item just finished.
+#[derive(Debug, Clone)]
+pub struct Progress<'a> {
+    pub phase: &'static str,
+    pub done: usize,
+    pub total: usize,
+    pub item: &'a str,
+}
+
+/// Where progress goes.
+pub type OnProgress<'a> = &'a (dyn Fn(Progress<'_>) + Sync);
+
+/// A fleet with its teams loaded, ready to render.
+pub struct Opened {
+    pub fleet: Fleet,
+    pub teams: Vec<Loaded>,
+    pub renderer: Arc<Renderer>,
+    pub cache: PathBuf,
+    pub jobs: usize,
+}
+
+fn counter<'a>(phase: &'static str, total: usize, on: OnProgress<'a>) -> impl Fn(&str) + Sync + 'a {
+    let done = AtomicUsize::new(0);
+    move |item: &str| {
+        let done = done.fetch_add(1, Ordering::Relaxed) + 1;
+        on(Progress {
+            phase,
+            done,
+            total,
+            item,
+        })
+    }
+}
+
+/// Reads the fleet, loads every team (mirrors fetched, snapshots made) and readies the pool.
+pub async fn open(session: &Session, req: &Request, on: OnProgress<'_>) -> Result<Opened> {
+    let mut fleet = match &req.source {
+        Source::File(p) => spec::load(p)?,
+        Source::Scan(d) => spec::scan(d)?,
+    };
+    if !req.only.is_empty() {
+        let unknown: Vec<&String> = req
+            .only
+            .iter()
+            .filter(|n| !fleet.teams.iter().any(|t| &t.name == *n))
+            .collect();
+        if !unknown.is_empty() {
+            let known: Vec<&str> = fleet.teams.iter().map(|t| t.name.as_str()).collect();
+            return Err(crate::core::base::error::Error::Usage(format!(
+                "--teams: no team {} in {} (teams: {})",
+                unknown
+                    .iter()
+                    .map(|s| format!("{s:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                fleet.origin,
+                known.join(", ")
+            )));
+        }
+        fleet.teams.retain(|t| req.only.contains(&t.name));
+    }
+    let cache = req.cache.clone().unwrap_or_else(fleet_core::default_cache);
+    std::fs::create_dir_all(&cache).map_err(|e| crate::core::base::error::Error::io(&cache, e))?;
+    let jobs = req.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+    });
+    let helm = session.helm().await?;
+    let kube_version = req
+        .kube_version
+        .clone()
+        .or_else(|| fleet.kube_version.clone())
+        .or_else(|| session.config.kube_version.clone());
+    let tick = counter("reading repositories", fleet.teams.len(), on);
+    let teams = teams::load_all(&fleet.teams, &cache, jobs * 2, &tick).await;
+    Ok(Opened {
+        renderer: Arc::new(Renderer::new(helm, kube_version, &cache, jobs)),
+        fleet,
+        teams,
+        cache,
+        jobs,
+    })
+}
+
+/// A scratch directory removed when dropped (also on cancellation).
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch(name: &str) -> Result<Scratch> {
+    let d = std::env::temp_dir().join(format!("apwiz-fleet-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).map_err(|e| crate::core::base::error::Error::io(&d, e))?;
+    Ok(Scratch(d))
+}
+
+/// Total team environments (for progress).
+fn envs_total(teams: &[Loaded]) -> usize {
+    teams
+        .iter()
+        .map(|l| l.team.as_ref().map_or(1, |t| t.environments().len()))
+        .sum()
+}
+
+/// What the session's chart (the candidate) does to every team × environment. `diffs`: the
+/// teams whose full diffs to keep (`Some(empty)`: all).
+pub async fn impact(
+    session: &Session,
+    req: &Request,
+    diffs: Option<BTreeSet<String>>,
+    on: OnProgress<'_>,
+) -> Result<Impact> {
+    let opened = open(session, req, on).await?;
+    let chart = session.chart()?;
+    let candidate = opened
+        .renderer
+        .chart(
+            &chart.path.to_string_lossy(),
+            Some(&chart.meta.version),
+            Path::new("."),
+        )
+        .await?;
+    let checker = session.checker(true).await?;
+    let work = scratch("impact")?;
+    let tick = counter("rendering", envs_total(&opened.teams), on);
+    let result = impact::run(
+        impact::Request {
+            fleet: &opened.fleet,
+            teams: opened.teams,
+            candidate,
+            candidate_source: session.pin()?.source,
+            renderer: opened.renderer.clone(),
+            policies: checker.policies,
+            diffs,
+            jobs: opened.jobs,
+            scratch: work.0.clone(),
+        },
+        &tick,
+    )
+    .await;
+    Ok(result)
+}
+
+/// Every team's pins, policies and live releases; `newest` is the version pins are compared
+/// with (default: the session's chart's).
+pub async fn status(
+    session: &Session,
+    req: &Request,
+    newest: Option<String>,
+    on: OnProgress<'_>,
+) -> Result<Status> {
+    let opened = open(session, req, on).await?;
+    let newest = match newest {
+        Some(v) => v,
+        None => session.chart()?.meta.version.clone(),
+    };
+    let checker = session.checker(true).await?;
+    let tick = counter("checking", opened.teams.len(), on);
+    Ok(status::run(
+        status::Request {
+            fleet: &opened.fleet,
+            teams: opened.teams,
+            newest,
+            renderer: opened.renderer.clone(),
+            policies: checker.policies,
+            config: &session.config,
+            jobs: opened.jobs,
+        },
+        &tick,
+    )
+    .await)
+}
