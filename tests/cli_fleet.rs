@@ -149,6 +149,10 @@ fn candidate(root: &Path, name: &str, edits: &[(&str, &str, &str)]) -> PathBuf {
     dir
 }
 
+/// The schema edit that lets a service have one replica at most.
+const SCHEMA_FROM: &str = "\"description\": \"Pods of a deployment or statefulset. Not rendered when autoscaling is enabled.\",\n      \"minimum\": 1,\n      \"maximum\": 1000,";
+const SCHEMA_TO: &str = "\"description\": \"Pods of a deployment or statefulset. Not rendered when autoscaling is enabled.\",\n      \"minimum\": 1,\n      \"maximum\": 1,";
+
 fn env<'a>(impact: &'a Value, team: &str, env: &str) -> &'a Value {
     let t = impact["teams"]
         .as_array()
@@ -281,11 +285,7 @@ fn impact_classifies_every_team_and_environment() {
     let schema = candidate(
         &root,
         "schema",
-        &[(
-            "values.schema.json",
-            "\"description\": \"Pods of a deployment or statefulset. Not rendered when autoscaling is enabled.\",\n      \"minimum\": 1,\n      \"maximum\": 1000,",
-            "\"description\": \"Pods of a deployment or statefulset. Not rendered when autoscaling is enabled.\",\n      \"minimum\": 1,\n      \"maximum\": 1,",
-        )],
+        &[("values.schema.json", SCHEMA_FROM, SCHEMA_TO)],
     );
     let r = fleet(&root, &schema, &["--format", "json", "fleet", "impact"]).expect(1);
     let impact = &r.json()["impact"];
@@ -351,4 +351,66 @@ fn a_malformed_fleet_file_names_its_line_and_scan_finds_teams() {
     assert_eq!(impact["teams"][0]["team"], "shop");
     assert_eq!(env(impact, "shop", "dev")["class"], "unchanged");
     assert!(shop.join("deploy/.apwiz.yaml").is_file());
+}
+
+#[test]
+fn upgrade_commits_one_branch_per_team_and_skips_the_ones_that_break() {
+    let root = fleet_root();
+    let shop = root.join("shop");
+    let queue = root.join("queue");
+    let shop_status = git(&shop, &["status", "--porcelain"]);
+    let queue_head = git(&queue, &["rev-parse", "HEAD"]);
+    // Host names of five characters at most: shop's breaks, the worker (no Ingress) moves.
+    let schema = candidate(&root, "host", &[]);
+    let file = schema.join("values.schema.json");
+    let mut json: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    json["definitions"]["hostName"]["maxLength"] = 5.into();
+    std::fs::write(&file, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    let args = ["--format", "json", "fleet", "upgrade", "--to", "0.2.0"];
+    let r = fleet(&root, &schema, &args).expect(2);
+    let teams = r.json()["teams"].as_array().unwrap().clone();
+    let row = |name: &str| teams.iter().find(|t| t["team"] == name).unwrap().clone();
+    let skipped = |name: &str| {
+        row(name)["skipped"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let q = row("queue");
+    assert_eq!(q["branch"], "apwiz/app-platform-0.2.0", "{q:#}");
+    let why = skipped("shop");
+    assert!(
+        why.contains("would break") && why.contains("ingress.host"),
+        "{why}"
+    );
+    // Its prod file does not parse (and its host is too long now): skipped either way.
+    assert!(skipped("badvals").contains("would"), "{teams:#?}");
+    assert!(skipped("ghost").contains("does not exist"), "{teams:#?}");
+
+    // The branch: one commit on the team's commit, the pin moved, the summary in the message.
+    let branch = "apwiz/app-platform-0.2.0";
+    let log = git(&queue, &["log", "--format=%P %s%n%b", "-1", branch]);
+    assert!(log.starts_with(queue_head.trim()), "{log}");
+    assert!(
+        log.contains("Move to app-platform 0.2.0 (from 0.1.0)"),
+        "{log}"
+    );
+    assert!(log.contains("- prod: "), "{log}");
+    let pin = git(&queue, &["show", &format!("{branch}:deploy/.apwiz.yaml")]);
+    assert!(pin.contains("version: 0.2.0"), "{pin}");
+    // No branch where nothing moved; nothing pushed (no remote), nothing left behind.
+    assert!(git(&shop, &["branch", "--list", "apwiz/*"]).is_empty());
+    assert!(git(&queue, &["remote"]).is_empty());
+    assert_eq!(git(&shop, &["status", "--porcelain"]), shop_status);
+    assert!(git(&queue, &["status", "--porcelain"]).is_empty());
+    assert_eq!(git(&queue, &["rev-parse", "HEAD"]), queue_head);
+    assert_eq!(git(&queue, &["worktree", "list"]).lines().count(), 1);
+    let left: Vec<_> = std::fs::read_dir(root.join("cache/worktrees"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+
+    // Again: the branch exists, so the worker is skipped with the way out.
+    let r = fleet(&root, &schema, &["fleet", "upgrade", "--teams", "queue"]).expect(2);
+    assert!(r.stdout.contains("exists already"), "{}", r.stdout);
 }

@@ -621,6 +621,20 @@ pub enum FleetCommand {
     /// revision, status, live vs pinned chart (drift), last deploy and its git commit.
     /// Exit 2 when something needs attention.
     Status(FleetStatusArgs),
+    /// Move each team to the chart at hand (--chart; --to says which version it must be): per
+    /// team, `upgrade-chart` in a git worktree on a new branch apwiz/<chart>-<version> from the
+    /// team's branch, committed with the render diff summary in the message. Never pushes;
+    /// prints the branches made. A team that would break is skipped and listed (exit 2).
+    Upgrade(FleetUpgradeArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct FleetUpgradeArgs {
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    /// The version to move to: the chart at hand must be it.
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
 }
 
 const FLEET_IMPACT_HELP: &str = "Examples:

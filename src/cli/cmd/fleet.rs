@@ -4,7 +4,9 @@
 use std::collections::BTreeSet;
 use std::io::Write;
 
-use crate::cli::args::{FleetArgs, FleetCommand, FleetImpactArgs, FleetStatusArgs};
+use crate::cli::args::{
+    FleetArgs, FleetCommand, FleetImpactArgs, FleetStatusArgs, FleetUpgradeArgs,
+};
 use crate::cli::cmd::cluster::diff_text;
 use crate::cli::{Ctx, output, print};
 use crate::core::base::error::Result;
@@ -16,6 +18,7 @@ pub(crate) fn run(ctx: &Ctx, c: FleetCommand) -> Result<u8> {
     match c {
         FleetCommand::Impact(a) => impact(ctx, a),
         FleetCommand::Status(a) => status(ctx, a),
+        FleetCommand::Upgrade(a) => upgrade(ctx, a),
     }
 }
 
@@ -211,8 +214,13 @@ fn impact_text(ctx: &Ctx, r: &Impact) -> String {
     out.push_str(&s.paint(
         "muted",
         &format!(
-            "renders: {} by helm, {} from the cache, {} skipped (pinned to the candidate)\n",
-            r.stats.renders, r.stats.cached, r.stats.skipped_same_chart
+            "renders: {} by helm, {} from the cache, {} skipped (pinned to the candidate); helm {:.1} s, schema {:.1} s, policies {:.1} s (summed over tasks)\n",
+            r.stats.renders,
+            r.stats.cached,
+            r.stats.skipped_same_chart,
+            r.stats.helm_ms as f64 / 1000.0,
+            r.stats.schema_ms as f64 / 1000.0,
+            r.stats.policy_ms as f64 / 1000.0
         ),
     ));
     out
@@ -317,4 +325,54 @@ fn status_text(ctx: &Ctx, r: &Status) -> String {
         s.paint("warning", &format!("{n} team(s) need attention\n"))
     });
     out
+}
+
+fn upgrade(ctx: &Ctx, a: FleetUpgradeArgs) -> Result<u8> {
+    let req = request(&a.fleet);
+    let Some(outcomes) = cancellable(
+        ctx,
+        fleet::upgrade(&ctx.session, &req, a.to.as_deref(), &progress_line),
+    )?
+    else {
+        eprintln!("fleet upgrade: cancelled (worktrees removed; branches committed so far stay)");
+        return Ok(130);
+    };
+    let skipped = outcomes.iter().filter(|o| o.skipped.is_some()).count();
+    if ctx.json() {
+        print(&output::json(&serde_json::json!({
+            "ok": skipped == 0,
+            "teams": outcomes,
+        })))?;
+    } else {
+        let s = &ctx.out;
+        let mut out = String::new();
+        for o in outcomes.iter().filter(|o| o.current) {
+            out.push_str(&s.paint("muted", &format!("{}: on the version already\n", o.team)));
+        }
+        for o in outcomes.iter().filter(|o| o.branch.is_some()) {
+            out.push_str(&format!(
+                "{}: branch {} at {} in {} (not pushed)\n",
+                o.team,
+                s.paint("ok", o.branch.as_deref().unwrap_or_default()),
+                o.commit.as_deref().unwrap_or_default(),
+                o.repository.as_deref().unwrap_or_default()
+            ));
+        }
+        for o in outcomes.iter().filter(|o| o.skipped.is_some()) {
+            out.push_str(&s.paint(
+                "warning",
+                &format!(
+                    "{}: skipped: {}\n",
+                    o.team,
+                    o.skipped.as_deref().unwrap_or_default()
+                ),
+            ));
+        }
+        out.push_str(&format!(
+            "{} branch(es) made, {skipped} team(s) skipped\n",
+            outcomes.iter().filter(|o| o.branch.is_some()).count()
+        ));
+        print(&out)?;
+    }
+    Ok(if skipped > 0 { 2 } else { 0 })
 }

@@ -13,11 +13,10 @@ use serde::Serialize;
 use crate::core::base::error::{Error, Result};
 use crate::core::base::helm;
 use crate::core::check::manifests;
-use crate::core::check::pipeline::{self, failure_finding, off_thread, read_layers};
+use crate::core::check::pipeline::{failure_finding, off_thread};
 use crate::core::check::policies::Policies;
 use crate::core::check::report::{Finding, Severity, Source};
-use crate::core::check::schema::SchemaCheck;
-use crate::core::fleet::render::{Hashed, Output, Renderer, Stats};
+use crate::core::fleet::render::{Clock, Hashed, Output, Renderer, Stats, schema_errors};
 use crate::core::fleet::spec::Fleet;
 use crate::core::fleet::teams::{Header, Loaded, Team};
 use crate::core::inputs::answers::ChartPin;
@@ -162,7 +161,7 @@ impl Impact {
 /// What one run needs.
 pub struct Request<'a> {
     pub fleet: &'a Fleet,
-    pub teams: Vec<Loaded>,
+    pub teams: &'a [Loaded],
     pub candidate: Hashed,
     pub candidate_source: String,
     pub renderer: Arc<Renderer>,
@@ -254,38 +253,8 @@ fn without_version_labels(changes: Vec<Change>) -> (Vec<Change>, bool) {
     (out, in_pods)
 }
 
-/// The first error of a failed render, worded like `apwiz validate` (located when it can be).
-async fn first_render_error(out: &Output, chart: &Hashed, files: &[PathBuf]) -> String {
-    if out
-        .stderr
-        .contains("don't meet the specifications of the schema")
-        && let Some(schema) = chart.chart.schema.clone()
-    {
-        let files: Vec<_> = files
-            .iter()
-            .map(|p| crate::core::inputs::ValuesFile {
-                display: p
-                    .file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .to_string(),
-                path: p.clone(),
-            })
-            .collect();
-        let c = chart.chart.clone();
-        let found = off_thread(move || -> Result<Vec<Finding>> {
-            let (layers, mut findings) = read_layers(&files)?;
-            let check = SchemaCheck::new(&schema)?;
-            findings.extend(pipeline::check_in_process(&c, Some(&check), layers, &[]).1);
-            Ok(findings)
-        })
-        .await;
-        if let Ok(Ok(found)) = found
-            && let Some(f) = found.iter().find(|f| f.severity == Severity::Error)
-        {
-            return format!("schema: {}", f.to_text());
-        }
-    }
+/// The first error of a failed render, worded like `apwiz validate`.
+fn first_render_error(out: &Output) -> String {
     match helm::parse_failures(&out.stderr).first() {
         Some(f) => failure_finding(f, None, Source::Template).message,
         None => out
@@ -303,12 +272,13 @@ async fn first_render_error(out: &Output, chart: &Hashed, files: &[PathBuf]) -> 
 pub async fn policy_errors(
     policies: &Option<Arc<Mutex<Policies>>>,
     manifest: &str,
+    clock: &Clock,
 ) -> Result<Vec<Finding>> {
     let Some(p) = policies.clone() else {
         return Ok(Vec::new());
     };
     let text = manifest.to_string();
-    off_thread(move || {
+    let (found, took) = off_thread(move || {
         let objects = manifests::parse(&text).map_err(|(loc, msg)| {
             Error::Invalid(format!(
                 "the rendered manifests do not parse (line {}): {msg}",
@@ -316,9 +286,14 @@ pub async fn policy_errors(
             ))
         })?;
         let mut engine = p.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        Ok(engine.evaluate(&objects))
+        // Timed inside the lock: the evaluation itself, not the wait for the engine.
+        let t = std::time::Instant::now();
+        let found = engine.evaluate(&objects);
+        Ok::<_, Error>((found, t.elapsed()))
     })
-    .await?
+    .await??;
+    clock.add(took);
+    Ok(found)
 }
 
 /// The team's files migrated for the candidate (when its migrations move a key the files set):
@@ -417,34 +392,51 @@ impl EnvRun<'_> {
                 .render(&req.candidate, release, &ns, &new_files),
         );
         let (old, new) = (old?, new?);
-        if !old.success {
+        let clock = &req.renderer.schema_time;
+        // The schema in process: helm renders without it.
+        let refused = schema_errors(&req.candidate, &new_files, clock).await?;
+        let old_refused = if refused.is_empty() {
+            Vec::new()
+        } else {
+            schema_errors(self.pinned, &files, clock).await?
+        };
+        let old_error = match old_refused.first() {
+            Some(f) => Some(format!("schema: {}", f.to_text())),
+            None => (!old.success).then(|| first_render_error(&old)),
+        };
+        if let Some(first) = &old_error {
             row.class = Class::FailsToday;
-            let first = first_render_error(&old, self.pinned, &files).await;
             row.error = Some(format!("fails on its pin already: {first}"));
-            if !new.success {
+            if !new.success || !refused.is_empty() {
                 return Ok(false);
             }
         }
-        if !new.success {
+        if let Some(f) = refused.first() {
             row.class = Class::Breaks;
-            row.error = Some(first_render_error(&new, &req.candidate, &new_files).await);
+            row.error = Some(format!("schema: {}", f.to_text()));
             return Ok(false);
         }
-        let (changes, in_pods) = if old.success {
+        if !new.success {
+            row.class = Class::Breaks;
+            row.error = Some(first_render_error(&new));
+            return Ok(false);
+        }
+        let old_ok = old_error.is_none();
+        let (changes, in_pods) = if old_ok {
             without_version_labels(diff::diff_manifests(&old.stdout, &new.stdout, &ns)?)
         } else {
             (Vec::new(), false)
         };
-        if !changes.is_empty() || !old.success {
+        if !changes.is_empty() || !old_ok {
             // Only a changed render can change what the policies say.
-            let now = policy_errors(&req.policies, &new.stdout).await?;
+            let now = policy_errors(&req.policies, &new.stdout, &req.renderer.policy_time).await?;
             let denied: Vec<&Finding> = now
                 .iter()
                 .filter(|f| f.severity == Severity::Error)
                 .collect();
             if !denied.is_empty() {
-                let before = if old.success {
-                    policy_errors(&req.policies, &old.stdout).await?
+                let before = if old_ok {
+                    policy_errors(&req.policies, &old.stdout, &req.renderer.policy_time).await?
                 } else {
                     Vec::new()
                 };
@@ -461,7 +453,7 @@ impl EnvRun<'_> {
                 }
             }
         }
-        if !old.success {
+        if !old_ok {
             return Ok(false);
         }
         let (class, fields, restarts, recreates) = classify(&changes);

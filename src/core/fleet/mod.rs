@@ -11,6 +11,7 @@ pub mod render;
 pub mod spec;
 pub mod status;
 pub mod teams;
+pub mod upgrade;
 
 use std::path::PathBuf;
 

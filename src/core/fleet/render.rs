@@ -6,7 +6,7 @@
 //! hash.
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
@@ -15,14 +15,16 @@ use tokio::sync::Semaphore;
 
 use crate::core::base::error::{Error, Result};
 use crate::core::base::helm::{self, Helm};
+use crate::core::check::schema::SchemaCheck;
 use crate::core::inputs::answers::ChartPin;
 use crate::core::inputs::chart::{self, Chart};
 
-/// A chart with the hash of its content.
+/// A chart with the hash of its content and its schema compiled (once per run).
 #[derive(Debug, Clone)]
 pub struct Hashed {
     pub chart: Arc<Chart>,
     pub hash: String,
+    pub schema: Option<Arc<SchemaCheck>>,
 }
 
 /// The content hash of a chart: the archive's bytes, or every file of the directory (sorted).
@@ -80,7 +82,32 @@ pub struct Stats {
     pub cached: usize,
     /// Team environments not rendered at all: the candidate is the chart they are pinned to.
     pub skipped_same_chart: usize,
+    /// Wall time of the helm processes, summed (milliseconds).
+    pub helm_ms: u64,
+    /// Time in the in-process schema checks and the policies, summed (milliseconds).
+    pub schema_ms: u64,
+    pub policy_ms: u64,
 }
+
+/// Milliseconds summed across tasks.
+#[derive(Debug, Default)]
+pub struct Clock(AtomicU64);
+
+impl Clock {
+    pub fn add(&self, d: std::time::Duration) {
+        self.0.fetch_add(
+            u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    pub fn ms(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// A chart loaded at most once per run: (source, version) → its slot.
+type ChartSlot = Arc<tokio::sync::OnceCell<Hashed>>;
 
 /// The pool, the cache and the charts of one fleet run.
 pub struct Renderer {
@@ -90,7 +117,10 @@ pub struct Renderer {
     pool: Semaphore,
     renders: AtomicUsize,
     cached: AtomicUsize,
-    charts: Mutex<HashMap<(String, String), Arc<tokio::sync::OnceCell<Hashed>>>>,
+    helm_time: Clock,
+    pub schema_time: Clock,
+    pub policy_time: Clock,
+    charts: Mutex<HashMap<(String, String), ChartSlot>>,
 }
 
 impl Renderer {
@@ -102,6 +132,9 @@ impl Renderer {
             pool: Semaphore::new(jobs.max(1)),
             renders: AtomicUsize::new(0),
             cached: AtomicUsize::new(0),
+            helm_time: Clock::default(),
+            schema_time: Clock::default(),
+            policy_time: Clock::default(),
             charts: Mutex::new(HashMap::new()),
         }
     }
@@ -111,6 +144,9 @@ impl Renderer {
             renders: self.renders.load(Ordering::Relaxed),
             cached: self.cached.load(Ordering::Relaxed),
             skipped_same_chart: 0,
+            helm_ms: self.helm_time.ms(),
+            schema_ms: self.schema_time.ms(),
+            policy_ms: self.policy_time.ms(),
         }
     }
 
@@ -158,9 +194,16 @@ impl Renderer {
             )));
         }
         let hash = chart_hash(&path)?;
+        let schema = loaded
+            .schema
+            .as_ref()
+            .map(SchemaCheck::new)
+            .transpose()?
+            .map(Arc::new);
         Ok(Hashed {
             chart: Arc::new(loaded),
             hash,
+            schema,
         })
     }
 
@@ -169,7 +212,8 @@ impl Renderer {
         self.chart(&pin.source, Some(&pin.version), base).await
     }
 
-    /// `helm template` of `files` (in order) with `chart`, from the cache when it has the same
+    /// `helm template` of `files` (in order) with `chart` (schema not checked: see
+    /// [`schema_errors`]), from the cache when it has the same
     /// inputs, else through the pool.
     pub async fn render(
         &self,
@@ -219,10 +263,13 @@ impl Renderer {
                     value_files: files.to_vec(),
                     sets: Vec::new(),
                     kube_version: self.kube_version.clone(),
-                    skip_schema: false,
+                    // The schema is checked in process, compiled once per chart
+                    // (`Hashed::schema`): helm's own check costs more than the render.
+                    skip_schema: true,
                 })
                 .await?
         };
+        self.helm_time.add(out.duration);
         self.renders.fetch_add(1, Ordering::Relaxed);
         let result = Output {
             success: out.success,
@@ -241,4 +288,44 @@ impl Renderer {
         }
         Ok(Arc::new(result))
     }
+}
+
+/// The schema's errors on `files` layered over `chart`'s defaults, in process (files named by
+/// their file name), timed into `clock`.
+pub async fn schema_errors(
+    chart: &Hashed,
+    files: &[PathBuf],
+    clock: &Clock,
+) -> Result<Vec<crate::core::check::report::Finding>> {
+    use crate::core::check::pipeline::{check_in_process, off_thread, read_layers};
+    use crate::core::check::report::Severity;
+    let Some(schema) = chart.schema.clone() else {
+        return Ok(Vec::new());
+    };
+    let files: Vec<_> = files
+        .iter()
+        .map(|p| crate::core::inputs::ValuesFile {
+            display: p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string(),
+            path: p.clone(),
+        })
+        .collect();
+    let c = chart.chart.clone();
+    let t = std::time::Instant::now();
+    let found = off_thread(move || -> Result<_> {
+        let (layers, mut findings) = read_layers(&files)?;
+        if findings.is_empty() {
+            findings.extend(check_in_process(&c, Some(&schema), layers, &[]).1);
+        }
+        Ok(findings)
+    })
+    .await??;
+    clock.add(t.elapsed());
+    Ok(found
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect())
 }

@@ -12,7 +12,7 @@ use crate::core::base::error::Result;
 use crate::core::check::policies::Policies;
 use crate::core::check::report::Severity;
 use crate::core::fleet::impact::policy_errors;
-use crate::core::fleet::render::Renderer;
+use crate::core::fleet::render::{Renderer, schema_errors};
 use crate::core::fleet::spec::Fleet;
 use crate::core::fleet::teams::{Header, Loaded, Team};
 use crate::core::inputs::config::Config;
@@ -132,6 +132,12 @@ async fn validation(req: &Request<'_>, team: &Team, env: Option<&str>, ns: &str)
             .into_iter()
             .map(|f| f.path)
             .collect();
+        let refused = schema_errors(&pinned, &files, &req.renderer.schema_time).await?;
+        if let Some(f) = refused.first() {
+            v.errors += refused.len();
+            v.first = Some(format!("schema: {}", f.to_text()));
+            return Ok(());
+        }
         let out = req
             .renderer
             .render(&pinned, &team.answers.name, ns, &files)
@@ -147,7 +153,7 @@ async fn validation(req: &Request<'_>, team: &Team, env: Option<&str>, ns: &str)
             );
             return Ok(());
         }
-        for f in policy_errors(&req.policies, &out.stdout).await? {
+        for f in policy_errors(&req.policies, &out.stdout, &req.renderer.policy_time).await? {
             match f.severity {
                 Severity::Error => {
                     v.errors += 1;

@@ -10,10 +10,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::core::base::error::Result;
 use crate::core::fleet::impact::{self, Impact};
-use crate::core::fleet::render::Renderer;
+use crate::core::fleet::render::{Hashed, Renderer};
 use crate::core::fleet::spec::{self, Fleet};
 use crate::core::fleet::status::{self, Status};
 use crate::core::fleet::teams::{self, Loaded};
+use crate::core::fleet::upgrade::{self as fleet_upgrade, Outcome};
 use crate::core::fleet::{self as fleet_core};
 use crate::core::session::Session;
 
@@ -146,6 +147,19 @@ fn envs_total(teams: &[Loaded]) -> usize {
         .sum()
 }
 
+/// The session's chart as the candidate, hashed.
+async fn candidate(session: &Session, opened: &Opened) -> Result<Hashed> {
+    let chart = session.chart()?;
+    opened
+        .renderer
+        .chart(
+            &chart.path.to_string_lossy(),
+            Some(&chart.meta.version),
+            Path::new("."),
+        )
+        .await
+}
+
 /// What the session's chart (the candidate) does to every team × environment. `diffs`: the
 /// teams whose full diffs to keep (`Some(empty)`: all).
 pub async fn impact(
@@ -155,22 +169,14 @@ pub async fn impact(
     on: OnProgress<'_>,
 ) -> Result<Impact> {
     let opened = open(session, req, on).await?;
-    let chart = session.chart()?;
-    let candidate = opened
-        .renderer
-        .chart(
-            &chart.path.to_string_lossy(),
-            Some(&chart.meta.version),
-            Path::new("."),
-        )
-        .await?;
+    let candidate = candidate(session, &opened).await?;
     let checker = session.checker(true).await?;
     let work = scratch("impact")?;
     let tick = counter("rendering", envs_total(&opened.teams), on);
     let result = impact::run(
         impact::Request {
             fleet: &opened.fleet,
-            teams: opened.teams,
+            teams: &opened.teams,
             candidate,
             candidate_source: session.pin()?.source,
             renderer: opened.renderer.clone(),
@@ -213,4 +219,67 @@ pub async fn status(
         &tick,
     )
     .await)
+}
+
+/// Moves every team to the session's chart (`to`, when given, must be its version), one branch
+/// and commit per team, in the team's repository; a team that would break is skipped. Teams are
+/// moved one after another (each runs `upgrade-chart`'s renders itself).
+pub async fn upgrade(
+    session: &Session,
+    req: &Request,
+    to: Option<&str>,
+    on: OnProgress<'_>,
+) -> Result<Vec<Outcome>> {
+    let chart = session.chart()?;
+    if let Some(v) = to
+        && v != chart.meta.version
+    {
+        return Err(crate::core::base::error::Error::needs(
+            crate::core::base::error::Setting::Chart,
+            format!(
+                "--to {v}: the chart at hand ({}) is {} {}; choose the chart of version {v} (for a registry: --chart oci://… --chart-version {v})",
+                chart.display, chart.meta.name, chart.meta.version
+            ),
+        ));
+    }
+    let opened = open(session, req, on).await?;
+    let candidate = candidate(session, &opened).await?;
+    let checker = session.checker(true).await?;
+    let source = session.pin()?.source;
+    let work = scratch("upgrade")?;
+    let tick = counter("rendering", envs_total(&opened.teams), on);
+    let impact = impact::run(
+        impact::Request {
+            fleet: &opened.fleet,
+            teams: &opened.teams,
+            candidate: candidate.clone(),
+            candidate_source: source.clone(),
+            renderer: opened.renderer.clone(),
+            policies: checker.policies,
+            diffs: None,
+            jobs: opened.jobs,
+            scratch: work.0.clone(),
+        },
+        &tick,
+    )
+    .await;
+    let mv = fleet_upgrade::Move {
+        renderer: &opened.renderer,
+        candidate: &candidate,
+        candidate_source: &source,
+        cache: &opened.cache,
+    };
+    let tick = counter("upgrading", opened.teams.len(), on);
+    let mut out = Vec::new();
+    for (loaded, row) in opened.teams.iter().zip(&impact.teams) {
+        let outcome = match &loaded.team {
+            Err(why) => Outcome::skipped(&loaded.spec.name, why.clone()),
+            Ok(team) => fleet_upgrade::one(&mv, team, row)
+                .await
+                .unwrap_or_else(|e| Outcome::skipped(&loaded.spec.name, e.to_string())),
+        };
+        tick(&loaded.spec.name);
+        out.push(outcome);
+    }
+    Ok(out)
 }
