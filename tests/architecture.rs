@@ -340,7 +340,7 @@ fn layer(file: &str) -> Option<u8> {
         "base" => 1,
         "values" => 2,
         "inputs" => 3,
-        "check" | "scaffold" | "release" | "import" | "gitops.rs" | "upgrade.rs" => 4,
+        "check" | "scaffold" | "release" | "import" | "fleet" | "gitops.rs" | "upgrade.rs" => 4,
         "session.rs" | "docs" => 5,
         "ops" => 6,
         other => panic!("core/{other} is in no layer: add it to docs/ARCHITECTURE.md and here"),

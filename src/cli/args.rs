@@ -123,6 +123,10 @@ pub enum Command {
     /// ApplicationSet over many teams' directories) or Flux OCIRepository + HelmRelease, per
     /// environment, on the pinned OCI chart and the team's values files in git.
     Gitops(GitopsArgs),
+    /// The platform team's view of every team in fleet.yaml (or --scan DIR): what a candidate
+    /// chart does to each team × environment (impact), pins, policies and live drift (status).
+    #[command(subcommand)]
+    Fleet(FleetCommand),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -614,4 +618,86 @@ pub struct CanaryStepArgs {
     /// Percent of the route's requests for the canary (0–100).
     #[arg(value_parser = clap::value_parser!(u8).range(0..=100))]
     pub weight: u8,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum FleetCommand {
+    /// Render every team × environment with its pinned chart and with the candidate (--chart,
+    /// else the chart at hand) and classify: unchanged, changes, restarts (pod template),
+    /// recreates (immutable fields), breaks (render, schema or a policy fails). Exit 1 when a
+    /// team breaks: the chart repository's CI gate.
+    #[command(after_help = FLEET_IMPACT_HELP)]
+    Impact(FleetImpactArgs),
+    /// Per team and environment: the pin and how far behind the newest, the policies' verdict
+    /// on today's render, and (with `environments:` contexts in fleet.yaml) the live release:
+    /// revision, status, live vs pinned chart (drift), last deploy and its git commit.
+    /// Exit 2 when something needs attention.
+    Status(FleetStatusArgs),
+    /// Move each team to the chart at hand (--chart; --to says which version it must be): per
+    /// team, `upgrade-chart` in a git worktree on a new branch apwiz/<chart>-<version> from the
+    /// team's branch, committed with the render diff summary in the message. Never pushes;
+    /// prints the branches made. A team that would break is skipped and listed (exit 2).
+    Upgrade(FleetUpgradeArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct FleetUpgradeArgs {
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    /// The version to move to: the chart at hand must be it.
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+}
+
+const FLEET_IMPACT_HELP: &str = "Examples:
+  apwiz fleet impact --chart chart/                       # the chart in this checkout
+  apwiz fleet impact --chart oci://registry.example.com/charts/app-platform --chart-version 0.3.0
+  apwiz fleet impact --scan ~/src --diff shop             # every .apwiz.yaml below ~/src; shop's diff
+
+Repositories are mirrored into the cache (--cache, default ~/.cache/apwiz/fleet) and read at
+their branch's commit: a team's own clone and working tree are never touched. Renders are cached
+by a content hash of helm, chart and values; a team pinned to the candidate itself is not
+rendered. See docs/fleet.md for fleet.yaml.";
+
+/// Which fleet, and how to read it.
+#[derive(Args, Debug, Clone)]
+pub struct FleetArgs {
+    /// The fleet file: teams as {repo: PATH|URL, branch, dir, name}, optional environments
+    /// with kube contexts (docs/fleet.md).
+    #[arg(long, default_value = "fleet.yaml", value_name = "FILE")]
+    pub fleet: PathBuf,
+    /// Instead of a fleet file: every .apwiz.yaml below DIR (each in its git repository).
+    #[arg(long, value_name = "DIR")]
+    pub scan: Option<PathBuf>,
+    /// Only these teams (comma-separated names).
+    #[arg(long, value_delimiter = ',', value_name = "TEAMS")]
+    pub teams: Vec<String>,
+    /// Where mirrors, snapshots and renders are cached.
+    #[arg(long, env = "APWIZ_FLEET_CACHE", value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// helm processes at once (default: the number of cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// The Kubernetes version helm renders for (default: fleet.yaml's kubeVersion, the user
+    /// config's, else helm's own).
+    #[arg(long)]
+    pub kube_version: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct FleetImpactArgs {
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    /// Print the full diff of these teams (comma-separated; no value: every team).
+    #[arg(long, value_delimiter = ',', num_args = 0.., value_name = "TEAMS")]
+    pub diff: Option<Vec<String>>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct FleetStatusArgs {
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    /// The newest chart version pins are compared with (default: the chart at hand's).
+    #[arg(long, value_name = "VERSION")]
+    pub newest: Option<String>,
 }

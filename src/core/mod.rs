@@ -9,12 +9,13 @@
 //! 3. [`inputs`]: what is on disk (`chart`, `presets`, `config`, `themes`, `answers`) and the
 //!    resolution of a team's files into one `Inputs`;
 //! 4. engines: [`check`] (the pipeline), [`scaffold`] (`new`), [`release`] (helm run and
-//!    watched), [`import`], [`gitops`], [`upgrade`];
+//!    watched), [`import`], [`gitops`], [`upgrade`], [`fleet`] (every team at once);
 //! 5. aggregators: [`session`] (one per process), [`docs`];
 //! 6. [`ops`]: one module per operation, the workflows both front ends run.
 pub mod base;
 pub mod check;
 pub mod docs;
+pub mod fleet;
 pub mod gitops;
 pub mod import;
 pub mod inputs;

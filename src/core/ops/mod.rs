@@ -10,12 +10,14 @@
 //!   release's description records.
 //! - [`canary`]: the canary's state and the deploy options of each step, promote included.
 //! - [`rollback`], [`test`], [`uninstall`]: their plans, opened from a target.
+//! - [`fleet`]: the fleet opened, then impact, status or upgrade over every team.
 //! - [`status`]: the snapshot of a release (record, workloads, warning events) and the watch
 //!   of its objects.
 //!
 //! Top layer: it joins the check pipeline, the scaffold and the release engine.
 pub mod canary;
 pub mod deploy;
+pub mod fleet;
 pub mod new;
 pub mod pin;
 pub mod rollback;
