@@ -761,3 +761,48 @@ fn status_watch_under_freeze(cluster: &OwnCluster, dir: &Path, ns: &str) -> Meas
         recovered_ms: back - continued,
     }
 }
+
+#[test]
+fn sigterm_of_a_line_mode_deploy_writes_the_run_record_and_says_helm_goes_on() {
+    let ns = fresh_namespace("faults-term");
+    let label = format!("apwiz.test/term-{}", std::process::id());
+    let dir = team("faults-term", "1.0.0", Some(&label));
+    let d = deploy_waiting(kubeconfig(), &dir, &ns);
+    let st = Command::new("kill")
+        .args(["-TERM", &d.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(st.success());
+    let (code, out, err) = d.finish();
+    assert_eq!(code, 143, "{out}\n{err}");
+    let events = json_lines(&out);
+    let said = events
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .find(|m| m.starts_with("apwiz ended by SIGTERM while helm (pid "))
+        .unwrap_or_else(|| panic!("what became of helm is not said:\n{out}"));
+    assert!(
+        said.contains("re-attach with `apwiz status --watch --release web -n"),
+        "{said}"
+    );
+    let last = events.last().expect("outcome");
+    let rec: Value = serde_json::from_str(
+        &std::fs::read_to_string(last["record"].as_str().expect("a run record")).expect("read"),
+    )
+    .expect("json");
+    assert_eq!(
+        rec["outcome"], "left running: apwiz ended by SIGTERM",
+        "{rec}"
+    );
+    // helm goes on: stop it (it is this test's).
+    let pid = said["apwiz ended by SIGTERM while helm (pid ".len()..]
+        .split(',')
+        .next()
+        .expect("pid")
+        .to_string();
+    assert!(
+        std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "helm {pid} is gone"
+    );
+    let _ = Command::new("kill").args(["-KILL", &pid]).status();
+}

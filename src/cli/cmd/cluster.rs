@@ -335,12 +335,31 @@ pub(crate) fn confirm_by_name(ctx: &Ctx, yes: bool, release: &str) -> Result<boo
 }
 
 /// Runs an operation while printing its event stream as it comes.
+/// SIGTERM and SIGHUP while it runs end it without waiting for helm: the run record is written
+/// and a line says what became of helm (left running and how to re-attach, or stopped with
+/// apwiz); [`exit_code`] is then 128 + the signal.
 pub(crate) fn run_watched(
     ctx: &Ctx,
-    run: crate::core::release::ops::Run<'_>,
+    mut run: crate::core::release::ops::Run<'_>,
     mut rx: tokio::sync::mpsc::UnboundedReceiver<ReleaseEvent>,
 ) -> Result<crate::core::release::ops::Outcome> {
+    let leave = std::sync::Arc::new(crate::core::release::ops::Leave::default());
+    run.leave = Some(leave.clone());
     ctx.block_on(async {
+        use tokio::signal::unix::{SignalKind, signal};
+        let signals = tokio::spawn(async move {
+            let (Ok(mut term), Ok(mut hup)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::hangup()),
+            ) else {
+                return;
+            };
+            let name = tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = hup.recv() => "SIGHUP",
+            };
+            leave.now(name);
+        });
         let printer = async {
             let mut res = Ok(());
             // A stall is repeated every second while it lasts: lines say it once.
@@ -359,9 +378,22 @@ pub(crate) fn run_watched(
             res
         };
         let (outcome, printed) = tokio::join!(crate::core::release::ops::run(run), printer);
+        signals.abort();
         printed?;
         outcome
     })
+}
+
+/// The exit code of an operation: 0 ok, 1 failed, 128 + the signal that ended apwiz (SIGHUP
+/// 129, SIGTERM 143).
+pub(crate) fn exit_code(o: &crate::core::release::ops::Outcome) -> u8 {
+    match o.ended_by.as_deref() {
+        Some("SIGHUP") => 129,
+        Some("SIGTERM") => 143,
+        Some(_) => 130,
+        None if o.ok => 0,
+        None => 1,
+    }
 }
 
 /// The end of an operation: the cause card with helm's stderr (text), the run record, and a

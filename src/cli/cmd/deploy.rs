@@ -237,5 +237,5 @@ pub(super) fn execute(
         }
     }
     cluster::print_outcome(ctx, what, &outcome)?;
-    Ok((if outcome.ok { 0 } else { 1 }, Some(outcome.ok)))
+    Ok((cluster::exit_code(&outcome), Some(outcome.ok)))
 }

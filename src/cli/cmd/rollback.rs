@@ -48,5 +48,5 @@ pub(crate) fn run(ctx: &Ctx, a: RollbackArgs) -> Result<u8> {
     let (emitter, rx) = Emitter::new();
     let outcome = cluster::run_watched(ctx, p.run(emitter), rx)?;
     cluster::print_outcome(ctx, "rollback", &outcome)?;
-    Ok(if outcome.ok { 0 } else { 1 })
+    Ok(cluster::exit_code(&outcome))
 }

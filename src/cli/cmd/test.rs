@@ -76,5 +76,5 @@ pub(crate) fn run(ctx: &Ctx, a: TestArgs) -> Result<u8> {
         ))?;
     }
     cluster::print_outcome(ctx, "test", &outcome)?;
-    Ok(if outcome.ok { 0 } else { 1 })
+    Ok(cluster::exit_code(&outcome))
 }

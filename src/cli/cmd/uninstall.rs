@@ -60,5 +60,5 @@ pub(crate) fn run(ctx: &Ctx, a: UninstallArgs) -> Result<u8> {
     let (emitter, rx) = Emitter::new();
     let outcome = cluster::run_watched(ctx, p.run(emitter), rx)?;
     cluster::print_outcome(ctx, "uninstall", &outcome)?;
-    Ok(if outcome.ok { 0 } else { 1 })
+    Ok(cluster::exit_code(&outcome))
 }

@@ -71,6 +71,7 @@ impl<'a> Helmed<'a> {
             emitter,
             state_dir: None,
             interrupt: None,
+            leave: None,
             detachable: false,
         }
     }

@@ -208,7 +208,45 @@ pub struct Outcome {
     pub cause: Option<CauseCard>,
     pub record: Option<PathBuf>,
     pub duration_ms: u64,
+    /// The signal the front end was ended by ([`Leave`]), when it was.
+    pub ended_by: Option<String>,
+    /// What became of helm when the front end left: left running (and how to re-attach) or
+    /// stopped with it.
+    pub left: Option<String>,
 }
+
+/// Asks a running operation to stop waiting for helm because the front end is leaving (SIGTERM,
+/// SIGHUP): helm is given a moment (it may have had the signal too), then left to run on; the
+/// run record is written either way and says which.
+#[derive(Default)]
+pub struct Leave {
+    notify: Notify,
+    why: std::sync::Mutex<String>,
+}
+
+impl Leave {
+    /// The front end leaves because of `why` (a signal's name).
+    pub fn now(&self, why: &str) {
+        *self.why.lock().unwrap_or_else(|p| p.into_inner()) = why.to_string();
+        self.notify.notify_one();
+    }
+
+    fn why(&self) -> String {
+        self.why.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// Waits for the front end to leave (forever when it cannot).
+async fn leaving(l: Option<&Arc<Leave>>) {
+    match l {
+        Some(l) => l.notify.notified().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// How long helm may take to end after the front end was signalled, before it counts as left
+/// running.
+const HELM_GRACE: Duration = Duration::from_secs(1);
 
 /// One operation to run.
 pub struct Run<'a> {
@@ -229,6 +267,9 @@ pub struct Run<'a> {
     /// Notified to interrupt helm cleanly (SIGINT: helm cancels, marks the release failed and,
     /// with rollback on failure, rolls it back) instead of killing it.
     pub interrupt: Option<Arc<Notify>>,
+    /// Notified when the front end leaves (SIGTERM, SIGHUP): the run record is written and helm
+    /// left running unless it ended with the signal.
+    pub leave: Option<Arc<Leave>>,
 }
 
 /// Reads `path` as helm writes it, sending each line as an event, until helm has exited
@@ -365,9 +406,19 @@ async fn run_helm(r: Run<'_>, holder: Option<lease::Holder>) -> Result<Outcome> 
     let exited = Arc::new(AtomicBool::new(false));
     let err_task = tokio::spawn(tail_lines(err_path.clone(), em.clone(), exited.clone()));
     let mut asked = false;
+    let mut ended_by = None;
+    let helm_error = |e: std::io::Error| Error::Environment(format!("helm: {e}"));
     let status = loop {
         tokio::select! {
-            st = child.wait() => break st.map_err(|e| Error::Environment(format!("helm: {e}")))?,
+            st = child.wait() => break Some(st.map_err(helm_error)?),
+            _ = leaving(r.leave.as_ref()), if ended_by.is_none() => {
+                ended_by = r.leave.as_ref().map(|l| l.why());
+                // A signal to the whole process group reached helm too: it may be ending.
+                match tokio::time::timeout(HELM_GRACE, child.wait()).await {
+                    Ok(st) => break Some(st.map_err(helm_error)?),
+                    Err(_) => break None,
+                }
+            }
             _ = interrupted(r.interrupt.as_ref()), if !asked => {
                 asked = true;
                 match child.id().map(send_sigint) {
@@ -383,10 +434,31 @@ async fn run_helm(r: Run<'_>, holder: Option<lease::Holder>) -> Result<Outcome> 
     let helm_stdout = tokio::fs::read_to_string(&out_path)
         .await
         .unwrap_or_default();
-    let _ = tokio::fs::remove_file(&out_path).await;
-    let _ = tokio::fs::remove_file(&err_path).await;
-    let ok = status.success();
-    let killed = std::os::unix::process::ExitStatusExt::signal(&status).map(|sig| {
+    let target = format!("--release {} -n {}", r.spec.release, r.spec.namespace);
+    let left = ended_by.as_ref().map(|why| match &status {
+        None => format!(
+            "apwiz ended by {why} while helm (pid {}, writing to {}) was working: helm goes on; re-attach with `apwiz status --watch {target}`, or read its outcome later with `apwiz status {target}`",
+            child.id().map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
+            err_path.display()
+        ),
+        Some(st) => format!(
+            "apwiz ended by {why}, and helm with it ({st}): the release may be left pending-*; `apwiz status {target}` says what recovers it"
+        ),
+    });
+    if status.is_some() {
+        let _ = tokio::fs::remove_file(&out_path).await;
+        let _ = tokio::fs::remove_file(&err_path).await;
+    } else {
+        // Left running: neither killed when dropped nor waited for; its output stays beside the
+        // run records.
+        std::mem::forget(child);
+    }
+    if let Some(l) = &left {
+        em.notice(l.clone());
+    }
+    let ok = left.is_none() && status.is_some_and(|st| st.success());
+    let helm_exit = status.and_then(|st| st.code());
+    let killed = status.and_then(|st| std::os::unix::process::ExitStatusExt::signal(&st)).map(|sig| {
         format!(
             "helm was ended by signal {sig} before it finished: the release may be left pending-*; `apwiz status --release {} -n {}` says what recovers it",
             r.spec.release, r.spec.namespace
@@ -402,9 +474,13 @@ async fn run_helm(r: Run<'_>, holder: Option<lease::Holder>) -> Result<Outcome> 
     });
     // Late events (deletions after success, a card's log read) still arrive for a moment.
     let collected = watch
-        .stop(Duration::from_millis(if ok { 300 } else { 2500 }))
+        .stop(Duration::from_millis(if ok || left.is_some() {
+            300
+        } else {
+            2500
+        }))
         .await;
-    let cause = if ok {
+    let cause = if ok || left.is_some() {
         None
     } else {
         let mut card = collected.cause.clone().unwrap_or_else(|| CauseCard {
@@ -448,13 +524,20 @@ async fn run_helm(r: Run<'_>, holder: Option<lease::Holder>) -> Result<Outcome> 
         duration_ms: em.elapsed_ms(),
         plan: r.plan,
         helm_argv: runlog::redact_argv(&r.argv),
-        helm_exit: status.code(),
+        helm_exit,
         helm_stderr: helm_stderr.clone(),
         ok,
-        outcome: if ok {
-            "succeeded".into()
-        } else {
-            "failed".into()
+        outcome: match (&left, &status) {
+            (Some(_), None) => format!(
+                "left running: apwiz ended by {}",
+                ended_by.clone().unwrap_or_default()
+            ),
+            (Some(_), Some(_)) => format!(
+                "stopped: apwiz ended by {}, helm with it",
+                ended_by.clone().unwrap_or_default()
+            ),
+            _ if ok => "succeeded".into(),
+            _ => "failed".into(),
         },
         phases: em
             .phases()
@@ -477,12 +560,14 @@ async fn run_helm(r: Run<'_>, holder: Option<lease::Holder>) -> Result<Outcome> 
     em.close_stream();
     Ok(Outcome {
         ok,
-        helm_exit: status.code(),
+        helm_exit,
         helm_stdout,
         helm_stderr,
         collected,
         cause,
         record,
         duration_ms: em.elapsed_ms(),
+        ended_by,
+        left,
     })
 }
