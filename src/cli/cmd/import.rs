@@ -196,6 +196,7 @@ fn values_cmd(ctx: &Ctx, a: ImportValuesArgs) -> Result<u8> {
             )));
         }
     };
+    charts::keep_container_name(from, &mut converted.values, &release);
     let mut notes = converted.notes.clone();
     let mut todos = converted.todos.clone();
     let mut envs = Vec::new();
@@ -206,7 +207,8 @@ fn values_cmd(ctx: &Ctx, a: ImportValuesArgs) -> Result<u8> {
         let (file_name, over) = read_values(&file)?;
         // Helm layers the environment's file over the base: convert the two together.
         let merged = coalesce(over.clone(), &source);
-        let conv = charts::convert(from, &merged, &file_name);
+        let mut conv = charts::convert(from, &merged, &file_name);
+        charts::keep_container_name(from, &mut conv.values, &release);
         let own = charts::leaves(&over);
         notes.extend(conv.notes.into_iter().filter(|n| {
             own.iter().any(|l| {
