@@ -85,6 +85,7 @@ fn manifests_cmd(ctx: &Ctx, a: ImportManifestsArgs) -> Result<u8> {
         sources,
         todos: imported.todos.clone(),
     };
+    lift::share_what_every_env_sets(&mut import.values, &mut import.envs);
     let Some(proven) = prove_then_write(ctx, &a.out, &mut import)? else {
         return Ok(1);
     };
@@ -236,6 +237,7 @@ fn values_cmd(ctx: &Ctx, a: ImportValuesArgs) -> Result<u8> {
         sources,
         todos: todos.clone(),
     };
+    lift::share_what_every_env_sets(&mut import.values, &mut import.envs);
     let Some(proven) = prove_then_write(ctx, &a.out, &mut import)? else {
         return Ok(1);
     };
