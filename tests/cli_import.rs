@@ -383,6 +383,19 @@ fn helm_create_values_file() {
 }
 
 #[test]
+fn what_every_environment_sets_alike_is_written_once_in_values_yaml() {
+    let (out, _) = import_values("bitnami", &["prod", "staging"], "payments");
+    let v = values_of(&out, "values.yaml");
+    assert_eq!(v["resources"]["limits"]["memory"], "1Gi", "{v}");
+    for env in ["prod", "staging"] {
+        let e = values_of(&out, &format!("values-{env}.yaml"));
+        assert!(e["resources"]["limits"]["memory"].is_null(), "{env}: {e}");
+    }
+    assert_eq!(values_of(&out, "values-prod.yaml")["replicas"], 4);
+    assert_eq!(values_of(&out, "values-staging.yaml")["replicas"], 3);
+}
+
+#[test]
 fn bitnami_values_file() {
     let (out, r) = import_values("bitnami", &["prod"], "payments");
     let v = values_of(&out, "values.yaml");

@@ -85,6 +85,7 @@ fn manifests_cmd(ctx: &Ctx, a: ImportManifestsArgs) -> Result<u8> {
         sources,
         todos: imported.todos.clone(),
     };
+    lift::share_what_every_env_sets(&mut import.values, &mut import.envs);
     let Some(proven) = prove_then_write(ctx, &a.out, &mut import)? else {
         return Ok(1);
     };
@@ -196,6 +197,7 @@ fn values_cmd(ctx: &Ctx, a: ImportValuesArgs) -> Result<u8> {
             )));
         }
     };
+    charts::keep_container_name(from, &mut converted.values, &release);
     let mut notes = converted.notes.clone();
     let mut todos = converted.todos.clone();
     let mut envs = Vec::new();
@@ -206,7 +208,8 @@ fn values_cmd(ctx: &Ctx, a: ImportValuesArgs) -> Result<u8> {
         let (file_name, over) = read_values(&file)?;
         // Helm layers the environment's file over the base: convert the two together.
         let merged = coalesce(over.clone(), &source);
-        let conv = charts::convert(from, &merged, &file_name);
+        let mut conv = charts::convert(from, &merged, &file_name);
+        charts::keep_container_name(from, &mut conv.values, &release);
         let own = charts::leaves(&over);
         notes.extend(conv.notes.into_iter().filter(|n| {
             own.iter().any(|l| {
@@ -234,6 +237,7 @@ fn values_cmd(ctx: &Ctx, a: ImportValuesArgs) -> Result<u8> {
         sources,
         todos: todos.clone(),
     };
+    lift::share_what_every_env_sets(&mut import.values, &mut import.envs);
     let Some(proven) = prove_then_write(ctx, &a.out, &mut import)? else {
         return Ok(1);
     };

@@ -124,6 +124,19 @@ pub fn convert(from: Convention, source: &Value, file: &str) -> Converted {
     }
 }
 
+/// `helm create`'s chart names its one container after the chart (`helm create <release>`):
+/// `containerName` keeps that name where app-platform's would differ.
+pub fn keep_container_name(from: Convention, values: &mut Value, release: &str) {
+    if from != Convention::HelmCreate
+        || values.get("services").is_some()
+        || values.get("containerName").is_some()
+        || crate::core::base::names::check(release).is_err()
+    {
+        return;
+    }
+    set_path(values, "containerName", json!(release));
+}
+
 /// The dotted paths of a values file's meaningful leaves (maps followed, lists whole).
 pub fn leaves(v: &Value) -> Vec<String> {
     let mut out = Vec::new();

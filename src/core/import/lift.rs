@@ -155,6 +155,88 @@ pub fn environment(base: &Value, env: &Value, defaults: &Value) -> Value {
     out
 }
 
+/// What every environment sets to the same value (two environments or more) moves into the
+/// shared file: `base` gets it, and each environment's file keeps only what really differs.
+pub fn share_what_every_env_sets(base: &mut Value, envs: &mut [(String, Value)]) {
+    if envs.len() < 2 {
+        return;
+    }
+    let files: Vec<&Value> = envs.iter().map(|(_, v)| v).collect();
+    let mut common = Vec::new();
+    same_leaves(&files, &mut Vec::new(), &mut common);
+    for (path, x) in common {
+        put(base, &path, x);
+        for (_, v) in envs.iter_mut() {
+            take(v, &path);
+        }
+    }
+}
+
+/// The leaves (non-map values, lists whole) every one of `files` holds with the same value.
+fn same_leaves(files: &[&Value], at: &mut Vec<String>, out: &mut Vec<(Vec<String>, Value)>) {
+    let Some(first) = files.first() else {
+        return;
+    };
+    match *first {
+        Value::Object(m) => {
+            for k in m.keys() {
+                let here: Vec<&Value> = files.iter().filter_map(|f| f.get(k)).collect();
+                if here.len() == files.len() {
+                    at.push(k.clone());
+                    same_leaves(&here, at, out);
+                    at.pop();
+                }
+            }
+        }
+        Value::Null => {}
+        x => {
+            if files.iter().all(|f| *f == x) {
+                out.push((at.clone(), x.clone()));
+            }
+        }
+    }
+}
+
+fn put(v: &mut Value, path: &[String], x: Value) {
+    let Some((last, ways)) = path.split_last() else {
+        return;
+    };
+    let mut cur = v;
+    for k in ways {
+        if !cur.get(k).is_some_and(Value::is_object) {
+            if let Value::Object(m) = cur {
+                m.insert(k.clone(), Value::Object(Map::new()));
+            } else {
+                return;
+            }
+        }
+        cur = &mut cur[k.as_str()];
+    }
+    if let Value::Object(m) = cur {
+        m.insert(last.clone(), x);
+    }
+}
+
+/// Removes `path`, and the maps it leaves empty.
+fn take(v: &mut Value, path: &[String]) {
+    let Some((k, rest)) = path.split_first() else {
+        return;
+    };
+    let Value::Object(m) = v else {
+        return;
+    };
+    if rest.is_empty() {
+        m.shift_remove(k);
+        return;
+    }
+    if let Some(x) = m.get_mut(k) {
+        take(x, rest);
+        if x.as_object().is_some_and(Map::is_empty) {
+            m.shift_remove(k);
+        }
+    }
+}
+
 /// A feature an environment turns off needs nothing else: `{enabled: false}` alone.
 fn off_alone(v: &mut Value) {
     if let Value::Object(m) = v {
@@ -250,6 +332,47 @@ mod tests {
     fn defaults() -> Value {
         json!({"image": "nginx:1", "replicas": 1, "resources": {"requests": {"cpu": "50m"}},
                "env": {}, "services": {}, "workloadType": "deployment"})
+    }
+
+    #[test]
+    fn what_every_environment_sets_alike_goes_into_the_shared_file() {
+        let mut base = json!({"services": {"api": {"image": "api:1", "replicas": 1}}});
+        let mut envs = vec![
+            (
+                "dev".to_string(),
+                json!({"services": {"api": {"image": "api:2", "replicas": 1}}}),
+            ),
+            (
+                "prod".to_string(),
+                json!({"services": {"api": {"image": "api:2", "replicas": 5, "env": {"LOG": "warn"}}}}),
+            ),
+            (
+                "staging".to_string(),
+                json!({"services": {"api": {"image": "api:2", "replicas": 2, "env": {"LOG": "warn"}}}}),
+            ),
+        ];
+        share_what_every_env_sets(&mut base, &mut envs);
+        assert_eq!(
+            base,
+            json!({"services": {"api": {"image": "api:2", "replicas": 1}}})
+        );
+        assert_eq!(envs[0].1, json!({"services": {"api": {"replicas": 1}}}));
+        assert_eq!(
+            envs[1].1,
+            json!({"services": {"api": {"replicas": 5, "env": {"LOG": "warn"}}}})
+        );
+        assert_eq!(
+            envs[2].1,
+            json!({"services": {"api": {"replicas": 2, "env": {"LOG": "warn"}}}})
+        );
+        // One environment: its file is all that differs, nothing is shared.
+        let mut one = vec![("dev".to_string(), json!({"replicas": 3}))];
+        let mut b = json!({"replicas": 1});
+        share_what_every_env_sets(&mut b, &mut one);
+        assert_eq!(
+            (b, &one[0].1),
+            (json!({"replicas": 1}), &json!({"replicas": 3}))
+        );
     }
 
     #[test]

@@ -221,6 +221,15 @@ pub fn convert(inputs: Vec<Input>) -> Imported {
         if workloads.len() > 1 && *key != w.name {
             set(&mut v, "objectName", json!(w.name));
         }
+        // The chart names the main container after the service: containerName keeps its name.
+        let main = s(&pod_template(&w.value), "/spec/containers/0/name");
+        if workloads.len() > 1
+            && main != *key
+            && !main.is_empty()
+            && crate::core::base::names::check(&main).is_ok()
+        {
+            set(&mut v, "containerName", json!(main));
+        }
         for svc in &selecting {
             used.insert(svc.id());
             origin.services.push(svc.id());
