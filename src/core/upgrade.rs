@@ -301,12 +301,7 @@ pub async fn plan(req: Request) -> Result<Plan> {
             .to_string();
         let display = format!("{}/{name}", req.display.trim_end_matches('/'));
         let values = parse_values(&text)
-            .map_err(|e| Error::Yaml {
-                file: display.clone(),
-                line: e.loc.line,
-                column: e.loc.column,
-                message: e.message,
-            })?
+            .map_err(|e| e.in_file(display.clone()))?
             .value;
         let (new_text, applied) = overrides::move_keys(&text, &moves_for(&values, &steps))
             .map_err(|e| Error::Invalid(format!("{display}: {e}")))?;

@@ -153,12 +153,7 @@ pub fn load(path: &Path) -> Result<Fleet> {
 /// Parses the text of a fleet file named `file`, relative paths resolved against `base`.
 pub fn parse(file: &str, text: &str, base: &Path) -> Result<Fleet> {
     // Syntax first, with YAML 1.1's positions, so every later error can name its line.
-    let parsed = parse_values(text).map_err(|e| Error::Yaml {
-        file: file.to_string(),
-        line: e.loc.line,
-        column: e.loc.column,
-        message: e.message,
-    })?;
+    let parsed = parse_values(text).map_err(|e| e.in_file(file.to_string()))?;
     // The line of `pointer`, else of the nearest enclosing value the file sets.
     let line_of = |pointer: &str| {
         let mut p = pointer;

@@ -71,12 +71,9 @@ impl Chart {
         let Some((name, text)) = self.env_files.get(env) else {
             return Ok(None);
         };
-        parse_values(text).map(Some).map_err(|e| Error::Yaml {
-            file: self.file_display(name),
-            line: e.loc.line,
-            column: e.loc.column,
-            message: e.message,
-        })
+        parse_values(text)
+            .map(Some)
+            .map_err(|e| e.in_file(self.file_display(name)))
     }
 
     /// The chart defaults after Helm drops their `null`s: what a release with no values gets.
@@ -344,12 +341,8 @@ pub fn load(path: &Path, display: &str) -> Result<Chart> {
         env_files: BTreeMap::new(),
         migrations_text: get("migrations.yaml"),
     };
-    chart.defaults = parse_values(&defaults_text).map_err(|e| Error::Yaml {
-        file: chart.file_display("values.yaml"),
-        line: e.loc.line,
-        column: e.loc.column,
-        message: e.message,
-    })?;
+    chart.defaults =
+        parse_values(&defaults_text).map_err(|e| e.in_file(chart.file_display("values.yaml")))?;
     if let Some(text) = get("values.schema.json") {
         let schema: Value = serde_json::from_str(&text).map_err(|e| Error::Yaml {
             file: chart.file_display("values.schema.json"),

@@ -150,12 +150,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
 
 /// Parses one preset file (read as Helm reads YAML, since its values end up in Helm).
 pub fn parse(file: &str, text: &str) -> Result<Preset> {
-    let parsed = parse_values(text).map_err(|e| Error::Yaml {
-        file: file.to_string(),
-        line: e.loc.line,
-        column: e.loc.column,
-        message: e.message,
-    })?;
+    let parsed = parse_values(text).map_err(|e| e.in_file(file.to_string()))?;
     let preset: Preset = serde_json::from_value(parsed.value)
         .map_err(|e| Error::Invalid(format!("{file}: not a valid preset: {e}")))?;
     if !preset.values.is_object() {

@@ -78,6 +78,18 @@ pub struct YamlError {
     pub message: String,
 }
 
+impl YamlError {
+    /// The core's error for this syntax error in `file` (file:line:column: message).
+    pub(crate) fn in_file(self, file: impl Into<String>) -> crate::core::base::error::Error {
+        crate::core::base::error::Error::Yaml {
+            file: file.into(),
+            line: self.loc.line,
+            column: self.loc.column,
+            message: self.message,
+        }
+    }
+}
+
 impl std::fmt::Display for YamlError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}:{}: {}", self.loc.line, self.loc.column, self.message)
