@@ -19,6 +19,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 use support::cli::{Run, apwiz_env, write};
+use support::cluster::{OwnCluster, control_plane};
 use support::{fresh_namespace, kubeconfig, kubectl, scratch};
 
 fn epoch_ms() -> i64 {
@@ -422,25 +423,10 @@ fn a_context_whose_server_refuses_connections_or_the_token_is_one_line_and_exit_
     );
 }
 
-/// A control plane of this binary's own, brought down when dropped.
-struct OwnCluster {
-    dir: PathBuf,
-    kubeconfig: PathBuf,
-}
-
-/// `control-plane.sh ARGS` on the cluster in `dir`.
-fn script(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(support::repo().join("scripts/control-plane.sh"))
-        .args(args)
-        .env("APWIZ_CLUSTER_DIR", dir)
-        .output()
-        .expect("run scripts/control-plane.sh")
-}
-
 /// Freezes `component` of the cluster in `dir` for `secs` (blocking); (stopped, continued) in
 /// epoch ms.
 fn freeze(dir: &Path, component: &str, secs: &str) -> (i64, i64) {
-    let out = script(dir, &["freeze", component, secs]);
+    let out = control_plane(dir, &["freeze", component, secs]);
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
         out.status.success(),
@@ -454,45 +440,6 @@ fn freeze(dir: &Path, component: &str, secs: &str) -> (i64, i64) {
             .unwrap_or_else(|| panic!("no '{w}' in: {text}"))
     };
     (at("stopped "), at("continued "))
-}
-
-impl OwnCluster {
-    fn script(&self, args: &[&str]) -> std::process::Output {
-        script(&self.dir, args)
-    }
-
-    fn up() -> OwnCluster {
-        let dir = support::repo().join(format!(".cluster/kwok-faults-h{}", support::helm_major()));
-        let mut c = OwnCluster {
-            dir,
-            kubeconfig: PathBuf::new(),
-        };
-        let out = c.script(&["up"]);
-        assert!(
-            out.status.success(),
-            "control-plane.sh up: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        c.kubeconfig = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        c
-    }
-
-    fn kubectl(&self, args: &[&str]) {
-        let mut all = vec!["kubectl"];
-        all.extend_from_slice(args);
-        let out = self.script(&all);
-        assert!(
-            out.status.success(),
-            "kubectl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-impl Drop for OwnCluster {
-    fn drop(&mut self) {
-        let _ = self.script(&["down"]);
-    }
 }
 
 /// What a freeze measured.
@@ -513,7 +460,7 @@ fn report(what: &str, m: &Measured) {
 /// of its own for both).
 #[test]
 fn a_frozen_api_server_or_controller_manager_is_reported_while_frozen() {
-    let cluster = OwnCluster::up();
+    let cluster = OwnCluster::up("faults");
     let ns = format!("faults-freeze-h{}", support::helm_major());
     cluster.kubectl(&["create", "namespace", &ns]);
     let label = "apwiz.test/freeze";

@@ -15,6 +15,7 @@ mod support;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use support::cli::{Run, apwiz_env, write};
+use support::cluster::OwnCluster;
 use support::{fresh_namespace as namespace, kubeconfig, kubectl, scratch};
 
 /// A team directory with the values every test starts from: one deployment, a pre and a post
@@ -641,61 +642,10 @@ fn prechecks_refuse_an_api_server_older_than_the_charts_kube_version() {
     assert_eq!(release_records(&ns), "");
 }
 
-/// A second control plane of this test's own (`.cluster/kwok-restart-h<major>`), so that
-/// restarting its API server disturbs no other test; brought down when dropped.
-struct OwnCluster {
-    dir: PathBuf,
-    kubeconfig: PathBuf,
-}
-
-impl OwnCluster {
-    fn script(&self, args: &[&str]) -> std::process::Output {
-        std::process::Command::new(support::repo().join("scripts/control-plane.sh"))
-            .args(args)
-            .env("APWIZ_CLUSTER_DIR", &self.dir)
-            .output()
-            .expect("run scripts/control-plane.sh")
-    }
-
-    fn up() -> OwnCluster {
-        let dir = support::repo().join(format!(".cluster/kwok-restart-h{}", support::helm_major()));
-        let mut c = OwnCluster {
-            dir,
-            kubeconfig: PathBuf::new(),
-        };
-        let out = c.script(&["up"]);
-        assert!(
-            out.status.success(),
-            "control-plane.sh up ({}):\n{}",
-            c.dir.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        c.kubeconfig = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        c
-    }
-
-    fn kubectl(&self, args: &[&str]) {
-        let mut all = vec!["kubectl"];
-        all.extend_from_slice(args);
-        let out = self.script(&all);
-        assert!(
-            out.status.success(),
-            "kubectl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-impl Drop for OwnCluster {
-    fn drop(&mut self) {
-        let _ = self.script(&["down"]);
-    }
-}
-
 #[test]
 fn the_api_server_restarted_mid_watch_gives_a_reconnect_notice_and_no_duplicate_rows() {
     use std::io::BufRead;
-    let cluster = OwnCluster::up();
+    let cluster = OwnCluster::up("restart");
     let ns = format!("rel-restart-h{}", support::helm_major());
     cluster.kubectl(&["create", "namespace", &ns]);
     let dir = scratch("rel-restart");
