@@ -20,6 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 use support::cli::{Run, apwiz_env, write};
 use support::cluster::{OwnCluster, control_plane};
+use support::tmux::{SESSION, Tmux};
 use support::{fresh_namespace, kubeconfig, kubectl, scratch};
 
 fn epoch_ms() -> i64 {
@@ -578,61 +579,14 @@ fn deploy_under_freeze(cluster: &OwnCluster, dir: &Path, ns: &str, label: &str) 
     }
 }
 
-/// A tmux server of its own with one 120×36 shell.
-struct Tmux {
-    socket: String,
-}
-
 impl Tmux {
-    fn start(dir: &Path) -> Option<Tmux> {
-        if Command::new("tmux").arg("-V").output().is_err() {
-            eprintln!("skipped the status --watch part: tmux is not installed");
-            return None;
-        }
-        let t = Tmux {
-            socket: format!("apwiz-faults-{}", std::process::id()),
-        };
-        let st = t
-            .cmd(&[
-                "new-session",
-                "-d",
-                "-s",
-                "f",
-                "-x",
-                "120",
-                "-y",
-                "36",
-                "-c",
-            ])
-            .arg(dir)
-            .args(["env", "PS1=READY$ ", "TERM=xterm-256color", "sh"])
-            .status()
-            .expect("tmux");
-        assert!(st.success(), "tmux new-session");
-        Some(t)
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-L", &self.socket]).args(args);
-        c
-    }
-
     fn line(&self, text: &str) {
         for args in [
-            vec!["send-keys", "-t", "f", "-l", text],
-            vec!["send-keys", "-t", "f", "Enter"],
+            vec!["send-keys", "-t", SESSION, "-l", text],
+            vec!["send-keys", "-t", SESSION, "Enter"],
         ] {
             assert!(self.cmd(&args).status().expect("tmux").success());
         }
-    }
-
-    fn screen(&self) -> String {
-        let o = self
-            .cmd(&["capture-pane", "-p", "-t", "f"])
-            .output()
-            .expect("tmux");
-        String::from_utf8_lossy(&o.stdout).into_owned()
     }
 
     /// Polls the screen until `pred`; (epoch ms, screen).
@@ -649,16 +603,10 @@ impl Tmux {
     }
 }
 
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]).status();
-    }
-}
-
 const STALL: &str = "no answer from the API server for";
 
 fn status_watch_under_freeze(cluster: &OwnCluster, dir: &Path, ns: &str) -> Measured {
-    let Some(t) = Tmux::start(dir) else {
+    let Some(t) = Tmux::new_session("faults", dir) else {
         return Measured {
             detected_ms: -1,
             recovered_ms: -1,

@@ -8,6 +8,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+use support::tmux::{SESSION, Tmux};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -19,51 +20,17 @@ fn helm() -> PathBuf {
         .unwrap_or_else(|| repo().join(".tools/bin/helm"))
 }
 
-/// A tmux server of our own (its own socket) with one 120×36 shell in `dir`.
-struct Tmux {
-    socket: String,
-}
-
 impl Tmux {
+    /// The session, once its shell has printed its prompt.
     fn start(name: &str, dir: &Path) -> Option<Tmux> {
-        if Command::new("tmux").arg("-V").output().is_err() {
-            eprintln!("skipped: tmux is not installed (scripts/install-tools.sh installs it)");
-            return None;
-        }
-        let t = Tmux {
-            socket: format!("apwiz-e2e-{name}-{}", std::process::id()),
-        };
-        let ok = t
-            .cmd(&[
-                "new-session",
-                "-d",
-                "-s",
-                "e2e",
-                "-x",
-                "120",
-                "-y",
-                "36",
-                "-c",
-            ])
-            .arg(dir)
-            .args(["env", "PS1=READY$ ", "TERM=xterm-256color", "sh"])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "tmux new-session");
+        let t = Tmux::new_session(&format!("e2e-{name}"), dir)?;
         t.wait_for("READY$", "the shell prompt");
         Some(t)
     }
 
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-L", &self.socket]).args(args);
-        c
-    }
-
     fn keys(&self, keys: &[&str]) {
         for k in keys {
-            let st = self.cmd(&["send-keys", "-t", "e2e", k]).status().unwrap();
+            let st = self.cmd(&["send-keys", "-t", SESSION, k]).status().unwrap();
             assert!(st.success());
             std::thread::sleep(Duration::from_millis(60));
         }
@@ -71,19 +38,11 @@ impl Tmux {
 
     fn text(&self, text: &str) {
         let st = self
-            .cmd(&["send-keys", "-t", "e2e", "-l", text])
+            .cmd(&["send-keys", "-t", SESSION, "-l", text])
             .status()
             .unwrap();
         assert!(st.success());
         std::thread::sleep(Duration::from_millis(60));
-    }
-
-    fn screen(&self) -> String {
-        let o = self
-            .cmd(&["capture-pane", "-p", "-t", "e2e"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&o.stdout).into_owned()
     }
 
     fn wait_for(&self, needle: &str, what: &str) -> String {
@@ -158,12 +117,6 @@ impl Tmux {
             "echo left off: {s}"
         );
         assert!(!s.contains("Preset ›") || s.contains("READY$"), "{s}");
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]).status();
     }
 }
 
@@ -300,7 +253,7 @@ fn ctrl_c_sigterm_and_a_panic_restore_the_terminal() {
     t.apwiz("", "");
     t.wait_for("web-app", "the preset list");
     let o = t
-        .cmd(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"])
+        .cmd(&["display-message", "-p", "-t", SESSION, "#{pane_pid}"])
         .output()
         .unwrap();
     let shell = String::from_utf8_lossy(&o.stdout).trim().to_string();
