@@ -29,9 +29,9 @@ use crate::tui::steps::{Ctx, Outcome, Step, StepId};
 use crate::tui::style::Styles;
 
 /// How long typing must pause before a render + validation is submitted.
-pub const DEBOUNCE: Duration = Duration::from_millis(150);
+pub(crate) const DEBOUNCE: Duration = Duration::from_millis(150);
 /// Below this width the side pane is a toggle; at or above it, always visible.
-pub const PANE_ALWAYS_WIDTH: u16 = 100;
+pub(crate) const PANE_ALWAYS_WIDTH: u16 = 100;
 
 /// What covers the wizard.
 #[derive(Debug)]

@@ -20,7 +20,7 @@ use crate::core::values::pointer::path_to_pointer;
 use crate::core::values::setexpr::SetExpr;
 
 /// The path of the release-name field (not a values path).
-pub const NAME: &str = "<name>";
+pub(crate) const NAME: &str = "<name>";
 
 /// One form field.
 #[derive(Debug, Clone)]

@@ -25,7 +25,7 @@ pub struct Styles {
 }
 
 /// One colour spec: `red`, `bright-yellow`, `#rrggbb`, `none`, each optionally followed by `bold`.
-pub fn parse(spec: &str) -> Result<Style, String> {
+pub(crate) fn parse(spec: &str) -> Result<Style, String> {
     let mut style = Style::default();
     for word in spec.split_whitespace() {
         style = match word {

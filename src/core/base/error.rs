@@ -132,4 +132,4 @@ impl Error {
 }
 
 /// The core's result type.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;

@@ -13,7 +13,7 @@ use tokio::process::Command;
 use crate::core::base::error::{Error, Result, Setting};
 
 /// Oldest Helm 3 accepted.
-pub const MIN_HELM3_MINOR: u64 = 21;
+pub(crate) const MIN_HELM3_MINOR: u64 = 21;
 
 /// A parsed `vMAJOR.MINOR.PATCH`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -69,7 +69,7 @@ pub struct Locate {
 }
 
 /// The candidates in order, with a label saying where each came from.
-pub fn candidates(l: &Locate) -> Vec<(PathBuf, &'static str)> {
+pub(crate) fn candidates(l: &Locate) -> Vec<(PathBuf, &'static str)> {
     let mut out = Vec::new();
     if let Some(p) = &l.configured {
         out.push((p.clone(), "the user config"));
@@ -132,7 +132,7 @@ fn is_executable(p: &Path) -> bool {
 }
 
 /// Runs `helm version` and parses the answer.
-pub async fn version_of(path: &Path) -> Result<Version> {
+pub(crate) async fn version_of(path: &Path) -> Result<Version> {
     let out = Command::new(path)
         .args(["version", "--template", "{{.Version}}"])
         .env("NO_COLOR", "1")
@@ -202,7 +202,7 @@ pub async fn locate(l: &Locate) -> Result<Helm> {
 }
 
 /// The error when no helm is found anywhere.
-pub fn not_found() -> Error {
+pub(crate) fn not_found() -> Error {
     Error::needs(
         Setting::Helm,
         "helm not found: looked in the user config, .tools/bin (scripts/install-tools.sh) and PATH; install Helm 4 (or 3.21+)",
@@ -210,7 +210,7 @@ pub fn not_found() -> Error {
 }
 
 /// The error for a helm older than apwiz supports.
-pub fn too_old(p: &Path, v: &Version) -> Error {
+pub(crate) fn too_old(p: &Path, v: &Version) -> Error {
     Error::needs(
         Setting::Helm,
         format!(
@@ -247,7 +247,7 @@ pub struct Output {
 
 /// Kubernetes version assumed for Helm 3 offline rendering when none is configured
 /// (Helm 3's own default is too old for the chart's `kubeVersion`).
-pub const HELM3_DEFAULT_KUBE_VERSION: &str = "1.34.0";
+pub(crate) const HELM3_DEFAULT_KUBE_VERSION: &str = "1.34.0";
 
 impl Helm {
     fn common(&self, a: &Args, argv: &mut Vec<String>) {
@@ -332,7 +332,7 @@ impl Helm {
 /// A failure of the chart at template time, as the chart prints it:
 /// `<path>: <what is wrong>, got <value>. <how to fix>`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ChartFailure {
+pub(crate) struct ChartFailure {
     /// The template that failed (`app-platform/templates/statefulset.yaml:2:4`).
     pub template: Option<String>,
     /// The whole message after helm's prefix.
@@ -345,7 +345,7 @@ pub struct ChartFailure {
 }
 
 /// Finds the template failures in helm's stderr (an `Error:` line and its continuation lines).
-pub fn parse_failures(stderr: &str) -> Vec<ChartFailure> {
+pub(crate) fn parse_failures(stderr: &str) -> Vec<ChartFailure> {
     let mut out = Vec::new();
     let lines: Vec<&str> = stderr.lines().collect();
     let mut i = 0;
@@ -416,7 +416,7 @@ fn split_value(after: &str) -> (Option<serde_json::Value>, String) {
 }
 
 /// Splits `<path>: <problem>, got <value>. <fix>`.
-pub fn parse_chart_message(template: Option<String>, message: &str) -> ChartFailure {
+pub(crate) fn parse_chart_message(template: Option<String>, message: &str) -> ChartFailure {
     let mut f = ChartFailure {
         template,
         message: message.to_string(),

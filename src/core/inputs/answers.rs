@@ -9,9 +9,9 @@ use crate::core::base::error::{Error, Result};
 use crate::core::values::setexpr::SetExpr;
 
 /// The answers file's name inside the output directory.
-pub const FILE_NAME: &str = ".apwiz.yaml";
+pub(crate) const FILE_NAME: &str = ".apwiz.yaml";
 /// The format version written to `apiVersion`.
-pub const API_VERSION: &str = "apwiz.dev/v1";
+pub(crate) const API_VERSION: &str = "apwiz.dev/v1";
 
 /// What a team answered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -121,7 +121,7 @@ impl Stale {
 }
 
 /// The phases of an operation that runs hooks, in order.
-pub const OPERATION_PHASES: [Phase; 4] = [
+pub(crate) const OPERATION_PHASES: [Phase; 4] = [
     Phase::PreChecks,
     Phase::PreHooks,
     Phase::ApplyAndWait,

@@ -16,7 +16,7 @@ pub struct Logs {
 }
 
 /// Container waiting reasons that mean the pod will not start by itself.
-pub const WAITING_FAILURES: &[&str] = &[
+pub(crate) const WAITING_FAILURES: &[&str] = &[
     "ErrImagePull",
     "ImagePullBackOff",
     "CrashLoopBackOff",
@@ -26,7 +26,7 @@ pub const WAITING_FAILURES: &[&str] = &[
 ];
 
 /// Event reasons that mean a pod cannot run.
-pub const EVENT_FAILURES: &[&str] = &["FailedScheduling", "FailedMount", "FailedCreate"];
+pub(crate) const EVENT_FAILURES: &[&str] = &["FailedScheduling", "FailedMount", "FailedCreate"];
 
 /// A failure, explained.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -140,7 +140,7 @@ impl CauseCard {
 }
 
 /// What is wrong with a pod, if anything: (reason, message, container).
-pub fn pod_failure(pod: &Pod) -> Option<(String, String, Option<String>)> {
+pub(crate) fn pod_failure(pod: &Pod) -> Option<(String, String, Option<String>)> {
     let status = pod.status.as_ref()?;
     let all = status
         .init_container_statuses
@@ -184,7 +184,7 @@ pub fn pod_failure(pod: &Pod) -> Option<(String, String, Option<String>)> {
 }
 
 /// The next actions after a failed operation.
-pub fn next_actions(
+pub(crate) fn next_actions(
     release: &str,
     namespace: &str,
     rollback_to: Option<u64>,

@@ -9,7 +9,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
-pub use crate::core::release::cause::{CauseCard, Logs};
+pub(crate) use crate::core::release::cause::{CauseCard, Logs};
 
 /// The phases of an operation, as Helm runs them.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]

@@ -83,7 +83,7 @@ impl Switch {
 
 /// The services of a multi-service release (`services:` in `values`, in order); empty when the
 /// top level is the one service.
-pub fn services(values: &serde_json::Value) -> Vec<String> {
+pub(crate) fn services(values: &serde_json::Value) -> Vec<String> {
     values
         .get("services")
         .and_then(|s| s.as_object())
@@ -92,13 +92,13 @@ pub fn services(values: &serde_json::Value) -> Vec<String> {
 }
 
 /// The values path of `path` inside service `svc` (`services.web.ingress.enabled`).
-pub fn in_service(svc: &str, path: &str) -> String {
+pub(crate) fn in_service(svc: &str, path: &str) -> String {
     format!("services.{svc}.{path}")
 }
 
 /// What service `svc` gets at dotted `path`: its own value, else the top level's (every key of a
 /// service inherits the top level's; `[0]` indexes a list).
-pub fn service_value<'a>(
+pub(crate) fn service_value<'a>(
     values: &'a serde_json::Value,
     svc: &str,
     path: &str,
@@ -165,7 +165,7 @@ const fn field(
 }
 
 /// Every feature, in the order shown.
-pub const FEATURES: &[Feature] = &[
+pub(crate) const FEATURES: &[Feature] = &[
     Feature {
         name: "ingress",
         title: "Ingress",
@@ -458,7 +458,8 @@ impl FeatureField {
 }
 
 /// The feature of that preset name.
-pub fn find(name: &str) -> Option<&'static Feature> {
+#[cfg(test)]
+fn find(name: &str) -> Option<&'static Feature> {
     FEATURES.iter().find(|f| f.named(name))
 }
 

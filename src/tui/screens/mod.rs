@@ -8,9 +8,9 @@
 //! - [`history`]: a release's revisions, diffs between them, a rollback;
 //! - [`releases`]: the releases of a namespace;
 //! - [`canary`]: a release's canary and its steps.
-pub mod canary;
+pub(crate) mod canary;
 pub mod history;
-pub mod op;
+pub(crate) mod op;
 pub mod releases;
 
 use ratatui::Frame;
@@ -23,10 +23,13 @@ use crate::tui::keys::{Action, Scope};
 use crate::tui::msg::{After, Cmd, OpsMsg};
 use crate::tui::style::Styles;
 
-pub use canary::{CANARY_LADDER, CanaryScreen, canary_screen};
-pub use history::{HistoryScreen, history};
+pub(crate) use canary::CanaryScreen;
+pub use canary::canary_screen;
+pub(crate) use history::HistoryScreen;
+pub use history::history;
 pub use op::{OpScreen, Panel, Stage, deploy, status};
-pub use releases::{ReleasesScreen, releases};
+pub(crate) use releases::ReleasesScreen;
+pub use releases::releases;
 
 /// The screen over the wizard.
 #[derive(Debug, Clone)]
@@ -70,7 +73,7 @@ pub enum Back {
 }
 
 /// Opens the screen `b` again, with fresh data.
-pub fn reopen(b: Back) -> (OpsScreen, Vec<Cmd>) {
+pub(crate) fn reopen(b: Back) -> (OpsScreen, Vec<Cmd>) {
     match b {
         Back::Status { target, release } => status(target, &release),
         Back::History { target, release } => history(target, &release),

@@ -26,7 +26,7 @@ pub struct PresetStep {
 }
 
 /// The workload presets whose name, title or description match `filter`, best first.
-pub fn matching<'a>(all: &'a [Preset], filter: &str) -> Vec<&'a Preset> {
+pub(crate) fn matching<'a>(all: &'a [Preset], filter: &str) -> Vec<&'a Preset> {
     let workloads = all.iter().filter(|p| p.kind == PresetKind::Workload);
     if filter.trim().is_empty() {
         return workloads.collect();
