@@ -94,7 +94,7 @@ pub struct State {
 
 impl State {
     /// A state on `project`; `styles` from the session's theme.
-    pub fn new(
+    pub(crate) fn new(
         presets: Vec<Preset>,
         chart: Result<Arc<Chart>, String>,
         themes: Vec<Theme>,
@@ -164,7 +164,7 @@ impl State {
         s
     }
 
-    pub fn ctx(&self) -> Ctx<'_> {
+    pub(crate) fn ctx(&self) -> Ctx<'_> {
         Ctx {
             presets: &self.presets,
             chart: self.chart.as_deref(),
@@ -172,7 +172,7 @@ impl State {
     }
 
     /// The current step as a component.
-    pub fn step_ref(&self) -> &dyn Step {
+    pub(crate) fn step_ref(&self) -> &dyn Step {
         match self.step {
             StepId::Preset => &self.preset_step,
             StepId::Workload => &self.form_step,
@@ -201,12 +201,12 @@ impl State {
     }
 
     /// Whether the side pane is drawn next to the wizard.
-    pub fn pane_beside(&self) -> bool {
+    pub(crate) fn pane_beside(&self) -> bool {
         self.size.0 >= PANE_ALWAYS_WIDTH
     }
 
     /// The key scopes where the cursor is, most specific first.
-    pub fn scopes(&self) -> Vec<Scope> {
+    pub(crate) fn scopes(&self) -> Vec<Scope> {
         if let Some(o) = &self.ops {
             return vec![o.scope(), Scope::Global];
         }
@@ -287,7 +287,7 @@ impl State {
     }
 
     /// Asks for a check once typing pauses.
-    pub fn schedule(&mut self) {
+    pub(crate) fn schedule(&mut self) {
         self.check_due = Some(Instant::now() + DEBOUNCE);
     }
 

@@ -25,7 +25,7 @@ pub struct Version {
 
 impl Version {
     /// Parses `v4.3.1` (with or without `v`, extra suffixes ignored).
-    pub fn parse(s: &str) -> Option<Version> {
+    pub(crate) fn parse(s: &str) -> Option<Version> {
         let s = s.trim().trim_start_matches('v');
         let core = s.split(['-', '+']).next()?;
         let mut it = core.split('.').map(|p| p.parse::<u64>().ok());
@@ -37,7 +37,7 @@ impl Version {
     }
 
     /// Whether apwiz supports this Helm.
-    pub fn supported(&self) -> bool {
+    pub(crate) fn supported(&self) -> bool {
         self.major >= 4 || (self.major == 3 && self.minor >= MIN_HELM3_MINOR)
     }
 }
@@ -238,11 +238,9 @@ pub struct Args {
 #[derive(Debug, Clone)]
 pub struct Output {
     pub success: bool,
-    pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
     pub duration: Duration,
-    pub argv: Vec<String>,
 }
 
 /// Kubernetes version assumed for Helm 3 offline rendering when none is configured
@@ -273,7 +271,7 @@ impl Helm {
     }
 
     /// The arguments of `helm template` for `a`.
-    pub fn template_argv(&self, a: &Args) -> Vec<String> {
+    pub(crate) fn template_argv(&self, a: &Args) -> Vec<String> {
         let mut argv = vec![
             "template".into(),
             a.release.clone(),
@@ -284,7 +282,7 @@ impl Helm {
     }
 
     /// The arguments of `helm lint --strict` for `a`.
-    pub fn lint_argv(&self, a: &Args) -> Vec<String> {
+    pub(crate) fn lint_argv(&self, a: &Args) -> Vec<String> {
         let mut argv = vec![
             "lint".into(),
             a.chart.to_string_lossy().to_string(),
@@ -300,12 +298,12 @@ impl Helm {
     }
 
     /// Runs `helm lint --strict`.
-    pub async fn lint(&self, a: &Args) -> Result<Output> {
+    pub(crate) async fn lint(&self, a: &Args) -> Result<Output> {
         self.run(self.lint_argv(a)).await
     }
 
     /// Runs helm with `argv`; dropping the future kills the process.
-    pub async fn run(&self, argv: Vec<String>) -> Result<Output> {
+    pub(crate) async fn run(&self, argv: Vec<String>) -> Result<Output> {
         let start = Instant::now();
         let out = Command::new(&self.path)
             .args(&argv)
@@ -320,11 +318,9 @@ impl Helm {
             .map_err(|e| Error::Environment(format!("cannot run {}: {e}", self.path.display())))?;
         Ok(Output {
             success: out.status.success(),
-            code: out.status.code(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             duration: start.elapsed(),
-            argv,
         })
     }
 }

@@ -250,12 +250,13 @@ impl Policies {
     }
 
     /// Number of policy units (files or packages) that declare rules.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.units
     }
 
     /// Whether no policy declares rules.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.units == 0
     }
 

@@ -37,7 +37,7 @@ impl SchemaCheck {
     }
 
     /// Every schema error in `merged.values`, located in the team's files.
-    pub fn check(&self, merged: &Merged) -> Vec<Finding> {
+    pub(crate) fn check(&self, merged: &Merged) -> Vec<Finding> {
         let mut out = Vec::new();
         for err in self.validator.iter_errors(&merged.values) {
             self.convert(&err, merged, &mut out);

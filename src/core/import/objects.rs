@@ -16,7 +16,7 @@ pub struct Input {
 
 impl Input {
     /// `Kind/name`.
-    pub fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         format!("{}/{}", self.kind, self.name)
     }
 }

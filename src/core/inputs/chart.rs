@@ -49,7 +49,7 @@ pub struct Chart {
 
 impl Chart {
     /// The chart defaults as a layer, named like `chart/values.yaml`.
-    pub fn defaults_layer(&self) -> Layer {
+    pub(crate) fn defaults_layer(&self) -> Layer {
         Layer {
             name: self.file_display("values.yaml"),
             kind: LayerKind::ChartDefaults,
@@ -58,7 +58,7 @@ impl Chart {
     }
 
     /// How a file inside the chart is named in messages.
-    pub fn file_display(&self, file: &str) -> String {
+    pub(crate) fn file_display(&self, file: &str) -> String {
         if self.is_archive {
             format!("{}:{file}", self.display)
         } else {
@@ -67,7 +67,7 @@ impl Chart {
     }
 
     /// The chart's values for environment `env` (`values-<env>.yaml`), parsed.
-    pub fn env_values(&self, env: &str) -> Result<Option<Parsed>> {
+    pub(crate) fn env_values(&self, env: &str) -> Result<Option<Parsed>> {
         let Some((name, text)) = self.env_files.get(env) else {
             return Ok(None);
         };
@@ -77,7 +77,7 @@ impl Chart {
     }
 
     /// The chart defaults after Helm drops their `null`s: what a release with no values gets.
-    pub fn effective_defaults(&self) -> Value {
+    pub(crate) fn effective_defaults(&self) -> Value {
         crate::core::values::merge::coalesce(
             Value::Object(Default::default()),
             &self.defaults.value,

@@ -57,7 +57,7 @@ pub struct Question {
 impl Question {
     /// The flag that answers this question on the command line: `--image` for the image (a flag
     /// of its own), `--set` for any other base value, `--set-env` for an environment's.
-    pub fn flag(&self, env: Option<&str>) -> String {
+    pub(crate) fn flag(&self, env: Option<&str>) -> String {
         if env.is_none() && self.path == "image" {
             let example = self.example.as_deref().unwrap_or("<repository:tag>");
             return format!("--image {example}");

@@ -91,7 +91,7 @@ pub struct Status {
 
 impl Status {
     /// The canary's weight on the route (0 when it has no backend there).
-    pub fn route_weight(&self) -> u64 {
+    pub(crate) fn route_weight(&self) -> u64 {
         let total: u64 = self.route.iter().map(|(_, w)| w).sum();
         let canary: u64 = self
             .route
@@ -102,7 +102,7 @@ impl Status {
         (canary * 100).checked_div(total).unwrap_or(0)
     }
 
-    pub fn on(&self) -> bool {
+    pub(crate) fn on(&self) -> bool {
         self.canary_image.is_some()
     }
 }

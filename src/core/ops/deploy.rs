@@ -80,7 +80,7 @@ pub struct DeployPlan {
 
 impl DeployPlan {
     /// Why the deploy must not go on (a pre-check failed).
-    pub fn blocked(&self) -> Option<String> {
+    pub(crate) fn blocked(&self) -> Option<String> {
         self.checks
             .iter()
             .find(|c| c.status == Status::Fail)

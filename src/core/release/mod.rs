@@ -133,7 +133,7 @@ pub(crate) async fn connect(t: &Target, config: &Config) -> Result<Cluster> {
 
 impl Cluster {
     /// The flags that point helm at the same cluster and namespace.
-    pub fn helm_flags(&self) -> Vec<String> {
+    pub(crate) fn helm_flags(&self) -> Vec<String> {
         let mut v = Vec::new();
         if let Some(k) = &self.kubeconfig {
             v.extend(["--kubeconfig".into(), k.display().to_string()]);
@@ -148,7 +148,7 @@ impl Cluster {
     }
 
     /// Refuses an operation that changes the cluster on a read-only context.
-    pub fn require_writable(&self, operation: &str) -> Result<()> {
+    pub(crate) fn require_writable(&self, operation: &str) -> Result<()> {
         if self.read_only {
             return Err(Error::Usage(format!(
                 "context {:?} is read-only in the user config (readOnlyContexts): `apwiz {operation}` would change the cluster",

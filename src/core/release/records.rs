@@ -56,7 +56,7 @@ pub struct History {
 }
 
 impl History {
-    pub fn latest(&self) -> Option<&Revision> {
+    pub(crate) fn latest(&self) -> Option<&Revision> {
         self.revisions.last()
     }
 }

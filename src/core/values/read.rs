@@ -107,7 +107,7 @@ pub struct Parsed {
 
 impl Parsed {
     /// The position of the value at `pointer`, if this file sets it.
-    pub fn loc(&self, pointer: &str) -> Option<Loc> {
+    pub(crate) fn loc(&self, pointer: &str) -> Option<Loc> {
         self.spans.get(pointer).copied()
     }
 }

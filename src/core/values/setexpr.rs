@@ -85,14 +85,14 @@ impl SetExpr {
     }
 
     /// Applies the assignments to `target` (a map), creating maps and lists on the way.
-    pub fn apply(&self, target: &mut Value) {
+    pub(crate) fn apply(&self, target: &mut Value) {
         for (path, value) in &self.assignments {
             set_path(target, path, value.clone());
         }
     }
 
     /// The JSON pointers this expression sets.
-    pub fn pointers(&self) -> Vec<String> {
+    pub(crate) fn pointers(&self) -> Vec<String> {
         self.assignments
             .iter()
             .map(|(p, _)| {
@@ -109,7 +109,7 @@ impl SetExpr {
     }
 
     /// The dotted paths this expression sets, as written.
-    pub fn paths(&self) -> Vec<String> {
+    pub(crate) fn paths(&self) -> Vec<String> {
         self.assignments
             .iter()
             .map(|(p, _)| path_to_string(p))

@@ -60,7 +60,7 @@ fn first_cell(project: &Project, i: usize) -> Option<usize> {
 }
 
 impl FeatureStep {
-    pub fn cell(&self, project: &Project) -> Option<Cell> {
+    pub(crate) fn cell(&self, project: &Project) -> Option<Cell> {
         cells(project).get(self.focus).copied()
     }
 

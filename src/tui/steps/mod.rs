@@ -36,7 +36,7 @@ impl StepId {
         StepId::Review,
     ];
 
-    pub fn title(self) -> &'static str {
+    pub(crate) fn title(self) -> &'static str {
         match self {
             StepId::Preset => "Preset",
             StepId::Workload => "Workload",
@@ -46,12 +46,12 @@ impl StepId {
         }
     }
 
-    pub fn next(self) -> Option<StepId> {
+    pub(crate) fn next(self) -> Option<StepId> {
         let i = Self::ALL.iter().position(|s| *s == self)?;
         Self::ALL.get(i + 1).copied()
     }
 
-    pub fn prev(self) -> Option<StepId> {
+    pub(crate) fn prev(self) -> Option<StepId> {
         let i = Self::ALL.iter().position(|s| *s == self)?;
         i.checked_sub(1).map(|i| Self::ALL[i])
     }

@@ -53,7 +53,7 @@ impl PresetStep {
     }
 
     /// Selects `name` (when pre-filled or loaded).
-    pub fn select(&mut self, all: &[Preset], name: &str) {
+    pub(crate) fn select(&mut self, all: &[Preset], name: &str) {
         if let Some(i) = self.visible(all).iter().position(|p| p.name == name) {
             self.selected = i;
         }
