@@ -611,6 +611,8 @@ impl State {
         }
     }
 
+    // Kept whole: the order in which a key is offered (overlay, a screen's text field, the
+    // screen over the wizard, then the wizard) is the rule; reading it in one place is the point.
     fn on_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
         if let Some(cmds) = self.on_overlay_key(key) {
             return cmds;

@@ -328,6 +328,9 @@ impl Jobs {
     }
 
     /// Starts `cmd` (`Quit` is the loop's, not a job).
+    ///
+    /// Kept whole: one arm per `Cmd`, each turning it into its `core::ops` call and the `Msg` sent
+    /// back; the one place the TUI spawns work, so every kind of work is seen here.
     pub(crate) fn run(&mut self, cmd: Cmd) {
         let _guard = self.runtime.enter();
         let session = self.session.clone();

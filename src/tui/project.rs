@@ -391,6 +391,9 @@ impl Project {
     /// Builds the feature toggles: on where the preset (or the chart) turns them on, or as the
     /// loaded answers say; their fields prefilled with what the files get without an answer.
     /// Toggles and fields already built for this preset keep their state.
+    ///
+    /// Kept whole: one pass over the features, each deciding its toggle and then its fields from
+    /// the same merged values; the decisions of a feature read the ones made just before.
     pub(crate) fn prefill_features(&mut self, all: &[Preset], chart: &Chart) {
         let Some(workload) = self.workload(all) else {
             return;

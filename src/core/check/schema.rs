@@ -48,6 +48,9 @@ impl SchemaCheck {
         out
     }
 
+    /// One schema error as the findings a team reads: the field, the value given and the fix.
+    /// Kept whole: one arm per JSON Schema keyword, each a few lines that word that keyword's
+    /// failure from the same context (`At`); split, the arms would each take that context apart.
     fn convert(
         &self,
         err: &jsonschema::ValidationError<'_>,
