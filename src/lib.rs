@@ -7,6 +7,17 @@
 // items of `core` and `tui` that tests use are exported and so not analysed.
 #![deny(dead_code, unreachable_pub)]
 
-pub mod cli;
-pub mod core;
-pub mod tui;
+mod cli;
+mod core;
+#[doc(hidden)]
+pub mod testing;
+mod tui;
+
+/// What the binary (`src/main.rs`, the one place the two front ends meet) calls.
+pub mod entry {
+    pub use crate::cli::args::{Cli, Format};
+    pub use crate::cli::output::{colour_wanted, stderr_tty};
+    pub use crate::cli::{Outcome, error_json, error_line, run as cli_run};
+    pub use crate::core::base::error::ErrorKind;
+    pub use crate::tui::{run as run_wizard, run_operation};
+}

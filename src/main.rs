@@ -4,12 +4,11 @@
 //! failure), 2 usage error, 3 environment problem (helm missing or too old, chart not found).
 use std::process::ExitCode;
 
-use apwiz::cli::{self, args::Cli, args::Format};
-use apwiz::core::ErrorKind;
+use apwiz::entry::{self as cli, Cli, ErrorKind, Format};
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let no_colour = !cli::output::colour_wanted(cli::output::stderr_tty());
+    let no_colour = !cli::colour_wanted(cli::stderr_tty());
     let hook = color_eyre::config::HookBuilder::default();
     let hook = if no_colour {
         hook.theme(color_eyre::config::Theme::new())
@@ -41,13 +40,13 @@ fn main() -> ExitCode {
         }
     };
     // The one place both front ends meet: the CLI may hand a project over to the wizard.
-    let result = match cli::run(parsed, runtime.handle().clone()) {
+    let result = match cli::cli_run(parsed, runtime.handle().clone()) {
         Ok(cli::Outcome::Exit(code)) => Ok(code),
         Ok(cli::Outcome::Wizard { session, start }) => {
-            apwiz::tui::run(session, runtime.handle().clone(), *start)
+            cli::run_wizard(session, runtime.handle().clone(), *start)
         }
         Ok(cli::Outcome::Operation { session, intent }) => {
-            apwiz::tui::run_operation(session, runtime.handle().clone(), intent)
+            cli::run_operation(session, runtime.handle().clone(), intent)
         }
         Err(e) => Err(e),
     };

@@ -423,3 +423,27 @@ fn at_most_twelve_files_sit_directly_in_src_core() {
         files.len()
     );
 }
+
+#[test]
+fn the_library_exports_only_the_binarys_entry_and_the_tests_facade() {
+    let lib = std::fs::read_to_string(src().join("lib.rs")).unwrap();
+    let code = code_of(&lib);
+    let mut public = Vec::new();
+    for line in code.lines() {
+        let l = line.trim_start();
+        if line.len() == l.len() && l.starts_with("pub ") {
+            public.push(l.trim_end_matches(['{', ';', ' ']).to_string());
+        }
+    }
+    assert_eq!(
+        public,
+        ["pub mod testing", "pub mod entry"],
+        "src/lib.rs exports more"
+    );
+    for m in ["cli", "core", "tui"] {
+        assert!(
+            code.lines().any(|l| l.trim() == format!("mod {m};")),
+            "mod {m} is not crate-private in src/lib.rs"
+        );
+    }
+}

@@ -81,7 +81,7 @@ fn image_tag_is_set_from_the_command_line_without_a_warning() {
 
 #[test]
 fn every_preset_starts_clean_writes_the_image_as_a_map_and_takes_set_image_tag() {
-    use apwiz::core::inputs::presets;
+    use apwiz::testing::core::inputs::presets;
     let all = presets::builtin().expect("presets parse");
     let mut problems = Vec::new();
     for p in all

@@ -13,15 +13,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use apwiz::core::base::helm;
-use apwiz::core::base::jobs::Latest;
-use apwiz::core::check::Checker;
-use apwiz::core::check::pipeline;
-use apwiz::core::check::policies::Policies;
-use apwiz::core::check::report::{Report, Source};
-use apwiz::core::check::schema::SchemaCheck;
-use apwiz::core::inputs::chart;
-use apwiz::core::inputs::{self, Inputs, Request};
+use apwiz::testing::core::base::helm;
+use apwiz::testing::core::base::jobs::Latest;
+use apwiz::testing::core::check::Checker;
+use apwiz::testing::core::check::pipeline;
+use apwiz::testing::core::check::policies::Policies;
+use apwiz::testing::core::check::report::{Report, Source};
+use apwiz::testing::core::check::schema::SchemaCheck;
+use apwiz::testing::core::inputs::chart;
+use apwiz::testing::core::inputs::{self, Inputs, Request};
 use support::cli::{script, write};
 use support::{KUBE_VERSION, helm as real_helm, repo, scratch};
 

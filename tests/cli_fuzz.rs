@@ -6,11 +6,11 @@ mod support;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use apwiz::core::check::pipeline;
-use apwiz::core::check::schema::SchemaCheck;
-use apwiz::core::inputs::chart;
-use apwiz::core::scaffold::overrides;
-use apwiz::core::values::setexpr::SetExpr;
+use apwiz::testing::core::check::pipeline;
+use apwiz::testing::core::check::schema::SchemaCheck;
+use apwiz::testing::core::inputs::chart;
+use apwiz::testing::core::scaffold::overrides;
+use apwiz::testing::core::values::setexpr::SetExpr;
 use serde_json::Value;
 use support::cli::*;
 
@@ -266,7 +266,7 @@ fn ten_thousand_values_files_never_panic_and_every_finding_has_a_path() {
             }
         }
     }
-    for (_, text) in apwiz::core::inputs::presets::BUILTIN {
+    for (_, text) in apwiz::testing::core::inputs::presets::BUILTIN {
         seeds.push(text.to_string());
     }
     let seed: u64 = std::env::var("APWIZ_FUZZ_SEED")
@@ -344,8 +344,8 @@ fn ten_thousand_values_files_never_panic_and_every_finding_has_a_path() {
                 !f.message.is_empty(),
                 "case {case}: a finding without a message: {f:?}"
             );
-            if f.severity == apwiz::core::check::report::Severity::Error
-                && f.source == apwiz::core::check::report::Source::Schema
+            if f.severity == apwiz::testing::core::check::report::Severity::Error
+                && f.source == apwiz::testing::core::check::report::Source::Schema
             {
                 assert!(
                     f.fix.is_some() || f.message.contains(':'),

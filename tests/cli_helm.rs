@@ -5,8 +5,8 @@ mod support;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use apwiz::core::base::helm::{self, Args, Locate};
-use apwiz::core::base::jobs::Latest;
+use apwiz::testing::core::base::helm::{self, Args, Locate};
+use apwiz::testing::core::base::jobs::Latest;
 use support::cli::*;
 
 fn rt() -> tokio::runtime::Runtime {
@@ -54,7 +54,7 @@ fn versions_and_search_order() {
             ..Locate::default()
         }))
         .unwrap_err();
-    assert_eq!(e.kind(), apwiz::core::ErrorKind::Environment);
+    assert_eq!(e.kind(), apwiz::testing::core::ErrorKind::Environment);
     // Too old on PATH only: named in the error.
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap();

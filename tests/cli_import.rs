@@ -4,7 +4,7 @@
 //! and the report matches its snapshot.
 mod support;
 
-use apwiz::core::values::read::parse_values;
+use apwiz::testing::core::values::read::parse_values;
 use serde_json::Value;
 use support::cli::*;
 
@@ -57,7 +57,7 @@ fn assert_file_minimal(text: &str) {
     if let Some(Value::Object(svcs)) = values.get("services") {
         let mut top = values.clone();
         top.as_object_mut().map(|m| m.remove("services"));
-        let inherited = apwiz::core::values::merge::coalesce(top, &defaults);
+        let inherited = apwiz::testing::core::values::merge::coalesce(top, &defaults);
         for (name, v) in svcs {
             assert_minimal(v, &inherited, &format!("services.{name}"));
         }
@@ -191,7 +191,7 @@ fn robot_shop_twelve_services_share_their_defaults() {
 
 #[test]
 fn lifting_what_services_share_makes_robot_shop_shorter() {
-    use apwiz::core::import::{lift, manifests};
+    use apwiz::testing::core::import::{lift, manifests};
     let text = std::fs::read_to_string(fixture("robot-shop.yaml")).expect("fixture");
     let imported = manifests::convert(manifests::read_text("robot-shop", &text).expect("reads"));
     let defaults = parse_values(&read(&support::chart(), "values.yaml"))

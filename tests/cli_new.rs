@@ -2,7 +2,7 @@
 //! `--force`, comment and hand-edit survival with it, atomic writes, missing answers.
 mod support;
 
-use apwiz::core::values::read::parse_values;
+use apwiz::testing::core::values::read::parse_values;
 use serde_json::{Value, json};
 use support::cli::*;
 
@@ -252,7 +252,7 @@ fn writes_are_atomic() {
     // A failed write leaves the target as it was and no temporary file.
     let target = dir.join("occupied");
     std::fs::create_dir_all(target.join("inside")).unwrap();
-    let err = apwiz::core::scaffold::overrides::write_atomic(&target, "x: 1\n");
+    let err = apwiz::testing::core::scaffold::overrides::write_atomic(&target, "x: 1\n");
     assert!(err.is_err());
     assert!(target.join("inside").is_dir());
     let tmp: Vec<_> = std::fs::read_dir(&dir)
@@ -264,7 +264,7 @@ fn writes_are_atomic() {
     // And a successful one replaces the whole file.
     let f = dir.join("file.yaml");
     std::fs::write(&f, "old: true\n").unwrap();
-    apwiz::core::scaffold::overrides::write_atomic(&f, "new: true\n").unwrap();
+    apwiz::testing::core::scaffold::overrides::write_atomic(&f, "new: true\n").unwrap();
     assert_eq!(std::fs::read_to_string(&f).unwrap(), "new: true\n");
 }
 

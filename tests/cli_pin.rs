@@ -241,7 +241,7 @@ fn pins_the_main_image_keeping_comments() {
             .starts_with(&format!("digest: {digest} # pinned from 1.4.2 on 20")),
         "{line}"
     );
-    let values = apwiz::core::values::read::parse_values(&after)
+    let values = apwiz::testing::core::values::read::parse_values(&after)
         .expect("parses")
         .value;
     assert_eq!(values["image"]["digest"], digest.as_str());
@@ -342,7 +342,7 @@ fn pins_each_service_and_writes_nothing_on_failure() {
     apwiz(&dir, &["pin", "--env", "prod", "--dir", "team"]).expect(0);
     let after = read(&team, "values-prod.yaml");
     assert_kept(prod, &after);
-    let v = apwiz::core::values::read::parse_values(&after)
+    let v = apwiz::testing::core::values::read::parse_values(&after)
         .expect("parses")
         .value;
     assert_eq!(v["services"]["api"]["image"]["digest"], api_digest.as_str());

@@ -3,7 +3,7 @@
 //! features the preset turns on must render (in prod, where every feature is on).
 mod support;
 
-use apwiz::core::inputs::presets;
+use apwiz::testing::core::inputs::presets;
 use serde_json::Value;
 use support::cli::*;
 

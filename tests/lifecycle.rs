@@ -188,17 +188,18 @@ fn every_example_and_preset_is_accepted_by_the_api_server_under_restricted() {
         }
     }
     // presets: written by `apwiz new` with each preset's example answers
-    let all = apwiz::core::inputs::presets::builtin().expect("presets parse");
+    let all = apwiz::testing::core::inputs::presets::builtin().expect("presets parse");
     let envs: Vec<&str> = all
         .iter()
-        .filter(|p| p.kind == apwiz::core::inputs::presets::PresetKind::Environment)
+        .filter(|p| p.kind == apwiz::testing::core::inputs::presets::PresetKind::Environment)
         .map(|p| p.name.as_str())
         .collect();
     for preset in all
         .iter()
-        .filter(|p| p.kind == apwiz::core::inputs::presets::PresetKind::Workload)
+        .filter(|p| p.kind == apwiz::testing::core::inputs::presets::PresetKind::Workload)
     {
-        let answers = apwiz::core::docs::example_answers(preset, &all).expect("example answers");
+        let answers =
+            apwiz::testing::core::docs::example_answers(preset, &all).expect("example answers");
         let dir = tempdir();
         let mut args = vec![
             "--non-interactive".to_string(),

@@ -13,9 +13,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use apwiz::core::check::manifests::{self, Object};
-use apwiz::core::check::policies::Policies;
-use apwiz::core::check::report::{Finding, Severity};
+use apwiz::testing::core::check::manifests::{self, Object};
+use apwiz::testing::core::check::policies::Policies;
+use apwiz::testing::core::check::report::{Finding, Severity};
 use serde_json::{Value, json};
 
 const SERVICES: usize = 100;
@@ -240,7 +240,7 @@ impl Reference {
                             None => format!("{name}: {rule}"),
                         };
                         let mut f = Finding::new(
-                            apwiz::core::check::report::Source::Policy,
+                            apwiz::testing::core::check::report::Source::Policy,
                             *severity,
                             obj.id(),
                             rule_name,

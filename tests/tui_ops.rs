@@ -12,22 +12,22 @@ mod tui_common;
 
 use std::time::Duration;
 
-use apwiz::core::base::helm::{Helm, Version};
-use apwiz::core::check::report::{Report, Timings};
-use apwiz::core::ops::deploy::{DeployPlan, DeployPlanning, DeployRequest};
-use apwiz::core::release::cause::CauseCard;
-use apwiz::core::release::diff::{Change, PathChange};
-use apwiz::core::release::events::{Phase, ReleaseEvent};
-use apwiz::core::release::ops::HookObject;
-use apwiz::core::release::prechecks::{Check, Status};
-use apwiz::core::release::records::{History, Revision, Source};
-use apwiz::core::release::releases::Release;
-use apwiz::core::release::{Cluster, Target, watch};
-use apwiz::tui::app::{State, update};
-use apwiz::tui::msg::{After, OpEnd, OpsMsg, RevisionView, StatusHead};
-use apwiz::tui::msg::{Cmd, Msg, Shared};
-use apwiz::tui::screens::{self as ops, OpsScreen, Stage};
-use apwiz::tui::view;
+use apwiz::testing::core::base::helm::{Helm, Version};
+use apwiz::testing::core::check::report::{Report, Timings};
+use apwiz::testing::core::ops::deploy::{DeployPlan, DeployPlanning, DeployRequest};
+use apwiz::testing::core::release::cause::CauseCard;
+use apwiz::testing::core::release::diff::{Change, PathChange};
+use apwiz::testing::core::release::events::{Phase, ReleaseEvent};
+use apwiz::testing::core::release::ops::HookObject;
+use apwiz::testing::core::release::prechecks::{Check, Status};
+use apwiz::testing::core::release::records::{History, Revision, Source};
+use apwiz::testing::core::release::releases::Release;
+use apwiz::testing::core::release::{Cluster, Target, watch};
+use apwiz::testing::tui::app::{State, update};
+use apwiz::testing::tui::msg::{After, OpEnd, OpsMsg, RevisionView, StatusHead};
+use apwiz::testing::tui::msg::{Cmd, Msg, Shared};
+use apwiz::testing::tui::screens::{self as ops, OpsScreen, Stage};
+use apwiz::testing::tui::view;
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -184,7 +184,7 @@ fn plan(rt: &tokio::runtime::Runtime, read_only: bool, failing_check: bool) -> D
 }
 
 /// A state with the deploy screen open (as `apwiz deploy` opens it) and `plan` arrived.
-fn planned(name: &str, p: DeployPlan) -> (apwiz::core::session::Session, State) {
+fn planned(name: &str, p: DeployPlan) -> (apwiz::testing::core::session::Session, State) {
     let s = session();
     let mut st = new_state(&s, &scratch(name));
     let (screen, cmds) = ops::deploy(DeployRequest::default(), "web");
@@ -360,7 +360,7 @@ fn a_lost_watch_shows_a_banner_until_it_has_listed_again() {
     let notice = |seq: u64, m: &str| ReleaseEvent {
         seq,
         at_ms: seq * 100,
-        kind: apwiz::core::release::events::Kind::Notice {
+        kind: apwiz::testing::core::release::events::Kind::Notice {
             message: m.to_string(),
         },
     };
@@ -383,7 +383,7 @@ fn a_lost_watch_shows_a_banner_until_it_has_listed_again() {
         &[ReleaseEvent {
             seq: 3,
             at_ms: 9_000,
-            kind: apwiz::core::release::events::Kind::Connection {
+            kind: apwiz::testing::core::release::events::Kind::Connection {
                 live: false,
                 silent_ms: 5_200,
                 last_heard: "2026-12-06T14:03:07Z".into(),
@@ -573,7 +573,7 @@ fn status_watches_the_release_and_t_runs_its_tests() {
     let rows: Vec<ReleaseEvent> = events
         .into_iter()
         .filter(|e| {
-            matches!(&e.kind, apwiz::core::release::events::Kind::Object { object, .. }
+            matches!(&e.kind, apwiz::testing::core::release::events::Kind::Object { object, .. }
                 if object.kind != "Job" && !object.name.contains("prepare") && !object.name.contains("announce"))
         })
         .collect();
@@ -594,7 +594,7 @@ fn status_watches_the_release_and_t_runs_its_tests() {
 /// since when, the rows are greyed and the "watching live" line says it is not; the resume
 /// takes all of it away and keeps the rows.
 fn stale_then_live(st: &mut State, seq: u64) {
-    use apwiz::core::release::events::Kind;
+    use apwiz::testing::core::release::events::Kind;
     let conn = |seq: u64, live: bool, silent_ms: u64| ReleaseEvent {
         seq,
         at_ms: 60_000 + seq,
@@ -689,7 +689,7 @@ fn releases_list_filters_and_opens_a_status() {
     // u: an uninstall is planned for the selected release.
     let mut probe = st.ops.clone();
     if let Some(o) = probe.as_mut() {
-        let e = o.action(apwiz::tui::keys::Action::Uninstall);
+        let e = o.action(apwiz::testing::tui::keys::Action::Uninstall);
         assert!(
             matches!(e, ops::Effect::Cmds(ref c) if matches!(c.as_slice(), [Cmd::PlanUninstall { release, .. }] if release == "catalogue"))
         );
@@ -732,7 +732,7 @@ fn uninstall_asks_for_the_release_name_typed() {
         matches!(cmds.as_slice(), [Cmd::StopWatch, Cmd::PlanUninstall { release, .. }] if release == "web"),
         "{cmds:?}"
     );
-    let plan = apwiz::core::ops::uninstall::UninstallPlan {
+    let plan = apwiz::testing::core::ops::uninstall::UninstallPlan {
         release: "web".into(),
         cluster: cluster(&rt, false),
         helm: Helm {
@@ -783,13 +783,13 @@ fn uninstall_asks_for_the_release_name_typed() {
 
 #[test]
 fn canary_steps_promotes_and_comes_back() {
-    use apwiz::core::ops::canary::{PodRow, Status};
+    use apwiz::testing::core::ops::canary::{PodRow, Status};
     let s = session();
     let mut st = new_state(&s, &scratch("ops-canary"));
     // Opened from a status screen: closing what the canary opens comes back here, then there.
     let (status_screen, _) = ops::status(Target::default(), "web");
     st.ops = Some(status_screen);
-    let request = apwiz::core::inputs::Request {
+    let request = apwiz::testing::core::inputs::Request {
         dir: scratch("ops-canary-team"),
         ..Default::default()
     };
@@ -871,13 +871,13 @@ fn canary_steps_promotes_and_comes_back() {
 
 #[test]
 fn a_promotion_writes_the_image_once_it_succeeded() {
-    use apwiz::core::ops::canary::Status;
+    use apwiz::testing::core::ops::canary::Status;
     let s = session();
     let mut st = new_state(&s, &scratch("ops-promote"));
     let dir = scratch("ops-promote-team");
     let (screen, _) = ops::canary_screen(
         Target::default(),
-        apwiz::core::inputs::Request {
+        apwiz::testing::core::inputs::Request {
             dir: dir.clone(),
             ..Default::default()
         },

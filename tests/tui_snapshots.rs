@@ -3,12 +3,12 @@
 //! styles of every theme. ratatui's TestBackend + insta.
 mod tui_common;
 
-use apwiz::core::check::manifests::Object;
-use apwiz::core::check::report::{Finding, Report, Severity, Source, Timings};
-use apwiz::tui::app::{State, update};
-use apwiz::tui::msg::{Msg, RenderResult};
-use apwiz::tui::style::Styles;
-use apwiz::tui::view;
+use apwiz::testing::core::check::manifests::Object;
+use apwiz::testing::core::check::report::{Finding, Report, Severity, Source, Timings};
+use apwiz::testing::tui::app::{State, update};
+use apwiz::testing::tui::msg::{Msg, RenderResult};
+use apwiz::testing::tui::style::Styles;
+use apwiz::testing::tui::view;
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -25,7 +25,7 @@ fn screen(state: &mut State, w: u16, h: u16) -> String {
 }
 
 /// A state on a fixed directory (paths in the review are part of the picture).
-fn fixed_state(name: &str) -> (apwiz::core::session::Session, State) {
+fn fixed_state(name: &str) -> (apwiz::testing::core::session::Session, State) {
     let s = session();
     let dir = repo().join("target/tui-snapshots").join(name).join("shop");
     let _ = std::fs::remove_dir_all(&dir);
@@ -33,7 +33,7 @@ fn fixed_state(name: &str) -> (apwiz::core::session::Session, State) {
     (s, st)
 }
 
-fn filled(name: &str) -> (apwiz::core::session::Session, State) {
+fn filled(name: &str) -> (apwiz::testing::core::session::Session, State) {
     let (s, mut st) = fixed_state(name);
     let mut msgs = vec![key(KeyCode::Enter)];
     msgs.extend(image_and_host());
@@ -200,7 +200,7 @@ fn side_pane() {
                 result: Ok(RenderResult {
                     highlighted: yaml
                         .iter()
-                        .map(|y| apwiz::tui::highlight::yaml(y))
+                        .map(|y| apwiz::testing::tui::highlight::yaml(y))
                         .collect(),
                     yaml,
                     objects,

@@ -3,10 +3,10 @@
 //! what `apwiz new` writes for the same answers — for every workload preset.
 mod tui_common;
 
-use apwiz::core::inputs::presets::PresetKind;
-use apwiz::tui::app::{Overlay, update};
-use apwiz::tui::msg::{Cmd, Msg};
-use apwiz::tui::steps::StepId;
+use apwiz::testing::core::inputs::presets::PresetKind;
+use apwiz::testing::tui::app::{Overlay, update};
+use apwiz::testing::tui::msg::{Cmd, Msg};
+use apwiz::testing::tui::steps::StepId;
 use crossterm::event::KeyCode;
 use tui_common::*;
 
@@ -180,7 +180,7 @@ fn back_and_forward_and_field_validation() {
     drive(&s, &mut st, vec![key(KeyCode::Char('_'))]);
     assert_eq!(
         st.project.fields[name_at].check().unwrap_err(),
-        apwiz::core::base::names::check("shop_").unwrap_err()
+        apwiz::testing::core::base::names::check("shop_").unwrap_err()
     );
     // The port: a whole number.
     let port_at = st
@@ -254,7 +254,7 @@ fn environments_step_toggles_and_per_env_values() {
     msgs.push(key(KeyCode::Enter));
     drive(&s, &mut st, msgs);
     assert_eq!(st.step, StepId::Environments);
-    let replicas = |st: &apwiz::tui::app::State, env: &str| {
+    let replicas = |st: &apwiz::testing::tui::app::State, env: &str| {
         st.project.env_fields[env]
             .iter()
             .find(|f| f.path == "replicas")
@@ -281,8 +281,8 @@ fn environments_step_toggles_and_per_env_values() {
     assert_eq!(st.project.chosen_environments(), ["dev", "prod"]);
     // To prod's replicas: toggles (3), then replicas of dev, prod.
     while !matches!(
-        apwiz::tui::steps::envs::cells(&st.project)[st.env_step.focus],
-        apwiz::tui::steps::envs::Cell::Field { row: 0, col: 2 }
+        apwiz::testing::tui::steps::envs::cells(&st.project)[st.env_step.focus],
+        apwiz::testing::tui::steps::envs::Cell::Field { row: 0, col: 2 }
     ) {
         drive(&s, &mut st, vec![key(KeyCode::Tab)]);
     }
@@ -304,7 +304,7 @@ fn environments_step_toggles_and_per_env_values() {
 }
 
 /// The base `--set` answers of the wizard's project as they are, as typed.
-fn set_exprs(st: &apwiz::tui::app::State) -> Vec<String> {
+fn set_exprs(st: &apwiz::testing::tui::app::State) -> Vec<String> {
     let a = st.project.answers().unwrap();
     a.set.iter().map(|e| e.raw.clone()).collect()
 }
@@ -332,12 +332,12 @@ fn new_shop(out: &std::path::Path, extra: &[&str]) {
 
 /// Moves the Environments step's cursor to `env`'s field at `path`.
 fn focus_env_field(
-    s: &apwiz::core::session::Session,
-    st: &mut apwiz::tui::app::State,
+    s: &apwiz::testing::core::session::Session,
+    st: &mut apwiz::testing::tui::app::State,
     env: &str,
     path: &str,
 ) {
-    use apwiz::tui::steps::envs::{Cell, cells};
+    use apwiz::testing::tui::steps::envs::{Cell, cells};
     let col = st
         .project
         .environments
@@ -370,7 +370,7 @@ fn environments_resources_prefilled_checked_and_written_minimal() {
     msgs.push(key(KeyCode::Enter));
     drive(&s, &mut st, msgs);
     assert_eq!(st.step, StepId::Environments, "{:?}", st.status);
-    let value = |st: &apwiz::tui::app::State, env: &str, path: &str| {
+    let value = |st: &apwiz::testing::tui::app::State, env: &str, path: &str| {
         st.project.env_fields[env]
             .iter()
             .find(|f| f.path == path)
@@ -380,7 +380,7 @@ fn environments_resources_prefilled_checked_and_written_minimal() {
     };
     // Every row of every column is prefilled from the chart's values-<env>.yaml.
     for env in ["dev", "staging", "prod"] {
-        let file = apwiz::core::values::read::parse_values(
+        let file = apwiz::testing::core::values::read::parse_values(
             &std::fs::read_to_string(repo().join(format!("chart/values-{env}.yaml"))).unwrap(),
         )
         .unwrap()
@@ -409,7 +409,7 @@ fn environments_resources_prefilled_checked_and_written_minimal() {
     assert!(st.in_text());
     drive(&s, &mut st, vec![ctrl('u')]);
     drive(&s, &mut st, chars("2 cores"));
-    let why = apwiz::tui::steps::Step::incomplete(&st.env_step, &st.project).unwrap();
+    let why = apwiz::testing::tui::steps::Step::incomplete(&st.env_step, &st.project).unwrap();
     assert!(why.starts_with("prod CPU limit: CPU as cores"), "{why}");
     drive(&s, &mut st, vec![key(KeyCode::Enter)]);
     assert_eq!(st.step, StepId::Environments);
@@ -419,7 +419,7 @@ fn environments_resources_prefilled_checked_and_written_minimal() {
     drive(&s, &mut st, vec![ctrl('u')]);
     drive(&s, &mut st, chars("0Mi"));
     assert!(
-        apwiz::tui::steps::Step::incomplete(&st.env_step, &st.project).is_some(),
+        apwiz::testing::tui::steps::Step::incomplete(&st.env_step, &st.project).is_some(),
         "zero memory is refused"
     );
     drive(&s, &mut st, vec![ctrl('u')]);
@@ -459,9 +459,11 @@ fn environments_resources_prefilled_checked_and_written_minimal() {
     // Minimal: the base file has no resources (the chart's defaults), prod only what differs
     // from it, and the other environments are what a fresh project gets.
     let read = |name: &str| {
-        apwiz::core::values::read::parse_values(&std::fs::read_to_string(out.join(name)).unwrap())
-            .unwrap()
-            .value
+        apwiz::testing::core::values::read::parse_values(
+            &std::fs::read_to_string(out.join(name)).unwrap(),
+        )
+        .unwrap()
+        .value
     };
     assert!(read("values.yaml").get("resources").is_none());
     assert_eq!(
@@ -496,12 +498,13 @@ fn edit_flow_keeps_files_byte_identical_and_comments() {
     std::fs::write(&base, &commented).unwrap();
     let before = files_of(&out);
 
-    let answers = apwiz::core::inputs::answers::Answers::load(&out.join(".apwiz.yaml")).unwrap();
-    let start = apwiz::core::scaffold::project::Start::Edit {
+    let answers =
+        apwiz::testing::core::inputs::answers::Answers::load(&out.join(".apwiz.yaml")).unwrap();
+    let start = apwiz::testing::core::scaffold::project::Start::Edit {
         out_dir: out.clone(),
         answers,
     };
-    let mut st = apwiz::tui::initial_state(&s, start, false).unwrap();
+    let mut st = apwiz::testing::tui::initial_state(&s, start, false).unwrap();
     assert!(st.editing);
     assert_eq!(st.step, StepId::Workload);
     assert!(!st.dirty);
@@ -514,11 +517,12 @@ fn edit_flow_keeps_files_byte_identical_and_comments() {
     assert_eq!(files_of(&out), before);
 
     // Change one answer (the host): only that line changes; the comment survives.
-    let mut st = apwiz::tui::initial_state(
+    let mut st = apwiz::testing::tui::initial_state(
         &s,
-        apwiz::core::scaffold::project::Start::Edit {
+        apwiz::testing::core::scaffold::project::Start::Edit {
             out_dir: out.clone(),
-            answers: apwiz::core::inputs::answers::Answers::load(&out.join(".apwiz.yaml")).unwrap(),
+            answers: apwiz::testing::core::inputs::answers::Answers::load(&out.join(".apwiz.yaml"))
+                .unwrap(),
         },
         false,
     )
@@ -615,7 +619,7 @@ fn features_step_toggles_fields_rules_and_answers_reproduce() {
     msgs.push(key(KeyCode::Enter)); // workload → features
     drive(&s, &mut st, msgs);
     assert_eq!(st.step, StepId::Features, "{:?}", st.status);
-    let on = |st: &apwiz::tui::app::State, name: &str| {
+    let on = |st: &apwiz::testing::tui::app::State, name: &str| {
         st.project
             .features
             .iter()
@@ -761,7 +765,7 @@ fn features_refuse_what_the_workload_cannot_have() {
     drive(&s, &mut st, msgs);
     assert_eq!(st.step, StepId::Features);
     // web-app: ingress is on (its host is the form's question), pdb is the preset's in prod.
-    let f = |st: &apwiz::tui::app::State, n: &str| {
+    let f = |st: &apwiz::testing::tui::app::State, n: &str| {
         st.project
             .features
             .iter()
@@ -797,7 +801,7 @@ fn features_refuse_what_the_workload_cannot_have() {
 /// back into the same toggles.
 #[test]
 fn microservices_toggle_features_per_service() {
-    use apwiz::tui::steps::features::{Cell, cells};
+    use apwiz::testing::tui::steps::features::{Cell, cells};
     let s = session();
     let root = scratch("features-services");
     let out = root.join("tui/shop");
@@ -814,7 +818,7 @@ fn microservices_toggle_features_per_service() {
         .iter()
         .position(|f| f.feature.name == "ingress")
         .unwrap();
-    let switches = |st: &apwiz::tui::app::State, i: usize| -> Vec<(String, bool)> {
+    let switches = |st: &apwiz::testing::tui::app::State, i: usize| -> Vec<(String, bool)> {
         st.project.features[i]
             .services
             .iter()
@@ -891,7 +895,7 @@ fn microservices_toggle_features_per_service() {
         ]
     );
     // The api off again: nothing inherits the shared host, so it is no answer; on: it is back.
-    let api = |st: &mut apwiz::tui::app::State| {
+    let api = |st: &mut apwiz::testing::tui::app::State| {
         st.feature_step.focus_feature(&st.project, "ingress");
         drive(&s, st, vec![key(KeyCode::Tab), key(KeyCode::Char(' '))]);
     };
@@ -949,10 +953,11 @@ fn microservices_toggle_features_per_service() {
         );
     }
     // Opened again: the same toggles, and the same answers.
-    let answers = apwiz::core::inputs::answers::Answers::load(&out.join(".apwiz.yaml")).unwrap();
-    let st2 = apwiz::tui::initial_state(
+    let answers =
+        apwiz::testing::core::inputs::answers::Answers::load(&out.join(".apwiz.yaml")).unwrap();
+    let st2 = apwiz::testing::tui::initial_state(
         &s,
-        apwiz::core::scaffold::project::Start::Edit {
+        apwiz::testing::core::scaffold::project::Start::Edit {
             out_dir: out.clone(),
             answers: answers.clone(),
         },
@@ -1007,7 +1012,7 @@ fn microservices_environments_have_a_row_per_service_with_its_own_replicas() {
         st.review_step.written
     );
     let prod_file = std::fs::read_to_string(out.join("values-prod.yaml")).unwrap();
-    let v = apwiz::core::values::read::parse_values(&prod_file)
+    let v = apwiz::testing::core::values::read::parse_values(&prod_file)
         .unwrap()
         .value;
     assert_eq!(

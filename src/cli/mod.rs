@@ -2,8 +2,8 @@
 //! (`cmd/`), each of which turns its flags into a core call and the result into text or JSON.
 //! A command returns an exit code (0 ok, 1 validation failed) or a core error (the binary maps its
 //! kind to 1, 2 or 3, [`exit_code`]).
-pub mod args;
-pub mod output;
+pub(crate) mod args;
+pub(crate) mod output;
 pub(crate) mod prompts;
 
 mod cmd;
@@ -21,7 +21,7 @@ use output::Styler;
 
 /// Everything a command needs from its surroundings: the session (config, theme, chart, helm,
 /// policies, found once), the global flags, the stylers and the one async runtime.
-pub struct Ctx {
+pub(crate) struct Ctx {
     pub global: Global,
     pub session: Arc<Session>,
     /// Styles for stdout.
@@ -33,7 +33,7 @@ pub struct Ctx {
 
 impl Ctx {
     /// Opens the session for `global`'s flags (and a command's `--policies`).
-    pub fn new(
+    pub(crate) fn new(
         global: Global,
         policies: Option<std::path::PathBuf>,
         runtime: tokio::runtime::Handle,
@@ -138,7 +138,7 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Handle) -> Result<Outcome> {
 }
 
 /// An error's message with its remedy worded for the command line (the core names the setting).
-pub fn error_message(e: &Error) -> String {
+pub(crate) fn error_message(e: &Error) -> String {
     let remedy = match (e.remedy(), e) {
         (Some(Setting::Force), Error::WouldOverwrite { path }) => format!(
             "pass --force to update it (comments and hand-written keys are kept, a backup is written to {}.bak)",

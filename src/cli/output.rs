@@ -10,13 +10,13 @@ use crate::core::inputs::themes::Theme;
 
 /// Applies a theme's colours, or nothing.
 #[derive(Debug, Clone, Default)]
-pub struct Styler {
+pub(crate) struct Styler {
     codes: BTreeMap<String, String>,
 }
 
 impl Styler {
     /// A styler for `theme` if colour is wanted on this stream.
-    pub fn new(theme: Option<&Theme>, want_colour: bool) -> Self {
+    pub(crate) fn new(theme: Option<&Theme>, want_colour: bool) -> Self {
         let mut codes = BTreeMap::new();
         if want_colour && let Some(t) = theme {
             for (role, spec) in &t.colors {
@@ -29,7 +29,7 @@ impl Styler {
     }
 
     /// `text` in the colour of `role`.
-    pub fn paint(&self, role: &str, text: &str) -> String {
+    pub(crate) fn paint(&self, role: &str, text: &str) -> String {
         match self.codes.get(role) {
             Some(c) if !text.is_empty() => format!("\x1b[{c}m{text}\x1b[0m"),
             _ => text.to_string(),
@@ -44,7 +44,7 @@ pub fn colour_wanted(is_tty: bool) -> bool {
 }
 
 /// Whether stdout is a terminal.
-pub fn stdout_tty() -> bool {
+pub(crate) fn stdout_tty() -> bool {
     std::io::stdout().is_terminal()
 }
 
@@ -54,7 +54,7 @@ pub fn stderr_tty() -> bool {
 }
 
 /// A colour spec (`red bold`, `#rrggbb`, `bright-cyan`, `none bold`) as SGR parameters.
-pub fn sgr(spec: &str) -> Option<String> {
+pub(crate) fn sgr(spec: &str) -> Option<String> {
     let mut parts = Vec::new();
     for word in spec.split_whitespace() {
         let w = word.to_ascii_lowercase();
@@ -91,12 +91,12 @@ pub fn sgr(spec: &str) -> Option<String> {
 }
 
 /// One finding as a line of text (plain when `s` has no colours).
-pub fn finding_line(f: &Finding, s: &Styler) -> String {
+pub(crate) fn finding_line(f: &Finding, s: &Styler) -> String {
     f.to_text_with(&|role, text| s.paint(role, text))
 }
 
 /// The report as text: each finding, then a summary.
-pub fn report_text(r: &Report, s: &Styler) -> String {
+pub(crate) fn report_text(r: &Report, s: &Styler) -> String {
     let mut out = String::new();
     for f in &r.findings {
         out.push_str(&finding_line(f, s));
@@ -162,7 +162,7 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// A simple left-aligned table.
-pub fn table(headers: &[&str], rows: &[Vec<String>], s: &Styler) -> String {
+pub(crate) fn table(headers: &[&str], rows: &[Vec<String>], s: &Styler) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {
@@ -200,7 +200,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>], s: &Styler) -> String {
 }
 
 /// Pretty JSON with a trailing newline.
-pub fn json<T: Serialize>(v: &T) -> String {
+pub(crate) fn json<T: Serialize>(v: &T) -> String {
     let mut s =
         serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');

@@ -21,7 +21,7 @@ use crate::core::base::error::{Error, Result};
 
 /// A chart in an OCI registry: `oci://<registry>/<name>` at `version`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct OciChart {
+pub(crate) struct OciChart {
     /// `host[:port]/path`, no scheme.
     pub registry: String,
     pub name: String,
@@ -32,7 +32,7 @@ pub struct OciChart {
 
 impl OciChart {
     /// Splits `oci://host/path/name`.
-    pub fn parse(reference: &str, version: &str) -> Result<OciChart> {
+    pub(crate) fn parse(reference: &str, version: &str) -> Result<OciChart> {
         let rest = reference
             .strip_prefix("oci://")
             .ok_or_else(|| Error::Usage(format!("{reference}: not an oci:// chart reference")))?;
@@ -49,14 +49,14 @@ impl OciChart {
         })
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("oci://{}/{}", self.registry, self.name)
     }
 }
 
 /// Where the team's files are in git.
 #[derive(Debug, Clone)]
-pub struct Repo {
+pub(crate) struct Repo {
     pub url: String,
     pub revision: String,
     /// The team directory inside the repository (`deploy`, `teams/shop/deploy`; "" = the root).
@@ -65,7 +65,7 @@ pub struct Repo {
 
 /// One team's export.
 #[derive(Debug, Clone)]
-pub struct Team {
+pub(crate) struct Team {
     pub release: String,
     pub environments: Vec<String>,
     pub chart: OciChart,
@@ -77,7 +77,7 @@ pub struct Team {
 
 /// A file to write, relative to the output directory.
 #[derive(Debug, Clone, PartialEq)]
-pub struct File {
+pub(crate) struct File {
     pub path: String,
     pub text: String,
 }
@@ -157,7 +157,7 @@ fn sync_policy() -> Value {
 
 /// One Argo CD Application per environment, and the repository Secret; the values files come
 /// from `repo`.
-pub fn argocd(team: &Team, repo: &Repo) -> Result<Vec<File>> {
+pub(crate) fn argocd(team: &Team, repo: &Repo) -> Result<Vec<File>> {
     let mut files = vec![File {
         path: "repository.yaml".into(),
         text: yaml(&[argocd_repository(&team.chart, &team.control_namespace)])?,
@@ -211,7 +211,7 @@ pub fn argocd(team: &Team, repo: &Repo) -> Result<Vec<File>> {
 /// Many teams: one ApplicationSet per environment. Its git files generator finds every team's
 /// `.apwiz.yaml` under `teams_glob` (a path pattern in the repository, e.g. `teams/*/deploy`),
 /// and each Application takes the team's release name and pinned chart from it.
-pub fn argocd_appset(
+pub(crate) fn argocd_appset(
     teams_glob: &str,
     environments: &[String],
     repo: &Repo,
@@ -287,7 +287,7 @@ pub fn argocd_appset(
 /// Flux, per environment `<env>/`: OCIRepository, HelmRelease, and the kustomization that
 /// generates the values ConfigMap from the team's files (`to_team`: the team directory relative
 /// to `<out>/<env>/`).
-pub fn flux(team: &Team, to_team: &str) -> Result<Vec<File>> {
+pub(crate) fn flux(team: &Team, to_team: &str) -> Result<Vec<File>> {
     let mut files = Vec::new();
     for env in &team.environments {
         let name = format!("{}-{env}", team.release);

@@ -12,18 +12,18 @@
 //!    watched), [`import`], [`gitops`], [`upgrade`], [`fleet`] (every team at once);
 //! 5. aggregators: [`session`] (one per process), [`docs`];
 //! 6. [`ops`]: one module per operation, the workflows both front ends run.
-pub mod base;
-pub mod check;
-pub mod docs;
-pub mod fleet;
-pub mod gitops;
-pub mod import;
-pub mod inputs;
-pub mod ops;
-pub mod release;
-pub mod scaffold;
-pub mod session;
-pub mod upgrade;
-pub mod values;
+pub(crate) mod base;
+pub(crate) mod check;
+pub(crate) mod docs;
+pub(crate) mod fleet;
+pub(crate) mod gitops;
+pub(crate) mod import;
+pub(crate) mod inputs;
+pub(crate) mod ops;
+pub(crate) mod release;
+pub(crate) mod scaffold;
+pub(crate) mod session;
+pub(crate) mod upgrade;
+pub(crate) mod values;
 
-pub use base::error::{Error, ErrorKind, Result};
+pub(crate) use base::error::{Error, Result};

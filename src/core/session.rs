@@ -94,7 +94,7 @@ impl Session {
     }
 
     /// `path` as messages show it: relative to the starting directory when inside it.
-    pub fn display(&self, path: &Path) -> String {
+    pub(crate) fn display(&self, path: &Path) -> String {
         let shown = path
             .strip_prefix(&self.cwd)
             .map(|p| p.display().to_string())
@@ -105,7 +105,7 @@ impl Session {
     /// The chart, found and loaded on first use: `--chart`, else `chart/` here or in a parent,
     /// else the chart built into apwiz. A chart in a registry is fetched first
     /// ([`Session::fetch_chart`]).
-    pub fn chart(&self) -> Result<Arc<Chart>> {
+    pub(crate) fn chart(&self) -> Result<Arc<Chart>> {
         if let Some(c) = self.chart.get() {
             return Ok(c.clone());
         }
@@ -142,7 +142,7 @@ impl Session {
 
     /// Fetches a chart in a registry (`--chart oci://…`, with `--chart-version`) with helm, once;
     /// nothing to do for a chart on disk.
-    pub async fn fetch_chart(&self) -> Result<()> {
+    pub(crate) async fn fetch_chart(&self) -> Result<()> {
         let Some(reference) = self.remote().map(str::to_string) else {
             return Ok(());
         };
@@ -152,7 +152,7 @@ impl Session {
 
     /// Follows a team's pin to a chart in a registry: with no `--chart`, files pinned to
     /// `oci://…` at a version render, validate and deploy with exactly that chart.
-    pub async fn follow_pin(&self, pin: &ChartPin) -> Result<()> {
+    pub(crate) async fn follow_pin(&self, pin: &ChartPin) -> Result<()> {
         if self.options.chart.is_some() || self.chart.get().is_some() {
             return Ok(());
         }
@@ -175,7 +175,7 @@ impl Session {
     /// Loads another chart than the session's (`apwiz upgrade-chart`'s old and new ones): a
     /// directory, an archive, `built-in`, or `oci://…` at `version` (default: the newest),
     /// fetched with the session's helm.
-    pub async fn other_chart(&self, source: &str, version: Option<&str>) -> Result<Chart> {
+    pub(crate) async fn other_chart(&self, source: &str, version: Option<&str>) -> Result<Chart> {
         if chart::remote(Path::new(source)).is_some() {
             let helm = self.helm().await?;
             let path = chart::pull(&helm, source, version).await?;
@@ -191,7 +191,7 @@ impl Session {
     }
 
     /// The pin for files written with the chart at hand (`.apwiz.yaml`'s `chart:`).
-    pub fn pin(&self) -> Result<ChartPin> {
+    pub(crate) fn pin(&self) -> Result<ChartPin> {
         let chart = self.chart()?;
         let source = if let Some(reference) = self.pulled_from.get() {
             reference.clone()
@@ -209,7 +209,7 @@ impl Session {
 
     /// Refuses to work on files pinned to another chart version than the one at hand, unless
     /// the user chose the chart explicitly (`--chart`): then they asked for exactly that one.
-    pub fn check_pin(&self, inputs: &Inputs) -> Result<()> {
+    pub(crate) fn check_pin(&self, inputs: &Inputs) -> Result<()> {
         let (Some(pin), None) = (&inputs.pin, &self.options.chart) else {
             return Ok(());
         };
@@ -237,7 +237,7 @@ impl Session {
     }
 
     /// The chart's schema, compiled once (`None`: the chart has none).
-    pub fn schema(&self) -> Result<Option<Arc<SchemaCheck>>> {
+    pub(crate) fn schema(&self) -> Result<Option<Arc<SchemaCheck>>> {
         if let Some(s) = self.schema.get() {
             return Ok(s.clone());
         }
@@ -253,7 +253,7 @@ impl Session {
 
     /// A supported helm, located once (the explicit one, the user config's, the pinned
     /// `.tools/bin`, then `PATH`).
-    pub async fn helm(&self) -> Result<Helm> {
+    pub(crate) async fn helm(&self) -> Result<Helm> {
         // A chart in a registry is fetched with helm: then only the starting directory is
         // searched for the pinned one.
         let chart_dir = match (self.remote(), self.chart.get()) {
@@ -327,7 +327,7 @@ impl Session {
 
     /// What a check run needs, compiled once and shared: with helm and the policies, or (for
     /// `with_helm == false`) the in-process checks only.
-    pub async fn checker(&self, with_helm: bool) -> Result<Checker> {
+    pub(crate) async fn checker(&self, with_helm: bool) -> Result<Checker> {
         let chart = self.chart()?;
         let schema = self.schema()?;
         if !with_helm {

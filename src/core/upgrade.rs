@@ -27,7 +27,7 @@ use crate::core::values::read::parse_values;
 /// One step of the chart's `migrations.yaml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Migration {
+pub(crate) struct Migration {
     pub from: String,
     pub to: String,
     /// Old dotted path → new dotted path, in order.
@@ -52,7 +52,7 @@ fn version(chart: &str, v: &str) -> Result<semver::Version> {
 
 /// The steps of `chart`'s migrations table between versions `from` and `to` (every entry with
 /// `from <= entry.from` and `entry.to <= to`), oldest first.
-pub fn steps(chart: &Chart, from: &str, to: &str) -> Result<Vec<Migration>> {
+pub(crate) fn steps(chart: &Chart, from: &str, to: &str) -> Result<Vec<Migration>> {
     let Some(text) = &chart.migrations_text else {
         return Ok(Vec::new());
     };
@@ -85,7 +85,7 @@ fn split(path: &str) -> Vec<String> {
 
 /// The key moves `steps` make in a file holding `values`: each path at the top level and under
 /// every `services.<name>` the file has.
-pub fn moves_for(values: &Value, steps: &[Migration]) -> Vec<KeyMove> {
+pub(crate) fn moves_for(values: &Value, steps: &[Migration]) -> Vec<KeyMove> {
     let mut prefixes = vec![Vec::new()];
     if let Some(services) = values.get("services").and_then(Value::as_object) {
         for name in services.keys() {
@@ -117,7 +117,7 @@ pub fn moves_for(values: &Value, steps: &[Migration]) -> Vec<KeyMove> {
 
 /// One team file after the migrations.
 #[derive(Debug, Clone, Serialize)]
-pub struct FileMigration {
+pub(crate) struct FileMigration {
     pub file: String,
     #[serde(skip)]
     pub path: PathBuf,
@@ -129,7 +129,7 @@ pub struct FileMigration {
 
 /// A change an upgrade cannot make in place.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Breaking {
+pub(crate) struct Breaking {
     pub object: String,
     pub path: String,
     pub why: String,
@@ -137,7 +137,7 @@ pub struct Breaking {
 
 /// What the new chart renders differently for one environment.
 #[derive(Debug, Clone, Serialize)]
-pub struct EnvDiff {
+pub(crate) struct EnvDiff {
     /// `None`: values.yaml alone.
     pub env: Option<String>,
     pub changes: Vec<Change>,
@@ -148,7 +148,7 @@ pub struct EnvDiff {
 
 /// Everything moving the team changes; nothing written yet.
 #[derive(Debug, Clone, Serialize)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub from: ChartPin,
     pub to: ChartPin,
     /// Whether the pin differs from the target (a team "behind").
@@ -159,7 +159,7 @@ pub struct Plan {
 
 /// What [`plan`] works on.
 #[derive(Debug, Clone)]
-pub struct Request {
+pub(crate) struct Request {
     /// The team's directory (values files and `.apwiz.yaml`).
     pub dir: PathBuf,
     /// How the directory is named in messages (`deploy`).
@@ -182,7 +182,7 @@ pub struct Request {
 const VERSION_LABELS: [&str; 2] = ["[\"helm.sh/chart\"]", "[\"app.kubernetes.io/version\"]"];
 
 /// Why a changed path cannot be applied in place by `helm upgrade`, if it cannot.
-pub fn breaking_reason(object: &str, path: &str) -> Option<&'static str> {
+pub(crate) fn breaking_reason(object: &str, path: &str) -> Option<&'static str> {
     let kind = object.split('/').next().unwrap_or_default();
     let under = |p: &str| {
         path == p || path.starts_with(&format!("{p}.")) || path.starts_with(&format!("{p}["))
@@ -289,7 +289,7 @@ fn team_value_files(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Computes what moving the team from `req.old` to `req.new` changes. Writes only into a
 /// scratch directory (the migrated files, for the new render), removed before returning.
-pub async fn plan(req: Request) -> Result<Plan> {
+pub(crate) async fn plan(req: Request) -> Result<Plan> {
     let steps = steps(&req.new, &req.pin.version, &req.new.meta.version)?;
     let mut files = Vec::new();
     for path in team_value_files(&req.dir)? {
@@ -405,13 +405,13 @@ async fn diff_envs(req: &Request, files: &[FileMigration], scratch: &Path) -> Re
 
 /// What [`apply`] wrote.
 #[derive(Debug, Clone, Serialize)]
-pub struct Applied {
+pub(crate) struct Applied {
     pub written: Vec<String>,
 }
 
 /// Writes a plan: the migrated values files (atomically), the new chart's schema beside them
 /// (when the team has one there), and the new pin in `.apwiz.yaml` (comments kept).
-pub fn apply(plan: &Plan, dir: &Path, display: &str, new: &Chart) -> Result<Applied> {
+pub(crate) fn apply(plan: &Plan, dir: &Path, display: &str, new: &Chart) -> Result<Applied> {
     let mut written = Vec::new();
     for f in &plan.files {
         if !f.moves.is_empty() {

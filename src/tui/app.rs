@@ -29,9 +29,9 @@ use crate::tui::steps::{Ctx, Outcome, Step, StepId};
 use crate::tui::style::Styles;
 
 /// How long typing must pause before a render + validation is submitted.
-pub const DEBOUNCE: Duration = Duration::from_millis(150);
+pub(crate) const DEBOUNCE: Duration = Duration::from_millis(150);
 /// Below this width the side pane is a toggle; at or above it, always visible.
-pub const PANE_ALWAYS_WIDTH: u16 = 100;
+pub(crate) const PANE_ALWAYS_WIDTH: u16 = 100;
 
 /// What covers the wizard.
 #[derive(Debug)]
@@ -94,7 +94,7 @@ pub struct State {
 
 impl State {
     /// A state on `project`; `styles` from the session's theme.
-    pub fn new(
+    pub(crate) fn new(
         presets: Vec<Preset>,
         chart: Result<Arc<Chart>, String>,
         themes: Vec<Theme>,
@@ -164,7 +164,7 @@ impl State {
         s
     }
 
-    pub fn ctx(&self) -> Ctx<'_> {
+    pub(crate) fn ctx(&self) -> Ctx<'_> {
         Ctx {
             presets: &self.presets,
             chart: self.chart.as_deref(),
@@ -172,7 +172,7 @@ impl State {
     }
 
     /// The current step as a component.
-    pub fn step_ref(&self) -> &dyn Step {
+    pub(crate) fn step_ref(&self) -> &dyn Step {
         match self.step {
             StepId::Preset => &self.preset_step,
             StepId::Workload => &self.form_step,
@@ -201,12 +201,12 @@ impl State {
     }
 
     /// Whether the side pane is drawn next to the wizard.
-    pub fn pane_beside(&self) -> bool {
+    pub(crate) fn pane_beside(&self) -> bool {
         self.size.0 >= PANE_ALWAYS_WIDTH
     }
 
     /// The key scopes where the cursor is, most specific first.
-    pub fn scopes(&self) -> Vec<Scope> {
+    pub(crate) fn scopes(&self) -> Vec<Scope> {
         if let Some(o) = &self.ops {
             return vec![o.scope(), Scope::Global];
         }
@@ -287,7 +287,7 @@ impl State {
     }
 
     /// Asks for a check once typing pauses.
-    pub fn schedule(&mut self) {
+    pub(crate) fn schedule(&mut self) {
         self.check_due = Some(Instant::now() + DEBOUNCE);
     }
 
@@ -611,6 +611,8 @@ impl State {
         }
     }
 
+    // Kept whole: the order in which a key is offered (overlay, a screen's text field, the
+    // screen over the wizard, then the wizard) is the rule; reading it in one place is the point.
     fn on_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
         if let Some(cmds) = self.on_overlay_key(key) {
             return cmds;

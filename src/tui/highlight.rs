@@ -7,7 +7,7 @@ use syntect::highlighting::ThemeSet;
 use syntect::parsing::SyntaxSet;
 
 /// Per line, runs of (foreground colour, text).
-pub type Highlighted = Vec<Vec<(Option<(u8, u8, u8)>, String)>>;
+pub(crate) type Highlighted = Vec<Vec<(Option<(u8, u8, u8)>, String)>>;
 
 fn sets() -> &'static (SyntaxSet, ThemeSet) {
     static SETS: OnceLock<(SyntaxSet, ThemeSet)> = OnceLock::new();

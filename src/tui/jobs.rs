@@ -50,7 +50,7 @@ pub fn review_files(session: &Session, planned: &[Planned]) -> Vec<ReviewFile> {
 }
 
 /// A line diff with three lines of context (a new file: every line added).
-pub fn diff(old: &str, new: &str) -> Vec<DiffLine> {
+pub(crate) fn diff(old: &str, new: &str) -> Vec<DiffLine> {
     let d = TextDiff::from_lines(old, new);
     let mut out = Vec::new();
     let total = old.lines().count();
@@ -85,7 +85,7 @@ pub fn diff(old: &str, new: &str) -> Vec<DiffLine> {
 
 /// Renders and validates `inputs`, sending the render first (the tree updates as soon as helm
 /// is done) and the report after. Helm missing: the pane says so and the in-process checks run.
-pub async fn check(
+pub(crate) async fn check(
     session: Arc<Session>,
     generation: u64,
     env: Option<String>,
@@ -156,7 +156,7 @@ pub async fn check(
 
 /// Runs an operation while forwarding its event stream as messages; the stream is drained before
 /// this returns, so the operation's end always comes after its last event.
-pub async fn stream_op(
+pub(crate) async fn stream_op(
     run: release::ops::Run<'_>,
     mut rx: tokio::sync::mpsc::UnboundedReceiver<ReleaseEvent>,
     stream: u64,
@@ -297,7 +297,7 @@ async fn watch_status(
 }
 
 /// The spawner.
-pub struct Jobs {
+pub(crate) struct Jobs {
     session: Arc<Session>,
     runtime: tokio::runtime::Handle,
     tx: Sender<Msg>,
@@ -310,7 +310,11 @@ pub struct Jobs {
 }
 
 impl Jobs {
-    pub fn new(session: Arc<Session>, runtime: tokio::runtime::Handle, tx: Sender<Msg>) -> Jobs {
+    pub(crate) fn new(
+        session: Arc<Session>,
+        runtime: tokio::runtime::Handle,
+        tx: Sender<Msg>,
+    ) -> Jobs {
         let scratch = std::env::temp_dir().join(format!("apwiz-tui-{}", std::process::id()));
         Jobs {
             session,
@@ -324,7 +328,10 @@ impl Jobs {
     }
 
     /// Starts `cmd` (`Quit` is the loop's, not a job).
-    pub fn run(&mut self, cmd: Cmd) {
+    ///
+    /// Kept whole: one arm per `Cmd`, each turning it into its `core::ops` call and the `Msg` sent
+    /// back; the one place the TUI spawns work, so every kind of work is seen here.
+    pub(crate) fn run(&mut self, cmd: Cmd) {
         let _guard = self.runtime.enter();
         let session = self.session.clone();
         match cmd {
@@ -543,7 +550,7 @@ impl Jobs {
     }
 
     /// Stops the running check and removes the scratch files.
-    pub fn shutdown(&mut self) {
+    pub(crate) fn shutdown(&mut self) {
         self.latest.cancel();
         let _ = std::fs::remove_dir_all(&self.scratch);
     }

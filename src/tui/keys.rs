@@ -83,7 +83,7 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub fn title(self) -> &'static str {
+    pub(crate) fn title(self) -> &'static str {
         match self {
             Scope::Global => "Everywhere",
             Scope::List => "Lists",
@@ -104,7 +104,7 @@ impl Scope {
 
 /// One binding.
 #[derive(Debug, Clone, Copy)]
-pub struct Binding {
+pub(crate) struct Binding {
     pub scope: Scope,
     pub code: KeyCode,
     pub mods: KeyModifiers,
@@ -141,7 +141,7 @@ const fn b(
 }
 
 /// Every binding. Order: the footer shows them in this order, scope by scope.
-pub const KEYMAP: &[Binding] = &[
+pub(crate) const KEYMAP: &[Binding] = &[
     b(
         Scope::List,
         KeyCode::Enter,
@@ -984,7 +984,7 @@ fn matches(bd: &Binding, key: &KeyEvent) -> bool {
 
 /// The action of `key` in `scopes` (first scope first); in a text field, plain characters are
 /// text and act nowhere.
-pub fn action(scopes: &[Scope], key: &KeyEvent, in_text: bool) -> Option<Action> {
+pub(crate) fn action(scopes: &[Scope], key: &KeyEvent, in_text: bool) -> Option<Action> {
     scopes.iter().find_map(|s| {
         KEYMAP
             .iter()
@@ -995,13 +995,13 @@ pub fn action(scopes: &[Scope], key: &KeyEvent, in_text: bool) -> Option<Action>
 }
 
 /// The footer for `scopes`: the keys that work there, one per action.
-pub fn footer(scopes: &[Scope], in_text: bool) -> Vec<(&'static str, &'static str)> {
+pub(crate) fn footer(scopes: &[Scope], in_text: bool) -> Vec<(&'static str, &'static str)> {
     footer_where(scopes, in_text, |_| true)
 }
 
 /// Whether a binding changes the cluster (hidden on a read-only context, as k9s's
 /// `--readonly` hides them).
-pub fn changes_cluster(bd: &Binding) -> bool {
+pub(crate) fn changes_cluster(bd: &Binding) -> bool {
     matches!(
         (bd.scope, bd.action),
         (Scope::Plan | Scope::Uninstall, Action::Confirm)
@@ -1020,7 +1020,7 @@ pub fn changes_cluster(bd: &Binding) -> bool {
 }
 
 /// The footer, keeping only the bindings `keep` accepts.
-pub fn footer_where(
+pub(crate) fn footer_where(
     scopes: &[Scope],
     in_text: bool,
     keep: impl Fn(&Binding) -> bool,
@@ -1046,7 +1046,7 @@ pub fn footer_where(
 }
 
 /// The scopes of the wizard's screens, and of the operation screens.
-pub const WIZARD_SCOPES: [Scope; 6] = [
+pub(crate) const WIZARD_SCOPES: [Scope; 6] = [
     Scope::Global,
     Scope::List,
     Scope::Form,
@@ -1054,7 +1054,7 @@ pub const WIZARD_SCOPES: [Scope; 6] = [
     Scope::Review,
     Scope::Pane,
 ];
-pub const OPS_SCOPES: [Scope; 7] = [
+pub(crate) const OPS_SCOPES: [Scope; 7] = [
     Scope::Plan,
     Scope::Live,
     Scope::Done,
@@ -1066,7 +1066,7 @@ pub const OPS_SCOPES: [Scope; 7] = [
 
 /// The help overlay: every binding of the wizard's scopes (or of the operation screens', when
 /// one is open) grouped by scope.
-pub fn help(ops: bool) -> Vec<(Scope, Vec<(&'static str, &'static str)>)> {
+pub(crate) fn help(ops: bool) -> Vec<(Scope, Vec<(&'static str, &'static str)>)> {
     let scopes: &[Scope] = if ops { &OPS_SCOPES } else { &WIZARD_SCOPES };
     scopes
         .iter()

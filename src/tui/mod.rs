@@ -6,17 +6,17 @@
 //! messages over the loop's channel; [`view`] only draws; [`keys`] is the keymap as data (footer
 //! and help read it); each step is a component in [`steps`]. The terminal is restored on quit,
 //! on error, on panic and on SIGINT/SIGTERM.
-pub mod app;
-pub mod highlight;
-pub mod jobs;
-pub mod keys;
-pub mod msg;
-pub mod pane;
-pub mod project;
-pub mod screens;
-pub mod steps;
-pub mod style;
-pub mod view;
+pub(crate) mod app;
+pub(crate) mod highlight;
+pub(crate) mod jobs;
+pub(crate) mod keys;
+pub(crate) mod msg;
+pub(crate) mod pane;
+pub(crate) mod project;
+pub(crate) mod screens;
+pub(crate) mod steps;
+pub(crate) mod style;
+pub(crate) mod view;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -42,7 +42,7 @@ use style::Styles;
 const REDRAW_EVERY: Duration = Duration::from_millis(100);
 
 /// Whether colours are wanted (`NO_COLOR` unset or empty).
-pub fn colour_wanted() -> bool {
+pub(crate) fn colour_wanted() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
@@ -75,7 +75,7 @@ pub fn initial_state(session: &Session, start: Start, colour: bool) -> Result<St
 }
 
 /// Restores the terminal: mouse capture off, raw mode off, the main screen back, cursor shown.
-pub fn restore() {
+pub(crate) fn restore() {
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     ratatui::restore();
     let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
@@ -151,7 +151,7 @@ pub fn run(session: Arc<Session>, runtime: tokio::runtime::Handle, start: Start)
 
 /// The state of `apwiz deploy` or `apwiz status --watch` on a terminal: the operation screen
 /// alone (closing it quits), over the team's directory.
-pub fn operation_state(
+pub(crate) fn operation_state(
     session: &Session,
     intent: Intent,
     colour: bool,

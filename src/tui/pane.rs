@@ -22,7 +22,7 @@ pub struct Pane {
 }
 
 impl Pane {
-    pub fn set_render(&mut self, r: Result<RenderResult, String>) {
+    pub(crate) fn set_render(&mut self, r: Result<RenderResult, String>) {
         // Keep the selection on the same object when it is still there.
         let old = self.selected_id();
         self.render = Some(r);
@@ -44,7 +44,7 @@ impl Pane {
     }
 
     /// The objects' indices in display order: grouped by service (in order of appearance).
-    pub fn order(&self) -> Vec<usize> {
+    pub(crate) fn order(&self) -> Vec<usize> {
         let objects = self.objects();
         let mut services: Vec<Option<&str>> = Vec::new();
         for o in objects {
@@ -66,7 +66,7 @@ impl Pane {
     }
 
     /// The selected object's index into the render's objects.
-    pub fn selected_index(&self) -> Option<usize> {
+    pub(crate) fn selected_index(&self) -> Option<usize> {
         self.order().get(self.selected).copied()
     }
 
@@ -77,7 +77,7 @@ impl Pane {
     }
 
     /// Handles a pane action; `false` when it is not one.
-    pub fn action(&mut self, a: Action) -> bool {
+    pub(crate) fn action(&mut self, a: Action) -> bool {
         let n = self.order().len();
         match a {
             Action::Down | Action::NextField => {
@@ -98,7 +98,7 @@ impl Pane {
     }
 
     /// The one-line status: objects, errors, warnings, render time.
-    pub fn status(&self) -> String {
+    pub(crate) fn status(&self) -> String {
         let mut parts = Vec::new();
         if let Some(env) = &self.env {
             parts.push(env.clone());
@@ -122,7 +122,7 @@ impl Pane {
     }
 
     /// Findings worth showing (errors and warnings), in the report's order.
-    pub fn findings(&self) -> Vec<&crate::core::check::report::Finding> {
+    pub(crate) fn findings(&self) -> Vec<&crate::core::check::report::Finding> {
         match &self.report {
             Some(Ok(r)) => r
                 .findings

@@ -20,7 +20,7 @@ use crate::core::values::pointer::path_to_pointer;
 use crate::core::values::setexpr::SetExpr;
 
 /// The path of the release-name field (not a values path).
-pub const NAME: &str = "<name>";
+pub(crate) const NAME: &str = "<name>";
 
 /// One form field.
 #[derive(Debug, Clone)]
@@ -132,21 +132,21 @@ pub struct ServiceSwitch {
 
 impl ServiceSwitch {
     /// Whether an answer records the switch.
-    pub fn recorded(&self) -> bool {
+    pub(crate) fn recorded(&self) -> bool {
         self.loaded || self.on != self.preset_on
     }
 }
 
 impl FeatureState {
     /// Whether an answer records the switch.
-    pub fn recorded(&self) -> bool {
+    pub(crate) fn recorded(&self) -> bool {
         self.loaded || self.on != self.preset_on
     }
 }
 
 impl Project {
     /// A new project in `out_dir`; `default_name` fills the release name.
-    pub fn new(all: &[Preset], out_dir: PathBuf, default_name: String) -> Project {
+    pub(crate) fn new(all: &[Preset], out_dir: PathBuf, default_name: String) -> Project {
         let environments = questions::preset_names(all, PresetKind::Environment)
             .into_iter()
             .map(|e| (e, true))
@@ -165,7 +165,7 @@ impl Project {
     }
 
     /// A project from its answers file (the edit flow).
-    pub fn load(all: &[Preset], out_dir: PathBuf, a: Answers) -> Project {
+    pub(crate) fn load(all: &[Preset], out_dir: PathBuf, a: Answers) -> Project {
         let mut p = Project::new(all, out_dir, a.name.clone());
         for (e, on) in &mut p.environments {
             *on = a.environments.contains(e);
@@ -182,7 +182,7 @@ impl Project {
     }
 
     /// Applies pre-filled answers (flags of `apwiz new`).
-    pub fn prefill(&mut self, given: &questions::Given, all: &[Preset]) {
+    pub(crate) fn prefill(&mut self, given: &questions::Given, all: &[Preset]) {
         if let Some(p) = &given.preset
             && presets::find(all, p, PresetKind::Workload).is_ok()
         {
@@ -218,7 +218,7 @@ impl Project {
 
     /// Sets the preset and builds its fields (keeping the name and any answers already typed
     /// for questions of the same path). `chart` prefills the environment table when given.
-    pub fn choose_preset(&mut self, all: &[Preset], chart: Option<&Chart>) {
+    pub(crate) fn choose_preset(&mut self, all: &[Preset], chart: Option<&Chart>) {
         let Some(name) = self.preset.clone() else {
             return;
         };
@@ -298,7 +298,7 @@ impl Project {
     }
 
     /// The workload preset, once chosen.
-    pub fn workload<'a>(&self, all: &'a [Preset]) -> Option<&'a Preset> {
+    pub(crate) fn workload<'a>(&self, all: &'a [Preset]) -> Option<&'a Preset> {
         presets::find(all, self.preset.as_deref()?, PresetKind::Workload).ok()
     }
 
@@ -312,14 +312,14 @@ impl Project {
     }
 
     /// The index of the first field whose value is not acceptable.
-    pub fn first_invalid(&self) -> Option<usize> {
+    pub(crate) fn first_invalid(&self) -> Option<usize> {
         self.fields.iter().position(|f| f.check().is_err())
     }
 
     /// Builds the per-environment fields ([`environments::fields`](crate::core::scaffold::environments::fields):
     /// replicas, CPU and memory requests and limits, the host when the preset asks for one),
     /// prefilled with what each environment gets without an answer.
-    pub fn prefill_environments(&mut self, all: &[Preset], chart: &Chart) {
+    pub(crate) fn prefill_environments(&mut self, all: &[Preset], chart: &Chart) {
         let Some(workload) = self.workload(all) else {
             return;
         };
@@ -371,7 +371,7 @@ impl Project {
     }
 
     /// The service's workload type: a loaded answer, else the preset's, else the chart's default.
-    pub fn workload_type(&self, all: &[Preset]) -> String {
+    pub(crate) fn workload_type(&self, all: &[Preset]) -> String {
         if let Some(f) = self.fields.iter().find(|f| f.path == "workloadType") {
             return f.value().trim().to_string();
         }
@@ -391,7 +391,10 @@ impl Project {
     /// Builds the feature toggles: on where the preset (or the chart) turns them on, or as the
     /// loaded answers say; their fields prefilled with what the files get without an answer.
     /// Toggles and fields already built for this preset keep their state.
-    pub fn prefill_features(&mut self, all: &[Preset], chart: &Chart) {
+    ///
+    /// Kept whole: one pass over the features, each deciding its toggle and then its fields from
+    /// the same merged values; the decisions of a feature read the ones made just before.
+    pub(crate) fn prefill_features(&mut self, all: &[Preset], chart: &Chart) {
         let Some(workload) = self.workload(all) else {
             return;
         };
@@ -517,7 +520,7 @@ impl Project {
     /// Whether feature `i` is on and does something: it applies to the workload type, or it was
     /// chosen anyway (and is then explained as a problem).
     /// In a multi-service release: on in some service.
-    pub fn feature_active(&self, i: usize) -> bool {
+    pub(crate) fn feature_active(&self, i: usize) -> bool {
         self.features.get(i).is_some_and(|fs| {
             if !fs.services.is_empty() {
                 return fs
@@ -531,7 +534,7 @@ impl Project {
 
     /// Whether feature `i` can be toggled in service `j`: it applies there, or it was chosen
     /// anyway (to undo).
-    pub fn service_toggleable(&self, i: usize, j: usize) -> Result<(), String> {
+    pub(crate) fn service_toggleable(&self, i: usize, j: usize) -> Result<(), String> {
         match self.features.get(i).and_then(|fs| fs.services.get(j)) {
             Some(s) if !s.recorded() => s.allowed.clone(),
             _ => Ok(()),
@@ -539,7 +542,7 @@ impl Project {
     }
 
     /// Whether feature `i` can be toggled: it applies, or it was chosen anyway (to undo).
-    pub fn feature_toggleable(&self, i: usize) -> Result<(), String> {
+    pub(crate) fn feature_toggleable(&self, i: usize) -> Result<(), String> {
         let Some(fs) = self.features.get(i) else {
             return Ok(());
         };
@@ -582,7 +585,7 @@ impl Project {
 
     /// The services feature `i` is on in that take the shared (top-level) field at `path`: those
     /// without a question of their own for it.
-    pub fn inheriting(&self, i: usize, path: &str) -> Vec<String> {
+    pub(crate) fn inheriting(&self, i: usize, path: &str) -> Vec<String> {
         let Some(fs) = self.features.get(i) else {
             return Vec::new();
         };
@@ -598,7 +601,7 @@ impl Project {
     }
 
     /// Field `k` of [`Project::feature_fields`]`(i)`, to edit.
-    pub fn feature_field_mut(&mut self, i: usize, k: usize) -> Option<&mut Field> {
+    pub(crate) fn feature_field_mut(&mut self, i: usize, k: usize) -> Option<&mut Field> {
         let path = self.feature_fields(i).get(k)?.path.clone();
         let fs = self.features.get_mut(i)?;
         if let Some(f) = fs.fields.iter_mut().find(|f| f.path == path) {

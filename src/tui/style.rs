@@ -25,7 +25,7 @@ pub struct Styles {
 }
 
 /// One colour spec: `red`, `bright-yellow`, `#rrggbb`, `none`, each optionally followed by `bold`.
-pub fn parse(spec: &str) -> Result<Style, String> {
+pub(crate) fn parse(spec: &str) -> Result<Style, String> {
     let mut style = Style::default();
     for word in spec.split_whitespace() {
         style = match word {
@@ -96,7 +96,7 @@ impl Styles {
     }
 
     /// The style of a role by name (`error`, `warning`, …).
-    pub fn role(&self, r: &str) -> Style {
+    pub(crate) fn role(&self, r: &str) -> Style {
         match r {
             "error" => self.error,
             "warning" => self.warning,
@@ -111,7 +111,7 @@ impl Styles {
     }
 
     /// Role-tagged segments (a finding's, a cause card line's) as styled spans.
-    pub fn spans(
+    pub(crate) fn spans(
         &self,
         segments: Vec<(&'static str, String)>,
     ) -> Vec<ratatui::text::Span<'static>> {

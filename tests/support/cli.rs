@@ -150,11 +150,11 @@ pub fn first_template_finding(cwd: &Path, dir: &str) -> Value {
 /// `apwiz new` for a workload preset with its example answers, into `cwd/deploy`.
 pub fn new_from_example(
     cwd: &Path,
-    p: &apwiz::core::inputs::presets::Preset,
-    all: &[apwiz::core::inputs::presets::Preset],
+    p: &apwiz::testing::core::inputs::presets::Preset,
+    all: &[apwiz::testing::core::inputs::presets::Preset],
     envs: &[String],
 ) -> Run {
-    let answers = apwiz::core::docs::example_answers(p, all).expect("example answers");
+    let answers = apwiz::testing::core::docs::example_answers(p, all).expect("example answers");
     let mut args: Vec<String> = vec![
         "new".into(),
         "--preset".into(),

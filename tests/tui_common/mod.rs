@@ -4,11 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use apwiz::core::scaffold::project::Start;
-use apwiz::core::session::{Options, Session};
-use apwiz::tui::app::{State, update};
-use apwiz::tui::msg::{Cmd, Msg};
-use apwiz::tui::{self, jobs};
+use apwiz::testing::core::scaffold::project::Start;
+use apwiz::testing::core::session::{Options, Session};
+use apwiz::testing::tui::app::{State, update};
+use apwiz::testing::tui::msg::{Cmd, Msg};
+use apwiz::testing::tui::{self, jobs};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 pub fn repo() -> PathBuf {
@@ -95,13 +95,13 @@ pub fn drive(session: &Session, state: &mut State, msgs: Vec<Msg>) -> Vec<Cmd> {
         for c in update(state, m) {
             match &c {
                 Cmd::Plan { answers, out_dir } => {
-                    let r = apwiz::core::ops::new::plan(session, answers, out_dir, true)
+                    let r = apwiz::testing::core::ops::new::plan(session, answers, out_dir, true)
                         .map(|(_, p)| jobs::review_files(session, &p))
                         .map_err(|e| e.to_string());
                     queue.push_front(Msg::Planned(r));
                 }
                 Cmd::Write { answers, out_dir } => {
-                    let r = apwiz::core::ops::new::write(session, answers, out_dir)
+                    let r = apwiz::testing::core::ops::new::write(session, answers, out_dir)
                         .map_err(|e| e.to_string());
                     queue.push_front(Msg::Written(r));
                 }

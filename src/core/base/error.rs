@@ -27,26 +27,6 @@ pub enum Setting {
     Dir,
 }
 
-impl Setting {
-    /// How the command line sets it.
-    pub fn flag(self) -> &'static str {
-        match self {
-            Setting::Helm => "--helm",
-            Setting::Chart => "--chart",
-            Setting::Force => "--force",
-            Setting::Dir => "--dir",
-        }
-    }
-
-    /// The user-config key that sets it, if there is one.
-    pub fn config_key(self) -> Option<&'static str> {
-        match self {
-            Setting::Helm => Some("helm"),
-            Setting::Chart | Setting::Force | Setting::Dir => None,
-        }
-    }
-}
-
 impl ErrorKind {
     /// The exit code this kind means: usage 2, environment 3, anything else 1. The one place.
     pub fn exit_code(self) -> u8 {
@@ -106,7 +86,7 @@ impl Error {
     }
 
     /// The setting that fixes this error, for the front end to word.
-    pub fn remedy(&self) -> Option<Setting> {
+    pub(crate) fn remedy(&self) -> Option<Setting> {
         match self {
             Error::NeedsSetting { setting, .. } => Some(*setting),
             Error::WouldOverwrite { .. } => Some(Setting::Force),
@@ -115,7 +95,7 @@ impl Error {
     }
 
     /// An environment problem that `setting` fixes.
-    pub fn needs(setting: Setting, message: impl Into<String>) -> Self {
+    pub(crate) fn needs(setting: Setting, message: impl Into<String>) -> Self {
         Error::NeedsSetting {
             message: message.into(),
             setting,
@@ -123,7 +103,7 @@ impl Error {
     }
 
     /// An I/O error on `path`.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
             source,
@@ -132,4 +112,4 @@ impl Error {
 }
 
 /// The core's result type.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;

@@ -13,7 +13,7 @@ use tokio::process::Command;
 use crate::core::base::error::{Error, Result, Setting};
 
 /// Oldest Helm 3 accepted.
-pub const MIN_HELM3_MINOR: u64 = 21;
+pub(crate) const MIN_HELM3_MINOR: u64 = 21;
 
 /// A parsed `vMAJOR.MINOR.PATCH`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -25,7 +25,7 @@ pub struct Version {
 
 impl Version {
     /// Parses `v4.3.1` (with or without `v`, extra suffixes ignored).
-    pub fn parse(s: &str) -> Option<Version> {
+    pub(crate) fn parse(s: &str) -> Option<Version> {
         let s = s.trim().trim_start_matches('v');
         let core = s.split(['-', '+']).next()?;
         let mut it = core.split('.').map(|p| p.parse::<u64>().ok());
@@ -37,7 +37,7 @@ impl Version {
     }
 
     /// Whether apwiz supports this Helm.
-    pub fn supported(&self) -> bool {
+    pub(crate) fn supported(&self) -> bool {
         self.major >= 4 || (self.major == 3 && self.minor >= MIN_HELM3_MINOR)
     }
 }
@@ -69,7 +69,7 @@ pub struct Locate {
 }
 
 /// The candidates in order, with a label saying where each came from.
-pub fn candidates(l: &Locate) -> Vec<(PathBuf, &'static str)> {
+pub(crate) fn candidates(l: &Locate) -> Vec<(PathBuf, &'static str)> {
     let mut out = Vec::new();
     if let Some(p) = &l.configured {
         out.push((p.clone(), "the user config"));
@@ -132,7 +132,7 @@ fn is_executable(p: &Path) -> bool {
 }
 
 /// Runs `helm version` and parses the answer.
-pub async fn version_of(path: &Path) -> Result<Version> {
+pub(crate) async fn version_of(path: &Path) -> Result<Version> {
     let out = Command::new(path)
         .args(["version", "--template", "{{.Version}}"])
         .env("NO_COLOR", "1")
@@ -202,7 +202,7 @@ pub async fn locate(l: &Locate) -> Result<Helm> {
 }
 
 /// The error when no helm is found anywhere.
-pub fn not_found() -> Error {
+pub(crate) fn not_found() -> Error {
     Error::needs(
         Setting::Helm,
         "helm not found: looked in the user config, .tools/bin (scripts/install-tools.sh) and PATH; install Helm 4 (or 3.21+)",
@@ -210,7 +210,7 @@ pub fn not_found() -> Error {
 }
 
 /// The error for a helm older than apwiz supports.
-pub fn too_old(p: &Path, v: &Version) -> Error {
+pub(crate) fn too_old(p: &Path, v: &Version) -> Error {
     Error::needs(
         Setting::Helm,
         format!(
@@ -238,16 +238,14 @@ pub struct Args {
 #[derive(Debug, Clone)]
 pub struct Output {
     pub success: bool,
-    pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
     pub duration: Duration,
-    pub argv: Vec<String>,
 }
 
 /// Kubernetes version assumed for Helm 3 offline rendering when none is configured
 /// (Helm 3's own default is too old for the chart's `kubeVersion`).
-pub const HELM3_DEFAULT_KUBE_VERSION: &str = "1.34.0";
+pub(crate) const HELM3_DEFAULT_KUBE_VERSION: &str = "1.34.0";
 
 impl Helm {
     fn common(&self, a: &Args, argv: &mut Vec<String>) {
@@ -273,7 +271,7 @@ impl Helm {
     }
 
     /// The arguments of `helm template` for `a`.
-    pub fn template_argv(&self, a: &Args) -> Vec<String> {
+    pub(crate) fn template_argv(&self, a: &Args) -> Vec<String> {
         let mut argv = vec![
             "template".into(),
             a.release.clone(),
@@ -284,7 +282,7 @@ impl Helm {
     }
 
     /// The arguments of `helm lint --strict` for `a`.
-    pub fn lint_argv(&self, a: &Args) -> Vec<String> {
+    pub(crate) fn lint_argv(&self, a: &Args) -> Vec<String> {
         let mut argv = vec![
             "lint".into(),
             a.chart.to_string_lossy().to_string(),
@@ -300,12 +298,12 @@ impl Helm {
     }
 
     /// Runs `helm lint --strict`.
-    pub async fn lint(&self, a: &Args) -> Result<Output> {
+    pub(crate) async fn lint(&self, a: &Args) -> Result<Output> {
         self.run(self.lint_argv(a)).await
     }
 
     /// Runs helm with `argv`; dropping the future kills the process.
-    pub async fn run(&self, argv: Vec<String>) -> Result<Output> {
+    pub(crate) async fn run(&self, argv: Vec<String>) -> Result<Output> {
         let start = Instant::now();
         let out = Command::new(&self.path)
             .args(&argv)
@@ -320,11 +318,9 @@ impl Helm {
             .map_err(|e| Error::Environment(format!("cannot run {}: {e}", self.path.display())))?;
         Ok(Output {
             success: out.status.success(),
-            code: out.status.code(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             duration: start.elapsed(),
-            argv,
         })
     }
 }
@@ -332,7 +328,7 @@ impl Helm {
 /// A failure of the chart at template time, as the chart prints it:
 /// `<path>: <what is wrong>, got <value>. <how to fix>`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ChartFailure {
+pub(crate) struct ChartFailure {
     /// The template that failed (`app-platform/templates/statefulset.yaml:2:4`).
     pub template: Option<String>,
     /// The whole message after helm's prefix.
@@ -345,7 +341,7 @@ pub struct ChartFailure {
 }
 
 /// Finds the template failures in helm's stderr (an `Error:` line and its continuation lines).
-pub fn parse_failures(stderr: &str) -> Vec<ChartFailure> {
+pub(crate) fn parse_failures(stderr: &str) -> Vec<ChartFailure> {
     let mut out = Vec::new();
     let lines: Vec<&str> = stderr.lines().collect();
     let mut i = 0;
@@ -416,7 +412,7 @@ fn split_value(after: &str) -> (Option<serde_json::Value>, String) {
 }
 
 /// Splits `<path>: <problem>, got <value>. <fix>`.
-pub fn parse_chart_message(template: Option<String>, message: &str) -> ChartFailure {
+pub(crate) fn parse_chart_message(template: Option<String>, message: &str) -> ChartFailure {
     let mut f = ChartFailure {
         template,
         message: message.to_string(),

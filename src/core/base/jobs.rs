@@ -50,11 +50,6 @@ impl Latest {
         generation
     }
 
-    /// The number of the newest request.
-    pub fn generation(&self) -> u64 {
-        self.generation
-    }
-
     /// Cancels the running request, if any.
     pub fn cancel(&mut self) {
         if let Some(old) = self.current.take() {

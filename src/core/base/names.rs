@@ -3,10 +3,10 @@
 use std::path::Path;
 
 /// The longest release name: Helm allows 53 characters (object names add suffixes up to 63).
-pub const MAX_LEN: usize = 53;
+pub(crate) const MAX_LEN: usize = 53;
 
 /// What a release name is, in one sentence (for help texts and form fields).
-pub const RULE: &str =
+pub(crate) const RULE: &str =
     "1-53 lowercase letters, digits and '-', starting and ending with a letter or digit";
 
 /// Whether `name` is a valid release name; the error says what is wrong with it.
@@ -36,7 +36,7 @@ pub fn check(name: &str) -> Result<(), String> {
 
 /// The nearest valid release name to `raw`: lowercased, other characters as '-', trimmed, cut to
 /// [`MAX_LEN`]; `None` when nothing is left.
-pub fn clean(raw: &str) -> Option<String> {
+pub(crate) fn clean(raw: &str) -> Option<String> {
     let mapped: String = raw
         .to_lowercase()
         .chars()
@@ -56,7 +56,7 @@ pub fn clean(raw: &str) -> Option<String> {
 
 /// The default release name for a team directory: its own name, cleaned; `release` when nothing
 /// usable is left.
-pub fn from_dir(dir: &Path) -> String {
+pub(crate) fn from_dir(dir: &Path) -> String {
     let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     let name = abs
         .components()

@@ -18,7 +18,7 @@ use sha2::{Digest as _, Sha256};
 use crate::core::base::error::{Error, Result};
 
 /// Docker Hub's registry, for references that name none.
-pub const DOCKER_HUB: &str = "docker.io";
+pub(crate) const DOCKER_HUB: &str = "docker.io";
 const DOCKER_HUB_API: &str = "registry-1.docker.io";
 const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
 application/vnd.oci.image.manifest.v1+json, \
@@ -30,7 +30,7 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 /// digest (Docker's rules: a first part with `.` or `:`, or `localhost`, is a registry; Docker
 /// Hub's one-part names live under `library/`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reference {
+pub(crate) struct Reference {
     pub registry: String,
     pub name: String,
     pub tag: Option<String>,
@@ -38,7 +38,7 @@ pub struct Reference {
 }
 
 impl Reference {
-    pub fn parse(text: &str) -> Reference {
+    pub(crate) fn parse(text: &str) -> Reference {
         let (rest, digest) = match text.split_once('@') {
             Some((r, d)) => (r, Some(d.to_string())),
             None => (text, None),
@@ -69,13 +69,13 @@ impl Reference {
     }
 
     /// `registry/name` as a user would write it.
-    pub fn repository(&self) -> String {
+    pub(crate) fn repository(&self) -> String {
         format!("{}/{}", self.registry, self.name)
     }
 }
 
 /// A registry client: credentials read once, one connection pool.
-pub struct Client {
+pub(crate) struct Client {
     http: HyperClient<
         hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
         Empty<bytes::Bytes>,
@@ -92,7 +92,7 @@ struct Reply {
 
 impl Client {
     /// A client; `plain_http` for every registry (else only for localhost ones).
-    pub fn new(plain_http: bool) -> Result<Client> {
+    pub(crate) fn new(plain_http: bool) -> Result<Client> {
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_native_roots()
             .map_err(|e| Error::Environment(format!("cannot load the system's CA roots: {e}")))?
@@ -118,7 +118,7 @@ impl Client {
     }
 
     /// The manifest digest (`sha256:…`) of `tag` in `registry`/`name`.
-    pub async fn digest(&self, registry: &str, name: &str, tag: &str) -> Result<String> {
+    pub(crate) async fn digest(&self, registry: &str, name: &str, tag: &str) -> Result<String> {
         let url = format!("{}/v2/{name}/manifests/{tag}", self.base(registry));
         let shown = format!("{registry}/{name}:{tag}");
         let mut auth = None;

@@ -26,7 +26,7 @@ use crate::core::values::setexpr::SetExpr;
 use crate::core::values::yamlout;
 
 /// Reads and parses the files; a file that does not parse becomes an error finding.
-pub fn read_layers(files: &[ValuesFile]) -> Result<(Vec<Layer>, Vec<Finding>)> {
+pub(crate) fn read_layers(files: &[ValuesFile]) -> Result<(Vec<Layer>, Vec<Finding>)> {
     let mut layers = Vec::new();
     let mut findings = Vec::new();
     for f in files {
@@ -101,7 +101,7 @@ pub fn layer_from_text(display: &str, text: &str) -> std::result::Result<Layer, 
 }
 
 /// Warnings about what Helm will read differently from what the file seems to say.
-pub fn note_findings(merged: &Merged) -> Vec<Finding> {
+pub(crate) fn note_findings(merged: &Merged) -> Vec<Finding> {
     let mut out = Vec::new();
     for layer in merged.layers.iter().filter(|l| l.kind == LayerKind::File) {
         for n in &layer.parsed.notes {
@@ -205,7 +205,11 @@ pub fn check_in_process(
 }
 
 /// A template-time failure as a finding, located in the team's files.
-pub fn failure_finding(f: &helm::ChartFailure, merged: Option<&Merged>, source: Source) -> Finding {
+pub(crate) fn failure_finding(
+    f: &helm::ChartFailure,
+    merged: Option<&Merged>,
+    source: Source,
+) -> Finding {
     match &f.path {
         Some(path) => {
             let message = format!(
@@ -250,7 +254,7 @@ pub fn failure_finding(f: &helm::ChartFailure, merged: Option<&Merged>, source: 
 }
 
 /// Findings from `helm lint --strict` output (warnings count as errors under --strict).
-pub fn lint_findings(out: &helm::Output, merged: Option<&Merged>) -> Vec<Finding> {
+pub(crate) fn lint_findings(out: &helm::Output, merged: Option<&Merged>) -> Vec<Finding> {
     let mut findings = Vec::new();
     for line in out.stdout.lines().chain(out.stderr.lines()) {
         let line = line.trim();
@@ -347,11 +351,10 @@ fn helm_warnings(stderr: &str) -> Vec<Finding> {
 
 /// The result of `render`.
 #[derive(Debug, Clone)]
-pub struct Rendered {
+pub(crate) struct Rendered {
     pub manifests: String,
     pub objects: Vec<Object>,
     pub findings: Vec<Finding>,
-    pub output: helm::Output,
 }
 
 fn helm_args(chart: &Chart, inputs: &Inputs, skip_schema: bool) -> helm::Args {
@@ -368,7 +371,7 @@ fn helm_args(chart: &Chart, inputs: &Inputs, skip_schema: bool) -> helm::Args {
 
 /// Runs `helm template` on the inputs (Helm's own schema check included). Owned inputs: the
 /// future is `'static`, so a [`Latest`](crate::core::base::jobs::Latest) slot can run and supersede it.
-pub async fn render(checker: Checker, inputs: Inputs) -> Result<Rendered> {
+pub(crate) async fn render(checker: Checker, inputs: Inputs) -> Result<Rendered> {
     let helm = checker.helm.clone().ok_or_else(helm::not_found)?;
     let chart = checker.chart.clone();
     let (files, sets) = (inputs.files.clone(), inputs.sets.clone());
@@ -425,10 +428,9 @@ pub async fn render(checker: Checker, inputs: Inputs) -> Result<Rendered> {
         }
     }
     Ok(Rendered {
-        manifests: output.stdout.clone(),
+        manifests: output.stdout,
         objects,
         findings,
-        output,
     })
 }
 
@@ -676,7 +678,7 @@ fn after_render(stdout: &str, policies: Option<&Mutex<Policies>>, merged: &Merge
 }
 
 /// Runs CPU-bound work on tokio's blocking pool, so async workers (and a TUI's timers) keep going.
-pub async fn off_thread<T, F>(f: F) -> Result<T>
+pub(crate) async fn off_thread<T, F>(f: F) -> Result<T>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,

@@ -99,10 +99,10 @@ fn package_of(text: &str) -> Option<String> {
 
 /// The platform's policies built into apwiz (`policies/*.rego` at build time, tests left out):
 /// what a team's repository is checked against when it has no `policies/` of its own.
-pub const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/policies.rs"));
+pub(crate) const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/policies.rs"));
 
 /// The chart the built-in policies are written for.
-pub const BUILTIN_CHART: &str = "app-platform";
+pub(crate) const BUILTIN_CHART: &str = "app-platform";
 
 impl Policies {
     /// Loads every `*.rego` in `dir` (not `*_test.rego`), sorted by name. `display` names the
@@ -250,12 +250,13 @@ impl Policies {
     }
 
     /// Number of policy units (files or packages) that declare rules.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.units
     }
 
     /// Whether no policy declares rules.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.units == 0
     }
 

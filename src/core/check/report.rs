@@ -23,7 +23,7 @@ pub enum Source {
 }
 
 impl Source {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Source::Yaml => "yaml",
             Source::Schema => "schema",
@@ -44,7 +44,7 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -112,14 +112,14 @@ impl Finding {
     }
 
     /// Places the finding at `loc` in `file`. The one place a finding gets its file:line.
-    pub fn at(&mut self, file: impl Into<String>, loc: Option<Loc>) {
+    pub(crate) fn at(&mut self, file: impl Into<String>, loc: Option<Loc>) {
         self.file = Some(file.into());
         self.line = loc.map(|l| l.line);
         self.column = loc.map(|l| l.column);
     }
 
     /// Places the finding where a value was found in the layered values (when it was).
-    pub fn place(&mut self, located: Option<Located>) {
+    pub(crate) fn place(&mut self, located: Option<Located>) {
         if let Some(l) = located {
             self.chart_default = l.kind == LayerKind::ChartDefaults;
             self.at(l.file, l.loc);
@@ -129,7 +129,7 @@ impl Finding {
     /// The finding's one line as segments, each with the theme role that styles it (`path`,
     /// `error`, `warning`, `info`, `accent` for the fix, `muted`; `""` for plain text). The CLI
     /// paints them into text, the TUI into styled spans: the same words in both.
-    pub fn segments(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn segments(&self) -> Vec<(&'static str, String)> {
         let mut out: Vec<(&'static str, String)> = Vec::new();
         let role = self.severity.as_str();
         if let Some(loc) = self.location() {
@@ -170,7 +170,7 @@ impl Finding {
     }
 
     /// The finding as one line of text; `paint(role, text)` colours the segments that have a role.
-    pub fn to_text_with(&self, paint: &dyn Fn(&str, &str) -> String) -> String {
+    pub(crate) fn to_text_with(&self, paint: &dyn Fn(&str, &str) -> String) -> String {
         self.segments()
             .into_iter()
             .map(|(role, text)| {
@@ -184,12 +184,12 @@ impl Finding {
     }
 
     /// The finding as one line of plain text.
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         self.to_text_with(&|_, t| t.to_string())
     }
 
     /// The `file:line` prefix of the text form, if the location is known.
-    pub fn location(&self) -> Option<String> {
+    pub(crate) fn location(&self) -> Option<String> {
         match (&self.file, self.line) {
             (Some(f), Some(l)) => Some(format!("{f}:{l}")),
             (Some(f), None) => Some(f.clone()),

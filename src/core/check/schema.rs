@@ -37,7 +37,7 @@ impl SchemaCheck {
     }
 
     /// Every schema error in `merged.values`, located in the team's files.
-    pub fn check(&self, merged: &Merged) -> Vec<Finding> {
+    pub(crate) fn check(&self, merged: &Merged) -> Vec<Finding> {
         let mut out = Vec::new();
         for err in self.validator.iter_errors(&merged.values) {
             self.convert(&err, merged, &mut out);
@@ -48,6 +48,9 @@ impl SchemaCheck {
         out
     }
 
+    /// One schema error as the findings a team reads: the field, the value given and the fix.
+    /// Kept whole: one arm per JSON Schema keyword, each a few lines that word that keyword's
+    /// failure from the same context (`At`); split, the arms would each take that context apart.
     fn convert(
         &self,
         err: &jsonschema::ValidationError<'_>,
@@ -301,7 +304,7 @@ impl SchemaCheck {
 
 /// Follows local `$ref`s (`#/definitions/x`) from `node` within `root`, merging nothing: the
 /// target replaces the node. Used wherever the schema is walked (checks, the team manual).
-pub fn deref<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
+pub(crate) fn deref<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
     for _ in 0..16 {
         match node.get("$ref").and_then(Value::as_str) {
             Some(r) if r.starts_with('#') => match root.pointer(&r[1..]) {
@@ -315,14 +318,14 @@ pub fn deref<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
 }
 
 /// The name a `$ref` points at (`#/definitions/probe` → `probe`).
-pub fn ref_name(node: &Value) -> Option<String> {
+pub(crate) fn ref_name(node: &Value) -> Option<String> {
     node.get("$ref")
         .and_then(Value::as_str)
         .map(|r| r.rsplit('/').next().unwrap_or(r).to_string())
 }
 
 /// `^(a|b|c)$` → [a, b, c], when the pattern is nothing but literal alternatives.
-pub fn alternation(pattern: &str) -> Option<Vec<String>> {
+pub(crate) fn alternation(pattern: &str) -> Option<Vec<String>> {
     let inner = pattern.strip_prefix("^(")?.strip_suffix(")$")?;
     let opts: Vec<String> = inner
         .split('|')

@@ -22,7 +22,7 @@ const TEMPLATE: &str = include_str!("readme.md.hbs");
 
 /// One row of the values reference.
 #[derive(Debug, Clone, Serialize)]
-pub struct Row {
+pub(crate) struct Row {
     pub path: String,
     pub types: String,
     pub default: String,
@@ -89,7 +89,7 @@ struct Ctx {
 /// The whole README.
 /// The team manual. `error_line` words an error the way the command line prints it (the manual
 /// shows the CLI's messages; the core names settings, the front end words remedies).
-pub fn readme(
+pub(crate) fn readme(
     chart: &Chart,
     presets: &[Preset],
     error_line: &dyn Fn(&Error) -> String,
@@ -250,7 +250,7 @@ fn example_name(preset: &str) -> &'static str {
 }
 
 /// The `apwiz new` command line for answers.
-pub fn command_for(a: &Answers) -> String {
+pub(crate) fn command_for(a: &Answers) -> String {
     let mut c = format!("apwiz new --preset {} --name {}", a.preset, a.name);
     if let Some(i) = &a.image {
         c.push_str(&format!(" --image {i}"));
@@ -519,7 +519,7 @@ fn code(s: &str) -> String {
 }
 
 /// Every property of the schema, depth first, with defaults from the chart's values.
-pub fn reference(schema: &Value, defaults: &Value) -> Vec<Row> {
+pub(crate) fn reference(schema: &Value, defaults: &Value) -> Vec<Row> {
     let mut w = Walker {
         root: schema,
         defaults,

@@ -14,20 +14,20 @@ use crate::core::base::error::{Error, Result};
 
 /// What a git call printed.
 #[derive(Debug)]
-pub struct Out {
+pub(crate) struct Out {
     pub ok: bool,
     pub stdout: Vec<u8>,
     pub stderr: String,
 }
 
 impl Out {
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.stdout).trim().to_string()
     }
 }
 
 /// Runs git with `args` (in `cwd`, when given). No prompts, no pager, no user hooks' terminal.
-pub async fn run(cwd: Option<&Path>, args: &[&str]) -> Result<Out> {
+pub(crate) async fn run(cwd: Option<&Path>, args: &[&str]) -> Result<Out> {
     let mut cmd = Command::new("git");
     if let Some(d) = cwd {
         cmd.current_dir(d);
@@ -53,7 +53,7 @@ pub async fn run(cwd: Option<&Path>, args: &[&str]) -> Result<Out> {
 }
 
 /// Runs git and fails with its first line of stderr, prefixed by `what`.
-pub async fn must(cwd: Option<&Path>, args: &[&str], what: &str) -> Result<Out> {
+pub(crate) async fn must(cwd: Option<&Path>, args: &[&str], what: &str) -> Result<Out> {
     let out = run(cwd, args).await?;
     if !out.ok {
         return Err(Error::Invalid(format!(
@@ -73,14 +73,14 @@ fn first_line(s: &str) -> String {
 }
 
 /// A short hex tag for a string (cache directory names).
-pub fn tag(s: &str) -> String {
+pub(crate) fn tag(s: &str) -> String {
     let d = Sha256::digest(s.as_bytes());
     d.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 /// The mirror of `source` (a local path or URL) in `cache`: cloned on first use, fetched after.
 /// A local path that is missing or not a git repository is an error saying so.
-pub async fn mirror(source: &str, local: Option<&Path>, cache: &Path) -> Result<PathBuf> {
+pub(crate) async fn mirror(source: &str, local: Option<&Path>, cache: &Path) -> Result<PathBuf> {
     if let Some(p) = local {
         if !p.exists() {
             return Err(Error::Usage(format!(
@@ -139,7 +139,7 @@ pub async fn mirror(source: &str, local: Option<&Path>, cache: &Path) -> Result<
 }
 
 /// The commit `branch` (default: the mirror's `HEAD`) points at.
-pub async fn resolve(mirror: &Path, branch: Option<&str>) -> Result<String> {
+pub(crate) async fn resolve(mirror: &Path, branch: Option<&str>) -> Result<String> {
     let d = mirror.to_string_lossy().to_string();
     let rev = format!("{}^{{commit}}", branch.unwrap_or("HEAD"));
     let out = run(
@@ -177,7 +177,12 @@ pub async fn resolve(mirror: &Path, branch: Option<&str>) -> Result<String> {
 
 /// The directory `dir` of the tree at `commit`, extracted into the cache once per commit and
 /// directory. Returns the snapshot's root (the team's files are at `<root>/<dir>`).
-pub async fn snapshot(mirror: &Path, commit: &str, dir: &str, cache: &Path) -> Result<PathBuf> {
+pub(crate) async fn snapshot(
+    mirror: &Path,
+    commit: &str,
+    dir: &str,
+    cache: &Path,
+) -> Result<PathBuf> {
     let trees = cache.join("trees");
     let root = trees.join(format!("{commit}-{}", tag(dir)));
     if root.join(".apwiz-snapshot").is_file() {
@@ -211,15 +216,19 @@ pub async fn snapshot(mirror: &Path, commit: &str, dir: &str, cache: &Path) -> R
 
 /// A git worktree of `repo` on a new branch, for one change; removed (directory and
 /// registration) when dropped, whether the change was committed or not. The branch stays.
-pub struct Worktree {
+pub(crate) struct Worktree {
     pub repo: PathBuf,
     pub path: PathBuf,
-    pub branch: String,
 }
 
 impl Worktree {
     /// Adds a worktree at `path` on the new branch `branch`, starting from `start`.
-    pub async fn add(repo: &Path, path: &Path, branch: &str, start: &str) -> Result<Worktree> {
+    pub(crate) async fn add(
+        repo: &Path,
+        path: &Path,
+        branch: &str,
+        start: &str,
+    ) -> Result<Worktree> {
         let exists = run(
             Some(repo),
             &[
@@ -246,12 +255,11 @@ impl Worktree {
         Ok(Worktree {
             repo: repo.to_path_buf(),
             path: path.to_path_buf(),
-            branch: branch.to_string(),
         })
     }
 
     /// Stages everything in the worktree and commits it with `message`; the new commit.
-    pub async fn commit(&self, message: &str) -> Result<String> {
+    pub(crate) async fn commit(&self, message: &str) -> Result<String> {
         let p = Some(self.path.as_path());
         must(p, &["add", "-A"], "git add").await?;
         must(

@@ -29,7 +29,7 @@ use crate::core::values::read::parse_values;
 /// What the candidate does to one environment of one team, mildest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Class {
+pub(crate) enum Class {
     /// Renders the same objects.
     Unchanged,
     /// Objects or fields change; no pod restarts.
@@ -45,7 +45,7 @@ pub enum Class {
 }
 
 impl Class {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Class::Unchanged => "unchanged",
             Class::Changes => "changes",
@@ -59,7 +59,7 @@ impl Class {
 
 /// An immutable field the candidate changes.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Immutable {
+pub(crate) struct Immutable {
     pub object: String,
     pub path: String,
     pub why: String,
@@ -67,7 +67,7 @@ pub struct Immutable {
 
 /// One environment of one team.
 #[derive(Debug, Clone, Serialize)]
-pub struct EnvImpact {
+pub(crate) struct EnvImpact {
     /// `None`: values.yaml alone (the team lists no environment).
     pub env: Option<String>,
     pub class: Class,
@@ -110,7 +110,7 @@ impl EnvImpact {
 
 /// One team's row.
 #[derive(Debug, Clone, Serialize)]
-pub struct TeamImpact {
+pub(crate) struct TeamImpact {
     #[serde(flatten)]
     pub header: Header,
     pub environments: Vec<EnvImpact>,
@@ -118,14 +118,14 @@ pub struct TeamImpact {
 
 impl TeamImpact {
     /// The worst class of the team's environments (`None`: the team could not be read).
-    pub fn worst(&self) -> Option<Class> {
+    pub(crate) fn worst(&self) -> Option<Class> {
         self.environments.iter().map(|e| e.class).max()
     }
 }
 
 /// Counts for one environment name across the fleet.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Counts {
+pub(crate) struct Counts {
     pub teams: usize,
     pub unchanged: usize,
     /// Every class but unchanged, fails-today and breaks.
@@ -138,7 +138,7 @@ pub struct Counts {
 
 /// The whole answer.
 #[derive(Debug, Clone, Serialize)]
-pub struct Impact {
+pub(crate) struct Impact {
     pub candidate: ChartPin,
     pub teams: Vec<TeamImpact>,
     /// Environment name (`values.yaml` for teams without one) → counts.
@@ -153,13 +153,13 @@ pub struct Impact {
 
 impl Impact {
     /// Whether any team breaks (the chart repository's CI gate).
-    pub fn breaks(&self) -> bool {
+    pub(crate) fn breaks(&self) -> bool {
         self.teams.iter().any(|t| t.worst() == Some(Class::Breaks))
     }
 }
 
 /// What one run needs.
-pub struct Request<'a> {
+pub(crate) struct Request<'a> {
     pub fleet: &'a Fleet,
     pub teams: &'a [Loaded],
     pub candidate: Hashed,
@@ -269,7 +269,7 @@ fn first_render_error(out: &Output) -> String {
 }
 
 /// The policy errors of a rendered manifest stream, keyed by rule and object.
-pub async fn policy_errors(
+pub(crate) async fn policy_errors(
     policies: &Option<Arc<Mutex<Policies>>>,
     manifest: &str,
     clock: &Clock,
@@ -532,7 +532,7 @@ async fn team_impact(
 
 /// Runs the comparison over every team (`jobs` teams at a time; helm bounded by the renderer's
 /// pool); `progress` is told each environment done.
-pub async fn run(req: Request<'_>, progress: &(dyn Fn(&str) + Sync)) -> Impact {
+pub(crate) async fn run(req: Request<'_>, progress: &(dyn Fn(&str) + Sync)) -> Impact {
     let results: Vec<(TeamImpact, bool, usize)> = futures::stream::iter(req.teams.iter())
         .map(|loaded| team_impact(&req, loaded, progress))
         .buffered(req.jobs.max(1) * 2)

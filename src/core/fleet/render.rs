@@ -21,14 +21,14 @@ use crate::core::inputs::chart::{self, Chart};
 
 /// A chart with the hash of its content and its schema compiled (once per run).
 #[derive(Debug, Clone)]
-pub struct Hashed {
+pub(crate) struct Hashed {
     pub chart: Arc<Chart>,
     pub hash: String,
     pub schema: Option<Arc<SchemaCheck>>,
 }
 
 /// The content hash of a chart: the archive's bytes, or every file of the directory (sorted).
-pub fn chart_hash(path: &Path) -> Result<String> {
+pub(crate) fn chart_hash(path: &Path) -> Result<String> {
     let mut h = Sha256::new();
     if path.is_dir() {
         let mut files = Vec::new();
@@ -67,7 +67,7 @@ fn hex(b: &[u8]) -> String {
 
 /// The result of one render.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Output {
+pub(crate) struct Output {
     pub success: bool,
     pub stdout: String,
     pub stderr: String,
@@ -75,7 +75,7 @@ pub struct Output {
 
 /// Counts of one run, for the summary and the benchmark.
 #[derive(Debug, Default, Serialize, Clone)]
-pub struct Stats {
+pub(crate) struct Stats {
     /// helm processes run.
     pub renders: usize,
     /// Renders answered from the cache.
@@ -91,17 +91,17 @@ pub struct Stats {
 
 /// Milliseconds summed across tasks.
 #[derive(Debug, Default)]
-pub struct Clock(AtomicU64);
+pub(crate) struct Clock(AtomicU64);
 
 impl Clock {
-    pub fn add(&self, d: std::time::Duration) {
+    pub(crate) fn add(&self, d: std::time::Duration) {
         self.0.fetch_add(
             u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
             Ordering::Relaxed,
         );
     }
 
-    pub fn ms(&self) -> u64 {
+    pub(crate) fn ms(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
 }
@@ -110,7 +110,7 @@ impl Clock {
 type ChartSlot = Arc<tokio::sync::OnceCell<Hashed>>;
 
 /// The pool, the cache and the charts of one fleet run.
-pub struct Renderer {
+pub(crate) struct Renderer {
     pub helm: Helm,
     pub kube_version: Option<String>,
     cache: PathBuf,
@@ -124,7 +124,12 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    pub fn new(helm: Helm, kube_version: Option<String>, cache: &Path, jobs: usize) -> Renderer {
+    pub(crate) fn new(
+        helm: Helm,
+        kube_version: Option<String>,
+        cache: &Path,
+        jobs: usize,
+    ) -> Renderer {
         Renderer {
             helm,
             kube_version,
@@ -139,7 +144,7 @@ impl Renderer {
         }
     }
 
-    pub fn stats(&self) -> Stats {
+    pub(crate) fn stats(&self) -> Stats {
         Stats {
             renders: self.renders.load(Ordering::Relaxed),
             cached: self.cached.load(Ordering::Relaxed),
@@ -152,7 +157,12 @@ impl Renderer {
 
     /// The chart `source` at `version`, loaded (and pulled, for `oci://`) once per run.
     /// `built-in` is the chart inside apwiz; a relative path is tried against `base` first.
-    pub async fn chart(&self, source: &str, version: Option<&str>, base: &Path) -> Result<Hashed> {
+    pub(crate) async fn chart(
+        &self,
+        source: &str,
+        version: Option<&str>,
+        base: &Path,
+    ) -> Result<Hashed> {
         let key = (source.to_string(), version.unwrap_or_default().to_string());
         let cell = self
             .charts
@@ -208,14 +218,14 @@ impl Renderer {
     }
 
     /// The chart a team's pin names.
-    pub async fn pinned(&self, pin: &ChartPin, base: &Path) -> Result<Hashed> {
+    pub(crate) async fn pinned(&self, pin: &ChartPin, base: &Path) -> Result<Hashed> {
         self.chart(&pin.source, Some(&pin.version), base).await
     }
 
     /// `helm template` of `files` (in order) with `chart` (schema not checked: see
     /// [`schema_errors`]), from the cache when it has the same
     /// inputs, else through the pool.
-    pub async fn render(
+    pub(crate) async fn render(
         &self,
         chart: &Hashed,
         release: &str,
@@ -292,7 +302,7 @@ impl Renderer {
 
 /// The schema's errors on `files` layered over `chart`'s defaults, in process (files named by
 /// their file name), timed into `clock`.
-pub async fn schema_errors(
+pub(crate) async fn schema_errors(
     chart: &Hashed,
     files: &[PathBuf],
     clock: &Clock,

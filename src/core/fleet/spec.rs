@@ -14,7 +14,7 @@ use crate::core::values::read::parse_values;
 
 /// One team as the fleet names it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TeamSpec {
+pub(crate) struct TeamSpec {
     /// The row's name (default: the repository's last path segment, then the directory).
     pub name: String,
     /// Where the repository is: a local path (absolute) or a git URL.
@@ -27,14 +27,14 @@ pub struct TeamSpec {
 
 /// A repository: on this machine, or to be cloned.
 #[derive(Debug, Clone, PartialEq)]
-pub enum RepoSource {
+pub(crate) enum RepoSource {
     Path(PathBuf),
     Url(String),
 }
 
 impl RepoSource {
     /// How the source is shown in rows and messages.
-    pub fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         match self {
             RepoSource::Path(p) => p.display().to_string(),
             RepoSource::Url(u) => u.clone(),
@@ -45,7 +45,7 @@ impl RepoSource {
 /// Where one environment's releases live.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct EnvTarget {
+pub(crate) struct EnvTarget {
     /// The kube context (in `kubeconfig`, else the default kubeconfig).
     pub context: String,
     /// The namespace of a team's release; `{team}` and `{env}` are replaced (default:
@@ -56,7 +56,7 @@ pub struct EnvTarget {
 
 impl EnvTarget {
     /// The namespace of `team`'s release in `env`.
-    pub fn namespace_for(&self, team: &str, env: &str) -> String {
+    pub(crate) fn namespace_for(&self, team: &str, env: &str) -> String {
         self.namespace
             .as_deref()
             .unwrap_or("{team}-{env}")
@@ -67,7 +67,7 @@ impl EnvTarget {
 
 /// The whole fleet.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Fleet {
+pub(crate) struct Fleet {
     /// Where it was read from (`fleet.yaml`, or the scanned directory).
     pub origin: String,
     pub teams: Vec<TeamSpec>,
@@ -132,7 +132,7 @@ fn normalize(p: &Path) -> PathBuf {
 }
 
 /// Reads `fleet.yaml` at `path`. Relative repository paths are relative to the file's directory.
-pub fn load(path: &Path) -> Result<Fleet> {
+pub(crate) fn load(path: &Path) -> Result<Fleet> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::Usage(format!(
@@ -151,7 +151,7 @@ pub fn load(path: &Path) -> Result<Fleet> {
 }
 
 /// Parses the text of a fleet file named `file`, relative paths resolved against `base`.
-pub fn parse(file: &str, text: &str, base: &Path) -> Result<Fleet> {
+pub(crate) fn parse(file: &str, text: &str, base: &Path) -> Result<Fleet> {
     // Syntax first, with YAML 1.1's positions, so every later error can name its line.
     let parsed = parse_values(text).map_err(|e| e.in_file(file.to_string()))?;
     // The line of `pointer`, else of the nearest enclosing value the file sets.
@@ -249,7 +249,7 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<Fleet> {
 /// Every team under `dir`: each `.apwiz.yaml` found (`.git`, `target` and hidden directories
 /// skipped), the repository being the nearest enclosing directory with `.git`, else the
 /// directory itself (which then becomes a row saying it is not a git repository).
-pub fn scan(dir: &Path) -> Result<Fleet> {
+pub(crate) fn scan(dir: &Path) -> Result<Fleet> {
     if !dir.is_dir() {
         return Err(Error::Usage(format!(
             "--scan {}: not a directory",

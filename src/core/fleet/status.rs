@@ -24,7 +24,7 @@ const LIVE_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// The validation of one environment's render on its pin.
 #[derive(Debug, Clone, Serialize, Default)]
-pub struct Validation {
+pub(crate) struct Validation {
     pub errors: usize,
     pub warnings: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -33,7 +33,7 @@ pub struct Validation {
 
 /// The live release of one environment.
 #[derive(Debug, Clone, Serialize, Default)]
-pub struct Live {
+pub(crate) struct Live {
     pub context: String,
     pub namespace: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -56,7 +56,7 @@ pub struct Live {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct EnvStatus {
+pub(crate) struct EnvStatus {
     pub env: Option<String>,
     pub validation: Validation,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -67,7 +67,7 @@ pub struct EnvStatus {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct TeamStatus {
+pub(crate) struct TeamStatus {
     #[serde(flatten)]
     pub header: Header,
     /// How far the pin is behind the newest version (`2 minor`), `None` when current.
@@ -77,7 +77,7 @@ pub struct TeamStatus {
 }
 
 impl TeamStatus {
-    pub fn needs_attention(&self) -> bool {
+    pub(crate) fn needs_attention(&self) -> bool {
         self.header.error.is_some()
             || self.behind.is_some()
             || self.environments.iter().any(|e| !e.attention.is_empty())
@@ -85,19 +85,19 @@ impl TeamStatus {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Status {
+pub(crate) struct Status {
     /// The newest chart version the pins are compared with.
     pub newest: String,
     pub teams: Vec<TeamStatus>,
 }
 
 impl Status {
-    pub fn needs_attention(&self) -> bool {
+    pub(crate) fn needs_attention(&self) -> bool {
         self.teams.iter().any(TeamStatus::needs_attention)
     }
 }
 
-pub struct Request<'a> {
+pub(crate) struct Request<'a> {
     pub fleet: &'a Fleet,
     pub teams: Vec<Loaded>,
     pub newest: String,
@@ -108,7 +108,7 @@ pub struct Request<'a> {
 }
 
 /// How far `pin` is behind `newest`: `N major`, `N minor`, `N patch`, or `None`.
-pub fn behind(pin: &str, newest: &str) -> Option<String> {
+pub(crate) fn behind(pin: &str, newest: &str) -> Option<String> {
     let (Ok(p), Ok(n)) = (semver::Version::parse(pin), semver::Version::parse(newest)) else {
         return (pin != newest).then(|| format!("{pin} ≠ {newest}"));
     };
@@ -293,7 +293,7 @@ async fn team_status(
 }
 
 /// Every team's status, `jobs` teams at a time.
-pub async fn run(req: Request<'_>, progress: &(dyn Fn(&str) + Sync)) -> Status {
+pub(crate) async fn run(req: Request<'_>, progress: &(dyn Fn(&str) + Sync)) -> Status {
     let teams = futures::stream::iter(req.teams.iter())
         .map(|l| team_status(&req, l, progress))
         .buffered(req.jobs.max(1) * 2)

@@ -12,7 +12,7 @@ use crate::core::inputs::answers::{self, Answers, ChartPin};
 
 /// A team ready to render.
 #[derive(Debug, Clone)]
-pub struct Team {
+pub(crate) struct Team {
     pub spec: TeamSpec,
     /// The commit read (full hash).
     pub commit: String,
@@ -28,7 +28,7 @@ pub struct Team {
 
 impl Team {
     /// The team's environments (`None`: values.yaml alone, when it lists none).
-    pub fn environments(&self) -> Vec<Option<String>> {
+    pub(crate) fn environments(&self) -> Vec<Option<String>> {
         if self.answers.environments.is_empty() {
             vec![None]
         } else {
@@ -41,21 +41,21 @@ impl Team {
         }
     }
 
-    pub fn short_commit(&self) -> &str {
+    pub(crate) fn short_commit(&self) -> &str {
         &self.commit[..self.commit.len().min(12)]
     }
 }
 
 /// One team of the fleet: loaded, or why not.
 #[derive(Debug, Clone)]
-pub struct Loaded {
+pub(crate) struct Loaded {
     pub spec: TeamSpec,
     pub team: Result<Team, String>,
 }
 
 /// What every row says about its team, loaded or not.
 #[derive(Debug, Clone, Serialize)]
-pub struct Header {
+pub(crate) struct Header {
     pub team: String,
     pub repo: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -70,7 +70,7 @@ pub struct Header {
 }
 
 impl Loaded {
-    pub fn header(&self) -> Header {
+    pub(crate) fn header(&self) -> Header {
         let ok = self.team.as_ref().ok();
         Header {
             team: self.spec.name.clone(),
@@ -84,7 +84,7 @@ impl Loaded {
 }
 
 /// Loads one team.
-pub async fn load_one(spec: &TeamSpec, cache: &Path) -> Result<Team, String> {
+pub(crate) async fn load_one(spec: &TeamSpec, cache: &Path) -> Result<Team, String> {
     let (source, local) = match &spec.repo {
         RepoSource::Path(p) => (p.display().to_string(), Some(p.as_path())),
         RepoSource::Url(u) => (u.clone(), None),
@@ -142,7 +142,7 @@ pub async fn load_one(spec: &TeamSpec, cache: &Path) -> Result<Team, String> {
 }
 
 /// Loads every team, `jobs` at a time, in the fleet's order; `progress` is told each one done.
-pub async fn load_all(
+pub(crate) async fn load_all(
     specs: &[TeamSpec],
     cache: &Path,
     jobs: usize,

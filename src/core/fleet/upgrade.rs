@@ -18,7 +18,7 @@ use crate::core::upgrade;
 
 /// What happened to one team.
 #[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub team: String,
     /// The branch made (in the team's repository, or in the cache's mirror for a git URL).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -40,7 +40,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub fn skipped(team: &str, why: String) -> Outcome {
+    pub(crate) fn skipped(team: &str, why: String) -> Outcome {
         Outcome {
             team: team.to_string(),
             branch: None,
@@ -54,7 +54,7 @@ impl Outcome {
 }
 
 /// The branch name for a move to `chart` `version`.
-pub fn branch_name(chart: &str, version: &str) -> String {
+pub(crate) fn branch_name(chart: &str, version: &str) -> String {
     format!("apwiz/{chart}-{version}")
 }
 
@@ -76,7 +76,7 @@ fn env_line(e: &EnvImpact) -> String {
 }
 
 /// The commit message: what moves, and the render diff summary per environment.
-pub fn message(impact: &TeamImpact, team: &Team, to: &Hashed, written: &[String]) -> String {
+pub(crate) fn message(impact: &TeamImpact, team: &Team, to: &Hashed, written: &[String]) -> String {
     let mut m = format!(
         "Move to {} {} (from {})\n\nRender diff against {} {}, per environment:\n",
         to.chart.meta.name,
@@ -97,7 +97,7 @@ pub fn message(impact: &TeamImpact, team: &Team, to: &Hashed, written: &[String]
 }
 
 /// What [`one`] needs besides the team.
-pub struct Move<'a> {
+pub(crate) struct Move<'a> {
     pub renderer: &'a Renderer,
     pub candidate: &'a Hashed,
     pub candidate_source: &'a str,
@@ -105,7 +105,7 @@ pub struct Move<'a> {
 }
 
 /// Moves one team whose impact is known; `Err` only for what stops this team (its row says it).
-pub async fn one(mv: &Move<'_>, team: &Team, impact: &TeamImpact) -> Result<Outcome> {
+pub(crate) async fn one(mv: &Move<'_>, team: &Team, impact: &TeamImpact) -> Result<Outcome> {
     let name = team.spec.name.as_str();
     if let Some(e) = impact
         .environments

@@ -15,14 +15,14 @@ use super::{Note, Part};
 
 /// The conventions `apwiz import values --from` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Convention {
+pub(crate) enum Convention {
     HelmCreate,
     Bitnami,
     AppTemplate,
 }
 
 impl Convention {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Convention::HelmCreate => "helm-create",
             Convention::Bitnami => "bitnami",
@@ -33,13 +33,11 @@ impl Convention {
 
 /// What a values import produced.
 #[derive(Debug, Clone)]
-pub struct Converted {
+pub(crate) struct Converted {
     /// The app-platform values (not yet reduced to what differs from the defaults).
     pub values: Value,
     pub notes: Vec<Note>,
     pub todos: Vec<String>,
-    /// A release name the source implies (fullnameOverride, nameOverride), if any.
-    pub name: Option<String>,
 }
 
 /// A service whose own volume is mounted at /tmp (or named tmp) keeps it: the chart's writable
@@ -83,7 +81,7 @@ fn no_empty_resources(v: &mut Value) {
 }
 
 /// Converts `source` (a values file for another chart) named `file` in the report.
-pub fn convert(from: Convention, source: &Value, file: &str) -> Converted {
+pub(crate) fn convert(from: Convention, source: &Value, file: &str) -> Converted {
     let mut src = Src {
         root: source,
         id: format!("{}/{file}", from.name()),
@@ -112,21 +110,16 @@ pub fn convert(from: Convention, source: &Value, file: &str) -> Converted {
         );
     }
     src.leftovers(from);
-    let name = ["fullnameOverride", "nameOverride"]
-        .iter()
-        .map(|k| s(source, &format!("/{k}")))
-        .find(|n| !n.is_empty());
     Converted {
         values,
         notes: src.notes,
         todos: src.todos,
-        name,
     }
 }
 
 /// `helm create`'s chart names its one container after the chart (`helm create <release>`):
 /// `containerName` keeps that name where app-platform's would differ.
-pub fn keep_container_name(from: Convention, values: &mut Value, release: &str) {
+pub(crate) fn keep_container_name(from: Convention, values: &mut Value, release: &str) {
     if from != Convention::HelmCreate
         || values.get("services").is_some()
         || values.get("containerName").is_some()
@@ -138,7 +131,7 @@ pub fn keep_container_name(from: Convention, values: &mut Value, release: &str) 
 }
 
 /// The dotted paths of a values file's meaningful leaves (maps followed, lists whole).
-pub fn leaves(v: &Value) -> Vec<String> {
+pub(crate) fn leaves(v: &Value) -> Vec<String> {
     let mut out = Vec::new();
     walk(v, "", &[], &mut out);
     out

@@ -17,7 +17,7 @@ use super::objects::{POD_KEYS, arr, default_pull_policy, get, pod_template, s, t
 use super::{Note, Part};
 
 /// Leaves by dotted path.
-pub type Leaves = BTreeMap<String, Value>;
+pub(crate) type Leaves = BTreeMap<String, Value>;
 
 fn flatten(prefix: &str, v: &Value, out: &mut Leaves) {
     match v {
@@ -407,7 +407,7 @@ fn strip_mounts(mut fields: Value, skip: &[String], c: &Value) -> Value {
 }
 
 /// A workload's fields: its spec by kind, and its pod template.
-pub fn workload(w: &Value, defaults: bool, hpa: bool, skip: &[String]) -> Leaves {
+pub(crate) fn workload(w: &Value, defaults: bool, hpa: bool, skip: &[String]) -> Leaves {
     let kind = s(w, "/kind");
     let spec = get(w, "/spec");
     let mut m = Map::new();
@@ -628,7 +628,7 @@ pub fn workload(w: &Value, defaults: bool, hpa: bool, skip: &[String]) -> Leaves
 
 /// A Service's fields; target ports as numbers through `pod` (the pods it selects), and
 /// whether it selects exactly those pods.
-pub fn service(svc: &Value, pod: &Value, pod_labels: &Value, defaults: bool) -> Leaves {
+pub(crate) fn service(svc: &Value, pod: &Value, pod_labels: &Value, defaults: bool) -> Leaves {
     let spec = get(svc, "/spec");
     let mut m = Map::new();
     m.insert("name".into(), get(svc, "/metadata/name"));
@@ -760,7 +760,7 @@ fn purpose(path: &str) -> Option<(&'static str, &'static str)> {
 }
 
 /// Compares the input's leaves with the render's: one note per field.
-pub fn compare(
+pub(crate) fn compare(
     id: &str,
     explicit: &Leaves,
     want: &Leaves,
@@ -860,7 +860,7 @@ fn show(v: Option<&Value>) -> String {
 
 /// What the API server would refuse in a rendered pod: two volumes of one name, two mounts at
 /// one path in a container, two ports of one name in a container (one line each).
-pub fn refused(kind: &str, name: &str, w: &Value) -> Vec<String> {
+pub(crate) fn refused(kind: &str, name: &str, w: &Value) -> Vec<String> {
     let spec = get(&pod_template(w), "/spec");
     let mut out = Vec::new();
     let dup = |items: Vec<String>| -> Vec<String> {

@@ -135,7 +135,7 @@ pub fn minimal(values: Value, defaults: &Value) -> Value {
 /// An environment's file: what `env` (the values converted from the base and the environment's
 /// file together) changes over `base` (converted from the base alone), each service compared
 /// as it renders (over the top level and the chart's defaults), so nothing is ever null.
-pub fn environment(base: &Value, env: &Value, defaults: &Value) -> Value {
+pub(crate) fn environment(base: &Value, env: &Value, defaults: &Value) -> Value {
     let full = |v: &Value| {
         let mut top = v.clone();
         let services = top.as_object_mut().and_then(|m| m.shift_remove("services"));
@@ -157,7 +157,7 @@ pub fn environment(base: &Value, env: &Value, defaults: &Value) -> Value {
 
 /// What every environment sets to the same value (two environments or more) moves into the
 /// shared file: `base` gets it, and each environment's file keeps only what really differs.
-pub fn share_what_every_env_sets(base: &mut Value, envs: &mut [(String, Value)]) {
+pub(crate) fn share_what_every_env_sets(base: &mut Value, envs: &mut [(String, Value)]) {
     if envs.len() < 2 {
         return;
     }

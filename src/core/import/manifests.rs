@@ -7,13 +7,13 @@
 use serde_json::{Map, Value, json};
 
 pub(crate) use super::objects::{CHART_LABELS, arr, get, nonempty, obj, s, set};
-pub use super::objects::{Input, default_pull_policy, image_parts, pod_template};
+pub(crate) use super::objects::{Input, default_pull_policy, image_parts, pod_template};
 use super::{Note, Part};
 use crate::core::base::error::{Error, Result};
 use crate::core::values::read::parse_stream;
 
 /// The kinds that become services.
-pub const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"];
+pub(crate) const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"];
 
 /// Which input objects a service came from.
 #[derive(Debug, Clone, Default)]
@@ -91,7 +91,7 @@ fn push_object(v: Value, origin: &str, out: &mut Vec<Input>) {
 }
 
 /// Whether an environment variable's name says its value is a secret.
-pub fn secret_looking(name: &str) -> bool {
+pub(crate) fn secret_looking(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
     [
         "PASSWORD",
@@ -117,7 +117,7 @@ fn plain_setting(x: &str) -> bool {
 }
 
 /// The Secret a service's plain secret values are to be moved into.
-pub fn secret_name(service: &str) -> String {
+pub(crate) fn secret_name(service: &str) -> String {
     format!("{service}-env")
 }
 
@@ -165,7 +165,7 @@ fn service_keys(workloads: &[&Input]) -> Vec<String> {
 }
 
 /// A single service's objects keep the workload's name under any release name (`objectName`).
-pub fn keep_object_name(imported: &mut Imported, release: &str) {
+pub(crate) fn keep_object_name(imported: &mut Imported, release: &str) {
     let Some(o) = imported.origins.first() else {
         return;
     };
@@ -955,7 +955,7 @@ impl Kinds<'_> {
 }
 
 /// A NetworkPolicy's policyTypes as Kubernetes defaults them.
-pub fn policy_types(p: &Value) -> Vec<String> {
+pub(crate) fn policy_types(p: &Value) -> Vec<String> {
     match p.pointer("/spec/policyTypes").and_then(Value::as_array) {
         Some(t) => t
             .iter()

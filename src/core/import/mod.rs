@@ -13,14 +13,14 @@
 //!
 //! Engine layer: uses the values language (`values::read`) and the leaves; writing and rendering
 //! are the front end's calls into `scaffold::overrides` and `check::pipeline`.
-pub mod charts;
-pub mod fields;
-pub mod lift;
-pub mod manifests;
-pub mod network;
-pub mod objects;
-pub mod proof;
-pub mod read;
+pub(crate) mod charts;
+pub(crate) mod fields;
+pub(crate) mod lift;
+pub(crate) mod manifests;
+pub(crate) mod network;
+pub(crate) mod objects;
+pub(crate) mod proof;
+pub(crate) mod read;
 
 use serde::Serialize;
 

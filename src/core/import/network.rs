@@ -10,7 +10,7 @@ use super::objects::{Input, arr, get, obj, s, set};
 use super::{Note, Part};
 
 /// A Service port's target as Kubernetes defaults it: absent, `0` or `""` is the port itself.
-pub fn target(p: &Value) -> Value {
+pub(crate) fn target(p: &Value) -> Value {
     match p.get("targetPort") {
         None | Some(Value::Null) => get(p, "/port"),
         Some(Value::Number(n)) if n.as_u64() == Some(0) => get(p, "/port"),
@@ -20,12 +20,12 @@ pub fn target(p: &Value) -> Value {
 }
 
 /// Whether the Service is headless (`clusterIP: None`).
-pub fn headless(svc: &Value) -> bool {
+pub(crate) fn headless(svc: &Value) -> bool {
     s(svc, "/spec/clusterIP") == "None"
 }
 
 /// The number a target (a port number or a container port name) stands for in a pod.
-pub fn resolve(pod: &Value, t: &Value) -> Option<u64> {
+pub(crate) fn resolve(pod: &Value, t: &Value) -> Option<u64> {
     match t {
         Value::Number(n) => n.as_u64(),
         Value::String(name) => ["/containers", "/initContainers"]
@@ -40,7 +40,7 @@ pub fn resolve(pod: &Value, t: &Value) -> Option<u64> {
 
 /// The main container port: its number, name (`""`: none in the input) and protocol.
 #[derive(Debug, Clone, Default)]
-pub struct MainPort {
+pub(crate) struct MainPort {
     pub number: Option<u64>,
     pub name: String,
     pub protocol: String,
@@ -48,7 +48,7 @@ pub struct MainPort {
 
 /// The Service the chart renders as the service's own: for a StatefulSet one that is not its
 /// headless `<object>-headless`; the one named like the workload, else the first.
-pub fn pick_main<'a>(object: &str, sts: bool, selecting: &[&'a Input]) -> Option<&'a Input> {
+pub(crate) fn pick_main<'a>(object: &str, sts: bool, selecting: &[&'a Input]) -> Option<&'a Input> {
     let own = format!("{object}-headless");
     let candidates: Vec<&Input> = selecting
         .iter()
@@ -65,7 +65,7 @@ pub fn pick_main<'a>(object: &str, sts: bool, selecting: &[&'a Input]) -> Option
 
 /// The main port: the container port the main Service's first port targets, else the main
 /// container's first port; the Service port's name when the container port has none.
-pub fn main_port(pod: &Value, main: &Value, svc: Option<&Input>) -> MainPort {
+pub(crate) fn main_port(pod: &Value, main: &Value, svc: Option<&Input>) -> MainPort {
     let ports = arr(main, "/ports");
     let first_svc_port = svc.and_then(|x| arr(&x.value, "/spec/ports").first().cloned());
     let from_container = |p: &Value| MainPort {
@@ -182,7 +182,7 @@ fn port_name(p: &Value, i: usize, mp: &MainPort, pod: &Value) -> String {
 
 /// The workload's Services as values: `service` (the main one), `extraServices`, and what the
 /// chart cannot keep. `object` is the rendered object name.
-pub struct Services<'a> {
+pub(crate) struct Services<'a> {
     pub w: &'a Input,
     pub object: &'a str,
     pub pod: &'a Value,
@@ -190,7 +190,7 @@ pub struct Services<'a> {
 }
 
 impl Services<'_> {
-    pub fn values(&self, selecting: &[&Input], v: &mut Value, notes: &mut Vec<Note>) {
+    pub(crate) fn values(&self, selecting: &[&Input], v: &mut Value, notes: &mut Vec<Note>) {
         let sts = self.w.kind == "StatefulSet";
         let own_headless = format!("{}-headless", self.object);
         let main = pick_main(self.object, sts, selecting);

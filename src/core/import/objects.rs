@@ -16,7 +16,7 @@ pub struct Input {
 
 impl Input {
     /// `Kind/name`.
-    pub fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         format!("{}/{}", self.kind, self.name)
     }
 }
@@ -53,7 +53,7 @@ pub(crate) fn nonempty(v: Value) -> Value {
 }
 
 /// The pod template of a workload.
-pub fn pod_template(w: &Value) -> Value {
+pub(crate) fn pod_template(w: &Value) -> Value {
     match s(w, "/kind").as_str() {
         "CronJob" => get(w, "/spec/jobTemplate/spec/template"),
         _ => get(w, "/spec/template"),
@@ -88,7 +88,7 @@ pub(crate) fn set(v: &mut Value, key: &str, x: Value) {
 
 /// The pull policy Kubernetes gives a container that sets none: Always for `:latest` or no
 /// tag (and no digest), else IfNotPresent.
-pub fn default_pull_policy(image: &str) -> &'static str {
+pub(crate) fn default_pull_policy(image: &str) -> &'static str {
     let parts = image_parts(image);
     let tag = parts.get("tag").and_then(Value::as_str);
     match (tag, parts.get("digest")) {
@@ -99,7 +99,7 @@ pub fn default_pull_policy(image: &str) -> &'static str {
 
 /// An image reference in the chart's object form: `{registry, repository, tag, digest}`, the
 /// registry split off when the first part names a host (as the chart reads it).
-pub fn image_parts(image: &str) -> Value {
+pub(crate) fn image_parts(image: &str) -> Value {
     let (rest, digest) = match image.split_once('@') {
         Some((r, d)) => (r, Some(d)),
         None => (image, None),
@@ -136,12 +136,12 @@ const TOOL_LABELS: &[&str] = &["helm.sh/chart", "app.kubernetes.io/managed-by"];
 
 /// A label or annotation the chart or the rendering tool sets itself (`checksum/config`
 /// annotations are computed from the rendered ConfigMaps).
-pub fn tool_key(k: &str) -> bool {
+pub(crate) fn tool_key(k: &str) -> bool {
     CHART_LABELS.contains(&k) || TOOL_LABELS.contains(&k) || k.starts_with("checksum/")
 }
 
 /// Pod settings the chart takes as they are, under the same key.
-pub const POD_KEYS: &[&str] = &[
+pub(crate) const POD_KEYS: &[&str] = &[
     "nodeSelector",
     "tolerations",
     "affinity",

@@ -11,7 +11,7 @@ use crate::core::check::manifests::Object;
 /// The report in three parts, with the share reproduced exactly, and the objects left out on
 /// purpose.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Report {
+pub(crate) struct Report {
     pub exact: Vec<Note>,
     pub changed: Vec<Note>,
     pub lossy: Vec<Note>,
@@ -29,7 +29,7 @@ pub struct Report {
 
 impl Report {
     /// Every line, in the order of the parts.
-    pub fn all(self) -> Vec<Note> {
+    pub(crate) fn all(self) -> Vec<Note> {
         let mut out = self.exact;
         out.extend(self.changed);
         out.extend(self.lossy);
@@ -38,7 +38,7 @@ impl Report {
     }
 
     /// Sorts notes into their parts.
-    pub fn add(&mut self, notes: Vec<Note>) {
+    pub(crate) fn add(&mut self, notes: Vec<Note>) {
         for n in notes {
             match n.part {
                 Part::Exact => self.exact.push(n),
@@ -51,13 +51,13 @@ impl Report {
 
     /// Fields compared: exact, changed on purpose and not expressible (additions of the
     /// platform are said, not counted).
-    pub fn counted(&self) -> (usize, usize, usize) {
+    pub(crate) fn counted(&self) -> (usize, usize, usize) {
         let changed = self.changed.iter().filter(|n| !n.added).count();
         (self.exact.len(), changed, self.lossy.len())
     }
 
     /// Exact fields over all fields compared (1.0 when nothing was compared).
-    pub fn share_exact(&self) -> f64 {
+    pub(crate) fn share_exact(&self) -> f64 {
         let (e, c, l) = self.counted();
         let all = e + c + l;
         if all == 0 { 1.0 } else { e as f64 / all as f64 }
@@ -66,7 +66,7 @@ impl Report {
 
 /// Compares the rendered `objects` with the import's inputs. `single` is the component label of
 /// a single-service release (the chart's name).
-pub fn prove(imported: &Imported, objects: &[Object], single: &str) -> Report {
+pub(crate) fn prove(imported: &Imported, objects: &[Object], single: &str) -> Report {
     let mut notes = imported.notes.clone();
     let several = imported.origins.len() > 1;
     // The pod labels of the imported workloads, as the input has them.

@@ -14,12 +14,12 @@ use crate::core::base::error::{Error, Result};
 const KUSTOMIZATIONS: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// Whether `dir` is a kustomize directory.
-pub fn is_kustomization(dir: &Path) -> bool {
+pub(crate) fn is_kustomization(dir: &Path) -> bool {
     KUSTOMIZATIONS.iter().any(|k| dir.join(k).is_file())
 }
 
 /// Every path read into objects, then checked as a whole (duplicates).
-pub fn paths(paths: &[PathBuf], stdin: &mut dyn std::io::Read) -> Result<Vec<Input>> {
+pub(crate) fn paths(paths: &[PathBuf], stdin: &mut dyn std::io::Read) -> Result<Vec<Input>> {
     let mut texts: Vec<(String, Vec<u8>)> = Vec::new();
     for p in paths {
         if p == Path::new("-") {
@@ -182,7 +182,7 @@ fn kustomizer() -> Option<(PathBuf, Vec<&'static str>)> {
 }
 
 /// `kustomize build <dir>` (or `kubectl kustomize <dir>`): the rendered manifests.
-pub fn kustomize_build(dir: &Path) -> Result<String> {
+pub(crate) fn kustomize_build(dir: &Path) -> Result<String> {
     let Some((program, args)) = kustomizer() else {
         return Err(Error::Environment(format!(
             "{}: a kustomize directory, and neither kustomize nor kubectl is on PATH: install one (scripts/install-tools.sh pins kustomize), or pass the output of `kustomize build {}` instead",

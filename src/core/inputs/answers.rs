@@ -9,9 +9,9 @@ use crate::core::base::error::{Error, Result};
 use crate::core::values::setexpr::SetExpr;
 
 /// The answers file's name inside the output directory.
-pub const FILE_NAME: &str = ".apwiz.yaml";
+pub(crate) const FILE_NAME: &str = ".apwiz.yaml";
 /// The format version written to `apiVersion`.
-pub const API_VERSION: &str = "apwiz.dev/v1";
+pub(crate) const API_VERSION: &str = "apwiz.dev/v1";
 
 /// What a team answered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,7 +68,7 @@ impl Answers {
     }
 
     /// Parses answers from text (`name` names the file in messages).
-    pub fn parse(name: &str, text: &str) -> Result<Answers> {
+    pub(crate) fn parse(name: &str, text: &str) -> Result<Answers> {
         let a: Answers = serde_yaml::from_str(text)
             .map_err(|e| Error::Usage(format!("{name}: not a valid answers file: {e}")))?;
         if a.api_version != API_VERSION {
@@ -81,7 +81,7 @@ impl Answers {
     }
 
     /// The file's text, with a header saying how to use it.
-    pub fn to_text(&self) -> Result<String> {
+    pub(crate) fn to_text(&self) -> Result<String> {
         let body = serde_yaml::to_string(self)
             .map_err(|e| Error::Invalid(format!("cannot write answers: {e}")))?;
         Ok(format!(
@@ -91,12 +91,12 @@ impl Answers {
     }
 
     /// The `--set` answers for environment `env`.
-    pub fn env_sets(&self, env: &str) -> &[SetExpr] {
+    pub(crate) fn env_sets(&self, env: &str) -> &[SetExpr] {
         self.env_set.get(env).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// Whether any `--set` answer (base, or `env`'s) sets the dotted path `path`.
-    pub fn answers_path(&self, path: &str, env: Option<&str>) -> bool {
+    pub(crate) fn answers_path(&self, path: &str, env: Option<&str>) -> bool {
         let sets: &[SetExpr] = match env {
             Some(e) => self.env_sets(e),
             None => &self.set,

@@ -49,7 +49,7 @@ pub struct Chart {
 
 impl Chart {
     /// The chart defaults as a layer, named like `chart/values.yaml`.
-    pub fn defaults_layer(&self) -> Layer {
+    pub(crate) fn defaults_layer(&self) -> Layer {
         Layer {
             name: self.file_display("values.yaml"),
             kind: LayerKind::ChartDefaults,
@@ -58,7 +58,7 @@ impl Chart {
     }
 
     /// How a file inside the chart is named in messages.
-    pub fn file_display(&self, file: &str) -> String {
+    pub(crate) fn file_display(&self, file: &str) -> String {
         if self.is_archive {
             format!("{}:{file}", self.display)
         } else {
@@ -67,7 +67,7 @@ impl Chart {
     }
 
     /// The chart's values for environment `env` (`values-<env>.yaml`), parsed.
-    pub fn env_values(&self, env: &str) -> Result<Option<Parsed>> {
+    pub(crate) fn env_values(&self, env: &str) -> Result<Option<Parsed>> {
         let Some((name, text)) = self.env_files.get(env) else {
             return Ok(None);
         };
@@ -77,7 +77,7 @@ impl Chart {
     }
 
     /// The chart defaults after Helm drops their `null`s: what a release with no values gets.
-    pub fn effective_defaults(&self) -> Value {
+    pub(crate) fn effective_defaults(&self) -> Value {
         crate::core::values::merge::coalesce(
             Value::Object(Default::default()),
             &self.defaults.value,
@@ -87,7 +87,7 @@ impl Chart {
 
 /// Finds the chart: `explicit` if given, else `chart/` (with a `Chart.yaml`) in `start` or the
 /// nearest parent that has one.
-pub fn discover(explicit: Option<&Path>, start: &Path) -> Result<PathBuf> {
+pub(crate) fn discover(explicit: Option<&Path>, start: &Path) -> Result<PathBuf> {
     if let Some(p) = explicit {
         if p.is_dir() && p.join("Chart.yaml").is_file() {
             return Ok(p.to_path_buf());
@@ -117,11 +117,11 @@ pub fn discover(explicit: Option<&Path>, start: &Path) -> Result<PathBuf> {
 }
 
 /// The chart built into apwiz (`build.rs` packs `chart/`): a `.tgz` helm installs as is.
-pub const EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/chart.tgz"));
+pub(crate) const EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/chart.tgz"));
 
 /// The built-in chart as a file helm can read: written once into the user's cache directory
 /// under a name that changes with its content, so two apwiz versions never share one.
-pub fn embedded_path() -> Result<PathBuf> {
+pub(crate) fn embedded_path() -> Result<PathBuf> {
     let dir = directories::ProjectDirs::from("dev", "apwiz", "apwiz")
         .map(|d| d.cache_dir().join("charts"))
         .unwrap_or_else(|| std::env::temp_dir().join("apwiz-charts"));
@@ -138,7 +138,7 @@ pub fn embedded_path() -> Result<PathBuf> {
 }
 
 /// Whether `path` is the built-in chart's cached copy.
-pub fn is_embedded(path: &Path) -> bool {
+pub(crate) fn is_embedded(path: &Path) -> bool {
     embedded_path().is_ok_and(|p| p == path)
 }
 
@@ -151,7 +151,7 @@ fn fnv64(bytes: &[u8]) -> u64 {
 
 /// Writes the built-in chart out for plain helm: as the archive itself (`tgz`), or unpacked into
 /// `dir/<name>/`. Returns what was written.
-pub fn export(dest: &Path, tgz: bool) -> Result<PathBuf> {
+pub(crate) fn export(dest: &Path, tgz: bool) -> Result<PathBuf> {
     if tgz {
         if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
@@ -182,13 +182,13 @@ pub fn export(dest: &Path, tgz: bool) -> Result<PathBuf> {
 
 /// The reference when `p` names a chart in an OCI registry (`oci://host/path/name`), which helm
 /// fetches, rather than a path.
-pub fn remote(p: &Path) -> Option<&str> {
+pub(crate) fn remote(p: &Path) -> Option<&str> {
     p.to_str().filter(|s| s.starts_with("oci://"))
 }
 
 /// Whether helm must talk plain http to the registry of `reference`: only a registry on this
 /// machine (loopback), like the test suite's; anything else is reached over TLS.
-pub fn plain_http(reference: &str) -> bool {
+pub(crate) fn plain_http(reference: &str) -> bool {
     let host = reference
         .trim_start_matches("oci://")
         .split('/')
@@ -234,7 +234,7 @@ fn only_archive(dir: &Path) -> Option<PathBuf> {
 /// Fetches the chart `reference` (`oci://…`) at `version` (default: the registry's newest) with
 /// `helm pull`, into the cache keyed by reference and version; a cached version is not fetched
 /// again. Returns the archive's path.
-pub async fn pull(
+pub(crate) async fn pull(
     helm: &crate::core::base::helm::Helm,
     reference: &str,
     version: Option<&str>,

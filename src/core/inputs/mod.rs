@@ -2,10 +2,10 @@
 //! directory, the environment, the layered values files, `--set`s and the release name become one
 //! owned [`Inputs`] that rendering, validation and release operations take. Both front ends build
 //! a [`Request`] (flags, or the TUI's project) and call [`resolve`].
-pub mod answers;
-pub mod chart;
+pub(crate) mod answers;
+pub(crate) mod chart;
 pub(crate) mod config;
-pub mod presets;
+pub(crate) mod presets;
 pub(crate) mod themes;
 
 use std::path::{Path, PathBuf};
@@ -56,7 +56,7 @@ pub struct Inputs {
 }
 
 /// The team's files in `dir`: `values.yaml`, then `values-<env>.yaml` for `env`.
-pub fn team_files(dir: &Path, env: Option<&str>) -> Result<Vec<ValuesFile>> {
+pub(crate) fn team_files(dir: &Path, env: Option<&str>) -> Result<Vec<ValuesFile>> {
     let show = |name: &str| {
         if dir == Path::new(".") || dir.as_os_str().is_empty() {
             name.to_string()
@@ -115,7 +115,7 @@ pub fn team_files(dir: &Path, env: Option<&str>) -> Result<Vec<ValuesFile>> {
 /// The team directory `dir` names: as given, or `deploy/` (where `apwiz new` writes by default)
 /// when `dir` is `.`, `.` holds neither `values.yaml` nor the answers file, and `deploy/` holds
 /// one of them. The one rule for every command that takes `--dir`.
-pub fn team_dir(dir: &Path) -> PathBuf {
+pub(crate) fn team_dir(dir: &Path) -> PathBuf {
     let holds = |d: &Path| d.join("values.yaml").is_file() || d.join(answers::FILE_NAME).is_file();
     let fallback = Path::new("deploy");
     if dir == Path::new(".") && !holds(dir) && holds(fallback) {
@@ -127,7 +127,7 @@ pub fn team_dir(dir: &Path) -> PathBuf {
 
 /// The release name for the team directory `dir` (already [`team_dir`]): `explicit` (checked
 /// against the naming rule), else the answers file's name, else the directory's name.
-pub fn release_name(explicit: Option<&str>, dir: &Path) -> Result<String> {
+pub(crate) fn release_name(explicit: Option<&str>, dir: &Path) -> Result<String> {
     let answers = Answers::load(&dir.join(answers::FILE_NAME)).ok();
     release_of(explicit, dir, answers.as_ref())
 }

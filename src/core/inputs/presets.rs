@@ -57,7 +57,7 @@ pub struct Question {
 impl Question {
     /// The flag that answers this question on the command line: `--image` for the image (a flag
     /// of its own), `--set` for any other base value, `--set-env` for an environment's.
-    pub fn flag(&self, env: Option<&str>) -> String {
+    pub(crate) fn flag(&self, env: Option<&str>) -> String {
         if env.is_none() && self.path == "image" {
             let example = self.example.as_deref().unwrap_or("<repository:tag>");
             return format!("--image {example}");
@@ -149,7 +149,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
 ];
 
 /// Parses one preset file (read as Helm reads YAML, since its values end up in Helm).
-pub fn parse(file: &str, text: &str) -> Result<Preset> {
+pub(crate) fn parse(file: &str, text: &str) -> Result<Preset> {
     let parsed = parse_values(text).map_err(|e| e.in_file(file.to_string()))?;
     let preset: Preset = serde_json::from_value(parsed.value)
         .map_err(|e| Error::Invalid(format!("{file}: not a valid preset: {e}")))?;
@@ -168,7 +168,7 @@ pub fn builtin() -> Result<Vec<Preset>> {
 }
 
 /// Finds a preset by name, with a did-you-mean when there is none.
-pub fn find<'a>(presets: &'a [Preset], name: &str, kind: PresetKind) -> Result<&'a Preset> {
+pub(crate) fn find<'a>(presets: &'a [Preset], name: &str, kind: PresetKind) -> Result<&'a Preset> {
     if let Some(p) = presets.iter().find(|p| p.name == name && p.kind == kind) {
         return Ok(p);
     }

@@ -23,12 +23,12 @@ use crate::core::release::{Cluster, Target, kube_error};
 use crate::core::session::Session;
 
 /// The component label of a service's objects (the top-level service is the chart's).
-pub const TOP_LEVEL_COMPONENT: &str = "app-platform";
+pub(crate) const TOP_LEVEL_COMPONENT: &str = "app-platform";
 const COMPONENT: &str = "app.kubernetes.io/component";
 
 /// What a canary command asks for.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Action {
+pub(crate) enum Action {
     /// Turn the canary on with `image` (a reference) or `tag` (of the service's image) at
     /// `weight` percent.
     Start {
@@ -45,7 +45,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Action::Start { .. } => "start",
             Action::Step(_) => "step",
@@ -55,7 +55,7 @@ impl Action {
     }
 
     /// Steps change the route only: helm's hooks do not run again.
-    pub fn skips_hooks(&self) -> bool {
+    pub(crate) fn skips_hooks(&self) -> bool {
         matches!(self, Action::Step(_) | Action::Abort)
     }
 }
@@ -91,7 +91,7 @@ pub struct Status {
 
 impl Status {
     /// The canary's weight on the route (0 when it has no backend there).
-    pub fn route_weight(&self) -> u64 {
+    pub(crate) fn route_weight(&self) -> u64 {
         let total: u64 = self.route.iter().map(|(_, w)| w).sum();
         let canary: u64 = self
             .route
@@ -102,14 +102,14 @@ impl Status {
         (canary * 100).checked_div(total).unwrap_or(0)
     }
 
-    pub fn on(&self) -> bool {
+    pub(crate) fn on(&self) -> bool {
         self.canary_image.is_some()
     }
 }
 
 /// The `--set`s of `action` for `service` (top-level when `None`); `status` gives the running
 /// canary's image for a step and a promotion.
-pub fn sets(action: &Action, service: Option<&str>, status: &Status) -> Result<Vec<String>> {
+pub(crate) fn sets(action: &Action, service: Option<&str>, status: &Status) -> Result<Vec<String>> {
     let base = match service {
         Some(s) => format!("services.{s}."),
         None => String::new(),
@@ -225,7 +225,7 @@ async fn set_weight(
 }
 
 /// Reads the canary of `release` (its `service`) from the cluster.
-pub async fn status(
+pub(crate) async fn status(
     cluster: &Cluster,
     helm: &Helm,
     release: &str,
@@ -320,7 +320,7 @@ pub async fn status(
 
 /// The deploy options of `action` on a release whose canary is `before` (its `--set`s, no hooks
 /// for a weight step, the description `apwiz canary <action>`).
-pub fn options(
+pub(crate) fn options(
     action: &Action,
     service: Option<&str>,
     before: &Status,
@@ -336,7 +336,7 @@ pub fn options(
 }
 
 /// The canary of `release` on the cluster of `target` (read only).
-pub async fn read(
+pub(crate) async fn read(
     session: &Session,
     target: &Target,
     release: &str,
@@ -347,20 +347,20 @@ pub async fn read(
 }
 
 /// The file a promotion writes the canary's image into: the team directory's `values.yaml`.
-pub fn team_values(dir: &std::path::Path) -> std::path::PathBuf {
+pub(crate) fn team_values(dir: &std::path::Path) -> std::path::PathBuf {
     crate::core::inputs::team_dir(dir).join("values.yaml")
 }
 
 /// What [`keep_promoted`] did: whether the file changed, and the line that says so.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Kept {
+pub(crate) struct Kept {
     pub changed: bool,
     pub note: String,
 }
 
 /// After a successful promotion: the canary's `image` written into the team's `file` (comments
 /// kept) so that the next plain deploy does not undo it.
-pub fn keep_promoted(
+pub(crate) fn keep_promoted(
     session: &Session,
     file: &std::path::Path,
     service: Option<&str>,

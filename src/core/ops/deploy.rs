@@ -80,7 +80,7 @@ pub struct DeployPlan {
 
 impl DeployPlan {
     /// Why the deploy must not go on (a pre-check failed).
-    pub fn blocked(&self) -> Option<String> {
+    pub(crate) fn blocked(&self) -> Option<String> {
         self.checks
             .iter()
             .find(|c| c.status == Status::Fail)
@@ -108,7 +108,7 @@ impl Operation for DeployPlan {
 
 /// Validates (stops on errors), renders, runs the pre-checks in parallel with nothing changed,
 /// reads the live release and diffs it with the render, and builds helm's command line.
-pub async fn plan(
+pub(crate) async fn plan(
     checker: Checker,
     mut inputs: Inputs,
     cluster: Cluster,
@@ -245,7 +245,7 @@ pub struct DeployRequest {
 
 /// Resolves the team's files (checked against the pinned chart), connects and plans; without a
 /// description, the git commit of the team's directory.
-pub async fn plan_request(
+pub(crate) async fn plan_request(
     session: std::sync::Arc<crate::core::session::Session>,
     req: DeployRequest,
 ) -> Result<DeployPlanning> {
@@ -278,7 +278,7 @@ pub async fn plan_request(
 }
 
 /// `git -C dir describe`: the commit of the team's directory (`+dirty` with local changes).
-pub fn git_commit(dir: &Path) -> Option<String> {
+pub(crate) fn git_commit(dir: &Path) -> Option<String> {
     let out = std::process::Command::new("git")
         .args(["-C"])
         .arg(dir)

@@ -20,14 +20,14 @@ use crate::core::session::Session;
 
 /// Where the fleet comes from.
 #[derive(Debug, Clone)]
-pub enum Source {
+pub(crate) enum Source {
     File(PathBuf),
     Scan(PathBuf),
 }
 
 /// What every fleet command takes.
 #[derive(Debug, Clone)]
-pub struct Request {
+pub(crate) struct Request {
     pub source: Source,
     /// The cache (default: [`fleet_core::default_cache`]).
     pub cache: Option<PathBuf>,
@@ -40,7 +40,7 @@ pub struct Request {
 
 /// One step of long work: `done` of `total` in `phase`, the item just finished.
 #[derive(Debug, Clone)]
-pub struct Progress<'a> {
+pub(crate) struct Progress<'a> {
     pub phase: &'static str,
     pub done: usize,
     pub total: usize,
@@ -48,10 +48,10 @@ pub struct Progress<'a> {
 }
 
 /// Where progress goes.
-pub type OnProgress<'a> = &'a (dyn Fn(Progress<'_>) + Sync);
+pub(crate) type OnProgress<'a> = &'a (dyn Fn(Progress<'_>) + Sync);
 
 /// A fleet with its teams loaded, ready to render.
-pub struct Opened {
+pub(crate) struct Opened {
     pub fleet: Fleet,
     pub teams: Vec<Loaded>,
     pub renderer: Arc<Renderer>,
@@ -73,7 +73,7 @@ fn counter<'a>(phase: &'static str, total: usize, on: OnProgress<'a>) -> impl Fn
 }
 
 /// Reads the fleet, loads every team (mirrors fetched, snapshots made) and readies the pool.
-pub async fn open(session: &Session, req: &Request, on: OnProgress<'_>) -> Result<Opened> {
+pub(crate) async fn open(session: &Session, req: &Request, on: OnProgress<'_>) -> Result<Opened> {
     let mut fleet = match &req.source {
         Source::File(p) => spec::load(p)?,
         Source::Scan(d) => spec::scan(d)?,
@@ -162,7 +162,7 @@ async fn candidate(session: &Session, opened: &Opened) -> Result<Hashed> {
 
 /// What the session's chart (the candidate) does to every team × environment. `diffs`: the
 /// teams whose full diffs to keep (`Some(empty)`: all).
-pub async fn impact(
+pub(crate) async fn impact(
     session: &Session,
     req: &Request,
     diffs: Option<BTreeSet<String>>,
@@ -193,7 +193,7 @@ pub async fn impact(
 
 /// Every team's pins, policies and live releases; `newest` is the version pins are compared
 /// with (default: the session's chart's).
-pub async fn status(
+pub(crate) async fn status(
     session: &Session,
     req: &Request,
     newest: Option<String>,
@@ -224,7 +224,7 @@ pub async fn status(
 /// Moves every team to the session's chart (`to`, when given, must be its version), one branch
 /// and commit per team, in the team's repository; a team that would break is skipped. Teams are
 /// moved one after another (each runs `upgrade-chart`'s renders itself).
-pub async fn upgrade(
+pub(crate) async fn upgrade(
     session: &Session,
     req: &Request,
     to: Option<&str>,

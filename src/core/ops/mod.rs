@@ -15,16 +15,16 @@
 //!   of its objects.
 //!
 //! Top layer: it joins the check pipeline, the scaffold and the release engine.
-pub mod canary;
-pub mod deploy;
-pub mod fleet;
-pub mod new;
-pub mod pin;
-pub mod rollback;
-pub mod status;
-pub mod target;
-pub mod test;
-pub mod uninstall;
+pub(crate) mod canary;
+pub(crate) mod deploy;
+pub(crate) mod fleet;
+pub(crate) mod new;
+pub(crate) mod pin;
+pub(crate) mod rollback;
+pub(crate) mod status;
+pub(crate) mod target;
+pub(crate) mod test;
+pub(crate) mod uninstall;
 
 use serde_json::Value;
 
@@ -34,11 +34,11 @@ use crate::core::release::{Cluster, Target, ops, watch};
 
 /// Helm's timeout for a rollback, a test or an uninstall when none is given (the CLI flags'
 /// default, the TUI's).
-pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+pub(crate) const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// A planned operation: what to hand to [`ops::run`], and whether the new revision's NOTES are
 /// worth reading afterwards.
-pub trait Operation {
+pub(crate) trait Operation {
     fn run(&self, emitter: Emitter) -> ops::Run<'_>;
     /// The cluster and release whose new record to open after a success (a deploy's NOTES).
     fn reads_notes(&self) -> Option<(&Cluster, &str)> {

@@ -47,7 +47,7 @@ pub fn write(
 /// Writes what the plan would leave on disk into `scratch` (the files are never written into the
 /// team's directory before the review) and returns the inputs of a render for `env`, with the
 /// file names the team will see in messages.
-pub fn stage(
+pub(crate) fn stage(
     session: &Session,
     answers: &Answers,
     out_dir: &Path,
@@ -91,7 +91,7 @@ pub fn stage(
 
 /// The in-process checks on what was generated: base alone, and base + each environment; the
 /// errors only, each once.
-pub fn check_generated(
+pub(crate) fn check_generated(
     session: &Session,
     files: &[GenFile],
     out_dir: &Path,

@@ -23,7 +23,7 @@ const MARK: &str = "# pinned from ";
 
 /// What `apwiz pin` asks for.
 #[derive(Debug, Clone)]
-pub struct PinRequest {
+pub(crate) struct PinRequest {
     pub dir: PathBuf,
     pub env: String,
     /// Plain http for every registry (localhost ones always are).
@@ -37,7 +37,7 @@ pub struct PinRequest {
 /// What became of one image.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
-pub enum State {
+pub(crate) enum State {
     /// Resolved and written now (or, with `--dry-run`, to be written).
     Pinned,
     /// Resolved to the digest the file already holds.
@@ -56,7 +56,7 @@ pub enum State {
 /// One image the environment renders.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Image {
+pub(crate) struct Image {
     /// The service (None: the release's one service).
     pub service: Option<String>,
     /// Where in the values: `image`, `services.api.image`, `services.api.sidecars[0].image`.
@@ -71,7 +71,7 @@ pub struct Image {
 /// What `apwiz pin` did.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// The environment file (as shown).
     pub file: String,
     pub images: Vec<Image>,
@@ -85,7 +85,7 @@ pub struct Outcome {
 
 impl Outcome {
     /// Images without a digest (what `--check` fails on).
-    pub fn unpinned(&self) -> usize {
+    pub(crate) fn unpinned(&self) -> usize {
         self.images
             .iter()
             .filter(|i| matches!(i.state, State::Unpinned | State::ListItem) && i.digest.is_none())
@@ -104,7 +104,7 @@ struct Slot {
 }
 
 /// Runs `apwiz pin` for `req`.
-pub async fn pin(session: &Session, req: &PinRequest) -> Result<Outcome> {
+pub(crate) async fn pin(session: &Session, req: &PinRequest) -> Result<Outcome> {
     let dir = inputs::team_dir(&req.dir);
     let files = team_files(&dir, Some(&req.env))?;
     let env_file = files

@@ -15,7 +15,7 @@ use crate::core::release::{Cluster, Target, watch};
 use crate::core::session::Session;
 
 /// Connects to `target` (refused when read-only) and plans the rollback of `release`.
-pub async fn open(
+pub(crate) async fn open(
     session: &Session,
     target: &Target,
     release: String,
@@ -64,7 +64,7 @@ impl Operation for RollbackPlan {
 }
 
 /// The revision a rollback goes to: `revision`, else the newest earlier one that was deployed.
-pub fn rollback_target(history: &History, revision: Option<u64>) -> Result<u64> {
+pub(crate) fn rollback_target(history: &History, revision: Option<u64>) -> Result<u64> {
     let current = history
         .latest()
         .ok_or_else(|| records::not_found(&history.release, &history.namespace))?;
@@ -99,7 +99,7 @@ pub fn rollback_target(history: &History, revision: Option<u64>) -> Result<u64> 
 }
 
 /// Reads the history, the current and target revisions, and diffs them.
-pub async fn plan(
+pub(crate) async fn plan(
     cluster: Cluster,
     helm: Helm,
     release: String,

@@ -19,7 +19,7 @@ use crate::core::session::Session;
 
 /// A release now.
 #[derive(Debug, Clone)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     pub record: Record,
     /// Workload readiness: (kind/name, state).
     pub workloads: Vec<(String, String)>,
@@ -30,7 +30,11 @@ pub struct Snapshot {
 
 /// The record of `revision` (default: the latest), the workloads and the warning events, read
 /// at once.
-pub async fn snapshot(cluster: &Cluster, release: &str, revision: Option<u64>) -> Result<Snapshot> {
+pub(crate) async fn snapshot(
+    cluster: &Cluster,
+    release: &str,
+    revision: Option<u64>,
+) -> Result<Snapshot> {
     let (r, w, e) = futures::join!(
         records::open(cluster, release, revision),
         workloads(cluster, release),
@@ -112,7 +116,11 @@ async fn warnings(cl: &Cluster, release: &str) -> Result<Vec<String>> {
 }
 
 /// The cluster of `target` and the latest record of `release`: the head of the status screen.
-pub async fn open(session: &Session, target: &Target, release: &str) -> Result<(Cluster, Record)> {
+pub(crate) async fn open(
+    session: &Session,
+    target: &Target,
+    release: &str,
+) -> Result<(Cluster, Record)> {
     let cluster = target::cluster(session, target, None).await?;
     let rec = records::open(&cluster, release, None).await?;
     Ok((cluster, rec))
@@ -120,7 +128,12 @@ pub async fn open(session: &Session, target: &Target, release: &str) -> Result<(
 
 /// Starts watching the objects of `rec` (its hooks included; the first lists are reported as
 /// the baseline), sending events to `emitter`.
-pub async fn watch(cluster: &Cluster, release: &str, rec: &Record, emitter: Emitter) -> Watch {
+pub(crate) async fn watch(
+    cluster: &Cluster,
+    release: &str,
+    rec: &Record,
+    emitter: Emitter,
+) -> Watch {
     let hooks: Vec<HookObject> = rec.hooks.iter().map(HookObject::from).collect();
     let mut spec = ops::watch_spec(cluster, release, &hooks, "", "", None);
     spec.pre_hooks.clear();

@@ -11,12 +11,16 @@ use crate::core::session::Session;
 
 /// The release `explicit` names (checked), else the team directory's (see
 /// [`inputs::release_name`]).
-pub fn release(explicit: Option<&str>, dir: &Path) -> Result<String> {
+pub(crate) fn release(explicit: Option<&str>, dir: &Path) -> Result<String> {
     inputs::release_name(explicit, &inputs::team_dir(dir))
 }
 
 /// The cluster of `target`; `writes` names an operation a read-only context refuses.
-pub async fn cluster(session: &Session, target: &Target, writes: Option<&str>) -> Result<Cluster> {
+pub(crate) async fn cluster(
+    session: &Session,
+    target: &Target,
+    writes: Option<&str>,
+) -> Result<Cluster> {
     let cluster = release::connect(target, &session.config).await?;
     if let Some(op) = writes {
         cluster.require_writable(op)?;
@@ -25,7 +29,7 @@ pub async fn cluster(session: &Session, target: &Target, writes: Option<&str>) -
 }
 
 /// The cluster of `target` and the located helm.
-pub async fn cluster_and_helm(
+pub(crate) async fn cluster_and_helm(
     session: &Session,
     target: &Target,
     writes: Option<&str>,

@@ -14,7 +14,7 @@ use crate::core::release::{Cluster, Target, watch};
 use crate::core::session::Session;
 
 /// Connects to `target` (refused when read-only) and plans the tests of `release`.
-pub async fn open(
+pub(crate) async fn open(
     session: &Session,
     target: &Target,
     release: String,
@@ -26,8 +26,7 @@ pub async fn open(
 
 /// `helm test`, worked out: the release's test hooks (from its latest record) and the watch.
 #[derive(Debug, Clone)]
-pub struct TestPlan {
-    pub release: String,
+pub(crate) struct TestPlan {
     pub cluster: Cluster,
     pub helm: Helm,
     pub revision: u64,
@@ -54,7 +53,7 @@ impl Operation for TestPlan {
 }
 
 /// Reads the release's latest record for its test hooks.
-pub async fn plan(
+pub(crate) async fn plan(
     cluster: Cluster,
     helm: Helm,
     release: String,
@@ -74,7 +73,6 @@ pub async fn plan(
         revision: rec.revision,
         tests,
         spec,
-        release,
         cluster,
         helm,
     })

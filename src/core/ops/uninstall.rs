@@ -15,7 +15,7 @@ use crate::core::release::{Cluster, Target, watch};
 use crate::core::session::Session;
 
 /// Connects to `target` (refused when read-only) and plans the uninstall of `release`.
-pub async fn open(
+pub(crate) async fn open(
     session: &Session,
     target: &Target,
     release: String,
@@ -57,7 +57,7 @@ impl Operation for UninstallPlan {
 }
 
 /// Reads the latest record and splits its objects into deleted and kept.
-pub async fn plan(
+pub(crate) async fn plan(
     cluster: Cluster,
     helm: Helm,
     release: String,

@@ -45,13 +45,13 @@ pub struct ObjectRow {
 
 impl ObjectRow {
     /// A state that means trouble.
-    pub fn failing(&self) -> bool {
+    pub(crate) fn failing(&self) -> bool {
         let s = self.state.to_ascii_lowercase();
         s.contains("fail") || s.contains("backoff") || s.contains("error")
     }
 
     /// A state that means it is done well.
-    pub fn healthy(&self) -> bool {
+    pub(crate) fn healthy(&self) -> bool {
         let s = self.state.as_str();
         s.starts_with("complete")
             || s.starts_with("ready")
@@ -115,13 +115,13 @@ pub struct Stale {
 
 impl Stale {
     /// `no answer from the API server for 12 s · showing the state at 14:03:07 UTC`.
-    pub fn words(&self) -> String {
+    pub(crate) fn words(&self) -> String {
         liveness::stall_words(self.silent_ms, &self.last_heard)
     }
 }
 
 /// The phases of an operation that runs hooks, in order.
-pub const OPERATION_PHASES: [Phase; 4] = [
+pub(crate) const OPERATION_PHASES: [Phase; 4] = [
     Phase::PreChecks,
     Phase::PreHooks,
     Phase::ApplyAndWait,
@@ -130,7 +130,7 @@ pub const OPERATION_PHASES: [Phase; 4] = [
 
 impl Board {
     /// A board with `phases` waiting.
-    pub fn new(phases: &[Phase]) -> Board {
+    pub(crate) fn new(phases: &[Phase]) -> Board {
         Board {
             phases: phases
                 .iter()
@@ -146,7 +146,8 @@ impl Board {
     }
 
     /// A board replayed from a recorded stream.
-    pub fn replay(phases: &[Phase], events: &[ReleaseEvent]) -> Board {
+    #[cfg(test)]
+    fn replay(phases: &[Phase], events: &[ReleaseEvent]) -> Board {
         let mut b = Board::new(phases);
         for e in events {
             b.apply(e);
@@ -155,7 +156,7 @@ impl Board {
     }
 
     /// Marks a phase that ran before the stream began (the pre-checks of a plan).
-    pub fn mark(&mut self, phase: Phase, step: Step, duration_ms: Option<u64>) {
+    pub(crate) fn mark(&mut self, phase: Phase, step: Step, duration_ms: Option<u64>) {
         let row = self.phase_row(phase);
         row.step = step;
         row.duration_ms = duration_ms;
@@ -176,7 +177,7 @@ impl Board {
     }
 
     /// Folds one event in.
-    pub fn apply(&mut self, ev: &ReleaseEvent) {
+    pub(crate) fn apply(&mut self, ev: &ReleaseEvent) {
         if ev.seq != 0 && ev.seq <= self.seq {
             return;
         }
@@ -329,12 +330,12 @@ impl Board {
     }
 
     /// The cause card with what the operation's outcome adds (helm's stderr).
-    pub fn set_cause(&mut self, card: CauseCard) {
+    pub(crate) fn set_cause(&mut self, card: CauseCard) {
         self.cause = Some(card);
     }
 
     /// Whether logs were captured for `row` (a hook Job's pod, or the pod itself).
-    pub fn logs_saved(&self, row: &ObjectRow) -> bool {
+    pub(crate) fn logs_saved(&self, row: &ObjectRow) -> bool {
         self.logs.iter().any(|l| {
             l.unavailable.is_none()
                 && (l.pod == row.name
@@ -343,7 +344,7 @@ impl Board {
     }
 
     /// The newest warning, if any.
-    pub fn warnings(&self) -> usize {
+    pub(crate) fn warnings(&self) -> usize {
         self.events.iter().filter(|e| e.warning).count()
     }
 }

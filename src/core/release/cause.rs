@@ -16,7 +16,7 @@ pub struct Logs {
 }
 
 /// Container waiting reasons that mean the pod will not start by itself.
-pub const WAITING_FAILURES: &[&str] = &[
+pub(crate) const WAITING_FAILURES: &[&str] = &[
     "ErrImagePull",
     "ImagePullBackOff",
     "CrashLoopBackOff",
@@ -26,7 +26,7 @@ pub const WAITING_FAILURES: &[&str] = &[
 ];
 
 /// Event reasons that mean a pod cannot run.
-pub const EVENT_FAILURES: &[&str] = &["FailedScheduling", "FailedMount", "FailedCreate"];
+pub(crate) const EVENT_FAILURES: &[&str] = &["FailedScheduling", "FailedMount", "FailedCreate"];
 
 /// A failure, explained.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -56,7 +56,7 @@ pub struct CauseCard {
 /// that styles it (as [`Finding::segments`](crate::core::check::report::Finding::segments); `""`
 /// for plain text). The CLI paints them into text, the TUI into spans: the same words in both.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CardLine {
+pub(crate) struct CardLine {
     pub depth: u8,
     pub segments: Vec<(&'static str, String)>,
 }
@@ -73,7 +73,7 @@ impl CardLine {
 impl CauseCard {
     /// The card's lines (what failed, where, the logs, helm's words), worded once for every
     /// front end.
-    pub fn lines(&self) -> Vec<CardLine> {
+    pub(crate) fn lines(&self) -> Vec<CardLine> {
         let mut l = vec![
             CardLine::one(
                 0,
@@ -125,7 +125,7 @@ impl CauseCard {
 
     /// What to do next, as commands to run (`next:` and one line each; none when there is
     /// nothing to say). A front end with keys for them (the TUI) says its keys instead.
-    pub fn next_lines(&self) -> Vec<CardLine> {
+    pub(crate) fn next_lines(&self) -> Vec<CardLine> {
         let mut l = Vec::new();
         if !self.next_actions.is_empty() {
             l.push(CardLine::one(1, "heading", "next:".into()));
@@ -140,7 +140,7 @@ impl CauseCard {
 }
 
 /// What is wrong with a pod, if anything: (reason, message, container).
-pub fn pod_failure(pod: &Pod) -> Option<(String, String, Option<String>)> {
+pub(crate) fn pod_failure(pod: &Pod) -> Option<(String, String, Option<String>)> {
     let status = pod.status.as_ref()?;
     let all = status
         .init_container_statuses
@@ -184,7 +184,7 @@ pub fn pod_failure(pod: &Pod) -> Option<(String, String, Option<String>)> {
 }
 
 /// The next actions after a failed operation.
-pub fn next_actions(
+pub(crate) fn next_actions(
     release: &str,
     namespace: &str,
     rollback_to: Option<u64>,

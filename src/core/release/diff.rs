@@ -12,7 +12,7 @@ use crate::core::release::records::split_docs;
 use crate::core::release::watch::HOOK;
 
 /// An object's identity: `Kind/name` (with the namespace when it is not the release's).
-pub type Key = String;
+pub(crate) type Key = String;
 
 /// One changed value.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -34,18 +34,8 @@ pub enum Change {
     Changed { object: Key, paths: Vec<PathChange> },
 }
 
-impl Change {
-    pub fn object(&self) -> &str {
-        match self {
-            Change::Added { object }
-            | Change::Removed { object }
-            | Change::Changed { object, .. } => object,
-        }
-    }
-}
-
 /// Parses a manifest stream into objects by key, leaving out hooks.
-pub fn objects(manifest: &str, namespace: &str) -> Result<BTreeMap<Key, Value>> {
+pub(crate) fn objects(manifest: &str, namespace: &str) -> Result<BTreeMap<Key, Value>> {
     let mut out = BTreeMap::new();
     for doc in split_docs(manifest) {
         let v: Value = serde_yaml::from_str(&doc)
@@ -71,7 +61,7 @@ fn key(v: &Value, namespace: &str) -> Key {
 }
 
 /// The changes that turn `old` into `new`.
-pub fn diff(old: &BTreeMap<Key, Value>, new: &BTreeMap<Key, Value>) -> Vec<Change> {
+pub(crate) fn diff(old: &BTreeMap<Key, Value>, new: &BTreeMap<Key, Value>) -> Vec<Change> {
     let mut out = Vec::new();
     for (k, v) in new {
         match old.get(k) {
@@ -98,7 +88,7 @@ pub fn diff(old: &BTreeMap<Key, Value>, new: &BTreeMap<Key, Value>) -> Vec<Chang
 }
 
 /// Diffs two manifest streams.
-pub fn diff_manifests(old: &str, new: &str, namespace: &str) -> Result<Vec<Change>> {
+pub(crate) fn diff_manifests(old: &str, new: &str, namespace: &str) -> Result<Vec<Change>> {
     Ok(diff(&objects(old, namespace)?, &objects(new, namespace)?))
 }
 

@@ -9,7 +9,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
-pub use crate::core::release::cause::{CauseCard, Logs};
+pub(crate) use crate::core::release::cause::{CauseCard, Logs};
 
 /// The phases of an operation, as Helm runs them.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
@@ -24,7 +24,7 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Phase::PreChecks => "pre-checks",
             Phase::PreHooks => "pre-hooks",
@@ -124,21 +124,16 @@ struct Inner {
 
 /// The sending side, shared by the watcher and the operation.
 #[derive(Clone)]
-pub struct Emitter {
+pub(crate) struct Emitter {
     start: Instant,
     inner: Arc<Mutex<Inner>>,
 }
 
 impl Emitter {
     /// An emitter and the receiver a front end reads.
-    pub fn new() -> (Emitter, mpsc::UnboundedReceiver<ReleaseEvent>) {
+    pub(crate) fn new() -> (Emitter, mpsc::UnboundedReceiver<ReleaseEvent>) {
         let (tx, rx) = mpsc::unbounded_channel();
         (Emitter::with(Some(tx)), rx)
-    }
-
-    /// An emitter whose events are only kept (for the run record).
-    pub fn detached() -> Emitter {
-        Emitter::with(None)
     }
 
     fn with(tx: Option<mpsc::UnboundedSender<ReleaseEvent>>) -> Emitter {
@@ -155,12 +150,12 @@ impl Emitter {
     }
 
     /// Time since the operation started.
-    pub fn elapsed_ms(&self) -> u64 {
+    pub(crate) fn elapsed_ms(&self) -> u64 {
         self.start.elapsed().as_millis() as u64
     }
 
     /// Sends `kind` (numbered and timed under one lock, so the stream is ordered).
-    pub fn send(&self, kind: Kind) {
+    pub(crate) fn send(&self, kind: Kind) {
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         g.seq += 1;
         let ev = ReleaseEvent {
@@ -174,7 +169,7 @@ impl Emitter {
         }
     }
 
-    pub fn notice(&self, message: impl Into<String>) {
+    pub(crate) fn notice(&self, message: impl Into<String>) {
         self.send(Kind::Notice {
             message: message.into(),
         });
@@ -182,7 +177,7 @@ impl Emitter {
 
     /// Ends the current phase (done) and starts `phase`; entering the phase already current,
     /// or one before it, does nothing.
-    pub fn enter(&self, phase: Phase) {
+    pub(crate) fn enter(&self, phase: Phase) {
         let ended = {
             let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
             if let Some((cur, _)) = g.phase
@@ -203,7 +198,7 @@ impl Emitter {
     }
 
     /// Ends the current phase with `state`.
-    pub fn finish(&self, state: PhaseState) {
+    pub(crate) fn finish(&self, state: PhaseState) {
         let ended = {
             let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
             g.phase.take()
@@ -214,7 +209,7 @@ impl Emitter {
     }
 
     /// The phase now running.
-    pub fn current(&self) -> Option<Phase> {
+    pub(crate) fn current(&self) -> Option<Phase> {
         let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         g.phase.map(|(p, _)| p)
     }
@@ -233,19 +228,19 @@ impl Emitter {
     }
 
     /// Every event sent so far.
-    pub fn events(&self) -> Vec<ReleaseEvent> {
+    pub(crate) fn events(&self) -> Vec<ReleaseEvent> {
         let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         g.kept.clone()
     }
 
     /// The phases that ended: (phase, milliseconds, how).
-    pub fn phases(&self) -> Vec<(Phase, u64, PhaseState)> {
+    pub(crate) fn phases(&self) -> Vec<(Phase, u64, PhaseState)> {
         let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         g.phases.clone()
     }
 
     /// Stops sending to the front end (the receiver then ends); events are still kept.
-    pub fn close_stream(&self) {
+    pub(crate) fn close_stream(&self) {
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         g.tx = None;
     }

@@ -17,20 +17,20 @@ use crate::core::base::error::{Error, Result};
 use crate::core::release::Cluster;
 
 /// How long a Lease stays valid after its last renewal.
-pub const LEASE_SECONDS: i32 = 30;
+pub(crate) const LEASE_SECONDS: i32 = 30;
 /// How often a held Lease is renewed.
-pub const RENEW_EVERY: Duration = Duration::from_secs(10);
+pub(crate) const RENEW_EVERY: Duration = Duration::from_secs(10);
 
 const ANN: &str = "apwiz.dev/";
 
 /// The Lease's name for a release.
-pub fn name(release: &str) -> String {
+pub(crate) fn name(release: &str) -> String {
     format!("apwiz-release-{release}")
 }
 
 /// Who runs an operation (what the Lease's annotations and the run record say).
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
-pub struct Holder {
+pub(crate) struct Holder {
     pub user: String,
     pub host: String,
     pub pid: u32,
@@ -44,7 +44,7 @@ pub struct Holder {
 
 impl Holder {
     /// This process, about to run `operation`.
-    pub fn me(operation: &str, commit: Option<String>) -> Holder {
+    pub(crate) fn me(operation: &str, commit: Option<String>) -> Holder {
         Holder {
             user: user(),
             host: hostname(),
@@ -56,12 +56,12 @@ impl Holder {
     }
 
     /// `user@host` and pid: the Lease's `holderIdentity`.
-    pub fn identity(&self) -> String {
+    pub(crate) fn identity(&self) -> String {
         format!("{}@{} pid {}", self.user, self.host, self.pid)
     }
 
     /// One line: `deploy by alice@build-7 (pid 4121, git 1a2b3c) since 14:03:07 UTC`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let commit = self
             .commit
             .as_ref()
@@ -106,7 +106,7 @@ impl Holder {
 }
 
 /// The user's name: `$USER`, `$LOGNAME`, else the passwd entry of this process's uid.
-pub fn user() -> String {
+pub(crate) fn user() -> String {
     if let Some(u) = ["USER", "LOGNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|u| !u.is_empty()))
@@ -135,7 +135,7 @@ pub fn user() -> String {
 }
 
 /// The machine's name (`/proc/sys/kernel/hostname`, else `$HOSTNAME`).
-pub fn hostname() -> String {
+pub(crate) fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .map(|s| s.trim().to_string())
@@ -151,7 +151,7 @@ fn alive(pid: u32) -> bool {
 
 /// What the Lease of a release says now.
 #[derive(Debug, Clone, PartialEq)]
-pub enum State {
+pub(crate) enum State {
     /// No Lease, or an empty one: free.
     Free,
     /// Held and renewed: another operation runs.
@@ -167,7 +167,7 @@ pub enum State {
 
 impl State {
     /// The refusal of a second operation while this one is held.
-    pub fn refusal(&self, release: &str, namespace: &str) -> Option<String> {
+    pub(crate) fn refusal(&self, release: &str, namespace: &str) -> Option<String> {
         match self {
             State::Held {
                 holder,
@@ -221,7 +221,7 @@ fn api(cluster: &Cluster) -> Api<Lease> {
 }
 
 /// Reads the release's Lease (nothing changed).
-pub async fn read(cluster: &Cluster, release: &str) -> Result<State> {
+pub(crate) async fn read(cluster: &Cluster, release: &str) -> Result<State> {
     match api(cluster).get_opt(&name(release)).await {
         Ok(None) => Ok(State::Free),
         Ok(Some(l)) => Ok(state_of(&l, jiff::Timestamp::now())),
@@ -267,7 +267,7 @@ fn lease_for(release: &str, holder: &Holder, resource_version: Option<String>) -
 
 /// A Lease this process holds: renewed in the background until [`Guard::release`] (or, when
 /// dropped without it, left to expire).
-pub struct Guard {
+pub(crate) struct Guard {
     cluster: Cluster,
     release: String,
     identity: String,
@@ -275,7 +275,7 @@ pub struct Guard {
 }
 
 /// How taking the Lease went.
-pub enum Taken {
+pub(crate) enum Taken {
     /// Held by this process now; a warning when a stale one was taken over.
     Held(Box<Guard>, Option<String>),
     /// The API server forbids Leases to this user: the operation runs without the guard.
@@ -284,7 +284,7 @@ pub enum Taken {
 
 /// Takes the release's Lease for `holder`, or refuses (an error naming the holder). `on_lost` is
 /// called (once) when a renewal finds the Lease taken by someone else.
-pub async fn acquire(
+pub(crate) async fn acquire(
     cluster: &Cluster,
     release: &str,
     holder: &Holder,
@@ -390,7 +390,7 @@ fn guard(
 impl Guard {
     /// Stops renewing and deletes the Lease if this process still holds it (bounded: an API
     /// server that does not answer leaves it to expire).
-    pub async fn release(self) {
+    pub(crate) async fn release(self) {
         self.renewer.abort();
         let api = api(&self.cluster);
         let n = name(&self.release);

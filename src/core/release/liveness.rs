@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 use crate::core::release::events::{Emitter, Kind};
 
 /// Silence after which the connection is reported stalled.
-pub const STALL_AFTER: Duration = Duration::from_secs(3);
+pub(crate) const STALL_AFTER: Duration = Duration::from_secs(3);
 /// How often liveness is checked.
 const TICK: Duration = Duration::from_millis(500);
 /// Quiet watches for this long get a probe.
@@ -26,7 +26,7 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 /// When the API server last answered: shared by the watches (which touch it on every item) and
 /// the liveness task.
 #[derive(Clone)]
-pub struct Heard {
+pub(crate) struct Heard {
     at: Arc<Mutex<(Instant, jiff::Timestamp)>>,
     notify: Arc<Notify>,
 }
@@ -42,14 +42,14 @@ impl Default for Heard {
 
 impl Heard {
     /// The server answered just now.
-    pub fn touch(&self) {
+    pub(crate) fn touch(&self) {
         *self.at.lock().unwrap_or_else(|p| p.into_inner()) =
             (Instant::now(), jiff::Timestamp::now());
         self.notify.notify_one();
     }
 
     /// How long since the server last answered.
-    pub fn silent(&self) -> Duration {
+    pub(crate) fn silent(&self) -> Duration {
         self.last().0.elapsed()
     }
 
@@ -60,7 +60,7 @@ impl Heard {
 
 /// Watches the silence until aborted: probes the server when the watches are quiet, reports a
 /// stall and the resume on `em`.
-pub async fn run(client: Client, em: Emitter, heard: Heard) {
+pub(crate) async fn run(client: Client, em: Emitter, heard: Heard) {
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut probe: Option<tokio::task::JoinHandle<()>> = None;
@@ -110,7 +110,7 @@ pub async fn run(client: Client, em: Emitter, heard: Heard) {
 }
 
 /// `14:03:07 UTC` of an RFC 3339 time (the text itself when it does not parse).
-pub fn clock(rfc3339: &str) -> String {
+pub(crate) fn clock(rfc3339: &str) -> String {
     rfc3339
         .parse::<jiff::Timestamp>()
         .map(|t| format!("{} UTC", t.strftime("%H:%M:%S")))
@@ -119,7 +119,7 @@ pub fn clock(rfc3339: &str) -> String {
 
 /// The words for a stall: `no answer from the API server for 12 s · showing the state at
 /// 14:03:07 UTC`.
-pub fn stall_words(silent_ms: u64, last_heard: &str) -> String {
+pub(crate) fn stall_words(silent_ms: u64, last_heard: &str) -> String {
     format!(
         "no answer from the API server for {} s · showing the state at {}",
         silent_ms / 1000,
@@ -128,7 +128,7 @@ pub fn stall_words(silent_ms: u64, last_heard: &str) -> String {
 }
 
 /// The words for the resume: `the API server answers again after 8.2 s of silence: live`.
-pub fn resume_words(silent_ms: u64) -> String {
+pub(crate) fn resume_words(silent_ms: u64) -> String {
     format!(
         "the API server answers again after {:.1} s of silence: live",
         silent_ms as f64 / 1000.0

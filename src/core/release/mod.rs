@@ -2,18 +2,18 @@
 //! turns the release's Jobs, Pods, workloads and Events into one ordered stream, failure causes,
 //! run records, pre-checks and diffs. Helm stays the only thing that changes the cluster; this
 //! module watches with kube-rs and explains. No terminal types: results are data and streams.
-pub mod board;
-pub mod cause;
-pub mod diff;
-pub mod events;
-pub mod lease;
-pub mod liveness;
-pub mod ops;
-pub mod prechecks;
-pub mod records;
-pub mod releases;
-pub mod runlog;
-pub mod stuck;
+pub(crate) mod board;
+pub(crate) mod cause;
+pub(crate) mod diff;
+pub(crate) mod events;
+pub(crate) mod lease;
+pub(crate) mod liveness;
+pub(crate) mod ops;
+pub(crate) mod prechecks;
+pub(crate) mod records;
+pub(crate) mod releases;
+pub(crate) mod runlog;
+pub(crate) mod stuck;
 pub mod watch;
 
 use std::path::PathBuf;
@@ -55,12 +55,12 @@ impl std::fmt::Debug for Cluster {
 }
 
 /// How to start the project's own local cluster, for messages when none is configured.
-pub const LOCAL_CLUSTER_HINT: &str = "no Kubernetes context is configured: start the project's local cluster with \
+pub(crate) const LOCAL_CLUSTER_HINT: &str = "no Kubernetes context is configured: start the project's local cluster with \
      `KUBECONFIG=$(scripts/control-plane.sh up); export KUBECONFIG` (see docs/control-plane.md), \
      or let `apwiz deploy --local` start it and deploy there, or pass --kubeconfig FILE / --context NAME";
 
 /// Reads the kubeconfig (`--kubeconfig`, else `$KUBECONFIG`, else `~/.kube/config`).
-pub fn read_kubeconfig(t: &Target) -> Result<Kubeconfig> {
+pub(crate) fn read_kubeconfig(t: &Target) -> Result<Kubeconfig> {
     match &t.kubeconfig {
         Some(p) => Kubeconfig::read_from(p).map_err(|e| {
             Error::Environment(format!("cannot read kubeconfig {}: {e}", p.display()))
@@ -72,7 +72,7 @@ pub fn read_kubeconfig(t: &Target) -> Result<Kubeconfig> {
 
 /// Which context: `--context`, else the user config's `kubeContext`, else the kubeconfig's
 /// current context.
-pub fn resolve_context(t: &Target, kc: &Kubeconfig, config: &Config) -> Result<String> {
+pub(crate) fn resolve_context(t: &Target, kc: &Kubeconfig, config: &Config) -> Result<String> {
     let name = t
         .context
         .clone()
@@ -96,7 +96,7 @@ pub fn resolve_context(t: &Target, kc: &Kubeconfig, config: &Config) -> Result<S
 /// Connects: reads the kubeconfig, picks the context and namespace (`-n`, else the context's,
 /// else `default`), and asks the API server for its version once ([`reachable`]), so that a
 /// server that refuses connections or credentials is one clear error before anything starts.
-pub async fn connect(t: &Target, config: &Config) -> Result<Cluster> {
+pub(crate) async fn connect(t: &Target, config: &Config) -> Result<Cluster> {
     let kc = read_kubeconfig(t)?;
     let context = resolve_context(t, &kc, config)?;
     let ctx_ns = kc
@@ -133,7 +133,7 @@ pub async fn connect(t: &Target, config: &Config) -> Result<Cluster> {
 
 impl Cluster {
     /// The flags that point helm at the same cluster and namespace.
-    pub fn helm_flags(&self) -> Vec<String> {
+    pub(crate) fn helm_flags(&self) -> Vec<String> {
         let mut v = Vec::new();
         if let Some(k) = &self.kubeconfig {
             v.extend(["--kubeconfig".into(), k.display().to_string()]);
@@ -148,7 +148,7 @@ impl Cluster {
     }
 
     /// Refuses an operation that changes the cluster on a read-only context.
-    pub fn require_writable(&self, operation: &str) -> Result<()> {
+    pub(crate) fn require_writable(&self, operation: &str) -> Result<()> {
         if self.read_only {
             return Err(Error::Usage(format!(
                 "context {:?} is read-only in the user config (readOnlyContexts): `apwiz {operation}` would change the cluster",
@@ -164,7 +164,7 @@ const REACH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// One `GET /version`: an error naming the context, the server and what went wrong (refused,
 /// no answer, credentials rejected) with what to check.
-pub async fn reachable(client: &Client, context: &str, server: &str) -> Result<()> {
+pub(crate) async fn reachable(client: &Client, context: &str, server: &str) -> Result<()> {
     let check = format!(
         "check with `kubectl --context {context} cluster-info`, or pick another context with --context"
     );
@@ -202,6 +202,6 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// An error from the Kubernetes API, as a core error.
-pub fn kube_error(what: &str, e: kube::Error) -> Error {
+pub(crate) fn kube_error(what: &str, e: kube::Error) -> Error {
     Error::Environment(format!("{what}: {e}"))
 }

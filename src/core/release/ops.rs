@@ -24,7 +24,7 @@ use crate::core::release::{lease, records};
 
 /// Flags of `apwiz deploy` that reach helm.
 #[derive(Debug, Clone, Default)]
-pub struct DeployFlags {
+pub(crate) struct DeployFlags {
     pub timeout: Duration,
     pub max_history: Option<u32>,
     pub description: Option<String>,
@@ -38,7 +38,7 @@ fn secs(d: Duration) -> String {
 
 /// `helm upgrade --install` with wait and rollback on failure (`--rollback-on-failure` on Helm 4,
 /// `--atomic` on Helm 3; bare `--wait` on both).
-pub fn upgrade_argv(
+pub(crate) fn upgrade_argv(
     helm: &Helm,
     cluster: &Cluster,
     release: &str,
@@ -83,7 +83,7 @@ pub fn upgrade_argv(
 }
 
 /// `helm rollback REL [REV] --wait`.
-pub fn rollback_argv(
+pub(crate) fn rollback_argv(
     cluster: &Cluster,
     release: &str,
     revision: Option<u64>,
@@ -99,7 +99,7 @@ pub fn rollback_argv(
 }
 
 /// `helm test REL`.
-pub fn test_argv(cluster: &Cluster, release: &str, timeout: Duration) -> Vec<String> {
+pub(crate) fn test_argv(cluster: &Cluster, release: &str, timeout: Duration) -> Vec<String> {
     let mut v: Vec<String> = vec!["test".into(), release.into()];
     v.extend(cluster.helm_flags());
     v.extend(["--timeout".into(), secs(timeout)]);
@@ -107,7 +107,7 @@ pub fn test_argv(cluster: &Cluster, release: &str, timeout: Duration) -> Vec<Str
 }
 
 /// `helm uninstall REL --wait`.
-pub fn uninstall_argv(cluster: &Cluster, release: &str, timeout: Duration) -> Vec<String> {
+pub(crate) fn uninstall_argv(cluster: &Cluster, release: &str, timeout: Duration) -> Vec<String> {
     let mut v: Vec<String> = vec!["uninstall".into(), release.into()];
     v.extend(cluster.helm_flags());
     v.extend(["--wait".into(), "--timeout".into(), secs(timeout)]);
@@ -139,7 +139,7 @@ impl From<&records::Hook> for HookObject {
 
 /// The hooks of rendered objects (or of a stored manifest's hooks), in Helm's order: weight,
 /// then name.
-pub fn hooks_of(objects: &[Value]) -> Vec<HookObject> {
+pub(crate) fn hooks_of(objects: &[Value]) -> Vec<HookObject> {
     let mut out: Vec<HookObject> = objects
         .iter()
         .filter_map(|o| {
@@ -168,7 +168,7 @@ pub fn hooks_of(objects: &[Value]) -> Vec<HookObject> {
 }
 
 /// The watch spec for an operation whose hooks run on `pre`/`post` events.
-pub fn watch_spec(
+pub(crate) fn watch_spec(
     cluster: &Cluster,
     release: &str,
     hooks: &[HookObject],
@@ -197,7 +197,7 @@ pub fn watch_spec(
 
 /// What an operation did.
 #[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub ok: bool,
     pub helm_exit: Option<i32>,
     pub helm_stdout: String,
@@ -219,14 +219,14 @@ pub struct Outcome {
 /// SIGHUP): helm is given a moment (it may have had the signal too), then left to run on; the
 /// run record is written either way and says which.
 #[derive(Default)]
-pub struct Leave {
+pub(crate) struct Leave {
     notify: Notify,
     why: std::sync::Mutex<String>,
 }
 
 impl Leave {
     /// The front end leaves because of `why` (a signal's name).
-    pub fn now(&self, why: &str) {
+    pub(crate) fn now(&self, why: &str) {
         *self.why.lock().unwrap_or_else(|p| p.into_inner()) = why.to_string();
         self.notify.notify_one();
     }
@@ -249,7 +249,7 @@ async fn leaving(l: Option<&Arc<Leave>>) {
 const HELM_GRACE: Duration = Duration::from_secs(1);
 
 /// One operation to run.
-pub struct Run<'a> {
+pub(crate) struct Run<'a> {
     pub name: &'a str,
     pub cluster: &'a Cluster,
     pub helm: &'a Helm,
@@ -330,7 +330,7 @@ fn send_sigint(pid: u32) -> std::io::Result<()> {
 
 /// Takes the release's Lease (every operation but `helm test`), runs helm watched, releases the
 /// Lease. A Lease another apwiz holds refuses the operation before anything changes.
-pub async fn run(r: Run<'_>) -> Result<Outcome> {
+pub(crate) async fn run(r: Run<'_>) -> Result<Outcome> {
     let guard = if r.name == "test" {
         None
     } else {

@@ -42,7 +42,7 @@ pub struct Check {
 
 /// What the checks look at.
 #[derive(Debug, Clone, Default)]
-pub struct Input {
+pub(crate) struct Input {
     /// Every rendered object, hooks included.
     pub objects: Vec<Value>,
     /// The chart's `kubeVersion` constraint.
@@ -65,7 +65,7 @@ fn done(name: &'static str, t: Instant, status: Status, message: String) -> Chec
 }
 
 /// Runs every check at once.
-pub async fn run(cluster: &Cluster, input: &Input) -> Vec<Check> {
+pub(crate) async fn run(cluster: &Cluster, input: &Input) -> Vec<Check> {
     let (a, n, b, c, d, l) = futures::join!(
         api_version(cluster, input),
         namespace(cluster),
@@ -82,7 +82,7 @@ pub async fn run(cluster: &Cluster, input: &Input) -> Vec<Check> {
 
 /// Whether `version` (`v1.34.4`) satisfies a Helm `kubeVersion` constraint (`>=1.28.0-0`,
 /// comparators separated by spaces or commas, alternatives by `||`).
-pub fn fits(constraint: &str, version: &str) -> Option<bool> {
+pub(crate) fn fits(constraint: &str, version: &str) -> Option<bool> {
     let v =
         semver::Version::parse(version.trim().trim_start_matches('v').split('+').next()?).ok()?;
     let mut any = false;
@@ -480,7 +480,7 @@ async fn review(
 }
 
 /// The longest `activeDeadlineSeconds` among hook Jobs (and hook Pods), by hook event.
-pub fn hook_deadlines(objects: &[Value]) -> BTreeMap<String, i64> {
+pub(crate) fn hook_deadlines(objects: &[Value]) -> BTreeMap<String, i64> {
     let mut out: BTreeMap<String, i64> = BTreeMap::new();
     for o in objects {
         let Some(events) = o["metadata"]["annotations"][HOOK].as_str() else {
@@ -501,7 +501,7 @@ pub fn hook_deadlines(objects: &[Value]) -> BTreeMap<String, i64> {
 
 /// The `--timeout` apwiz picks when none is given: the longest hook deadline plus a minute, at
 /// least five minutes (Helm's default).
-pub fn default_timeout(objects: &[Value]) -> Duration {
+pub(crate) fn default_timeout(objects: &[Value]) -> Duration {
     let longest = hook_deadlines(objects).values().copied().max().unwrap_or(0);
     Duration::from_secs((longest.max(0) as u64 + 60).max(300))
 }

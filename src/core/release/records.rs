@@ -56,7 +56,7 @@ pub struct History {
 }
 
 impl History {
-    pub fn latest(&self) -> Option<&Revision> {
+    pub(crate) fn latest(&self) -> Option<&Revision> {
         self.revisions.last()
     }
 }
@@ -91,7 +91,7 @@ pub struct Hook {
 
 /// `info` of a record.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
-pub struct Info {
+pub(crate) struct Info {
     #[serde(default)]
     pub first_deployed: String,
     #[serde(default)]
@@ -106,7 +106,7 @@ pub struct Info {
 
 /// The chart a revision was made from.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
-pub struct ChartRef {
+pub(crate) struct ChartRef {
     #[serde(default)]
     pub name: String,
     #[serde(default)]
@@ -145,7 +145,7 @@ struct RawRelease {
 /// An opened revision, values redacted: the user-supplied values are reduced to their top-level
 /// keys and every Secret in the manifest has its data replaced.
 #[derive(Debug, Clone, Serialize)]
-pub struct Record {
+pub(crate) struct Record {
     pub name: String,
     pub namespace: String,
     pub revision: u64,
@@ -163,7 +163,7 @@ pub struct Record {
 }
 
 /// Decodes a record's `release` field: base64, gzip (when it starts `1f 8b 08`), JSON.
-pub fn decode(data: &[u8]) -> Result<Record> {
+pub(crate) fn decode(data: &[u8]) -> Result<Record> {
     let raw = base64::engine::general_purpose::STANDARD
         .decode(data.trim_ascii())
         .map_err(|e| Error::Invalid(format!("release record: not base64: {e}")))?;
@@ -195,7 +195,7 @@ pub fn decode(data: &[u8]) -> Result<Record> {
 }
 
 /// The manifest with every Secret's `data`/`stringData` values replaced by `(redacted)`.
-pub fn redact_manifest(manifest: &str) -> String {
+pub(crate) fn redact_manifest(manifest: &str) -> String {
     let mut out = Vec::new();
     for doc in split_docs(manifest) {
         let parsed: Option<serde_json::Value> = serde_yaml::from_str(&doc).ok();
@@ -221,7 +221,7 @@ pub fn redact_manifest(manifest: &str) -> String {
 }
 
 /// Replaces a Secret's values (`data`, `stringData`) with `(redacted)`.
-pub fn redact_secret(v: &mut serde_json::Value) {
+pub(crate) fn redact_secret(v: &mut serde_json::Value) {
     for key in ["data", "stringData"] {
         if let Some(m) = v.get_mut(key).and_then(|d| d.as_object_mut()) {
             for val in m.values_mut() {
@@ -232,7 +232,7 @@ pub fn redact_secret(v: &mut serde_json::Value) {
 }
 
 /// Splits a YAML stream on `---` lines, dropping empty documents.
-pub fn split_docs(text: &str) -> Vec<String> {
+pub(crate) fn split_docs(text: &str) -> Vec<String> {
     let mut docs = Vec::new();
     let mut cur = String::new();
     for line in text.lines() {
@@ -303,7 +303,7 @@ pub(crate) async fn read_secret(cluster: &Cluster, name: &str) -> Result<Record>
 }
 
 /// Lists the release's revisions from its Secrets' metadata (no body is read).
-pub async fn list(cluster: &Cluster, release: &str) -> Result<History> {
+pub(crate) async fn list(cluster: &Cluster, release: &str) -> Result<History> {
     let api: Api<Secret> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
     let list = api
         .list_metadata(&ListParams::default().labels(&selector(release)))
@@ -321,7 +321,11 @@ pub async fn list(cluster: &Cluster, release: &str) -> Result<History> {
 }
 
 /// Opens one revision (`None`: the latest): reads and decodes its Secret.
-pub async fn open(cluster: &Cluster, release: &str, revision: Option<u64>) -> Result<Record> {
+pub(crate) async fn open(
+    cluster: &Cluster,
+    release: &str,
+    revision: Option<u64>,
+) -> Result<Record> {
     let history = list(cluster, release).await?;
     let rev = match revision {
         Some(n) => history.revisions.iter().find(|r| r.revision == n),
@@ -339,7 +343,7 @@ pub async fn open(cluster: &Cluster, release: &str, revision: Option<u64>) -> Re
 }
 
 /// The error for a release that does not exist.
-pub fn not_found(release: &str, namespace: &str) -> Error {
+pub(crate) fn not_found(release: &str, namespace: &str) -> Error {
     Error::Usage(format!(
         "no release {release} in namespace {namespace} (deploy it with `apwiz deploy`, or pass --release / -n)"
     ))
@@ -359,7 +363,11 @@ struct HelmHistoryRow {
 }
 
 /// `helm history -o json`, for when Secrets cannot be read.
-pub async fn helm_history(helm: &Helm, cluster: &Cluster, release: &str) -> Result<Vec<Revision>> {
+pub(crate) async fn helm_history(
+    helm: &Helm,
+    cluster: &Cluster,
+    release: &str,
+) -> Result<Vec<Revision>> {
     let mut argv = vec![
         "history".to_string(),
         release.to_string(),
@@ -395,7 +403,11 @@ pub async fn helm_history(helm: &Helm, cluster: &Cluster, release: &str) -> Resu
 }
 
 /// The history: from the Secrets, else (forbidden, unreachable) from helm.
-pub async fn history(cluster: &Cluster, helm: Option<&Helm>, release: &str) -> Result<History> {
+pub(crate) async fn history(
+    cluster: &Cluster,
+    helm: Option<&Helm>,
+    release: &str,
+) -> Result<History> {
     match list(cluster, release).await {
         Ok(h) => Ok(h),
         Err(e) => {

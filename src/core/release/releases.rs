@@ -29,7 +29,7 @@ pub struct Release {
 }
 
 /// The releases of the cluster's namespace, by name.
-pub async fn list(cluster: &Cluster) -> Result<Vec<Release>> {
+pub(crate) async fn list(cluster: &Cluster) -> Result<Vec<Release>> {
     let secrets: Api<Secret> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
     let pods: Api<Pod> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
     let (by_owner, by_instance) = (

@@ -15,7 +15,7 @@ use crate::core::release::lease::Holder;
 use crate::core::release::watch::Row;
 
 /// The directory run records go to.
-pub fn state_dir() -> Option<PathBuf> {
+pub(crate) fn state_dir() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("APWIZ_STATE_DIR") {
         return Some(PathBuf::from(p));
     }
@@ -29,7 +29,7 @@ pub fn state_dir() -> Option<PathBuf> {
 
 /// One operation's record.
 #[derive(Debug, Clone, Serialize)]
-pub struct RunRecord {
+pub(crate) struct RunRecord {
     pub operation: String,
     pub release: String,
     pub namespace: String,
@@ -53,7 +53,7 @@ pub struct RunRecord {
 }
 
 /// `argv` with every `--set`/`--set-string`/`--set-json` value replaced by `(redacted)`.
-pub fn redact_argv(argv: &[String]) -> Vec<String> {
+pub(crate) fn redact_argv(argv: &[String]) -> Vec<String> {
     let mut out = Vec::with_capacity(argv.len());
     let mut next_is_set = false;
     for a in argv {
@@ -91,7 +91,7 @@ fn redact_set(expr: &str) -> String {
 
 /// Where helm's stdout and stderr go while an operation runs (beside the run records; removed
 /// when the operation ends, left for a detached helm).
-pub fn helm_output_paths(
+pub(crate) fn helm_output_paths(
     dir: Option<&Path>,
     namespace: &str,
     release: &str,
@@ -115,7 +115,7 @@ pub fn helm_output_paths(
 }
 
 /// Writes `rec` under `dir` (default: [`state_dir`]); returns the file.
-pub fn write(rec: &RunRecord, dir: Option<&Path>) -> Result<PathBuf> {
+pub(crate) fn write(rec: &RunRecord, dir: Option<&Path>) -> Result<PathBuf> {
     let base = match dir {
         Some(d) => d.to_path_buf(),
         None => state_dir()

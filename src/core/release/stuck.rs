@@ -10,7 +10,7 @@ use crate::core::release::records::History;
 /// What recovers a stuck release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "action")]
-pub enum Recovery {
+pub(crate) enum Recovery {
     /// Roll back to the last deployed revision (a new revision; the history is kept).
     Rollback { to: u64 },
     /// It never deployed: uninstall, then deploy again.
@@ -19,7 +19,7 @@ pub enum Recovery {
 
 /// A stuck release.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Stuck {
+pub(crate) struct Stuck {
     pub release: String,
     pub namespace: String,
     pub revision: u64,
@@ -32,7 +32,7 @@ pub struct Stuck {
 }
 
 /// The stuck state of `h`, when its newest revision is `pending-*`.
-pub fn of(h: &History) -> Option<Stuck> {
+pub(crate) fn of(h: &History) -> Option<Stuck> {
     let latest = h.latest()?;
     if !latest.status.starts_with("pending-") {
         return None;
@@ -56,13 +56,13 @@ pub fn of(h: &History) -> Option<Stuck> {
 
 impl Stuck {
     /// Whether a helm for it still runs here (then nothing is to be recovered yet).
-    pub fn running(&self) -> bool {
+    pub(crate) fn running(&self) -> bool {
         !self.helms.is_empty()
     }
 
     /// `revision 3 is stuck in pending-upgrade since 14:03:07 UTC: no helm for it runs on this
     /// machine (…)`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let who = if self.running() {
             format!(
                 "helm still runs for it on this machine (pid {}): wait for it to end, or stop it (`kill {}`) and recover",
@@ -82,7 +82,7 @@ impl Stuck {
     }
 
     /// The one action that recovers it, as a command.
-    pub fn offer(&self) -> String {
+    pub(crate) fn offer(&self) -> String {
         let cmd = format!(
             "apwiz deploy --recover --yes --release {} -n {}",
             self.release, self.namespace
@@ -107,7 +107,7 @@ fn join(pids: &[u32]) -> String {
 
 /// helm processes on this machine whose command line works on `release` in `namespace`
 /// (`helm upgrade|install|rollback|uninstall … <release> … --namespace <namespace>`).
-pub fn local_helms(release: &str, namespace: &str) -> Vec<u32> {
+pub(crate) fn local_helms(release: &str, namespace: &str) -> Vec<u32> {
     let me = std::process::id();
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return Vec::new();

@@ -136,7 +136,12 @@ impl Drop for Watch {
 
 impl Watch {
     /// Starts watching and waits (at most `ready_within`) until every watch has listed once.
-    pub async fn start(client: Client, spec: Spec, em: Emitter, ready_within: Duration) -> Watch {
+    pub(crate) async fn start(
+        client: Client,
+        spec: Spec,
+        em: Emitter,
+        ready_within: Duration,
+    ) -> Watch {
         let state = Arc::new(Mutex::new(State {
             initial: STREAMS.iter().copied().collect(),
             ..Default::default()
@@ -175,15 +180,10 @@ impl Watch {
         }
     }
 
-    /// What was seen so far.
-    pub fn collected(&self) -> Collected {
-        lock(&self.state).collected.clone()
-    }
-
     /// Lets late events arrive for `grace`, then stops and returns what was seen. A watch still
     /// reconnecting (the API server restarted) gets up to [`RELIST_WAIT`] more to list again, so
     /// the rows end in the cluster's final state.
-    pub async fn stop(self, grace: Duration) -> Collected {
+    pub(crate) async fn stop(self, grace: Duration) -> Collected {
         tokio::time::sleep(grace).await;
         let deadline = tokio::time::Instant::now() + RELIST_WAIT;
         while !lock(&self.state).lost.is_empty() && tokio::time::Instant::now() < deadline {
@@ -847,7 +847,7 @@ impl Watcher {
 }
 
 /// The last `tail` lines of a container, bounded by `timeout`.
-pub async fn read_logs(
+pub(crate) async fn read_logs(
     client: &Client,
     ns: &str,
     pod: &str,
@@ -883,7 +883,7 @@ pub async fn read_logs(
 }
 
 /// A Deployment's rollout state.
-pub fn deployment_state(d: &Deployment) -> String {
+pub(crate) fn deployment_state(d: &Deployment) -> String {
     let want = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
     let st = d.status.clone().unwrap_or_default();
     let gen_ok = st.observed_generation >= d.metadata.generation;
@@ -900,7 +900,7 @@ pub fn deployment_state(d: &Deployment) -> String {
 }
 
 /// A StatefulSet's rollout state.
-pub fn statefulset_state(d: &StatefulSet) -> String {
+pub(crate) fn statefulset_state(d: &StatefulSet) -> String {
     let want = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
     let st = d.status.clone().unwrap_or_default();
     let ready = st.ready_replicas.unwrap_or(0);
@@ -914,7 +914,7 @@ pub fn statefulset_state(d: &StatefulSet) -> String {
 }
 
 /// A DaemonSet's rollout state.
-pub fn daemonset_state(d: &DaemonSet) -> String {
+pub(crate) fn daemonset_state(d: &DaemonSet) -> String {
     let st = d.status.clone().unwrap_or_default();
     let want = st.desired_number_scheduled;
     let ready = st.number_ready;

@@ -9,7 +9,7 @@ use crate::core::scaffold::features;
 
 /// A value asked per environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EnvField {
+pub(crate) struct EnvField {
     /// The values path (`resources.limits.memory`).
     pub path: String,
     /// A short label (the table's first column is narrow).
@@ -29,7 +29,7 @@ impl EnvField {
     }
 
     /// The question the answer is checked against (an empty answer means "no change").
-    pub fn question(&self) -> Question {
+    pub(crate) fn question(&self) -> Question {
         Question {
             path: self.path.clone(),
             prompt: self.label.clone(),
@@ -47,7 +47,7 @@ impl EnvField {
 /// several services, a service whose preset sets its own replicas gets a row of its own (it does
 /// not inherit the top level's, so the environment's count would not reach it); the top level's
 /// row stays while some service inherits it.
-pub fn fields(workload: &Preset) -> Vec<EnvField> {
+pub(crate) fn fields(workload: &Preset) -> Vec<EnvField> {
     let services = features::services(&workload.values);
     let own: Vec<&String> = services
         .iter()

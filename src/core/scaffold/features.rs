@@ -23,7 +23,7 @@ pub enum Switch {
 
 impl Switch {
     /// The path whose value says whether the feature is on.
-    pub fn path(self) -> &'static str {
+    pub(crate) fn path(self) -> &'static str {
         match self {
             Switch::Flag(p) => p,
             Switch::Value { path, .. } => path,
@@ -31,7 +31,7 @@ impl Switch {
     }
 
     /// The `--set` expression for on or off.
-    pub fn expr(self, on: bool) -> Result<SetExpr> {
+    pub(crate) fn expr(self, on: bool) -> Result<SetExpr> {
         match self {
             Switch::Flag(p) => SetExpr::parse(&format!("{p}={on}")),
             Switch::Value { path, value, .. } if on => SetExpr::parse(&format!("{path}={value}")),
@@ -40,7 +40,7 @@ impl Switch {
     }
 
     /// Whether `v` (the value at [`Switch::path`]) means on.
-    pub fn is_on(self, v: Option<&serde_json::Value>) -> bool {
+    pub(crate) fn is_on(self, v: Option<&serde_json::Value>) -> bool {
         match (self, v) {
             (Switch::Flag(_), Some(serde_json::Value::Bool(b))) => *b,
             (Switch::Value { value, .. }, Some(serde_json::Value::String(s))) => s == value,
@@ -49,7 +49,7 @@ impl Switch {
     }
 
     /// Whether `path` is one this switch writes.
-    pub fn writes(self, path: &str) -> bool {
+    pub(crate) fn writes(self, path: &str) -> bool {
         match self {
             Switch::Flag(p) => p == path,
             Switch::Value { path: p, off, .. } => p == path || off == path,
@@ -57,7 +57,7 @@ impl Switch {
     }
 
     /// The `--set` expression for on or off in service `svc` (`None`: the top level).
-    pub fn expr_in(self, svc: Option<&str>, on: bool) -> Result<SetExpr> {
+    pub(crate) fn expr_in(self, svc: Option<&str>, on: bool) -> Result<SetExpr> {
         let Some(svc) = svc else {
             return self.expr(on);
         };
@@ -71,7 +71,7 @@ impl Switch {
     }
 
     /// Whether `path` is one this switch writes in service `svc` (`None`: the top level).
-    pub fn writes_in(self, svc: Option<&str>, path: &str) -> bool {
+    pub(crate) fn writes_in(self, svc: Option<&str>, path: &str) -> bool {
         match svc {
             None => self.writes(path),
             Some(svc) => path
@@ -83,7 +83,7 @@ impl Switch {
 
 /// The services of a multi-service release (`services:` in `values`, in order); empty when the
 /// top level is the one service.
-pub fn services(values: &serde_json::Value) -> Vec<String> {
+pub(crate) fn services(values: &serde_json::Value) -> Vec<String> {
     values
         .get("services")
         .and_then(|s| s.as_object())
@@ -92,13 +92,13 @@ pub fn services(values: &serde_json::Value) -> Vec<String> {
 }
 
 /// The values path of `path` inside service `svc` (`services.web.ingress.enabled`).
-pub fn in_service(svc: &str, path: &str) -> String {
+pub(crate) fn in_service(svc: &str, path: &str) -> String {
     format!("services.{svc}.{path}")
 }
 
 /// What service `svc` gets at dotted `path`: its own value, else the top level's (every key of a
 /// service inherits the top level's; `[0]` indexes a list).
-pub fn service_value<'a>(
+pub(crate) fn service_value<'a>(
     values: &'a serde_json::Value,
     svc: &str,
     path: &str,
@@ -165,7 +165,7 @@ const fn field(
 }
 
 /// Every feature, in the order shown.
-pub const FEATURES: &[Feature] = &[
+pub(crate) const FEATURES: &[Feature] = &[
     Feature {
         name: "ingress",
         title: "Ingress",
@@ -351,7 +351,7 @@ const STATEFUL_NEEDS_PERSISTENCE: &str =
 impl Feature {
     /// `Err(why)` when the feature may not be off for workload type `wt` (the chart's rule: a
     /// statefulset needs persistence).
-    pub fn required(&self, wt: &str) -> std::result::Result<(), String> {
+    pub(crate) fn required(&self, wt: &str) -> std::result::Result<(), String> {
         if self.name == "persistence" && wt == "statefulset" {
             Err(STATEFUL_NEEDS_PERSISTENCE.into())
         } else {
@@ -361,7 +361,7 @@ impl Feature {
 
     /// `Err(why)` when the feature's fields, as `value` reads them by dotted path, break a rule
     /// between fields (the chart's: the autoscaler's min ≤ max).
-    pub fn check_fields(
+    pub(crate) fn check_fields(
         &self,
         value: &dyn Fn(&str) -> Option<String>,
     ) -> std::result::Result<(), String> {
@@ -380,7 +380,7 @@ impl Feature {
     }
 
     /// `Err(why)` when the feature does not apply to workload type `wt`.
-    pub fn allowed(&self, wt: &str) -> std::result::Result<(), String> {
+    pub(crate) fn allowed(&self, wt: &str) -> std::result::Result<(), String> {
         if self.workloads.contains(&wt) {
             Ok(())
         } else {
@@ -390,7 +390,7 @@ impl Feature {
 
     /// `Err(why)` when the feature does not apply to service `svc` of `values` (its workload
     /// type, and for the features that act on its Service, `service.enabled`).
-    pub fn allowed_in(
+    pub(crate) fn allowed_in(
         &self,
         values: &serde_json::Value,
         svc: &str,
@@ -412,14 +412,15 @@ impl Feature {
     }
 
     /// The names presets use for it (`features: [...]`).
-    pub fn named(&self, name: &str) -> bool {
+    #[cfg(test)]
+    fn named(&self, name: &str) -> bool {
         self.name == name || (self.name == "hooks" && name == "smoke-test")
     }
 }
 
 impl FeatureField {
     /// Whether `raw` is acceptable (the file writer's rule; lists need at least one item).
-    pub fn check(&self, raw: &str) -> std::result::Result<(), String> {
+    pub(crate) fn check(&self, raw: &str) -> std::result::Result<(), String> {
         let s = raw.trim();
         if self.list {
             if s.split(',').any(|i| i.trim().is_empty()) {
@@ -445,7 +446,7 @@ impl FeatureField {
     }
 
     /// The `--set` expression for the answer `raw`.
-    pub fn expr(&self, raw: &str) -> Result<SetExpr> {
+    pub(crate) fn expr(&self, raw: &str) -> Result<SetExpr> {
         if self.list {
             let items: Vec<String> = raw
                 .split(',')
@@ -458,7 +459,8 @@ impl FeatureField {
 }
 
 /// The feature of that preset name.
-pub fn find(name: &str) -> Option<&'static Feature> {
+#[cfg(test)]
+fn find(name: &str) -> Option<&'static Feature> {
     FEATURES.iter().find(|f| f.named(name))
 }
 

@@ -30,7 +30,7 @@ pub enum FileKind {
 
 /// Where `new` writes the pinned chart's schema, relative to the team's directory; every file's
 /// `$schema` line points here, so editor validation holds wherever the repository is cloned.
-pub const SCHEMA_FILE: &str = ".apwiz/values.schema.json";
+pub(crate) const SCHEMA_FILE: &str = ".apwiz/values.schema.json";
 
 /// One generated file.
 #[derive(Debug, Clone)]
@@ -140,7 +140,7 @@ pub(crate) fn image_parts(reference: &str) -> Map<String, Value> {
 
 /// The files for `a`: `values.yaml`, one `values-<env>.yaml` per environment, `.apwiz.yaml`.
 /// `schema_ref` goes into each file's `yaml-language-server` line.
-pub fn generate(
+pub(crate) fn generate(
     chart: &Chart,
     all: &[Preset],
     a: &Answers,
@@ -282,7 +282,7 @@ pub struct Planned {
 
 /// Works out what to write into `out` without touching the disk. Existing files need `force`;
 /// with it they are updated three-way against what `old` answers generated (hand edits survive).
-pub fn plan(
+pub(crate) fn plan(
     out: &Path,
     files: &[GenFile],
     old: Option<&[GenFile]>,
@@ -341,7 +341,7 @@ pub fn plan(
 }
 
 /// Writes the plan: backups first, then each file atomically.
-pub fn apply(planned: &[Planned]) -> Result<Vec<(PathBuf, Outcome)>> {
+pub(crate) fn apply(planned: &[Planned]) -> Result<Vec<(PathBuf, Outcome)>> {
     let mut out = Vec::new();
     for p in planned {
         let outcome = match (&p.text, p.exists) {

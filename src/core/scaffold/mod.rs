@@ -1,8 +1,8 @@
 //! `apwiz new`: the answers behind a team's directory, the minimal override files they generate,
 //! and writing them safely (atomic, comment-preserving, never clobbering).
-pub mod environments;
-pub mod features;
-pub mod generate;
-pub mod overrides;
-pub mod project;
-pub mod questions;
+pub(crate) mod environments;
+pub(crate) mod features;
+pub(crate) mod generate;
+pub(crate) mod overrides;
+pub(crate) mod project;
+pub(crate) mod questions;

@@ -20,7 +20,7 @@ use crate::core::values::setexpr::{Seg, set_path};
 use crate::core::values::yamlout;
 
 /// The smallest override of `base` that yields `target` under Helm's layering.
-pub fn diff(base: &Value, target: &Value) -> Value {
+pub(crate) fn diff(base: &Value, target: &Value) -> Value {
     diff_inner(base, target).unwrap_or_else(|| Value::Object(Map::new()))
 }
 
@@ -53,7 +53,7 @@ fn diff_inner(base: &Value, target: &Value) -> Option<Value> {
 }
 
 /// A new file: `header` comment lines, then the values (nothing but the header when empty).
-pub fn new_file_text(header: &str, values: &Value) -> String {
+pub(crate) fn new_file_text(header: &str, values: &Value) -> String {
     let mut out = String::from(header);
     if !out.is_empty() && !out.ends_with('\n') {
         out.push('\n');
@@ -309,7 +309,7 @@ fn edit_remove(root: &yaml_edit::Mapping, path: &[String]) {
 /// One key move in a team's file: `from` renamed to `to` (a path of map keys), or removed
 /// (`to: None`). Used by `apwiz upgrade-chart` for the chart's migrations.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyMove {
+pub(crate) struct KeyMove {
     pub from: Vec<String>,
     pub to: Option<Vec<String>>,
 }
@@ -318,7 +318,7 @@ pub struct KeyMove {
 /// map renames the key in place (its comments and position stay); a move to another map sets the
 /// value there and removes it here; a removal drops the key. Moves whose `from` is not in the
 /// file are skipped. Returns the new text and the moves that applied.
-pub fn move_keys(existing: &str, moves: &[KeyMove]) -> Result<(String, Vec<KeyMove>)> {
+pub(crate) fn move_keys(existing: &str, moves: &[KeyMove]) -> Result<(String, Vec<KeyMove>)> {
     let current = parse_values(existing)
         .map_err(|e| Error::Invalid(format!("the file does not parse ({e}); fix it first")))?
         .value;
@@ -435,7 +435,7 @@ pub fn write_atomic(path: &Path, contents: &str) -> Result<()> {
 }
 
 /// Copies `path` to `path.bak` (replacing an older backup); returns the backup's path.
-pub fn backup(path: &Path) -> Result<PathBuf> {
+pub(crate) fn backup(path: &Path) -> Result<PathBuf> {
     let mut name = path.as_os_str().to_owned();
     name.push(".bak");
     let bak = PathBuf::from(name);

@@ -16,7 +16,7 @@ pub enum Start {
 }
 
 /// The answers file of a project in `dir` (`dir/.apwiz.yaml` or `dir/deploy/.apwiz.yaml`).
-pub fn find(dir: &Path) -> Option<PathBuf> {
+pub(crate) fn find(dir: &Path) -> Option<PathBuf> {
     [
         dir.join(answers::FILE_NAME),
         dir.join("deploy").join(answers::FILE_NAME),
@@ -26,7 +26,7 @@ pub fn find(dir: &Path) -> Option<PathBuf> {
 }
 
 /// The project whose answers file is `file`, opened for editing.
-pub fn load(file: &Path) -> Result<Start> {
+pub(crate) fn load(file: &Path) -> Result<Start> {
     let answers = Answers::load(file)?;
     let out_dir = match file.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),

@@ -25,7 +25,7 @@ pub struct Given {
 
 /// Answers being gathered: the preset, name and environments may still be open.
 #[derive(Debug, Clone, Default)]
-pub struct Draft {
+pub(crate) struct Draft {
     pub preset: Option<String>,
     pub name: Option<String>,
     pub environments: Option<Vec<String>>,
@@ -37,7 +37,7 @@ pub struct Draft {
 
 impl Draft {
     /// `given` over `file` (flags win; `--set`s add to the file's, later ones winning).
-    pub fn new(given: &Given, file: Option<&Answers>) -> Result<Draft> {
+    pub(crate) fn new(given: &Given, file: Option<&Answers>) -> Result<Draft> {
         let mut d = Draft {
             preset: given
                 .preset
@@ -68,7 +68,7 @@ impl Draft {
 
     /// The answers, once preset, name and environments are known (environments default to
     /// every environment preset).
-    pub fn complete(self, all: &[Preset]) -> Result<Answers> {
+    pub(crate) fn complete(self, all: &[Preset]) -> Result<Answers> {
         let preset = self.preset.ok_or_else(|| Error::MissingAnswer {
             question: "Which kind of workload?".into(),
             flag: format!(
@@ -98,7 +98,7 @@ impl Draft {
 }
 
 /// The names of the presets of one kind, in display order.
-pub fn preset_names(all: &[Preset], kind: PresetKind) -> Vec<String> {
+pub(crate) fn preset_names(all: &[Preset], kind: PresetKind) -> Vec<String> {
     all.iter()
         .filter(|p| p.kind == kind)
         .map(|p| p.name.clone())
@@ -106,7 +106,7 @@ pub fn preset_names(all: &[Preset], kind: PresetKind) -> Vec<String> {
 }
 
 /// `ENV:path=value` (a `--set-env` answer).
-pub fn parse_env_set(s: &str) -> Result<(String, SetExpr)> {
+pub(crate) fn parse_env_set(s: &str) -> Result<(String, SetExpr)> {
     let Some((env, expr)) = s.split_once(':') else {
         return Err(Error::Usage(format!(
             "--set-env {s}: write ENV:path.to.key=value, e.g. --set-env prod:replicas=4"
@@ -117,7 +117,7 @@ pub fn parse_env_set(s: &str) -> Result<(String, SetExpr)> {
 
 /// A question still unanswered.
 #[derive(Debug, Clone)]
-pub struct Missing {
+pub(crate) struct Missing {
     pub question: Question,
     /// The environment whose file it is for, if any.
     pub env: Option<String>,
@@ -126,7 +126,7 @@ pub struct Missing {
 }
 
 /// The questions of the chosen presets that need an answer and have none.
-pub fn missing_answers(all: &[Preset], a: &Answers) -> Result<Vec<Missing>> {
+pub(crate) fn missing_answers(all: &[Preset], a: &Answers) -> Result<Vec<Missing>> {
     let mut out = Vec::new();
     let workload = presets::find(all, &a.preset, PresetKind::Workload)?;
     for q in &workload.questions {
@@ -157,7 +157,7 @@ pub fn missing_answers(all: &[Preset], a: &Answers) -> Result<Vec<Missing>> {
 
 /// Whether `raw` is an acceptable answer to `q`: the rule the file writer applies, so a form can
 /// show the message under the field as it is typed.
-pub fn check_answer(q: &Question, raw: &str) -> std::result::Result<(), String> {
+pub(crate) fn check_answer(q: &Question, raw: &str) -> std::result::Result<(), String> {
     let s = raw.trim();
     match q.answer_type {
         AnswerType::Integer => {
@@ -200,7 +200,7 @@ fn is_replicas(path: &str) -> bool {
 /// The schema's rule for a quantity at `path` (`resources.limits.cpu`, `resources.requests.memory`,
 /// `persistence.size`), so a wrong amount is caught as it is typed, not by the schema later.
 /// Other paths: anything goes.
-pub fn check_quantity(path: &str, s: &str) -> std::result::Result<(), String> {
+pub(crate) fn check_quantity(path: &str, s: &str) -> std::result::Result<(), String> {
     let segs: Vec<&str> = path.rsplit('.').take(3).collect();
     let in_resources =
         segs.len() == 3 && segs[2] == "resources" && matches!(segs[1], "requests" | "limits");
@@ -252,7 +252,7 @@ fn is_bytes(s: &str) -> bool {
 
 /// The `--set` expression that gives `path` the answer `raw` (commas and backslashes escaped, so
 /// the answer is one value).
-pub fn answer_expr(path: &str, raw: &str) -> Result<SetExpr> {
+pub(crate) fn answer_expr(path: &str, raw: &str) -> Result<SetExpr> {
     SetExpr::parse(&format!(
         "{path}={}",
         raw.replace('\\', "\\\\").replace(',', "\\,")
@@ -260,7 +260,7 @@ pub fn answer_expr(path: &str, raw: &str) -> Result<SetExpr> {
 }
 
 /// Records the answer `raw` to `m` in `a` (checked first).
-pub fn record(a: &mut Answers, m: &Missing, raw: &str) -> Result<()> {
+pub(crate) fn record(a: &mut Answers, m: &Missing, raw: &str) -> Result<()> {
     check_answer(&m.question, raw)
         .map_err(|why| Error::Usage(format!("{} ({}): {why}", m.question.prompt, m.flag)))?;
     let raw = raw.trim();

@@ -34,7 +34,7 @@ pub struct Layer {
 
 /// Where a merged value was set.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Located {
+pub(crate) struct Located {
     pub layer: usize,
     pub file: String,
     pub loc: Option<Loc>,
@@ -56,7 +56,7 @@ pub struct Merged {
 
 impl Merged {
     /// Merges `files` and `sets` over `defaults` as Helm does.
-    pub fn build(defaults: Layer, files: Vec<Layer>, sets: &[SetExpr]) -> Merged {
+    pub(crate) fn build(defaults: Layer, files: Vec<Layer>, sets: &[SetExpr]) -> Merged {
         let mut user = Value::Object(Map::new());
         for f in &files {
             user = merge_maps(user, f.parsed.value.clone());
@@ -93,7 +93,7 @@ impl Merged {
     }
 
     /// The file and line that set the value at `pointer` (or its nearest enclosing value).
-    pub fn locate(&self, pointer: &str) -> Option<Located> {
+    pub(crate) fn locate(&self, pointer: &str) -> Option<Located> {
         let segs = pointer_segments(pointer);
         let mut candidates = vec![pointer.to_string()];
         if segs.len() > 2 && segs[0] == "services" {
@@ -114,7 +114,7 @@ impl Merged {
     }
 
     /// Only the team's layers (not the chart defaults), for values the user set.
-    pub fn locate_user(&self, pointer: &str) -> Option<Located> {
+    pub(crate) fn locate_user(&self, pointer: &str) -> Option<Located> {
         self.locate(pointer)
             .filter(|l| l.kind != LayerKind::ChartDefaults)
     }

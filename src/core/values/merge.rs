@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 /// Helm's `MergeMaps(a, b)`: maps merge recursively, any other value of `b` replaces (`null` too).
-pub fn merge_maps(a: Value, b: Value) -> Value {
+pub(crate) fn merge_maps(a: Value, b: Value) -> Value {
     match (a, b) {
         (Value::Object(mut a), Value::Object(b)) => {
             for (k, v) in b {
@@ -77,7 +77,7 @@ fn coalesce_tables(dst: &mut Map<String, Value>, src: &Map<String, Value>) {
 }
 
 /// `v` without the `null`s of its maps (how Helm drops them from defaults).
-pub fn without_nulls(v: Value) -> Value {
+pub(crate) fn without_nulls(v: Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
             m.into_iter()
@@ -90,7 +90,7 @@ pub fn without_nulls(v: Value) -> Value {
 }
 
 /// Equality with numbers compared by value (1 == 1.0).
-pub fn same(a: &Value, b: &Value) -> bool {
+pub(crate) fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
         (Value::Array(x), Value::Array(y)) => {

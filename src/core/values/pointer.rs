@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 /// Escapes one JSON-pointer segment.
-pub fn escape_pointer(segment: &str) -> Cow<'_, str> {
+pub(crate) fn escape_pointer(segment: &str) -> Cow<'_, str> {
     if segment.contains(['~', '/']) {
         Cow::Owned(segment.replace('~', "~0").replace('/', "~1"))
     } else {
@@ -12,7 +12,7 @@ pub fn escape_pointer(segment: &str) -> Cow<'_, str> {
 }
 
 /// Splits a JSON pointer into unescaped segments (`""` → none).
-pub fn pointer_segments(pointer: &str) -> Vec<String> {
+pub(crate) fn pointer_segments(pointer: &str) -> Vec<String> {
     if pointer.is_empty() {
         return Vec::new();
     }
@@ -24,7 +24,7 @@ pub fn pointer_segments(pointer: &str) -> Vec<String> {
 }
 
 /// Joins segments into a JSON pointer.
-pub fn pointer_from_segments<S: AsRef<str>>(segments: &[S]) -> String {
+pub(crate) fn pointer_from_segments<S: AsRef<str>>(segments: &[S]) -> String {
     let mut out = String::new();
     for s in segments {
         out.push('/');
@@ -36,7 +36,7 @@ pub fn pointer_from_segments<S: AsRef<str>>(segments: &[S]) -> String {
 /// A dotted path as a JSON pointer, the inverse of [`pointer_to_path`]
 /// (`services.api.port` → `/services/api/port`, `ports[0]` → `/ports/0`, `["a.b"]` → `/a.b`;
 /// `""` → `""`, the whole document).
-pub fn path_to_pointer(path: &str) -> String {
+pub(crate) fn path_to_pointer(path: &str) -> String {
     let mut segs: Vec<String> = Vec::new();
     let mut cur = String::new();
     let mut chars = path.chars().peekable();
@@ -77,7 +77,7 @@ pub fn path_to_pointer(path: &str) -> String {
 
 /// A JSON pointer as the dotted path people write (`/services/api/port` → `services.api.port`,
 /// list items as `[0]`, keys with dots quoted as `["a.b"]`).
-pub fn pointer_to_path(pointer: &str) -> String {
+pub(crate) fn pointer_to_path(pointer: &str) -> String {
     let mut out = String::new();
     for seg in pointer_segments(pointer) {
         if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) && !out.is_empty() {

@@ -107,14 +107,14 @@ pub struct Parsed {
 
 impl Parsed {
     /// The position of the value at `pointer`, if this file sets it.
-    pub fn loc(&self, pointer: &str) -> Option<Loc> {
+    pub(crate) fn loc(&self, pointer: &str) -> Option<Loc> {
         self.spans.get(pointer).copied()
     }
 }
 
 /// One document of a stream (rendered manifests), with the line it starts on.
 #[derive(Debug, Clone)]
-pub struct Document {
+pub(crate) struct Document {
     pub parsed: Parsed,
     pub start_line: usize,
 }
@@ -162,7 +162,7 @@ pub fn parse_values(text: &str) -> Result<Parsed, YamlError> {
 }
 
 /// Parses every document of a stream separately (empty documents are skipped).
-pub fn parse_stream(text: &str) -> Result<Vec<Document>, YamlError> {
+pub(crate) fn parse_stream(text: &str) -> Result<Vec<Document>, YamlError> {
     let mut b = Builder {
         parser: Parser::new_from_str(text),
         anchors: HashMap::new(),
@@ -212,7 +212,7 @@ pub fn parse_stream(text: &str) -> Result<Vec<Document>, YamlError> {
 }
 
 /// A short name for a value's JSON type ("a string", "a map", …), for messages.
-pub fn describe_type(v: &Value) -> &'static str {
+pub(crate) fn describe_type(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -226,7 +226,7 @@ pub fn describe_type(v: &Value) -> &'static str {
 
 /// How go-yaml v2 resolves a plain scalar.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Resolved {
+pub(crate) enum Resolved {
     Value(Value),
     /// The merge key `<<`.
     Merge,
@@ -235,7 +235,7 @@ pub enum Resolved {
 }
 
 /// Resolves a plain scalar exactly as go-yaml v2's `resolve("", s)` followed by JSON conversion.
-pub fn resolve_plain_yaml11(s: &str) -> Resolved {
+pub(crate) fn resolve_plain_yaml11(s: &str) -> Resolved {
     match s {
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
             return Resolved::Value(Value::Bool(true));
@@ -292,7 +292,7 @@ pub fn resolve_plain_yaml11(s: &str) -> Resolved {
 }
 
 /// Resolves a plain scalar by the YAML 1.2 core schema (what most editors and Rust/JS tools do).
-pub fn resolve_plain_yaml12(s: &str) -> Value {
+pub(crate) fn resolve_plain_yaml12(s: &str) -> Value {
     match s {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),

@@ -85,14 +85,14 @@ impl SetExpr {
     }
 
     /// Applies the assignments to `target` (a map), creating maps and lists on the way.
-    pub fn apply(&self, target: &mut Value) {
+    pub(crate) fn apply(&self, target: &mut Value) {
         for (path, value) in &self.assignments {
             set_path(target, path, value.clone());
         }
     }
 
     /// The JSON pointers this expression sets.
-    pub fn pointers(&self) -> Vec<String> {
+    pub(crate) fn pointers(&self) -> Vec<String> {
         self.assignments
             .iter()
             .map(|(p, _)| {
@@ -109,7 +109,7 @@ impl SetExpr {
     }
 
     /// The dotted paths this expression sets, as written.
-    pub fn paths(&self) -> Vec<String> {
+    pub(crate) fn paths(&self) -> Vec<String> {
         self.assignments
             .iter()
             .map(|(p, _)| path_to_string(p))
@@ -118,7 +118,7 @@ impl SetExpr {
 }
 
 /// A path as dotted text.
-pub fn path_to_string(p: &[Seg]) -> String {
+pub(crate) fn path_to_string(p: &[Seg]) -> String {
     let mut s = String::new();
     for seg in p {
         match seg {
@@ -135,7 +135,7 @@ pub fn path_to_string(p: &[Seg]) -> String {
 }
 
 /// Helm's `typedVal` for `--set`.
-pub fn typed_value(v: &str) -> Value {
+pub(crate) fn typed_value(v: &str) -> Value {
     if v.eq_ignore_ascii_case("true") {
         return Value::Bool(true);
     }
@@ -158,7 +158,7 @@ pub fn typed_value(v: &str) -> Value {
 }
 
 /// Parses a dotted path with `\.` escapes and `[n]` indexes.
-pub fn parse_path(k: &str) -> std::result::Result<Vec<Seg>, String> {
+pub(crate) fn parse_path(k: &str) -> std::result::Result<Vec<Seg>, String> {
     let mut out = Vec::new();
     for part in split_unescaped(k, '.', false) {
         let part_un = unescape(&part);
@@ -196,7 +196,7 @@ pub fn parse_path(k: &str) -> std::result::Result<Vec<Seg>, String> {
 }
 
 /// Sets `value` at `path` inside `target`, creating maps and lists as needed.
-pub fn set_path(target: &mut Value, path: &[Seg], value: Value) {
+pub(crate) fn set_path(target: &mut Value, path: &[Seg], value: Value) {
     let Some((first, rest)) = path.split_first() else {
         *target = value;
         return;

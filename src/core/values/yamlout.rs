@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::core::values::read::{Resolved, resolve_plain_yaml11, resolve_plain_yaml12};
 
 /// The values as a YAML document body (no `---`), ending with a newline; `{}` when empty.
-pub fn to_yaml(v: &Value) -> String {
+pub(crate) fn to_yaml(v: &Value) -> String {
     let mut out = String::new();
     match v {
         Value::Object(m) if !m.is_empty() => emit_map(m, 0, &mut out),
@@ -20,7 +20,7 @@ pub fn to_yaml(v: &Value) -> String {
 }
 
 /// A scalar or empty collection on one line.
-pub fn inline(v: &Value) -> String {
+pub(crate) fn inline(v: &Value) -> String {
     match v {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
@@ -43,7 +43,7 @@ pub fn inline(v: &Value) -> String {
 }
 
 /// A string as a YAML scalar: plain when that is unambiguous, double-quoted otherwise.
-pub fn scalar(s: &str) -> String {
+pub(crate) fn scalar(s: &str) -> String {
     if needs_quotes(s) {
         serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
     } else {
@@ -52,13 +52,13 @@ pub fn scalar(s: &str) -> String {
 }
 
 /// A map key, quoted when needed.
-pub fn key(k: &str) -> String {
+pub(crate) fn key(k: &str) -> String {
     scalar(k)
 }
 
 /// Whether `s` written plain would be read as something other than this string by YAML 1.1 or
 /// YAML 1.2, or would not parse as a plain scalar at all.
-pub fn needs_quotes(s: &str) -> bool {
+pub(crate) fn needs_quotes(s: &str) -> bool {
     if s.is_empty() || s.trim() != s {
         return true;
     }

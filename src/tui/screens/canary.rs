@@ -29,7 +29,7 @@ pub struct CanaryScreen {
 }
 
 /// The weights `+` and `-` move between.
-pub const CANARY_LADDER: [u8; 4] = [5, 25, 50, 100];
+pub(crate) const CANARY_LADDER: [u8; 4] = [5, 25, 50, 100];
 
 /// The canary screen, loading.
 pub fn canary_screen(

@@ -8,9 +8,9 @@
 //! - [`history`]: a release's revisions, diffs between them, a rollback;
 //! - [`releases`]: the releases of a namespace;
 //! - [`canary`]: a release's canary and its steps.
-pub mod canary;
+pub(crate) mod canary;
 pub mod history;
-pub mod op;
+pub(crate) mod op;
 pub mod releases;
 
 use ratatui::Frame;
@@ -23,10 +23,13 @@ use crate::tui::keys::{Action, Scope};
 use crate::tui::msg::{After, Cmd, OpsMsg};
 use crate::tui::style::Styles;
 
-pub use canary::{CANARY_LADDER, CanaryScreen, canary_screen};
-pub use history::{HistoryScreen, history};
+pub(crate) use canary::CanaryScreen;
+pub use canary::canary_screen;
+pub(crate) use history::HistoryScreen;
+pub use history::history;
 pub use op::{OpScreen, Panel, Stage, deploy, status};
-pub use releases::{ReleasesScreen, releases};
+pub(crate) use releases::ReleasesScreen;
+pub use releases::releases;
 
 /// The screen over the wizard.
 #[derive(Debug, Clone)]
@@ -70,7 +73,7 @@ pub enum Back {
 }
 
 /// Opens the screen `b` again, with fresh data.
-pub fn reopen(b: Back) -> (OpsScreen, Vec<Cmd>) {
+pub(crate) fn reopen(b: Back) -> (OpsScreen, Vec<Cmd>) {
     match b {
         Back::Status { target, release } => status(target, &release),
         Back::History { target, release } => history(target, &release),
@@ -111,7 +114,7 @@ pub(crate) enum Next {
 
 impl OpsScreen {
     /// The key scope where the cursor is.
-    pub fn scope(&self) -> Scope {
+    pub(crate) fn scope(&self) -> Scope {
         match self {
             OpsScreen::History(_) => Scope::History,
             OpsScreen::Releases(_) => Scope::Releases,
@@ -129,7 +132,7 @@ impl OpsScreen {
     }
 
     /// Whether the screen may be left without asking (no helm running).
-    pub fn busy(&self) -> bool {
+    pub(crate) fn busy(&self) -> bool {
         matches!(self, OpsScreen::Op(s) if s.running())
     }
 
@@ -152,7 +155,7 @@ impl OpsScreen {
 
     /// A background result for the screen (results of another screen's work are dropped); the
     /// work that follows, if any.
-    pub fn update(&mut self, m: OpsMsg) -> Vec<Cmd> {
+    pub(crate) fn update(&mut self, m: OpsMsg) -> Vec<Cmd> {
         match self {
             OpsScreen::Op(s) => {
                 s.update(m);
@@ -166,7 +169,7 @@ impl OpsScreen {
     }
 
     /// Which screen this is: another after a key means the key opened a new one.
-    pub fn ident(&self) -> (std::mem::Discriminant<OpsScreen>, u64) {
+    pub(crate) fn ident(&self) -> (std::mem::Discriminant<OpsScreen>, u64) {
         let stream = match self {
             OpsScreen::Op(s) => s.stream,
             _ => 0,
@@ -176,7 +179,7 @@ impl OpsScreen {
 
     /// How to come back to this screen (the screens that only read: status, history, releases,
     /// canary; an operation's screen is not reopened).
-    pub fn back(&self) -> Option<Back> {
+    pub(crate) fn back(&self) -> Option<Back> {
         match self {
             OpsScreen::Op(s) if s.op == "status" => Some(Back::Status {
                 target: s.target.clone(),
@@ -201,7 +204,7 @@ impl OpsScreen {
 
     /// Whether typed characters are text here (the releases' filter after `/`, the release name
     /// that confirms an uninstall).
-    pub fn in_text(&self) -> bool {
+    pub(crate) fn in_text(&self) -> bool {
         match self {
             OpsScreen::Releases(r) => r.filtering,
             OpsScreen::Op(s) => matches!(s.stage, Stage::UninstallPlan(_)),
@@ -211,7 +214,7 @@ impl OpsScreen {
 
     /// A key while typing: characters, Backspace; for the filter Enter or Esc ends it, for an
     /// uninstall's confirmation Enter confirms and Esc cancels (the effect returned).
-    pub fn text_key(&mut self, key: crossterm::event::KeyEvent) -> Option<Effect> {
+    pub(crate) fn text_key(&mut self, key: crossterm::event::KeyEvent) -> Option<Effect> {
         match self {
             OpsScreen::Op(s) => s.text_key(key),
             OpsScreen::Releases(r) => {
@@ -223,7 +226,7 @@ impl OpsScreen {
     }
 
     /// The work to start now that the operation succeeded (taken once).
-    pub fn take_after(&mut self) -> Option<After> {
+    pub(crate) fn take_after(&mut self) -> Option<After> {
         match self {
             OpsScreen::Op(s) if matches!(&s.stage, Stage::Finished(e) if e.ok) => s.after.take(),
             _ => None,
@@ -231,24 +234,24 @@ impl OpsScreen {
     }
 
     /// A line for the screen (what the work after an operation did).
-    pub fn note(&mut self, n: String) {
+    pub(crate) fn note(&mut self, n: String) {
         if let OpsScreen::Op(s) = self {
             s.board.notices.push(n);
         }
     }
 
     /// Whether the context is read-only (known once the screen has connected).
-    pub fn read_only(&self) -> bool {
+    pub(crate) fn read_only(&self) -> bool {
         matches!(self, OpsScreen::Op(s) if s.read_only)
     }
 
     /// Whether closing the screen must stop a watch.
-    pub fn watching(&self) -> bool {
+    pub(crate) fn watching(&self) -> bool {
         matches!(self, OpsScreen::Op(s) if s.op == "status")
     }
 
     /// Draws the header line into `header` and the body into `body`.
-    pub fn draw(&self, f: &mut Frame, header: Rect, body: Rect, st: &Styles) {
+    pub(crate) fn draw(&self, f: &mut Frame, header: Rect, body: Rect, st: &Styles) {
         let line = match self {
             OpsScreen::Op(o) => op::header(o, st),
             OpsScreen::History(h) => history::header(h, st),

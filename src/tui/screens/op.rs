@@ -62,7 +62,7 @@ impl Panel {
         }
     }
 
-    pub fn title(self) -> &'static str {
+    pub(crate) fn title(self) -> &'static str {
         match self {
             Panel::Overview => "overview",
             Panel::Logs => "logs",
@@ -141,7 +141,7 @@ impl OpScreen {
     }
 
     /// The changes of the plan shown.
-    pub fn changes(&self) -> &[Change] {
+    pub(crate) fn changes(&self) -> &[Change] {
         match &self.stage {
             Stage::DeployPlan(p) => &p.changes,
             Stage::RollbackPlan(p) => &p.changes,

@@ -28,7 +28,7 @@ pub struct ReleasesScreen {
 
 impl ReleasesScreen {
     /// The releases shown (filtered).
-    pub fn shown(&self) -> Vec<&Release> {
+    pub(crate) fn shown(&self) -> Vec<&Release> {
         match &self.releases {
             Some(Ok(v)) => v
                 .iter()

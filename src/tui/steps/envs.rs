@@ -157,6 +157,8 @@ impl Step for EnvStep {
         None
     }
 
+    /// Kept whole: the grid is laid out once (columns from the environments, rows from the cells)
+    /// and drawn top to bottom; the parts share that layout and the cursor.
     fn draw(&self, f: &mut Frame, area: Rect, project: &Project, _ctx: &Ctx, st: &Styles) {
         f.render_widget(
             Paragraph::new(Span::styled(

@@ -60,7 +60,7 @@ fn first_cell(project: &Project, i: usize) -> Option<usize> {
 }
 
 impl FeatureStep {
-    pub fn cell(&self, project: &Project) -> Option<Cell> {
+    pub(crate) fn cell(&self, project: &Project) -> Option<Cell> {
         cells(project).get(self.focus).copied()
     }
 
@@ -186,6 +186,8 @@ impl Step for FeatureStep {
         })
     }
 
+    /// Kept whole: toggles and their fields are one list drawn in order with one cursor; the
+    /// lines of each feature depend on the ones above (which are open).
     fn draw(&self, f: &mut Frame, area: Rect, project: &Project, _ctx: &Ctx, st: &Styles) {
         let wt = project.features_for.as_str();
         let focus = self.cell(project);

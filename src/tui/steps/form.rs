@@ -21,7 +21,7 @@ pub struct FormStep {
 }
 
 /// Draws one field (label, value with cursor, message) at `y`; returns the lines used.
-pub fn draw_field(
+pub(crate) fn draw_field(
     f: &mut Frame,
     area: Rect,
     y: u16,

@@ -1,11 +1,11 @@
 //! The wizard's steps, one component each: a step owns its state, handles the actions and keys
 //! routed to it, and draws itself (drawing only reads). The app routes; it never reaches into a
 //! step's state.
-pub mod envs;
-pub mod features;
-pub mod form;
-pub mod preset;
-pub mod review;
+pub(crate) mod envs;
+pub(crate) mod features;
+pub(crate) mod form;
+pub(crate) mod preset;
+pub(crate) mod review;
 
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
@@ -36,7 +36,7 @@ impl StepId {
         StepId::Review,
     ];
 
-    pub fn title(self) -> &'static str {
+    pub(crate) fn title(self) -> &'static str {
         match self {
             StepId::Preset => "Preset",
             StepId::Workload => "Workload",
@@ -46,12 +46,12 @@ impl StepId {
         }
     }
 
-    pub fn next(self) -> Option<StepId> {
+    pub(crate) fn next(self) -> Option<StepId> {
         let i = Self::ALL.iter().position(|s| *s == self)?;
         Self::ALL.get(i + 1).copied()
     }
 
-    pub fn prev(self) -> Option<StepId> {
+    pub(crate) fn prev(self) -> Option<StepId> {
         let i = Self::ALL.iter().position(|s| *s == self)?;
         i.checked_sub(1).map(|i| Self::ALL[i])
     }

@@ -26,7 +26,7 @@ pub struct PresetStep {
 }
 
 /// The workload presets whose name, title or description match `filter`, best first.
-pub fn matching<'a>(all: &'a [Preset], filter: &str) -> Vec<&'a Preset> {
+pub(crate) fn matching<'a>(all: &'a [Preset], filter: &str) -> Vec<&'a Preset> {
     let workloads = all.iter().filter(|p| p.kind == PresetKind::Workload);
     if filter.trim().is_empty() {
         return workloads.collect();
@@ -53,7 +53,7 @@ impl PresetStep {
     }
 
     /// Selects `name` (when pre-filled or loaded).
-    pub fn select(&mut self, all: &[Preset], name: &str) {
+    pub(crate) fn select(&mut self, all: &[Preset], name: &str) {
         if let Some(i) = self.visible(all).iter().position(|p| p.name == name) {
             self.selected = i;
         }

@@ -27,11 +27,6 @@ pub struct ReviewStep {
 }
 
 impl ReviewStep {
-    /// Whether there is anything to write.
-    pub fn changes(&self) -> bool {
-        matches!(&self.files, Some(Ok(f)) if f.iter().any(|f| f.changed))
-    }
-
     fn lines(&self, st: &Styles) -> Vec<Line<'static>> {
         let mut out = Vec::new();
         if let Some(w) = &self.written {

@@ -1,7 +1,7 @@
 //! Drawing: a pure function of the state. Never waits, never changes the state. The frame is a
 //! header (the steps), the wizard and the side pane (side by side at ≥ 100 columns, one at a time
 //! below that), a status line and the footer generated from the keymap; overlays on top.
-pub mod pane;
+pub(crate) mod pane;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

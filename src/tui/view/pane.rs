@@ -9,7 +9,7 @@ use tui_tree_widget::{Tree, TreeItem, TreeState};
 
 use crate::tui::app::State;
 
-pub fn draw(f: &mut Frame, area: Rect, s: &State) {
+pub(crate) fn draw(f: &mut Frame, area: Rect, s: &State) {
     let st = &s.styles;
     let pane = &s.pane;
     let border = if s.focus_pane { st.accent } else { st.muted };
