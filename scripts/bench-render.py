@@ -10,7 +10,10 @@ Targets: ours/floor within 3x at N = 100 and 500, and time per service flat as N
   scripts/bench-render.py                      # N = 1 10 100 500, every feature off
   scripts/bench-render.py --features           # the same with every feature on
   scripts/bench-render.py --sizes 1 10 --runs 5 --markdown
+  scripts/bench-render.py --snapshot DIR       # render every example, preset and bench size x env
+  scripts/bench-render.py --compare DIR        # the same again, diffed against DIR (exit 1 on a change)
 Prints a Markdown table (paste into docs/benchmarks.md). Times are medians of --runs runs.
+--snapshot / --compare guard speed work on the templates: the output must stay byte-identical.
 """
 import argparse
 import base64
@@ -32,7 +35,10 @@ KUBE_VERSION = "1.34.0"
 def service_values(i, features):
     kinds = ["deployment", "deployment", "statefulset", "cronjob"]
     wt = kinds[i % len(kinds)]
-    lines = [f"  svc-{i:04d}:", f"    workloadType: {wt}", f"    image: ghcr.io/acme/svc-{i:04d}:1.{i}.0"]
+    image = f"ghcr.io/acme/svc-{i:04d}:1.{i}.0"
+    if features:  # the map form (issue 20), as apwiz new writes it
+        image = f"{{repository: ghcr.io/acme/svc-{i:04d}, tag: \"1.{i}.0\"}}"
+    lines = [f"  svc-{i:04d}:", f"    workloadType: {wt}", f"    image: {image}"]
     lines.append(f"    env: {{SERVICE_INDEX: \"{i}\"}}")
     if wt == "statefulset":
         lines.append("    persistence: {enabled: true, storageClass: standard, size: 1Gi}")
@@ -60,12 +66,25 @@ FEATURE_VALUES = {
         "    route: {enabled: true, parentRefs: [{name: public}]}",
         "    canary: {enabled: true, weight: 10, tag: \"2.0\"}",
         "    externalSecrets: {storeRef: {name: vault}, secrets: {db: {data: {DB_PASSWORD: {key: db, property: password}}}}}",
+        # issue 20: named ports, a second Service, a sidecar with its own port and probes,
+        # probes of each kind
+        "    portName: grpc",
+        "    appProtocol: grpc",
+        "    probes: {readiness: {grpc: {port: grpc}}, liveness: {http: {path: /healthz, headers: {X-Probe: live}}, failureThreshold: 6}}",
+        "    service: {ports: [{name: exporter, port: 9104, targetPort: exporter}]}",
+        "    extraServices: [{name: external, type: LoadBalancer, externalTrafficPolicy: Local, ports: [{name: grpc, port: 443, targetPort: grpc}]}]",
+        "    sidecars: [{name: exporter, image: {repository: prom/exporter, tag: v0.15.1}, ports: [{name: exporter, port: 9104}],"
+        " probes: {readiness: {http: {path: /metrics}}, liveness: {tcp: {}}}, resources: {requests: {cpu: 10m, memory: 32Mi}}}]",
+        "    lifecycle: {preStop: {sleep: {seconds: 5}}}",
     ]),
     "statefulset": "\n".join([
         "    monitoring: {enabled: true, scrapeInterval: 30s}",
         "    networkPolicy: {enabled: true}",
         "    pdb: {enabled: true, maxUnavailable: 1}",
         "    backup: {enabled: true, schedule: \"0 2 * * *\", image: \"ghcr.io/acme/backup:1.0\", command: [\"/backup\"], targetSecret: backup-target}",
+        "    portName: tcp-db",
+        "    service: {headless: true}",
+        "    probes: {readiness: {exec: {command: [pg_isready]}}, liveness: {tcp: {}}}",
     ]),
     "cronjob": "    networkPolicy: {enabled: true}",
 }
@@ -114,13 +133,94 @@ def release_size(manifest, values):
     return len(base64.b64encode(gzip.compress(release.encode())))
 
 
+ENVS = [None, "dev", "staging", "prod"]
+
+
+def preset_values(path):
+    """A preset's values with each question answered by its example (what `apwiz new` is given)."""
+    import yaml  # PyYAML: only the snapshot needs it
+
+    preset = yaml.safe_load(path.read_text())
+    if preset.get("kind") != "workload":
+        return None
+    values = preset.get("values") or {}
+    for q in preset.get("questions") or []:
+        if "example" not in q:
+            continue
+        node = values
+        *parents, last = q["path"].split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = q["example"]
+    return yaml.safe_dump(values, sort_keys=True)
+
+
+def snapshot_inputs(directory):
+    """Every values file the snapshot renders: examples, presets answered with their examples, and
+    the benchmark's own values (10 services, features off and on)."""
+    inputs = {}
+    for f in sorted((ROOT / "examples").glob("*.yaml")):
+        inputs[f"example-{f.stem}"] = f
+    for f in sorted((ROOT / "examples" / "platform" / "standalone").glob("*.yaml")):
+        inputs[f"platform-{f.stem}"] = f
+    inputs["example-robot-shop"] = ROOT / "examples" / "robot-shop" / "values.yaml"
+    for f in sorted((ROOT / "presets").glob("*.yaml")):
+        body = preset_values(f)
+        if body is not None:
+            path = directory / f"preset-{f.stem}.yaml"
+            path.write_text(body)
+            inputs[f"preset-{f.stem}"] = path
+    for features in (False, True):
+        path = values_file(10, features, directory)
+        inputs[f"bench-10{'-features' if features else ''}"] = path.rename(directory / f"bench-{features}.yaml")
+    return inputs
+
+
+def render_all(helm, out_dir):
+    """Renders each input x environment into out_dir (stdout, or the error text when helm fails)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="apwiz-snapshot-") as tmp:
+        for name, values in snapshot_inputs(pathlib.Path(tmp)).items():
+            for env in ENVS:
+                cmd = [helm, "template", "snap", str(ROOT / "chart"), "--kube-version", KUBE_VERSION, "-f", str(values)]
+                if env:
+                    cmd += ["-f", str(ROOT / "chart" / f"values-{env}.yaml")]
+                out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+                text = out.stdout if out.returncode == 0 else f"FAILED\n{out.stderr}"
+                (out_dir / f"{name}.{env or 'base'}.yaml").write_text(text)
+    return sorted(p.name for p in out_dir.iterdir())
+
+
+def compare(helm, before):
+    with tempfile.TemporaryDirectory(prefix="apwiz-compare-") as tmp:
+        after = pathlib.Path(tmp)
+        names = render_all(helm, after)
+        changed = [n for n in names if not (before / n).exists() or (before / n).read_bytes() != (after / n).read_bytes()]
+        missing = sorted({p.name for p in before.iterdir()} - set(names))
+        for n in changed:
+            diff = subprocess.run(["diff", "-u", str(before / n), str(after / n)], capture_output=True, text=True).stdout
+            print(f"bench-render: {n} differs:\n{diff[:4000]}", file=sys.stderr)
+        failed = [n for n in names if (after / n).read_text().startswith("FAILED")]
+        print(f"bench-render: {len(names)} renders, {len(changed)} differ, {len(missing)} missing, "
+              f"{len(failed)} fail (the same way as before)", file=sys.stderr)
+        return 1 if changed or missing else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--helm", default=str(ROOT / ".tools/bin/helm"))
     ap.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 100, 500])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--features", action="store_true", help="every feature on for every service")
+    ap.add_argument("--snapshot", type=pathlib.Path, metavar="DIR", help="render every example, preset and bench size x env into DIR")
+    ap.add_argument("--compare", type=pathlib.Path, metavar="DIR", help="render the same and diff against DIR")
     args = ap.parse_args()
+    if args.snapshot:
+        names = render_all(args.helm, args.snapshot)
+        print(f"bench-render: {len(names)} renders in {args.snapshot}", file=sys.stderr)
+        return
+    if args.compare:
+        sys.exit(compare(args.helm, args.compare))
     rows = []
     with tempfile.TemporaryDirectory(prefix="apwiz-bench-") as tmp:
         tmp = pathlib.Path(tmp)

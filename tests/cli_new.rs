@@ -364,3 +364,84 @@ fn json_output_and_dry_run() {
     assert_eq!(v["error"]["kind"], "usage");
     assert_eq!(v["error"]["exitCode"], 2);
 }
+
+/// The microservices preset asks each service's image (flags or answers), and writes each as a
+/// map under its service, so CI can set one service's tag, or the shared one.
+#[test]
+fn microservices_asks_each_services_image_and_takes_set_per_service_tags() {
+    let dir = scratch("new-micro-images");
+    let images = [
+        ("web", "ghcr.io/acme/shop-web:1.4.2"),
+        ("api", "ghcr.io/acme/shop-api:2.0.1"),
+        ("worker", "registry.acme.internal:5000/shop/worker:7"),
+    ];
+    // `apwiz new` of the preset with the web's host and these image answers.
+    let new = |answers: &[(&str, &str)]| {
+        let mut args: Vec<String> = [
+            "new",
+            "--preset",
+            "microservices",
+            "--name",
+            "shop",
+            "--env",
+            "prod",
+            "--set",
+            "services.web.ingress.host=shop.example.com",
+            "--out",
+            "deploy/",
+        ]
+        .map(String::from)
+        .to_vec();
+        for (svc, image) in answers {
+            args.extend(["--set".into(), format!("services.{svc}.image={image}")]);
+        }
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        apwiz(&dir, &argv)
+    };
+    // Unanswered: the image question is named with its flag, nothing written.
+    let run = new(&[]).expect(2);
+    assert!(
+        run.stderr.contains("image of the web front end")
+            && run
+                .stderr
+                .contains("--set services.web.image=ghcr.io/acme/shop-web:1.4.2"),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.join("deploy").exists());
+    new(&images).expect(0);
+    let v = values(&dir, "deploy/values.yaml");
+    assert!(v.get("image").is_none(), "no shared image is written: {v}");
+    assert_eq!(
+        v["services"]["worker"]["image"],
+        json!({"repository": "registry.acme.internal:5000/shop/worker", "tag": "7"})
+    );
+    let base = dir.join("deploy/values.yaml");
+    let prod = dir.join("deploy/values-prod.yaml");
+    let files = [base.to_str().unwrap(), prod.to_str().unwrap()];
+    let render = |sets: &[&str]| -> Vec<Value> {
+        let out = support::template_output(&support::chart(), &files, sets);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{sets:?}: {err}");
+        assert!(!err.contains("skipped value"), "{sets:?}: {err}");
+        support::parse_manifests(&String::from_utf8_lossy(&out.stdout))
+    };
+    let image_of = |objs: &[Value], svc: &str| -> String {
+        support::main_container(support::find(objs, "Deployment", &format!("release-{svc}")))
+            ["image"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let objs = render(&[]);
+    for (svc, image) in images {
+        assert_eq!(image_of(&objs, svc), image);
+    }
+    // One service's tag: that service only.
+    let objs = render(&["services.api.image.tag=abc"]);
+    assert_eq!(image_of(&objs, "api"), "ghcr.io/acme/shop-api:abc");
+    assert_eq!(image_of(&objs, "web"), "ghcr.io/acme/shop-web:1.4.2");
+    // The shared tag renders (no warning); each service keeps the tag it was given.
+    let objs = render(&["image.tag=abc"]);
+    assert_eq!(image_of(&objs, "worker"), images[2].1);
+}

@@ -35,8 +35,8 @@ fn charts() -> (PathBuf, PathBuf) {
     edit("values.schema.json", "\"className\":", "\"class\":");
     edit(
         "migrations.yaml",
-        "migrations: []",
-        "migrations:\n  - from: 0.1.0\n    to: 0.2.0\n    renames:\n      ingress.className: ingress.class\n",
+        "    images:\n      - image\n",
+        "    images:\n      - image\n    renames:\n      ingress.className: ingress.class\n",
     );
     // a changed template: one more selector label (immutable on a Deployment)
     edit(
@@ -223,6 +223,92 @@ fn upgrade_chart_checks_migrates_diffs_and_repins() {
     // Current now: --check passes, and the files render with the new chart as pinned.
     apwiz_with(&dir, &v2, &["upgrade-chart", "--dir", "deploy", "--check"]).expect(0);
     apwiz_with(&dir, &v2, &["validate", "--dir", "deploy", "--env", "prod"]).expect(0);
+}
+
+/// A file written for 0.1.0 by hand, the image a string at the top level and per service, with
+/// the team's comments around and beside them (the one beside the string stays on its key).
+const OLD_IMAGES: &str = "\
+# yaml-language-server: $schema=.apwiz/values.schema.json
+# The shop: a web front end and its API (team-owned file).
+# CI bumps the tag below on every release.
+image: ghcr.io/acme/shop:1.4.2 # bumped by CI
+replicas: 2 # two for the rollout
+ingress:
+  enabled: true
+  host: shop.example.com
+services:
+  web: {}
+  # the API runs its own image, pinned by digest by the release pipeline
+  api:
+    image: registry.acme.internal:5000/shop/api:2.1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+    ingress:
+      enabled: false
+    # the API is slow to start
+    probes:
+      readiness: {http: {path: /ready}, initialDelaySeconds: 10}
+";
+
+#[test]
+fn image_strings_move_to_the_map_form_with_comments_kept_and_take_set_image_tag() {
+    let (v1, v2) = charts();
+    let dir = team(&v1);
+    std::fs::write(dir.join("deploy/values.yaml"), OLD_IMAGES).unwrap();
+    let r = apwiz_with(&dir, &v2, &["upgrade-chart", "--dir", "deploy", "--check"]).expect(2);
+    assert!(
+        r.stdout.contains("image: \"ghcr.io/acme/shop:1.4.2\" → "),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("services.api.image: "), "{}", r.stdout);
+    apwiz_with(&dir, &v2, &["upgrade-chart", "--dir", "deploy"]).expect(0);
+    let after = read(&dir, "deploy/values.yaml");
+    for kept in [
+        "# yaml-language-server: $schema=.apwiz/values.schema.json\n# The shop: a web front end and its API (team-owned file).\n# CI bumps the tag below on every release.\n",
+        "image: # bumped by CI\n  repository: ghcr.io/acme/shop\n",
+        "replicas: 2 # two for the rollout\n",
+        "  # the API runs its own image, pinned by digest by the release pipeline\n  api:\n",
+        "    # the API is slow to start\n    probes:\n      readiness: {http: {path: /ready}, initialDelaySeconds: 10}\n",
+        "  web: {}\n",
+    ] {
+        assert!(after.contains(kept), "lost {kept:?}:\n{after}");
+    }
+    let v: Value = serde_yaml::from_str(&after).unwrap();
+    assert_eq!(
+        v["image"],
+        serde_json::json!({"repository": "ghcr.io/acme/shop", "tag": "1.4.2"})
+    );
+    assert_eq!(
+        v["services"]["api"]["image"]["repository"],
+        "registry.acme.internal:5000/shop/api"
+    );
+    assert_eq!(v["services"]["api"]["image"]["tag"], "2.1");
+    assert!(
+        v["services"]["api"]["image"]["digest"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:0123")
+    );
+    // What CI runs on the moved file: a tag per service and a shared one, no helm warning.
+    let file = dir.join("deploy/values.yaml");
+    let out = support::template_output(
+        &v2,
+        &[file.to_str().unwrap()],
+        &["image.tag=abc", "services.api.image.tag=def"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("skipped value"), "{err}");
+    let objs = support::parse_manifests(&String::from_utf8_lossy(&out.stdout));
+    let image = |name: &str| {
+        support::main_container(support::find(&objs, "Deployment", name))["image"].clone()
+    };
+    assert_eq!(image("release-web"), "ghcr.io/acme/shop:abc");
+    assert_eq!(
+        image("release-api"),
+        "registry.acme.internal:5000/shop/api:def@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    );
+    // Moved once: the next check has nothing to do.
+    apwiz_with(&dir, &v2, &["upgrade-chart", "--dir", "deploy", "--check"]).expect(0);
 }
 
 #[test]

@@ -98,7 +98,7 @@ fn features_per_service() {
         let (s, mut st) = fixed_state(&format!("features-services-{w}"));
         update(&mut st, Msg::Resize(w, h));
         let mut msgs = choose_preset(&st, "microservices");
-        msgs.extend(image_and_host());
+        msgs.extend(microservices_images_and_host());
         msgs.push(key(KeyCode::Enter));
         drive(&s, &mut st, msgs);
         st.feature_step.focus_feature(&st.project, "ingress");

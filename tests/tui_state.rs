@@ -808,7 +808,7 @@ fn microservices_toggle_features_per_service() {
     std::fs::create_dir_all(&out).unwrap();
     let mut st = new_state(&s, &out);
     let mut msgs = choose_preset(&st, "microservices");
-    msgs.extend(image_and_host());
+    msgs.extend(microservices_images_and_host());
     msgs.push(key(KeyCode::Enter));
     drive(&s, &mut st, msgs);
     assert_eq!(st.step, StepId::Features, "{:?}", st.status);
@@ -885,14 +885,19 @@ fn microservices_toggle_features_per_service() {
     st.feature_step.focus_feature(&st.project, "pdb");
     drive(&s, &mut st, vec![key(KeyCode::Char(' '))]);
     let sets = set_exprs(&st);
+    let with_images = |rest: &[&str]| -> Vec<String> {
+        let mut all = microservices_image_sets();
+        all.extend(rest.iter().map(|s| s.to_string()));
+        all
+    };
     assert_eq!(
         sets,
-        [
+        with_images(&[
             "services.web.ingress.host=shop.example.com",
             "services.api.ingress.enabled=true",
             "ingress.host=api.example.com",
             "services.web.pdb.enabled=true",
-        ]
+        ])
     );
     // The api off again: nothing inherits the shared host, so it is no answer; on: it is back.
     let api = |st: &mut apwiz::testing::tui::app::State| {
@@ -902,10 +907,10 @@ fn microservices_toggle_features_per_service() {
     api(&mut st);
     assert_eq!(
         set_exprs(&st),
-        [
+        with_images(&[
             "services.web.ingress.host=shop.example.com",
             "services.web.pdb.enabled=true",
-        ]
+        ])
     );
     api(&mut st);
     assert_eq!(set_exprs(&st), sets);
@@ -932,8 +937,6 @@ fn microservices_toggle_features_per_service() {
         "microservices",
         "--name",
         "shop",
-        "--image",
-        "ghcr.io/acme/shop:1.4.2",
     ];
     for e in &sets {
         args.extend(["--set", e.as_str()]);
@@ -977,7 +980,7 @@ fn microservices_environments_have_a_row_per_service_with_its_own_replicas() {
     let out = scratch("envs-services").join("shop");
     let mut st = new_state(&s, &out);
     let mut msgs = choose_preset(&st, "microservices");
-    msgs.extend(image_and_host());
+    msgs.extend(microservices_images_and_host());
     msgs.extend([key(KeyCode::Enter), key(KeyCode::Enter)]);
     drive(&s, &mut st, msgs);
     assert_eq!(st.step, StepId::Environments, "{:?}", st.status);

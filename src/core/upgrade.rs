@@ -20,7 +20,7 @@ use crate::core::inputs::answers::{self, ChartPin};
 use crate::core::inputs::chart::Chart;
 use crate::core::inputs::{Inputs, ValuesFile, team_files};
 use crate::core::release::diff::{self, Change, PathChange};
-use crate::core::scaffold::generate::SCHEMA_FILE;
+use crate::core::scaffold::generate::{SCHEMA_FILE, image_parts};
 use crate::core::scaffold::overrides::{self, KeyMove};
 use crate::core::values::read::parse_values;
 
@@ -36,6 +36,10 @@ pub(crate) struct Migration {
     /// Dotted paths the new version no longer reads.
     #[serde(default)]
     pub removed: Vec<String>,
+    /// Dotted paths of image references: one written as a string (`repo:tag`) is rewritten as
+    /// the chart's map `{repository, tag, digest}`, so `--set <path>.tag=X` works on the file.
+    #[serde(default)]
+    pub images: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -85,13 +89,8 @@ fn split(path: &str) -> Vec<String> {
 
 /// The key moves `steps` make in a file holding `values`: each path at the top level and under
 /// every `services.<name>` the file has.
-pub(crate) fn moves_for(values: &Value, steps: &[Migration]) -> Vec<KeyMove> {
-    let mut prefixes = vec![Vec::new()];
-    if let Some(services) = values.get("services").and_then(Value::as_object) {
-        for name in services.keys() {
-            prefixes.push(vec!["services".to_string(), name.clone()]);
-        }
-    }
+pub fn moves_for(values: &Value, steps: &[Migration]) -> Vec<KeyMove> {
+    let prefixes = prefixes(values);
     let at = |prefix: &[String], path: &str| -> Vec<String> {
         prefix.iter().cloned().chain(split(path)).collect()
     };
@@ -113,6 +112,60 @@ pub(crate) fn moves_for(values: &Value, steps: &[Migration]) -> Vec<KeyMove> {
         }
     }
     out
+}
+
+/// Every file prefix a migration path applies at: the top level and each `services.<name>`.
+fn prefixes(values: &Value) -> Vec<Vec<String>> {
+    let mut out = vec![Vec::new()];
+    if let Some(services) = values.get("services").and_then(Value::as_object) {
+        for name in services.keys() {
+            out.push(vec!["services".to_string(), name.clone()]);
+        }
+    }
+    out
+}
+
+/// The `images` steps on a file's text: each image reference written as a string at one of
+/// the steps' paths (top level and under every service) becomes the chart's map, edited in
+/// place with the comment-preserving editor. Returns the new text and `path: string → map`
+/// for each rewritten reference.
+pub fn images_as_maps(
+    text: &str,
+    values: &Value,
+    steps: &[Migration],
+) -> Result<(String, Vec<String>)> {
+    let mut target = values.clone();
+    let mut done = Vec::new();
+    for step in steps {
+        for prefix in prefixes(values) {
+            for path in &step.images {
+                let at: Vec<String> = prefix.iter().cloned().chain(split(path)).collect();
+                let Some((last, parents)) = at.split_last() else {
+                    continue;
+                };
+                let parent = parents
+                    .iter()
+                    .try_fold(&mut target, |v, k| v.as_object_mut()?.get_mut(k));
+                let Some(Value::Object(map)) = parent else {
+                    continue;
+                };
+                if let Some(Value::String(reference)) = map.get(last) {
+                    let parts = image_parts(reference);
+                    done.push(format!(
+                        "{}: {reference:?} → {}",
+                        at.join("."),
+                        Value::Object(parts.clone())
+                    ));
+                    map.insert(last.clone(), Value::Object(parts));
+                }
+            }
+        }
+    }
+    if done.is_empty() {
+        return Ok((text.to_string(), done));
+    }
+    let (out, _) = overrides::update_text(text, None, &target)?;
+    Ok((out, done))
 }
 
 /// One team file after the migrations.
@@ -305,13 +358,19 @@ pub(crate) async fn plan(req: Request) -> Result<Plan> {
             .value;
         let (new_text, applied) = overrides::move_keys(&text, &moves_for(&values, &steps))
             .map_err(|e| Error::Invalid(format!("{display}: {e}")))?;
-        let moves = applied
+        let mut moves: Vec<String> = applied
             .iter()
             .map(|m| match &m.to {
                 Some(to) => format!("{} → {}", m.from.join("."), to.join(".")),
                 None => format!("{} removed", m.from.join(".")),
             })
             .collect();
+        let moved = parse_values(&new_text)
+            .map_err(|e| e.in_file(display.clone()))?
+            .value;
+        let (new_text, images) = images_as_maps(&new_text, &moved, &steps)
+            .map_err(|e| Error::Invalid(format!("{display}: {e}")))?;
+        moves.extend(images);
         files.push(FileMigration {
             file: display,
             path,
@@ -456,6 +515,7 @@ mod tests {
             to: "0.2.0".into(),
             renames: serde_json::from_str(r#"{"ingress.className": "ingress.class"}"#).unwrap(),
             removed: vec!["legacy".into()],
+            images: Vec::new(),
         };
         let values: Value =
             serde_json::from_str(r#"{"services": {"api": {}, "web": {}}}"#).unwrap();
@@ -530,5 +590,69 @@ mod tests {
         assert!(v.get("legacy").is_none());
         assert!(out.starts_with("# team file\n"), "{out}");
         assert!(out.contains("replicas: 2 # two"), "{out}");
+    }
+
+    fn image_step() -> Migration {
+        Migration {
+            from: "0.1.0".into(),
+            to: "0.2.0".into(),
+            renames: serde_json::Map::new(),
+            removed: Vec::new(),
+            images: vec!["image".into()],
+        }
+    }
+
+    #[test]
+    fn image_strings_become_maps_with_comments_kept() {
+        let text = "\
+# team file: the shop
+# the image CI builds
+image: ghcr.io/acme/shop:1.4.2 # bumped by CI
+replicas: 2 # two
+services:
+  # the API, pinned by digest
+  api:
+    image: registry.acme.internal:5000/shop/api:2.1@sha256:abc
+    port: 8080
+  # already a map: left alone
+  web:
+    image: {repository: ghcr.io/acme/web, tag: \"3.0\"}
+  # no image of its own
+  worker:
+    args: [work]
+";
+        let values = parse_values(text).unwrap().value;
+        let (out, done) = images_as_maps(text, &values, &[image_step()]).unwrap();
+        assert_eq!(done.len(), 2, "{done:?}");
+        assert!(
+            done[0].starts_with("image: \"ghcr.io/acme/shop:1.4.2\" → "),
+            "{done:?}"
+        );
+        let v = parse_values(&out).unwrap().value;
+        assert_eq!(
+            v["image"],
+            serde_json::json!({"repository": "ghcr.io/acme/shop", "tag": "1.4.2"})
+        );
+        assert_eq!(
+            v["services"]["api"]["image"],
+            serde_json::json!({"repository": "registry.acme.internal:5000/shop/api", "tag": "2.1", "digest": "sha256:abc"})
+        );
+        assert_eq!(v["services"]["web"]["image"]["tag"], "3.0");
+        assert!(v["services"]["worker"].get("image").is_none());
+        for kept in [
+            "# team file: the shop\n# the image CI builds\n",
+            "replicas: 2 # two\n",
+            "  # the API, pinned by digest\n  api:\n",
+            "  # already a map: left alone\n  web:\n    image: {repository: ghcr.io/acme/web, tag: \"3.0\"}\n",
+            "  # no image of its own\n  worker:\n    args: [work]\n",
+            "    port: 8080\n",
+        ] {
+            assert!(out.contains(kept), "lost {kept:?}:\n{out}");
+        }
+        // A second run finds nothing to do.
+        let again = parse_values(&out).unwrap().value;
+        let (same_text, none) = images_as_maps(&out, &again, &[image_step()]).unwrap();
+        assert!(none.is_empty());
+        assert_eq!(same_text, out);
     }
 }

@@ -75,6 +75,33 @@ pub fn image_and_host() -> Vec<Msg> {
     msgs
 }
 
+/// The microservices preset's answers, as the form asks them: each service's image, then the web
+/// front end's host.
+pub const MICROSERVICES_IMAGES: [(&str, &str); 3] = [
+    ("web", "ghcr.io/acme/shop-web:1.4.2"),
+    ("api", "ghcr.io/acme/shop-api:1.4.2"),
+    ("worker", "ghcr.io/acme/shop-worker:1.4.2"),
+];
+
+/// Types the microservices form: an image per service, then the web's host.
+pub fn microservices_images_and_host() -> Vec<Msg> {
+    let mut msgs = Vec::new();
+    for (_, image) in MICROSERVICES_IMAGES {
+        msgs.extend(chars(image));
+        msgs.push(key(KeyCode::Tab));
+    }
+    msgs.extend(chars("shop.example.com"));
+    msgs
+}
+
+/// The `--set`s the microservices form records for the images.
+pub fn microservices_image_sets() -> Vec<String> {
+    MICROSERVICES_IMAGES
+        .iter()
+        .map(|(svc, image)| format!("services.{svc}.image={image}"))
+        .collect()
+}
+
 pub fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }

@@ -55,6 +55,11 @@ pub struct Question {
 }
 
 impl Question {
+    /// Whether the answer is an image reference: `image`, or a service's (`services.web.image`).
+    pub fn is_image(&self) -> bool {
+        self.path == "image" || self.path.ends_with(".image")
+    }
+
     /// The flag that answers this question on the command line: `--image` for the image (a flag
     /// of its own), `--set` for any other base value, `--set-env` for an environment's.
     pub(crate) fn flag(&self, env: Option<&str>) -> String {

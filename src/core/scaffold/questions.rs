@@ -183,7 +183,7 @@ pub(crate) fn check_answer(q: &Question, raw: &str) -> std::result::Result<(), S
         AnswerType::String => {
             if s.is_empty() {
                 Err("an answer is needed".into())
-            } else if q.path == "image" && s.contains(char::is_whitespace) {
+            } else if q.is_image() && s.contains(char::is_whitespace) {
                 Err("an image reference has no spaces (repository:tag)".into())
             } else {
                 check_quantity(&q.path, s)
