@@ -592,6 +592,22 @@ fn prod_overlay_hardens_every_pod_of_every_example() {
                     c["name"]
                 );
                 assert_eq!(c["imagePullPolicy"], "Always", "{what}: {}", c["name"]);
+                // secrets as files, not environment (checkov CKV_K8S_35)
+                let env_secret = c["env"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|e| e["valueFrom"].get("secretKeyRef").is_some());
+                let env_from_secret = c["envFrom"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|e| e.get("secretRef").is_some());
+                assert!(
+                    !env_secret && !env_from_secret,
+                    "{what}: container {} reads a Secret through its environment",
+                    c["name"]
+                );
             }
             let component = pod_template_labels(o)["app.kubernetes.io/component"]
                 .as_str()
@@ -691,4 +707,93 @@ fn staging_gets_tls_and_dev_stays_small() {
     assert_eq!(d["spec"]["replicas"], 1);
     assert_eq!(main_container(d)["imagePullPolicy"], "IfNotPresent");
     assert!(main_container(d)["resources"]["limits"]["ephemeral-storage"].is_null());
+}
+
+/// Secrets as files: an ExternalSecret with mountPath is a read-only volume in every container
+/// of the service (hooks and backups too) and, unless env says otherwise, no longer envFrom; a
+/// backup's targetSecretMountPath mounts the target Secret instead of reading it as environment.
+#[test]
+fn secrets_mount_as_files_instead_of_environment() {
+    let base = "externalSecrets:\n  storeRef: {name: vault}\n  secrets:\n";
+    let objs = render(&format!(
+        "{base}    db: {{mountPath: /run/secrets/db, data: {{PW: {{key: db}}}}}}\n    keys: {{data: {{K: {{key: k}}}}}}\n\
+         hooks: {{migration: {{preset: migration, command: [migrate]}}}}\n"
+    ));
+    for o in [
+        find(&objs, "Deployment", "release"),
+        find(&objs, "Job", "release-migration"),
+    ] {
+        let c = main_container(o);
+        assert_eq!(
+            c["envFrom"],
+            json!([{"secretRef": {"name": "release-keys"}}]),
+            "{}: only the secret without mountPath is environment",
+            name(o)
+        );
+        assert!(
+            c["volumeMounts"].as_array().unwrap().contains(
+                &json!({"name": "secret-db", "mountPath": "/run/secrets/db", "readOnly": true})
+            ),
+            "{}: {}",
+            name(o),
+            c["volumeMounts"]
+        );
+        assert!(
+            pod_spec(o)["volumes"]
+                .as_array()
+                .unwrap()
+                .contains(&json!({"name": "secret-db", "secret": {"secretName": "release-db"}})),
+            "{}",
+            name(o)
+        );
+    }
+    // env: true keeps the environment as well
+    let both = render(&format!(
+        "{base}    db: {{mountPath: /run/secrets/db, env: true, data: {{PW: {{key: db}}}}}}\n"
+    ));
+    let c = main_container(find(&both, "Deployment", "release"));
+    assert_eq!(c["envFrom"], json!([{"secretRef": {"name": "release-db"}}]));
+    assert!(c["volumeMounts"].to_string().contains("/run/secrets/db"));
+    // a relative mountPath is refused by the schema, naming the key
+    let e = render_err(&format!(
+        "{base}    db: {{mountPath: run/secrets, data: {{PW: {{key: db}}}}}}\n"
+    ));
+    assert!(e.contains("mountPath") && e.contains("run/secrets"), "{e}");
+
+    let sts = "workloadType: statefulset\nimage: postgres:16.4-alpine\nport: 5432\n\
+               persistence: {enabled: true, storageClass: default}\n";
+    let backup =
+        "backup: {enabled: true, image: \"postgres:16.4-alpine\", command: [b], targetSecret: s3";
+    let as_env = render(&format!("{sts}{backup}}}\n"));
+    let cj = find(&as_env, "CronJob", "release-backup");
+    assert_eq!(
+        main_container(cj)["envFrom"],
+        json!([{"secretRef": {"name": "s3"}}])
+    );
+    let as_files = render(&format!(
+        "{sts}{backup}, targetSecretMountPath: /run/secrets/backup}}\n"
+    ));
+    let cj = find(&as_files, "CronJob", "release-backup");
+    let c = main_container(cj);
+    assert_eq!(c["envFrom"], Value::Null);
+    assert!(
+        c["volumeMounts"].as_array().unwrap().contains(
+            &json!({"name": "backup-target", "mountPath": "/run/secrets/backup", "readOnly": true})
+        ),
+        "{}",
+        c["volumeMounts"]
+    );
+    assert!(
+        pod_spec(cj)["volumes"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"name": "backup-target", "secret": {"secretName": "s3"}}))
+    );
+    // the service itself never mounts its backup's target
+    let main = find(&as_files, "StatefulSet", "release");
+    assert!(
+        !pod_spec(main)["volumes"]
+            .to_string()
+            .contains("backup-target")
+    );
 }
