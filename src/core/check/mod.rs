@@ -2,6 +2,7 @@
 //! the policies (in-process) and `helm lint`, into one [`report::Report`] of findings located at
 //! file:line.
 pub mod manifests;
+pub mod netpol;
 pub mod pipeline;
 pub mod policies;
 pub mod report;
