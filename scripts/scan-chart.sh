@@ -7,8 +7,10 @@
 #   scripts/scan-chart.sh                 # scan all renders; fail when a prod render misses the bar
 #   scripts/scan-chart.sh --report-only   # the same report, exit 0 whatever the scanners found
 #                                         # (a render or scanner error still fails)
-#   scripts/scan-chart.sh --gate kube-score   # fail only on kube-score's part of the bar (CI,
-#                                         # until checkov's part is met); checkov is reported
+#   scripts/scan-chart.sh --gate all      # the default: fail on either scanner's part of the bar
+#                                         # (what CI runs)
+#   scripts/scan-chart.sh --gate kube-score   # fail only on kube-score's part of the bar;
+#                                         # checkov's part is reported
 #   scripts/scan-chart.sh --keep DIR      # keep the renders and the scanners' JSON in DIR
 #
 # The bar (issue 21), on every prod render: kube-score 0 CRITICAL, checkov at most 1 failed check
@@ -43,7 +45,7 @@ while (($#)); do
       [[ $gate == kube-score || $gate == all ]] || { echo "scan-chart: --gate takes kube-score or all, got '$gate'" >&2; exit 2; }
       shift ;;
     --keep) keep=$2; shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "scan-chart: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift

@@ -163,13 +163,17 @@ fn web_app_example() {
     let env = env_entries(main);
     assert_eq!(
         env.keys().collect::<Vec<_>>(),
-        vec!["DATABASE_PASSWORD", "LOG_LEVEL", "SHOP_CURRENCY"],
+        vec!["DATABASE_PASSWORD_FILE", "LOG_LEVEL", "SHOP_CURRENCY"],
         "sorted"
     );
+    // the password is a file of the Secret mounted read-only, not an environment variable
     assert_eq!(
-        env["DATABASE_PASSWORD"]["valueFrom"]["secretKeyRef"],
-        json!({"name": "shop-db", "key": "password"})
+        env["DATABASE_PASSWORD_FILE"]["value"],
+        "/run/secrets/shop-db/password"
     );
+    assert!(main["volumeMounts"].as_array().unwrap().contains(
+        &json!({"name": "shop-db", "mountPath": "/run/secrets/shop-db", "readOnly": true})
+    ));
     let mount = main["volumeMounts"]
         .as_array()
         .unwrap()

@@ -1,288 +1,40 @@
 //! Production defaults (chart/values-prod.yaml, the prod and staging overlays) on every example,
-//! and the NetworkPolicies from the dependency graph, tested by their meaning: a pure evaluator of
-//! Kubernetes NetworkPolicy semantics (below) computes who may reach whom from the policies the
-//! real chart renders with the prod overlay, for the pods the same render runs and for a few
-//! actors outside the release (the ingress controller, Prometheus, cluster DNS, a pod of another
+//! and the NetworkPolicies from the dependency graph, tested by their meaning: the core's pure
+//! evaluator of Kubernetes NetworkPolicy semantics (`apwiz::core::check::netpol`, the one
+//! `apwiz explain netpol` prints from) computes who may reach whom from the policies the real
+//! chart renders with the prod overlay, for the pods the same render runs and for a few actors
+//! outside the release (the ingress controller, Prometheus, cluster DNS, a pod of another
 //! namespace, an address on the internet). No CNI runs here: the evaluator is the stand-in, and
-//! it follows the API's documented rules (networking.k8s.io/v1):
-//!   - a pod is isolated for ingress (egress) when some policy of its namespace selects it and
-//!     lists Ingress (Egress) in policyTypes; a non-isolated direction allows everything;
-//!   - a connection is allowed when the source's egress and the destination's ingress both allow
-//!     it; each direction allows what the union of the selecting policies' rules allows;
-//!   - a rule matches when one of its peers matches (none listed: every peer) and one of its ports
-//!     matches (none listed: every port); a named port is the destination pod's container port;
-//!   - podSelector alone: pods of the policy's namespace; namespaceSelector (with an optional
-//!     podSelector): pods of the matching namespaces; ipBlock: addresses (cidr less except).
+//! it follows the API's documented rules (see its module documentation).
 mod support;
 
+use apwiz::core::check::netpol::{Actor, Direction, Network, Protocol, selects};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 use support::*;
 
-// ---------------------------------------------------------------------------------------------
-// The evaluator
-
-/// Something that sends or receives: a pod (namespace, labels, named container ports) or an
-/// address outside the cluster.
-#[derive(Clone, Debug)]
-struct Actor {
-    name: String,
-    namespace: Option<String>,
-    labels: BTreeMap<String, String>,
-    ports: BTreeMap<String, u16>,
-    ip: IpAddr,
-}
-
-fn labels_of(v: &Value) -> BTreeMap<String, String> {
-    v.as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// A label selector (matchLabels, matchExpressions); an empty or absent one matches everything.
-fn selects(sel: &Value, labels: &BTreeMap<String, String>) -> bool {
-    let by_labels = labels_of(&sel["matchLabels"])
-        .iter()
-        .all(|(k, v)| labels.get(k) == Some(v));
-    let by_expressions = sel["matchExpressions"]
-        .as_array()
-        .map(|exprs| {
-            exprs.iter().all(|e| {
-                let key = e["key"].as_str().unwrap_or_default();
-                let values: Vec<&str> = e["values"]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default();
-                let have = labels.get(key).map(String::as_str);
-                match e["operator"].as_str().unwrap_or_default() {
-                    "In" => have.is_some_and(|h| values.contains(&h)),
-                    "NotIn" => have.is_none_or(|h| !values.contains(&h)),
-                    "Exists" => have.is_some(),
-                    "DoesNotExist" => have.is_none(),
-                    op => panic!("unknown selector operator {op}"),
-                }
-            })
-        })
-        .unwrap_or(true);
-    by_labels && by_expressions
-}
-
-fn in_cidr(ip: IpAddr, cidr: &str) -> bool {
-    let (addr, len) = cidr.split_once('/').expect("cidr has a prefix length");
-    let len: u32 = len.parse().expect("prefix length");
-    match (ip, addr.parse::<IpAddr>().expect("cidr address")) {
-        (IpAddr::V4(a), IpAddr::V4(b)) => {
-            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
-            u32::from(a) & mask == u32::from(b) & mask
-        }
-        (IpAddr::V6(a), IpAddr::V6(b)) => {
-            let mask = if len == 0 {
-                0
-            } else {
-                u128::MAX << (128 - len)
-            };
-            u128::from(a) & mask == u128::from(b) & mask
-        }
-        _ => false,
-    }
-}
-
-/// Does one peer of a rule (of a policy in `policy_ns`) match the actor?
-fn peer_matches(peer: &Value, policy_ns: &str, a: &Actor) -> bool {
-    if let Some(block) = peer.get("ipBlock") {
-        let cidr = block["cidr"].as_str().unwrap_or_default();
-        let except = block["except"].as_array().cloned().unwrap_or_default();
-        return in_cidr(a.ip, cidr)
-            && !except
-                .iter()
-                .any(|e| in_cidr(a.ip, e.as_str().unwrap_or_default()));
-    }
-    let Some(ns) = &a.namespace else {
-        return false; // outside the cluster: only an ipBlock matches
-    };
-    let ns_ok = match peer.get("namespaceSelector") {
-        Some(sel) => selects(
-            sel,
-            &BTreeMap::from([("kubernetes.io/metadata.name".to_string(), ns.clone())]),
-        ),
-        None => ns == policy_ns,
-    };
-    let pod_ok = peer
-        .get("podSelector")
-        .is_none_or(|sel| selects(sel, &a.labels));
-    ns_ok && pod_ok
-}
-
-fn port_matches(entry: &Value, dest: &Actor, port: u16, protocol: &str) -> bool {
-    if entry["protocol"].as_str().unwrap_or("TCP") != protocol {
-        return false;
-    }
-    match &entry["port"] {
-        Value::Null => true,
-        Value::Number(n) => {
-            let p = n.as_u64().unwrap_or_default();
-            let end = entry["endPort"].as_u64().unwrap_or(p);
-            (p..=end).contains(&u64::from(port))
-        }
-        Value::String(name) => dest.ports.get(name) == Some(&port),
-        other => panic!("port {other}"),
-    }
-}
-
-/// Does one rule (ingress: peers in `from`, egress: in `to`) allow `peer` → on `dest`'s port?
-fn rule_allows(
-    rule: &Value,
-    peers_key: &str,
-    policy_ns: &str,
-    peer: &Actor,
-    dest: &Actor,
-    port: u16,
-    protocol: &str,
-) -> bool {
-    let peers_ok = match rule[peers_key].as_array() {
-        None => true,
-        Some(list) if list.is_empty() => true,
-        Some(list) => list.iter().any(|p| peer_matches(p, policy_ns, peer)),
-    };
-    let ports_ok = match rule["ports"].as_array() {
-        None => true,
-        Some(list) if list.is_empty() => true,
-        Some(list) => list.iter().any(|e| port_matches(e, dest, port, protocol)),
-    };
-    peers_ok && ports_ok
-}
-
-struct Network<'a> {
-    policies: Vec<&'a Value>,
-}
-
-impl Network<'_> {
-    /// The policies selecting `pod` for a direction ("Ingress" / "Egress"), or None when the pod
-    /// is not isolated that way.
-    fn isolating(&self, pod: &Actor, direction: &str) -> Option<Vec<&Value>> {
-        let ns = pod.namespace.as_ref()?;
-        let selecting: Vec<&Value> = self
-            .policies
-            .iter()
-            .copied()
-            .filter(|p| p["metadata"]["namespace"].as_str() == Some(ns.as_str()))
-            .filter(|p| selects(&p["spec"]["podSelector"], &pod.labels))
-            .filter(|p| {
-                let types = p["spec"]["policyTypes"].as_array().cloned();
-                match types {
-                    Some(t) => t.iter().any(|x| x == direction),
-                    // absent: Ingress, and Egress when the policy has egress rules
-                    None => direction == "Ingress" || p["spec"]["egress"].is_array(),
-                }
-            })
-            .collect();
-        (!selecting.is_empty()).then_some(selecting)
-    }
-
-    /// Does `pod`'s side of a connection allow it? `direction` "Egress" (the peer is the
-    /// destination) or "Ingress" (the peer is the source); `dest` owns the port.
-    fn side_allows(
-        &self,
-        pod: &Actor,
-        direction: &str,
-        peer: &Actor,
-        dest: &Actor,
-        port: u16,
-        protocol: &str,
-    ) -> bool {
-        let (rules_key, peers_key) = if direction == "Egress" {
-            ("egress", "to")
-        } else {
-            ("ingress", "from")
-        };
-        self.isolating(pod, direction).is_none_or(|ps| {
-            ps.iter().any(|p| {
-                let ns = p["metadata"]["namespace"].as_str().unwrap_or_default();
-                p["spec"][rules_key].as_array().is_some_and(|rules| {
-                    rules
-                        .iter()
-                        .any(|r| rule_allows(r, peers_key, ns, peer, dest, port, protocol))
-                })
-            })
-        })
-    }
-
-    fn allows(&self, from: &Actor, to: &Actor, port: u16, protocol: &str) -> bool {
-        self.side_allows(from, "Egress", to, to, port, protocol)
-            && self.side_allows(to, "Ingress", from, to, port, protocol)
-    }
-}
+const TCP: Protocol = Protocol::Tcp;
+const UDP: Protocol = Protocol::Udp;
 
 // ---------------------------------------------------------------------------------------------
 // The actors of a render
 
 const NS: &str = "apps"; // support::template_chart renders into this namespace
 
-/// Every pod the render runs: workloads' pod templates (Deployment, StatefulSet, DaemonSet, Job,
-/// CronJob, hook Jobs) and bare Pods (helm test), named by their component label.
+/// Every pod the render runs, by its component label.
 fn pods_of(objs: &[Value]) -> BTreeMap<String, Actor> {
-    let mut out = BTreeMap::new();
-    for (i, o) in objs.iter().enumerate() {
-        let template = match kind(o) {
-            "Pod" => o.clone(),
-            "CronJob" => o["spec"]["jobTemplate"]["spec"]["template"].clone(),
-            "Deployment" | "StatefulSet" | "DaemonSet" | "Job" => o["spec"]["template"].clone(),
-            _ => continue,
-        };
-        let labels = labels_of(&template["metadata"]["labels"]);
-        let mut ports = BTreeMap::new();
-        for c in template["spec"]["containers"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
-            for p in c["ports"].as_array().into_iter().flatten() {
-                if let (Some(n), Some(num)) = (p["name"].as_str(), p["containerPort"].as_u64()) {
-                    ports.insert(n.to_string(), num as u16);
-                }
-            }
-        }
-        let name = labels["app.kubernetes.io/component"].clone();
-        out.insert(
-            name.clone(),
-            Actor {
-                name,
-                namespace: Some(NS.into()),
-                labels,
-                ports,
-                ip: format!("10.244.0.{}", i + 10).parse().unwrap(),
-            },
-        );
-    }
-    out
+    apwiz::core::check::netpol::pods_of(objs, NS)
+        .into_iter()
+        .map(|a| (a.name.clone(), a))
+        .collect()
 }
 
 fn outside(name: &str, ns: &str, labels: &[(&str, &str)], ports: &[(&str, u16)]) -> Actor {
-    Actor {
-        name: name.into(),
-        namespace: Some(ns.into()),
-        labels: labels
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        ports: ports.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
-        ip: "10.244.9.9".parse().unwrap(),
-    }
+    Actor::tcp_pod(name, ns, labels, ports)
 }
 
 fn address(name: &str, ip: &str) -> Actor {
-    Actor {
-        name: name.into(),
-        namespace: None,
-        labels: BTreeMap::new(),
-        ports: BTreeMap::new(),
-        ip: ip.parse().unwrap(),
-    }
+    Actor::address(name, ip.parse().unwrap())
 }
 
 fn prod(extra: &str) -> Vec<Value> {
@@ -302,10 +54,8 @@ fn prod(extra: &str) -> Vec<Value> {
     objs
 }
 
-fn policies(objs: &[Value]) -> Network<'_> {
-    Network {
-        policies: of_kind(objs, "NetworkPolicy"),
-    }
+fn policies(objs: &[Value]) -> Network {
+    Network::new(objs, NS)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,7 +70,7 @@ fn four_services_matrix_follows_the_dependency_graph() {
     let net = policies(&objs);
     let pods = pods_of(&objs);
     let services = ["web", "api", "cache", "database"];
-    let port = |s: &str| pods[s].ports["http"];
+    let port = |s: &str| pods[s].port("http").unwrap();
     assert_eq!(
         services.map(port),
         [8080, 8080, 6379, 5432],
@@ -334,7 +84,7 @@ fn four_services_matrix_follows_the_dependency_graph() {
             if from == to {
                 continue;
             }
-            let got = net.allows(&pods[from], &pods[to], port(to), "TCP");
+            let got = net.allows(&pods[from], &pods[to], port(to), TCP);
             let want = allowed.contains(&(from, to));
             matrix.push(format!(
                 "{from:>8} -> {to:<8} {}",
@@ -353,7 +103,7 @@ fn four_services_matrix_follows_the_dependency_graph() {
     for (from, to, port) in [("api", "database", 22), ("web", "api", 5432)] {
         let (from, to) = (&pods[from], &pods[to]);
         assert!(
-            !net.allows(from, to, port, "TCP"),
+            !net.allows(from, to, port, TCP),
             "{} -> {}:{port} must be denied (not the port it serves)",
             from.name,
             to.name
@@ -375,41 +125,38 @@ fn four_services_matrix_follows_the_dependency_graph() {
     );
     let internet = address("internet", "203.0.113.5");
     for s in services {
-        assert!(net.allows(&pods[s], &dns, 53, "UDP"), "{s} -> DNS");
-        assert!(net.allows(&pods[s], &dns, 53, "TCP"), "{s} -> DNS over TCP");
+        assert!(net.allows(&pods[s], &dns, 53, UDP), "{s} -> DNS");
+        assert!(net.allows(&pods[s], &dns, 53, TCP), "{s} -> DNS over TCP");
         assert!(
-            !net.allows(&pods[s], &internet, 443, "TCP"),
+            !net.allows(&pods[s], &internet, 443, TCP),
             "{s} -> internet"
         );
         assert!(
-            !net.allows(&stranger, &pods[s], port(s), "TCP"),
+            !net.allows(&stranger, &pods[s], port(s), TCP),
             "other namespace -> {s}"
         );
         // no ingress or route is on in the example: the controller reaches nobody
         assert!(
-            !net.allows(&ingress, &pods[s], port(s), "TCP"),
+            !net.allows(&ingress, &pods[s], port(s), TCP),
             "ingress controller -> {s}"
         );
         assert!(
-            !net.allows(&pods[s], &stranger, 8080, "TCP"),
+            !net.allows(&pods[s], &stranger, 8080, TCP),
             "{s} -> other namespace"
         );
     }
     // the helm test Pods reach their own service and nothing else of the release
     for s in ["web", "api", "cache", "database"] {
         let test = &pods[&format!("{s}-test")];
-        assert!(
-            net.allows(test, &pods[s], port(s), "TCP"),
-            "{s}-test -> {s}"
-        );
+        assert!(net.allows(test, &pods[s], port(s), TCP), "{s}-test -> {s}");
         for other in services.iter().filter(|o| **o != s) {
             assert!(
-                !net.allows(test, &pods[*other], port(other), "TCP"),
+                !net.allows(test, &pods[*other], port(other), TCP),
                 "{s}-test -> {other}"
             );
         }
         assert!(
-            !net.allows(&pods["web"], test, 8080, "TCP"),
+            !net.allows(&pods["web"], test, 8080, TCP),
             "nothing calls a test Pod"
         );
     }
@@ -417,7 +164,8 @@ fn four_services_matrix_follows_the_dependency_graph() {
     // pod-networkpolicy)
     for pod in pods.values() {
         assert!(
-            net.isolating(pod, "Ingress").is_some() && net.isolating(pod, "Egress").is_some(),
+            net.isolating(pod, Direction::Ingress).is_some()
+                && net.isolating(pod, Direction::Egress).is_some(),
             "{} is not isolated",
             pod.name
         );
@@ -449,39 +197,27 @@ services:
     let db = &pods["database"];
     // web may now reach the database (ingress); its own egress is still the graph's, so the
     // connection needs both ends: web's policy does not list the database
-    assert!(!net.allows(&pods["web"], db, 5432, "TCP"));
-    let web_ingress_only = Network {
-        policies: net
-            .policies
-            .iter()
-            .copied()
-            .filter(|p| name(p) != "release-web")
-            .collect(),
-    };
-    assert!(web_ingress_only.allows(&pods["web"], db, 5432, "TCP"));
-    assert!(!web_ingress_only.allows(&pods["web"], &pods["cache"], 6379, "TCP"));
+    assert!(!net.allows(&pods["web"], db, 5432, TCP));
+    let web_ingress_only = Network::new(objs.iter().filter(|p| name(p) != "release-web"), NS);
+    assert!(web_ingress_only.allows(&pods["web"], db, 5432, TCP));
+    assert!(!web_ingress_only.allows(&pods["web"], &pods["cache"], 6379, TCP));
 
     let bi = outside("bi", "reporting", &[("app", "bi")], &[]);
     let other_bi = outside("other", "reporting", &[("app", "crm")], &[]);
-    assert!(net.allows(&bi, db, 5432, "TCP"));
-    assert!(!net.allows(&other_bi, db, 5432, "TCP"));
-    assert!(!net.allows(&bi, db, 22, "TCP"), "only the main port");
-    assert!(net.allows(&address("vpn", "10.50.1.2"), db, 5432, "TCP"));
-    assert!(!net.allows(&address("vpn-excepted", "10.50.9.2"), db, 5432, "TCP"));
-    assert!(!net.allows(&address("elsewhere", "10.51.0.1"), db, 5432, "TCP"));
+    assert!(net.allows(&bi, db, 5432, TCP));
+    assert!(!net.allows(&other_bi, db, 5432, TCP));
+    assert!(!net.allows(&bi, db, 22, TCP), "only the main port");
+    assert!(net.allows(&address("vpn", "10.50.1.2"), db, 5432, TCP));
+    assert!(!net.allows(&address("vpn-excepted", "10.50.9.2"), db, 5432, TCP));
+    assert!(!net.allows(&address("elsewhere", "10.51.0.1"), db, 5432, TCP));
 
     let api = &pods["api"];
-    assert!(net.allows(api, &address("partner", "192.0.2.7"), 443, "TCP"));
-    assert!(!net.allows(api, &address("partner", "192.0.2.7"), 80, "TCP"));
-    assert!(!net.allows(api, &address("other", "198.51.100.1"), 443, "TCP"));
+    assert!(net.allows(api, &address("partner", "192.0.2.7"), 443, TCP));
+    assert!(!net.allows(api, &address("partner", "192.0.2.7"), 80, TCP));
+    assert!(!net.allows(api, &address("other", "198.51.100.1"), 443, TCP));
     // a host name cannot be matched: any address, on its ports only
-    assert!(net.allows(api, &address("stripe", "198.51.100.1"), 8443, "TCP"));
-    assert!(!net.allows(
-        &pods["web"],
-        &address("stripe", "198.51.100.1"),
-        8443,
-        "TCP"
-    ));
+    assert!(net.allows(api, &address("stripe", "198.51.100.1"), 8443, TCP));
+    assert!(!net.allows(&pods["web"], &address("stripe", "198.51.100.1"), 8443, TCP));
 }
 
 /// Bad allowFrom / allowTo entries fail before anything is installed, naming the key, the value
@@ -592,13 +328,30 @@ fn prod_overlay_hardens_every_pod_of_every_example() {
                     c["name"]
                 );
                 assert_eq!(c["imagePullPolicy"], "Always", "{what}: {}", c["name"]);
+                // secrets as files, not environment (checkov CKV_K8S_35)
+                let env_secret = c["env"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|e| e["valueFrom"].get("secretKeyRef").is_some());
+                let env_from_secret = c["envFrom"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|e| e.get("secretRef").is_some());
+                assert!(
+                    !env_secret && !env_from_secret,
+                    "{what}: container {} reads a Secret through its environment",
+                    c["name"]
+                );
             }
             let component = pod_template_labels(o)["app.kubernetes.io/component"]
                 .as_str()
                 .unwrap_or_default();
             let pod = &pods[component];
             assert!(
-                net.isolating(pod, "Ingress").is_some() && net.isolating(pod, "Egress").is_some(),
+                net.isolating(pod, Direction::Ingress).is_some()
+                    && net.isolating(pod, Direction::Egress).is_some(),
                 "{what}: no NetworkPolicy selects its pods in both directions"
             );
             let replicas = o["spec"]["replicas"].as_u64().unwrap_or(0);
@@ -691,4 +444,93 @@ fn staging_gets_tls_and_dev_stays_small() {
     assert_eq!(d["spec"]["replicas"], 1);
     assert_eq!(main_container(d)["imagePullPolicy"], "IfNotPresent");
     assert!(main_container(d)["resources"]["limits"]["ephemeral-storage"].is_null());
+}
+
+/// Secrets as files: an ExternalSecret with mountPath is a read-only volume in every container
+/// of the service (hooks and backups too) and, unless env says otherwise, no longer envFrom; a
+/// backup's targetSecretMountPath mounts the target Secret instead of reading it as environment.
+#[test]
+fn secrets_mount_as_files_instead_of_environment() {
+    let base = "externalSecrets:\n  storeRef: {name: vault}\n  secrets:\n";
+    let objs = render(&format!(
+        "{base}    db: {{mountPath: /run/secrets/db, data: {{PW: {{key: db}}}}}}\n    keys: {{data: {{K: {{key: k}}}}}}\n\
+         hooks: {{migration: {{preset: migration, command: [migrate]}}}}\n"
+    ));
+    for o in [
+        find(&objs, "Deployment", "release"),
+        find(&objs, "Job", "release-migration"),
+    ] {
+        let c = main_container(o);
+        assert_eq!(
+            c["envFrom"],
+            json!([{"secretRef": {"name": "release-keys"}}]),
+            "{}: only the secret without mountPath is environment",
+            name(o)
+        );
+        assert!(
+            c["volumeMounts"].as_array().unwrap().contains(
+                &json!({"name": "secret-db", "mountPath": "/run/secrets/db", "readOnly": true})
+            ),
+            "{}: {}",
+            name(o),
+            c["volumeMounts"]
+        );
+        assert!(
+            pod_spec(o)["volumes"]
+                .as_array()
+                .unwrap()
+                .contains(&json!({"name": "secret-db", "secret": {"secretName": "release-db"}})),
+            "{}",
+            name(o)
+        );
+    }
+    // env: true keeps the environment as well
+    let both = render(&format!(
+        "{base}    db: {{mountPath: /run/secrets/db, env: true, data: {{PW: {{key: db}}}}}}\n"
+    ));
+    let c = main_container(find(&both, "Deployment", "release"));
+    assert_eq!(c["envFrom"], json!([{"secretRef": {"name": "release-db"}}]));
+    assert!(c["volumeMounts"].to_string().contains("/run/secrets/db"));
+    // a relative mountPath is refused by the schema, naming the key
+    let e = render_err(&format!(
+        "{base}    db: {{mountPath: run/secrets, data: {{PW: {{key: db}}}}}}\n"
+    ));
+    assert!(e.contains("mountPath") && e.contains("run/secrets"), "{e}");
+
+    let sts = "workloadType: statefulset\nimage: postgres:16.4-alpine\nport: 5432\n\
+               persistence: {enabled: true, storageClass: default}\n";
+    let backup =
+        "backup: {enabled: true, image: \"postgres:16.4-alpine\", command: [b], targetSecret: s3";
+    let as_env = render(&format!("{sts}{backup}}}\n"));
+    let cj = find(&as_env, "CronJob", "release-backup");
+    assert_eq!(
+        main_container(cj)["envFrom"],
+        json!([{"secretRef": {"name": "s3"}}])
+    );
+    let as_files = render(&format!(
+        "{sts}{backup}, targetSecretMountPath: /run/secrets/backup}}\n"
+    ));
+    let cj = find(&as_files, "CronJob", "release-backup");
+    let c = main_container(cj);
+    assert_eq!(c["envFrom"], Value::Null);
+    assert!(
+        c["volumeMounts"].as_array().unwrap().contains(
+            &json!({"name": "backup-target", "mountPath": "/run/secrets/backup", "readOnly": true})
+        ),
+        "{}",
+        c["volumeMounts"]
+    );
+    assert!(
+        pod_spec(cj)["volumes"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"name": "backup-target", "secret": {"secretName": "s3"}}))
+    );
+    // the service itself never mounts its backup's target
+    let main = find(&as_files, "StatefulSet", "release");
+    assert!(
+        !pod_spec(main)["volumes"]
+            .to_string()
+            .contains("backup-target")
+    );
 }

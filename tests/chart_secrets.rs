@@ -48,10 +48,35 @@ fn external_secrets_render_one_object_per_secret_and_feed_env_from() {
         keys["metadata"]["labels"]["app.kubernetes.io/instance"],
         "release"
     );
+    // the example mounts both Secrets as files (mountPath), so env defaults to false
     let d = find(&objs, "Deployment", "release");
+    assert_eq!(env_from(d), Value::Null);
+    let spec = &d["spec"]["template"]["spec"];
+    let volumes: Vec<&Value> = spec["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v.get("secret").is_some())
+        .collect();
     assert_eq!(
-        env_from(d),
-        json!([{"secretRef": {"name": "release-api-keys"}}, {"secretRef": {"name": "release-db"}}])
+        volumes,
+        [
+            &json!({"name": "secret-api-keys", "secret": {"secretName": "release-api-keys"}}),
+            &json!({"name": "secret-db", "secret": {"secretName": "release-db"}}),
+        ]
+    );
+    let mounts: Vec<&Value> = main_container(d)["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["name"].as_str().unwrap().starts_with("secret-"))
+        .collect();
+    assert_eq!(
+        mounts,
+        [
+            &json!({"name": "secret-api-keys", "mountPath": "/run/secrets/api-keys", "readOnly": true}),
+            &json!({"name": "secret-db", "mountPath": "/run/secrets/db", "readOnly": true}),
+        ]
     );
     assert_eq!(env_values(main_container(d))["LOG_LEVEL"], "info");
     lint_strict(&["examples/external-secrets.yaml"]).unwrap_or_else(|e| panic!("{e}"));

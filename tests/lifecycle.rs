@@ -828,9 +828,14 @@ fn an_external_secrets_release_installs() {
     assert_eq!(db["spec"]["target"]["name"], "es-db");
     assert_eq!(db["spec"]["secretStoreRef"]["name"], "vault");
     let d = kubectl_json(&["get", "deployment", rel, "-n", &ns]);
-    assert_eq!(
-        d["spec"]["template"]["spec"]["containers"][0]["envFrom"][1]["secretRef"]["name"],
-        "es-db"
+    // the example mounts its Secrets as files (externalSecrets.secrets.<name>.mountPath)
+    assert!(
+        d["spec"]["template"]["spec"]["volumes"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!({"name": "secret-db", "secret": {"secretName": "es-db"}})),
+        "{}",
+        d["spec"]["template"]["spec"]["volumes"]
     );
     helm_ok(&args(&["uninstall", rel, "--wait"], &[&base]));
     let left = kubectl_json(&["get", "externalsecrets", "-n", &ns]);

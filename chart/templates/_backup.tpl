@@ -5,7 +5,8 @@ pull secrets, env, volumes and scheduling; no API token, no dependsOn waits, no 
 service's: they reach the data over the network, through the service's Service; so a user or
 group id below 10000, which is the data's, becomes 10001) with the
 backup's image, command, schedule and resources, the keys of backup.targetSecret as environment
-(envFrom), and BACKUP_SOURCE_HOST / BACKUP_SOURCE_PORT naming the Service to back up.
+(envFrom) or, with targetSecretMountPath, as files there (volume backup-target), and
+BACKUP_SOURCE_HOST / BACKUP_SOURCE_PORT naming the Service to back up.
 Their pods carry the component label <service>-backup, which the service's NetworkPolicy admits
 (app-platform.networkpolicy.helpers).
 */}}
@@ -62,7 +63,8 @@ Usage: {{- $b := dict }}{{- $_ := include "app-platform.backup.variant" (list $s
       "initContainers" list
       "sidecars" list
       "env" (dict "BACKUP_SOURCE_HOST" $host "BACKUP_SOURCE_PORT" (include "app-platform.data.scalar" ($v.service.port | default $v.port)))
-      "envFrom" (concat ($v.envFrom | default list) (list (dict "secretRef" (dict "name" $b.targetSecret))))
+      "envFrom" (ternary ($v.envFrom | default list) (concat ($v.envFrom | default list) (list (dict "secretRef" (dict "name" $b.targetSecret)))) (not (not $b.targetSecretMountPath)))
+      "volumes" (ternary (concat ($v.volumes | default list) (list (dict "name" "backup-target" "mountPath" $b.targetSecretMountPath "readOnly" true "secret" (dict "secretName" $b.targetSecret)))) ($v.volumes | default list) (not (not $b.targetSecretMountPath)))
       "resources" ($b.resources | default dict)
       "cronjob" (dict "schedule" $b.schedule)
       "rbac" (dict "enabled" false)

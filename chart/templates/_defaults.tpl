@@ -385,6 +385,8 @@ backup:
   image: ""
   command: []
   targetSecret: ""
+  # -- A directory: targetSecret's keys as files there (read-only) instead of environment.
+  targetSecretMountPath: ""
   # -- Also run the backup as a pre-upgrade hook, so every upgrade starts from a fresh backup.
   preUpgradeHook: false
   # -- Requests and limits of the backup container, merged over the service's.
@@ -426,7 +428,8 @@ route:
 # -- Secrets from a manager (Vault, AWS Secrets Manager, ...) through the External Secrets
 # Operator: one ExternalSecret per entry of secrets; the operator writes the Secret
 # <service object name>-<name>, whose keys become environment variables of the service's pods
-# (envFrom; env: false keeps only the Secret). Never write a secret's value in a values file.
+# (envFrom; env: false keeps only the Secret), or files in mountPath (then env defaults to false).
+# Never write a secret's value in a values file.
 # Shared settings (the store) belong in global.externalSecrets, for every service and alias.
 #   secrets:
 #     db: {data: {DB_PASSWORD: {key: prod/shop/db, property: password}}}
@@ -440,7 +443,7 @@ externalSecrets:
     kind: ClusterSecretStore
   # -- How often the operator reads the store again (a Go duration; 0: once).
   refreshInterval: 1h
-  # -- By name (a DNS label): {data: {KEY: {key, property, version}}, dataFrom: [{key}], env, storeRef, refreshInterval}.
+  # -- By name (a DNS label): {data: {KEY: {key, property, version}}, dataFrom: [{key}], env, mountPath, storeRef, refreshInterval}.
   secrets: {}
 
 # -- A canary in the same release, for a deployment with route.enabled: a second Deployment

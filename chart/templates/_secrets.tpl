@@ -2,15 +2,19 @@
 Secrets: secrets from a manager (Vault, AWS Secrets Manager, ...) through the External Secrets
 Operator. Each entry of externalSecrets.secrets becomes an ExternalSecret <fullname>-<name>, from
 which the operator writes the Secret of the same name (creationPolicy Owner: it goes with its
-ExternalSecret). With env: true (the default) app-platform.secrets.wire adds that Secret to the
-service's envFrom while resolving, so every container built from the service's values reads it:
-the main one, hooks, backups and a canary. No secret value ever passes through the chart.
+ExternalSecret). With env: true (the default without mountPath) app-platform.secrets.wire adds
+that Secret to the service's envFrom while resolving; with mountPath it adds a read-only volume
+secret-<name> holding its keys as files there. Either way every container built from the
+service's values reads it: the main one, hooks, backups and a canary. No secret value ever
+passes through the chart.
 */}}
 
 {{/*
 app-platform.secrets.wire: checks a service's externalSecrets (what the schema cannot say) and
-adds {secretRef: {name}} to its envFrom for each secret with env: true. Once per service, from
-app-platform.values.resolve; writes a new envFrom list, never the shared one.
+adds {secretRef: {name}} to its envFrom for each secret with env: true (default: true without
+mountPath, false with it) and a volume {name: secret-<name>, mountPath, readOnly, secret} for each
+secret with mountPath. Once per service, from app-platform.values.resolve; writes new envFrom and
+volumes lists, never the shared ones.
 Usage: {{- include "app-platform.secrets.wire" $svc }}
 */}}
 {{- define "app-platform.secrets.wire" -}}
@@ -24,6 +28,7 @@ Usage: {{- include "app-platform.secrets.wire" $svc }}
         "fix" (printf "Remove %s.secrets, or declare them on a service that runs pods." $p)) -}}
 {{- end -}}
 {{- $from := list -}}
+{{- $files := list -}}
 {{- range $name := keys $es.secrets | sortAlpha -}}
   {{- $s := get $es.secrets $name | default dict -}}
   {{- $sp := printf "%s.secrets.%s" $p $name -}}
@@ -37,11 +42,16 @@ Usage: {{- include "app-platform.secrets.wire" $svc }}
           "problem" (printf "the ExternalSecret %s names no SecretStore to read from" $name)
           "fix" (printf "Set %s.storeRef: {name: vault, kind: ClusterSecretStore} (shared: global.externalSecrets.storeRef), or %s.storeRef." $p $sp)) -}}
   {{- end -}}
-  {{- if ne (toString $s.env) "false" -}}
-    {{- $from = append $from (dict "secretRef" (dict "name" (include "app-platform.names.suffixed" (list $ $name)))) -}}
+  {{- $secret := include "app-platform.names.suffixed" (list $ $name) -}}
+  {{- if ne (toString (ternary $s.env (not $s.mountPath) (hasKey $s "env"))) "false" -}}
+    {{- $from = append $from (dict "secretRef" (dict "name" $secret)) -}}
+  {{- end -}}
+  {{- with $s.mountPath -}}
+    {{- $files = append $files (dict "name" (printf "secret-%s" $name) "mountPath" . "readOnly" true "secret" (dict "secretName" $secret)) -}}
   {{- end -}}
 {{- end -}}
 {{- if $from }}{{ $_ := set $v "envFrom" (concat ($v.envFrom | default list) $from) }}{{ end -}}
+{{- if $files }}{{ $_ := set $v "volumes" (concat ($v.volumes | default list) $files) }}{{ end -}}
 {{- end -}}
 {{- end -}}
 

@@ -127,6 +127,10 @@ pub enum Command {
     /// chart does to each team × environment (impact), pins, policies and live drift (status).
     #[command(subcommand)]
     Fleet(FleetCommand),
+    /// Explain what a render means: `explain netpol` prints who may reach whom under the
+    /// rendered NetworkPolicies.
+    #[command(subcommand)]
+    Explain(ExplainCommand),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -203,6 +207,35 @@ pub struct ValuesArgs {
     #[arg(long)]
     pub kube_version: Option<String>,
 }
+
+/// `apwiz explain`'s subcommands.
+#[derive(Subcommand, Debug)]
+pub enum ExplainCommand {
+    /// Who may reach whom, on which ports, under the NetworkPolicies helm renders for the
+    /// team's files: between the release's pods, from outside (ingress controller, monitoring,
+    /// other namespaces, addresses) and out of it (DNS, dependencies, external CIDRs and hosts).
+    #[command(after_help = NETPOL_HELP)]
+    Netpol(RenderValuesArgs),
+}
+
+/// The values of a render, and nothing else.
+#[derive(Args, Debug, Clone, Default)]
+pub struct RenderValuesArgs {
+    #[command(flatten)]
+    pub values: ValuesArgs,
+}
+
+const NETPOL_HELP: &str = "\
+The graph comes from the rendered NetworkPolicies (helm's result is the truth), evaluated by the
+rules of the Kubernetes API: a connection is allowed when the sender's egress and the receiver's
+ingress both allow it, and a pod no policy selects is open that way. No cluster is contacted.
+Peers outside the release are the ones the policies name (namespaces, address blocks, any
+address); ipBlocks are taken as addresses outside the cluster.
+
+Examples:
+  apwiz explain netpol --env prod             # the prod graph of the team in .
+  apwiz explain netpol --env prod --format json
+  apwiz explain netpol -f values.yaml -f values-prod.yaml --set networkPolicy.enabled=true";
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct RenderArgs {

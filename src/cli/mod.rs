@@ -132,6 +132,7 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Handle) -> Result<Outcome> {
         Command::UpgradeChart(a) => cmd::upgrade_chart::run(&ctx, a),
         Command::Gitops(a) => cmd::gitops::run(&ctx, a),
         Command::Fleet(c) => cmd::fleet::run(&ctx, c),
+        Command::Explain(c) => cmd::explain::run(&ctx, c),
         Command::Completions { shell } => cmd::completions::run(shell),
     };
     code.map(Outcome::Exit)

@@ -7,6 +7,7 @@ pub(super) mod completions;
 pub(super) mod deploy;
 pub(super) mod diff;
 pub(super) mod docs;
+pub(super) mod explain;
 pub(super) mod fleet;
 pub(super) mod gitops;
 pub(super) mod history;

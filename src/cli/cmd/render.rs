@@ -6,6 +6,7 @@ use crate::cli::cmd::team_inputs;
 use crate::cli::{Ctx, output, print};
 use crate::core::base::error::Result;
 use crate::core::check::pipeline;
+use crate::core::check::report::Finding;
 
 pub(crate) fn run(ctx: &Ctx, a: RenderArgs) -> Result<u8> {
     let inputs = team_inputs(ctx, &a.values)?;
@@ -13,14 +14,7 @@ pub(crate) fn run(ctx: &Ctx, a: RenderArgs) -> Result<u8> {
     let r =
         ctx.block_on(async move { pipeline::render(session.checker(true).await?, inputs).await })?;
     if !r.findings.is_empty() {
-        if ctx.json() {
-            print(&output::json(&json!({"ok": false, "findings": r.findings})))?;
-        } else {
-            for f in &r.findings {
-                eprintln!("{}", output::finding_line(f, &ctx.err));
-            }
-        }
-        return Ok(1);
+        return print_findings(ctx, &r.findings);
     }
     if a.summary {
         if ctx.json() {
@@ -50,4 +44,16 @@ pub(crate) fn run(ctx: &Ctx, a: RenderArgs) -> Result<u8> {
         print(&r.manifests)?;
     }
     Ok(0)
+}
+
+/// A render's findings (JSON on stdout, text on stderr); exit status 1.
+pub(super) fn print_findings(ctx: &Ctx, findings: &[Finding]) -> Result<u8> {
+    if ctx.json() {
+        print(&output::json(&json!({"ok": false, "findings": findings})))?;
+    } else {
+        for f in findings {
+            eprintln!("{}", output::finding_line(f, &ctx.err));
+        }
+    }
+    Ok(1)
 }

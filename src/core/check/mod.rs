@@ -1,11 +1,12 @@
 //! The check pipeline: a team's layered values through the schema (in-process), `helm template`,
 //! the policies (in-process) and `helm lint`, into one [`report::Report`] of findings located at
 //! file:line.
-pub(crate) mod manifests;
-pub(crate) mod pipeline;
-pub(crate) mod policies;
-pub(crate) mod report;
-pub(crate) mod schema;
+pub mod manifests;
+pub mod netpol;
+pub mod pipeline;
+pub mod policies;
+pub mod report;
+pub mod schema;
 
 use std::sync::{Arc, Mutex};
 
