@@ -443,3 +443,82 @@ fn timing() {
         ms(parsing)
     );
 }
+
+/// Profile, not a test of speed: where the evaluation's time goes on this release — the fixed
+/// cost of one evaluation (input conversion, `eval_rule` on a rule that is always empty), each
+/// policy file alone, and the shared engine over all objects, one thread.
+#[test]
+#[ignore = "profile: cargo test --release --test policy_engine where_the_time_goes -- --ignored --nocapture"]
+fn where_the_time_goes() {
+    use serde::Deserialize;
+    let runs: usize = std::env::var("RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
+    let objects = parse(&release());
+    let time = |f: &mut dyn FnMut()| {
+        let mut v = Vec::new();
+        for _ in 0..runs {
+            let t = Instant::now();
+            f();
+            v.push(t.elapsed());
+        }
+        median(v).as_secs_f64() * 1e3
+    };
+    let inputs = |objects: &[Object]| -> Vec<regorus::Value> {
+        objects
+            .iter()
+            .map(|o| regorus::Value::deserialize(&o.value).unwrap())
+            .collect()
+    };
+    let convert = time(&mut || {
+        inputs(&objects);
+    });
+    let values = inputs(&objects);
+    let mut empty = regorus::Engine::new();
+    empty
+        .add_policy(
+            "e.rego".into(),
+            "package main\n\ndeny contains \"x\" if false\n".into(),
+        )
+        .unwrap();
+    let fixed = time(&mut || {
+        for v in &values {
+            empty.set_input(v.clone());
+            empty.eval_rule("data.main.deny".into()).unwrap();
+        }
+    });
+    println!(
+        "{} objects: input conversion {convert:.1} ms, one empty evaluation per object {fixed:.1} ms",
+        objects.len()
+    );
+    let mut reference = Reference::load(&policies_dir());
+    for (name, engine, rules) in &mut reference.units {
+        let ms = time(&mut || {
+            for v in &values {
+                engine.set_input(v.clone());
+                for (rule, _) in rules.iter() {
+                    engine.eval_rule(format!("data.main.{rule}")).unwrap();
+                }
+            }
+        });
+        println!("  {name} alone: {ms:.1} ms");
+    }
+    let mut kinds: Vec<&str> = objects.iter().map(|o| o.kind.as_str()).collect();
+    kinds.sort();
+    kinds.dedup();
+    let mut policies = Policies::load(&policies_dir(), "policies").unwrap();
+    for kind in kinds {
+        let of_kind: Vec<Object> = objects.iter().filter(|o| o.kind == kind).cloned().collect();
+        let ms = time(&mut || {
+            policies.forget();
+            policies.evaluate(&of_kind);
+        });
+        println!("  shared engine, {} {kind}: {ms:.1} ms", of_kind.len());
+    }
+    let all = time(&mut || {
+        policies.forget();
+        policies.evaluate(&objects);
+    });
+    println!("  shared engine, all objects: {all:.1} ms");
+}

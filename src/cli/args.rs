@@ -33,8 +33,8 @@ pub struct Global {
     /// The helm binary (default: user config, .tools/bin/helm, then PATH; Helm 4 preferred).
     #[arg(long, global = true, env = "APWIZ_HELM", value_name = "PATH")]
     pub helm: Option<PathBuf>,
-    /// The chart: a directory, a .tgz archive, or oci://HOST/PATH/NAME fetched by helm (default:
-    /// ./chart or the nearest parent's, else the chart built into apwiz).
+    /// The chart: a directory, a .tgz archive, or oci://HOST/PATH/NAME[:VERSION] fetched by helm
+    /// (default: ./chart or the nearest parent's, else the chart built into apwiz).
     #[arg(
         long,
         global = true,
@@ -684,7 +684,7 @@ pub struct FleetUpgradeArgs {
 
 const FLEET_IMPACT_HELP: &str = "Examples:
   apwiz fleet impact --chart chart/                       # the chart in this checkout
-  apwiz fleet impact --chart oci://registry.example.com/charts/app-platform --chart-version 0.3.0
+  apwiz fleet impact --chart oci://registry.example.com/charts/app-platform:0.3.0
   apwiz fleet impact --scan ~/src --diff shop             # every .apwiz.yaml below ~/src; shop's diff
 
 Repositories are mirrored into the cache (--cache, default ~/.cache/apwiz/fleet) and read at

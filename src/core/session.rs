@@ -34,6 +34,28 @@ pub struct Options {
     pub policies: Option<PathBuf>,
 }
 
+/// `oci://host[:port]/path/name:VERSION` as the reference without its tag and the version the
+/// tag names (`None` without one). A port is not a tag; a digest (`@sha256:…`) is left as it is.
+pub fn split_tag(reference: &str) -> (&str, Option<&str>) {
+    let path_start = reference
+        .strip_prefix("oci://")
+        .and_then(|rest| rest.find('/'))
+        .map(|i| i + "oci://".len());
+    let Some(path_start) = path_start else {
+        return (reference, None);
+    };
+    let name_start = reference.rfind('/').unwrap_or(path_start);
+    match reference[name_start..].rfind(':') {
+        Some(i)
+            if !reference[name_start..].contains('@') && name_start + i + 1 < reference.len() =>
+        {
+            let at = name_start + i;
+            (&reference[..at], Some(&reference[at + 1..]))
+        }
+        _ => (reference, None),
+    }
+}
+
 /// The policies a session checks with, or why there are none.
 #[derive(Debug, Clone)]
 enum PolicyState {
@@ -142,12 +164,21 @@ impl Session {
 
     /// Fetches a chart in a registry (`--chart oci://…`, with `--chart-version`) with helm, once;
     /// nothing to do for a chart on disk.
-    pub(crate) async fn fetch_chart(&self) -> Result<()> {
-        let Some(reference) = self.remote().map(str::to_string) else {
+    pub async fn fetch_chart(&self) -> Result<()> {
+        let Some(given) = self.remote() else {
             return Ok(());
         };
-        let version = self.options.chart_version.clone();
-        self.load_remote(&reference, version.as_deref()).await
+        let (reference, tag) = split_tag(given);
+        let version = match (tag, self.options.chart_version.as_deref()) {
+            (Some(t), Some(v)) if t != v => {
+                return Err(Error::Usage(format!(
+                    "--chart {given} names version {t} but --chart-version says {v}: give the version once (oci://…/NAME:VERSION or --chart-version VERSION)"
+                )));
+            }
+            (Some(t), _) => Some(t),
+            (None, v) => v,
+        };
+        self.load_remote(reference, version).await
     }
 
     /// Follows a team's pin to a chart in a registry: with no `--chart`, files pinned to
@@ -357,4 +388,25 @@ impl Session {
 /// User themes live in `themes/` beside the user config.
 pub(crate) fn user_themes_dir(config_path: Option<&Path>) -> Option<PathBuf> {
     config_path.and_then(Path::parent).map(|d| d.join("themes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_tag;
+
+    #[test]
+    fn an_oci_tag_is_the_version_and_a_port_is_not() {
+        assert_eq!(
+            split_tag("oci://127.0.0.1:5000/charts/app-platform:0.2.0"),
+            ("oci://127.0.0.1:5000/charts/app-platform", Some("0.2.0"))
+        );
+        for plain in [
+            "oci://127.0.0.1:5000/charts/app-platform",
+            "oci://localhost:5000",
+            "oci://r.example.com/app-platform@sha256:abc",
+            "oci://r.example.com/app-platform:",
+        ] {
+            assert_eq!(split_tag(plain), (plain, None), "{plain}");
+        }
+    }
 }

@@ -303,10 +303,17 @@ impl Helm {
     }
 
     /// Runs helm with `argv`; dropping the future kills the process.
-    pub(crate) async fn run(&self, argv: Vec<String>) -> Result<Output> {
+    pub async fn run(&self, argv: Vec<String>) -> Result<Output> {
+        self.run_env(argv, &[]).await
+    }
+
+    /// Runs helm with `argv` and `env` set (e.g. its Go runtime's `GOGC`); dropping the future
+    /// kills the process.
+    pub async fn run_env(&self, argv: Vec<String>, env: &[(&str, &str)]) -> Result<Output> {
         let start = Instant::now();
         let out = Command::new(&self.path)
             .args(&argv)
+            .envs(env.iter().copied())
             .env("NO_COLOR", "1")
             .env("HELM_COLOR", "never")
             .stdin(Stdio::null())

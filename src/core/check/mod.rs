@@ -1,6 +1,7 @@
 //! The check pipeline: a team's layered values through the schema (in-process), `helm template`,
 //! the policies (in-process) and `helm lint`, into one [`report::Report`] of findings located at
 //! file:line.
+pub mod lint;
 pub mod manifests;
 pub mod netpol;
 pub mod pipeline;

@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::core::base::error::{Error, Result};
 use crate::core::base::helm;
 use crate::core::check::Checker;
+use crate::core::check::lint;
 use crate::core::check::manifests::{self, Object};
 use crate::core::check::policies::Policies;
 use crate::core::check::report::{Check, Finding, Report, Severity, Source, Timings};
@@ -442,7 +443,31 @@ fn ms(d: std::time::Duration) -> f64 {
 /// [`Latest`](crate::core::base::jobs::Latest) slot can run it and drop it when a newer request comes
 /// (dropping kills its helm processes). Parsing, the schema and the policies run on the blocking
 /// pool, never on an async worker thread.
+///
+/// `helm lint --strict` runs once per chart version (the chart alone, [`lint::chart_lint`]);
+/// the team's own lint only when its render could add to what the chart's lint says
+/// ([`lint::team_lint_needed`]) — the findings are those of the team's own lint either way.
 pub async fn validate(checker: Checker, inputs: Inputs) -> Result<Report> {
+    validate_with(checker, inputs, LintScope::Chart).await
+}
+
+/// [`validate`] with the team's own `helm lint --strict` every time (the way it ran before
+/// lint was split by what it depends on): the reference the split is compared with in
+/// tests/check_jobs.rs.
+pub async fn validate_linting_the_team(checker: Checker, inputs: Inputs) -> Result<Report> {
+    validate_with(checker, inputs, LintScope::Team).await
+}
+
+/// Which `helm lint` a validation runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum LintScope {
+    /// The chart alone (cached), the team's own only when its render needs it.
+    Chart,
+    /// The team's own, always.
+    Team,
+}
+
+async fn validate_with(checker: Checker, inputs: Inputs, scope: LintScope) -> Result<Report> {
     let total = Instant::now();
     let mut report = Report {
         ok: true,
@@ -483,9 +508,14 @@ pub async fn validate(checker: Checker, inputs: Inputs) -> Result<Report> {
         }
         Some(helm) => {
             let args = helm_args(&checker.chart, &inputs, true);
-            let (tpl, lint) = tokio::join!(helm.template(&args), helm.lint(&args));
+            let (tpl, lint) = match scope {
+                LintScope::Chart => {
+                    tokio::join!(helm.template(&args), lint::chart_lint(helm, &args))
+                }
+                LintScope::Team => tokio::join!(helm.template(&args), helm.lint(&args)),
+            };
             let tpl = tpl?;
-            let lint = lint?;
+            let mut lint = lint?;
             timings.helm_template = ms(tpl.duration);
             timings.helm_lint = ms(lint.duration);
             report
@@ -493,12 +523,15 @@ pub async fn validate(checker: Checker, inputs: Inputs) -> Result<Report> {
                 .push(ran(Source::Template, timings.helm_template));
             report.findings.extend(helm_warnings(&tpl.stderr));
             let merged = Arc::new(merged);
+            // The render's objects, when it succeeded and parsed (for the lint decision).
+            let (mut objects, mut parsed) = (Vec::new(), false);
             if tpl.success {
                 let policies = checker.policies.clone();
                 let (stdout, m) = (tpl.stdout.clone(), merged.clone());
                 let after =
                     off_thread(move || after_render(&stdout, policies.as_deref(), &m)).await?;
-                report.objects = after.objects;
+                report.objects = after.objects.len();
+                (objects, parsed) = (after.objects, after.parsed);
                 report.findings.extend(after.findings);
                 timings.policies += after.millis;
                 match (&checker.policies, after.parsed) {
@@ -537,6 +570,18 @@ pub async fn validate(checker: Checker, inputs: Inputs) -> Result<Report> {
                         checker.policies_skipped.as_deref().unwrap_or("no policies"),
                     ),
                 });
+            }
+            if scope == LintScope::Chart {
+                let needed = if parsed {
+                    lint::team_lint_needed(&lint, &objects, &inputs.release)
+                } else {
+                    Some("the render failed".into())
+                };
+                if needed.is_some() {
+                    let own = helm.lint(&args).await?;
+                    timings.helm_lint += ms(own.duration);
+                    lint = own;
+                }
             }
             // Lint repeats template failures; keep only what it adds.
             let template_msgs: Vec<String> = report
@@ -627,7 +672,7 @@ fn in_process(
 struct AfterRender {
     /// Whether the output parsed into objects.
     parsed: bool,
-    objects: usize,
+    objects: Vec<Object>,
     findings: Vec<Finding>,
     millis: f64,
 }
@@ -654,7 +699,7 @@ fn after_render(stdout: &str, policies: Option<&Mutex<Policies>>, merged: &Merge
             findings.push(f);
             return AfterRender {
                 parsed: false,
-                objects: 0,
+                objects: Vec::new(),
                 findings,
                 millis: ms(t.elapsed()),
             };
@@ -671,7 +716,7 @@ fn after_render(stdout: &str, policies: Option<&Mutex<Policies>>, merged: &Merge
     }
     AfterRender {
         parsed: true,
-        objects: objects.len(),
+        objects,
         findings,
         millis: ms(t.elapsed()),
     }
