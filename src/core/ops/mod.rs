@@ -10,6 +10,8 @@
 //!   release's description records.
 //! - [`canary`]: the canary's state and the deploy options of each step, promote included.
 //! - [`rollback`], [`test`], [`uninstall`]: their plans, opened from a target.
+//! - [`import`]: manifests or another chart's values → the files of an import, proven by a
+//!   render and the checks before anything is written, and the report.
 //! - [`fleet`]: the fleet opened, then impact, status or upgrade over every team.
 //! - [`status`]: the snapshot of a release (record, workloads, warning events) and the watch
 //!   of its objects.
@@ -18,6 +20,7 @@
 pub mod canary;
 pub mod deploy;
 pub mod fleet;
+pub mod import;
 pub mod new;
 pub mod pin;
 pub mod rollback;
