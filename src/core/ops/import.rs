@@ -23,7 +23,7 @@ use crate::core::check::report::{Finding, Severity, Source as FindingSource};
 use crate::core::import::charts::{self, Convention};
 use crate::core::import::proof::{self, Report};
 use crate::core::import::{Note, Part, lift, manifests, read};
-use crate::core::inputs::{self, Request as InputsRequest};
+use crate::core::inputs::{self, Inputs, Request as InputsRequest};
 use crate::core::scaffold::generate::{self, FileKind, GenFile};
 use crate::core::scaffold::overrides;
 use crate::core::session::Session;
@@ -92,8 +92,27 @@ pub type Written = Vec<(PathBuf, generate::Outcome)>;
 /// Writes what [`prove`] proved into `out`, like `apwiz new` writes (never clobbering without
 /// `force`; with it existing files are updated comment-preserving, a `.bak` beside them).
 pub fn write(files: &[GenFile], out: &Path, force: bool) -> Result<Written> {
-    let planned = generate::plan(out, files, None, force)?;
-    generate::apply(&planned)
+    generate::apply(&plan(files, out, force)?)
+}
+
+/// What [`write`] would do, worked out against the disk without touching it (the wizard's
+/// review shows it before anything is written).
+pub fn plan(files: &[GenFile], out: &Path, force: bool) -> Result<Vec<generate::Planned>> {
+    generate::plan(out, files, None, force)
+}
+
+/// Writes an import's values.yaml and `env`'s file into `scratch` (never into the team's
+/// directory) and returns the inputs of a render, with the file names the team will see in
+/// messages: the wizard's side pane renders an import before it is written.
+pub fn stage(
+    session: &Session,
+    proven: &Proven,
+    out_dir: &Path,
+    env: Option<&str>,
+    scratch: &Path,
+) -> Result<Inputs> {
+    let texts: Vec<(&GenFile, String)> = proven.files.iter().map(|g| (g, g.text.clone())).collect();
+    super::new::stage_files(session, &texts, &proven.release, out_dir, env, scratch)
 }
 
 /// Reads, converts and proves an import; nothing is written into the team's directory.

@@ -4,6 +4,7 @@
 pub mod envs;
 pub mod features;
 pub mod form;
+pub mod import;
 pub mod preset;
 pub mod review;
 
@@ -78,6 +79,10 @@ pub enum Outcome {
     Write,
     /// Refused, with the reason for the status line (a feature the workload cannot have).
     Refused(String),
+    /// The first screen's import chosen instead of a preset.
+    StartImport(import::Kind),
+    /// Run this import in the background.
+    Import(Box<crate::core::ops::import::Request>),
 }
 
 /// A step of the wizard.
