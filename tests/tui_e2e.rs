@@ -180,25 +180,31 @@ fn onboard_stateful_db_with_persistence_toggled_and_sized() {
 /// `apwiz validate` passes for every environment of the files written in `dir/deploy`.
 fn validate_every_environment(dir: &std::path::Path) {
     for env in ["dev", "staging", "prod"] {
-        let o = Command::new(env!("CARGO_BIN_EXE_apwiz"))
-            .args(["validate", "--dir", "deploy", "--env", env])
-            .current_dir(dir)
-            .env(
-                "APWIZ_CONFIG",
-                repo().join("target/no-such-apwiz-config.yaml"),
-            )
-            .env("APWIZ_CHART", repo().join("chart"))
-            .env("APWIZ_HELM", helm())
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
-        assert!(
-            o.status.success(),
-            "{env}: {}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
+        validate(dir, &["--env", env]);
     }
+}
+
+/// `apwiz validate --dir deploy ARGS` in `dir` passes.
+fn validate(dir: &std::path::Path, args: &[&str]) {
+    let o = Command::new(env!("CARGO_BIN_EXE_apwiz"))
+        .args(["validate", "--dir", "deploy"])
+        .args(args)
+        .current_dir(dir)
+        .env(
+            "APWIZ_CONFIG",
+            repo().join("target/no-such-apwiz-config.yaml"),
+        )
+        .env("APWIZ_CHART", repo().join("chart"))
+        .env("APWIZ_HELM", helm())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{args:?}: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 #[test]
@@ -580,4 +586,59 @@ fn detach_from_a_running_deploy_then_reattach_with_status_watch() {
         assert!(Instant::now() < end, "never deployed: {}", st.stdout);
         std::thread::sleep(Duration::from_millis(500));
     }
+}
+
+/// Import from the first screen: "Import existing manifests", the gRPC fixture's directory
+/// typed, the report with its figure beside the pane rendering the imported values (a real
+/// helm render through the TUI's jobs), the review, the write; then `apwiz validate` passes on
+/// the written files.
+#[test]
+fn import_grpc_manifests_from_the_first_screen_then_validate() {
+    let dir = scratch("import");
+    let manifests = dir.parent().unwrap().join("grpc-microservices");
+    std::fs::create_dir_all(&manifests).unwrap();
+    std::fs::copy(
+        repo().join("tests/fixtures/import/apps/grpc-microservices.yaml"),
+        manifests.join("all.yaml"),
+    )
+    .unwrap();
+    let Some(t) = Tmux::start("import", &dir) else {
+        return;
+    };
+    t.apwiz("", "");
+    t.wait_for("web-app", "the preset list");
+    // The imports follow the presets: the last row is the values' import, the one above it
+    // the manifests'.
+    t.keys(&["Down"; 20]);
+    t.keys(&["Up"]);
+    t.wait_for(
+        "Kubernetes YAML your team applies",
+        "the import's description",
+    );
+    t.keys(&["Enter"]);
+    t.wait_for("Enter imports", "the import's paths");
+    t.text(&manifests.display().to_string());
+    t.keys(&["Enter"]);
+    let s = t.wait_long("% exact", "the import's report", Duration::from_secs(90));
+    assert!(s.contains("Service/frontend"), "{s}");
+    t.wait_long(
+        "objects · render",
+        "the pane's render of the imported values",
+        Duration::from_secs(60),
+    );
+    t.wait_for("Deployment/frontend", "the rendered objects in the pane");
+    t.keys(&["Enter"]);
+    t.wait_for("(new)", "the review");
+    t.keys(&["Enter"]);
+    t.wait_for("created", "the files written");
+    t.keys(&["q"]);
+    t.wait_for("EXIT=0", "apwiz to exit");
+    let deploy = dir.join("deploy");
+    let values = std::fs::read_to_string(deploy.join("values.yaml")).unwrap();
+    assert!(
+        values.contains("imported by `apwiz import manifests`"),
+        "{values}"
+    );
+    assert!(deploy.join(".apwiz-import.yaml").is_file());
+    validate(&dir, &["--release", "grpc-microservices"]);
 }

@@ -3,12 +3,13 @@
 //! styles of every theme. ratatui's TestBackend + insta.
 mod tui_common;
 
-use apwiz::testing::core::check::manifests::Object;
-use apwiz::testing::core::check::report::{Finding, Report, Severity, Source, Timings};
-use apwiz::testing::tui::app::{State, update};
-use apwiz::testing::tui::msg::{Msg, RenderResult};
-use apwiz::testing::tui::style::Styles;
-use apwiz::testing::tui::view;
+use apwiz::core::check::manifests::Object;
+use apwiz::core::check::report::{Finding, Report, Severity, Source, Timings};
+use apwiz::core::ops::import::Proof;
+use apwiz::tui::app::{State, update};
+use apwiz::tui::msg::{Cmd, Msg, RenderResult};
+use apwiz::tui::style::Styles;
+use apwiz::tui::view;
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -188,27 +189,7 @@ fn side_pane() {
             object("Deployment", "shop", "shop"),
             object("Ingress", "shop", "shop"),
         ];
-        let yaml: Vec<String> = objects
-            .iter()
-            .map(|o| serde_yaml::to_string(&o.value).unwrap())
-            .collect();
-        update(
-            &mut st,
-            Msg::Rendered {
-                generation: g,
-                env: Some("dev".into()),
-                result: Ok(RenderResult {
-                    highlighted: yaml
-                        .iter()
-                        .map(|y| apwiz::testing::tui::highlight::yaml(y))
-                        .collect(),
-                    yaml,
-                    objects,
-                    millis: 120.0,
-                    errors: Vec::new(),
-                }),
-            },
-        );
+        feed_render(&mut st, objects, Some("dev"), 120.0);
         let mut f = Finding::new(
             Source::Schema,
             Severity::Error,
@@ -284,4 +265,100 @@ fn themes() {
     bad.colors.insert("warning".into(), "yelow".into());
     let e = Styles::new(&bad, true).unwrap_err();
     assert!(e.contains("colors.warning") && e.contains("yelow"), "{e}");
+}
+
+/// The first screen's import: the paths asked, then the report of the gRPC fixture's import
+/// (proven by the same `core::ops::import` as the CLI) beside the pane showing the render of
+/// the imported values (the proof's own render, fed as the pane's result), then a bad path's
+/// error on the same screen.
+#[test]
+fn import_screen() {
+    use apwiz::tui::msg::Shared;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for (w, h) in SIZES {
+        let (s, mut st) = fixed_state(&format!("import-{w}"));
+        let n = st.preset_step.visible(&st.presets).len();
+        let mut keys: Vec<Msg> = (0..n).map(|_| key(KeyCode::Down)).collect();
+        drive(&s, &mut st, std::mem::take(&mut keys));
+        insta::assert_snapshot!(format!("import_offered_{w}x{h}"), screen(&mut st, w, h));
+        drive(&s, &mut st, vec![key(KeyCode::Enter)]);
+        drive(
+            &s,
+            &mut st,
+            chars("tests/fixtures/import/apps/grpc-microservices.yaml"),
+        );
+        insta::assert_snapshot!(format!("import_ask_{w}x{h}"), screen(&mut st, w, h));
+
+        let cmds = update(&mut st, key(KeyCode::Enter));
+        let Some(Cmd::Import(req)) = cmds.first() else {
+            panic!("{cmds:?}")
+        };
+        insta::assert_snapshot!(format!("import_running_{w}x{h}"), screen(&mut st, w, h));
+        let proof = rt
+            .block_on(apwiz::core::ops::import::prove(&s, (**req).clone()))
+            .expect("the import is proven");
+        let Proof::Proven(proven) = &proof else {
+            panic!("refused")
+        };
+        let objects = proven.objects.clone();
+        let cmds = update(&mut st, Msg::Imported(Ok(Shared::new(proof))));
+        assert!(
+            matches!(cmds.as_slice(), [Cmd::CheckImport { .. }]),
+            "{cmds:?}"
+        );
+        if w < 100 {
+            // Narrow: the pane is a toggle.
+            drive(&s, &mut st, vec![ctrl('w')]);
+            insta::assert_snapshot!(format!("import_pane_{w}x{h}"), {
+                feed_render(&mut st, objects.clone(), None, 150.0);
+                screen(&mut st, w, h)
+            });
+            drive(&s, &mut st, vec![ctrl('w')]);
+        } else {
+            feed_render(&mut st, objects, None, 150.0);
+        }
+        insta::assert_snapshot!(format!("import_report_{w}x{h}"), screen(&mut st, w, h));
+
+        // Back to the paths; a file that is not there.
+        drive(&s, &mut st, vec![key(KeyCode::Esc)]);
+        for _ in 0.."grpc-microservices.yaml".len() {
+            drive(&s, &mut st, vec![key(KeyCode::Backspace)]);
+        }
+        drive(&s, &mut st, chars("no-such.yaml"));
+        let cmds = update(&mut st, key(KeyCode::Enter));
+        let Some(Cmd::Import(req)) = cmds.first() else {
+            panic!("{cmds:?}")
+        };
+        let err = rt
+            .block_on(apwiz::core::ops::import::prove(&s, (**req).clone()))
+            .expect_err("no such file");
+        update(&mut st, Msg::Imported(Err(err.to_string())));
+        insta::assert_snapshot!(format!("import_error_{w}x{h}"), screen(&mut st, w, h));
+    }
+}
+
+/// The pane's render result for `objects` in `env` (a fixed time, so the picture is stable).
+fn feed_render(st: &mut State, objects: Vec<Object>, env: Option<&str>, millis: f64) {
+    let yaml: Vec<String> = objects
+        .iter()
+        .map(|o| serde_yaml::to_string(&o.value).unwrap())
+        .collect();
+    let g = st.check_generation;
+    update(
+        st,
+        Msg::Rendered {
+            generation: g,
+            env: env.map(str::to_string),
+            result: Ok(RenderResult {
+                highlighted: yaml
+                    .iter()
+                    .map(|y| apwiz::tui::highlight::yaml(y))
+                    .collect(),
+                yaml,
+                objects,
+                millis,
+                errors: Vec::new(),
+            }),
+        },
+    );
 }

@@ -1024,3 +1024,199 @@ fn microservices_environments_have_a_row_per_service_with_its_own_replicas() {
         "{prod_file}"
     );
 }
+
+/// Runs the import commands `update` asked for as `jobs` would (the renders excepted), feeding
+/// the results back; returns every command seen.
+fn drive_import(
+    s: &apwiz::core::session::Session,
+    st: &mut apwiz::tui::app::State,
+    msgs: Vec<Msg>,
+) -> Vec<Cmd> {
+    use apwiz::tui::jobs;
+    use apwiz::tui::msg::Shared;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut seen = Vec::new();
+    let mut queue: std::collections::VecDeque<Msg> = msgs.into();
+    while let Some(m) = queue.pop_front() {
+        for c in update(st, m) {
+            let reply = match &c {
+                Cmd::Import(req) => Some(Msg::Imported(
+                    rt.block_on(apwiz::core::ops::import::prove(s, (**req).clone()))
+                        .map(Shared::new)
+                        .map_err(|e| e.to_string()),
+                )),
+                Cmd::PlanImport { proof, out_dir } => Some(Msg::Planned(
+                    jobs::plan_import(s, proof, out_dir).map_err(|e| e.to_string()),
+                )),
+                Cmd::WriteImport { proof, out_dir } => Some(Msg::Written(
+                    jobs::write_import(proof, out_dir).map_err(|e| e.to_string()),
+                )),
+                _ => None,
+            };
+            if let Some(r) = reply {
+                queue.push_front(r);
+            }
+            seen.push(c);
+        }
+    }
+    seen
+}
+
+fn typed_then_enter(text: &str) -> Vec<Msg> {
+    let mut msgs = chars(text);
+    msgs.push(key(KeyCode::Enter));
+    msgs
+}
+
+/// The keys that choose the import of `kind` in the first screen's list (after the presets).
+fn choose_import(st: &apwiz::tui::app::State, kind: apwiz::tui::steps::import::Kind) -> Vec<Msg> {
+    let n = st.preset_step.visible(&st.presets).len()
+        + st.preset_step
+            .imports()
+            .iter()
+            .position(|k| *k == kind)
+            .expect("the import is offered");
+    let mut msgs: Vec<Msg> = (0..n).map(|_| key(KeyCode::Down)).collect();
+    msgs.push(key(KeyCode::Enter));
+    msgs
+}
+
+/// Import from the first screen: the gRPC fixture's manifests by keys, proven through the same
+/// `core::ops::import` as `apwiz import manifests`, the report on the screen, the pane asked to
+/// render the imported values, the review planned and written: the files are byte for byte
+/// what `apwiz import manifests` writes for the same input. Esc walks back to the presets.
+#[test]
+fn import_manifests_from_the_first_screen_writes_what_apwiz_import_writes() {
+    use apwiz::tui::steps::import::{Kind, Phase};
+    let s = session();
+    let root = scratch("import-grpc");
+    let out = root.join("tui");
+    let mut st = new_state(&s, &out);
+    let fixture = "tests/fixtures/import/apps/grpc-microservices.yaml";
+
+    let keys = choose_import(&st, Kind::Manifests);
+    drive_import(&s, &mut st, keys);
+    assert_eq!(st.step, StepId::Preset);
+    assert!(st.import_step.is_some() && st.in_text());
+    // Nothing typed: refused, naming the field, nothing run.
+    let cmds = drive_import(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert_eq!(st.status.as_deref(), Some("Manifests: an answer is needed"));
+
+    let cmds = drive_import(&s, &mut st, typed_then_enter(fixture));
+    let Some(Cmd::Import(req)) = cmds.first() else {
+        panic!("no import asked for: {cmds:?}")
+    };
+    assert_eq!(
+        req.source,
+        apwiz::core::ops::import::Source::Manifests(vec![fixture.into()])
+    );
+    // The proof's result asks the pane for a render of the imported values.
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::CheckImport { env: None, .. })),
+        "{cmds:?}"
+    );
+    let step = st.import_step.as_ref().unwrap();
+    let (_, proven) = step.proven().expect("proven");
+    assert_eq!(proven.release, "grpc-microservices");
+    let (exact, changed, lossy) = proven.report.counted();
+    assert!(exact > 0 && lossy == 0, "{exact} {changed} {lossy}");
+    let text: Vec<String> = step
+        .report_lines(&st.styles)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    assert!(text[0].contains("% exact"), "{text:?}");
+    assert!(
+        text.iter().any(|l| l.contains("✓ Service/")),
+        "kept objects listed: {text:?}"
+    );
+    assert!(st.dirty);
+
+    // Enter reviews: every file new; Enter writes.
+    drive_import(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert_eq!(st.step, StepId::Review);
+    let files = st.review_step.files.clone().unwrap().unwrap();
+    assert!(
+        files
+            .iter()
+            .any(|f| f.display.ends_with("values.yaml") && !f.exists),
+        "{files:?}"
+    );
+    assert!(
+        !out.join("values.yaml").exists(),
+        "nothing before the write"
+    );
+    drive_import(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert!(
+        matches!(st.review_step.written, Some(Ok(_))),
+        "{:?}",
+        st.review_step.written
+    );
+    assert_eq!(st.status.as_deref(), Some("files written"));
+    assert!(!st.dirty);
+
+    let cli = root.join("cli");
+    let o = apwiz(&[
+        "import",
+        "manifests",
+        fixture,
+        "--out",
+        cli.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for name in ["values.yaml", ".apwiz-import.yaml"] {
+        assert_eq!(
+            std::fs::read_to_string(out.join(name)).unwrap(),
+            std::fs::read_to_string(cli.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+
+    // Esc: the report again, the paths, then the presets.
+    drive_import(&s, &mut st, vec![key(KeyCode::Esc)]);
+    assert_eq!(st.step, StepId::Preset);
+    assert!(matches!(
+        st.import_step.as_ref().unwrap().phase,
+        Phase::Done(_)
+    ));
+    drive_import(&s, &mut st, vec![key(KeyCode::Esc)]);
+    assert!(matches!(st.import_step.as_ref().unwrap().phase, Phase::Ask));
+    drive_import(&s, &mut st, vec![key(KeyCode::Esc)]);
+    assert!(st.import_step.is_none());
+}
+
+/// A bad path: the error on the import screen names it and what to do; nothing is written, no
+/// review is offered, and Enter goes back to the paths to fix it.
+#[test]
+fn import_of_a_bad_path_says_so_on_its_screen_and_writes_nothing() {
+    use apwiz::tui::steps::import::{Kind, Phase};
+    let s = session();
+    let root = scratch("import-bad");
+    let out = root.join("tui");
+    let mut st = new_state(&s, &out);
+    let keys = choose_import(&st, Kind::Values);
+    drive_import(&s, &mut st, keys);
+    let bad = "tests/fixtures/import/no-such-values.yaml";
+    drive_import(&s, &mut st, typed_then_enter(bad));
+    let step = st.import_step.as_ref().unwrap();
+    assert!(matches!(step.phase, Phase::Done(Err(_))));
+    let text: Vec<String> = step
+        .report_lines(&st.styles)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    assert!(
+        text[0].contains(bad) && text[0].contains("no such file"),
+        "{text:?}"
+    );
+    assert!(text[1].contains("nothing was written"), "{text:?}");
+    // No review of a failed import.
+    let cmds = drive_import(&s, &mut st, vec![ctrl('s')]);
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert_eq!(st.step, StepId::Preset);
+    drive_import(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert!(matches!(st.import_step.as_ref().unwrap().phase, Phase::Ask));
+    assert!(!out.exists() || std::fs::read_dir(&out).unwrap().next().is_none());
+}

@@ -16,13 +16,14 @@ use crate::core::inputs::themes::Theme;
 use crate::core::ops::deploy::{DeployOptions, DeployRequest};
 use crate::core::release::Target;
 use crate::tui::keys::{self, Action, Scope};
-use crate::tui::msg::{Cmd, Msg};
+use crate::tui::msg::{Cmd, Msg, Shared};
 use crate::tui::pane::Pane;
 use crate::tui::project::Project;
 use crate::tui::screens::{self, Effect, OpsScreen};
 use crate::tui::steps::envs::EnvStep;
 use crate::tui::steps::features::FeatureStep;
 use crate::tui::steps::form::FormStep;
+use crate::tui::steps::import::ImportStep;
 use crate::tui::steps::preset::PresetStep;
 use crate::tui::steps::review::ReviewStep;
 use crate::tui::steps::{Ctx, Outcome, Step, StepId};
@@ -60,6 +61,9 @@ pub struct State {
     pub feature_step: FeatureStep,
     pub env_step: EnvStep,
     pub review_step: ReviewStep,
+    /// The first screen's import, once chosen instead of a preset (shown in the preset's place;
+    /// its review writes the import's files).
+    pub import_step: Option<ImportStep>,
     pub pane: Pane,
     /// The side pane has the focus.
     pub focus_pane: bool,
@@ -122,6 +126,7 @@ impl State {
             feature_step: FeatureStep::default(),
             env_step: EnvStep::default(),
             review_step: ReviewStep::default(),
+            import_step: None,
             pane: Pane::default(),
             focus_pane: false,
             show_pane: false,
@@ -172,7 +177,10 @@ impl State {
     }
 
     /// The current step as a component.
-    pub(crate) fn step_ref(&self) -> &dyn Step {
+    pub fn step_ref(&self) -> &dyn Step {
+        if let (StepId::Preset, Some(i)) = (self.step, &self.import_step) {
+            return i;
+        }
         match self.step {
             StepId::Preset => &self.preset_step,
             StepId::Workload => &self.form_step,
@@ -191,6 +199,10 @@ impl State {
             chart: self.chart.as_deref(),
         };
         let step: &mut dyn Step = match self.step {
+            StepId::Preset if self.import_step.is_some() => match self.import_step.as_mut() {
+                Some(i) => i,
+                None => &mut self.preset_step,
+            },
             StepId::Preset => &mut self.preset_step,
             StepId::Workload => &mut self.form_step,
             StepId::Features => &mut self.feature_step,
@@ -235,6 +247,13 @@ impl State {
             s.enter(p, c);
             Outcome::Handled
         });
+        if let (StepId::Review, Some(proof)) = (step, self.import_proof()) {
+            self.review_step.files = None;
+            return vec![Cmd::PlanImport {
+                proof,
+                out_dir: self.project.out_dir.clone(),
+            }];
+        }
         if step == StepId::Review {
             return match self.project.answers() {
                 Ok(answers) => vec![Cmd::Plan {
@@ -268,6 +287,19 @@ impl State {
     }
 
     fn go(&mut self, target: StepId) -> Vec<Cmd> {
+        if self.import_step.is_some() {
+            // An import goes from its report to the review, and back.
+            return match (target, self.import_proof()) {
+                (StepId::Review, Some(_)) | (StepId::Preset, _) => {
+                    self.status = None;
+                    self.enter(target)
+                }
+                _ => {
+                    self.status = Some("import first: Enter on the paths runs it".into());
+                    Vec::new()
+                }
+            };
+        }
         if target > self.step
             && let Some((id, why)) = self.blocking_step(target)
         {
@@ -294,6 +326,17 @@ impl State {
     /// The check for the pane's environment, now.
     fn check_now(&mut self) -> Vec<Cmd> {
         self.check_due = None;
+        if let Some(proof) = self.import_proof() {
+            self.check_generation += 1;
+            self.pane.running = true;
+            self.pane.incomplete = None;
+            return vec![Cmd::CheckImport {
+                generation: self.check_generation,
+                proof,
+                out_dir: self.project.out_dir.clone(),
+                env: self.pane.env.clone(),
+            }];
+        }
         if self.chart.is_none() || self.project.preset.is_none() {
             return Vec::new();
         }
@@ -451,8 +494,42 @@ impl State {
         Ok(())
     }
 
+    /// The proven import of the first screen, if there is one.
+    pub fn import_proof(&self) -> Option<Shared<crate::core::ops::import::Proof>> {
+        self.import_step
+            .as_ref()
+            .and_then(|i| i.proven())
+            .map(|(shared, _)| shared.clone())
+    }
+
+    /// The environments of the files the wizard writes (an import's own, else the chosen ones).
+    fn environments(&self) -> Vec<String> {
+        match self.import_step.as_ref().and_then(|i| i.proven()) {
+            Some((_, p)) => p.envs.clone(),
+            None if self.import_step.is_some() => Vec::new(),
+            None => self.project.chosen_environments(),
+        }
+    }
+
+    /// An import's result: the report on its screen, the pane renders the imported values.
+    fn imported(&mut self, r: Result<Shared<crate::core::ops::import::Proof>, String>) -> Vec<Cmd> {
+        let Some(i) = self.import_step.as_mut() else {
+            return Vec::new();
+        };
+        i.set_result(r);
+        self.pane.render = None;
+        self.pane.report = None;
+        self.pane.running = false;
+        self.pane.env = self.environments().first().cloned();
+        if self.import_proof().is_some() {
+            self.dirty = true;
+            return self.check_now();
+        }
+        Vec::new()
+    }
+
     fn next_env(&mut self, name: Option<&str>) -> Result<Vec<Cmd>, String> {
-        let chosen = self.project.chosen_environments();
+        let chosen = self.environments();
         let next = match name {
             Some(n) if chosen.iter().any(|e| e == n) => n.to_string(),
             Some(n) => {
@@ -696,6 +773,16 @@ impl State {
                 self.overlay = Some(Overlay::Palette(Input::default()));
                 Vec::new()
             }
+            Some(Action::Back) if self.import_step.is_some() && self.step == StepId::Preset => {
+                // Leaving the import: back to the presets.
+                self.import_step = None;
+                self.pane.render = None;
+                self.pane.report = None;
+                Vec::new()
+            }
+            Some(Action::Back) if self.import_step.is_some() && !self.focus_pane => {
+                self.go(StepId::Preset)
+            }
             Some(Action::Back) => {
                 if self.focus_pane {
                     self.focus_pane = false;
@@ -756,6 +843,22 @@ impl State {
                 self.changed();
                 Vec::new()
             }
+            Outcome::StartImport(kind) => {
+                self.import_step = Some(ImportStep::new(kind));
+                Vec::new()
+            }
+            Outcome::Import(req) => vec![Cmd::Import(req)],
+            Outcome::Next if self.import_step.is_some() => self.go(StepId::Review),
+            Outcome::Write if self.import_step.is_some() => match self.import_proof() {
+                Some(proof) => vec![Cmd::WriteImport {
+                    proof,
+                    out_dir: self.project.out_dir.clone(),
+                }],
+                None => {
+                    self.review_step.writing = false;
+                    Vec::new()
+                }
+            },
             Outcome::Next => {
                 if self.step == StepId::Preset {
                     // A preset chosen: new answers to check.
@@ -849,6 +952,7 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Cmd> {
             }
             Vec::new()
         }
+        Msg::Imported(r) => s.imported(r),
         Msg::Ops(m) => match s.ops.as_mut() {
             Some(o) => o.update(m),
             None => Vec::new(),
@@ -860,6 +964,12 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Cmd> {
             if ok {
                 s.dirty = false;
                 s.status = Some("files written".into());
+                if let Some(proof) = s.import_proof() {
+                    return vec![Cmd::PlanImport {
+                        proof,
+                        out_dir: s.project.out_dir.clone(),
+                    }];
+                }
                 if let Ok(a) = s.project.answers() {
                     s.project.base = Some(a.clone());
                     return vec![Cmd::Plan {

@@ -3,7 +3,7 @@
 //! through one [`Latest`] slot: a newer request aborts the older one (killing its helm), and each
 //! result carries its generation so the state can drop a stale one. The work itself is in plain
 //! functions ([`plan`], [`review_files`], [`write`], [`stage`]) that tests call directly.
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
@@ -11,12 +11,13 @@ use std::time::{Duration, Instant};
 use similar::{ChangeTag, TextDiff};
 use tokio::sync::Notify;
 
-use crate::core::base::error::Result;
+use crate::core::base::error::{Error, Result};
 use crate::core::base::jobs::Latest;
 use crate::core::check::pipeline;
 use crate::core::inputs::Inputs;
 use crate::core::inputs::answers::Answers;
 use crate::core::ops;
+use crate::core::ops::import::{Proof, Proven};
 use crate::core::release::diff as rdiff;
 use crate::core::release::events::{Emitter, ReleaseEvent};
 use crate::core::release::{self, Cluster, Target, records};
@@ -47,6 +48,35 @@ pub fn review_files(session: &Session, planned: &[Planned]) -> Vec<ReviewFile> {
             }
         })
         .collect()
+}
+
+/// The proven import in `proof` (a refused one has nothing to write).
+fn proven(proof: &Shared<Proof>) -> Result<&Proven> {
+    match &*proof.0 {
+        Proof::Proven(p) => Ok(p),
+        Proof::Refused(_) => Err(Error::Invalid(
+            "the import was refused: nothing to write".into(),
+        )),
+    }
+}
+
+/// The review of a proven import's files against the disk (the wizard's review forces: it
+/// shows every change before it is written).
+pub fn plan_import(
+    session: &Session,
+    proof: &Shared<Proof>,
+    out_dir: &Path,
+) -> Result<Vec<ReviewFile>> {
+    let planned = ops::import::plan(&proven(proof)?.files, out_dir, true)?;
+    Ok(review_files(session, &planned))
+}
+
+/// Writes a proven import's files with the writer the wizard uses.
+pub fn write_import(
+    proof: &Shared<Proof>,
+    out_dir: &Path,
+) -> Result<Vec<(PathBuf, crate::core::scaffold::generate::Outcome)>> {
+    ops::import::write(&proven(proof)?.files, out_dir, true)
 }
 
 /// A line diff with three lines of context (a new file: every line added).
@@ -349,6 +379,27 @@ impl Jobs {
             Cmd::Write { answers, out_dir } => self.blocking(Msg::Written, move || {
                 ops::new::write(&session, &answers, &out_dir)
             }),
+            Cmd::Import(req) => self.reply(Msg::Imported, async move {
+                ops::import::prove(&session, *req).await.map(Shared::new)
+            }),
+            Cmd::CheckImport {
+                generation,
+                proof,
+                out_dir,
+                env,
+            } => {
+                let e = env.clone();
+                let s2 = session.clone();
+                self.check_staged(generation, env, move |dir| {
+                    ops::import::stage(&s2, proven(&proof)?, &out_dir, e.as_deref(), dir)
+                })
+            }
+            Cmd::PlanImport { proof, out_dir } => self.blocking(Msg::Planned, move || {
+                plan_import(&session, &proof, &out_dir)
+            }),
+            Cmd::WriteImport { proof, out_dir } => {
+                self.blocking(Msg::Written, move || write_import(&proof, &out_dir))
+            }
             Cmd::PlanDeploy(req) => {
                 self.reply(|r| Msg::Ops(OpsMsg::DeployPlanned(r)), async move {
                     ops::deploy::plan_request(session, (*req.0).clone())
@@ -484,6 +535,19 @@ impl Jobs {
     /// Renders and validates the answers in the background through the [`Latest`] slot.
     fn check(&mut self, generation: u64, answers: Answers, out_dir: PathBuf, env: Option<String>) {
         let session = self.session.clone();
+        let e = env.clone();
+        self.check_staged(generation, env, move |dir| {
+            ops::new::stage(&session, &answers, &out_dir, e.as_deref(), dir)
+        });
+    }
+
+    /// Stages files with `stage` into a directory of the request's own, then renders and
+    /// validates them through the [`Latest`] slot.
+    fn check_staged<F>(&mut self, generation: u64, env: Option<String>, stage: F)
+    where
+        F: FnOnce(&Path) -> Result<Inputs> + Send + 'static,
+    {
+        let session = self.session.clone();
         let tx = self.tx.clone();
         // Each request renders from its own directory: an aborted one may still be reading its
         // files.
@@ -493,13 +557,11 @@ impl Jobs {
             .map(|g| self.scratch.join(g.to_string()));
         self.latest.submit_with(
             async move {
-                let s2 = session.clone();
-                let (a, d, e) = (answers, out_dir, env.clone());
                 let staged = pipeline::off_thread(move || {
                     if let Some(o) = old {
                         let _ = std::fs::remove_dir_all(o);
                     }
-                    ops::new::stage(&s2, &a, &d, e.as_deref(), &dir)
+                    stage(&dir)
                 })
                 .await;
                 match staged {

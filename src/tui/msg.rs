@@ -12,6 +12,7 @@ use crate::core::check::manifests::Object;
 use crate::core::check::report::Report;
 use crate::core::inputs::answers::Answers;
 use crate::core::ops::deploy::{DeployPlan, DeployPlanning, DeployRequest};
+use crate::core::ops::import::{Proof, Request as ImportRequest};
 use crate::core::ops::rollback::RollbackPlan;
 use crate::core::ops::uninstall::UninstallPlan;
 use crate::core::release::Target;
@@ -52,6 +53,8 @@ pub enum Msg {
     Note(String),
     /// A background result for the screen over the wizard.
     Ops(OpsMsg),
+    /// The import of the first screen proven (or refused, or failed).
+    Imported(Result<Shared<Proof>, String>),
 }
 
 /// A background result for the screen over the wizard (its [`update`](crate::tui::screens::OpsScreen::update)).
@@ -282,6 +285,25 @@ pub enum Cmd {
         target: Shared<Target>,
         release: String,
         stream: u64,
+    },
+    /// Read, convert and prove an import (`core::ops::import::prove`).
+    Import(Box<ImportRequest>),
+    /// Render and validate a proven import's files for `env` (request `generation`).
+    CheckImport {
+        generation: u64,
+        proof: Shared<Proof>,
+        out_dir: PathBuf,
+        env: Option<String>,
+    },
+    /// Work out the review of a proven import's files.
+    PlanImport {
+        proof: Shared<Proof>,
+        out_dir: PathBuf,
+    },
+    /// Write a proven import's files.
+    WriteImport {
+        proof: Shared<Proof>,
+        out_dir: PathBuf,
     },
     /// Leave the loop.
     Quit,

@@ -10,21 +10,24 @@
 //!   release's description records.
 //! - [`canary`]: the canary's state and the deploy options of each step, promote included.
 //! - [`rollback`], [`test`], [`uninstall`]: their plans, opened from a target.
+//! - [`import`]: manifests or another chart's values → the files of an import, proven by a
+//!   render and the checks before anything is written, and the report.
 //! - [`fleet`]: the fleet opened, then impact, status or upgrade over every team.
 //! - [`status`]: the snapshot of a release (record, workloads, warning events) and the watch
 //!   of its objects.
 //!
 //! Top layer: it joins the check pipeline, the scaffold and the release engine.
-pub(crate) mod canary;
-pub(crate) mod deploy;
-pub(crate) mod fleet;
-pub(crate) mod new;
-pub(crate) mod pin;
-pub(crate) mod rollback;
-pub(crate) mod status;
-pub(crate) mod target;
-pub(crate) mod test;
-pub(crate) mod uninstall;
+pub mod canary;
+pub mod deploy;
+pub mod fleet;
+pub mod import;
+pub mod new;
+pub mod pin;
+pub mod rollback;
+pub mod status;
+pub mod target;
+pub mod test;
+pub mod uninstall;
 
 use serde_json::Value;
 

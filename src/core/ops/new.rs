@@ -55,21 +55,43 @@ pub(crate) fn stage(
     scratch: &Path,
 ) -> Result<Inputs> {
     let (files, planned) = plan(session, answers, out_dir, true)?;
-    std::fs::create_dir_all(scratch).map_err(|e| Error::io(scratch, e))?;
-    let mut values = Vec::new();
+    let mut texts = Vec::new();
     for (g, p) in files.iter().zip(&planned) {
-        let wanted = match &g.kind {
-            FileKind::Base => true,
-            FileKind::Env(e) => Some(e.as_str()) == env,
-            FileKind::Answers | FileKind::Schema => false,
-        };
-        if !wanted {
-            continue;
-        }
         let text = match &p.text {
             Some(t) => t.clone(),
-            None => std::fs::read_to_string(&p.path).map_err(|e| Error::io(&p.path, e))?,
+            None if staged(g, env) => {
+                std::fs::read_to_string(&p.path).map_err(|e| Error::io(&p.path, e))?
+            }
+            None => continue,
         };
+        texts.push((g, text));
+    }
+    stage_files(session, &texts, &answers.name, out_dir, env, scratch)
+}
+
+/// Whether a render for `env` reads `g` (values.yaml, and `env`'s own file).
+fn staged(g: &GenFile, env: Option<&str>) -> bool {
+    match &g.kind {
+        FileKind::Base => true,
+        FileKind::Env(e) => Some(e.as_str()) == env,
+        FileKind::Answers | FileKind::Schema => false,
+    }
+}
+
+/// Writes the files of `texts` a render for `env` reads into `scratch` and returns the inputs
+/// of that render as `release`, with the names the team will see in `out_dir` (`new`'s files
+/// before the review, an import's before it is written).
+pub fn stage_files(
+    session: &Session,
+    texts: &[(&GenFile, String)],
+    release: &str,
+    out_dir: &Path,
+    env: Option<&str>,
+    scratch: &Path,
+) -> Result<Inputs> {
+    std::fs::create_dir_all(scratch).map_err(|e| Error::io(scratch, e))?;
+    let mut values = Vec::new();
+    for (g, text) in texts.iter().filter(|(g, _)| staged(g, env)) {
         let path = scratch.join(&g.name);
         std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
         values.push(ValuesFile {
@@ -80,7 +102,7 @@ pub(crate) fn stage(
     Ok(Inputs {
         files: values,
         sets: Vec::new(),
-        release: answers.name.clone(),
+        release: release.to_string(),
         namespace: None,
         kube_version: session.config.kube_version.clone(),
         environment: env.map(str::to_string),

@@ -1,11 +1,12 @@
 //! The wizard's steps, one component each: a step owns its state, handles the actions and keys
 //! routed to it, and draws itself (drawing only reads). The app routes; it never reaches into a
 //! step's state.
-pub(crate) mod envs;
-pub(crate) mod features;
-pub(crate) mod form;
-pub(crate) mod preset;
-pub(crate) mod review;
+pub mod envs;
+pub mod features;
+pub mod form;
+pub mod import;
+pub mod preset;
+pub mod review;
 
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
@@ -78,6 +79,10 @@ pub enum Outcome {
     Write,
     /// Refused, with the reason for the status line (a feature the workload cannot have).
     Refused(String),
+    /// The first screen's import chosen instead of a preset.
+    StartImport(import::Kind),
+    /// Run this import in the background.
+    Import(Box<crate::core::ops::import::Request>),
 }
 
 /// A step of the wizard.

@@ -1,5 +1,6 @@
-//! Step 1: the workload presets as a list (title and description), web-app first and selected;
-//! `/` filters fuzzily (nucleo-matcher); `Enter` chooses.
+//! Step 1: the workload presets as a list (title and description), web-app first and selected,
+//! then the imports (existing manifests, another chart's values: [`super::import`]); `/` filters
+//! fuzzily (nucleo-matcher); `Enter` chooses.
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
@@ -10,6 +11,7 @@ use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
+use super::import::Kind;
 use super::{Ctx, Outcome, Step};
 use crate::core::inputs::presets::{Preset, PresetKind};
 use crate::tui::keys::{Action, Scope};
@@ -47,9 +49,37 @@ pub(crate) fn matching<'a>(all: &'a [Preset], filter: &str) -> Vec<&'a Preset> {
     scored.into_iter().map(|(_, _, p)| p).collect()
 }
 
+/// The imports whose title or description match `filter` (all of them without one).
+pub fn matching_imports(filter: &str) -> Vec<Kind> {
+    if filter.trim().is_empty() {
+        return Kind::ALL.to_vec();
+    }
+    let pattern = Pattern::parse(filter, CaseMatching::Ignore, Normalization::Smart);
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let mut buf = Vec::new();
+    Kind::ALL
+        .into_iter()
+        .filter(|k| {
+            let hay = format!("import {}", k.title());
+            pattern
+                .score(Utf32Str::new(&hay, &mut buf), &mut matcher)
+                .is_some()
+        })
+        .collect()
+}
+
 impl PresetStep {
     pub fn visible<'a>(&self, all: &'a [Preset]) -> Vec<&'a Preset> {
-        matching(all, self.filter.as_ref().map(|f| f.value()).unwrap_or(""))
+        matching(all, self.filter_text())
+    }
+
+    fn filter_text(&self) -> &str {
+        self.filter.as_ref().map(|f| f.value()).unwrap_or("")
+    }
+
+    /// The imports offered after the presets (rows `visible().len()..`).
+    pub fn imports(&self) -> Vec<Kind> {
+        matching_imports(self.filter_text())
     }
 
     /// Selects `name` (when pre-filled or loaded).
@@ -76,7 +106,8 @@ impl Step for PresetStep {
     }
 
     fn action(&mut self, a: Action, project: &mut Project, ctx: &Ctx) -> Outcome {
-        let n = self.visible(ctx.presets).len();
+        let presets = self.visible(ctx.presets).len();
+        let n = presets + self.imports().len();
         match a {
             Action::Filter => {
                 self.filtering = true;
@@ -98,6 +129,13 @@ impl Step for PresetStep {
                     self.selected += 1;
                 }
                 Outcome::Handled
+            }
+            Action::Next if self.selected >= presets => {
+                self.filtering = false;
+                match self.imports().get(self.selected - presets) {
+                    Some(k) => Outcome::StartImport(*k),
+                    None => Outcome::Handled,
+                }
             }
             Action::Next => {
                 self.filtering = false;
@@ -163,8 +201,9 @@ impl Step for PresetStep {
         };
         f.render_widget(Paragraph::new(header), top);
         let visible = self.visible(ctx.presets);
+        let imports = self.imports();
         let width = visible.iter().map(|p| p.name.len()).max().unwrap_or(8);
-        let items: Vec<ListItem> = visible
+        let mut items: Vec<ListItem> = visible
             .iter()
             .map(|p| {
                 ListItem::new(Line::from(vec![
@@ -173,6 +212,12 @@ impl Step for PresetStep {
                 ]))
             })
             .collect();
+        items.extend(imports.iter().map(|k| {
+            ListItem::new(Line::from(vec![
+                Span::styled(format!("{:width$}  ", "import"), st.accent),
+                Span::raw(k.title()),
+            ]))
+        }));
         if items.is_empty() {
             f.render_widget(
                 Paragraph::new(Span::styled("no preset matches the filter", st.warning)),
@@ -188,10 +233,15 @@ impl Step for PresetStep {
                 &mut state,
             );
         }
-        if let Some(p) = visible.get(self.selected) {
+        let description = match visible.get(self.selected) {
+            Some(p) => Some(p.description.clone()),
+            None => imports
+                .get(self.selected - visible.len().min(self.selected))
+                .map(|k| k.description().to_string()),
+        };
+        if let Some(d) = description {
             f.render_widget(
-                Paragraph::new(Span::styled(p.description.clone(), st.muted))
-                    .wrap(Wrap { trim: true }),
+                Paragraph::new(Span::styled(d, st.muted)).wrap(Wrap { trim: true }),
                 desc,
             );
         }
