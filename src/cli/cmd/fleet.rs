@@ -58,8 +58,10 @@ fn cancellable<T>(
 ) -> Result<Option<T>> {
     let r = ctx.block_on(async {
         tokio::select! {
-            r = work => r.map(Some),
+            // Ctrl-C first: once it came, no further step of the work runs.
+            biased;
             _ = tokio::signal::ctrl_c() => Ok(None),
+            r = work => r.map(Some),
         }
     });
     clear_progress();

@@ -148,7 +148,7 @@ pub async fn one(mv: &Move<'_>, team: &Team, impact: &TeamImpact) -> Result<Outc
     if let Some(parent) = wt_dir.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     }
-    let wt = Worktree::add(&repo, &wt_dir, &branch, &team.commit).await?;
+    let mut wt = Worktree::add(&repo, &wt_dir, &branch, &team.commit).await?;
     let dir = if team.rel_dir == "." {
         wt.path.clone()
     } else {
@@ -174,9 +174,8 @@ pub async fn one(mv: &Move<'_>, team: &Team, impact: &TeamImpact) -> Result<Outc
         .flat_map(|e| e.findings.iter())
         .next()
     {
-        // The worktree goes with `wt`; the branch made for nothing goes too.
+        // The worktree and the branch made for nothing go with `wt`.
         drop(wt);
-        let _ = git::run(Some(&repo), &["branch", "-D", &branch]).await;
         return Ok(Outcome::skipped(
             name,
             format!("upgrade-chart does not render it: {}", f.to_text()),
