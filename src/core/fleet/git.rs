@@ -304,7 +304,10 @@ impl Drop for Worktree {
         // Twice forced: a `git worktree add` stopped half-way leaves its worktree locked
         // ("initializing"), which a single --force does not remove.
         let p = self.path.to_string_lossy().to_string();
-        quietly(&self.repo, &["worktree", "remove", "--force", "--force", &p]);
+        quietly(
+            &self.repo,
+            &["worktree", "remove", "--force", "--force", &p],
+        );
         let _ = std::fs::remove_dir_all(&self.path);
         quietly(&self.repo, &["worktree", "unlock", &p]);
         quietly(&self.repo, &["worktree", "prune"]);

@@ -7,8 +7,10 @@
 //! - [`op`]: a deploy, rollback, uninstall or `helm test` from plan to end, and the status watch;
 //! - [`history`]: a release's revisions, diffs between them, a rollback;
 //! - [`releases`]: the releases of a namespace;
-//! - [`canary`]: a release's canary and its steps.
+//! - [`canary`]: a release's canary and its steps;
+//! - [`fleet`]: every team × environment of a fleet, a team's detail, its upgrade.
 pub mod canary;
+pub mod fleet;
 pub mod history;
 pub mod op;
 pub mod releases;
@@ -24,6 +26,7 @@ use crate::tui::msg::{After, Cmd, OpsMsg};
 use crate::tui::style::Styles;
 
 pub use canary::{CANARY_LADDER, CanaryScreen, canary_screen};
+pub use fleet::FleetScreen;
 pub use history::{HistoryScreen, history};
 pub use op::{OpScreen, Panel, Stage, deploy, status};
 pub use releases::{ReleasesScreen, releases};
@@ -35,6 +38,7 @@ pub enum OpsScreen {
     History(Box<HistoryScreen>),
     Releases(Box<ReleasesScreen>),
     Canary(Box<CanaryScreen>),
+    Fleet(Box<FleetScreen>),
 }
 
 /// What a key did to an operation screen.
@@ -116,6 +120,7 @@ impl OpsScreen {
             OpsScreen::History(_) => Scope::History,
             OpsScreen::Releases(_) => Scope::Releases,
             OpsScreen::Canary(_) => Scope::Canary,
+            OpsScreen::Fleet(f) => f.scope(),
             OpsScreen::Op(s) => match s.stage {
                 Stage::DeployPlan(_) | Stage::RollbackPlan(_) => Scope::Plan,
                 Stage::UninstallPlan(_) => Scope::Uninstall,
@@ -140,6 +145,7 @@ impl OpsScreen {
             OpsScreen::History(h) => h.action(a),
             OpsScreen::Releases(r) => r.action(a),
             OpsScreen::Canary(c) => c.action(a),
+            OpsScreen::Fleet(f) => f.action(a),
         };
         match next {
             Next::Stay(e) => e,
@@ -161,6 +167,7 @@ impl OpsScreen {
             OpsScreen::History(h) => h.update(m),
             OpsScreen::Releases(r) => r.update(m),
             OpsScreen::Canary(c) => c.update(m),
+            OpsScreen::Fleet(f) => f.update(m),
         }
         Vec::new()
     }
@@ -196,6 +203,8 @@ impl OpsScreen {
                 release: c.release.clone(),
                 service: c.service.clone(),
             }),
+            // Nothing opens over it.
+            OpsScreen::Fleet(_) => None,
         }
     }
 
@@ -205,6 +214,7 @@ impl OpsScreen {
         match self {
             OpsScreen::Releases(r) => r.filtering,
             OpsScreen::Op(s) => matches!(s.stage, Stage::UninstallPlan(_)),
+            OpsScreen::Fleet(f) => f.filtering,
             OpsScreen::History(_) | OpsScreen::Canary(_) => false,
         }
     }
@@ -216,6 +226,10 @@ impl OpsScreen {
             OpsScreen::Op(s) => s.text_key(key),
             OpsScreen::Releases(r) => {
                 r.text_key(key);
+                None
+            }
+            OpsScreen::Fleet(f) => {
+                f.text_key(key);
                 None
             }
             OpsScreen::History(_) | OpsScreen::Canary(_) => None,
@@ -254,6 +268,7 @@ impl OpsScreen {
             OpsScreen::History(h) => history::header(h, st),
             OpsScreen::Releases(r) => releases::header(r, st),
             OpsScreen::Canary(c) => canary::header(c, st),
+            OpsScreen::Fleet(s) => fleet::header(s, st),
         };
         f.render_widget(Paragraph::new(line), header);
         match self {
@@ -261,6 +276,7 @@ impl OpsScreen {
             OpsScreen::History(h) => history::draw(f, body, h, st),
             OpsScreen::Releases(r) => releases::draw(f, body, r, st),
             OpsScreen::Canary(c) => canary::draw(f, body, c, st),
+            OpsScreen::Fleet(s) => fleet::draw(f, body, s, st),
         }
     }
 }
