@@ -11,35 +11,8 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::cli::{Run, apwiz_env, write};
+use support::fleet::{commit_all, git, team};
 use support::{KUBE_VERSION, chart, copy_dir, scratch};
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=test",
-            "-c",
-            "user.email=test@localhost",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?} in {}: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn commit_all(dir: &Path, message: &str) {
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", message]);
-}
 
 /// apwiz in `cwd` with the fleet cache of `root` and `chart` as the candidate.
 fn fleet(root: &Path, chart: &Path, args: &[&str]) -> Run {
@@ -51,20 +24,6 @@ fn fleet(root: &Path, chart: &Path, args: &[&str]) -> Run {
             ("APWIZ_FLEET_CACHE", root.join("cache").to_str().unwrap()),
         ],
     )
-}
-
-/// A team repository: `apwiz new` with `preset args` into `deploy/`, committed.
-fn team(root: &Path, name: &str, new_args: &[&str]) -> PathBuf {
-    let dir = root.join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    git(&dir, &["init", "-q"]);
-    let mut args = vec![
-        "new", "--name", name, "--env", "dev,prod", "--out", "deploy/",
-    ];
-    args.extend_from_slice(new_args);
-    apwiz_env(&dir, &args, &[]).expect(0);
-    commit_all(&dir, "apwiz new");
-    dir
 }
 
 /// The web-app team `shop`.

@@ -8,9 +8,8 @@
 //! and a commit in the team's repository, nothing pushed, no worktree left).
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::time::Duration;
 
 use apwiz::core::fleet::impact::{Class, EnvImpact, TeamImpact};
 use apwiz::core::fleet::status::{EnvStatus, Live, PolicyCount, Status, TeamStatus, Validation};
@@ -29,7 +28,8 @@ use apwiz::tui::view;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use support::tmux::{SESSION, Tmux};
+use support::fleet::{git, team};
+use support::tmux::Tmux;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
@@ -512,81 +512,6 @@ fn with_screen_of(st: &State) -> State {
 
 // --- end to end, in tmux, on real git repositories -------------------------------------------
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=test",
-            "-c",
-            "user.email=test@localhost",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn team(root: &Path, name: &str, new_args: &[&str]) -> PathBuf {
-    let dir = root.join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    git(&dir, &["init", "-q"]);
-    let mut args = vec![
-        "new", "--name", name, "--env", "dev,prod", "--out", "deploy/",
-    ];
-    args.extend_from_slice(new_args);
-    support::cli::apwiz_env(&dir, &args, &[]).expect(0);
-    git(&dir, &["add", "-A"]);
-    git(&dir, &["commit", "-q", "-m", "apwiz new"]);
-    dir
-}
-
-impl Tmux {
-    fn wait(&self, needle: &str, what: &str, within: Duration) -> String {
-        let end = Instant::now() + within;
-        loop {
-            let s = self.screen();
-            if s.contains(needle) {
-                return s;
-            }
-            assert!(
-                Instant::now() < end,
-                "waited for {what} ({needle:?}); the screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn send(&self, keys: &[&str]) {
-        for k in keys {
-            assert!(
-                self.cmd(&["send-keys", "-t", SESSION, k])
-                    .status()
-                    .unwrap()
-                    .success()
-            );
-            std::thread::sleep(Duration::from_millis(80));
-        }
-    }
-
-    fn literal(&self, text: &str) {
-        assert!(
-            self.cmd(&["send-keys", "-t", SESSION, "-l", text])
-                .status()
-                .unwrap()
-                .success()
-        );
-        std::thread::sleep(Duration::from_millis(80));
-    }
-}
-
 #[test]
 fn the_fleet_screen_end_to_end_on_real_repositories() {
     let root = support::scratch("tui-fleet");
@@ -633,8 +558,8 @@ fn the_fleet_screen_end_to_end_on_real_repositories() {
     let Some(t) = Tmux::new_session("fleet", &root) else {
         return;
     };
-    t.wait("READY$", "the shell prompt", Duration::from_secs(20));
-    t.literal(&format!(
+    t.wait_long("READY$", "the shell prompt", Duration::from_secs(20));
+    t.text(&format!(
         "env NO_COLOR=1 APWIZ_CONFIG={cfg} APWIZ_CHART={chart} APWIZ_HELM={helm} APWIZ_FLEET_CACHE={cache} {bin} fleet; echo EX\"\"IT=$?",
         cfg = root.join("no-such-config.yaml").display(),
         chart = next.display(),
@@ -642,9 +567,9 @@ fn the_fleet_screen_end_to_end_on_real_repositories() {
         cache = root.join("cache").display(),
         bin = env!("CARGO_BIN_EXE_apwiz"),
     ));
-    t.send(&["Enter"]);
+    t.keys(&["Enter"]);
     // Read whole: both teams' rows, 1 minor behind the chart at hand.
-    let s = t.wait(
+    let s = t.wait_long(
         "newest chart 0.2.0",
         "the fleet read whole",
         Duration::from_secs(180),
@@ -652,21 +577,21 @@ fn the_fleet_screen_end_to_end_on_real_repositories() {
     assert!(s.contains("0.1.0 (1 minor)"), "{s}");
     assert!(s.contains("queue") && s.contains("shop"), "{s}");
     // Filtered to queue.
-    t.send(&["/"]);
-    t.literal("que");
-    t.send(&["Enter"]);
-    let s = t.wait("/que", "the filter", Duration::from_secs(10));
+    t.keys(&["/"]);
+    t.text("que");
+    t.keys(&["Enter"]);
+    let s = t.wait_long("/que", "the filter", Duration::from_secs(10));
     assert!(!s.contains("›shop") && !s.contains(" shop "), "{s}");
     // The team's detail.
-    t.send(&["Enter"]);
-    t.wait(
+    t.keys(&["Enter"]);
+    t.wait_long(
         "pin app-platform 0.1.0",
         "queue's detail",
         Duration::from_secs(10),
     );
     // u: the plan, nothing made yet.
-    t.send(&["u"]);
-    let s = t.wait(
+    t.keys(&["u"]);
+    let s = t.wait_long(
         "a new branch apwiz/app-platform-0.2.0",
         "the upgrade's plan",
         Duration::from_secs(180),
@@ -674,11 +599,11 @@ fn the_fleet_screen_end_to_end_on_real_repositories() {
     assert!(s.contains("nothing is pushed"), "{s}");
     assert!(git(&queue, &["branch", "--list", "apwiz/*"]).is_empty());
     // y: the branch and its commit.
-    t.send(&["y"]);
-    t.wait("(not pushed)", "the upgrade made", Duration::from_secs(180));
-    t.send(&["Escape"]);
-    t.send(&["q"]);
-    t.wait("EXIT=0", "apwiz quit", Duration::from_secs(20));
+    t.keys(&["y"]);
+    t.wait_long("(not pushed)", "the upgrade made", Duration::from_secs(180));
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+    t.wait_long("EXIT=0", "apwiz quit", Duration::from_secs(20));
 
     let log = git(
         &queue,

@@ -209,6 +209,14 @@ pub async fn snapshot(mirror: &Path, commit: &str, dir: &str, cache: &Path) -> R
     Ok(root)
 }
 
+/// Whether `repo` has the branch `branch`.
+pub async fn branch_exists(repo: &Path, branch: &str) -> Result<bool> {
+    let r = format!("refs/heads/{branch}");
+    Ok(run(Some(repo), &["rev-parse", "--verify", "--quiet", &r])
+        .await?
+        .ok)
+}
+
 /// A git worktree of `repo` on a new branch, for one change; removed (directory and
 /// registration) when dropped, whether the change was committed or not. The branch stays only
 /// once its commit is made: dropped before (a failure, Ctrl-C, the future dropped even while
@@ -225,17 +233,7 @@ impl Worktree {
     /// Adds a worktree at `path` on the new branch `branch`, starting from `start`. A branch that
     /// exists already is refused (and never deleted).
     pub async fn add(repo: &Path, path: &Path, branch: &str, start: &str) -> Result<Worktree> {
-        let exists = run(
-            Some(repo),
-            &[
-                "rev-parse",
-                "--verify",
-                "--quiet",
-                &format!("refs/heads/{branch}"),
-            ],
-        )
-        .await?;
-        if exists.ok {
+        if branch_exists(repo, branch).await? {
             return Err(Error::Usage(format!(
                 "branch {branch} exists already in {}: delete it (`git branch -D {branch}`) or upgrade to another version",
                 repo.display()

@@ -313,25 +313,12 @@ pub async fn plan_upgrade(
             Err(why) => (Verdict::Skips { why: why.clone() }, None),
             Ok(team) => {
                 let mut v = fleet_upgrade::decide(team, &row, &meta);
-                if let Verdict::Moves { branch, repository } = &v {
-                    let exists = crate::core::fleet::git::run(
-                        Some(repository),
-                        &[
-                            "rev-parse",
-                            "--verify",
-                            "--quiet",
-                            &format!("refs/heads/{branch}"),
-                        ],
-                    )
-                    .await?;
-                    if exists.ok {
-                        v = Verdict::Skips {
-                            why: format!(
-                                "branch {branch} exists already in {}",
-                                repository.display()
-                            ),
-                        };
-                    }
+                if let Verdict::Moves { branch, repository } = &v
+                    && crate::core::fleet::git::branch_exists(repository, branch).await?
+                {
+                    v = Verdict::Skips {
+                        why: format!("branch {branch} exists already in {}", repository.display()),
+                    };
                 }
                 (v, Some(team.short_commit().to_string()))
             }

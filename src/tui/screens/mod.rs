@@ -99,6 +99,24 @@ fn secs(ms: u64) -> String {
     format!("{:.1}s", ms as f64 / 1000.0)
 }
 
+/// A key while a list's filter is typed (after `/`): characters, Backspace; Enter keeps the
+/// filter, Esc clears it. Either ends the typing.
+fn filter_key(filter: &mut String, filtering: &mut bool, key: crossterm::event::KeyEvent) {
+    use crossterm::event::KeyCode;
+    match key.code {
+        KeyCode::Char(c) => filter.push(c),
+        KeyCode::Backspace => {
+            filter.pop();
+        }
+        KeyCode::Esc => {
+            filter.clear();
+            *filtering = false;
+        }
+        KeyCode::Enter => *filtering = false,
+        _ => {}
+    }
+}
+
 /// A bordered block titled `title`.
 fn block(title: String, st: &Styles) -> Block<'static> {
     Block::default()
