@@ -48,6 +48,11 @@ fn main() -> ExitCode {
         Ok(cli::Outcome::Operation { session, intent }) => {
             cli::run_operation(session, runtime.handle().clone(), intent)
         }
+        Ok(cli::Outcome::Fleet {
+            session,
+            request,
+            newest,
+        }) => apwiz::tui::run_fleet(session, runtime.handle().clone(), request, newest),
         Err(e) => Err(e),
     };
     match result {

@@ -11,35 +11,8 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::cli::{Run, apwiz_env, write};
+use support::fleet::{commit_all, git, team};
 use support::{KUBE_VERSION, chart, copy_dir, scratch};
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=test",
-            "-c",
-            "user.email=test@localhost",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?} in {}: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn commit_all(dir: &Path, message: &str) {
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", message]);
-}
 
 /// apwiz in `cwd` with the fleet cache of `root` and `chart` as the candidate.
 fn fleet(root: &Path, chart: &Path, args: &[&str]) -> Run {
@@ -51,20 +24,6 @@ fn fleet(root: &Path, chart: &Path, args: &[&str]) -> Run {
             ("APWIZ_FLEET_CACHE", root.join("cache").to_str().unwrap()),
         ],
     )
-}
-
-/// A team repository: `apwiz new` with `preset args` into `deploy/`, committed.
-fn team(root: &Path, name: &str, new_args: &[&str]) -> PathBuf {
-    let dir = root.join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    git(&dir, &["init", "-q"]);
-    let mut args = vec![
-        "new", "--name", name, "--env", "dev,prod", "--out", "deploy/",
-    ];
-    args.extend_from_slice(new_args);
-    apwiz_env(&dir, &args, &[]).expect(0);
-    commit_all(&dir, "apwiz new");
-    dir
 }
 
 /// The web-app team `shop`.
@@ -413,4 +372,194 @@ fn upgrade_commits_one_branch_per_team_and_skips_the_ones_that_break() {
     // Again: the branch exists, so the worker is skipped with the way out.
     let r = fleet(&root, &schema, &["fleet", "upgrade", "--teams", "queue"]).expect(2);
     assert!(r.stdout.contains("exists already"), "{}", r.stdout);
+}
+
+/// The `apwiz/*` branches of `repo` (short names).
+fn apwiz_branches(repo: &Path) -> Vec<String> {
+    git(
+        repo,
+        &["branch", "--list", "--format=%(refname:short)", "apwiz/*"],
+    )
+    .lines()
+    .map(str::to_string)
+    .collect()
+}
+
+/// Files below `dir` whose name ends with `.lock` (a git killed while it held a lock).
+fn locks(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(locks(&p));
+        } else if p.extension().is_some_and(|x| x == "lock") {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// `apwiz fleet upgrade` in its own process group, interrupted like a terminal's Ctrl-C (SIGINT
+/// to the whole group: apwiz, its helm and git) once the `nth` team's worktree exists.
+fn interrupted_upgrade(root: &Path, chart: &Path, nth: usize) -> support::cli::Run {
+    use std::os::unix::process::CommandExt;
+    let tmp = root.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_apwiz"))
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .env("APWIZ_NON_INTERACTIVE", "1")
+        .env("APWIZ_CHART", chart)
+        .env("APWIZ_HELM", support::helm())
+        .env("APWIZ_CONFIG", root.join("no-such-config.yaml"))
+        .env("APWIZ_FLEET_CACHE", root.join("cache"))
+        .env("TMPDIR", &tmp)
+        .args(["fleet", "upgrade", "--to", "0.2.0"])
+        .process_group(0)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run apwiz");
+    let pid = child.id();
+    let worktrees = root.join("cache/worktrees");
+    let mut seen = std::collections::BTreeSet::new();
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    while seen.len() < nth {
+        if child.try_wait().expect("poll apwiz").is_some() {
+            let out = child.wait_with_output().expect("apwiz's output");
+            panic!(
+                "apwiz ended before worktree {nth} ({:?}):\n{}\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        if let Ok(d) = std::fs::read_dir(&worktrees) {
+            seen.extend(d.flatten().map(|e| e.file_name()));
+        }
+        assert!(
+            std::time::Instant::now() < end,
+            "no worktree number {nth} appeared in {} (saw {seen:?})",
+            worktrees.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let st = Command::new("kill")
+        .args(["-s", "INT", "--", &format!("-{pid}")])
+        .status()
+        .expect("run kill");
+    assert!(st.success(), "kill -INT -{pid}");
+    let out = child.wait_with_output().expect("wait for apwiz");
+    support::cli::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn ctrl_c_during_upgrade_leaves_no_worktree_and_no_half_made_branch() {
+    let root = scratch("fleet-sigint");
+    let names = ["shop", "queue", "mail", "search"];
+    shop_team(&root);
+    for name in &names[1..] {
+        team(
+            &root,
+            name,
+            &[
+                "--preset",
+                "worker",
+                "--image",
+                &format!("ghcr.io/acme/{name}:1.0.0"),
+                "--set",
+                "env.QUEUE_URL=amqp://mq:5672",
+            ],
+        );
+    }
+    let mut fleet_yaml = format!("kubeVersion: {KUBE_VERSION}\nteams:\n");
+    for name in names {
+        fleet_yaml.push_str(&format!("  - repo: {name}\n    dir: deploy\n"));
+    }
+    write(&root, "fleet.yaml", &fleet_yaml);
+    let heads: Vec<String> = names
+        .iter()
+        .map(|n| {
+            git(&root.join(n), &["rev-parse", "HEAD"])
+                .trim()
+                .to_string()
+        })
+        .collect();
+    let next = candidate(&root, "next", &[]);
+    let branch = "apwiz/app-platform-0.2.0";
+
+    // Interrupted while the first team's worktree exists, then while the second's does (the
+    // first team's branch complete by then, or gone with its worktree).
+    for nth in [1, 2] {
+        let r = interrupted_upgrade(&root, &next, nth).expect(130);
+        assert!(r.stderr.contains("cancelled"), "{}", r.stderr);
+        let mut complete = 0;
+        for (name, head) in names.iter().zip(&heads) {
+            let repo = root.join(name);
+            let wts = git(&repo, &["worktree", "list", "--porcelain"]);
+            assert_eq!(
+                wts.lines().filter(|l| l.starts_with("worktree ")).count(),
+                1,
+                "{name} after the interrupt at worktree {nth}: {wts}"
+            );
+            assert!(
+                locks(&repo.join(".git")).is_empty(),
+                "{name}: {:?}",
+                locks(&repo.join(".git"))
+            );
+            assert!(git(&repo, &["status", "--porcelain"]).is_empty(), "{name}");
+            assert_eq!(git(&repo, &["rev-parse", "HEAD"]).trim(), head, "{name}");
+            // A branch that is there is a whole one: the upgrade's commit on the team's commit.
+            for b in apwiz_branches(&repo) {
+                assert_eq!(b, branch, "{name}");
+                let log = git(&repo, &["log", "--format=%P %s", "-1", &b]);
+                assert!(
+                    log.starts_with(head.as_str())
+                        && log.contains("Move to app-platform 0.2.0 (from 0.1.0)"),
+                    "{name}: a half-made branch {b}: {log}"
+                );
+                complete += 1;
+                git(&repo, &["branch", "-D", &b]);
+            }
+        }
+        assert!(
+            complete < nth,
+            "{complete} branch(es) made before worktree {nth}"
+        );
+        let left: Vec<_> = std::fs::read_dir(root.join("cache/worktrees"))
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        assert!(left.is_empty(), "{left:?}");
+        let scratch_left: Vec<_> = std::fs::read_dir(root.join("tmp"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().contains("apwiz-fleet"))
+            .collect();
+        assert!(scratch_left.is_empty(), "{scratch_left:?}");
+    }
+
+    // Nothing left in the way: the run again, uninterrupted, moves every team.
+    let r = fleet(
+        &root,
+        &next,
+        &["--format", "json", "fleet", "upgrade", "--to", "0.2.0"],
+    )
+    .expect(0);
+    let teams = r.json()["teams"].as_array().unwrap().clone();
+    assert_eq!(
+        teams.iter().filter(|t| t["branch"] == branch).count(),
+        names.len(),
+        "{teams:#?}"
+    );
+    for name in names {
+        assert_eq!(apwiz_branches(&root.join(name)), vec![branch.to_string()]);
+    }
 }

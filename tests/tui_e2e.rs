@@ -28,40 +28,8 @@ impl Tmux {
         Some(t)
     }
 
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            let st = self.cmd(&["send-keys", "-t", SESSION, k]).status().unwrap();
-            assert!(st.success());
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-
-    fn text(&self, text: &str) {
-        let st = self
-            .cmd(&["send-keys", "-t", SESSION, "-l", text])
-            .status()
-            .unwrap();
-        assert!(st.success());
-        std::thread::sleep(Duration::from_millis(60));
-    }
-
     fn wait_for(&self, needle: &str, what: &str) -> String {
         self.wait_long(needle, what, Duration::from_secs(20))
-    }
-
-    fn wait_long(&self, needle: &str, what: &str, within: Duration) -> String {
-        let end = Instant::now() + within;
-        loop {
-            let s = self.screen();
-            if s.contains(needle) {
-                return s;
-            }
-            assert!(
-                Instant::now() < end,
-                "waited for {what} ({needle:?}); the screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
     }
 
     /// Starts apwiz in the pane's shell.

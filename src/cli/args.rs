@@ -125,8 +125,9 @@ pub enum Command {
     Gitops(GitopsArgs),
     /// The platform team's view of every team in fleet.yaml (or --scan DIR): what a candidate
     /// chart does to each team × environment (impact), pins, policies and live drift (status).
-    #[command(subcommand)]
-    Fleet(FleetCommand),
+    /// No command on a terminal: the fleet screen (sortable, filterable, a team's detail, `u`
+    /// plans its upgrade).
+    Fleet(FleetCli),
     /// Explain what a render means: `explain netpol` prints who may reach whom under the
     /// rendered NetworkPolicies.
     #[command(subcommand)]
@@ -651,6 +652,19 @@ pub struct CanaryStepArgs {
     /// Percent of the route's requests for the canary (0–100).
     #[arg(value_parser = clap::value_parser!(u8).range(0..=100))]
     pub weight: u8,
+}
+
+/// `apwiz fleet [COMMAND]`: the fleet's flags here open the fleet screen (no command).
+#[derive(Args, Debug, Clone)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct FleetCli {
+    #[command(subcommand)]
+    pub command: Option<FleetCommand>,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    /// The newest chart version pins are compared with (default: the chart at hand's).
+    #[arg(long, value_name = "VERSION")]
+    pub newest: Option<String>,
 }
 
 #[derive(Subcommand, Debug, Clone)]

@@ -98,6 +98,12 @@ pub enum Outcome {
         session: Arc<Session>,
         intent: crate::core::ops::Intent,
     },
+    /// `apwiz fleet` on a terminal: the TUI's fleet screen.
+    Fleet {
+        session: Arc<Session>,
+        request: crate::core::ops::fleet::Request,
+        newest: Option<String>,
+    },
 }
 
 /// Runs the command.
@@ -131,7 +137,7 @@ pub fn run(cli: Cli, runtime: tokio::runtime::Handle) -> Result<Outcome> {
         Command::Import(c) => cmd::import::run(&ctx, c),
         Command::UpgradeChart(a) => cmd::upgrade_chart::run(&ctx, a),
         Command::Gitops(a) => cmd::gitops::run(&ctx, a),
-        Command::Fleet(c) => cmd::fleet::run(&ctx, c),
+        Command::Fleet(c) => return cmd::fleet::run(&ctx, c),
         Command::Explain(c) => cmd::explain::run(&ctx, c),
         Command::Completions { shell } => cmd::completions::run(shell),
     };

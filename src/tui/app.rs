@@ -438,7 +438,9 @@ impl State {
             Some(OpsScreen::Op(o)) => (o.target.clone(), o.release.clone()),
             Some(OpsScreen::History(h)) => (h.target.clone(), h.release.clone()),
             Some(OpsScreen::Canary(c)) => (c.target.clone(), c.release.clone()),
-            Some(OpsScreen::Releases(_)) | None => (self.target.clone(), self.release_name()),
+            Some(OpsScreen::Releases(_) | OpsScreen::Fleet(_)) | None => {
+                (self.target.clone(), self.release_name())
+            }
         }
     }
 

@@ -326,6 +326,20 @@ async fn watch_status(
     watch.stop(Duration::ZERO).await;
 }
 
+/// The fleet's progress as messages for the fleet screen.
+fn fleet_progress(tx: &Sender<Msg>) -> impl Fn(ops::fleet::Progress<'_>) + Sync + '_ {
+    move |p| {
+        let _ = tx.send(Msg::Ops(OpsMsg::FleetProgress(
+            crate::tui::msg::FleetProgress {
+                phase: p.phase.to_string(),
+                done: p.done,
+                total: p.total,
+                item: p.item.to_string(),
+            },
+        )));
+    }
+}
+
 /// The spawner.
 pub(crate) struct Jobs {
     session: Arc<Session>,
@@ -337,6 +351,9 @@ pub(crate) struct Jobs {
     interrupt: Option<Arc<Notify>>,
     /// Stops the status screen's watch.
     watch_stop: Option<Arc<Notify>>,
+    /// The fleet screen's running work: notified, its future is dropped (helm and git killed,
+    /// worktrees and half-made branches removed by their guards) on the thread that drives it.
+    fleet: Option<(Arc<Notify>, std::thread::JoinHandle<()>)>,
 }
 
 impl Jobs {
@@ -354,6 +371,7 @@ impl Jobs {
             scratch,
             interrupt: None,
             watch_stop: None,
+            fleet: None,
         }
     }
 
@@ -503,6 +521,81 @@ impl Jobs {
                 |r| Msg::Ops(OpsMsg::Revision(r)),
                 open_revision(session, (*target.0).clone(), release, revision, against),
             ),
+            Cmd::FleetStatus { request, newest } => {
+                let tx = self.tx.clone();
+                self.fleet_job(move || async move {
+                    let each = |index: usize, t: &crate::core::fleet::status::TeamStatus| {
+                        let _ = tx.send(Msg::Ops(OpsMsg::FleetTeam {
+                            index,
+                            team: Box::new(t.clone()),
+                        }));
+                    };
+                    let r = ops::fleet::status_each(
+                        &session,
+                        &request.0,
+                        newest,
+                        &fleet_progress(&tx),
+                        &each,
+                    )
+                    .await;
+                    let _ = tx.send(Msg::Ops(OpsMsg::FleetStatus(r.map_err(|e| e.to_string()))));
+                })
+            }
+            Cmd::FleetPlanUpgrade { request } => {
+                let tx = self.tx.clone();
+                self.fleet_job(move || async move {
+                    let r =
+                        ops::fleet::plan_upgrade(&session, &request.0, None, &fleet_progress(&tx))
+                            .await
+                            .map(Shared::new)
+                            .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Ops(OpsMsg::FleetPlanned(r)));
+                })
+            }
+            Cmd::FleetUpgrade { request } => {
+                let tx = self.tx.clone();
+                self.fleet_job(move || async move {
+                    let r = ops::fleet::upgrade(&session, &request.0, None, &fleet_progress(&tx))
+                        .await
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Ops(OpsMsg::FleetUpgraded(r)));
+                })
+            }
+            Cmd::FleetCancel => self.stop_fleet(false),
+        }
+    }
+
+    /// Runs the fleet screen's work (`make` builds it), stopping the one before: only the
+    /// newest runs. It is driven by a thread of its own on the runtime (`Handle::block_on`): the
+    /// fleet's futures hold progress callbacks across awaits, which the compiler cannot prove
+    /// `Send` for `spawn`.
+    fn fleet_job<F, W>(&mut self, make: F)
+    where
+        F: FnOnce() -> W + Send + 'static,
+        W: std::future::Future<Output = ()>,
+    {
+        self.stop_fleet(false);
+        let stop = Arc::new(Notify::new());
+        let (handle, notified) = (self.runtime.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            handle.block_on(async move {
+                tokio::select! {
+                    biased;
+                    _ = notified.notified() => {}
+                    _ = make() => {}
+                }
+            })
+        });
+        self.fleet = Some((stop, thread));
+    }
+
+    /// Stops the fleet's running work; `wait`: until its guards have cleaned up.
+    fn stop_fleet(&mut self, wait: bool) {
+        if let Some((stop, thread)) = self.fleet.take() {
+            stop.notify_one();
+            if wait {
+                let _ = thread.join();
+            }
         }
     }
 
@@ -614,6 +707,7 @@ impl Jobs {
     /// Stops the running check and removes the scratch files.
     pub(crate) fn shutdown(&mut self) {
         self.latest.cancel();
+        self.stop_fleet(true);
         let _ = std::fs::remove_dir_all(&self.scratch);
     }
 }

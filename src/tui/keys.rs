@@ -49,6 +49,10 @@ pub enum Action {
     Abort,
     /// Read the state again.
     Refresh,
+    /// Sort the list by the next column.
+    Sort,
+    /// Plan an upgrade of the team to the chart at hand (confirmed before anything is made).
+    PlanUpgrade,
 }
 
 /// Where a binding works.
@@ -80,6 +84,14 @@ pub enum Scope {
     Uninstall,
     /// A release's canary.
     Canary,
+    /// The fleet's teams × environments.
+    Fleet,
+    /// One team of the fleet (its detail, or an upgrade's plan or result).
+    FleetTeam,
+    /// A team's upgrade planned: confirm or cancel.
+    FleetPlan,
+    /// The fleet's work running (an upgrade's plan, or the upgrade).
+    FleetRunning,
 }
 
 impl Scope {
@@ -98,6 +110,10 @@ impl Scope {
             Scope::Releases => "Releases",
             Scope::Uninstall => "Uninstall",
             Scope::Canary => "Canary",
+            Scope::Fleet => "Fleet",
+            Scope::FleetTeam => "Fleet: a team",
+            Scope::FleetPlan => "Fleet: an upgrade's plan",
+            Scope::FleetRunning => "Fleet: work running",
         }
     }
 }
@@ -961,6 +977,222 @@ pub(crate) const KEYMAP: &[Binding] = &[
         "mark: Enter diffs against it",
         true,
     ),
+    b(
+        Scope::Fleet,
+        KeyCode::Enter,
+        NONE,
+        "Enter",
+        Action::Confirm,
+        "open",
+        true,
+    ),
+    b(
+        Scope::Fleet,
+        KeyCode::Char('/'),
+        NONE,
+        "/",
+        Action::Filter,
+        "filter",
+        true,
+    ),
+    b(
+        Scope::Fleet,
+        KeyCode::Char('s'),
+        NONE,
+        "s",
+        Action::Sort,
+        "sort",
+        true,
+    ),
+    b(
+        Scope::Fleet,
+        KeyCode::Char('u'),
+        NONE,
+        "u",
+        Action::PlanUpgrade,
+        "plan an upgrade",
+        true,
+    ),
+    b(
+        Scope::Fleet,
+        KeyCode::Char('r'),
+        NONE,
+        "r",
+        Action::Refresh,
+        "read again",
+        true,
+    ),
+    b(
+        Scope::Fleet,
+        KeyCode::Down,
+        NONE,
+        "↓",
+        Action::Down,
+        "next",
+        false,
+    ),
+    b(
+        Scope::Fleet,
+        KeyCode::Up,
+        NONE,
+        "↑",
+        Action::Up,
+        "previous",
+        false,
+    ),
+    b(
+        Scope::Fleet,
+        KeyCode::Char('j'),
+        NONE,
+        "j",
+        Action::Down,
+        "next",
+        false,
+    ),
+    b(
+        Scope::Fleet,
+        KeyCode::Char('k'),
+        NONE,
+        "k",
+        Action::Up,
+        "previous",
+        false,
+    ),
+    b(
+        Scope::Fleet,
+        KeyCode::Esc,
+        NONE,
+        "Esc",
+        Action::Close,
+        "clear the filter, else close",
+        false,
+    ),
+    b(
+        Scope::FleetTeam,
+        KeyCode::Char('u'),
+        NONE,
+        "u",
+        Action::PlanUpgrade,
+        "plan an upgrade",
+        true,
+    ),
+    b(
+        Scope::FleetTeam,
+        KeyCode::Esc,
+        NONE,
+        "Esc",
+        Action::Close,
+        "back",
+        true,
+    ),
+    b(
+        Scope::FleetTeam,
+        KeyCode::Down,
+        NONE,
+        "↓",
+        Action::Down,
+        "scroll",
+        false,
+    ),
+    b(
+        Scope::FleetTeam,
+        KeyCode::Up,
+        NONE,
+        "↑",
+        Action::Up,
+        "scroll",
+        false,
+    ),
+    b(
+        Scope::FleetTeam,
+        KeyCode::PageDown,
+        NONE,
+        "PgDn",
+        Action::PageDown,
+        "page down",
+        false,
+    ),
+    b(
+        Scope::FleetTeam,
+        KeyCode::PageUp,
+        NONE,
+        "PgUp",
+        Action::PageUp,
+        "page up",
+        false,
+    ),
+    b(
+        Scope::FleetPlan,
+        KeyCode::Char('y'),
+        NONE,
+        "y",
+        Action::Confirm,
+        "make the branch",
+        true,
+    ),
+    b(
+        Scope::FleetPlan,
+        KeyCode::Enter,
+        NONE,
+        "Enter",
+        Action::Confirm,
+        "make the branch",
+        false,
+    ),
+    b(
+        Scope::FleetPlan,
+        KeyCode::Esc,
+        NONE,
+        "Esc",
+        Action::Close,
+        "cancel",
+        true,
+    ),
+    b(
+        Scope::FleetPlan,
+        KeyCode::Down,
+        NONE,
+        "↓",
+        Action::Down,
+        "scroll",
+        false,
+    ),
+    b(
+        Scope::FleetPlan,
+        KeyCode::Up,
+        NONE,
+        "↑",
+        Action::Up,
+        "scroll",
+        false,
+    ),
+    b(
+        Scope::FleetPlan,
+        KeyCode::PageDown,
+        NONE,
+        "PgDn",
+        Action::PageDown,
+        "page down",
+        true,
+    ),
+    b(
+        Scope::FleetPlan,
+        KeyCode::PageUp,
+        NONE,
+        "PgUp",
+        Action::PageUp,
+        "page up",
+        false,
+    ),
+    b(
+        Scope::FleetRunning,
+        KeyCode::Char('c'),
+        CTRL,
+        "^C",
+        Action::Interrupt,
+        "cancel (nothing left behind)",
+        true,
+    ),
 ];
 
 /// Whether a binding is a plain character (text in a text field).
@@ -1054,7 +1286,7 @@ pub(crate) const WIZARD_SCOPES: [Scope; 6] = [
     Scope::Review,
     Scope::Pane,
 ];
-pub(crate) const OPS_SCOPES: [Scope; 7] = [
+pub const OPS_SCOPES: [Scope; 11] = [
     Scope::Plan,
     Scope::Live,
     Scope::Done,
@@ -1062,6 +1294,10 @@ pub(crate) const OPS_SCOPES: [Scope; 7] = [
     Scope::Releases,
     Scope::Uninstall,
     Scope::Canary,
+    Scope::Fleet,
+    Scope::FleetTeam,
+    Scope::FleetPlan,
+    Scope::FleetRunning,
 ];
 
 /// The help overlay: every binding of the wizard's scopes (or of the operation screens', when
@@ -1130,6 +1366,10 @@ mod tests {
             Scope::Releases,
             Scope::Uninstall,
             Scope::Canary,
+            Scope::Fleet,
+            Scope::FleetTeam,
+            Scope::FleetPlan,
+            Scope::FleetRunning,
         ] {
             for (label, _) in footer(&[s, Scope::Global], false) {
                 assert!(KEYMAP.iter().any(|b| b.label == label), "{label}");

@@ -200,6 +200,36 @@ pub fn run_operation(
     run_state(session, runtime, state, cmds)
 }
 
+/// The state of `apwiz fleet` on a terminal: the fleet screen alone (closing it quits).
+pub fn fleet_state(
+    session: &Session,
+    request: crate::core::ops::fleet::Request,
+    newest: Option<String>,
+    colour: bool,
+) -> Result<(State, Vec<Cmd>)> {
+    let start = Start::New {
+        out_dir: session.cwd.clone(),
+        given: Default::default(),
+    };
+    let mut state = initial_state(session, start, colour)?;
+    let (screen, cmds) = screens::fleet::fleet(request, newest);
+    state.ops = Some(screens::OpsScreen::Fleet(Box::new(screen)));
+    state.ops_alone = true;
+    state.check_due = None;
+    Ok((state, cmds))
+}
+
+/// `apwiz fleet` on a terminal: the fleet screen until the user quits.
+pub fn run_fleet(
+    session: Arc<Session>,
+    runtime: tokio::runtime::Handle,
+    request: crate::core::ops::fleet::Request,
+    newest: Option<String>,
+) -> Result<u8> {
+    let (state, cmds) = fleet_state(&session, request, newest, colour_wanted())?;
+    run_state(session, runtime, state, cmds)
+}
+
 fn run_state(
     session: Arc<Session>,
     runtime: tokio::runtime::Handle,

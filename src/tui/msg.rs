@@ -89,6 +89,28 @@ pub enum OpsMsg {
         stream: u64,
         result: Result<StatusHead, String>,
     },
+    /// A step of the fleet screen's background work.
+    FleetProgress(FleetProgress),
+    /// One team's status, as soon as it is known (`index`: its place in the fleet).
+    FleetTeam {
+        index: usize,
+        team: Box<crate::core::fleet::status::TeamStatus>,
+    },
+    /// The fleet's whole status.
+    FleetStatus(Result<crate::core::fleet::status::Status, String>),
+    /// What an upgrade of a team would do.
+    FleetPlanned(Result<Shared<crate::core::ops::fleet::UpgradePlan>, String>),
+    /// What the upgrade did.
+    FleetUpgraded(Result<Vec<crate::core::fleet::upgrade::Outcome>, String>),
+}
+
+/// A step of the fleet's long work, as the core reported it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FleetProgress {
+    pub phase: String,
+    pub done: usize,
+    pub total: usize,
+    pub item: String,
 }
 
 /// A value handed between the update and the jobs as is: cloning shares it, and two are equal
@@ -305,6 +327,21 @@ pub enum Cmd {
         proof: Shared<Proof>,
         out_dir: PathBuf,
     },
+    /// Read the fleet's status (the fleet screen), telling each team as it finishes.
+    FleetStatus {
+        request: Shared<crate::core::ops::fleet::Request>,
+        newest: Option<String>,
+    },
+    /// Work out what upgrading the request's teams to the chart at hand would do.
+    FleetPlanUpgrade {
+        request: Shared<crate::core::ops::fleet::Request>,
+    },
+    /// Upgrade the request's teams (a branch and a commit each, never pushed).
+    FleetUpgrade {
+        request: Shared<crate::core::ops::fleet::Request>,
+    },
+    /// Stop the fleet's running work (its worktrees and half-made branches go with it).
+    FleetCancel,
     /// Leave the loop.
     Quit,
 }

@@ -12,6 +12,7 @@ use std::process::Command;
 
 pub mod cli;
 pub mod cluster;
+pub mod fleet;
 pub mod tmux;
 
 /// Kubernetes version passed to `helm template`: offline Helm 4.0 assumes v1.20, which the

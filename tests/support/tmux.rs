@@ -1,9 +1,11 @@
 //! A real terminal for end-to-end tests: a tmux server of the test's own (its own socket) with
-//! one 120×36 `sh` whose prompt is `READY$ `. Test files add their own ways of typing and
-//! waiting as further `impl Tmux` blocks.
+//! one 120×36 `sh` whose prompt is `READY$ `, keys and text sent to it, and a wait for what the
+//! screen shows. Test files add their own ways of typing and waiting as further `impl Tmux`
+//! blocks.
 
 use std::path::Path;
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 /// The one session of every test's tmux server (`send-keys -t SESSION`).
 pub const SESSION: &str = "t";
@@ -58,6 +60,43 @@ impl Tmux {
             .output()
             .expect("run tmux");
         String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+}
+
+impl Tmux {
+    /// Sends tmux key names (`Enter`, `Escape`, `C-c`, a character), one after another.
+    pub fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let st = self.cmd(&["send-keys", "-t", SESSION, k]).status().unwrap();
+            assert!(st.success());
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    /// Types `text` as it is.
+    pub fn text(&self, text: &str) {
+        let st = self
+            .cmd(&["send-keys", "-t", SESSION, "-l", text])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    /// The screen once it shows `needle` (`what` names it if it never does within `within`).
+    pub fn wait_long(&self, needle: &str, what: &str, within: Duration) -> String {
+        let end = Instant::now() + within;
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            assert!(
+                Instant::now() < end,
+                "waited for {what} ({needle:?}); the screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 }
 

@@ -1,25 +1,49 @@
-//! `apwiz fleet impact|status`: the fleet flags → `core::ops::fleet` → a table per team and
-//! environment (or JSON). Long work shows one progress line on stderr (on a terminal); Ctrl-C
-//! stops it (helm and git killed, scratch and worktrees removed by their guards), exit 130.
+//! `apwiz fleet impact|status|upgrade`: the fleet flags → `core::ops::fleet` → a table per team
+//! and environment (or JSON). Long work shows one progress line on stderr (on a terminal); Ctrl-C
+//! stops it (helm and git killed, scratch, worktrees and half-made branches removed by their
+//! guards), exit 130. `apwiz fleet` alone on a terminal hands the fleet to the TUI's fleet screen;
+//! without one it prints the fleet's help (exit 2).
 use std::collections::BTreeSet;
 use std::io::Write;
 
+use crate::cli::Outcome;
 use crate::cli::args::{
-    FleetArgs, FleetCommand, FleetImpactArgs, FleetStatusArgs, FleetUpgradeArgs,
+    Cli, FleetArgs, FleetCli, FleetCommand, FleetImpactArgs, FleetStatusArgs, FleetUpgradeArgs,
 };
 use crate::cli::cmd::cluster::diff_text;
+use crate::cli::cmd::wizard;
 use crate::cli::{Ctx, output, print};
 use crate::core::base::error::Result;
 use crate::core::fleet::impact::{Class, Impact};
 use crate::core::fleet::status::Status;
 use crate::core::ops::fleet::{self, Progress, Request, Source};
 
-pub(crate) fn run(ctx: &Ctx, c: FleetCommand) -> Result<u8> {
-    match c {
-        FleetCommand::Impact(a) => impact(ctx, a),
-        FleetCommand::Status(a) => status(ctx, a),
-        FleetCommand::Upgrade(a) => upgrade(ctx, a),
-    }
+pub(crate) fn run(ctx: &Ctx, c: FleetCli) -> Result<Outcome> {
+    let code = match c.command {
+        Some(FleetCommand::Impact(a)) => impact(ctx, a),
+        Some(FleetCommand::Status(a)) => status(ctx, a),
+        Some(FleetCommand::Upgrade(a)) => upgrade(ctx, a),
+        None if !ctx.json() && wizard::wanted(ctx) => {
+            return Ok(Outcome::Fleet {
+                session: ctx.session.clone(),
+                request: request(&c.fleet),
+                newest: c.newest,
+            });
+        }
+        None => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            let help = cmd
+                .find_subcommand_mut("fleet")
+                .map(|f| f.render_help().to_string())
+                .unwrap_or_default();
+            eprintln!(
+                "{help}\nerror: a command is needed: status, impact or upgrade (on a terminal, `apwiz fleet` alone opens the fleet screen)"
+            );
+            Ok(2)
+        }
+    };
+    code.map(Outcome::Exit)
 }
 
 fn request(a: &FleetArgs) -> Request {
@@ -58,8 +82,10 @@ fn cancellable<T>(
 ) -> Result<Option<T>> {
     let r = ctx.block_on(async {
         tokio::select! {
-            r = work => r.map(Some),
+            // Ctrl-C first: once it came, no further step of the work runs.
+            biased;
             _ = tokio::signal::ctrl_c() => Ok(None),
+            r = work => r.map(Some),
         }
     });
     clear_progress();

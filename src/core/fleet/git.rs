@@ -214,37 +214,44 @@ pub(crate) async fn snapshot(
     Ok(root)
 }
 
+/// Whether `repo` has the branch `branch`.
+pub async fn branch_exists(repo: &Path, branch: &str) -> Result<bool> {
+    let r = format!("refs/heads/{branch}");
+    Ok(run(Some(repo), &["rev-parse", "--verify", "--quiet", &r])
+        .await?
+        .ok)
+}
+
 /// A git worktree of `repo` on a new branch, for one change; removed (directory and
-/// registration) when dropped, whether the change was committed or not. The branch stays.
-pub(crate) struct Worktree {
+/// registration) when dropped, whether the change was committed or not. The branch stays only
+/// once its commit is made: dropped before (a failure, Ctrl-C, the future dropped even while
+/// `git worktree add` runs), the branch it made goes too, so no half-made branch is left.
+pub struct Worktree {
     pub repo: PathBuf,
     pub path: PathBuf,
+    pub branch: String,
+    /// The commit is made: the branch is the result, kept.
+    committed: bool,
 }
 
 impl Worktree {
-    /// Adds a worktree at `path` on the new branch `branch`, starting from `start`.
-    pub(crate) async fn add(
-        repo: &Path,
-        path: &Path,
-        branch: &str,
-        start: &str,
-    ) -> Result<Worktree> {
-        let exists = run(
-            Some(repo),
-            &[
-                "rev-parse",
-                "--verify",
-                "--quiet",
-                &format!("refs/heads/{branch}"),
-            ],
-        )
-        .await?;
-        if exists.ok {
+    /// Adds a worktree at `path` on the new branch `branch`, starting from `start`. A branch that
+    /// exists already is refused (and never deleted).
+    pub async fn add(repo: &Path, path: &Path, branch: &str, start: &str) -> Result<Worktree> {
+        if branch_exists(repo, branch).await? {
             return Err(Error::Usage(format!(
                 "branch {branch} exists already in {}: delete it (`git branch -D {branch}`) or upgrade to another version",
                 repo.display()
             )));
         }
+        // The guard first: whatever `git worktree add` managed before a failure or a cancel
+        // is undone by its drop.
+        let wt = Worktree {
+            repo: repo.to_path_buf(),
+            path: path.to_path_buf(),
+            branch: branch.to_string(),
+            committed: false,
+        };
         let p = path.to_string_lossy().to_string();
         must(
             Some(repo),
@@ -252,14 +259,11 @@ impl Worktree {
             &format!("git worktree add in {}", repo.display()),
         )
         .await?;
-        Ok(Worktree {
-            repo: repo.to_path_buf(),
-            path: path.to_path_buf(),
-        })
+        Ok(wt)
     }
 
     /// Stages everything in the worktree and commits it with `message`; the new commit.
-    pub(crate) async fn commit(&self, message: &str) -> Result<String> {
+    pub async fn commit(&mut self, message: &str) -> Result<String> {
         let p = Some(self.path.as_path());
         must(p, &["add", "-A"], "git add").await?;
         must(
@@ -278,28 +282,46 @@ impl Worktree {
             "git commit",
         )
         .await?;
+        self.committed = true;
         Ok(must(p, &["rev-parse", "HEAD"], "git rev-parse")
             .await?
             .text())
     }
 }
 
+/// git in `repo`, synchronously, output dropped (for guards, which run on cancellation too).
+fn quietly(repo: &Path, args: &[&str]) {
+    let _ = std::process::Command::new("git")
+        .current_dir(repo)
+        .args(args)
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
 impl Drop for Worktree {
     fn drop(&mut self) {
         // Synchronous: runs on cancellation too, so no worktree is left behind.
-        let _ = std::process::Command::new("git")
-            .current_dir(&self.repo)
-            .args(["worktree", "remove", "--force"])
-            .arg(&self.path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        // Twice forced: a `git worktree add` stopped half-way leaves its worktree locked
+        // ("initializing"), which a single --force does not remove.
+        let p = self.path.to_string_lossy().to_string();
+        quietly(
+            &self.repo,
+            &["worktree", "remove", "--force", "--force", &p],
+        );
         let _ = std::fs::remove_dir_all(&self.path);
-        let _ = std::process::Command::new("git")
-            .current_dir(&self.repo)
-            .args(["worktree", "prune"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        quietly(&self.repo, &["worktree", "unlock", &p]);
+        quietly(&self.repo, &["worktree", "prune"]);
+        if !self.committed {
+            // A git killed while it updated the branch may have left its lock.
+            let lock = format!("refs/heads/{}.lock", self.branch);
+            if let Ok(dir) = std::fs::canonicalize(self.repo.join(".git")) {
+                let _ = std::fs::remove_file(dir.join(&lock));
+            }
+            let _ = std::fs::remove_file(self.repo.join(&lock));
+            quietly(&self.repo, &["branch", "-D", &self.branch]);
+        }
     }
 }

@@ -29,6 +29,41 @@ pub(crate) struct Validation {
     pub warnings: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first: Option<String>,
+    /// The policies' findings counted by rule (most errors first).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<PolicyCount>,
+}
+
+/// How often one policy rule found something in one render.
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct PolicyCount {
+    pub rule: String,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+/// Findings counted by rule, the rules with most errors (then warnings) first.
+fn by_rule(found: &[crate::core::check::report::Finding]) -> Vec<PolicyCount> {
+    let mut counts: std::collections::BTreeMap<&str, PolicyCount> = Default::default();
+    for f in found {
+        let c = counts
+            .entry(f.rule.as_str())
+            .or_insert_with(|| PolicyCount {
+                rule: f.rule.clone(),
+                ..PolicyCount::default()
+            });
+        match f.severity {
+            Severity::Error => c.errors += 1,
+            Severity::Warning => c.warnings += 1,
+            Severity::Info => {}
+        }
+    }
+    let mut v: Vec<PolicyCount> = counts
+        .into_values()
+        .filter(|c| c.errors + c.warnings > 0)
+        .collect();
+    v.sort_by_key(|c| std::cmp::Reverse((c.errors, c.warnings)));
+    v
 }
 
 /// The live release of one environment.
@@ -153,7 +188,9 @@ async fn validation(req: &Request<'_>, team: &Team, env: Option<&str>, ns: &str)
             );
             return Ok(());
         }
-        for f in policy_errors(&req.policies, &out.stdout, &req.renderer.policy_time).await? {
+        let found = policy_errors(&req.policies, &out.stdout, &req.renderer.policy_time).await?;
+        v.policies = by_rule(&found);
+        for f in found {
             match f.severity {
                 Severity::Error => {
                     v.errors += 1;
@@ -264,14 +301,9 @@ async fn env_status(req: &Request<'_>, team: &Team, env: Option<String>) -> EnvS
     }
 }
 
-async fn team_status(
-    req: &Request<'_>,
-    loaded: &Loaded,
-    progress: &(dyn Fn(&str) + Sync),
-) -> TeamStatus {
+async fn team_status(req: &Request<'_>, loaded: &Loaded) -> TeamStatus {
     let header = loaded.header();
     let Ok(team) = &loaded.team else {
-        progress(&loaded.spec.name);
         return TeamStatus {
             header,
             behind: None,
@@ -284,7 +316,6 @@ async fn team_status(
             .map(|env| env_status(req, team, env)),
     )
     .await;
-    progress(&team.spec.name);
     TeamStatus {
         behind: behind(&team.pin.version, &req.newest),
         header,
@@ -292,10 +323,26 @@ async fn team_status(
     }
 }
 
+/// What [`run`] tells as it goes: each team's status as soon as it is known, with its place in
+/// the fleet (teams finish out of order), and the team's name for a progress line.
+pub struct OnTeam<'a> {
+    pub progress: &'a (dyn Fn(&str) + Sync),
+    pub each: &'a (dyn Fn(usize, &TeamStatus) + Sync),
+}
+
 /// Every team's status, `jobs` teams at a time.
-pub(crate) async fn run(req: Request<'_>, progress: &(dyn Fn(&str) + Sync)) -> Status {
-    let teams = futures::stream::iter(req.teams.iter())
-        .map(|l| team_status(&req, l, progress))
+pub async fn run(req: Request<'_>, on: OnTeam<'_>) -> Status {
+    let on = &on;
+    let teams = futures::stream::iter(req.teams.iter().enumerate())
+        .map(|(i, l)| {
+            let req = &req;
+            async move {
+                let t = team_status(req, l).await;
+                (on.each)(i, &t);
+                (on.progress)(&l.spec.name);
+                t
+            }
+        })
         .buffered(req.jobs.max(1) * 2)
         .collect()
         .await;

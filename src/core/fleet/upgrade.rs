@@ -4,7 +4,7 @@
 //! `upgrade-chart`'s plan and apply (migrated keys, schema, pin), committed with the render diff
 //! summary in the message. Nothing is pushed; the worktree is removed whatever happens
 //! ([`git::Worktree`] on drop), so nothing is left dirty.
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -104,17 +104,30 @@ pub(crate) struct Move<'a> {
     pub cache: &'a Path,
 }
 
-/// Moves one team whose impact is known; `Err` only for what stops this team (its row says it).
-pub(crate) async fn one(mv: &Move<'_>, team: &Team, impact: &TeamImpact) -> Result<Outcome> {
-    let name = team.spec.name.as_str();
+/// What an upgrade to `to` does to one team whose impact is known, before anything is made:
+/// skipped (it would break, or fails already), current (pinned to `to`), or moved onto `branch`
+/// in `repository` (a local repository itself, else the cache's mirror).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "kebab-case", tag = "verdict")]
+pub enum Verdict {
+    Skips { why: String },
+    Current,
+    Moves { branch: String, repository: PathBuf },
+}
+
+/// The one decision of [`one`] (and of the plan a front end shows first).
+pub fn decide(
+    team: &Team,
+    impact: &TeamImpact,
+    to: &crate::core::inputs::chart::ChartMeta,
+) -> Verdict {
     if let Some(e) = impact
         .environments
         .iter()
         .find(|e| matches!(e.class, Class::Breaks | Class::FailsToday))
     {
-        return Ok(Outcome::skipped(
-            name,
-            format!(
+        return Verdict::Skips {
+            why: format!(
                 "{} would {}: {}",
                 e.env.as_deref().unwrap_or("values.yaml"),
                 if e.class == Class::Breaks {
@@ -124,22 +137,34 @@ pub(crate) async fn one(mv: &Move<'_>, team: &Team, impact: &TeamImpact) -> Resu
                 },
                 e.error.as_deref().unwrap_or("")
             ),
-        ));
+        };
     }
-    let to = &mv.candidate.chart.meta;
     if team.pin.name == to.name && team.pin.version == to.version {
-        let mut o = Outcome::skipped(name, String::new());
-        o.skipped = None;
-        o.current = true;
-        return Ok(o);
+        return Verdict::Current;
     }
-    let pinned = mv.renderer.pinned(&team.pin, &team.dir).await?;
-    // A local repository gets the branch itself; a cloned one, the cache's mirror.
-    let repo = match &team.spec.repo {
-        RepoSource::Path(p) => p.clone(),
-        RepoSource::Url(_) => team.mirror.clone(),
+    Verdict::Moves {
+        branch: branch_name(&to.name, &to.version),
+        repository: match &team.spec.repo {
+            RepoSource::Path(p) => p.clone(),
+            RepoSource::Url(_) => team.mirror.clone(),
+        },
+    }
+}
+
+/// Moves one team whose impact is known; `Err` only for what stops this team (its row says it).
+pub async fn one(mv: &Move<'_>, team: &Team, impact: &TeamImpact) -> Result<Outcome> {
+    let name = team.spec.name.as_str();
+    let (branch, repo) = match decide(team, impact, &mv.candidate.chart.meta) {
+        Verdict::Skips { why } => return Ok(Outcome::skipped(name, why)),
+        Verdict::Current => {
+            let mut o = Outcome::skipped(name, String::new());
+            o.skipped = None;
+            o.current = true;
+            return Ok(o);
+        }
+        Verdict::Moves { branch, repository } => (branch, repository),
     };
-    let branch = branch_name(&to.name, &to.version);
+    let pinned = mv.renderer.pinned(&team.pin, &team.dir).await?;
     let wt_dir =
         mv.cache
             .join("worktrees")
@@ -148,7 +173,7 @@ pub(crate) async fn one(mv: &Move<'_>, team: &Team, impact: &TeamImpact) -> Resu
     if let Some(parent) = wt_dir.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     }
-    let wt = Worktree::add(&repo, &wt_dir, &branch, &team.commit).await?;
+    let mut wt = Worktree::add(&repo, &wt_dir, &branch, &team.commit).await?;
     let dir = if team.rel_dir == "." {
         wt.path.clone()
     } else {
@@ -174,9 +199,8 @@ pub(crate) async fn one(mv: &Move<'_>, team: &Team, impact: &TeamImpact) -> Resu
         .flat_map(|e| e.findings.iter())
         .next()
     {
-        // The worktree goes with `wt`; the branch made for nothing goes too.
+        // The worktree and the branch made for nothing go with `wt`.
         drop(wt);
-        let _ = git::run(Some(&repo), &["branch", "-D", &branch]).await;
         return Ok(Outcome::skipped(
             name,
             format!("upgrade-chart does not render it: {}", f.to_text()),

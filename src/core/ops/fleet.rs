@@ -8,19 +8,22 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use serde::Serialize;
+
 use crate::core::base::error::Result;
+use crate::core::fleet::impact::TeamImpact;
 use crate::core::fleet::impact::{self, Impact};
 use crate::core::fleet::render::{Hashed, Renderer};
 use crate::core::fleet::spec::{self, Fleet};
-use crate::core::fleet::status::{self, Status};
+use crate::core::fleet::status::{self, Status, TeamStatus};
 use crate::core::fleet::teams::{self, Loaded};
-use crate::core::fleet::upgrade::{self as fleet_upgrade, Outcome};
+use crate::core::fleet::upgrade::{self as fleet_upgrade, Outcome, Verdict};
 use crate::core::fleet::{self as fleet_core};
 use crate::core::session::Session;
 
 /// Where the fleet comes from.
-#[derive(Debug, Clone)]
-pub(crate) enum Source {
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
     File(PathBuf),
     Scan(PathBuf),
 }
@@ -170,25 +173,7 @@ pub(crate) async fn impact(
 ) -> Result<Impact> {
     let opened = open(session, req, on).await?;
     let candidate = candidate(session, &opened).await?;
-    let checker = session.checker(true).await?;
-    let work = scratch("impact")?;
-    let tick = counter("rendering", envs_total(&opened.teams), on);
-    let result = impact::run(
-        impact::Request {
-            fleet: &opened.fleet,
-            teams: &opened.teams,
-            candidate,
-            candidate_source: session.pin()?.source,
-            renderer: opened.renderer.clone(),
-            policies: checker.policies,
-            diffs,
-            jobs: opened.jobs,
-            scratch: work.0.clone(),
-        },
-        &tick,
-    )
-    .await;
-    Ok(result)
+    impact_of(session, &opened, candidate, diffs, "impact", on).await
 }
 
 /// Every team's pins, policies and live releases; `newest` is the version pins are compared
@@ -198,6 +183,18 @@ pub(crate) async fn status(
     req: &Request,
     newest: Option<String>,
     on: OnProgress<'_>,
+) -> Result<Status> {
+    status_each(session, req, newest, on, &|_, _| {}).await
+}
+
+/// [`status`], telling `each` every team's status as soon as it is known (with its place in
+/// the fleet): a front end fills its rows in as teams finish.
+pub async fn status_each(
+    session: &Session,
+    req: &Request,
+    newest: Option<String>,
+    on: OnProgress<'_>,
+    each: &(dyn Fn(usize, &TeamStatus) + Sync),
 ) -> Result<Status> {
     let opened = open(session, req, on).await?;
     let newest = match newest {
@@ -216,20 +213,35 @@ pub(crate) async fn status(
             config: &session.config,
             jobs: opened.jobs,
         },
-        &tick,
+        status::OnTeam {
+            progress: &tick,
+            each,
+        },
     )
     .await)
 }
 
-/// Moves every team to the session's chart (`to`, when given, must be its version), one branch
-/// and commit per team, in the team's repository; a team that would break is skipped. Teams are
-/// moved one after another (each runs `upgrade-chart`'s renders itself).
-pub(crate) async fn upgrade(
-    session: &Session,
-    req: &Request,
-    to: Option<&str>,
-    on: OnProgress<'_>,
-) -> Result<Vec<Outcome>> {
+/// What `upgrade` would do, worked out before anything is made: the chart moved to and, per
+/// team, its impact (with the full diffs) and the verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct UpgradePlan {
+    pub chart: String,
+    pub version: String,
+    pub teams: Vec<PlannedTeam>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedTeam {
+    pub impact: TeamImpact,
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    /// The commit the branch would start from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+}
+
+/// The session's chart as the target version.
+fn target_version(session: &Session, to: Option<&str>) -> Result<()> {
     let chart = session.chart()?;
     if let Some(v) = to
         && v != chart.meta.version
@@ -242,27 +254,102 @@ pub(crate) async fn upgrade(
             ),
         ));
     }
-    let opened = open(session, req, on).await?;
-    let candidate = candidate(session, &opened).await?;
+    Ok(())
+}
+
+/// The impact of the session's chart on the opened fleet (`diffs` as for [`impact`]).
+async fn impact_of(
+    session: &Session,
+    opened: &Opened,
+    candidate: Hashed,
+    diffs: Option<BTreeSet<String>>,
+    scratch_name: &str,
+    on: OnProgress<'_>,
+) -> Result<Impact> {
     let checker = session.checker(true).await?;
-    let source = session.pin()?.source;
-    let work = scratch("upgrade")?;
+    let work = scratch(scratch_name)?;
     let tick = counter("rendering", envs_total(&opened.teams), on);
-    let impact = impact::run(
+    Ok(impact::run(
         impact::Request {
             fleet: &opened.fleet,
             teams: &opened.teams,
-            candidate: candidate.clone(),
-            candidate_source: source.clone(),
+            candidate,
+            candidate_source: session.pin()?.source,
             renderer: opened.renderer.clone(),
             policies: checker.policies,
-            diffs: None,
+            diffs,
             jobs: opened.jobs,
             scratch: work.0.clone(),
         },
         &tick,
     )
-    .await;
+    .await)
+}
+
+/// What [`upgrade`] would do to each team, nothing made: the impact, then each team's verdict
+/// (a branch that exists already is a skip, as the upgrade would find it).
+pub async fn plan_upgrade(
+    session: &Session,
+    req: &Request,
+    to: Option<&str>,
+    on: OnProgress<'_>,
+) -> Result<UpgradePlan> {
+    target_version(session, to)?;
+    let opened = open(session, req, on).await?;
+    let candidate = candidate(session, &opened).await?;
+    let meta = candidate.chart.meta.clone();
+    let impact = impact_of(
+        session,
+        &opened,
+        candidate,
+        Some(BTreeSet::new()),
+        "plan",
+        on,
+    )
+    .await?;
+    let mut teams = Vec::new();
+    for (loaded, row) in opened.teams.iter().zip(impact.teams) {
+        let (verdict, from) = match &loaded.team {
+            Err(why) => (Verdict::Skips { why: why.clone() }, None),
+            Ok(team) => {
+                let mut v = fleet_upgrade::decide(team, &row, &meta);
+                if let Verdict::Moves { branch, repository } = &v
+                    && crate::core::fleet::git::branch_exists(repository, branch).await?
+                {
+                    v = Verdict::Skips {
+                        why: format!("branch {branch} exists already in {}", repository.display()),
+                    };
+                }
+                (v, Some(team.short_commit().to_string()))
+            }
+        };
+        teams.push(PlannedTeam {
+            impact: row,
+            verdict,
+            from,
+        });
+    }
+    Ok(UpgradePlan {
+        chart: meta.name,
+        version: meta.version,
+        teams,
+    })
+}
+
+/// Moves every team to the session's chart (`to`, when given, must be its version), one branch
+/// and commit per team, in the team's repository; a team that would break is skipped. Teams are
+/// moved one after another (each runs `upgrade-chart`'s renders itself).
+pub async fn upgrade(
+    session: &Session,
+    req: &Request,
+    to: Option<&str>,
+    on: OnProgress<'_>,
+) -> Result<Vec<Outcome>> {
+    target_version(session, to)?;
+    let opened = open(session, req, on).await?;
+    let candidate = candidate(session, &opened).await?;
+    let source = session.pin()?.source;
+    let impact = impact_of(session, &opened, candidate.clone(), None, "upgrade", on).await?;
     let mv = fleet_upgrade::Move {
         renderer: &opened.renderer,
         candidate: &candidate,

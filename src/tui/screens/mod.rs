@@ -7,8 +7,10 @@
 //! - [`op`]: a deploy, rollback, uninstall or `helm test` from plan to end, and the status watch;
 //! - [`history`]: a release's revisions, diffs between them, a rollback;
 //! - [`releases`]: the releases of a namespace;
-//! - [`canary`]: a release's canary and its steps.
-pub(crate) mod canary;
+//! - [`canary`]: a release's canary and its steps;
+//! - [`fleet`]: every team × environment of a fleet, a team's detail, its upgrade.
+pub mod canary;
+pub mod fleet;
 pub mod history;
 pub(crate) mod op;
 pub mod releases;
@@ -25,6 +27,7 @@ use crate::tui::style::Styles;
 
 pub(crate) use canary::CanaryScreen;
 pub use canary::canary_screen;
+pub(crate) use fleet::FleetScreen;
 pub(crate) use history::HistoryScreen;
 pub use history::history;
 pub use op::{OpScreen, Panel, Stage, deploy, status};
@@ -38,6 +41,7 @@ pub enum OpsScreen {
     History(Box<HistoryScreen>),
     Releases(Box<ReleasesScreen>),
     Canary(Box<CanaryScreen>),
+    Fleet(Box<FleetScreen>),
 }
 
 /// What a key did to an operation screen.
@@ -98,6 +102,24 @@ fn secs(ms: u64) -> String {
     format!("{:.1}s", ms as f64 / 1000.0)
 }
 
+/// A key while a list's filter is typed (after `/`): characters, Backspace; Enter keeps the
+/// filter, Esc clears it. Either ends the typing.
+fn filter_key(filter: &mut String, filtering: &mut bool, key: crossterm::event::KeyEvent) {
+    use crossterm::event::KeyCode;
+    match key.code {
+        KeyCode::Char(c) => filter.push(c),
+        KeyCode::Backspace => {
+            filter.pop();
+        }
+        KeyCode::Esc => {
+            filter.clear();
+            *filtering = false;
+        }
+        KeyCode::Enter => *filtering = false,
+        _ => {}
+    }
+}
+
 /// A bordered block titled `title`.
 fn block(title: String, st: &Styles) -> Block<'static> {
     Block::default()
@@ -119,6 +141,7 @@ impl OpsScreen {
             OpsScreen::History(_) => Scope::History,
             OpsScreen::Releases(_) => Scope::Releases,
             OpsScreen::Canary(_) => Scope::Canary,
+            OpsScreen::Fleet(f) => f.scope(),
             OpsScreen::Op(s) => match s.stage {
                 Stage::DeployPlan(_) | Stage::RollbackPlan(_) => Scope::Plan,
                 Stage::UninstallPlan(_) => Scope::Uninstall,
@@ -143,6 +166,7 @@ impl OpsScreen {
             OpsScreen::History(h) => h.action(a),
             OpsScreen::Releases(r) => r.action(a),
             OpsScreen::Canary(c) => c.action(a),
+            OpsScreen::Fleet(f) => f.action(a),
         };
         match next {
             Next::Stay(e) => e,
@@ -164,6 +188,7 @@ impl OpsScreen {
             OpsScreen::History(h) => h.update(m),
             OpsScreen::Releases(r) => r.update(m),
             OpsScreen::Canary(c) => c.update(m),
+            OpsScreen::Fleet(f) => f.update(m),
         }
         Vec::new()
     }
@@ -199,6 +224,8 @@ impl OpsScreen {
                 release: c.release.clone(),
                 service: c.service.clone(),
             }),
+            // Nothing opens over it.
+            OpsScreen::Fleet(_) => None,
         }
     }
 
@@ -208,6 +235,7 @@ impl OpsScreen {
         match self {
             OpsScreen::Releases(r) => r.filtering,
             OpsScreen::Op(s) => matches!(s.stage, Stage::UninstallPlan(_)),
+            OpsScreen::Fleet(f) => f.filtering,
             OpsScreen::History(_) | OpsScreen::Canary(_) => false,
         }
     }
@@ -219,6 +247,10 @@ impl OpsScreen {
             OpsScreen::Op(s) => s.text_key(key),
             OpsScreen::Releases(r) => {
                 r.text_key(key);
+                None
+            }
+            OpsScreen::Fleet(f) => {
+                f.text_key(key);
                 None
             }
             OpsScreen::History(_) | OpsScreen::Canary(_) => None,
@@ -257,6 +289,7 @@ impl OpsScreen {
             OpsScreen::History(h) => history::header(h, st),
             OpsScreen::Releases(r) => releases::header(r, st),
             OpsScreen::Canary(c) => canary::header(c, st),
+            OpsScreen::Fleet(s) => fleet::header(s, st),
         };
         f.render_widget(Paragraph::new(line), header);
         match self {
@@ -264,6 +297,7 @@ impl OpsScreen {
             OpsScreen::History(h) => history::draw(f, body, h, st),
             OpsScreen::Releases(r) => releases::draw(f, body, r, st),
             OpsScreen::Canary(c) => canary::draw(f, body, c, st),
+            OpsScreen::Fleet(s) => fleet::draw(f, body, s, st),
         }
     }
 }

@@ -80,19 +80,7 @@ impl ReleasesScreen {
 
     /// A key while typing the filter: characters, Backspace; Enter keeps it, Esc clears it.
     pub(super) fn text_key(&mut self, key: crossterm::event::KeyEvent) {
-        use crossterm::event::KeyCode;
-        match key.code {
-            KeyCode::Char(c) => self.filter.push(c),
-            KeyCode::Backspace => {
-                self.filter.pop();
-            }
-            KeyCode::Esc => {
-                self.filter.clear();
-                self.filtering = false;
-            }
-            KeyCode::Enter => self.filtering = false,
-            _ => {}
-        }
+        super::filter_key(&mut self.filter, &mut self.filtering, key);
         self.selected = 0;
     }
 

@@ -1,0 +1,50 @@
+//! Team repositories for the fleet tests: git run with a fixed identity and `main` as the first
+//! branch, and a team made by `apwiz new` into `deploy/` and committed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// git in `dir` (test identity, `main` for `init`); panics with git's stderr when it fails.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=test",
+            "-c",
+            "user.email=test@localhost",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?} in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Stages and commits everything in `dir`.
+pub fn commit_all(dir: &Path, message: &str) {
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", message]);
+}
+
+/// A team repository `root/name`: `apwiz new` with `new_args` into `deploy/` for dev and prod,
+/// committed.
+pub fn team(root: &Path, name: &str, new_args: &[&str]) -> PathBuf {
+    let dir = root.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    git(&dir, &["init", "-q"]);
+    let mut args = vec![
+        "new", "--name", name, "--env", "dev,prod", "--out", "deploy/",
+    ];
+    args.extend_from_slice(new_args);
+    super::cli::apwiz_env(&dir, &args, &[]).expect(0);
+    commit_all(&dir, "apwiz new");
+    dir
+}
