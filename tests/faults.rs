@@ -261,29 +261,6 @@ fn deploy_waiting(kc: &Path, dir: &Path, ns: &str) -> Live {
     d
 }
 
-/// The pid of the helm that `parent` runs (bounded wait).
-fn helm_child(parent: u32) -> u32 {
-    let end = Instant::now() + Duration::from_secs(60);
-    loop {
-        for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
-            let Some(pid) = e.file_name().to_str().and_then(|p| p.parse::<u32>().ok()) else {
-                continue;
-            };
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            // pid (comm) state ppid …
-            let Some((comm, rest)) = stat.split_once(") ") else {
-                continue;
-            };
-            let ppid = rest.split_whitespace().nth(1).and_then(|p| p.parse().ok());
-            if ppid == Some(parent) && comm.contains("(helm") {
-                return pid;
-            }
-        }
-        assert!(Instant::now() < end, "no helm child of {parent}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn helm_killed_mid_upgrade_is_reported_stuck_and_recovered_with_one_action() {
     let ns = fresh_namespace("faults-kill");
@@ -294,7 +271,7 @@ fn helm_killed_mid_upgrade_is_reported_stuck_and_recovered_with_one_action() {
     // Revision 2 waits for a node label that never comes: helm is mid-upgrade when killed.
     values(&dir, "1.0.1", Some(&label));
     let up = deploy_waiting(kc, &dir, &ns);
-    let helm = helm_child(up.child.id());
+    let helm = child_named(up.child.id(), "helm");
     let st = Command::new("kill")
         .args(["-KILL", &helm.to_string()])
         .status()
@@ -700,4 +677,142 @@ fn sigterm_of_a_line_mode_deploy_writes_the_run_record_and_says_helm_goes_on() {
         "helm {pid} is gone"
     );
     let _ = Command::new("kill").args(["-KILL", &pid]).status();
+}
+
+impl Tmux {
+    /// What the terminal shows now, wrapped lines joined (a long path stays one line).
+    fn joined(&self) -> String {
+        let o = self
+            .cmd(&["capture-pane", "-p", "-J", "-t", SESSION])
+            .output()
+            .expect("run tmux");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    /// A tmux format of the pane (`#{pane_pid}`, `#{alternate_on}`).
+    fn pane(&self, format: &str) -> String {
+        let o = self
+            .cmd(&["display-message", "-p", "-t", SESSION, format])
+            .output()
+            .expect("run tmux");
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    }
+}
+
+/// The pid of a child of `parent` whose command name starts with `comm` (bounded wait).
+fn child_named(parent: u32, comm: &str) -> u32 {
+    let end = Instant::now() + Duration::from_secs(60);
+    loop {
+        for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|p| p.parse::<u32>().ok()) else {
+                continue;
+            };
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // pid (comm) state ppid …
+            let Some((name, rest)) = stat.split_once(") ") else {
+                continue;
+            };
+            let ppid = rest.split_whitespace().nth(1).and_then(|p| p.parse().ok());
+            if ppid == Some(parent) && name.contains(&format!("({comm}")) {
+                return pid;
+            }
+        }
+        assert!(Instant::now() < end, "no {comm} child of {parent}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The deploy screen in a real terminal (tmux), signalled from outside while helm waits for a
+/// node label that never comes: SIGTERM, SIGHUP and SIGINT each leave the alternate screen and
+/// give the shell back, write the run record (helm left running), print what became of helm
+/// and how to re-attach, and exit 143, 129 and 130.
+#[test]
+fn signals_to_the_deploy_screen_restore_the_terminal_write_the_record_and_leave_helm_running() {
+    let label = format!("apwiz.test/tui-signal-{}", std::process::id());
+    let dir = team("faults-tui-signal", "1.0.0", Some(&label));
+    let Some(t) = Tmux::new_session("faults-signal", &dir) else {
+        return;
+    };
+    let shell: u32 = t.pane("#{pane_pid}").parse().expect("pane pid");
+    for (sig, code) in [("TERM", 143), ("HUP", 129), ("INT", 130)] {
+        let ns = fresh_namespace(&format!("faults-sig{}", sig.to_lowercase()));
+        t.line("clear");
+        t.until("a clear screen", Duration::from_secs(10), |s| {
+            s.trim() == "READY$"
+        });
+        t.line(&format!(
+            "env APWIZ_CONFIG={} APWIZ_CHART={} APWIZ_HELM={} APWIZ_STATE_DIR={} KUBECONFIG={} {} deploy --release web -n {ns} --timeout 120; echo \"exit=$?\"",
+            dir.join("no-such-config.yaml").display(),
+            support::chart().display(),
+            support::helm().display(),
+            dir.join("state").display(),
+            kubeconfig().display(),
+            env!("CARGO_BIN_EXE_apwiz"),
+        ));
+        t.until("the deploy's plan", Duration::from_secs(120), |s| {
+            s.contains("deploy · plan") && s.contains("· q cancels")
+        });
+        assert!(
+            t.cmd(&["send-keys", "-t", SESSION, "y"])
+                .status()
+                .expect("tmux")
+                .success()
+        );
+        t.until("helm running", Duration::from_secs(60), |s| {
+            s.contains("deploy · running")
+        });
+        let apwiz = child_named(shell, "apwiz");
+        let helm = child_named(apwiz, "helm");
+        assert_eq!(t.pane("#{alternate_on}"), "1", "the screen is not up");
+        let st = Command::new("kill")
+            .args([&format!("-{sig}"), &apwiz.to_string()])
+            .status()
+            .expect("kill");
+        assert!(st.success());
+        let (_, screen) = t.until("the shell back", Duration::from_secs(30), |s| {
+            s.contains(&format!("exit={code}"))
+        });
+        let joined = t.joined();
+        // The alternate screen is left, the shell's prompt is back after the exit status.
+        assert_eq!(t.pane("#{alternate_on}"), "0", "{screen}");
+        assert!(
+            screen
+                .lines()
+                .skip_while(|l| !l.contains(&format!("exit={code}")))
+                .any(|l| l.starts_with("READY$")),
+            "no prompt after the exit:\n{screen}"
+        );
+        let said = joined
+            .lines()
+            .find(|l| l.starts_with(&format!("apwiz ended by SIG{sig} while helm (pid {helm},")))
+            .unwrap_or_else(|| panic!("what became of helm is not said:\n{joined}"));
+        assert!(
+            said.contains(&format!(
+                "helm goes on; re-attach with `apwiz status --watch --release web -n {ns}`"
+            )),
+            "{said}"
+        );
+        let record = joined
+            .lines()
+            .find_map(|l| l.strip_prefix("run record: "))
+            .unwrap_or_else(|| panic!("no run record line:\n{joined}"));
+        let rec: Value = serde_json::from_str(
+            &std::fs::read_to_string(record.trim()).expect("read the run record"),
+        )
+        .expect("json");
+        assert_eq!(
+            rec["outcome"],
+            format!("left running: apwiz ended by SIG{sig}"),
+            "{rec}"
+        );
+        println!("SIG{sig}: exit {code}, {said}");
+        // helm went on without apwiz: stop it (it is this test's).
+        assert!(
+            Path::new(&format!("/proc/{helm}")).exists(),
+            "helm {helm} is gone"
+        );
+        let _ = Command::new("kill")
+            .args(["-KILL", &helm.to_string()])
+            .status();
+    }
 }

@@ -229,6 +229,7 @@ fn end_of(outcome: &Value) -> OpEnd {
         record: outcome["record"].as_str().map(Into::into),
         revision: None,
         notes: None,
+        left: None,
     }
 }
 
@@ -908,6 +909,7 @@ fn a_promotion_writes_the_image_once_it_succeeded() {
         record: None,
         revision: None,
         notes: None,
+        left: None,
     };
     let cmds = update(
         &mut st,
@@ -937,6 +939,7 @@ fn a_promotion_writes_the_image_once_it_succeeded() {
         record: None,
         revision: Some(9),
         notes: None,
+        left: None,
     };
     let cmds = update(
         &mut st,

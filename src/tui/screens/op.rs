@@ -140,6 +140,20 @@ impl OpScreen {
         matches!(self.stage, Stage::Running)
     }
 
+    /// After a signal ended the operation (helm left running or stopped with apwiz): what became
+    /// of helm and the run record, for the restored terminal.
+    pub fn left_lines(&self) -> Vec<String> {
+        let Stage::Finished(end) = &self.stage else {
+            return Vec::new();
+        };
+        let mut l: Vec<String> = end.left.iter().cloned().collect();
+        match &end.record {
+            Some(r) => l.push(format!("run record: {}", r.display())),
+            None => l.push("run record: not written".into()),
+        }
+        l
+    }
+
     /// The changes of the plan shown.
     pub fn changes(&self) -> &[Change] {
         match &self.stage {
