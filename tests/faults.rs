@@ -4,7 +4,9 @@
 //! refuses connections or credentials (one line, exit 3), and kube-apiserver frozen with
 //! SIGSTOP for 8 s (`control-plane.sh freeze`) under a line-mode deploy and under
 //! `status --watch` in tmux: the stall is reported while the server is frozen and cleared after
-//! it continues; the measured detection and recovery times are printed (not asserted: the
+//! it continues; kube-controller-manager frozen and kube-scheduler stopped under deploys: the
+//! cause card names them while helm goes on; the deploy screen (tmux) signalled with SIGTERM,
+//! SIGHUP and SIGINT. The measured detection and recovery times are printed (not asserted: the
 //! machine is shared). Freezes run on a control plane of this test binary's own
 //! (`.cluster/kwok-faults-h<major>`), so no other test sees the frozen server; freezes stay
 //! under 10 s (controller-manager and scheduler exit when they cannot renew their leader lease
@@ -434,10 +436,11 @@ fn report(what: &str, m: &Measured) {
     );
 }
 
-/// kube-apiserver frozen 8 s under a line-mode deploy, then under `status --watch` (one cluster
-/// of its own for both).
+/// kube-apiserver frozen 8 s under a line-mode deploy, then under `status --watch`, then
+/// kube-controller-manager frozen and kube-scheduler stopped under deploys (one cluster of its
+/// own for all of them).
 #[test]
-fn a_frozen_api_server_or_controller_manager_is_reported_while_frozen() {
+fn a_frozen_api_server_or_controller_manager_or_a_stopped_scheduler_is_reported() {
     let cluster = OwnCluster::up("faults");
     let ns = format!("faults-freeze-h{}", support::helm_major());
     cluster.kubectl(&["create", "namespace", &ns]);
@@ -452,6 +455,44 @@ fn a_frozen_api_server_or_controller_manager_is_reported_while_frozen() {
         "kube-controller-manager frozen: the card named it {:.1} s after the Deployment appeared",
         secs as f64 / 1000.0
     );
+    let secs = scheduler_stopped(&cluster, &ns);
+    println!(
+        "kube-scheduler stopped: the card named it {:.1} s after the pod appeared",
+        secs as f64 / 1000.0
+    );
+}
+
+/// kube-scheduler stopped (SIGTERM by its pid, `control-plane.sh stop`) while a deploy creates
+/// its pod: the pod stays Pending with no node and no event, and the cause card names the
+/// scheduler while helm goes on; once it is started again (`start-missing`), the deploy ends
+/// well. Returns the card's arrival after the pod's first row, in ms.
+fn scheduler_stopped(cluster: &OwnCluster, ns: &str) -> i64 {
+    let dir = scratch("faults-sched");
+    values(&dir, "1.0.0", None);
+    start_missing(cluster);
+    let out = cluster.script(&["stop", "kube-scheduler"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (mut d, appeared, carded, card) =
+        deploy_until_card(cluster, &dir, ns, "sched", "Pod", "NoSchedulerActing");
+    assert!(
+        card.contains("no scheduler has acted on Pod/sched-")
+            && card.contains(" for 15 s: is kube-scheduler running?"),
+        "{card}"
+    );
+    // helm still waits: the deploy has not ended.
+    assert!(
+        d.child.try_wait().expect("wait").is_none(),
+        "the deploy ended with the card:\n{}",
+        d.text()
+    );
+    start_missing(cluster);
+    let (code, out, err) = d.finish();
+    assert_eq!(code, 0, "helm did not go on:\n{out}\n{err}");
+    carded - appeared
 }
 
 /// kube-controller-manager frozen (22 s) while a deploy creates a Deployment: no ReplicaSet
@@ -460,42 +501,16 @@ fn a_frozen_api_server_or_controller_manager_is_reported_while_frozen() {
 fn controller_manager_frozen(cluster: &OwnCluster, ns: &str) -> i64 {
     let dir = scratch("faults-kcm");
     values(&dir, "1.0.0", None);
+    // The API server's freeze before may have cost it its leader lease.
+    start_missing(cluster);
     let freezer = {
         let d = cluster.dir.clone();
         std::thread::spawn(move || freeze(&d, "kube-controller-manager", "22"))
     };
     std::thread::sleep(Duration::from_millis(500));
-    let mut d = Live::start(
-        &cluster.kubeconfig,
-        &dir,
-        &[
-            "deploy",
-            "--release",
-            "ctl",
-            "-n",
-            ns,
-            "--yes",
-            "--timeout",
-            "180",
-            "--format",
-            "json",
-        ],
-    );
-    let appeared = d.wait_line("the Deployment row", Duration::from_secs(60), |l| {
-        serde_json::from_str::<Value>(l)
-            .is_ok_and(|e| e["event"] == "object" && e["object"]["kind"] == "Deployment")
-    });
-    let carded = d.wait_line("the cause card", Duration::from_secs(60), |l| {
-        serde_json::from_str::<Value>(l)
-            .is_ok_and(|e| e["event"] == "failure" && e["reason"] == "NoControllerActing")
-    });
+    let (mut d, appeared, carded, card) =
+        deploy_until_card(cluster, &dir, ns, "ctl", "Deployment", "NoControllerActing");
     let (_, continued) = freezer.join().expect("freezer");
-    let card = d
-        .lines
-        .iter()
-        .find(|(t, _)| *t == carded)
-        .map(|(_, l)| l.clone())
-        .unwrap_or_default();
     assert!(
         card.contains("no controller has acted on Deployment/ctl for 15 s: is kube-controller-manager running?"),
         "{card}"
@@ -505,15 +520,73 @@ fn controller_manager_frozen(cluster: &OwnCluster, ns: &str) -> i64 {
         "the card came after the freeze:\n{}",
         d.text()
     );
+    // It may exit a moment after SIGCONT (its leader lease lost): start it again then.
+    let end = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < end && d.child.try_wait().expect("wait").is_none() {
+        if !cluster
+            .script(&["pid", "kube-controller-manager"])
+            .status
+            .success()
+        {
+            start_missing(cluster);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let (code, out, err) = d.finish();
+    assert_eq!(code, 0, "helm did not go on:\n{out}\n{err}");
+    carded - appeared
+}
+
+/// Starts whichever component of `cluster` is not running (one a freeze cost its leader lease).
+fn start_missing(cluster: &OwnCluster) {
     let out = cluster.script(&["start-missing"]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let (code, out, err) = d.finish();
-    assert_eq!(code, 0, "helm did not go on:\n{out}\n{err}");
-    carded - appeared
+}
+
+/// A line-mode deploy of `release` on `cluster`, waited for (bounded) until the first row of a
+/// `kind`, then until its cause card with `reason`: (the deploy, the row's and the card's arrival
+/// in epoch ms, the card's line).
+fn deploy_until_card(
+    cluster: &OwnCluster,
+    dir: &Path,
+    ns: &str,
+    release: &str,
+    kind: &str,
+    reason: &str,
+) -> (Live, i64, i64, String) {
+    let args = [
+        "deploy",
+        "--release",
+        release,
+        "-n",
+        ns,
+        "--yes",
+        "--timeout",
+        "180",
+        "--format",
+        "json",
+    ];
+    let mut d = Live::start(&cluster.kubeconfig, dir, &args);
+    let appeared = d.wait_line(&format!("the {kind} row"), Duration::from_secs(90), |l| {
+        serde_json::from_str::<Value>(l)
+            .is_ok_and(|e| e["event"] == "object" && e["object"]["kind"] == kind)
+    });
+    let carded = d.wait_line("the cause card", Duration::from_secs(60), |l| {
+        serde_json::from_str::<Value>(l)
+            .is_ok_and(|e| e["event"] == "failure" && e["reason"] == reason)
+    });
+    let card = d
+        .lines
+        .iter()
+        .find(|(t, _)| *t == carded)
+        .map(|(_, l)| l.clone())
+        .unwrap_or_default();
+    (d, appeared, carded, card)
 }
 
 fn deploy_under_freeze(cluster: &OwnCluster, dir: &Path, ns: &str, label: &str) -> Measured {
