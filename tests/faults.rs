@@ -772,6 +772,20 @@ impl Tmux {
     }
 }
 
+/// The shell line that runs `apwiz <args>` on `kc` in the team's directory `dir` (run records
+/// in `dir/state`), then prints `exit=<status>`.
+fn apwiz_line(dir: &Path, kc: &Path, args: &str) -> String {
+    format!(
+        "env APWIZ_CONFIG={} APWIZ_CHART={} APWIZ_HELM={} APWIZ_STATE_DIR={} KUBECONFIG={} {} {args}; echo \"exit=$?\"",
+        dir.join("no-such-config.yaml").display(),
+        support::chart().display(),
+        support::helm().display(),
+        dir.join("state").display(),
+        kc.display(),
+        env!("CARGO_BIN_EXE_apwiz"),
+    )
+}
+
 /// The pid of a child of `parent` whose command name starts with `comm` (bounded wait).
 fn child_named(parent: u32, comm: &str) -> u32 {
     let end = Instant::now() + Duration::from_secs(60);
@@ -813,14 +827,10 @@ fn signals_to_the_deploy_screen_restore_the_terminal_write_the_record_and_leave_
         t.until("a clear screen", Duration::from_secs(10), |s| {
             s.trim() == "READY$"
         });
-        t.line(&format!(
-            "env APWIZ_CONFIG={} APWIZ_CHART={} APWIZ_HELM={} APWIZ_STATE_DIR={} KUBECONFIG={} {} deploy --release web -n {ns} --timeout 120; echo \"exit=$?\"",
-            dir.join("no-such-config.yaml").display(),
-            support::chart().display(),
-            support::helm().display(),
-            dir.join("state").display(),
-            kubeconfig().display(),
-            env!("CARGO_BIN_EXE_apwiz"),
+        t.line(&apwiz_line(
+            &dir,
+            kubeconfig(),
+            &format!("deploy --release web -n {ns} --timeout 120"),
         ));
         t.until("the deploy's plan", Duration::from_secs(120), |s| {
             s.contains("deploy · plan") && s.contains("· q cancels")
@@ -888,4 +898,71 @@ fn signals_to_the_deploy_screen_restore_the_terminal_write_the_record_and_leave_
             .args(["-KILL", &helm.to_string()])
             .status();
     }
+}
+
+/// The deploy screen (tmux) of a release whose Lease another apwiz holds (alice on build-7, made
+/// with kubectl as that apwiz would): the plan shows who holds it, with the git commit and since
+/// when, `y` starts nothing, and nothing is installed.
+#[test]
+fn the_deploy_screen_of_a_release_another_apwiz_holds_names_the_holder_and_starts_nothing() {
+    let ns = fresh_namespace("faults-held");
+    let dir = team("faults-held", "1.0.0", None);
+    let Some(t) = Tmux::new_session("faults-held", &dir) else {
+        return;
+    };
+    let now = Command::new("date")
+        .args(["-u", "+%Y-%m-%dT%H:%M:%S.%6NZ"])
+        .output()
+        .expect("date");
+    let now = String::from_utf8_lossy(&now.stdout).trim().to_string();
+    let lease = format!(
+        "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: apwiz-release-web\n  namespace: {ns}\n  annotations:\n    \
+         apwiz.dev/user: alice\n    apwiz.dev/host: build-7\n    apwiz.dev/pid: \"4121\"\n    apwiz.dev/operation: deploy\n    \
+         apwiz.dev/commit: git 1a2b3c4d5e6f\n    apwiz.dev/since: \"2026-12-06T14:03:07Z\"\n\
+         spec:\n  holderIdentity: alice@build-7 pid 4121\n  leaseDurationSeconds: 30\n  acquireTime: \"{now}\"\n  renewTime: \"{now}\"\n"
+    );
+    let r = support::kubectl_in(&["apply", "-f", "-"], Some(&lease));
+    assert!(r.ok, "{}", r.stderr);
+    t.line(&apwiz_line(
+        &dir,
+        kubeconfig(),
+        &format!("deploy --release web -n {ns}"),
+    ));
+    let (_, plan) = t.until("the plan", Duration::from_secs(120), |s| {
+        s.contains("deploy · plan") && s.contains("held by another apwiz")
+    });
+    println!("{plan}");
+    for part in [
+        "✗ cause: release web in faults-held-h",
+        "deploy by alice on build-7 (pid 4121), git commit 1a2b3c4d5e6f, since 2026-12-06",
+        "operation-lease  held by alice@build-7 pid 4121 (above)",
+    ] {
+        assert!(plan.contains(part), "{part}:\n{plan}");
+    }
+    for k in ["y", "q"] {
+        assert!(
+            t.cmd(&["send-keys", "-t", SESSION, k])
+                .status()
+                .expect("tmux")
+                .success()
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    t.until("the shell back", Duration::from_secs(30), |s| {
+        s.contains("exit=0")
+    });
+    // Nothing was installed, and the other apwiz's Lease is untouched.
+    let (ok, _, _) = kubectl(&["-n", &ns, "get", "deployment", "web"]);
+    assert!(!ok, "the deploy ran");
+    let (ok, out, e) = kubectl(&[
+        "-n",
+        &ns,
+        "get",
+        "lease",
+        "apwiz-release-web",
+        "-o",
+        "jsonpath={.spec.holderIdentity}",
+    ]);
+    assert!(ok, "{e}");
+    assert_eq!(out.trim(), "alice@build-7 pid 4121");
 }

@@ -1045,3 +1045,38 @@ fn a_release_another_apwiz_holds_shows_who_holds_it_since_when_and_nothing_start
         "{shown}"
     );
 }
+
+#[test]
+fn a_pod_no_scheduler_acts_on_shows_its_card_while_helm_goes_on() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (_s, mut st) = planned("ops-no-scheduler", plan(&rt, false, false));
+    let cmds = update(&mut st, key(KeyCode::Char('y')));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::RunDeploy { .. }]),
+        "{cmds:?}"
+    );
+    // As the watcher words it (tests/faults.rs sees it on the control plane).
+    let events: Vec<ReleaseEvent> = [
+        json!({"seq": 1, "at_ms": 50, "event": "phase", "phase": "apply-and-wait", "state": "started"}),
+        json!({"seq": 2, "at_ms": 900, "event": "object",
+               "object": {"kind": "Pod", "name": "web-7c9d-x2k4", "uid": "u1"}, "state": "Pending"}),
+        json!({"seq": 3, "at_ms": 15900, "event": "failure", "object": "Pod/web-7c9d-x2k4",
+               "reason": "NoSchedulerActing",
+               "message": "no scheduler has acted on Pod/web-7c9d-x2k4 for 15 s: is kube-scheduler running?",
+               "next_actions": [], "detected_ms": 15900}),
+    ]
+    .into_iter()
+    .map(|v| serde_json::from_value(v).expect("an event"))
+    .collect();
+    feed(&mut st, &events);
+    assert!(matches!(op(&st).stage, Stage::Running));
+    let shown = screen(&mut st, 160, 48);
+    assert!(
+        shown.contains("✗ cause: Pod/web-7c9d-x2k4 — NoSchedulerActing")
+            && shown.contains(
+                "no scheduler has acted on Pod/web-7c9d-x2k4 for 15 s: is kube-scheduler running?"
+            )
+            && shown.contains("helm is still working"),
+        "{shown}"
+    );
+}
