@@ -27,6 +27,10 @@
 #                                         # and scheduler exit when they cannot renew their
 #                                         # leader lease for 10 s. Prints "stopped <epoch-ms>"
 #                                         # and "continued <epoch-ms>" on stdout
+#   scripts/control-plane.sh stop COMPONENT
+#                                         # SIGTERM that daemon (by its pid file) and wait for it
+#                                         # to exit; `start-missing` starts it again. Prints
+#                                         # "stopped <epoch-ms>" on stdout
 #   scripts/control-plane.sh start-missing
 #                                         # start whichever daemon of the cluster is not running
 #                                         # (kube-controller-manager and kube-scheduler exit after
@@ -553,6 +557,22 @@ cmd_freeze() {
   trap - EXIT INT TERM
 }
 
+# Stops a daemon for good (SIGTERM, then SIGKILL after 10 s): a component that is not running,
+# as a cluster whose scheduler or controller manager died looks. `start-missing` brings it back.
+cmd_stop() {
+  local name=$1 pid deadline
+  pid=$(component_pid "$name")
+  kill "$pid"
+  echo "stopped $(date +%s%3N)"
+  deadline=$((SECONDS + 10))
+  while is_ours "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
+  if is_ours "$pid"; then
+    kill -9 "$pid" 2>/dev/null || true
+    while is_ours "$pid"; do sleep 0.1; done
+  fi
+  log "$name (pid $pid) stopped; '$0 start-missing' starts it again"
+}
+
 # kwokctl start cluster starts only the components that are not running.
 cmd_start_missing() {
   [[ -d $cluster_dir ]] || die "cluster '$CLUSTER_NAME' is not up (run: $0 up)"
@@ -815,6 +835,7 @@ case ${1:-} in
   start-missing) lock; cmd_start_missing ;;
   pid) [[ -n ${2:-} ]] || die "usage: $0 pid COMPONENT"; component_pid "$2" ;;
   freeze) [[ -n ${2:-} && -n ${3:-} ]] || die "usage: $0 freeze COMPONENT SECONDS"; cmd_freeze "$2" "$3" ;;
+  stop) [[ -n ${2:-} ]] || die "usage: $0 stop COMPONENT"; cmd_stop "$2" ;;
   kubeconfig) cmd_kubeconfig ;;
   kubectl) shift; [[ -f $kubeconfig ]] || die "no cluster is up (run '$0 up')"; kc "$@" ;;
   smoke) cmd_smoke ;;

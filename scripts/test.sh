@@ -5,7 +5,7 @@
 #   1. generated files are fresh (schema, chart defaults, team manual), cargo fmt, clippy -D warnings
 #   2. the local control plane (scripts/control-plane.sh): kwok stage selectors, then `up`
 #   3. cargo test with Helm 4: unit, CLI, chart and release-lifecycle tests
-#   4. the chart, lifecycle, release and import tests again with Helm 3.21
+#   4. the chart, lifecycle, release, fault and import tests again with Helm 3.21
 #   5. the Rego policies: conftest verify, and every example in every environment
 #   6. the scanners teams run (kube-score, checkov) on every preset and example in every environment
 #      (scripts/scan-chart.sh, about a minute): on every prod render 0 kube-score CRITICAL and at
@@ -48,9 +48,10 @@ export KUBECONFIG
 step "cargo test (Helm 4: $(.tools/bin/helm version --short))"
 APWIZ_HELM=$root/.tools/bin/helm cargo test --locked
 
-step "chart, lifecycle, release and import tests again with Helm 3 ($(.tools/bin/helm3 version --short))"
+step "chart, lifecycle, release, fault and import tests again with Helm 3 ($(.tools/bin/helm3 version --short))"
 helm3_tests=()
-for t in tests/chart_*.rs tests/lifecycle*.rs tests/release*.rs tests/import_apps.rs tests/cli_import.rs; do
+# tests/faults.rs brings up its own cluster once more (.cluster/kwok-faults-h3) for its freezes
+for t in tests/chart_*.rs tests/lifecycle*.rs tests/release*.rs tests/faults.rs tests/import_apps.rs tests/cli_import.rs; do
   [[ -e $t ]] && helm3_tests+=(--test "$(basename "$t" .rs)")
 done
 APWIZ_HELM=$root/.tools/bin/helm3 cargo test --locked "${helm3_tests[@]}"

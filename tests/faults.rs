@@ -4,7 +4,9 @@
 //! refuses connections or credentials (one line, exit 3), and kube-apiserver frozen with
 //! SIGSTOP for 8 s (`control-plane.sh freeze`) under a line-mode deploy and under
 //! `status --watch` in tmux: the stall is reported while the server is frozen and cleared after
-//! it continues; the measured detection and recovery times are printed (not asserted: the
+//! it continues; kube-controller-manager frozen and kube-scheduler stopped under deploys: the
+//! cause card names them while helm goes on; the deploy screen (tmux) signalled with SIGTERM,
+//! SIGHUP and SIGINT. The measured detection and recovery times are printed (not asserted: the
 //! machine is shared). Freezes run on a control plane of this test binary's own
 //! (`.cluster/kwok-faults-h<major>`), so no other test sees the frozen server; freezes stay
 //! under 10 s (controller-manager and scheduler exit when they cannot renew their leader lease
@@ -261,29 +263,6 @@ fn deploy_waiting(kc: &Path, dir: &Path, ns: &str) -> Live {
     d
 }
 
-/// The pid of the helm that `parent` runs (bounded wait).
-fn helm_child(parent: u32) -> u32 {
-    let end = Instant::now() + Duration::from_secs(60);
-    loop {
-        for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
-            let Some(pid) = e.file_name().to_str().and_then(|p| p.parse::<u32>().ok()) else {
-                continue;
-            };
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            // pid (comm) state ppid …
-            let Some((comm, rest)) = stat.split_once(") ") else {
-                continue;
-            };
-            let ppid = rest.split_whitespace().nth(1).and_then(|p| p.parse().ok());
-            if ppid == Some(parent) && comm.contains("(helm") {
-                return pid;
-            }
-        }
-        assert!(Instant::now() < end, "no helm child of {parent}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn helm_killed_mid_upgrade_is_reported_stuck_and_recovered_with_one_action() {
     let ns = fresh_namespace("faults-kill");
@@ -294,7 +273,7 @@ fn helm_killed_mid_upgrade_is_reported_stuck_and_recovered_with_one_action() {
     // Revision 2 waits for a node label that never comes: helm is mid-upgrade when killed.
     values(&dir, "1.0.1", Some(&label));
     let up = deploy_waiting(kc, &dir, &ns);
-    let helm = helm_child(up.child.id());
+    let helm = child_named(up.child.id(), "helm");
     let st = Command::new("kill")
         .args(["-KILL", &helm.to_string()])
         .status()
@@ -457,10 +436,11 @@ fn report(what: &str, m: &Measured) {
     );
 }
 
-/// kube-apiserver frozen 8 s under a line-mode deploy, then under `status --watch` (one cluster
-/// of its own for both).
+/// kube-apiserver frozen 8 s under a line-mode deploy, then under `status --watch`, then
+/// kube-controller-manager frozen and kube-scheduler stopped under deploys (one cluster of its
+/// own for all of them).
 #[test]
-fn a_frozen_api_server_or_controller_manager_is_reported_while_frozen() {
+fn a_frozen_api_server_or_controller_manager_or_a_stopped_scheduler_is_reported() {
     let cluster = OwnCluster::up("faults");
     let ns = format!("faults-freeze-h{}", support::helm_major());
     cluster.kubectl(&["create", "namespace", &ns]);
@@ -475,6 +455,44 @@ fn a_frozen_api_server_or_controller_manager_is_reported_while_frozen() {
         "kube-controller-manager frozen: the card named it {:.1} s after the Deployment appeared",
         secs as f64 / 1000.0
     );
+    let secs = scheduler_stopped(&cluster, &ns);
+    println!(
+        "kube-scheduler stopped: the card named it {:.1} s after the pod appeared",
+        secs as f64 / 1000.0
+    );
+}
+
+/// kube-scheduler stopped (SIGTERM by its pid, `control-plane.sh stop`) while a deploy creates
+/// its pod: the pod stays Pending with no node and no event, and the cause card names the
+/// scheduler while helm goes on; once it is started again (`start-missing`), the deploy ends
+/// well. Returns the card's arrival after the pod's first row, in ms.
+fn scheduler_stopped(cluster: &OwnCluster, ns: &str) -> i64 {
+    let dir = scratch("faults-sched");
+    values(&dir, "1.0.0", None);
+    start_missing(cluster);
+    let out = cluster.script(&["stop", "kube-scheduler"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (mut d, appeared, carded, card) =
+        deploy_until_card(cluster, &dir, ns, "sched", "Pod", "NoSchedulerActing");
+    assert!(
+        card.contains("no scheduler has acted on Pod/sched-")
+            && card.contains(" for 15 s: is kube-scheduler running?"),
+        "{card}"
+    );
+    // helm still waits: the deploy has not ended.
+    assert!(
+        d.child.try_wait().expect("wait").is_none(),
+        "the deploy ended with the card:\n{}",
+        d.text()
+    );
+    start_missing(cluster);
+    let (code, out, err) = d.finish();
+    assert_eq!(code, 0, "helm did not go on:\n{out}\n{err}");
+    carded - appeared
 }
 
 /// kube-controller-manager frozen (22 s) while a deploy creates a Deployment: no ReplicaSet
@@ -483,42 +501,16 @@ fn a_frozen_api_server_or_controller_manager_is_reported_while_frozen() {
 fn controller_manager_frozen(cluster: &OwnCluster, ns: &str) -> i64 {
     let dir = scratch("faults-kcm");
     values(&dir, "1.0.0", None);
+    // The API server's freeze before may have cost it its leader lease.
+    start_missing(cluster);
     let freezer = {
         let d = cluster.dir.clone();
         std::thread::spawn(move || freeze(&d, "kube-controller-manager", "22"))
     };
     std::thread::sleep(Duration::from_millis(500));
-    let mut d = Live::start(
-        &cluster.kubeconfig,
-        &dir,
-        &[
-            "deploy",
-            "--release",
-            "ctl",
-            "-n",
-            ns,
-            "--yes",
-            "--timeout",
-            "180",
-            "--format",
-            "json",
-        ],
-    );
-    let appeared = d.wait_line("the Deployment row", Duration::from_secs(60), |l| {
-        serde_json::from_str::<Value>(l)
-            .is_ok_and(|e| e["event"] == "object" && e["object"]["kind"] == "Deployment")
-    });
-    let carded = d.wait_line("the cause card", Duration::from_secs(60), |l| {
-        serde_json::from_str::<Value>(l)
-            .is_ok_and(|e| e["event"] == "failure" && e["reason"] == "NoControllerActing")
-    });
+    let (mut d, appeared, carded, card) =
+        deploy_until_card(cluster, &dir, ns, "ctl", "Deployment", "NoControllerActing");
     let (_, continued) = freezer.join().expect("freezer");
-    let card = d
-        .lines
-        .iter()
-        .find(|(t, _)| *t == carded)
-        .map(|(_, l)| l.clone())
-        .unwrap_or_default();
     assert!(
         card.contains("no controller has acted on Deployment/ctl for 15 s: is kube-controller-manager running?"),
         "{card}"
@@ -528,15 +520,73 @@ fn controller_manager_frozen(cluster: &OwnCluster, ns: &str) -> i64 {
         "the card came after the freeze:\n{}",
         d.text()
     );
+    // It may exit a moment after SIGCONT (its leader lease lost): start it again then.
+    let end = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < end && d.child.try_wait().expect("wait").is_none() {
+        if !cluster
+            .script(&["pid", "kube-controller-manager"])
+            .status
+            .success()
+        {
+            start_missing(cluster);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let (code, out, err) = d.finish();
+    assert_eq!(code, 0, "helm did not go on:\n{out}\n{err}");
+    carded - appeared
+}
+
+/// Starts whichever component of `cluster` is not running (one a freeze cost its leader lease).
+fn start_missing(cluster: &OwnCluster) {
     let out = cluster.script(&["start-missing"]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let (code, out, err) = d.finish();
-    assert_eq!(code, 0, "helm did not go on:\n{out}\n{err}");
-    carded - appeared
+}
+
+/// A line-mode deploy of `release` on `cluster`, waited for (bounded) until the first row of a
+/// `kind`, then until its cause card with `reason`: (the deploy, the row's and the card's arrival
+/// in epoch ms, the card's line).
+fn deploy_until_card(
+    cluster: &OwnCluster,
+    dir: &Path,
+    ns: &str,
+    release: &str,
+    kind: &str,
+    reason: &str,
+) -> (Live, i64, i64, String) {
+    let args = [
+        "deploy",
+        "--release",
+        release,
+        "-n",
+        ns,
+        "--yes",
+        "--timeout",
+        "180",
+        "--format",
+        "json",
+    ];
+    let mut d = Live::start(&cluster.kubeconfig, dir, &args);
+    let appeared = d.wait_line(&format!("the {kind} row"), Duration::from_secs(90), |l| {
+        serde_json::from_str::<Value>(l)
+            .is_ok_and(|e| e["event"] == "object" && e["object"]["kind"] == kind)
+    });
+    let carded = d.wait_line("the cause card", Duration::from_secs(60), |l| {
+        serde_json::from_str::<Value>(l)
+            .is_ok_and(|e| e["event"] == "failure" && e["reason"] == reason)
+    });
+    let card = d
+        .lines
+        .iter()
+        .find(|(t, _)| *t == carded)
+        .map(|(_, l)| l.clone())
+        .unwrap_or_default();
+    (d, appeared, carded, card)
 }
 
 fn deploy_under_freeze(cluster: &OwnCluster, dir: &Path, ns: &str, label: &str) -> Measured {
@@ -700,4 +750,219 @@ fn sigterm_of_a_line_mode_deploy_writes_the_run_record_and_says_helm_goes_on() {
         "helm {pid} is gone"
     );
     let _ = Command::new("kill").args(["-KILL", &pid]).status();
+}
+
+impl Tmux {
+    /// What the terminal shows now, wrapped lines joined (a long path stays one line).
+    fn joined(&self) -> String {
+        let o = self
+            .cmd(&["capture-pane", "-p", "-J", "-t", SESSION])
+            .output()
+            .expect("run tmux");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    /// A tmux format of the pane (`#{pane_pid}`, `#{alternate_on}`).
+    fn pane(&self, format: &str) -> String {
+        let o = self
+            .cmd(&["display-message", "-p", "-t", SESSION, format])
+            .output()
+            .expect("run tmux");
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    }
+}
+
+/// The shell line that runs `apwiz <args>` on `kc` in the team's directory `dir` (run records
+/// in `dir/state`), then prints `exit=<status>`.
+fn apwiz_line(dir: &Path, kc: &Path, args: &str) -> String {
+    format!(
+        "env APWIZ_CONFIG={} APWIZ_CHART={} APWIZ_HELM={} APWIZ_STATE_DIR={} KUBECONFIG={} {} {args}; echo \"exit=$?\"",
+        dir.join("no-such-config.yaml").display(),
+        support::chart().display(),
+        support::helm().display(),
+        dir.join("state").display(),
+        kc.display(),
+        env!("CARGO_BIN_EXE_apwiz"),
+    )
+}
+
+/// The pid of a child of `parent` whose command name starts with `comm` (bounded wait).
+fn child_named(parent: u32, comm: &str) -> u32 {
+    let end = Instant::now() + Duration::from_secs(60);
+    loop {
+        for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|p| p.parse::<u32>().ok()) else {
+                continue;
+            };
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // pid (comm) state ppid …
+            let Some((name, rest)) = stat.split_once(") ") else {
+                continue;
+            };
+            let ppid = rest.split_whitespace().nth(1).and_then(|p| p.parse().ok());
+            if ppid == Some(parent) && name.contains(&format!("({comm}")) {
+                return pid;
+            }
+        }
+        assert!(Instant::now() < end, "no {comm} child of {parent}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The deploy screen in a real terminal (tmux), signalled from outside while helm waits for a
+/// node label that never comes: SIGTERM, SIGHUP and SIGINT each leave the alternate screen and
+/// give the shell back, write the run record (helm left running), print what became of helm
+/// and how to re-attach, and exit 143, 129 and 130.
+#[test]
+fn signals_to_the_deploy_screen_restore_the_terminal_write_the_record_and_leave_helm_running() {
+    let label = format!("apwiz.test/tui-signal-{}", std::process::id());
+    let dir = team("faults-tui-signal", "1.0.0", Some(&label));
+    let Some(t) = Tmux::new_session("faults-signal", &dir) else {
+        return;
+    };
+    let shell: u32 = t.pane("#{pane_pid}").parse().expect("pane pid");
+    for (sig, code) in [("TERM", 143), ("HUP", 129), ("INT", 130)] {
+        let ns = fresh_namespace(&format!("faults-sig{}", sig.to_lowercase()));
+        t.line("clear");
+        t.until("a clear screen", Duration::from_secs(10), |s| {
+            s.trim() == "READY$"
+        });
+        t.line(&apwiz_line(
+            &dir,
+            kubeconfig(),
+            &format!("deploy --release web -n {ns} --timeout 120"),
+        ));
+        t.until("the deploy's plan", Duration::from_secs(120), |s| {
+            s.contains("deploy · plan") && s.contains("· q cancels")
+        });
+        assert!(
+            t.cmd(&["send-keys", "-t", SESSION, "y"])
+                .status()
+                .expect("tmux")
+                .success()
+        );
+        t.until("helm running", Duration::from_secs(60), |s| {
+            s.contains("deploy · running")
+        });
+        let apwiz = child_named(shell, "apwiz");
+        let helm = child_named(apwiz, "helm");
+        assert_eq!(t.pane("#{alternate_on}"), "1", "the screen is not up");
+        let st = Command::new("kill")
+            .args([&format!("-{sig}"), &apwiz.to_string()])
+            .status()
+            .expect("kill");
+        assert!(st.success());
+        let (_, screen) = t.until("the shell back", Duration::from_secs(30), |s| {
+            s.contains(&format!("exit={code}"))
+        });
+        let joined = t.joined();
+        // The alternate screen is left, the shell's prompt is back after the exit status.
+        assert_eq!(t.pane("#{alternate_on}"), "0", "{screen}");
+        assert!(
+            screen
+                .lines()
+                .skip_while(|l| !l.contains(&format!("exit={code}")))
+                .any(|l| l.starts_with("READY$")),
+            "no prompt after the exit:\n{screen}"
+        );
+        let said = joined
+            .lines()
+            .find(|l| l.starts_with(&format!("apwiz ended by SIG{sig} while helm (pid {helm},")))
+            .unwrap_or_else(|| panic!("what became of helm is not said:\n{joined}"));
+        assert!(
+            said.contains(&format!(
+                "helm goes on; re-attach with `apwiz status --watch --release web -n {ns}`"
+            )),
+            "{said}"
+        );
+        let record = joined
+            .lines()
+            .find_map(|l| l.strip_prefix("run record: "))
+            .unwrap_or_else(|| panic!("no run record line:\n{joined}"));
+        let rec: Value = serde_json::from_str(
+            &std::fs::read_to_string(record.trim()).expect("read the run record"),
+        )
+        .expect("json");
+        assert_eq!(
+            rec["outcome"],
+            format!("left running: apwiz ended by SIG{sig}"),
+            "{rec}"
+        );
+        println!("SIG{sig}: exit {code}, {said}");
+        // helm went on without apwiz: stop it (it is this test's).
+        assert!(
+            Path::new(&format!("/proc/{helm}")).exists(),
+            "helm {helm} is gone"
+        );
+        let _ = Command::new("kill")
+            .args(["-KILL", &helm.to_string()])
+            .status();
+    }
+}
+
+/// The deploy screen (tmux) of a release whose Lease another apwiz holds (alice on build-7, made
+/// with kubectl as that apwiz would): the plan shows who holds it, with the git commit and since
+/// when, `y` starts nothing, and nothing is installed.
+#[test]
+fn the_deploy_screen_of_a_release_another_apwiz_holds_names_the_holder_and_starts_nothing() {
+    let ns = fresh_namespace("faults-held");
+    let dir = team("faults-held", "1.0.0", None);
+    let Some(t) = Tmux::new_session("faults-held", &dir) else {
+        return;
+    };
+    let now = Command::new("date")
+        .args(["-u", "+%Y-%m-%dT%H:%M:%S.%6NZ"])
+        .output()
+        .expect("date");
+    let now = String::from_utf8_lossy(&now.stdout).trim().to_string();
+    let lease = format!(
+        "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: apwiz-release-web\n  namespace: {ns}\n  annotations:\n    \
+         apwiz.dev/user: alice\n    apwiz.dev/host: build-7\n    apwiz.dev/pid: \"4121\"\n    apwiz.dev/operation: deploy\n    \
+         apwiz.dev/commit: git 1a2b3c4d5e6f\n    apwiz.dev/since: \"2026-12-06T14:03:07Z\"\n\
+         spec:\n  holderIdentity: alice@build-7 pid 4121\n  leaseDurationSeconds: 30\n  acquireTime: \"{now}\"\n  renewTime: \"{now}\"\n"
+    );
+    let r = support::kubectl_in(&["apply", "-f", "-"], Some(&lease));
+    assert!(r.ok, "{}", r.stderr);
+    t.line(&apwiz_line(
+        &dir,
+        kubeconfig(),
+        &format!("deploy --release web -n {ns}"),
+    ));
+    let (_, plan) = t.until("the plan", Duration::from_secs(120), |s| {
+        s.contains("deploy · plan") && s.contains("held by another apwiz")
+    });
+    println!("{plan}");
+    for part in [
+        "✗ cause: release web in faults-held-h",
+        "deploy by alice on build-7 (pid 4121), git commit 1a2b3c4d5e6f, since 2026-12-06",
+        "operation-lease  held by alice@build-7 pid 4121 (above)",
+    ] {
+        assert!(plan.contains(part), "{part}:\n{plan}");
+    }
+    for k in ["y", "q"] {
+        assert!(
+            t.cmd(&["send-keys", "-t", SESSION, k])
+                .status()
+                .expect("tmux")
+                .success()
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    t.until("the shell back", Duration::from_secs(30), |s| {
+        s.contains("exit=0")
+    });
+    // Nothing was installed, and the other apwiz's Lease is untouched.
+    let (ok, _, _) = kubectl(&["-n", &ns, "get", "deployment", "web"]);
+    assert!(!ok, "the deploy ran");
+    let (ok, out, e) = kubectl(&[
+        "-n",
+        &ns,
+        "get",
+        "lease",
+        "apwiz-release-web",
+        "-o",
+        "jsonpath={.spec.holderIdentity}",
+    ]);
+    assert!(ok, "{e}");
+    assert_eq!(out.trim(), "alice@build-7 pid 4121");
 }

@@ -86,6 +86,7 @@ fn plan(rt: &tokio::runtime::Runtime, read_only: bool, failing_check: bool) -> D
         status,
         message: message.into(),
         duration_ms: ms,
+        held: None,
     };
     let hooks = vec![
         HookObject {
@@ -229,6 +230,7 @@ fn end_of(outcome: &Value) -> OpEnd {
         record: outcome["record"].as_str().map(Into::into),
         revision: None,
         notes: None,
+        left: None,
     }
 }
 
@@ -908,6 +910,7 @@ fn a_promotion_writes_the_image_once_it_succeeded() {
         record: None,
         revision: None,
         notes: None,
+        left: None,
     };
     let cmds = update(
         &mut st,
@@ -937,6 +940,7 @@ fn a_promotion_writes_the_image_once_it_succeeded() {
         record: None,
         revision: Some(9),
         notes: None,
+        left: None,
     };
     let cmds = update(
         &mut st,
@@ -952,5 +956,127 @@ fn a_promotion_writes_the_image_once_it_succeeded() {
             service: None,
             image: "ghcr.io/acme/web:1.1.0".into(),
         })]
+    );
+}
+
+/// Another apwiz's Lease on the release, as `operation-lease` reads it.
+fn held_by_alice() -> apwiz::core::release::lease::Refusal {
+    use apwiz::core::release::lease::{Holder, Refusal};
+    Refusal {
+        release: "web".into(),
+        namespace: "shop".into(),
+        holder: Holder {
+            user: "alice".into(),
+            host: "build-7".into(),
+            pid: 4121,
+            operation: "deploy".into(),
+            commit: Some("git 1a2b3c4d5e6f".into()),
+            since: "2026-12-06T14:03:07Z".into(),
+        },
+        renewed_ago: 3,
+    }
+}
+
+#[test]
+fn a_release_another_apwiz_holds_shows_who_holds_it_since_when_and_nothing_starts() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // Held when planned: the plan says who holds it, and y starts nothing.
+    let mut p = plan(&rt, false, false);
+    let held = held_by_alice();
+    p.checks.push(Check {
+        name: "operation-lease",
+        status: Status::Fail,
+        message: held.to_string(),
+        duration_ms: 9,
+        held: Some(Box::new(held.clone())),
+    });
+    let (_s, mut st) = planned("ops-lease-plan", p);
+    snap_all("deploy_plan_lease_held", &mut st);
+    let shown = screen(&mut st, 160, 48);
+    for part in [
+        "held by another apwiz",
+        "deploy by alice on build-7 (pid 4121)",
+        "git commit 1a2b3c4d5e6f",
+        "since 2026-12-06 14:03:07 UTC",
+    ] {
+        assert!(shown.contains(part), "{part}:\n{shown}");
+    }
+    assert!(update(&mut st, key(KeyCode::Char('y'))).is_empty());
+    assert!(matches!(op(&st).stage, Stage::DeployPlan(_)));
+    assert!(op(&st).board.notices[0].contains("operation-lease"));
+
+    // Taken between the plan and y (a rollback or an uninstall, which plan no pre-checks, are
+    // refused the same way): the run's refusal card, then its end.
+    let (_s, mut st) = planned("ops-lease-run", plan(&rt, false, false));
+    let cmds = update(&mut st, key(KeyCode::Char('y')));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::RunDeploy { .. }]),
+        "{cmds:?}"
+    );
+    let id = op(&st).stream;
+    let card: ReleaseEvent = serde_json::from_value(json!({
+        "seq": 1, "at_ms": 40, "event": "failure",
+        "object": held.card().object, "reason": held.card().reason,
+        "message": held.card().message, "next_actions": held.card().next_actions,
+        "detected_ms": 0
+    }))
+    .expect("a failure event");
+    update(
+        &mut st,
+        Msg::Ops(OpsMsg::Release {
+            stream: id,
+            event: Box::new(card),
+        }),
+    );
+    update(
+        &mut st,
+        Msg::Ops(OpsMsg::OpFinished {
+            stream: id,
+            result: Err(held.to_string()),
+        }),
+    );
+    assert!(matches!(op(&st).stage, Stage::Refused(_)));
+    snap_all("deploy_lease_refused", &mut st);
+    let shown = screen(&mut st, 160, 48);
+    assert!(
+        shown.contains("deploy by alice on build-7 (pid 4121), git commit 1a2b3c4d5e6f, since 2026-12-06 14:03:07 UTC")
+            && shown.contains("apwiz status --watch --release web -n shop")
+            && shown.contains("nothing was changed in the cluster"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn a_pod_no_scheduler_acts_on_shows_its_card_while_helm_goes_on() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (_s, mut st) = planned("ops-no-scheduler", plan(&rt, false, false));
+    let cmds = update(&mut st, key(KeyCode::Char('y')));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::RunDeploy { .. }]),
+        "{cmds:?}"
+    );
+    // As the watcher words it (tests/faults.rs sees it on the control plane).
+    let events: Vec<ReleaseEvent> = [
+        json!({"seq": 1, "at_ms": 50, "event": "phase", "phase": "apply-and-wait", "state": "started"}),
+        json!({"seq": 2, "at_ms": 900, "event": "object",
+               "object": {"kind": "Pod", "name": "web-7c9d-x2k4", "uid": "u1"}, "state": "Pending"}),
+        json!({"seq": 3, "at_ms": 15900, "event": "failure", "object": "Pod/web-7c9d-x2k4",
+               "reason": "NoSchedulerActing",
+               "message": "no scheduler has acted on Pod/web-7c9d-x2k4 for 15 s: is kube-scheduler running?",
+               "next_actions": [], "detected_ms": 15900}),
+    ]
+    .into_iter()
+    .map(|v| serde_json::from_value(v).expect("an event"))
+    .collect();
+    feed(&mut st, &events);
+    assert!(matches!(op(&st).stage, Stage::Running));
+    let shown = screen(&mut st, 160, 48);
+    assert!(
+        shown.contains("✗ cause: Pod/web-7c9d-x2k4 — NoSchedulerActing")
+            && shown.contains(
+                "no scheduler has acted on Pod/web-7c9d-x2k4 for 15 s: is kube-scheduler running?"
+            )
+            && shown.contains("helm is still working"),
+        "{shown}"
     );
 }

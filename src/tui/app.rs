@@ -80,8 +80,8 @@ pub struct State {
     /// One line for the user (why a step cannot go on, a palette error…).
     pub status: Option<String>,
     pub quit: bool,
-    /// The exit status when the loop ends: 0, or 128 + the signal when Ctrl-C (SIGINT, 130) or
-    /// SIGTERM (143) ended it, as shells expect.
+    /// The exit status when the loop ends: 0, or 128 + the signal when Ctrl-C (SIGINT, 130),
+    /// SIGHUP (129) or SIGTERM (143) ended it, as shells expect.
     pub exit_status: u8,
     /// An operation screen over the wizard (deploy, rollback, history).
     pub ops: Option<OpsScreen>,
@@ -919,7 +919,11 @@ pub fn update(s: &mut State, msg: Msg) -> Vec<Cmd> {
         },
         Msg::Signal(name) => {
             s.quit = true;
-            s.exit_status = if name == "SIGTERM" { 143 } else { 130 };
+            s.exit_status = match name {
+                "SIGTERM" => 143,
+                "SIGHUP" => 129,
+                _ => 130,
+            };
             vec![Cmd::Quit]
         }
         Msg::Rendered {

@@ -204,16 +204,18 @@ pub(crate) async fn stream_op(
     outcome
 }
 
-/// Runs `p` (detachable, interruptible by `notify`) while streaming its events.
+/// Runs `p` (detachable, interruptible by `notify`, left by `leave` when apwiz is signalled)
+/// while streaming its events.
 async fn run_op<P: ops::Operation>(
     p: &P,
-    notify: Arc<Notify>,
+    (notify, leave): (Arc<Notify>, Arc<release::ops::Leave>),
     stream: u64,
     tx: &Sender<Msg>,
 ) -> std::result::Result<OpEnd, String> {
     let (em, rx) = Emitter::new();
     let mut run = p.run(em);
     run.interrupt = Some(notify);
+    run.leave = Some(leave);
     run.detachable = true;
     match stream_op(run, rx, stream, tx).await {
         Ok(o) => Ok(op_end(o, p.reads_notes()).await),
@@ -230,6 +232,7 @@ async fn op_end(o: release::ops::Outcome, after: Option<(&Cluster, &str)>) -> Op
         record: o.record,
         revision: None,
         notes: None,
+        left: o.left,
     };
     if o.ok
         && let Some((cluster, release)) = after
@@ -349,6 +352,8 @@ pub(crate) struct Jobs {
     scratch: PathBuf,
     /// Interrupts the running operation's helm.
     interrupt: Option<Arc<Notify>>,
+    /// Tells the running operation that apwiz is leaving (a signal): its run record is written.
+    leave: Option<Arc<release::ops::Leave>>,
     /// Stops the status screen's watch.
     watch_stop: Option<Arc<Notify>>,
     /// The fleet screen's running work: notified, its future is dropped (helm and git killed,
@@ -370,6 +375,7 @@ impl Jobs {
             latest: Latest::new(),
             scratch,
             interrupt: None,
+            leave: None,
             watch_stop: None,
             fleet: None,
         }
@@ -452,6 +458,11 @@ impl Jobs {
             Cmd::Interrupt => {
                 if let Some(n) = &self.interrupt {
                     n.notify_one();
+                }
+            }
+            Cmd::Leave(signal) => {
+                if let Some(l) = &self.leave {
+                    l.now(signal);
                 }
             }
             Cmd::Watch {
@@ -679,13 +690,12 @@ impl Jobs {
 
     /// Plans and runs `helm test`, streaming its events.
     fn run_test(&mut self, target: Arc<Target>, release: String, stream: u64) {
-        let notify = Arc::new(Notify::new());
-        self.interrupt = Some(notify.clone());
+        let handles = self.op_handles();
         let session = self.session.clone();
         let tx = self.tx.clone();
         self.runtime.spawn(async move {
             let r = match ops::test::open(&session, &target, release, ops::TIMEOUT).await {
-                Ok(p) => run_op(&p, notify, stream, &tx).await,
+                Ok(p) => run_op(&p, handles, stream, &tx).await,
                 Err(e) => Err(e.to_string()),
             };
             let _ = tx.send(Msg::Ops(OpsMsg::OpFinished { stream, result: r }));
@@ -695,13 +705,21 @@ impl Jobs {
     /// Runs a planned operation detachable and interruptible, streaming its events tagged
     /// `stream`, then its end (with the new revision's NOTES when the operation reads them).
     fn spawn_op<P: ops::Operation + Send + Sync + 'static>(&mut self, p: Arc<P>, stream: u64) {
-        let notify = Arc::new(Notify::new());
-        self.interrupt = Some(notify.clone());
+        let handles = self.op_handles();
         let tx = self.tx.clone();
         self.runtime.spawn(async move {
-            let r = run_op(&*p, notify, stream, &tx).await;
+            let r = run_op(&*p, handles, stream, &tx).await;
             let _ = tx.send(Msg::Ops(OpsMsg::OpFinished { stream, result: r }));
         });
+    }
+
+    /// The new operation's interrupt and leave handles (kept to reach it later).
+    fn op_handles(&mut self) -> (Arc<Notify>, Arc<release::ops::Leave>) {
+        let notify = Arc::new(Notify::new());
+        let leave = Arc::new(release::ops::Leave::default());
+        self.interrupt = Some(notify.clone());
+        self.leave = Some(leave.clone());
+        (notify, leave)
     }
 
     /// Stops the running check and removes the scratch files.

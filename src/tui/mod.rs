@@ -5,18 +5,19 @@
 //! awaiting; [`jobs`] is the only place that starts background work and sends results back as
 //! messages over the loop's channel; [`view`] only draws; [`keys`] is the keymap as data (footer
 //! and help read it); each step is a component in [`steps`]. The terminal is restored on quit,
-//! on error, on panic and on SIGINT/SIGTERM.
-pub(crate) mod app;
-pub(crate) mod highlight;
-pub(crate) mod jobs;
-pub(crate) mod keys;
-pub(crate) mod msg;
-pub(crate) mod pane;
-pub(crate) mod project;
-pub(crate) mod screens;
-pub(crate) mod steps;
-pub(crate) mod style;
-pub(crate) mod view;
+//! on error, on panic and on SIGINT/SIGTERM/SIGHUP; a signal while an operation runs first
+//! lets it write its run record, then says what became of helm (exit 130/143/129).
+pub mod app;
+pub mod highlight;
+pub mod jobs;
+pub mod keys;
+pub mod msg;
+pub mod pane;
+pub mod project;
+pub mod screens;
+pub mod steps;
+pub mod style;
+pub mod view;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -258,7 +259,13 @@ fn run_state(
     restore();
     let _ = std::panic::take_hook();
     bench.save();
-    result
+    // On the normal screen again (a hung-up terminal takes nothing: the run record has it all).
+    let (code, farewell) = result?;
+    let mut err = std::io::stderr();
+    for l in &farewell {
+        let _ = writeln!(err, "{l}");
+    }
+    Ok(code)
 }
 
 fn event_loop(
@@ -269,7 +276,7 @@ fn event_loop(
     bench: &mut Bench,
     started: Instant,
     first: Vec<Cmd>,
-) -> Result<u8> {
+) -> Result<(u8, Vec<String>)> {
     let (tx, rx) = mpsc::channel::<Msg>();
     let stop = Arc::new(AtomicBool::new(false));
     // Input: a thread that reads terminal events and forwards them.
@@ -296,23 +303,29 @@ fn event_loop(
             }
         });
     }
-    // Signals from outside: quit cleanly.
+    // Signals from outside (every one of them: a second one while leaving quits at once).
     #[cfg(unix)]
     {
         let tx = tx.clone();
         runtime.spawn(async move {
             use tokio::signal::unix::{SignalKind, signal};
-            let (Ok(mut term), Ok(mut int)) = (
+            let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
                 signal(SignalKind::terminate()),
                 signal(SignalKind::interrupt()),
+                signal(SignalKind::hangup()),
             ) else {
                 return;
             };
-            let name = tokio::select! {
-                _ = term.recv() => "SIGTERM",
-                _ = int.recv() => "SIGINT",
-            };
-            let _ = tx.send(Msg::Signal(name));
+            loop {
+                let name = tokio::select! {
+                    _ = term.recv() => "SIGTERM",
+                    _ = int.recv() => "SIGINT",
+                    _ = hup.recv() => "SIGHUP",
+                };
+                if tx.send(Msg::Signal(name)).is_err() {
+                    return;
+                }
+            }
         });
     }
     let mut jobs = jobs::Jobs::new(session, runtime, tx);
@@ -325,14 +338,22 @@ fn event_loop(
     // Watch events are coalesced: at most one frame per REDRAW_EVERY for them (keys draw at once).
     let mut stream_dirty = false;
     let mut last_draw = Instant::now();
+    // A signal that came while an operation ran: the operation is told to leave, and the loop
+    // ends once its run record is written (or LEAVE_WITHIN has passed).
+    let mut leaving: Option<(&'static str, Instant)> = None;
+    let mut farewell = Vec::new();
     let result = loop {
         if dirty || (stream_dirty && last_draw.elapsed() >= REDRAW_EVERY) {
             stream_dirty = false;
             last_draw = Instant::now();
             let t = Instant::now();
-            terminal
+            let drawn = terminal
                 .draw(|f| view::draw(f, state))
-                .map_err(|e| Error::io("<terminal>", e))?;
+                .map_err(|e| Error::io("<terminal>", e));
+            // A hung-up terminal cannot be drawn on: the leaving operation still ends properly.
+            if leaving.is_none() {
+                drawn?;
+            }
             let ms = t.elapsed().as_secs_f64() * 1000.0;
             if bench.first_frame.is_none() {
                 bench.first_frame = Some(started.elapsed().as_secs_f64() * 1000.0);
@@ -360,11 +381,20 @@ fn event_loop(
         match rx.recv_timeout(timeout) {
             Ok(m) => msgs.push(m),
             Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => break Ok(0),
+            Err(RecvTimeoutError::Disconnected) => break Ok((0, Vec::new())),
         }
         msgs.extend(rx.try_iter());
         msgs.push(Msg::Tick(Instant::now()));
         for m in msgs {
+            if let Msg::Signal(name) = m
+                && leaving.is_none()
+                && state.ops.as_ref().is_some_and(|o| o.busy())
+            {
+                leaving = Some((name, Instant::now()));
+                jobs.run(Cmd::Leave(name));
+                dirty = true;
+                continue;
+            }
             match &m {
                 Msg::Tick(_) => {}
                 Msg::Key(k) => {
@@ -400,11 +430,37 @@ fn event_loop(
                 }
             }
         }
+        if let Some((name, since)) = leaving {
+            let done = !state.ops.as_ref().is_some_and(|o| o.busy());
+            if done || since.elapsed() >= LEAVE_WITHIN {
+                farewell = leave_lines(state, name, done);
+                app::update(state, Msg::Signal(name));
+            }
+        }
         if state.quit {
-            break Ok(state.exit_status);
+            break Ok((state.exit_status, std::mem::take(&mut farewell)));
         }
     };
     stop.store(true, Ordering::Relaxed);
     jobs.shutdown();
     result
+}
+
+/// How long a signalled apwiz waits for the running operation to write its run record.
+const LEAVE_WITHIN: Duration = Duration::from_secs(10);
+
+/// What is said on the restored terminal after a signal ended a running operation: what became
+/// of helm and where the run record is.
+fn leave_lines(state: &State, signal: &str, done: bool) -> Vec<String> {
+    match &state.ops {
+        Some(screens::OpsScreen::Op(o)) if done => o.left_lines(),
+        Some(screens::OpsScreen::Op(o)) => vec![format!(
+            "apwiz ended by {signal} before the {} had written its run record ({} s): helm runs in its own process group and may go on; `apwiz status --release {} -n {}` says how it ended",
+            o.op,
+            LEAVE_WITHIN.as_secs(),
+            o.release,
+            o.namespace
+        )],
+        _ => Vec::new(),
+    }
 }

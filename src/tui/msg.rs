@@ -31,7 +31,8 @@ pub enum Msg {
     Resize(u16, u16),
     /// The clock: fires the debounced check when its time has come.
     Tick(Instant),
-    /// SIGINT or SIGTERM from outside: quit now (the terminal is restored by the loop).
+    /// SIGINT, SIGTERM or SIGHUP from outside: quit (the terminal is restored by the loop; a
+    /// running operation is first left, its run record written).
     Signal(&'static str),
     /// The render of request `generation` for environment `env`.
     Rendered {
@@ -181,6 +182,9 @@ pub struct OpEnd {
     /// The new revision and its NOTES (after a successful deploy).
     pub revision: Option<u64>,
     pub notes: Option<String>,
+    /// What became of helm when apwiz was signalled while it ran (left running, and how to
+    /// re-attach, or stopped with apwiz).
+    pub left: Option<String>,
 }
 
 /// A revision opened for the history's diff.
@@ -262,6 +266,9 @@ pub enum Cmd {
     },
     /// Interrupt the running helm cleanly (SIGINT).
     Interrupt,
+    /// apwiz was signalled (SIGTERM, SIGHUP, SIGINT from outside) while an operation runs: stop
+    /// waiting for helm, write the run record, say what became of helm.
+    Leave(&'static str),
     /// Read a release's history.
     History {
         target: Shared<Target>,

@@ -47,7 +47,8 @@ pub struct CauseCard {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub helm_stderr: Option<String>,
     pub next_actions: Vec<String>,
-    /// Milliseconds since the operation started when the failure was first seen.
+    /// Milliseconds since the operation started when the failure was first seen (0: known
+    /// before anything ran, a refusal; no "seen after" line).
     pub detected_ms: u64,
 }
 
@@ -85,11 +86,13 @@ impl CauseCard {
         if let Some(h) = &self.hook {
             l.push(CardLine::one(1, "muted", format!("hook: {h}")));
         }
-        l.push(CardLine::one(
-            1,
-            "muted",
-            format!("seen after {:.1}s", self.detected_ms as f64 / 1000.0),
-        ));
+        if self.detected_ms > 0 {
+            l.push(CardLine::one(
+                1,
+                "muted",
+                format!("seen after {:.1}s", self.detected_ms as f64 / 1000.0),
+            ));
+        }
         if let Some(lg) = &self.logs {
             match &lg.unavailable {
                 Some(why) => l.push(CardLine::one(

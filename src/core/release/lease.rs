@@ -67,15 +67,22 @@ impl Holder {
             .as_ref()
             .map(|c| format!(", {c}"))
             .unwrap_or_default();
-        let since = self
-            .since
+        format!(
+            "{} by {}@{} (pid {}{commit}) since {}",
+            self.operation,
+            self.user,
+            self.host,
+            self.pid,
+            self.since_utc()
+        )
+    }
+
+    /// When the Lease was taken: `2026-12-06 14:03:07 UTC`.
+    pub fn since_utc(&self) -> String {
+        self.since
             .parse::<jiff::Timestamp>()
             .map(|t| format!("{} UTC", t.strftime("%Y-%m-%d %H:%M:%S")))
-            .unwrap_or_else(|_| self.since.clone());
-        format!(
-            "{} by {}@{} (pid {}{commit}) since {since}",
-            self.operation, self.user, self.host, self.pid
-        )
+            .unwrap_or_else(|_| self.since.clone())
     }
 
     fn annotations(&self) -> std::collections::BTreeMap<String, String> {
@@ -167,18 +174,87 @@ pub(crate) enum State {
 
 impl State {
     /// The refusal of a second operation while this one is held.
-    pub(crate) fn refusal(&self, release: &str, namespace: &str) -> Option<String> {
+    pub fn refusal(&self, release: &str, namespace: &str) -> Option<Refusal> {
         match self {
             State::Held {
                 holder,
                 renewed_ago,
-            } => Some(format!(
-                "release {release} in {namespace} is being changed by another apwiz: {} (Lease {namespace}/{}, renewed {renewed_ago} s ago). \
-                 Wait for it to end; if that machine is gone, its Lease expires {LEASE_SECONDS} s after its last renewal",
-                holder.describe(),
-                name(release),
-            )),
+            } => Some(Refusal {
+                release: release.into(),
+                namespace: namespace.into(),
+                holder: holder.clone(),
+                renewed_ago: *renewed_ago,
+            }),
             _ => None,
+        }
+    }
+}
+
+/// A second operation refused because another apwiz holds the release's Lease: who holds it,
+/// since when. Worded once, as one line (its `Display`: errors, pre-checks) and as a cause
+/// card ([`Refusal::card`]: the event stream, the screens).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Refusal {
+    pub release: String,
+    pub namespace: String,
+    pub holder: Holder,
+    /// Seconds since the holder last renewed the Lease.
+    pub renewed_ago: i64,
+}
+
+/// One line: `release web in shop is being changed by another apwiz: deploy by … since …
+/// (Lease shop/apwiz-release-web, renewed 3 s ago). Wait for it to end; …`.
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (release, namespace) = (&self.release, &self.namespace);
+        write!(
+            f,
+            "release {release} in {namespace} is being changed by another apwiz: {} (Lease {namespace}/{}, renewed {} s ago). \
+             Wait for it to end; if that machine is gone, its Lease expires {LEASE_SECONDS} s after its last renewal",
+            self.holder.describe(),
+            name(release),
+            self.renewed_ago,
+        )
+    }
+}
+
+impl Refusal {
+    /// The refusal as a cause card: the holder's operation, user, host, pid, git commit and
+    /// since when, and what to do (known before anything ran: no detection time).
+    pub fn card(&self) -> crate::core::release::cause::CauseCard {
+        let h = &self.holder;
+        let since = h.since_utc();
+        let target = format!("--release {} -n {}", self.release, self.namespace);
+        crate::core::release::cause::CauseCard {
+            object: format!("release {} in {}", self.release, self.namespace),
+            reason: format!(
+                "held by another apwiz (Lease {}/{})",
+                self.namespace,
+                name(&self.release)
+            ),
+            message: format!(
+                "{} by {} on {} (pid {}), git commit {}, since {since}; its Lease was renewed {} s ago. Nothing was changed: one operation per release at a time",
+                h.operation,
+                h.user,
+                h.host,
+                h.pid,
+                h.commit
+                    .as_deref()
+                    .map(|c| c.trim_start_matches("git ").to_string())
+                    .unwrap_or_else(|| "not known".into()),
+                self.renewed_ago,
+            ),
+            next_actions: vec![
+                format!(
+                    "apwiz status --watch {target}   # that {} live; try again once it has ended",
+                    h.operation
+                ),
+                format!(
+                    "# if {} is gone, its Lease expires {LEASE_SECONDS} s after its last renewal and the next operation takes it over",
+                    h.host
+                ),
+            ],
+            ..Default::default()
         }
     }
 }
@@ -280,9 +356,11 @@ pub(crate) enum Taken {
     Held(Box<Guard>, Option<String>),
     /// The API server forbids Leases to this user: the operation runs without the guard.
     Unguarded(String),
+    /// Another apwiz holds it: the operation must not run.
+    Refused(Box<Refusal>),
 }
 
-/// Takes the release's Lease for `holder`, or refuses (an error naming the holder). `on_lost` is
+/// Takes the release's Lease for `holder`, or refuses (naming the holder). `on_lost` is
 /// called (once) when a renewal finds the Lease taken by someone else.
 pub(crate) async fn acquire(
     cluster: &Cluster,
@@ -321,7 +399,7 @@ pub(crate) async fn acquire(
         };
         let state = state_of(&current, jiff::Timestamp::now());
         if let Some(refusal) = state.refusal(release, &cluster.namespace) {
-            return Err(Error::Invalid(refusal));
+            return Ok(Taken::Refused(Box::new(refusal)));
         }
         if let State::Stale { holder: old, why } = &state {
             warning = Some(format!(
@@ -449,7 +527,8 @@ mod tests {
         }
         let refusal = state_of(&lease(&h, 3), now)
             .refusal("shop", "apps")
-            .unwrap();
+            .unwrap()
+            .to_string();
         assert!(
             refusal.contains("deploy by ")
                 && refusal.contains("@elsewhere (pid ")

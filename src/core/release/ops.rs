@@ -364,6 +364,12 @@ async fn take_lease(r: &Run<'_>) -> Result<Option<(Box<lease::Guard>, lease::Hol
             em.notice(why);
             Ok(None)
         }
+        lease::Taken::Refused(refusal) => {
+            // The card first (the screens show who holds it), then the error that ends the run.
+            em.send(Kind::Failure(Box::new(refusal.card())));
+            em.close_stream();
+            Err(Error::Invalid(refusal.to_string()))
+        }
     }
 }
 

@@ -38,6 +38,10 @@ pub struct Check {
     pub status: Status,
     pub message: String,
     pub duration_ms: u64,
+    /// `operation-lease`: who holds the release's Lease, when another apwiz does (the screens
+    /// word it as a card).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held: Option<Box<lease::Refusal>>,
 }
 
 /// What the checks look at.
@@ -61,6 +65,7 @@ fn done(name: &'static str, t: Instant, status: Status, message: String) -> Chec
         status,
         message,
         duration_ms: t.elapsed().as_millis() as u64,
+        held: None,
     }
 }
 
@@ -560,13 +565,18 @@ async fn operation_lease(cluster: &Cluster, input: &Input) -> Check {
             Status::Pass,
             "no other apwiz operation on this release".into(),
         ),
-        Ok(s @ State::Held { .. }) => done(
-            "operation-lease",
-            t,
-            Status::Fail,
-            s.refusal(&input.release, &cluster.namespace)
-                .unwrap_or_default(),
-        ),
+        Ok(s @ State::Held { .. }) => {
+            let refusal = s.refusal(&input.release, &cluster.namespace);
+            Check {
+                held: refusal.clone().map(Box::new),
+                ..done(
+                    "operation-lease",
+                    t,
+                    Status::Fail,
+                    refusal.map(|r| r.to_string()).unwrap_or_default(),
+                )
+            }
+        }
         Ok(State::Stale { holder, why }) => done(
             "operation-lease",
             t,

@@ -90,14 +90,54 @@ struct State {
     seen_events: HashSet<String>,
     logs_taken: HashSet<String>,
     card_started: bool,
-    /// Workloads whose newest generation no controller has observed yet: object and the
-    /// seconds (of a live API server) it has waited.
-    unobserved: BTreeMap<String, (String, u64)>,
+    /// Objects nobody has acted on yet, by UID: workloads whose newest generation no controller
+    /// has observed, pods no scheduler has looked at.
+    unacted: BTreeMap<String, Unacted>,
 }
 
-/// A workload no controller has observed for this long (counted while the API server answers)
-/// gets a cause card naming kube-controller-manager.
+/// An object waiting for a controller or a scheduler to act on it.
+struct Unacted {
+    /// `Deployment/shop`, `Pod/shop-7c9d-x2k4`.
+    object: String,
+    /// Who should act: `None` a controller (kube-controller-manager), else the pod's scheduler.
+    scheduler: Option<String>,
+    /// Seconds (of a live API server) it has waited.
+    waited: u64,
+}
+
+impl Unacted {
+    /// The cause card's reason and message once it has waited too long.
+    fn cause(&self) -> (String, String) {
+        let (object, waited) = (&self.object, self.waited);
+        match self.scheduler.as_deref() {
+            None => (
+                "NoControllerActing".into(),
+                format!(
+                    "no controller has acted on {object} for {waited} s: is kube-controller-manager running?"
+                ),
+            ),
+            Some(s) => (
+                "NoSchedulerActing".into(),
+                format!(
+                    "no scheduler has acted on {object} for {waited} s: is {} running?",
+                    if s == DEFAULT_SCHEDULER {
+                        "kube-scheduler".to_string()
+                    } else {
+                        format!("the scheduler {s} (the pod's schedulerName)")
+                    }
+                ),
+            ),
+        }
+    }
+}
+
+/// A workload no controller has observed, or a pod no scheduler has bound or marked
+/// unschedulable, for this long (counted while the API server answers) gets a cause card naming
+/// kube-controller-manager or kube-scheduler.
 pub const NO_CONTROLLER_AFTER: u64 = 15;
+
+/// The scheduler of a pod that names none.
+const DEFAULT_SCHEDULER: &str = "default-scheduler";
 
 enum Seen {
     Job(Result<Event<Job>, watcher::Error>),
@@ -560,6 +600,7 @@ impl Watcher {
             self.em.enter(Phase::PostHooks);
         }
         if deleted {
+            self.waits(&object, None);
             let row = self.update_row(&object.uid, |r| r.deleted = true);
             if row.is_some() && !baseline {
                 self.row(object, "deleted".into(), hook, false);
@@ -568,6 +609,20 @@ impl Watcher {
         }
         let status = p.status.clone().unwrap_or_default();
         let phase = status.phase.clone().unwrap_or_else(|| "Pending".into());
+        // No node, and no PodScheduled condition (a scheduler that looked at it and found no
+        // node says so there): no scheduler has acted on it yet.
+        let spec = p.spec.as_ref();
+        let unscheduled = phase == "Pending"
+            && spec.is_none_or(|s| s.node_name.is_none())
+            && !status
+                .conditions
+                .iter()
+                .flatten()
+                .any(|c| c.type_ == "PodScheduled");
+        let scheduler = spec
+            .and_then(|s| s.scheduler_name.clone())
+            .unwrap_or_else(|| DEFAULT_SCHEDULER.into());
+        self.waits(&object, unscheduled.then_some(Some(scheduler)));
         let failure = cause::pod_failure(&p);
         let ready = status
             .conditions
@@ -633,16 +688,7 @@ impl Watcher {
             && o.meta()
                 .generation
                 .is_some_and(|g| observed.is_none_or(|seen| seen < g));
-        {
-            let mut s = lock(&self.state);
-            if waiting {
-                s.unobserved
-                    .entry(object.uid.clone())
-                    .or_insert_with(|| (object.to_string(), 0));
-            } else {
-                s.unobserved.remove(&object.uid);
-            }
-        }
+        self.waits(&object, waiting.then_some(None));
         let state = if deleted { "deleted".into() } else { state };
         let news = self.row(object, state, None, baseline);
         // The first change of a workload means helm is applying.
@@ -700,9 +746,29 @@ impl Watcher {
         }
     }
 
-    /// A second passed: workloads no controller has observed wait one more second, counted only
-    /// while the API server answers (its own silence is reported by `liveness`); the first to
-    /// reach [`NO_CONTROLLER_AFTER`] gets the cause card.
+    /// `object` waits for a controller (`Some(None)`), for the scheduler `Some(Some(name))`, or
+    /// for nobody (`None`): a wait starts (or goes on), or ends.
+    fn waits(&self, object: &ObjectRef, on: Option<Option<String>>) {
+        let mut s = lock(&self.state);
+        match on {
+            Some(scheduler) => {
+                s.unacted
+                    .entry(object.uid.clone())
+                    .or_insert_with(|| Unacted {
+                        object: object.to_string(),
+                        scheduler,
+                        waited: 0,
+                    });
+            }
+            None => {
+                s.unacted.remove(&object.uid);
+            }
+        }
+    }
+
+    /// A second passed: workloads no controller has observed and pods no scheduler has looked at
+    /// wait one more second, counted only while the API server answers (its own silence is
+    /// reported by `liveness`); the first to reach [`NO_CONTROLLER_AFTER`] gets the cause card.
     fn idle_controllers(&self) {
         if self.heard.silent() >= Duration::from_secs(2) {
             return;
@@ -710,25 +776,16 @@ impl Watcher {
         let due = {
             let mut s = lock(&self.state);
             let mut due = None;
-            for (object, waited) in s.unobserved.values_mut() {
-                *waited += 1;
-                if *waited >= NO_CONTROLLER_AFTER && due.is_none() {
-                    due = Some((object.clone(), *waited));
+            for u in s.unacted.values_mut() {
+                u.waited += 1;
+                if u.waited >= NO_CONTROLLER_AFTER && due.is_none() {
+                    due = Some((u.object.clone(), u.cause()));
                 }
             }
             due
         };
-        if let Some((object, waited)) = due {
-            self.card(
-                object.clone(),
-                "NoControllerActing".into(),
-                format!(
-                    "no controller has acted on {object} for {waited} s: is kube-controller-manager running?"
-                ),
-                None,
-                None,
-                None,
-            );
+        if let Some((object, (reason, message))) = due {
+            self.card(object, reason, message, None, None, None);
         }
     }
 

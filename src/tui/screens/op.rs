@@ -14,7 +14,7 @@ use crate::core::ops::deploy::{DeployPlan, DeployPlanning, DeployRequest};
 use crate::core::ops::rollback::RollbackPlan;
 use crate::core::ops::uninstall::UninstallPlan;
 use crate::core::release::board::{Board, OPERATION_PHASES, ObjectRow, Step};
-use crate::core::release::cause::CauseCard;
+use crate::core::release::cause::{CardLine, CauseCard};
 use crate::core::release::diff::Change;
 use crate::core::release::events::Phase;
 use crate::core::release::ops::HookObject;
@@ -138,6 +138,20 @@ impl OpScreen {
 
     pub fn running(&self) -> bool {
         matches!(self.stage, Stage::Running)
+    }
+
+    /// After a signal ended the operation (helm left running or stopped with apwiz): what became
+    /// of helm and the run record, for the restored terminal.
+    pub fn left_lines(&self) -> Vec<String> {
+        let Stage::Finished(end) = &self.stage else {
+            return Vec::new();
+        };
+        let mut l: Vec<String> = end.left.iter().cloned().collect();
+        match &end.record {
+            Some(r) => l.push(format!("run record: {}", r.display())),
+            None => l.push("run record: not written".into()),
+        }
+        l
     }
 
     /// The changes of the plan shown.
@@ -617,7 +631,7 @@ pub(super) fn header(o: &OpScreen, st: &Styles) -> Line<'static> {
 pub(super) fn draw(f: &mut Frame, area: Rect, o: &OpScreen, st: &Styles) {
     let lines = match (&o.stage, o.panel) {
         (Stage::Planning(what), _) => vec![Line::from(Span::styled(what.clone(), st.muted))],
-        (Stage::Refused(why), _) => refused_lines(why, st),
+        (Stage::Refused(why), _) => refused_lines(o, why, st),
         (Stage::DeployPlan(p), _) => deploy_plan_lines(o, p, st),
         (Stage::UninstallPlan(p), _) => uninstall_plan_lines(o, p, st),
         (Stage::RollbackPlan(p), _) => rollback_plan_lines(o, p, st),
@@ -657,18 +671,22 @@ pub(super) fn draw(f: &mut Frame, area: Rect, o: &OpScreen, st: &Styles) {
     );
 }
 
-/// Why nothing runs.
-fn refused_lines(why: &[String], st: &Styles) -> Vec<Line<'static>> {
-    let mut l: Vec<Line> = why
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            Line::from(Span::styled(
-                w.clone(),
-                if i == 0 { st.error } else { st.warning },
-            ))
-        })
-        .collect();
+/// Why nothing runs: the card of a refusal (another apwiz holds the release's Lease), else the
+/// reasons.
+fn refused_lines(o: &OpScreen, why: &[String], st: &Styles) -> Vec<Line<'static>> {
+    let mut l: Vec<Line> = match &o.board.cause {
+        Some(card) => held_lines(card, st),
+        None => why
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                Line::from(Span::styled(
+                    w.clone(),
+                    if i == 0 { st.error } else { st.warning },
+                ))
+            })
+            .collect(),
+    };
     l.push(Line::raw(""));
     l.push(Line::from(Span::styled(
         "nothing was changed in the cluster · q closes",
@@ -677,9 +695,17 @@ fn refused_lines(why: &[String], st: &Styles) -> Vec<Line<'static>> {
     l
 }
 
-/// A deploy's plan: pre-checks, the diff, the hooks, the timeout, the question.
+/// A deploy's plan: who holds the release (when another apwiz does), pre-checks, the diff, the
+/// hooks, the timeout, the question.
 fn deploy_plan_lines(o: &OpScreen, p: &DeployPlan, st: &Styles) -> Vec<Line<'static>> {
-    let mut l = checks_lines(&p.checks, st);
+    let mut l = match p.checks.iter().find_map(|c| c.held.as_ref()) {
+        Some(h) => held_lines(&h.card(), st),
+        None => Vec::new(),
+    };
+    if !l.is_empty() {
+        l.push(Line::raw(""));
+    }
+    l.extend(checks_lines(&p.checks, st));
     l.push(Line::raw(""));
     l.extend(changes_lines(&p.changes, o.selected, st));
     l.push(Line::raw(""));
@@ -907,10 +933,15 @@ fn checks_lines(checks: &[Check], st: &Styles) -> Vec<Line<'static>> {
             Status::Warn => ("!", st.warning),
             Status::Fail => ("✗", st.error),
         };
+        // Another apwiz's Lease is worded as a card above the checks.
+        let message = match &c.held {
+            Some(h) => format!("held by {} (above)", h.holder.identity()),
+            None => c.message.clone(),
+        };
         l.push(Line::from(vec![
             Span::styled(format!(" {mark} "), style),
             Span::raw(format!("{:<16} ", c.name)),
-            Span::raw(c.message.clone()),
+            Span::raw(message),
             Span::styled(format!(" ({} ms)", c.duration_ms), st.muted),
         ]));
     }
@@ -1128,16 +1159,28 @@ fn logs_lines(b: &Board, st: &Styles) -> Vec<Line<'static>> {
     l
 }
 
-fn card_lines(c: &CauseCard, rollback_to: Option<u64>, st: &Styles) -> Vec<Line<'static>> {
-    let mut l: Vec<Line<'static>> = c
-        .lines()
+/// A card's lines as the screen draws them (indented by depth, styled by role).
+fn styled(lines: Vec<CardLine>, st: &Styles) -> Vec<Line<'static>> {
+    lines
         .into_iter()
         .map(|cl| {
             let mut spans = vec![Span::raw("  ".repeat(cl.depth as usize))];
             spans.extend(st.spans(cl.segments));
             Line::from(spans)
         })
-        .collect();
+        .collect()
+}
+
+/// Another apwiz holds the release's Lease: who, since when, and what to do (the card's own
+/// next steps: no key of this screen helps).
+fn held_lines(c: &CauseCard, st: &Styles) -> Vec<Line<'static>> {
+    let mut l = styled(c.lines(), st);
+    l.extend(styled(c.next_lines(), st));
+    l
+}
+
+fn card_lines(c: &CauseCard, rollback_to: Option<u64>, st: &Styles) -> Vec<Line<'static>> {
+    let mut l = styled(c.lines(), st);
     let mut next = Vec::new();
     if let Some(r) = rollback_to {
         next.push(Span::styled("  r", st.accent));
