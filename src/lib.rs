@@ -19,5 +19,5 @@ pub mod entry {
     pub use crate::cli::output::{colour_wanted, stderr_tty};
     pub use crate::cli::{Outcome, error_json, error_line, run as cli_run};
     pub use crate::core::base::error::ErrorKind;
-    pub use crate::tui::{run as run_wizard, run_operation};
+    pub use crate::tui::{run as run_wizard, run_fleet, run_operation};
 }

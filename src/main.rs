@@ -52,7 +52,7 @@ fn main() -> ExitCode {
             session,
             request,
             newest,
-        }) => apwiz::tui::run_fleet(session, runtime.handle().clone(), request, newest),
+        }) => cli::run_fleet(session, runtime.handle().clone(), request, newest),
         Err(e) => Err(e),
     };
     match result {

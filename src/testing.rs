@@ -5,6 +5,22 @@
 //! Adding a line here is how a test reaches something new; nothing else is exported.
 
 pub mod core {
+    pub mod fleet {
+        pub mod impact {
+            pub use crate::core::fleet::impact::{Class, EnvImpact, TeamImpact};
+        }
+        pub mod status {
+            pub use crate::core::fleet::status::{
+                EnvStatus, Live, PolicyCount, Status, TeamStatus, Validation,
+            };
+        }
+        pub mod teams {
+            pub use crate::core::fleet::teams::Header;
+        }
+        pub mod upgrade {
+            pub use crate::core::fleet::upgrade::{Outcome, Verdict};
+        }
+    }
     pub use crate::core::base::error::ErrorKind;
 
     pub mod base {
@@ -20,11 +36,17 @@ pub mod core {
     }
 
     pub mod check {
+        pub mod netpol {
+            pub use crate::core::check::netpol::{
+                Actor, Direction, Network, Protocol, pods_of, selects,
+            };
+        }
         pub use crate::core::check::Checker;
         pub mod manifests {
             pub use crate::core::check::manifests::{Object, parse};
         }
         pub mod pipeline {
+            pub use crate::core::check::pipeline::validate_linting_the_team;
             pub use crate::core::check::pipeline::{check_in_process, layer_from_text, validate};
         }
         pub mod policies {
@@ -55,6 +77,7 @@ pub mod core {
         pub use crate::core::inputs::{Inputs, Request, resolve};
         pub mod answers {
             pub use crate::core::inputs::answers::Answers;
+            pub use crate::core::inputs::answers::ChartPin;
         }
         pub mod chart {
             pub use crate::core::inputs::chart::load;
@@ -65,6 +88,12 @@ pub mod core {
     }
 
     pub mod ops {
+        pub mod fleet {
+            pub use crate::core::ops::fleet::{PlannedTeam, Request, Source, UpgradePlan};
+        }
+        pub mod import {
+            pub use crate::core::ops::import::{Proof, Source, prove};
+        }
         pub mod canary {
             pub use crate::core::ops::canary::{PodRow, Status};
         }
@@ -80,6 +109,9 @@ pub mod core {
     }
 
     pub mod release {
+        pub mod lease {
+            pub use crate::core::release::lease::{Holder, Refusal};
+        }
         pub use crate::core::release::{Cluster, Target, watch};
         pub mod cause {
             pub use crate::core::release::cause::CauseCard;
@@ -131,7 +163,7 @@ pub mod core {
 }
 
 pub mod tui {
-    pub use crate::tui::initial_state;
+    pub use crate::tui::{fleet_state, initial_state};
 
     pub mod app {
         pub use crate::tui::app::{Overlay, State, update};
@@ -141,22 +173,31 @@ pub mod tui {
     }
     pub mod jobs {
         pub use crate::tui::jobs::review_files;
+        pub use crate::tui::jobs::{plan_import, write_import};
     }
     pub mod keys {
         pub use crate::tui::keys::Action;
+        pub use crate::tui::keys::Scope;
     }
     pub mod msg {
+        pub use crate::tui::msg::FleetProgress;
         pub use crate::tui::msg::{
             After, Cmd, Msg, OpEnd, OpsMsg, RenderResult, RevisionView, Shared, StatusHead,
         };
     }
     pub mod screens {
+        pub mod fleet {
+            pub use crate::tui::screens::fleet::{FleetScreen, SortBy, UpgradeStage, View};
+        }
         pub use crate::tui::screens::{
             Effect, OpScreen, OpsScreen, Panel, Stage, canary_screen, deploy, history, releases,
             status,
         };
     }
     pub mod steps {
+        pub mod import {
+            pub use crate::tui::steps::import::{Kind, Phase};
+        }
         pub use crate::tui::steps::{Step, StepId};
         pub mod envs {
             pub use crate::tui::steps::envs::{Cell, cells};

@@ -1,6 +1,6 @@
 //! Production defaults (chart/values-prod.yaml, the prod and staging overlays) on every example,
 //! and the NetworkPolicies from the dependency graph, tested by their meaning: the core's pure
-//! evaluator of Kubernetes NetworkPolicy semantics (`apwiz::core::check::netpol`, the one
+//! evaluator of Kubernetes NetworkPolicy semantics (`apwiz::testing::core::check::netpol`, the one
 //! `apwiz explain netpol` prints from) computes who may reach whom from the policies the real
 //! chart renders with the prod overlay, for the pods the same render runs and for a few actors
 //! outside the release (the ingress controller, Prometheus, cluster DNS, a pod of another
@@ -8,7 +8,7 @@
 //! it follows the API's documented rules (see its module documentation).
 mod support;
 
-use apwiz::core::check::netpol::{Actor, Direction, Network, Protocol, selects};
+use apwiz::testing::core::check::netpol::{Actor, Direction, Network, Protocol, selects};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use support::*;
@@ -23,7 +23,7 @@ const NS: &str = "apps"; // support::template_chart renders into this namespace
 
 /// Every pod the render runs, by its component label.
 fn pods_of(objs: &[Value]) -> BTreeMap<String, Actor> {
-    apwiz::core::check::netpol::pods_of(objs, NS)
+    apwiz::testing::core::check::netpol::pods_of(objs, NS)
         .into_iter()
         .map(|a| (a.name.clone(), a))
         .collect()

@@ -11,20 +11,22 @@ mod support;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use apwiz::core::fleet::impact::{Class, EnvImpact, TeamImpact};
-use apwiz::core::fleet::status::{EnvStatus, Live, PolicyCount, Status, TeamStatus, Validation};
-use apwiz::core::fleet::teams::Header;
-use apwiz::core::fleet::upgrade::{Outcome, Verdict};
-use apwiz::core::inputs::answers::ChartPin;
-use apwiz::core::ops::fleet::{PlannedTeam, Request, Source, UpgradePlan};
-use apwiz::core::release::diff::{Change, PathChange};
-use apwiz::core::session::{Options, Session};
-use apwiz::tui::app::{State, update};
-use apwiz::tui::keys::Scope;
-use apwiz::tui::msg::{Cmd, FleetProgress as Progress, Msg, OpsMsg, Shared};
-use apwiz::tui::screens::OpsScreen;
-use apwiz::tui::screens::fleet::{FleetScreen, SortBy, UpgradeStage, View};
-use apwiz::tui::view;
+use apwiz::testing::core::fleet::impact::{Class, EnvImpact, TeamImpact};
+use apwiz::testing::core::fleet::status::{
+    EnvStatus, Live, PolicyCount, Status, TeamStatus, Validation,
+};
+use apwiz::testing::core::fleet::teams::Header;
+use apwiz::testing::core::fleet::upgrade::{Outcome, Verdict};
+use apwiz::testing::core::inputs::answers::ChartPin;
+use apwiz::testing::core::ops::fleet::{PlannedTeam, Request, Source, UpgradePlan};
+use apwiz::testing::core::release::diff::{Change, PathChange};
+use apwiz::testing::core::session::{Options, Session};
+use apwiz::testing::tui::app::{State, update};
+use apwiz::testing::tui::keys::Scope;
+use apwiz::testing::tui::msg::{Cmd, FleetProgress as Progress, Msg, OpsMsg, Shared};
+use apwiz::testing::tui::screens::OpsScreen;
+use apwiz::testing::tui::screens::fleet::{FleetScreen, SortBy, UpgradeStage, View};
+use apwiz::testing::tui::view;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -57,7 +59,7 @@ fn request() -> Request {
 
 /// The fleet screen alone, as `apwiz fleet` opens it.
 fn opened() -> (State, Vec<Cmd>) {
-    apwiz::tui::fleet_state(&session(), request(), None, false).expect("fleet state")
+    apwiz::testing::tui::fleet_state(&session(), request(), None, false).expect("fleet state")
 }
 
 fn screen_text(st: &mut State, w: u16, h: u16) -> String {

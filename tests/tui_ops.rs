@@ -960,8 +960,8 @@ fn a_promotion_writes_the_image_once_it_succeeded() {
 }
 
 /// Another apwiz's Lease on the release, as `operation-lease` reads it.
-fn held_by_alice() -> apwiz::core::release::lease::Refusal {
-    use apwiz::core::release::lease::{Holder, Refusal};
+fn held_by_alice() -> apwiz::testing::core::release::lease::Refusal {
+    use apwiz::testing::core::release::lease::{Holder, Refusal};
     Refusal {
         release: "web".into(),
         namespace: "shop".into(),

@@ -3,13 +3,13 @@
 //! styles of every theme. ratatui's TestBackend + insta.
 mod tui_common;
 
-use apwiz::core::check::manifests::Object;
-use apwiz::core::check::report::{Finding, Report, Severity, Source, Timings};
-use apwiz::core::ops::import::Proof;
-use apwiz::tui::app::{State, update};
-use apwiz::tui::msg::{Cmd, Msg, RenderResult};
-use apwiz::tui::style::Styles;
-use apwiz::tui::view;
+use apwiz::testing::core::check::manifests::Object;
+use apwiz::testing::core::check::report::{Finding, Report, Severity, Source, Timings};
+use apwiz::testing::core::ops::import::Proof;
+use apwiz::testing::tui::app::{State, update};
+use apwiz::testing::tui::msg::{Cmd, Msg, RenderResult};
+use apwiz::testing::tui::style::Styles;
+use apwiz::testing::tui::view;
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -273,7 +273,7 @@ fn themes() {
 /// error on the same screen.
 #[test]
 fn import_screen() {
-    use apwiz::tui::msg::Shared;
+    use apwiz::testing::tui::msg::Shared;
     let rt = tokio::runtime::Runtime::new().unwrap();
     for (w, h) in SIZES {
         let (s, mut st) = fixed_state(&format!("import-{w}"));
@@ -295,7 +295,10 @@ fn import_screen() {
         };
         insta::assert_snapshot!(format!("import_running_{w}x{h}"), screen(&mut st, w, h));
         let proof = rt
-            .block_on(apwiz::core::ops::import::prove(&s, (**req).clone()))
+            .block_on(apwiz::testing::core::ops::import::prove(
+                &s,
+                (**req).clone(),
+            ))
             .expect("the import is proven");
         let Proof::Proven(proven) = &proof else {
             panic!("refused")
@@ -330,7 +333,10 @@ fn import_screen() {
             panic!("{cmds:?}")
         };
         let err = rt
-            .block_on(apwiz::core::ops::import::prove(&s, (**req).clone()))
+            .block_on(apwiz::testing::core::ops::import::prove(
+                &s,
+                (**req).clone(),
+            ))
             .expect_err("no such file");
         update(&mut st, Msg::Imported(Err(err.to_string())));
         insta::assert_snapshot!(format!("import_error_{w}x{h}"), screen(&mut st, w, h));
@@ -352,7 +358,7 @@ fn feed_render(st: &mut State, objects: Vec<Object>, env: Option<&str>, millis: 
             result: Ok(RenderResult {
                 highlighted: yaml
                     .iter()
-                    .map(|y| apwiz::tui::highlight::yaml(y))
+                    .map(|y| apwiz::testing::tui::highlight::yaml(y))
                     .collect(),
                 yaml,
                 objects,

@@ -1028,12 +1028,12 @@ fn microservices_environments_have_a_row_per_service_with_its_own_replicas() {
 /// Runs the import commands `update` asked for as `jobs` would (the renders excepted), feeding
 /// the results back; returns every command seen.
 fn drive_import(
-    s: &apwiz::core::session::Session,
-    st: &mut apwiz::tui::app::State,
+    s: &apwiz::testing::core::session::Session,
+    st: &mut apwiz::testing::tui::app::State,
     msgs: Vec<Msg>,
 ) -> Vec<Cmd> {
-    use apwiz::tui::jobs;
-    use apwiz::tui::msg::Shared;
+    use apwiz::testing::tui::jobs;
+    use apwiz::testing::tui::msg::Shared;
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut seen = Vec::new();
     let mut queue: std::collections::VecDeque<Msg> = msgs.into();
@@ -1041,7 +1041,7 @@ fn drive_import(
         for c in update(st, m) {
             let reply = match &c {
                 Cmd::Import(req) => Some(Msg::Imported(
-                    rt.block_on(apwiz::core::ops::import::prove(s, (**req).clone()))
+                    rt.block_on(apwiz::testing::core::ops::import::prove(s, (**req).clone()))
                         .map(Shared::new)
                         .map_err(|e| e.to_string()),
                 )),
@@ -1069,7 +1069,10 @@ fn typed_then_enter(text: &str) -> Vec<Msg> {
 }
 
 /// The keys that choose the import of `kind` in the first screen's list (after the presets).
-fn choose_import(st: &apwiz::tui::app::State, kind: apwiz::tui::steps::import::Kind) -> Vec<Msg> {
+fn choose_import(
+    st: &apwiz::testing::tui::app::State,
+    kind: apwiz::testing::tui::steps::import::Kind,
+) -> Vec<Msg> {
     let n = st.preset_step.visible(&st.presets).len()
         + st.preset_step
             .imports()
@@ -1087,7 +1090,7 @@ fn choose_import(st: &apwiz::tui::app::State, kind: apwiz::tui::steps::import::K
 /// what `apwiz import manifests` writes for the same input. Esc walks back to the presets.
 #[test]
 fn import_manifests_from_the_first_screen_writes_what_apwiz_import_writes() {
-    use apwiz::tui::steps::import::{Kind, Phase};
+    use apwiz::testing::tui::steps::import::{Kind, Phase};
     let s = session();
     let root = scratch("import-grpc");
     let out = root.join("tui");
@@ -1109,7 +1112,7 @@ fn import_manifests_from_the_first_screen_writes_what_apwiz_import_writes() {
     };
     assert_eq!(
         req.source,
-        apwiz::core::ops::import::Source::Manifests(vec![fixture.into()])
+        apwiz::testing::core::ops::import::Source::Manifests(vec![fixture.into()])
     );
     // The proof's result asks the pane for a render of the imported values.
     assert!(
@@ -1191,7 +1194,7 @@ fn import_manifests_from_the_first_screen_writes_what_apwiz_import_writes() {
 /// review is offered, and Enter goes back to the paths to fix it.
 #[test]
 fn import_of_a_bad_path_says_so_on_its_screen_and_writes_nothing() {
-    use apwiz::tui::steps::import::{Kind, Phase};
+    use apwiz::testing::tui::steps::import::{Kind, Phase};
     let s = session();
     let root = scratch("import-bad");
     let out = root.join("tui");

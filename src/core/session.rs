@@ -36,7 +36,7 @@ pub struct Options {
 
 /// `oci://host[:port]/path/name:VERSION` as the reference without its tag and the version the
 /// tag names (`None` without one). A port is not a tag; a digest (`@sha256:…`) is left as it is.
-pub fn split_tag(reference: &str) -> (&str, Option<&str>) {
+pub(crate) fn split_tag(reference: &str) -> (&str, Option<&str>) {
     let path_start = reference
         .strip_prefix("oci://")
         .and_then(|rest| rest.find('/'))

@@ -89,7 +89,7 @@ fn split(path: &str) -> Vec<String> {
 
 /// The key moves `steps` make in a file holding `values`: each path at the top level and under
 /// every `services.<name>` the file has.
-pub fn moves_for(values: &Value, steps: &[Migration]) -> Vec<KeyMove> {
+pub(crate) fn moves_for(values: &Value, steps: &[Migration]) -> Vec<KeyMove> {
     let prefixes = prefixes(values);
     let at = |prefix: &[String], path: &str| -> Vec<String> {
         prefix.iter().cloned().chain(split(path)).collect()
@@ -129,7 +129,7 @@ fn prefixes(values: &Value) -> Vec<Vec<String>> {
 /// the steps' paths (top level and under every service) becomes the chart's map, edited in
 /// place with the comment-preserving editor. Returns the new text and `path: string → map`
 /// for each rewritten reference.
-pub fn images_as_maps(
+pub(crate) fn images_as_maps(
     text: &str,
     values: &Value,
     steps: &[Migration],

@@ -218,7 +218,7 @@ impl State {
     }
 
     /// The key scopes where the cursor is, most specific first.
-    pub(crate) fn scopes(&self) -> Vec<Scope> {
+    pub fn scopes(&self) -> Vec<Scope> {
         if let Some(o) = &self.ops {
             return vec![o.scope(), Scope::Global];
         }

@@ -1286,7 +1286,7 @@ pub(crate) const WIZARD_SCOPES: [Scope; 6] = [
     Scope::Review,
     Scope::Pane,
 ];
-pub const OPS_SCOPES: [Scope; 11] = [
+pub(crate) const OPS_SCOPES: [Scope; 11] = [
     Scope::Plan,
     Scope::Live,
     Scope::Done,

@@ -7,17 +7,17 @@
 //! and help read it); each step is a component in [`steps`]. The terminal is restored on quit,
 //! on error, on panic and on SIGINT/SIGTERM/SIGHUP; a signal while an operation runs first
 //! lets it write its run record, then says what became of helm (exit 130/143/129).
-pub mod app;
-pub mod highlight;
-pub mod jobs;
-pub mod keys;
-pub mod msg;
-pub mod pane;
-pub mod project;
-pub mod screens;
-pub mod steps;
-pub mod style;
-pub mod view;
+pub(crate) mod app;
+pub(crate) mod highlight;
+pub(crate) mod jobs;
+pub(crate) mod keys;
+pub(crate) mod msg;
+pub(crate) mod pane;
+pub(crate) mod project;
+pub(crate) mod screens;
+pub(crate) mod steps;
+pub(crate) mod style;
+pub(crate) mod view;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -238,9 +238,11 @@ pub struct Args {
 #[derive(Debug, Clone)]
 pub struct Output {
     pub success: bool,
+    pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
     pub duration: Duration,
+    pub argv: Vec<String>,
 }
 
 /// Kubernetes version assumed for Helm 3 offline rendering when none is configured
@@ -325,9 +327,11 @@ impl Helm {
             .map_err(|e| Error::Environment(format!("cannot run {}: {e}", self.path.display())))?;
         Ok(Output {
             success: out.status.success(),
+            code: out.status.code(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             duration: start.elapsed(),
+            argv,
         })
     }
 }

@@ -35,7 +35,7 @@ const MAX_LABEL: usize = 63;
 
 /// The content hash of a chart: the archive's bytes, or every file of the directory (sorted by
 /// path, each with its path).
-pub fn chart_hash(path: &Path) -> Result<String> {
+pub(crate) fn chart_hash(path: &Path) -> Result<String> {
     let mut h = Sha256::new();
     if path.is_dir() {
         let mut files = Vec::new();
@@ -69,7 +69,7 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) {
 }
 
 /// Lower-case hex of `b`.
-pub fn hex(b: &[u8]) -> String {
+pub(crate) fn hex(b: &[u8]) -> String {
     b.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -98,7 +98,7 @@ fn disk_cache() -> PathBuf {
 /// `helm lint --strict` of the chart alone, with `args`' chart, namespace and Kubernetes
 /// version (the team's files and `--set`s left out): run once per helm version, chart content
 /// and Kubernetes version, then answered from memory or the disk cache (duration zero).
-pub async fn chart_lint(helm: &Helm, args: &helm::Args) -> Result<helm::Output> {
+pub(crate) async fn chart_lint(helm: &Helm, args: &helm::Args) -> Result<helm::Output> {
     let alone = helm::Args {
         value_files: Vec::new(),
         sets: Vec::new(),
@@ -176,7 +176,11 @@ fn remember(
 
 /// Why the team's own `helm lint --strict` must run after all (`None`: it would print what the
 /// chart's lint printed). `objects` is the team's successful render with `release`.
-pub fn team_lint_needed(chart: &helm::Output, objects: &[Object], release: &str) -> Option<String> {
+pub(crate) fn team_lint_needed(
+    chart: &helm::Output,
+    objects: &[Object],
+    release: &str,
+) -> Option<String> {
     let about_templates = chart.stdout.lines().chain(chart.stderr.lines()).any(|l| {
         let l = l.trim();
         ["[ERROR] ", "[WARNING] ", "[INFO] "]

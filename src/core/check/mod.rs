@@ -1,13 +1,13 @@
 //! The check pipeline: a team's layered values through the schema (in-process), `helm template`,
 //! the policies (in-process) and `helm lint`, into one [`report::Report`] of findings located at
 //! file:line.
-pub mod lint;
-pub mod manifests;
-pub mod netpol;
-pub mod pipeline;
-pub mod policies;
-pub mod report;
-pub mod schema;
+pub(crate) mod lint;
+pub(crate) mod manifests;
+pub(crate) mod netpol;
+pub(crate) mod pipeline;
+pub(crate) mod policies;
+pub(crate) mod report;
+pub(crate) mod schema;
 
 use std::sync::{Arc, Mutex};
 

@@ -26,7 +26,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// Labels as the API has them.
-pub type Labels = BTreeMap<String, String>;
+pub(crate) type Labels = BTreeMap<String, String>;
 
 /// A container port a named port in a policy can refer to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -67,7 +67,7 @@ pub struct Actor {
 impl Actor {
     /// A pod in `namespace` with `labels` and named ports (a namespace's labels are its
     /// `kubernetes.io/metadata.name`, as the API server sets it).
-    pub fn pod(name: &str, namespace: &str, labels: Labels, ports: Vec<NamedPort>) -> Actor {
+    pub(crate) fn pod(name: &str, namespace: &str, labels: Labels, ports: Vec<NamedPort>) -> Actor {
         Actor {
             name: name.into(),
             kind: ActorKind::Pod,
@@ -170,7 +170,7 @@ fn parse_cidr(cidr: &str) -> Option<(IpAddr, u32)> {
 }
 
 /// Is `ip` in the block? A block that does not parse holds nothing.
-pub fn in_cidr(ip: IpAddr, cidr: &str) -> bool {
+pub(crate) fn in_cidr(ip: IpAddr, cidr: &str) -> bool {
     let Some((base, len)) = parse_cidr(cidr) else {
         return false;
     };
@@ -192,7 +192,7 @@ pub fn in_cidr(ip: IpAddr, cidr: &str) -> bool {
 
 /// Ports `first..=last` of one protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct PortRange {
+pub(crate) struct PortRange {
     pub protocol: Protocol,
     pub first: u16,
     pub last: u16,
@@ -208,7 +208,7 @@ pub enum Protocol {
 
 impl Protocol {
     /// The API's name (absent: TCP); `None` for a name the API does not know.
-    pub fn parse(name: Option<&str>) -> Option<Protocol> {
+    pub(crate) fn parse(name: Option<&str>) -> Option<Protocol> {
         match name.unwrap_or("TCP") {
             "TCP" => Some(Protocol::Tcp),
             "UDP" => Some(Protocol::Udp),
@@ -228,21 +228,21 @@ impl Protocol {
 
 /// The ports a connection may use: every port, or a set of ranges (empty: none).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ports {
+pub(crate) enum Ports {
     All,
     Some(Vec<PortRange>),
 }
 
 impl Ports {
-    pub fn none() -> Ports {
+    pub(crate) fn none() -> Ports {
         Ports::Some(Vec::new())
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         matches!(self, Ports::Some(r) if r.is_empty())
     }
 
-    pub fn contains(&self, port: u16, protocol: Protocol) -> bool {
+    pub(crate) fn contains(&self, port: u16, protocol: Protocol) -> bool {
         match self {
             Ports::All => true,
             Ports::Some(ranges) => ranges
@@ -285,7 +285,7 @@ impl Ports {
 
     /// Each range as text (`8080/TCP`, `1000-2000/UDP`, `all TCP ports`), a port of `dest`
     /// named after it (`http 8080/TCP`); `any port` for every port.
-    pub fn describe(&self, dest: &Actor) -> Vec<String> {
+    pub(crate) fn describe(&self, dest: &Actor) -> Vec<String> {
         let Ports::Some(ranges) = self else {
             return vec!["any port".into()];
         };
@@ -367,11 +367,11 @@ impl Network {
         Network { policies }
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.policies.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.policies.is_empty()
     }
 
@@ -421,7 +421,7 @@ impl Network {
     }
 
     /// The ports `from` may reach `to` on: what `from`'s egress and `to`'s ingress both allow.
-    pub fn reach(&self, from: &Actor, to: &Actor) -> Ports {
+    pub(crate) fn reach(&self, from: &Actor, to: &Actor) -> Ports {
         self.side(from, Direction::Egress, to, to)
             .intersect(&self.side(to, Direction::Ingress, from, to))
     }
@@ -575,7 +575,7 @@ pub fn pods_of<'a>(objects: impl IntoIterator<Item = &'a Value>, namespace: &str
 /// The peers outside the render that the policies name: namespaces (with their pods' labels),
 /// address blocks, and "anywhere" for a rule that lists no peers. Each is an actor the
 /// evaluator decides about like any pod.
-pub fn outside_peers(net: &Network) -> Vec<Actor> {
+pub(crate) fn outside_peers(net: &Network) -> Vec<Actor> {
     let mut out: Vec<Actor> = Vec::new();
     let mut add = |a: Actor| {
         if !out.iter().any(|b| b.name == a.name) {
@@ -687,7 +687,7 @@ fn step(ip: IpAddr, n: u32) -> IpAddr {
 
 /// One allowed connection: `from` may reach `to` on `ports` (as text).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Edge {
+pub(crate) struct Edge {
     pub from: String,
     pub to: String,
     pub ports: Vec<String>,
@@ -695,7 +695,7 @@ pub struct Edge {
 
 /// A pod of the render and the policies isolating it.
 #[derive(Debug, Clone, Serialize)]
-pub struct PodRow {
+pub(crate) struct PodRow {
     pub name: String,
     pub namespace: String,
     /// The policies selecting it for ingress (empty: not isolated, anyone may reach it).
@@ -708,7 +708,7 @@ pub struct PodRow {
 /// allowed connection between a pod and any of them (pod to pod, outside to pod, pod to
 /// outside).
 #[derive(Debug, Clone, Serialize)]
-pub struct Graph {
+pub(crate) struct Graph {
     pub namespace: String,
     pub policies: usize,
     pub pods: Vec<PodRow>,
@@ -724,7 +724,7 @@ pub struct Graph {
 impl Graph {
     /// The text of the graph, one line per edge, grouped (what `apwiz explain netpol` prints and
     /// the render pane shows).
-    pub fn lines(&self) -> Vec<String> {
+    pub(crate) fn lines(&self) -> Vec<String> {
         let mut out = vec![format!(
             "{} NetworkPolicies in namespace {}, {} pods",
             self.policies,
@@ -793,7 +793,10 @@ impl fmt::Display for Graph {
 }
 
 /// The graph of a render's objects in `namespace` (helm's `-n`).
-pub fn graph<'a>(objects: impl IntoIterator<Item = &'a Value> + Clone, namespace: &str) -> Graph {
+pub(crate) fn graph<'a>(
+    objects: impl IntoIterator<Item = &'a Value> + Clone,
+    namespace: &str,
+) -> Graph {
     let net = Network::new(objects.clone(), namespace);
     let pods = pods_of(objects, namespace);
     let outside = if net.is_empty() {

@@ -215,7 +215,7 @@ pub(crate) async fn snapshot(
 }
 
 /// Whether `repo` has the branch `branch`.
-pub async fn branch_exists(repo: &Path, branch: &str) -> Result<bool> {
+pub(crate) async fn branch_exists(repo: &Path, branch: &str) -> Result<bool> {
     let r = format!("refs/heads/{branch}");
     Ok(run(Some(repo), &["rev-parse", "--verify", "--quiet", &r])
         .await?
@@ -226,7 +226,7 @@ pub async fn branch_exists(repo: &Path, branch: &str) -> Result<bool> {
 /// registration) when dropped, whether the change was committed or not. The branch stays only
 /// once its commit is made: dropped before (a failure, Ctrl-C, the future dropped even while
 /// `git worktree add` runs), the branch it made goes too, so no half-made branch is left.
-pub struct Worktree {
+pub(crate) struct Worktree {
     pub repo: PathBuf,
     pub path: PathBuf,
     pub branch: String,
@@ -237,7 +237,12 @@ pub struct Worktree {
 impl Worktree {
     /// Adds a worktree at `path` on the new branch `branch`, starting from `start`. A branch that
     /// exists already is refused (and never deleted).
-    pub async fn add(repo: &Path, path: &Path, branch: &str, start: &str) -> Result<Worktree> {
+    pub(crate) async fn add(
+        repo: &Path,
+        path: &Path,
+        branch: &str,
+        start: &str,
+    ) -> Result<Worktree> {
         if branch_exists(repo, branch).await? {
             return Err(Error::Usage(format!(
                 "branch {branch} exists already in {}: delete it (`git branch -D {branch}`) or upgrade to another version",
@@ -263,7 +268,7 @@ impl Worktree {
     }
 
     /// Stages everything in the worktree and commits it with `message`; the new commit.
-    pub async fn commit(&mut self, message: &str) -> Result<String> {
+    pub(crate) async fn commit(&mut self, message: &str) -> Result<String> {
         let p = Some(self.path.as_path());
         must(p, &["add", "-A"], "git add").await?;
         must(

@@ -29,7 +29,7 @@ use crate::core::values::read::parse_values;
 /// What the candidate does to one environment of one team, mildest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub(crate) enum Class {
+pub enum Class {
     /// Renders the same objects.
     Unchanged,
     /// Objects or fields change; no pod restarts.
@@ -59,7 +59,7 @@ impl Class {
 
 /// An immutable field the candidate changes.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub(crate) struct Immutable {
+pub struct Immutable {
     pub object: String,
     pub path: String,
     pub why: String,
@@ -67,7 +67,7 @@ pub(crate) struct Immutable {
 
 /// One environment of one team.
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct EnvImpact {
+pub struct EnvImpact {
     /// `None`: values.yaml alone (the team lists no environment).
     pub env: Option<String>,
     pub class: Class,
@@ -110,7 +110,7 @@ impl EnvImpact {
 
 /// One team's row.
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct TeamImpact {
+pub struct TeamImpact {
     #[serde(flatten)]
     pub header: Header,
     pub environments: Vec<EnvImpact>,

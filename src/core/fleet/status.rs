@@ -24,7 +24,7 @@ const LIVE_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// The validation of one environment's render on its pin.
 #[derive(Debug, Clone, Serialize, Default)]
-pub(crate) struct Validation {
+pub struct Validation {
     pub errors: usize,
     pub warnings: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -68,7 +68,7 @@ fn by_rule(found: &[crate::core::check::report::Finding]) -> Vec<PolicyCount> {
 
 /// The live release of one environment.
 #[derive(Debug, Clone, Serialize, Default)]
-pub(crate) struct Live {
+pub struct Live {
     pub context: String,
     pub namespace: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -91,7 +91,7 @@ pub(crate) struct Live {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct EnvStatus {
+pub struct EnvStatus {
     pub env: Option<String>,
     pub validation: Validation,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -102,7 +102,7 @@ pub(crate) struct EnvStatus {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct TeamStatus {
+pub struct TeamStatus {
     #[serde(flatten)]
     pub header: Header,
     /// How far the pin is behind the newest version (`2 minor`), `None` when current.
@@ -120,7 +120,7 @@ impl TeamStatus {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct Status {
+pub struct Status {
     /// The newest chart version the pins are compared with.
     pub newest: String,
     pub teams: Vec<TeamStatus>,
@@ -325,13 +325,13 @@ async fn team_status(req: &Request<'_>, loaded: &Loaded) -> TeamStatus {
 
 /// What [`run`] tells as it goes: each team's status as soon as it is known, with its place in
 /// the fleet (teams finish out of order), and the team's name for a progress line.
-pub struct OnTeam<'a> {
+pub(crate) struct OnTeam<'a> {
     pub progress: &'a (dyn Fn(&str) + Sync),
     pub each: &'a (dyn Fn(usize, &TeamStatus) + Sync),
 }
 
 /// Every team's status, `jobs` teams at a time.
-pub async fn run(req: Request<'_>, on: OnTeam<'_>) -> Status {
+pub(crate) async fn run(req: Request<'_>, on: OnTeam<'_>) -> Status {
     let on = &on;
     let teams = futures::stream::iter(req.teams.iter().enumerate())
         .map(|(i, l)| {

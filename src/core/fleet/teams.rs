@@ -55,7 +55,7 @@ pub(crate) struct Loaded {
 
 /// What every row says about its team, loaded or not.
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct Header {
+pub struct Header {
     pub team: String,
     pub repo: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -18,7 +18,7 @@ use crate::core::upgrade;
 
 /// What happened to one team.
 #[derive(Debug, Clone, Serialize)]
-pub(crate) struct Outcome {
+pub struct Outcome {
     pub team: String,
     /// The branch made (in the team's repository, or in the cache's mirror for a git URL).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -116,7 +116,7 @@ pub enum Verdict {
 }
 
 /// The one decision of [`one`] (and of the plan a front end shows first).
-pub fn decide(
+pub(crate) fn decide(
     team: &Team,
     impact: &TeamImpact,
     to: &crate::core::inputs::chart::ChartMeta,
@@ -152,7 +152,7 @@ pub fn decide(
 }
 
 /// Moves one team whose impact is known; `Err` only for what stops this team (its row says it).
-pub async fn one(mv: &Move<'_>, team: &Team, impact: &TeamImpact) -> Result<Outcome> {
+pub(crate) async fn one(mv: &Move<'_>, team: &Team, impact: &TeamImpact) -> Result<Outcome> {
     let name = team.spec.name.as_str();
     let (branch, repo) = match decide(team, impact, &mv.candidate.chart.meta) {
         Verdict::Skips { why } => return Ok(Outcome::skipped(name, why)),

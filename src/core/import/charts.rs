@@ -15,7 +15,7 @@ use super::{Note, Part};
 
 /// The conventions `apwiz import values --from` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Convention {
+pub enum Convention {
     HelmCreate,
     Bitnami,
     AppTemplate,

@@ -11,7 +11,7 @@ use crate::core::check::manifests::Object;
 /// The report in three parts, with the share reproduced exactly, and the objects left out on
 /// purpose.
 #[derive(Debug, Clone, Default, Serialize)]
-pub(crate) struct Report {
+pub struct Report {
     pub exact: Vec<Note>,
     pub changed: Vec<Note>,
     pub lossy: Vec<Note>,
@@ -51,7 +51,7 @@ impl Report {
 
     /// Fields compared: exact, changed on purpose and not expressible (additions of the
     /// platform are said, not counted).
-    pub(crate) fn counted(&self) -> (usize, usize, usize) {
+    pub fn counted(&self) -> (usize, usize, usize) {
         let changed = self.changed.iter().filter(|n| !n.added).count();
         (self.exact.len(), changed, self.lossy.len())
     }

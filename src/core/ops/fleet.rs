@@ -30,7 +30,7 @@ pub enum Source {
 
 /// What every fleet command takes.
 #[derive(Debug, Clone)]
-pub(crate) struct Request {
+pub struct Request {
     pub source: Source,
     /// The cache (default: [`fleet_core::default_cache`]).
     pub cache: Option<PathBuf>,
@@ -189,7 +189,7 @@ pub(crate) async fn status(
 
 /// [`status`], telling `each` every team's status as soon as it is known (with its place in
 /// the fleet): a front end fills its rows in as teams finish.
-pub async fn status_each(
+pub(crate) async fn status_each(
     session: &Session,
     req: &Request,
     newest: Option<String>,
@@ -288,7 +288,7 @@ async fn impact_of(
 
 /// What [`upgrade`] would do to each team, nothing made: the impact, then each team's verdict
 /// (a branch that exists already is a skip, as the upgrade would find it).
-pub async fn plan_upgrade(
+pub(crate) async fn plan_upgrade(
     session: &Session,
     req: &Request,
     to: Option<&str>,
@@ -339,7 +339,7 @@ pub async fn plan_upgrade(
 /// Moves every team to the session's chart (`to`, when given, must be its version), one branch
 /// and commit per team, in the team's repository; a team that would break is skipped. Teams are
 /// moved one after another (each runs `upgrade-chart`'s renders itself).
-pub async fn upgrade(
+pub(crate) async fn upgrade(
     session: &Session,
     req: &Request,
     to: Option<&str>,

@@ -32,7 +32,7 @@ use crate::core::values::pointer::path_to_pointer;
 use crate::core::values::read::parse_values;
 
 /// The record of an import, beside the values (`.apwiz.yaml` is for `apwiz new`'s answers).
-pub const RECORD_FILE: &str = ".apwiz-import.yaml";
+pub(crate) const RECORD_FILE: &str = ".apwiz-import.yaml";
 
 /// What is imported.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,24 +87,24 @@ pub struct Proven {
 }
 
 /// The files written, with what happened to each.
-pub type Written = Vec<(PathBuf, generate::Outcome)>;
+pub(crate) type Written = Vec<(PathBuf, generate::Outcome)>;
 
 /// Writes what [`prove`] proved into `out`, like `apwiz new` writes (never clobbering without
 /// `force`; with it existing files are updated comment-preserving, a `.bak` beside them).
-pub fn write(files: &[GenFile], out: &Path, force: bool) -> Result<Written> {
+pub(crate) fn write(files: &[GenFile], out: &Path, force: bool) -> Result<Written> {
     generate::apply(&plan(files, out, force)?)
 }
 
 /// What [`write`] would do, worked out against the disk without touching it (the wizard's
 /// review shows it before anything is written).
-pub fn plan(files: &[GenFile], out: &Path, force: bool) -> Result<Vec<generate::Planned>> {
+pub(crate) fn plan(files: &[GenFile], out: &Path, force: bool) -> Result<Vec<generate::Planned>> {
     generate::plan(out, files, None, force)
 }
 
 /// Writes an import's values.yaml and `env`'s file into `scratch` (never into the team's
 /// directory) and returns the inputs of a render, with the file names the team will see in
 /// messages: the wizard's side pane renders an import before it is written.
-pub fn stage(
+pub(crate) fn stage(
     session: &Session,
     proven: &Proven,
     out_dir: &Path,
@@ -209,7 +209,7 @@ fn release_from_path(paths: &[PathBuf]) -> Option<String> {
 }
 
 /// `ENV=PATH` of `--env`.
-pub fn env_arg(e: &str) -> Result<(String, PathBuf)> {
+pub(crate) fn env_arg(e: &str) -> Result<(String, PathBuf)> {
     let Some((env, file)) = e.split_once('=') else {
         return Err(Error::Usage(format!(
             "--env {e:?}: write ENV=PATH, e.g. --env prod=overlays/production"

@@ -17,17 +17,17 @@
 //!   of its objects.
 //!
 //! Top layer: it joins the check pipeline, the scaffold and the release engine.
-pub mod canary;
-pub mod deploy;
-pub mod fleet;
-pub mod import;
-pub mod new;
-pub mod pin;
-pub mod rollback;
-pub mod status;
-pub mod target;
-pub mod test;
-pub mod uninstall;
+pub(crate) mod canary;
+pub(crate) mod deploy;
+pub(crate) mod fleet;
+pub(crate) mod import;
+pub(crate) mod new;
+pub(crate) mod pin;
+pub(crate) mod rollback;
+pub(crate) mod status;
+pub(crate) mod target;
+pub(crate) mod test;
+pub(crate) mod uninstall;
 
 use serde_json::Value;
 

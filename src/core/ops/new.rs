@@ -81,7 +81,7 @@ fn staged(g: &GenFile, env: Option<&str>) -> bool {
 /// Writes the files of `texts` a render for `env` reads into `scratch` and returns the inputs
 /// of that render as `release`, with the names the team will see in `out_dir` (`new`'s files
 /// before the review, an import's before it is written).
-pub fn stage_files(
+pub(crate) fn stage_files(
     session: &Session,
     texts: &[(&GenFile, String)],
     release: &str,

@@ -34,6 +34,16 @@ pub enum Change {
     Changed { object: Key, paths: Vec<PathChange> },
 }
 
+impl Change {
+    pub(crate) fn object(&self) -> &str {
+        match self {
+            Change::Added { object }
+            | Change::Removed { object }
+            | Change::Changed { object, .. } => object,
+        }
+    }
+}
+
 /// Parses a manifest stream into objects by key, leaving out hooks.
 pub(crate) fn objects(manifest: &str, namespace: &str) -> Result<BTreeMap<Key, Value>> {
     let mut out = BTreeMap::new();

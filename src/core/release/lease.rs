@@ -30,7 +30,7 @@ pub(crate) fn name(release: &str) -> String {
 
 /// Who runs an operation (what the Lease's annotations and the run record say).
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
-pub(crate) struct Holder {
+pub struct Holder {
     pub user: String,
     pub host: String,
     pub pid: u32,
@@ -174,7 +174,7 @@ pub(crate) enum State {
 
 impl State {
     /// The refusal of a second operation while this one is held.
-    pub fn refusal(&self, release: &str, namespace: &str) -> Option<Refusal> {
+    pub(crate) fn refusal(&self, release: &str, namespace: &str) -> Option<Refusal> {
         match self {
             State::Held {
                 holder,

@@ -148,7 +148,7 @@ fn live_text(e: &crate::core::fleet::status::EnvStatus) -> (String, bool, bool) 
 }
 
 /// The rows of one team.
-pub fn team_rows(t: &TeamStatus) -> Vec<Row> {
+pub(crate) fn team_rows(t: &TeamStatus) -> Vec<Row> {
     let pin = t
         .header
         .pin
@@ -441,7 +441,7 @@ impl FleetScreen {
 }
 
 /// The fleet screen, loading: the fleet's status read in the background.
-pub fn fleet(request: Request, newest: Option<String>) -> (FleetScreen, Vec<Cmd>) {
+pub(crate) fn fleet(request: Request, newest: Option<String>) -> (FleetScreen, Vec<Cmd>) {
     (
         FleetScreen {
             request: request.clone(),

@@ -9,8 +9,8 @@
 //! - [`releases`]: the releases of a namespace;
 //! - [`canary`]: a release's canary and its steps;
 //! - [`fleet`]: every team × environment of a fleet, a team's detail, its upgrade.
-pub mod canary;
-pub mod fleet;
+pub(crate) mod canary;
+pub(crate) mod fleet;
 pub mod history;
 pub(crate) mod op;
 pub mod releases;

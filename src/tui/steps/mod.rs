@@ -1,12 +1,12 @@
 //! The wizard's steps, one component each: a step owns its state, handles the actions and keys
 //! routed to it, and draws itself (drawing only reads). The app routes; it never reaches into a
 //! step's state.
-pub mod envs;
-pub mod features;
-pub mod form;
-pub mod import;
-pub mod preset;
-pub mod review;
+pub(crate) mod envs;
+pub(crate) mod features;
+pub(crate) mod form;
+pub(crate) mod import;
+pub(crate) mod preset;
+pub(crate) mod review;
 
 use crossterm::event::KeyEvent;
 use ratatui::Frame;

@@ -50,7 +50,7 @@ pub(crate) fn matching<'a>(all: &'a [Preset], filter: &str) -> Vec<&'a Preset> {
 }
 
 /// The imports whose title or description match `filter` (all of them without one).
-pub fn matching_imports(filter: &str) -> Vec<Kind> {
+pub(crate) fn matching_imports(filter: &str) -> Vec<Kind> {
     if filter.trim().is_empty() {
         return Kind::ALL.to_vec();
     }
