@@ -109,7 +109,15 @@ pub(crate) async fn chart_lint(helm: &Helm, args: &helm::Args) -> Result<helm::O
     let mut h = Sha256::new();
     h.update(helm.version.to_string().as_bytes());
     h.update([0]);
-    h.update(super::pipeline::off_thread(move || chart_hash(&chart)).await??);
+    h.update(
+        tokio::task::spawn_blocking(move || chart_hash(&chart))
+            .await
+            .map_err(|e| {
+                crate::core::Error::Invalid(format!(
+                    "internal error: hashing the chart stopped unexpectedly: {e}"
+                ))
+            })??,
+    );
     for a in &argv[2..] {
         // The flags (namespace, Kubernetes version, schema skipped), not the chart's path.
         h.update([0]);
