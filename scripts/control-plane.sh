@@ -15,6 +15,8 @@
 #                                         # stop kube-apiserver alone, keep it down SECONDS
 #                                         # (default 0), start it again (kwokctl) and wait for
 #                                         # /readyz; etcd and everything else keep running
+#                                         # (controller-manager and scheduler are started again
+#                                         # if they exit within 20 s, their leader lease lost)
 #   scripts/control-plane.sh pid COMPONENT
 #                                         # print the pid of one of this cluster's daemons
 #                                         # (kube-apiserver, kube-controller-manager,
@@ -501,7 +503,8 @@ cmd_down() {
 # ports, and waits until it answers. On SIGTERM kube-apiserver closes its listener at once but
 # waits up to its request timeout (60 s) for open watches before exiting, so after 5 s it gets
 # SIGKILL: clients see their connections reset, as in a crash. kube-controller-manager and
-# kube-scheduler exit when they lose their leader lease meanwhile; kwokctl starts them again too.
+# kube-scheduler exit when they lose their leader lease meanwhile (or a moment after the server
+# is back): kwokctl starts them again, also when they exit within 20 s of the restart.
 # The stopped server's log is kept as logs/kube-apiserver.log.before-restart (kwokctl truncates).
 cmd_restart_apiserver() {
   local down_for=${1:-0} pidfile=$cluster_dir/pids/kube-apiserver.pid pid start=$SECONDS
@@ -525,6 +528,18 @@ cmd_restart_apiserver() {
   kwokctl --name "$CLUSTER_NAME" start cluster >&2 || die "kwokctl start cluster failed (logs: $cluster_dir/logs)"
   wait_for "the API server to be ready again" kc get --raw /readyz
   log "kube-apiserver restarted (pid $(<"$pidfile")) in $((SECONDS - start))s"
+  # They may exit only now, when their first renewal against the new server fails: watch them
+  # for 20 s and start whichever exits.
+  local name until=$((SECONDS + 20))
+  while ((SECONDS < until)); do
+    for name in kube-controller-manager kube-scheduler; do
+      if ! is_ours "$(cat "$cluster_dir/pids/$name.pid" 2>/dev/null)"; then
+        log "$name exited after the restart (its leader lease lost): starting it again"
+        kwokctl --name "$CLUSTER_NAME" start cluster >&2 || die "kwokctl start cluster failed (logs: $cluster_dir/logs)"
+      fi
+    done
+    sleep 0.5
+  done
 }
 
 # component_pid NAME: the pid of this cluster's NAME daemon (from kwokctl's pid file, checked).
