@@ -12,6 +12,8 @@
 #   scripts/bench-fleet.sh                       # 200 teams, release build
 #   TEAMS=50 scripts/bench-fleet.sh
 #   APWIZ=target/debug/apwiz JOBS=2 scripts/bench-fleet.sh
+#   BEFORE=/tmp/apwiz-old scripts/bench-fleet.sh   # also a cold run of another build on the same
+#                                                  # fleet (its own empty cache), before this one's
 #
 # Prints wall time and the largest resident set (GNU time: apwiz or its largest helm child) of
 # each run, the summary lines and the render counts.
@@ -115,15 +117,19 @@ c1=$(candidate period '0,/^    periodSeconds: 10$/s//    periodSeconds: 20/')
 c2=$(candidate readiness '0,/^    periodSeconds: 5$/s//    periodSeconds: 7/')
 
 echo "bench-fleet: $teams teams × 3 environments, $services_total services, $(nproc) cores, $("$helm" version --template '{{.Version}}'), $apwiz" >&2
-run() { # label, candidate
-  local label=$1 chart=$2
-  /usr/bin/time -f "%e %M" -o "$work/time-$label" \
-    "$apwiz" --chart "$chart" fleet impact --fleet "$work/fleet.yaml" ${jobs:+--jobs $jobs} \
+run() { # label, candidate [, binary, cache]
+  local label=$1 chart=$2 bin=${3:-$apwiz}
+  APWIZ_FLEET_CACHE=${4:-$APWIZ_FLEET_CACHE} /usr/bin/time -f "%e %M" -o "$work/time-$label" \
+    "$bin" --chart "$chart" fleet impact --fleet "$work/fleet.yaml" ${jobs:+--jobs $jobs} \
     > "$work/out-$label" 2> "$work/err-$label" || [[ $? == 1 ]]
   read -r secs kb < "$work/time-$label"
-  printf '%-5s %6.1f s  max RSS %4d MB  %s\n' "$label" "$secs" $((kb / 1024)) "$(grep '^renders:' "$work/out-$label")"
+  printf '%-6s %6.1f s  max RSS %4d MB  load %s  %s\n' "$label" "$secs" $((kb / 1024)) \
+    "$(cut -d' ' -f1-3 /proc/loadavg)" "$(grep '^renders:' "$work/out-$label")"
   grep "^changes" "$work/out-$label" | sed 's/^/      /'
 }
+if [[ -n ${BEFORE:-} ]]; then
+  run before "$c1" "$BEFORE" "$work/cache-before"
+fi
 run cold "$c1"
 run warm "$c1"
 run next "$c2"

@@ -563,3 +563,104 @@ fn ctrl_c_during_upgrade_leaves_no_worktree_and_no_half_made_branch() {
         assert_eq!(apwiz_branches(&root.join(name)), vec![branch.to_string()]);
     }
 }
+
+/// The candidate in an OCI registry, named `oci://HOST/PATH/NAME:VERSION` (the local registry
+/// of scripts/registry.sh, as tests/chart_oci.rs uses): pulled through helm into the cache and
+/// compared like a chart on disk; the pin it reports is the reference without the tag. A tag and
+/// a `--chart-version` that disagree are one usage error naming both.
+#[test]
+fn impact_takes_an_oci_candidate_with_its_version_as_the_tag() {
+    let root = scratch("fleet-oci");
+    shop_team(&root);
+    write(
+        &root,
+        "fleet.yaml",
+        &format!("kubeVersion: {KUBE_VERSION}\nteams:\n  - repo: shop\n    dir: deploy\n"),
+    );
+    // The readiness probe's default period changed (in the defaults and the helper alike).
+    let (from, to) = ("    periodSeconds: 5\n", "    periodSeconds: 7\n");
+    let default = candidate(
+        &root,
+        "readiness",
+        &[
+            ("values.yaml", from, to),
+            ("templates/_defaults.tpl", from, to),
+        ],
+    );
+    let dist = root.join("dist");
+    let helm = |args: &[&str]| {
+        let out = Command::new(support::helm())
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run helm");
+        assert!(
+            out.status.success(),
+            "helm {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    helm(&[
+        "package",
+        default.to_str().unwrap(),
+        "-d",
+        dist.to_str().unwrap(),
+    ]);
+    // A repository of this run's own: nothing pushed earlier under the same version answers.
+    let repository = format!(
+        "{}/fleet-h{}-{}",
+        support::registry(),
+        support::helm_major(),
+        root.file_name().unwrap().to_string_lossy()
+    );
+    helm(&[
+        "push",
+        dist.join("app-platform-0.2.0.tgz").to_str().unwrap(),
+        &format!("oci://{repository}"),
+        "--plain-http",
+    ]);
+    let reference = format!("oci://{repository}/app-platform");
+    let tagged = format!("{reference}:0.2.0");
+    let cache = root.join("cache");
+    let xdg = root.join("xdg-cache");
+    let vars = [
+        ("APWIZ_CHART", ""),
+        ("APWIZ_FLEET_CACHE", cache.to_str().unwrap()),
+        ("XDG_CACHE_HOME", xdg.to_str().unwrap()),
+    ];
+    let r = apwiz_env(
+        &root,
+        &["--chart", &tagged, "--format", "json", "fleet", "impact"],
+        &vars,
+    )
+    .expect(0);
+    let impact = &r.json()["impact"];
+    assert_eq!(impact["candidate"]["version"], "0.2.0", "{impact:#}");
+    assert_eq!(impact["candidate"]["source"], reference.as_str());
+    for e in ["dev", "prod"] {
+        let row = env(impact, "shop", e);
+        assert_eq!(row["class"], "restarts", "{row:#}");
+        assert_eq!(row["restarts"][0], "Deployment/shop");
+    }
+    // Pulled once, into apwiz's chart cache.
+    assert!(xdg.join("apwiz/charts/oci").is_dir());
+
+    let r = apwiz_env(
+        &root,
+        &[
+            "--chart",
+            &tagged,
+            "--chart-version",
+            "0.3.0",
+            "fleet",
+            "impact",
+        ],
+        &vars,
+    )
+    .expect(2);
+    assert!(
+        r.stderr.contains("0.2.0") && r.stderr.contains("--chart-version says 0.3.0"),
+        "{}",
+        r.stderr
+    );
+}
