@@ -66,7 +66,10 @@ fn progress_line(p: Progress<'_>) {
         return;
     }
     const CELLS: usize = 20;
-    let filled = (p.done * CELLS).checked_div(p.total).unwrap_or(0).min(CELLS);
+    let filled = (p.done * CELLS)
+        .checked_div(p.total)
+        .unwrap_or(0)
+        .min(CELLS);
     let mut err = std::io::stderr().lock();
     let _ = write!(
         err,
