@@ -11,8 +11,8 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::cli::{Run, apwiz_env, write};
-use support::fleet::{commit_all, git, team};
-use support::{KUBE_VERSION, chart, copy_dir, scratch};
+use support::fleet::{candidate, commit_all, fleet_file, git, team, worker_team};
+use support::{KUBE_VERSION, chart, scratch};
 
 /// apwiz in `cwd` with the fleet cache of `root` and `chart` as the candidate.
 fn fleet(root: &Path, chart: &Path, args: &[&str]) -> Run {
@@ -91,21 +91,6 @@ fn fleet_root() -> PathBuf {
         ),
     );
     root
-}
-
-/// A copy of the checkout's chart as 0.2.0 with `edits` (file, from, to) applied.
-fn candidate(root: &Path, name: &str, edits: &[(&str, &str, &str)]) -> PathBuf {
-    let dir = root.join("charts").join(name).join("app-platform");
-    copy_dir(&chart(), &dir);
-    let mut all = vec![("Chart.yaml", "version: 0.1.0", "version: 0.2.0")];
-    all.extend_from_slice(edits);
-    for (file, from, to) in all {
-        let p = dir.join(file);
-        let text = std::fs::read_to_string(&p).unwrap();
-        assert!(text.contains(from), "{file} has {from:?}");
-        std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
-    }
-    dir
 }
 
 /// The schema edit that lets a service have one replica at most.
@@ -466,24 +451,9 @@ fn ctrl_c_during_upgrade_leaves_no_worktree_and_no_half_made_branch() {
     let names = ["shop", "queue", "mail", "search"];
     shop_team(&root);
     for name in &names[1..] {
-        team(
-            &root,
-            name,
-            &[
-                "--preset",
-                "worker",
-                "--image",
-                &format!("ghcr.io/acme/{name}:1.0.0"),
-                "--set",
-                "env.QUEUE_URL=amqp://mq:5672",
-            ],
-        );
+        worker_team(&root, name);
     }
-    let mut fleet_yaml = format!("kubeVersion: {KUBE_VERSION}\nteams:\n");
-    for name in names {
-        fleet_yaml.push_str(&format!("  - repo: {name}\n    dir: deploy\n"));
-    }
-    write(&root, "fleet.yaml", &fleet_yaml);
+    fleet_file(&root, &names);
     let heads: Vec<String> = names
         .iter()
         .map(|n| {

@@ -30,7 +30,7 @@ use apwiz::testing::tui::view;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use support::fleet::{git, team};
+use support::fleet::{candidate, fleet_file, git, team, worker_team};
 use support::tmux::Tmux;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
@@ -529,32 +529,10 @@ fn the_fleet_screen_end_to_end_on_real_repositories() {
             "ingress.host=shop.example.com",
         ],
     );
-    let queue = team(
-        &root,
-        "queue",
-        &[
-            "--preset",
-            "worker",
-            "--image",
-            "ghcr.io/acme/queue:2.0.0",
-            "--set",
-            "env.QUEUE_URL=amqp://mq:5672",
-        ],
-    );
-    support::cli::write(
-        &root,
-        "fleet.yaml",
-        &format!(
-            "kubeVersion: {}\nteams:\n  - repo: shop\n    dir: deploy\n  - repo: queue\n    dir: deploy\n",
-            support::KUBE_VERSION
-        ),
-    );
+    let queue = worker_team(&root, "queue");
+    fleet_file(&root, &["shop", "queue"]);
     // The candidate: the checkout's chart as 0.2.0.
-    let next = root.join("next/app-platform");
-    support::copy_dir(&support::chart(), &next);
-    let meta = next.join("Chart.yaml");
-    let text = std::fs::read_to_string(&meta).unwrap();
-    std::fs::write(&meta, text.replacen("version: 0.1.0", "version: 0.2.0", 1)).unwrap();
+    let next = candidate(&root, "next", &[]);
     let queue_head = git(&queue, &["rev-parse", "HEAD"]);
 
     let Some(t) = Tmux::new_session("fleet", &root) else {
@@ -621,4 +599,91 @@ fn the_fleet_screen_end_to_end_on_real_repositories() {
     assert!(git(&queue, &["remote"]).is_empty(), "nothing pushed");
     // Only the team chosen moved.
     assert!(git(&shop, &["branch", "--list", "apwiz/*"]).is_empty());
+}
+
+#[test]
+fn the_screens_cancel_drops_a_real_upgrade_and_leaves_nothing_behind() {
+    let root = support::scratch("tui-fleet-cancel");
+    let names = ["alpha", "beta", "gamma"];
+    for name in names {
+        worker_team(&root, name);
+    }
+    fleet_file(&root, &names);
+    let next = candidate(&root, "next", &[]);
+    let session = std::sync::Arc::new(
+        Session::open(Options {
+            config: Some(root.join("no-such-config.yaml")),
+            theme: None,
+            chart: Some(next.clone()),
+            chart_version: None,
+            helm: Some(support::helm()),
+            policies: None,
+        })
+        .expect("session"),
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut jobs = apwiz::tui::jobs::Jobs::new(session, rt.handle().clone(), tx);
+    let cache = root.join("cache");
+    let request = Request {
+        source: Source::File(root.join("fleet.yaml")),
+        cache: Some(cache.clone()),
+        jobs: Some(2),
+        kube_version: None,
+        only: Vec::new(),
+    };
+    // What `y` starts; cancelled (Ctrl-C's Cmd) while the first team's worktree exists.
+    jobs.run(Cmd::FleetUpgrade {
+        request: Shared::new(request),
+    });
+    let end = std::time::Instant::now() + Duration::from_secs(300);
+    loop {
+        let made = std::fs::read_dir(cache.join("worktrees"))
+            .map(|d| d.count())
+            .unwrap_or(0);
+        if made > 0 {
+            break;
+        }
+        if let Ok(Msg::Ops(OpsMsg::FleetUpgraded(r))) = rx.try_recv() {
+            panic!("the upgrade ended before a worktree was seen: {r:?}");
+        }
+        assert!(std::time::Instant::now() < end, "no worktree appeared");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    jobs.run(Cmd::FleetCancel);
+    // Quitting waits for the dropped work's guards.
+    jobs.shutdown();
+    let upgraded = rx
+        .try_iter()
+        .any(|m| matches!(m, Msg::Ops(OpsMsg::FleetUpgraded(_))));
+    assert!(!upgraded, "a cancelled upgrade reports no result");
+    for name in names {
+        let repo = root.join(name);
+        assert_eq!(
+            git(&repo, &["worktree", "list"]).lines().count(),
+            1,
+            "{name}"
+        );
+        for b in git(
+            &repo,
+            &["branch", "--list", "--format=%(refname:short)", "apwiz/*"],
+        )
+        .lines()
+        {
+            let log = git(&repo, &["log", "--format=%s", "-1", b]);
+            assert!(
+                log.contains("Move to app-platform 0.2.0"),
+                "{name}: a half-made branch {b}: {log}"
+            );
+        }
+        assert!(git(&repo, &["status", "--porcelain"]).is_empty(), "{name}");
+    }
+    let left = std::fs::read_dir(cache.join("worktrees"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(left, 0, "worktrees left in the cache");
 }

@@ -359,6 +359,8 @@ pub(crate) struct Jobs {
     /// The fleet screen's running work: notified, its future is dropped (helm and git killed,
     /// worktrees and half-made branches removed by their guards) on the thread that drives it.
     fleet: Option<(Arc<Notify>, std::thread::JoinHandle<()>)>,
+    /// Fleet work stopped and still cleaning up (joined before the TUI exits).
+    fleet_stopping: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Jobs {
@@ -378,6 +380,7 @@ impl Jobs {
             leave: None,
             watch_stop: None,
             fleet: None,
+            fleet_stopping: Vec::new(),
         }
     }
 
@@ -600,12 +603,16 @@ impl Jobs {
         self.fleet = Some((stop, thread));
     }
 
-    /// Stops the fleet's running work; `wait`: until its guards have cleaned up.
+    /// Stops the fleet's running work; `wait`: until its guards (and those of work stopped
+    /// before) have cleaned up, else it cleans up in the background.
     fn stop_fleet(&mut self, wait: bool) {
         if let Some((stop, thread)) = self.fleet.take() {
             stop.notify_one();
-            if wait {
-                let _ = thread.join();
+            self.fleet_stopping.push(thread);
+        }
+        if wait {
+            for t in self.fleet_stopping.drain(..) {
+                let _ = t.join();
             }
         }
     }

@@ -48,3 +48,43 @@ pub fn team(root: &Path, name: &str, new_args: &[&str]) -> PathBuf {
     commit_all(&dir, "apwiz new");
     dir
 }
+
+/// A worker team `root/name` (its image `ghcr.io/acme/<name>:1.0.0`).
+pub fn worker_team(root: &Path, name: &str) -> PathBuf {
+    team(
+        root,
+        name,
+        &[
+            "--preset",
+            "worker",
+            "--image",
+            &format!("ghcr.io/acme/{name}:1.0.0"),
+            "--set",
+            "env.QUEUE_URL=amqp://mq:5672",
+        ],
+    )
+}
+
+/// `root/fleet.yaml` listing the repositories `root/<name>` (their `deploy/`).
+pub fn fleet_file(root: &Path, names: &[&str]) {
+    let mut text = format!("kubeVersion: {}\nteams:\n", super::KUBE_VERSION);
+    for name in names {
+        text.push_str(&format!("  - repo: {name}\n    dir: deploy\n"));
+    }
+    super::cli::write(root, "fleet.yaml", &text);
+}
+
+/// A copy of the checkout's chart as 0.2.0 with `edits` (file, from, to) applied.
+pub fn candidate(root: &Path, name: &str, edits: &[(&str, &str, &str)]) -> PathBuf {
+    let dir = root.join("charts").join(name).join("app-platform");
+    super::copy_dir(&super::chart(), &dir);
+    let mut all = vec![("Chart.yaml", "version: 0.1.0", "version: 0.2.0")];
+    all.extend_from_slice(edits);
+    for (file, from, to) in all {
+        let p = dir.join(file);
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains(from), "{file} has {from:?}");
+        std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+    }
+    dir
+}

@@ -59,13 +59,28 @@ fn request(a: &FleetArgs) -> Request {
     }
 }
 
-/// One line on stderr, rewritten in place; nothing when stderr is not a terminal.
+/// A progress bar on stderr, one line rewritten in place (`[████░░░░] 3/8 rendering shop`);
+/// nothing when stderr is not a terminal.
 fn progress_line(p: Progress<'_>) {
     if !output::stderr_tty() {
         return;
     }
+    const CELLS: usize = 20;
+    let filled = (p.done * CELLS)
+        .checked_div(p.total)
+        .unwrap_or(0)
+        .min(CELLS);
     let mut err = std::io::stderr().lock();
-    let _ = write!(err, "\r\x1b[K{} {}/{} {}", p.phase, p.done, p.total, p.item);
+    let _ = write!(
+        err,
+        "\r\x1b[K[{}{}] {}/{} {} {}",
+        "█".repeat(filled),
+        "░".repeat(CELLS - filled),
+        p.done,
+        p.total,
+        p.phase,
+        p.item
+    );
     let _ = err.flush();
 }
 
