@@ -80,6 +80,8 @@ pub enum Scope {
     Uninstall,
     /// A release's canary.
     Canary,
+    /// An import's report (the first screen's import, once run).
+    Import,
 }
 
 impl Scope {
@@ -98,6 +100,7 @@ impl Scope {
             Scope::Releases => "Releases",
             Scope::Uninstall => "Uninstall",
             Scope::Canary => "Canary",
+            Scope::Import => "Import report",
         }
     }
 }
@@ -142,6 +145,33 @@ const fn b(
 
 /// Every binding. Order: the footer shows them in this order, scope by scope.
 pub const KEYMAP: &[Binding] = &[
+    b(
+        Scope::Import,
+        KeyCode::Enter,
+        NONE,
+        "Enter",
+        Action::Next,
+        "review & write",
+        true,
+    ),
+    b(
+        Scope::Import,
+        KeyCode::Down,
+        NONE,
+        "↓",
+        Action::Down,
+        "scroll",
+        true,
+    ),
+    b(
+        Scope::Import,
+        KeyCode::Up,
+        NONE,
+        "↑",
+        Action::Up,
+        "scroll back",
+        false,
+    ),
     b(
         Scope::List,
         KeyCode::Enter,
@@ -1046,13 +1076,14 @@ pub fn footer_where(
 }
 
 /// The scopes of the wizard's screens, and of the operation screens.
-pub const WIZARD_SCOPES: [Scope; 6] = [
+pub const WIZARD_SCOPES: [Scope; 7] = [
     Scope::Global,
     Scope::List,
     Scope::Form,
     Scope::Toggles,
     Scope::Review,
     Scope::Pane,
+    Scope::Import,
 ];
 pub const OPS_SCOPES: [Scope; 7] = [
     Scope::Plan,
@@ -1130,6 +1161,7 @@ mod tests {
             Scope::Releases,
             Scope::Uninstall,
             Scope::Canary,
+            Scope::Import,
         ] {
             for (label, _) in footer(&[s, Scope::Global], false) {
                 assert!(KEYMAP.iter().any(|b| b.label == label), "{label}");
