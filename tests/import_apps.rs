@@ -634,14 +634,12 @@ fn a_list_on_stdin_with_a_headless_service_and_unnamed_ports() {
     );
 }
 
-/// A sidecar's mount of the data volume is the chart's own; a volume only the sidecar mounts
-/// is said as not expressible, and the files written still validate (exit 1 only for that).
-#[test]
-fn a_sidecar_only_volume_is_said_and_the_files_still_validate() {
-    let dir = scratch("import-sidecar-mounts");
-    let file = fixture("sidecar-mounts.yaml");
+/// `apwiz --format json import manifests <fixture> --out out` in `dir`: its report, after the
+/// exit code `code`.
+fn import_json(dir: &std::path::Path, name: &str, code: i32) -> Value {
+    let file = fixture(name);
     let run = apwiz_env(
-        &dir,
+        dir,
         &[
             "--format",
             "json",
@@ -653,8 +651,26 @@ fn a_sidecar_only_volume_is_said_and_the_files_still_validate() {
         ],
         &[("PATH", &tools_path())],
     );
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    let r = run.json();
+    assert_eq!(run.code, code, "{}", run.stderr);
+    run.json()
+}
+
+/// A rendered container's mounts at `path`.
+fn mounts_at<'a>(c: &'a Value, path: &str) -> Vec<&'a Value> {
+    c["volumeMounts"]
+        .as_array()
+        .expect("mounts")
+        .iter()
+        .filter(|m| m["mountPath"] == path)
+        .collect()
+}
+
+/// A sidecar's mount of the data volume is the chart's own; a volume only the sidecar mounts
+/// is said as not expressible, and the files written still validate (exit 1 only for that).
+#[test]
+fn a_sidecar_only_volume_is_said_and_the_files_still_validate() {
+    let dir = scratch("import-sidecar-mounts");
+    let r = import_json(&dir, "sidecar-mounts.yaml", 1);
     let lossy: Vec<&str> = r["report"]["lossy"]
         .as_array()
         .expect("lossy")
@@ -664,11 +680,43 @@ fn a_sidecar_only_volume_is_said_and_the_files_still_validate() {
     assert_eq!(lossy, ["containers.backup.volumeMounts.creds"], "{r}");
     let rendered = validate_and_render(&dir, "app", &[]);
     let backup = support::container(support::find(&rendered, "Deployment", "app"), "backup");
-    let at: Vec<&Value> = backup["volumeMounts"]
-        .as_array()
-        .expect("mounts")
-        .iter()
-        .filter(|m| m["mountPath"] == "/var/lib/app")
-        .collect();
+    let at = mounts_at(backup, "/var/lib/app");
     assert_eq!(at.len(), 1, "{backup}");
+}
+
+/// A sidecar that mounts the ConfigMap the main container mounts (it becomes configFiles): at
+/// its own path its mount names the chart's volume, at the main container's path the chart's
+/// own mount serves it; the import is strict (exit 0), both mounts counted as kept, and the
+/// render mounts the files in each container where the manifests did.
+#[test]
+fn a_sidecar_mounting_the_config_files_keeps_its_mount() {
+    let dir = scratch("import-sidecar-config");
+    let r = import_json(&dir, "sidecar-config.yaml", 0);
+    assert_eq!(r["fields"]["lossy"], 0, "{r}");
+    let kept: Vec<&str> = r["report"]["exact"]
+        .as_array()
+        .expect("exact")
+        .iter()
+        .filter_map(|n| n["field"].as_str())
+        .filter(|f| f.ends_with(".configFiles"))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            "pod.containers.exporter.volumeMounts./etc/exporter.configFiles",
+            "pod.containers.main.volumeMounts./etc/app.configFiles",
+            "pod.containers.reloader.volumeMounts./etc/app.configFiles",
+        ],
+        "{r}"
+    );
+    let rendered = validate_and_render(&dir, "app", &[]);
+    let deployment = support::find(&rendered, "Deployment", "app");
+    for (container, path) in [("exporter", "/etc/exporter"), ("reloader", "/etc/app")] {
+        let c = support::container(deployment, container);
+        let at = mounts_at(c, path);
+        assert_eq!(at.len(), 1, "{c}");
+        assert_eq!(at[0]["name"], "config", "{c}");
+    }
+    let cm = support::find(&rendered, "ConfigMap", "app-config");
+    assert!(cm["data"]["exporter.yaml"].is_string(), "{cm}");
 }

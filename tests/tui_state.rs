@@ -1223,3 +1223,58 @@ fn import_of_a_bad_path_says_so_on_its_screen_and_writes_nothing() {
     assert!(matches!(st.import_step.as_ref().unwrap().phase, Phase::Ask));
     assert!(!out.exists() || std::fs::read_dir(&out).unwrap().next().is_none());
 }
+
+/// A chart's values with two environments from the first screen: the conventions typed over
+/// the default, the overlays as ENV=FILE; the pane renders the first environment's files and ^E
+/// moves to the next; the review lists values.yaml and each environment's file.
+#[test]
+fn import_values_with_environments_renders_each_in_the_pane() {
+    use apwiz::tui::steps::import::Kind;
+    let s = session();
+    let out = scratch("import-values").join("tui");
+    let mut st = new_state(&s, &out);
+    let keys = choose_import(&st, Kind::Values);
+    drive_import(&s, &mut st, keys);
+    let v = "tests/fixtures/import/values";
+    let mut msgs = chars(&format!("{v}/bitnami.yaml"));
+    msgs.push(key(KeyCode::Tab));
+    msgs.extend((0.."helm-create".len()).map(|_| key(KeyCode::Backspace)));
+    msgs.extend(chars("bitnami"));
+    msgs.push(key(KeyCode::Tab));
+    msgs.extend(chars(&format!(
+        "staging={v}/bitnami-staging.yaml prod={v}/bitnami-prod.yaml"
+    )));
+    msgs.push(key(KeyCode::Tab));
+    msgs.extend(typed_then_enter("shop"));
+    let cmds = drive_import(&s, &mut st, msgs);
+    let (_, proven) = st
+        .import_step
+        .as_ref()
+        .and_then(|i| i.proven())
+        .unwrap_or_else(|| panic!("{cmds:?} {:?}", st.status));
+    assert_eq!(proven.envs, ["staging", "prod"]);
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::CheckImport { env: Some(e), .. } if e == "staging")),
+        "{cmds:?}"
+    );
+    let cmds = drive_import(&s, &mut st, vec![ctrl('e')]);
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::CheckImport { env: Some(e), .. }] if e == "prod"),
+        "{cmds:?}"
+    );
+    drive_import(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert_eq!(st.step, StepId::Review);
+    let shown: Vec<String> = st
+        .review_step
+        .files
+        .clone()
+        .unwrap()
+        .unwrap()
+        .iter()
+        .map(|f| f.display.rsplit('/').next().unwrap_or_default().to_string())
+        .collect();
+    for f in ["values.yaml", "values-staging.yaml", "values-prod.yaml"] {
+        assert!(shown.iter().any(|s| s == f), "{f}: {shown:?}");
+    }
+}

@@ -92,6 +92,8 @@ pub enum Scope {
     FleetPlan,
     /// The fleet's work running (an upgrade's plan, or the upgrade).
     FleetRunning,
+    /// An import's report (the first screen's import, once run).
+    Import,
 }
 
 impl Scope {
@@ -114,6 +116,7 @@ impl Scope {
             Scope::FleetTeam => "Fleet: a team",
             Scope::FleetPlan => "Fleet: an upgrade's plan",
             Scope::FleetRunning => "Fleet: work running",
+            Scope::Import => "Import report",
         }
     }
 }
@@ -158,6 +161,33 @@ const fn b(
 
 /// Every binding. Order: the footer shows them in this order, scope by scope.
 pub(crate) const KEYMAP: &[Binding] = &[
+    b(
+        Scope::Import,
+        KeyCode::Enter,
+        NONE,
+        "Enter",
+        Action::Next,
+        "review & write",
+        true,
+    ),
+    b(
+        Scope::Import,
+        KeyCode::Down,
+        NONE,
+        "↓",
+        Action::Down,
+        "scroll",
+        true,
+    ),
+    b(
+        Scope::Import,
+        KeyCode::Up,
+        NONE,
+        "↑",
+        Action::Up,
+        "scroll back",
+        false,
+    ),
     b(
         Scope::List,
         KeyCode::Enter,
@@ -1278,13 +1308,14 @@ pub(crate) fn footer_where(
 }
 
 /// The scopes of the wizard's screens, and of the operation screens.
-pub(crate) const WIZARD_SCOPES: [Scope; 6] = [
+pub const WIZARD_SCOPES: [Scope; 7] = [
     Scope::Global,
     Scope::List,
     Scope::Form,
     Scope::Toggles,
     Scope::Review,
     Scope::Pane,
+    Scope::Import,
 ];
 pub(crate) const OPS_SCOPES: [Scope; 11] = [
     Scope::Plan,
@@ -1370,6 +1401,7 @@ mod tests {
             Scope::FleetTeam,
             Scope::FleetPlan,
             Scope::FleetRunning,
+            Scope::Import,
         ] {
             for (label, _) in footer(&[s, Scope::Global], false) {
                 assert!(KEYMAP.iter().any(|b| b.label == label), "{label}");

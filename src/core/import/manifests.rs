@@ -564,6 +564,10 @@ fn pdb_values(pdb: &Input) -> Value {
     Value::Object(p)
 }
 
+/// The name of the pod volume the chart renders `configFiles` into (`app-platform.pod.volumes`):
+/// what a sidecar's own mount of the files names.
+const CONFIG_VOLUME: &str = "config";
+
 /// The kinds folded into a workload's service besides its Services, Ingresses, HPA and PDB.
 struct Kinds<'a> {
     inputs: &'a [Input],
@@ -640,8 +644,38 @@ impl Kinds<'_> {
                 "configFiles are mounted read-only",
             ));
         }
+        self.config_mounts_of_sidecars(&id, vol);
         self.used.insert(cm.id());
         self.origin.config_maps.push(cm.id());
+    }
+
+    /// Sidecars and init containers that mount the ConfigMap that became `configFiles` (`vol`,
+    /// the main container's mount) mount the chart's volume of it: at the main container's
+    /// path the chart mounts it in every container already (read-only), elsewhere their own
+    /// mount names the chart's volume ([`CONFIG_VOLUME`]).
+    fn config_mounts_of_sidecars(&mut self, id: &str, vol: &Value) {
+        let (name, path) = (s(vol, "/name"), s(vol, "/mountPath"));
+        let notes = &mut *self.notes;
+        retain_extra_mounts(self.v, |cname, m| {
+            if s(m, "/name") != name {
+                return true;
+            }
+            if s(m, "/mountPath") == path && m.get("subPath").is_none() {
+                if m.get("readOnly") != Some(&json!(true)) {
+                    notes.push(Note::new(
+                        Part::Changed,
+                        id,
+                        &format!("containers.{cname}.volumeMounts.{path}.readOnly"),
+                        "configFiles are mounted read-only",
+                    ));
+                }
+                return false;
+            }
+            if let Value::Object(o) = m {
+                o.insert("name".into(), json!(CONFIG_VOLUME));
+            }
+            true
+        });
     }
 
     /// HTTPRoutes whose backends are the workload's Services become `route`.
@@ -1093,6 +1127,30 @@ fn sidecar_mounts(id: &str, main: &Value, v: &mut Value, notes: &mut Vec<Note>) 
         .iter()
         .map(|m| s(m, "/name"))
         .collect();
+    retain_extra_mounts(v, |cname, m| {
+        if data.as_deref() == Some(s(m, "/mountPath").as_str()) {
+            return false;
+        }
+        let n = s(m, "/name");
+        if main_vols.contains(&n) {
+            return true;
+        }
+        notes.push(
+            Note::new(
+                Part::Lossy,
+                id,
+                &format!("containers.{cname}.volumeMounts.{n}"),
+                format!("the volume {n} is mounted by {cname} only: the chart mounts each volume in the main container, where it is declared"),
+            )
+            .hatch("mount it in the main container too (volumes[] with its mountPath), or keep this workload outside app-platform"),
+        );
+        false
+    });
+}
+
+/// Keeps the mounts of each sidecar and init container for which `keep(container name, mount)`
+/// says so (it may change the mount); a container left with none loses its `volumeMounts`.
+fn retain_extra_mounts(v: &mut Value, mut keep: impl FnMut(&str, &mut Value) -> bool) {
     for key in ["sidecars", "initContainers"] {
         let Some(Value::Array(items)) = v.get_mut(key) else {
             continue;
@@ -1102,25 +1160,7 @@ fn sidecar_mounts(id: &str, main: &Value, v: &mut Value, notes: &mut Vec<Note>) 
             let Some(Value::Array(mounts)) = c.get_mut("volumeMounts") else {
                 continue;
             };
-            mounts.retain(|m| {
-                if data.as_deref() == Some(s(m, "/mountPath").as_str()) {
-                    return false;
-                }
-                let n = s(m, "/name");
-                if main_vols.contains(&n) {
-                    return true;
-                }
-                notes.push(
-                    Note::new(
-                        Part::Lossy,
-                        id,
-                        &format!("containers.{cname}.volumeMounts.{n}"),
-                        format!("the volume {n} is mounted by {cname} only: the chart mounts each volume in the main container, where it is declared"),
-                    )
-                    .hatch("mount it in the main container too (volumes[] with its mountPath), or keep this workload outside app-platform"),
-                );
-                false
-            });
+            mounts.retain_mut(|m| keep(&cname, m));
             if mounts.is_empty()
                 && let Value::Object(o) = c
             {

@@ -431,6 +431,58 @@ fn workload(w: &Input, r: &Value, o: &Origin, imported: &Imported, notes: &mut V
     let got = fields::workload(r, true, hpa, &chart_vols);
     let skip = |f: &str| secrets.iter().any(|k| f.contains(&format!(".env.{k}")));
     fields::compare(&id, &explicit, &want, &got, &skip, notes);
+    config_mounts(&id, &tpl, &pod_template(r), &skip_vols, notes);
+}
+
+/// Where each container mounts the ConfigMap that became `configFiles` (the main container and
+/// the sidecars and init containers that mount it too), against where the render mounts the
+/// chart's volume of it ([`fields`] compares every other mount): kept, or not expressible.
+fn config_mounts(id: &str, tpl: &Value, rendered: &Value, vols: &[String], notes: &mut Vec<Note>) {
+    let mounts = |t: &Value, names: &[String]| -> Vec<(String, String)> {
+        let containers = arr(t, "/spec/containers");
+        let key = |i: usize, c: &Value| {
+            if i == 0 {
+                "main".to_string()
+            } else {
+                s(c, "/name")
+            }
+        };
+        let mut out: Vec<(String, String)> = containers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (key(i, c), c.clone()))
+            .chain(
+                arr(t, "/spec/initContainers")
+                    .into_iter()
+                    .map(|c| (s(&c, "/name"), c)),
+            )
+            .flat_map(|(k, c)| {
+                arr(&c, "/volumeMounts")
+                    .into_iter()
+                    .filter(|m| names.contains(&s(m, "/name")) && m.get("subPath").is_none())
+                    .map(move |m| (k.clone(), s(&m, "/mountPath")))
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let got = mounts(rendered, &["config".to_string()]);
+    for (c, path) in mounts(tpl, vols) {
+        let field = format!("pod.containers.{c}.volumeMounts.{path}.configFiles");
+        if got.contains(&(c.clone(), path.clone())) {
+            notes.push(Note::new(Part::Exact, id, &field, ""));
+        } else {
+            notes.push(
+                Note::new(
+                    Part::Lossy,
+                    id,
+                    &field,
+                    format!("{c} does not mount configFiles at {path} in the render"),
+                )
+                .hatch("mount it with the sidecar's volumeMounts (name: config)"),
+            );
+        }
+    }
 }
 
 /// A Service against the rendered Service of the same name, field by field.

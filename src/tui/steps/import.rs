@@ -405,7 +405,7 @@ impl Step for ImportStep {
     fn scope(&self) -> Scope {
         match self.phase {
             Phase::Ask => Scope::Form,
-            _ => Scope::List,
+            _ => Scope::Import,
         }
     }
 
@@ -445,14 +445,6 @@ impl Step for ImportStep {
             }
             (Phase::Done(_), Action::Down) => {
                 self.scroll += 1;
-                Outcome::Handled
-            }
-            (Phase::Done(_), Action::PageDown) => {
-                self.scroll += 10;
-                Outcome::Handled
-            }
-            (Phase::Done(_), Action::PageUp) => {
-                self.scroll = self.scroll.saturating_sub(10);
                 Outcome::Handled
             }
             (Phase::Done(_), Action::Next) => match self.proven() {
