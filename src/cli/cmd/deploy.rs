@@ -9,6 +9,7 @@ use crate::cli::args::DeployArgs;
 use crate::cli::cmd::{cluster, request, team_inputs, wizard};
 use crate::cli::{Ctx, Outcome, output, print};
 use crate::core::base::error::{Error, Result};
+use crate::core::check::report::{Finding, Report, Severity};
 use crate::core::ops::deploy::{self, DeployOptions, DeployPlanning, DeployRequest};
 use crate::core::ops::{self, Intent, Operation};
 use crate::core::release::events::Emitter;
@@ -189,6 +190,7 @@ pub(super) fn execute(
             p.event
         ))?;
     }
+    print_warnings(ctx, &p.report)?;
     if !cluster::print_checks(ctx, &p.checks)? {
         if !ctx.json() {
             eprintln!(
@@ -238,4 +240,33 @@ pub(super) fn execute(
     }
     cluster::print_outcome(ctx, what, &outcome)?;
     Ok((cluster::exit_code(&outcome), Some(outcome.ok)))
+}
+
+/// The validation warnings of a plan (a deploy goes on with them; the TUI's plan lists them
+/// too): one line each, or one JSON event.
+fn print_warnings(ctx: &Ctx, report: &Report) -> Result<()> {
+    let warnings: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .collect();
+    if warnings.is_empty() {
+        return Ok(());
+    }
+    if ctx.json() {
+        return print(&format!(
+            "{}\n",
+            json!({"event": "warnings", "findings": warnings})
+        ));
+    }
+    let mut text = format!(
+        "{} {} validation warning{} (deploying anyway):\n",
+        ctx.out.paint("warning", "!"),
+        warnings.len(),
+        if warnings.len() == 1 { "" } else { "s" }
+    );
+    for f in warnings {
+        text.push_str(&format!("  {}\n", output::finding_line(f, &ctx.out)));
+    }
+    print(&text)
 }
