@@ -930,3 +930,80 @@ fn deploy_warns_about_a_plain_secret_and_never_prints_it() {
         );
     }
 }
+
+/// `apwiz deploy --env prod` and tag-only images: `--yes` says so and deploys the tags (the
+/// file untouched); `--pin` pins first, and a registry that cannot be reached stops the deploy
+/// before anything changes, naming the registry, with the file untouched.
+#[test]
+fn deploy_to_prod_offers_to_pin_tag_only_images() {
+    let ns = namespace("rel-pin");
+    let dir = scratch("rel-pin");
+    // (no helm test Pod: its busybox image would be one more tag to pin, from a registry on
+    // the internet)
+    write(
+        &dir,
+        "values.yaml",
+        "image: ghcr.io/acme/web:1.0.0\nreplicas: 1\nport: 8080\ntests: {enabled: false}\n",
+    );
+    let prod = "# prod: the team's comment\nreplicas: 1\n";
+    write(&dir, "values-prod.yaml", prod);
+    let r = apwiz(
+        &dir,
+        &[
+            "deploy",
+            "--env",
+            "prod",
+            "--release",
+            "web",
+            "-n",
+            &ns,
+            "--yes",
+        ],
+    )
+    .expect(0);
+    assert!(
+        r.stdout.contains(
+            "values-prod.yaml: 1 image(s) with a tag and no digest (ghcr.io/acme/web:1.0.0); \
+             deploying the tags as they are (--yes does not pin"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("values-prod.yaml")).unwrap(),
+        prod
+    );
+    assert_eq!(history(&dir, &ns), vec![(1, "deployed".into())]);
+
+    // --pin: the registry (nothing listens on port 9) cannot be reached: no deploy, no write
+    let unreachable =
+        "# prod: the team's comment\nreplicas: 1\nimage: 127.0.0.1:9/acme/web:1.0.0\n";
+    write(&dir, "values-prod.yaml", unreachable);
+    let r = apwiz(
+        &dir,
+        &[
+            "deploy",
+            "--env",
+            "prod",
+            "--release",
+            "web",
+            "-n",
+            &ns,
+            "--yes",
+            "--pin",
+        ],
+    );
+    assert_ne!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("pinning 127.0.0.1:9/acme/web:1.0.0 (--pin)"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stderr.contains("127.0.0.1:9"), "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("values-prod.yaml")).unwrap(),
+        unreachable
+    );
+    assert_eq!(history(&dir, &ns), vec![(1, "deployed".into())]);
+}
