@@ -947,9 +947,8 @@ fn deploy_to_prod_offers_to_pin_tag_only_images() {
     );
     let prod = "# prod: the team's comment\nreplicas: 1\n";
     write(&dir, "values-prod.yaml", prod);
-    let r = apwiz(
-        &dir,
-        &[
+    let deploy = |extra: &[&str]| {
+        let mut args = vec![
             "deploy",
             "--env",
             "prod",
@@ -958,9 +957,11 @@ fn deploy_to_prod_offers_to_pin_tag_only_images() {
             "-n",
             &ns,
             "--yes",
-        ],
-    )
-    .expect(0);
+        ];
+        args.extend(extra);
+        apwiz(&dir, &args)
+    };
+    let r = deploy(&[]).expect(0);
     assert!(
         r.stdout.contains(
             "values-prod.yaml: 1 image(s) with a tag and no digest (ghcr.io/acme/web:1.0.0); \
@@ -979,20 +980,7 @@ fn deploy_to_prod_offers_to_pin_tag_only_images() {
     let unreachable =
         "# prod: the team's comment\nreplicas: 1\nimage: 127.0.0.1:9/acme/web:1.0.0\n";
     write(&dir, "values-prod.yaml", unreachable);
-    let r = apwiz(
-        &dir,
-        &[
-            "deploy",
-            "--env",
-            "prod",
-            "--release",
-            "web",
-            "-n",
-            &ns,
-            "--yes",
-            "--pin",
-        ],
-    );
+    let r = deploy(&["--pin"]);
     assert_ne!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(
         r.stdout
