@@ -105,7 +105,11 @@ fn deploy_shows_hooks_in_order_then_diff_history_status_and_rollback() {
     // Phases as Helm runs them, each with a duration, and the hooks' rows in between.
     let at = |s: &str| out.find(s).unwrap_or_else(|| panic!("no {s:?} in:\n{out}"));
     assert!(at("✓ api-server") < at("== pre-hooks started"), "{out}");
-    assert!(at("== pre-hooks started") < at("Job/web-prepare"), "{out}");
+    // (the hook's row: the plan's validation warnings name the Job before it runs)
+    assert!(
+        at("== pre-hooks started") < at("Job/web-prepare  "),
+        "{out}"
+    );
     assert!(
         at("Job/web-prepare  complete") < at("== apply + wait started"),
         "{out}"
@@ -827,10 +831,167 @@ fn nothing_about_a_post_hook_is_printed_before_the_post_hooks_phase() {
         let phase = out
             .find("== post-hooks started")
             .unwrap_or_else(|| panic!("no post-hooks phase:\n{out}"));
-        // The hook's Job, its pod and the Events about either: all after the phase line.
-        let first = out
-            .find("web-announce")
-            .unwrap_or_else(|| panic!("no post hook rows:\n{out}"));
+        // The hook's Job, its pod and the Events about either: all after the phase line (the
+        // plan's validation warnings, before the pre-checks, name the Job before anything runs).
+        let plan_end = out.find("✓ api-server").unwrap_or(0);
+        let first = plan_end
+            + out[plan_end..]
+                .find("web-announce")
+                .unwrap_or_else(|| panic!("no post hook rows:\n{out}"));
         assert!(phase < first, "{out}");
     }
+}
+
+/// Secrets in plain sight (issue 21 item 6): a plain secret-looking value given with `--set` is
+/// a validation warning the line-mode deploy prints, and the value itself appears nowhere:
+/// neither in the diff of the upgrade that changes it (`(changed, value hidden)`), nor on stdout
+/// or stderr, nor in the run records.
+#[test]
+fn deploy_warns_about_a_plain_secret_and_never_prints_it() {
+    let ns = namespace("rel-secret");
+    let dir = scratch("rel-secret");
+    write(
+        &dir,
+        "values.yaml",
+        "image: ghcr.io/acme/web:1.0.0\nreplicas: 1\nport: 8080\n",
+    );
+    write(&dir, "values-dev.yaml", "replicas: 1\n");
+    let deploy = |password: &str| {
+        let set = format!("env.DB_PASSWORD={password}");
+        let r = apwiz(
+            &dir,
+            &[
+                "deploy",
+                "--env",
+                "dev",
+                "--release",
+                "web",
+                "-n",
+                &ns,
+                "--yes",
+                "--set",
+                &set,
+            ],
+        )
+        .expect(0);
+        for (what, text) in [("stdout", &r.stdout), ("stderr", &r.stderr)] {
+            assert!(
+                !text.contains(password),
+                "{what} printed the password:\n{text}"
+            );
+        }
+        assert!(
+            r.stdout.contains("validation warning") && r.stdout.contains("no-plain-secret-env"),
+            "no warning:\n{}",
+            r.stdout
+        );
+        r
+    };
+    deploy("hunter1-first");
+    let r = deploy("hunter2-secret");
+    assert!(
+        r.stdout
+            .contains("spec.template.spec.containers[0].env[0].value: (changed, value hidden)"),
+        "{}",
+        r.stdout
+    );
+    // the same diff as JSON: the change is there, its values are not
+    let d = apwiz(
+        &dir,
+        &[
+            "diff",
+            "--env",
+            "dev",
+            "--release",
+            "web",
+            "-n",
+            &ns,
+            "--set",
+            "env.DB_PASSWORD=hunter3-json",
+            "--format",
+            "json",
+        ],
+    )
+    .expect(2);
+    assert!(!d.stdout.contains("hunter3"), "{}", d.stdout);
+    let path = &d.json()["changes"][0]["paths"][0];
+    assert_eq!(path["hidden"], true, "{}", d.stdout);
+    assert!(
+        path.get("new").is_none() && path.get("old").is_none(),
+        "{path}"
+    );
+    let records = run_records(&dir);
+    assert_eq!(records.len(), 2);
+    for r in &records {
+        let text = r.to_string();
+        assert!(
+            !text.contains("hunter"),
+            "a run record holds the password: {text}"
+        );
+    }
+}
+
+/// `apwiz deploy --env prod` and tag-only images: `--yes` says so and deploys the tags (the
+/// file untouched); `--pin` pins first, and a registry that cannot be reached stops the deploy
+/// before anything changes, naming the registry, with the file untouched.
+#[test]
+fn deploy_to_prod_offers_to_pin_tag_only_images() {
+    let ns = namespace("rel-pin");
+    let dir = scratch("rel-pin");
+    // (no helm test Pod: its busybox image would be one more tag to pin, from a registry on
+    // the internet)
+    write(
+        &dir,
+        "values.yaml",
+        "image: ghcr.io/acme/web:1.0.0\nreplicas: 1\nport: 8080\ntests: {enabled: false}\n",
+    );
+    let prod = "# prod: the team's comment\nreplicas: 1\n";
+    write(&dir, "values-prod.yaml", prod);
+    let deploy = |extra: &[&str]| {
+        let mut args = vec![
+            "deploy",
+            "--env",
+            "prod",
+            "--release",
+            "web",
+            "-n",
+            &ns,
+            "--yes",
+        ];
+        args.extend(extra);
+        apwiz(&dir, &args)
+    };
+    let r = deploy(&[]).expect(0);
+    assert!(
+        r.stdout.contains(
+            "values-prod.yaml: 1 image(s) with a tag and no digest (ghcr.io/acme/web:1.0.0); \
+             deploying the tags as they are (--yes does not pin"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("values-prod.yaml")).unwrap(),
+        prod
+    );
+    assert_eq!(history(&dir, &ns), vec![(1, "deployed".into())]);
+
+    // --pin: the registry (nothing listens on port 9) cannot be reached: no deploy, no write
+    let unreachable =
+        "# prod: the team's comment\nreplicas: 1\nimage: 127.0.0.1:9/acme/web:1.0.0\n";
+    write(&dir, "values-prod.yaml", unreachable);
+    let r = deploy(&["--pin"]);
+    assert_ne!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("pinning 127.0.0.1:9/acme/web:1.0.0 (--pin)"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stderr.contains("127.0.0.1:9"), "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("values-prod.yaml")).unwrap(),
+        unreachable
+    );
+    assert_eq!(history(&dir, &ns), vec![(1, "deployed".into())]);
 }

@@ -159,6 +159,7 @@ fn plan(rt: &tokio::runtime::Runtime, read_only: bool, failing_check: bool) -> D
                     path: "spec.template.spec.containers[0].image".into(),
                     old: Some(json!("ghcr.io/acme/web:1.0.0")),
                     new: Some(json!("ghcr.io/acme/web:1.1.0")),
+                    hidden: false,
                 }],
             },
             Change::Added {
@@ -509,6 +510,7 @@ fn history_lists_revisions_diffs_one_and_offers_its_rollback() {
                     path: "spec.replicas".into(),
                     old: Some(json!(3)),
                     new: Some(json!(2)),
+                    hidden: false,
                 }],
             }],
             keys_added: vec![],

@@ -395,6 +395,10 @@ pub struct DeployArgs {
     /// helm for it still runs on this machine or another apwiz holds its Lease. Lines only.
     #[arg(long)]
     pub recover: bool,
+    /// With --env prod: pin tag-only images to their registry digests first (`apwiz pin --env
+    /// prod`), without asking. Without it a terminal asks; --yes says so and deploys the tags.
+    #[arg(long)]
+    pub pin: bool,
 }
 
 #[derive(Args, Debug, Clone, Default)]

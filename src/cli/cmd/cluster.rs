@@ -281,16 +281,7 @@ pub(crate) fn diff_text(changes: &[Change], s: &Styler) -> String {
             Change::Changed { object, paths } => {
                 out.push_str(&s.paint("warning", &format!("~ {object}\n")));
                 for p in paths {
-                    let show = |v: &Option<serde_json::Value>| match v {
-                        None => "(none)".to_string(),
-                        Some(v) => serde_json::to_string(v).unwrap_or_default(),
-                    };
-                    out.push_str(&format!(
-                        "    {}: {} → {}\n",
-                        p.path,
-                        show(&p.old),
-                        show(&p.new)
-                    ));
+                    out.push_str(&format!("    {}: {}\n", p.path, p.values_text()));
                 }
             }
         }

@@ -9,7 +9,9 @@ use crate::cli::args::DeployArgs;
 use crate::cli::cmd::{cluster, request, team_inputs, wizard};
 use crate::cli::{Ctx, Outcome, output, print};
 use crate::core::base::error::{Error, Result};
+use crate::core::check::report::{Finding, Report, Severity};
 use crate::core::ops::deploy::{self, DeployOptions, DeployPlanning, DeployRequest};
+use crate::core::ops::pin::{self, PinRequest};
 use crate::core::ops::{self, Intent, Operation};
 use crate::core::release::events::Emitter;
 use crate::core::release::stuck::{self, Recovery};
@@ -49,6 +51,7 @@ fn options(a: &DeployArgs) -> DeployOptions {
 }
 
 fn lines(ctx: &Ctx, a: DeployArgs) -> Result<u8> {
+    offer_pin(ctx, &a)?;
     let req = DeployRequest {
         target: cluster::target(&a.cluster, a.values.namespace.clone()),
         request: request(&a.values),
@@ -189,6 +192,7 @@ pub(super) fn execute(
             p.event
         ))?;
     }
+    print_warnings(ctx, &p.report)?;
     if !cluster::print_checks(ctx, &p.checks)? {
         if !ctx.json() {
             eprintln!(
@@ -238,4 +242,112 @@ pub(super) fn execute(
     }
     cluster::print_outcome(ctx, what, &outcome)?;
     Ok((cluster::exit_code(&outcome), Some(outcome.ok)))
+}
+
+/// The validation warnings of a plan (a deploy goes on with them; the TUI's plan lists them
+/// too): one line each, or one JSON event.
+fn print_warnings(ctx: &Ctx, report: &Report) -> Result<()> {
+    let warnings: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .collect();
+    if warnings.is_empty() {
+        return Ok(());
+    }
+    if ctx.json() {
+        return print(&format!(
+            "{}\n",
+            json!({"event": "warnings", "findings": warnings})
+        ));
+    }
+    let mut text = format!(
+        "{} {} validation warning{} (deploying anyway):\n",
+        ctx.out.paint("warning", "!"),
+        warnings.len(),
+        if warnings.len() == 1 { "" } else { "s" }
+    );
+    for f in warnings {
+        text.push_str(&format!("  {}\n", output::finding_line(f, &ctx.out)));
+    }
+    print(&text)
+}
+
+/// `--env prod` with images that have a tag and no digest: says so, then pins them first
+/// (`--pin`, or yes to the question on a terminal) or deploys the tags as they are (`--yes`
+/// never pins silently; it says it goes on). Only for the team's directory (not `-f` files),
+/// where `apwiz pin` writes `values-prod.yaml`.
+fn offer_pin(ctx: &Ctx, a: &DeployArgs) -> Result<()> {
+    if a.values.env.as_deref() != Some("prod") || !a.values.values.is_empty() {
+        return Ok(());
+    }
+    let mut req = PinRequest {
+        dir: a.values.dir.clone(),
+        env: "prod".into(),
+        plain_http: false,
+        check: true,
+        dry_run: false,
+    };
+    let session = ctx.session.clone();
+    // a team directory the check cannot read is the deploy's to report, with its own words
+    let Ok(found) = ctx.block_on(async { pin::pin(&session, &req).await }) else {
+        return Ok(());
+    };
+    if found.unpinned() == 0 {
+        return Ok(());
+    }
+    let tags: Vec<&str> = found
+        .images
+        .iter()
+        .filter(|i| i.digest.is_none())
+        .map(|i| i.reference.as_str())
+        .collect();
+    let pin_now = if a.pin {
+        true
+    } else if a.yes || ctx.json() {
+        false
+    } else {
+        print(&format!(
+            "{} {}: {} image(s) with a tag and no digest: {}\n",
+            ctx.out.paint("warning", "!"),
+            found.file,
+            tags.len(),
+            tags.join(", ")
+        ))?;
+        cluster::confirm(
+            ctx,
+            false,
+            "pin them to their registry digests first (apwiz pin --env prod)?",
+        )?
+    };
+    if ctx.json() {
+        print(&format!(
+            "{}\n",
+            json!({"event": "unpinned", "file": found.file, "images": tags, "pin": pin_now})
+        ))?;
+    } else if !pin_now && a.yes {
+        print(&format!(
+            "{} {}: {} image(s) with a tag and no digest ({}); deploying the tags as they are \
+             (--yes does not pin: pass --pin, or run `apwiz pin --env prod` first)\n",
+            ctx.out.paint("warning", "!"),
+            found.file,
+            tags.len(),
+            tags.join(", ")
+        ))?;
+    } else if a.pin {
+        print(&format!(
+            "{}: pinning {} (--pin)\n",
+            found.file,
+            tags.join(", ")
+        ))?;
+    }
+    if !pin_now {
+        return Ok(());
+    }
+    req.check = false;
+    let out = ctx.block_on(async { pin::pin(&session, &req).await })?;
+    if !ctx.json() {
+        print(&super::pin::text(ctx, &req, &out))?;
+    }
+    Ok(())
 }

@@ -30,7 +30,8 @@ pub(crate) fn run(ctx: &Ctx, a: PinArgs) -> Result<u8> {
     Ok(code)
 }
 
-fn text(ctx: &Ctx, req: &PinRequest, out: &Outcome) -> String {
+/// What a pin run did, as lines (also what `apwiz deploy --env prod` prints when it pins).
+pub(super) fn text(ctx: &Ctx, req: &PinRequest, out: &Outcome) -> String {
     let mut lines: Vec<String> = out.images.iter().map(|i| line(ctx, i)).collect();
     if req.check {
         let n = out.unpinned();

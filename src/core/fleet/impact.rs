@@ -590,6 +590,7 @@ mod tests {
                     path: (*p).into(),
                     old: None,
                     new: None,
+                    hidden: false,
                 })
                 .collect(),
         }

@@ -977,15 +977,11 @@ pub(super) fn changes_lines(
             ),
         ]));
         if sel && let Change::Changed { paths, .. } = c {
-            let show = |v: &Option<serde_json::Value>| match v {
-                None => "(none)".to_string(),
-                Some(v) => serde_json::to_string(v).unwrap_or_default(),
-            };
             for p in paths {
                 l.push(Line::from(vec![
                     Span::raw("      "),
                     Span::styled(p.path.clone(), st.path),
-                    Span::raw(format!(": {} → {}", show(&p.old), show(&p.new))),
+                    Span::raw(format!(": {}", p.values_text())),
                 ]));
             }
         }
