@@ -12,7 +12,8 @@ Targets: ours/floor within 3x at N = 100 and 500, and time per service flat as N
   scripts/bench-render.py --sizes 1 10 --runs 5 --markdown
   scripts/bench-render.py --snapshot DIR       # render every example, preset and bench size x env
   scripts/bench-render.py --compare DIR        # the same again, diffed against DIR (exit 1 on a change)
-Prints a Markdown table (paste into docs/benchmarks.md). Times are medians of --runs runs.
+Prints a Markdown table (paste into docs/benchmarks.md). Times are medians of --runs runs, ours and
+the floor interleaved; CPU is helm's user + system time (getrusage of the child).
 --snapshot / --compare guard speed work on the templates: the output must stay byte-identical.
 """
 import argparse
@@ -21,6 +22,7 @@ import gzip
 import json
 import os
 import pathlib
+import resource
 import shutil
 import statistics
 import subprocess
@@ -102,11 +104,15 @@ def run(helm, chart, values=None):
     if values:
         cmd += ["-f", str(values)]
     start = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     elapsed = time.perf_counter() - start
     if out.returncode != 0:
         sys.exit(f"bench-render: {' '.join(cmd)} failed:\n{out.stderr}")
-    return elapsed, out.stdout
+    # helm's own CPU time (user + system): moves far less than wall time on a shared machine
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return elapsed, cpu, out.stdout
 
 
 def floor_chart(manifest, directory):
@@ -226,24 +232,25 @@ def main():
         tmp = pathlib.Path(tmp)
         for n in args.sizes:
             values = values_file(n, args.features, tmp)
-            ours, manifest = [], ""
-            for _ in range(args.runs):
-                t, manifest = run(args.helm, ROOT / "chart", values)
-                ours.append(t)
+            manifest = run(args.helm, ROOT / "chart", values)[2]
             floor_dir = floor_chart(manifest, tmp)
-            floor = [run(args.helm, floor_dir)[0] for _ in range(args.runs)]
-            o, f = statistics.median(ours), statistics.median(floor)
+            ours, floor = [], []
+            for _ in range(args.runs):  # interleaved, so both see the same load
+                ours.append(run(args.helm, ROOT / "chart", values)[:2])
+                floor.append(run(args.helm, floor_dir)[:2])
+            o, f = statistics.median(t for t, _ in ours), statistics.median(t for t, _ in floor)
+            oc, fc = statistics.median(c for _, c in ours), statistics.median(c for _, c in floor)
             objects = manifest.count("\nkind: ")
             size = release_size(manifest, values)
-            rows.append((n, o, f, o / f, o / n * 1000, len(manifest.encode()) / n, objects, size))
-            print(f"bench-render: N={n}: ours {o:.3f}s, floor {f:.3f}s, ratio {o / f:.2f}", file=sys.stderr)
+            rows.append((n, o, f, o / f, oc, fc, oc / fc, o / n * 1000, len(manifest.encode()) / n, objects, size))
+            print(f"bench-render: N={n}: ours {o:.3f}s, floor {f:.3f}s, ratio {o / f:.2f}; CPU ratio {oc / fc:.2f}", file=sys.stderr)
     version = subprocess.run([args.helm, "version", "--short"], capture_output=True, text=True).stdout.strip()
     mode = "every feature on" if args.features else "features off"
     print(f"Helm {version}, {mode}, median of {args.runs} runs, `{' '.join(sys.argv[1:]) or '(defaults)'}`\n")
-    print("| services | ours (s) | floor (s) | ours / floor | ms per service | output bytes per service | objects | release Secret payload (KiB, of 1024) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for n, o, f, r, per, out, objects, size in rows:
-        print(f"| {n} | {o:.3f} | {f:.3f} | {r:.2f} | {per:.1f} | {out:,.0f} | {objects} | {size / 1024:,.0f} |")
+    print("| services | ours (s) | floor (s) | ours / floor | ours CPU (s) | floor CPU (s) | CPU ours / floor | ms per service | output bytes per service | objects | release Secret payload (KiB, of 1024) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, o, f, r, oc, fc, rc, per, out, objects, size in rows:
+        print(f"| {n} | {o:.3f} | {f:.3f} | {r:.2f} | {oc:.3f} | {fc:.3f} | {rc:.2f} | {per:.1f} | {out:,.0f} | {objects} | {size / 1024:,.0f} |")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ const ROWS: &[&str] = &[
     "serviceAccount.automount",
     "podAnnotations, podLabels",
     "service.type, service.port, service.targetPort",
+    "service.ports: {name: port}, .nodePorts, .containerPort, .portName, .httpPortName, .protocol, .extraPorts, .labels, .loadBalancerIP, .sessionAffinityConfig, .clusterIP",
     "healthCheck",
     "extraEnv",
     "extraVolumes, extraVolumeMounts",
@@ -782,4 +783,102 @@ fn other_charts_keys_are_answered_with_this_charts_key() {
         find(&objs, "Deployment", "release")["spec"]["strategy"]["rollingUpdate"],
         json!({"maxSurge": 1, "maxUnavailable": 0})
     );
+}
+
+// --- another chart's service block (a single-service chart's shape) -------------------------------
+
+#[test]
+fn a_single_service_charts_service_block_is_taken_or_refused_with_this_charts_keys() {
+    // clusterIP: None is a headless Service; "" means nothing.
+    let objs = render("service: {type: ClusterIP, port: 80, targetPort: 8080, clusterIP: None}\n");
+    let s = find(&objs, "Service", "release");
+    assert_eq!(s["spec"]["clusterIP"], "None");
+    assert_eq!(s["spec"]["ports"][0]["port"], 80);
+    assert_eq!(s["spec"]["ports"][0]["targetPort"], 8080);
+    render("service: {clusterIP: \"\", labels: {}, nodePorts: {http: \"\"}, extraPorts: []}\n");
+    // Every other key: refused with the app-platform key written out, never "Remove it" alone.
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "service: {type: ClusterIP, ports: {http: 80, metrics: 9100}}\n",
+            &[
+                "service.ports: service.ports is a list of extra Service ports here",
+                "Write service.port: 80 (the main port, named http) and service.ports: [{\"name\":\"metrics\",\"port\":9100,\"targetPort\":\"metrics\"}]",
+            ],
+        ),
+        (
+            "service: {ports: {web: 8080}}\n",
+            &["Write portName: web, service.port: 8080 (the main port)"],
+        ),
+        (
+            "service: {type: NodePort, nodePorts: {http: 30080, admin: 30090}}\n",
+            &[
+                "service.nodePorts: a node port is service.nodePort here",
+                "nodePort: 30090 in the service.ports entry named admin, service.nodePort: 30080",
+            ],
+        ),
+        (
+            "service: {port: 80, containerPort: 8080}\n",
+            &[
+                "service.containerPort: service.containerPort is port here",
+                "got 8080. Write port: 8080 and remove service.containerPort.",
+            ],
+        ),
+        (
+            "service: {portName: web}\n",
+            &[
+                "service.portName is portName here",
+                "Write portName: \"web\" and remove service.portName.",
+            ],
+        ),
+        (
+            "service: {httpPortName: web}\n",
+            &["Write portName: \"web\" and remove service.httpPortName."],
+        ),
+        (
+            "service: {protocol: UDP}\n",
+            &[
+                "service.protocol is portProtocol here",
+                "Write portProtocol: \"UDP\"",
+            ],
+        ),
+        (
+            "service: {extraPorts: [{name: metrics, port: 9100}]}\n",
+            &[
+                "Write service.ports: [{\"name\":\"metrics\",\"port\":9100}] and remove service.extraPorts.",
+            ],
+        ),
+        (
+            "service: {labels: {team: shop}}\n",
+            &["Write global.labels: {\"team\":\"shop\"} and remove service.labels."],
+        ),
+        (
+            "service: {type: LoadBalancer, loadBalancerIP: 203.0.113.10}\n",
+            &[
+                "Kubernetes deprecated spec.loadBalancerIP",
+                "service.annotations: {\"<your controller's address annotation>\": \"203.0.113.10\"}",
+            ],
+        ),
+        (
+            "service: {sessionAffinityConfig: {clientIP: {timeoutSeconds: 600}}}\n",
+            &["Write service.sessionAffinity: ClientIP and remove service.sessionAffinityConfig."],
+        ),
+        (
+            "service: {clusterIP: 10.96.0.20}\n",
+            &[
+                "service.clusterIP: Kubernetes assigns a Service's cluster IP here",
+                "got \"10.96.0.20\"",
+            ],
+        ),
+        // In a service's own block: the service's paths.
+        (
+            "services:\n  api:\n    service: {containerPort: 8080}\n",
+            &[
+                "services.api.service.containerPort:",
+                "Write services.api.port: 8080 and remove services.api.service.containerPort.",
+            ],
+        ),
+    ];
+    for (values, want) in cases {
+        assert_fails(values, want);
+    }
 }

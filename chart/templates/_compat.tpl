@@ -47,7 +47,10 @@ when a key needs them). Usage: {{- include "app-platform.compat.apply" (list $sv
 {{- $in := $v.ingress | default dict -}}
 {{- $nested := or (kindIs "slice" $v.env) (kindIs "slice" $in.tls) (hasKey ($v.serviceAccount | default dict) "automount") (hasKey ($v.pdb | default dict) "create") (hasKey ($v.strategy | default dict) "rollingUpdate") -}}
 {{- range $in.hosts }}{{ if kindIs "map" . }}{{ $nested = true }}{{ end }}{{ end -}}
-{{- if or $found $nested -}}
+{{- $sb := $v.service | default dict -}}
+{{- $foreign := pick $sb "clusterIP" "containerPort" "portName" "httpPortName" "protocol" "nodePorts" "extraPorts" "labels" "loadBalancerIP" "sessionAffinityConfig" -}}
+{{- if kindIs "map" $sb.ports }}{{ $_ := set $foreign "ports" $sb.ports }}{{ end -}}
+{{- if or $found $nested $foreign -}}
 {{- $root := index . 1 -}}
 {{- $cache := index . 2 -}}
 {{- if not (hasKey $cache "defaults") }}{{ $_ := set $cache "defaults" (include "app-platform.values.chartDefaults" $root | fromYaml) }}{{ end -}}
@@ -141,6 +144,7 @@ when a key needs them). Usage: {{- include "app-platform.compat.apply" (list $sv
   {{- end -}}
 {{- end -}}
 {{- if $nested -}}{{- include "app-platform.compat.nested" $ctx -}}{{- end -}}
+{{- if $foreign -}}{{- include "app-platform.compat.serviceBlock" (list $ctx $foreign) -}}{{- end -}}
 {{- end -}}
 {{- end -}}
 
@@ -333,5 +337,84 @@ ingress.hosts entries {host, paths} and ingress.tls as a list (helm create), ser
 {{- end -}}
 {{- if $new -}}
   {{- $_ := set $v "ingress" (merge $new $in) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+app-platform.compat.serviceBlock: the keys of another chart's service block (a single-service
+chart's `service: {type, port, targetPort, ...}` written at the top level or in a service's own
+block) that app-platform names differently. clusterIP: None is taken as headless: true; every
+other one is refused with the app-platform key written out from the team's value; empty ones mean
+nothing. Usage: {{- include "app-platform.compat.serviceBlock" (list $ctx $foreign) }}
+*/}}
+{{- define "app-platform.compat.serviceBlock" -}}
+{{- $ctx := index . 0 -}}
+{{- $f := index . 1 -}}
+{{- $v := $ctx.v -}}
+{{- $sp := $ctx.svc.path -}}
+{{- $p := printf "%sservice." (include "app-platform.compat.path" (list $ctx "service")) -}}
+{{- $main := $v.portName | default "http" -}}
+{{- $write := dict -}}
+{{- with $f.containerPort -}}
+  {{- $_ := set $write "containerPort" (list "service.containerPort is port here: the main container port, which the Service forwards to (service.targetPort picks another)" (printf "Write %sport: %s" $sp (toJson .))) -}}
+{{- end -}}
+{{- range $k := list "portName" "httpPortName" -}}
+  {{- with get $f $k -}}
+  {{- $_ := set $write $k (list (printf "service.%s is portName here: the main port's name, the container's and the Service's (meshes and ServiceMonitors select ports by name)" $k) (printf "Write %sportName: %s" $sp (toJson .))) -}}
+  {{- end -}}
+{{- end -}}
+{{- with $f.protocol -}}
+  {{- $_ := set $write "protocol" (list "service.protocol is portProtocol here: the main port's transport protocol, the container's and the Service's" (printf "Write %sportProtocol: %s" $sp (toJson .))) -}}
+{{- end -}}
+{{- with $f.ports -}}
+  {{- $names := keys . | sortAlpha -}}
+  {{- $first := ternary $main (ternary "http" (first $names) (hasKey . "http")) (hasKey . $main) -}}
+  {{- $port := get . $first -}}
+  {{- $extra := list -}}
+  {{- range $name := $names -}}
+    {{- if ne $name $first }}{{ $extra = append $extra (dict "name" $name "port" (get $f.ports $name) "targetPort" $name) }}{{ end -}}
+  {{- end -}}
+  {{- $fix := printf "Write %sservice.port: %s (the main port, named %s)" $sp (toJson $port) $main -}}
+  {{- if ne $first $main }}{{ $fix = printf "Write %sportName: %s, %sservice.port: %s (the main port)" $sp $first $sp (toJson $port) }}{{ end -}}
+  {{- with $extra }}{{ $fix = printf "%s and %sservice.ports: %s (each targetPort a container port of that name: declare them in ports, or use a number)" $fix $sp (toJson .) }}{{ end -}}
+  {{- $_ := set $write "ports" (list "service.ports is a list of extra Service ports here; the main port is service.port" $fix) -}}
+{{- end -}}
+{{- with $f.nodePorts -}}
+  {{- $fix := "" -}}
+  {{- range $name := keys . | sortAlpha -}}
+    {{- $n := get $f.nodePorts $name -}}
+    {{- if $n -}}
+    {{- $one := ternary (printf "%sservice.nodePort: %s" $sp (toJson $n)) (printf "nodePort: %s in the %sservice.ports entry named %s" (toJson $n) $sp $name) (or (eq $name $main) (eq $name "http")) -}}
+    {{- $fix = ternary $one (printf "%s, %s" $fix $one) (eq $fix "") -}}
+    {{- end -}}
+  {{- end -}}
+  {{- if $fix -}}
+  {{- $_ := set $write "nodePorts" (list "a node port is service.nodePort here (the main port), or nodePort of a service.ports entry" (printf "Write %s" $fix)) -}}
+  {{- end -}}
+{{- end -}}
+{{- with $f.extraPorts -}}
+  {{- $_ := set $write "extraPorts" (list "service.extraPorts is service.ports here: the main Service's extra ports, each {name, port, targetPort}" (printf "Write %sservice.ports: %s" $sp (toJson .))) -}}
+{{- end -}}
+{{- with $f.labels -}}
+  {{- $_ := set $write "labels" (list "app-platform labels every object of the release alike (selector labels stay the chart's)" (printf "Write global.labels: %s" (toJson .))) -}}
+{{- end -}}
+{{- with $f.loadBalancerIP -}}
+  {{- $_ := set $write "loadBalancerIP" (list "Kubernetes deprecated spec.loadBalancerIP: a load balancer's address is an annotation its controller reads" (printf `Write %sservice.type: LoadBalancer and %sservice.annotations: {"<your controller's address annotation>": %s}` $sp $sp (toJson .))) -}}
+{{- end -}}
+{{- with $f.sessionAffinityConfig -}}
+  {{- $_ := set $write "sessionAffinityConfig" (list "app-platform's client affinity is service.sessionAffinity: ClientIP, with Kubernetes' timeout (3 hours); the timeout is not a setting here" (printf "Write %sservice.sessionAffinity: ClientIP" $sp)) -}}
+{{- end -}}
+{{- with $f.clusterIP -}}
+  {{- if eq (toString .) "None" -}}
+    {{- $_ := set $v "service" (set (omit $v.service "clusterIP") "headless" true) -}}
+  {{- else -}}
+  {{- $_ := set $write "clusterIP" (list "Kubernetes assigns a Service's cluster IP here (clusterIP: None is service.headless: true)" (printf "Remove %sclusterIP and let Kubernetes assign it; clients reach the Service by name" $p)) -}}
+  {{- end -}}
+{{- end -}}
+{{- range $k := keys $write | sortAlpha -}}
+  {{- $w := get $write $k -}}
+  {{- $fix := index $w 1 -}}
+  {{- if not (hasPrefix "Remove" $fix) }}{{ $fix = printf "%s and remove %s%s." $fix $p $k }}{{ else }}{{ $fix = printf "%s." $fix }}{{ end -}}
+  {{- include "app-platform.errors.fail" (dict "path" (printf "%s%s" $p $k) "value" (get $f $k) "problem" (index $w 0) "fix" $fix) -}}
 {{- end -}}
 {{- end -}}

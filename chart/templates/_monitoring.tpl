@@ -84,8 +84,12 @@ app-platform.monitoring.servicePortNumber: the Service port number that serves m
 {{- $total -}}
 {{- end -}}
 
-{{/* app-platform.monitoring.check: the rules a schema cannot express. Fails with the first broken one. */}}
+{{/* app-platform.monitoring.check: the rules a schema cannot express. Fails with the first broken one; checked once per object name (memo). */}}
 {{- define "app-platform.monitoring.check" -}}
+{{- $memo := .root.AppPlatformResolved.memo -}}
+{{- $key := printf "monitoring.check %s" .fullname -}}
+{{- if not (hasKey $memo $key) -}}
+{{- $_ := set $memo $key true -}}
 {{- $v := .values -}}
 {{- $m := $v.monitoring -}}
 {{- $p := .path -}}
@@ -106,6 +110,7 @@ app-platform.monitoring.servicePortNumber: the Service port number that serves m
         "problem" (printf "the metrics port %q would reuse the number of the main port http" $m.port)
         "fix" (printf "If the metrics are served on the main port, set %smonitoring.port: http; otherwise set %smonitoring.portNumber to the port the metrics listen on." $p $p)) -}}
   {{- end -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 
@@ -141,9 +146,14 @@ spec:
 
 {{/* app-platform.monitoring.meta: object metadata plus monitoring.labels (the chart's labels win). */}}
 {{- define "app-platform.monitoring.meta" -}}
+{{- $memo := .root.AppPlatformResolved.memo -}}
+{{- $key := printf "monitoring.meta %s" .fullname -}}
+{{- if not (hasKey $memo $key) -}}
 {{- $meta := include "app-platform.meta.object" (dict "svc" . "name" .fullname) | fromYaml -}}
 {{- $_ := set $meta "labels" (merge (dict) $meta.labels (.values.monitoring.labels | default dict)) -}}
-{{- toYaml $meta -}}
+{{- $_ := set $memo $key (toYaml $meta) -}}
+{{- end -}}
+{{- get $memo $key -}}
 {{- end -}}
 
 {{/*

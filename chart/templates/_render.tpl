@@ -33,7 +33,7 @@ Usage: {{- $_ := include "app-platform.render.context" $ }}{{- $ctx := $.AppPlat
 */}}
 {{- define "app-platform.render.context" -}}
 {{- if not (hasKey . "AppPlatformResolved") -}}
-{{- $ctx := dict -}}
+{{- $ctx := dict "memo" dict -}}{{- /* memo: what object helpers compute once per object name (see _monitoring.tpl) */ -}}
 {{- $_ := include "app-platform.values.resolve" (list . $ctx) -}}
 {{- $_ := set . "AppPlatformResolved" $ctx -}}
 {{- include "app-platform.cluster.check" (list . $ctx) -}}

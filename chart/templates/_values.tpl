@@ -37,8 +37,8 @@ Usage:
 {{- $byName := dict -}}
 {{- if $declared -}}
   {{- range $name := keys $declared | sortAlpha -}}
-    {{- $v := dict -}}
-    {{- $_ := include "app-platform.data.merge" (list $v $top (get $declared $name | default dict)) -}}
+    {{- $v := omit $top -}}
+    {{- $_ := include "app-platform.data.mergeOver" (list $v $top (get $declared $name | default dict)) -}}
     {{- $full := ternary $name (printf "%s-%s" $base $name) (eq (toString $root.Values.naming) "service") -}}
     {{- $svc := dict "name" $name "path" (printf "services.%s." $name) "values" $v
           "fullname" (include "app-platform.names.fit" ($v.objectName | default $full)) -}}
@@ -141,8 +141,8 @@ Usage:
 {{- $out := index . 3 -}}
 {{- $own := dict "containerName" "" "persistence" (set (set (omit $svc.values.persistence "enabled" "existingClaim") "enabled" false) "existingClaim" "") -}}{{- /* not sprig merge: it lets a true overwrite the false */ -}}
 {{- $_ := include "app-platform.data.merge" (list $own $own $overrides) -}}
-{{- $v := dict -}}
-{{- $_ := include "app-platform.data.merge" (list $v $svc.values $own) -}}
+{{- $v := omit $svc.values -}}
+{{- $_ := include "app-platform.data.mergeOver" (list $v $svc.values $own) -}}
 {{- $name := include "app-platform.names.component" (list $svc.name $suffix) -}}
 {{- range $k, $x := $svc }}{{ $_ := set $out $k $x }}{{ end -}}
 {{- $_ := set $out "name" $name -}}
