@@ -172,6 +172,7 @@ pub mod tui {
         pub use crate::tui::highlight::yaml;
     }
     pub mod jobs {
+        pub use crate::tui::jobs::Jobs;
         pub use crate::tui::jobs::review_files;
         pub use crate::tui::jobs::{plan_import, write_import};
     }

@@ -832,8 +832,11 @@ fn an_external_secrets_release_installs() {
     // (the API server adds `defaultMode: 420`; the name and the Secret are what the chart sets)
     let volumes = &d["spec"]["template"]["spec"]["volumes"];
     assert!(
-        volumes.as_array().unwrap().iter().any(|v| v["name"] == "secret-db"
-            && v["secret"]["secretName"] == "es-db"),
+        volumes
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["name"] == "secret-db" && v["secret"]["secretName"] == "es-db"),
         "{volumes}"
     );
     helm_ok(&args(&["uninstall", rel, "--wait"], &[&base]));

@@ -406,6 +406,7 @@ fn plan() -> UpgradePlan {
                 path: "spec.template.spec.containers[0].livenessProbe.periodSeconds".into(),
                 old: Some(10.into()),
                 new: Some(20.into()),
+                hidden: false,
             }],
         }]),
     };
@@ -627,7 +628,7 @@ fn the_screens_cancel_drops_a_real_upgrade_and_leaves_nothing_behind() {
         .build()
         .unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
-    let mut jobs = apwiz::tui::jobs::Jobs::new(session, rt.handle().clone(), tx);
+    let mut jobs = apwiz::testing::tui::jobs::Jobs::new(session, rt.handle().clone(), tx);
     let cache = root.join("cache");
     let request = Request {
         source: Source::File(root.join("fleet.yaml")),

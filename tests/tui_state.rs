@@ -1229,7 +1229,7 @@ fn import_of_a_bad_path_says_so_on_its_screen_and_writes_nothing() {
 /// moves to the next; the review lists values.yaml and each environment's file.
 #[test]
 fn import_values_with_environments_renders_each_in_the_pane() {
-    use apwiz::tui::steps::import::Kind;
+    use apwiz::testing::tui::steps::import::Kind;
     let s = session();
     let out = scratch("import-values").join("tui");
     let mut st = new_state(&s, &out);

@@ -344,7 +344,7 @@ fn fleet_progress(tx: &Sender<Msg>) -> impl Fn(ops::fleet::Progress<'_>) + Sync 
 }
 
 /// The spawner.
-pub(crate) struct Jobs {
+pub struct Jobs {
     session: Arc<Session>,
     runtime: tokio::runtime::Handle,
     tx: Sender<Msg>,
@@ -364,11 +364,7 @@ pub(crate) struct Jobs {
 }
 
 impl Jobs {
-    pub(crate) fn new(
-        session: Arc<Session>,
-        runtime: tokio::runtime::Handle,
-        tx: Sender<Msg>,
-    ) -> Jobs {
+    pub fn new(session: Arc<Session>, runtime: tokio::runtime::Handle, tx: Sender<Msg>) -> Jobs {
         let scratch = std::env::temp_dir().join(format!("apwiz-tui-{}", std::process::id()));
         Jobs {
             session,
@@ -388,7 +384,7 @@ impl Jobs {
     ///
     /// Kept whole: one arm per `Cmd`, each turning it into its `core::ops` call and the `Msg` sent
     /// back; the one place the TUI spawns work, so every kind of work is seen here.
-    pub(crate) fn run(&mut self, cmd: Cmd) {
+    pub fn run(&mut self, cmd: Cmd) {
         let _guard = self.runtime.enter();
         let session = self.session.clone();
         match cmd {
@@ -730,7 +726,7 @@ impl Jobs {
     }
 
     /// Stops the running check and removes the scratch files.
-    pub(crate) fn shutdown(&mut self) {
+    pub fn shutdown(&mut self) {
         self.latest.cancel();
         self.stop_fleet(true);
         let _ = std::fs::remove_dir_all(&self.scratch);

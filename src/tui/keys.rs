@@ -1308,7 +1308,7 @@ pub(crate) fn footer_where(
 }
 
 /// The scopes of the wizard's screens, and of the operation screens.
-pub const WIZARD_SCOPES: [Scope; 7] = [
+pub(crate) const WIZARD_SCOPES: [Scope; 7] = [
     Scope::Global,
     Scope::List,
     Scope::Form,

@@ -32,7 +32,7 @@ pub struct PathChange {
 }
 
 /// What stands for a hidden value inside a list or map shown whole.
-pub const HIDDEN: &str = "(value hidden)";
+pub(crate) const HIDDEN: &str = "(value hidden)";
 
 impl PathChange {
     /// `old → new` as JSON values (`(none)` for a side that is absent), or `(changed, value
@@ -53,7 +53,7 @@ impl PathChange {
 /// (password, passwd, pwd, secret, token, api key, private/secret/access key, credentials, a name
 /// ending in key), not a name that only points at one (ending in _ID, _FILE, _PATH, _NAME, _URL,
 /// _URI, _REF, _TYPE, _TTL, _LENGTH).
-pub fn secret_looking(name: &str) -> bool {
+pub(crate) fn secret_looking(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let words: Vec<&str> = lower
         .split(['_', '-', '.'])
