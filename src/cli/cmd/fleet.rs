@@ -392,7 +392,7 @@ fn upgrade(ctx: &Ctx, a: FleetUpgradeArgs) -> Result<u8> {
         }
         for o in outcomes.iter().filter(|o| o.branch.is_some()) {
             out.push_str(&format!(
-                "{}: branch {} at {} in {} (not pushed)\n",
+                "{}: branch {} at {} (not pushed) in {}\n",
                 o.team,
                 s.paint("ok", o.branch.as_deref().unwrap_or_default()),
                 o.commit.as_deref().unwrap_or_default(),

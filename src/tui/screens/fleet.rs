@@ -890,7 +890,7 @@ fn upgrade_lines(
                         Span::raw(format!("{}: branch ", o.team)),
                         Span::styled(b.clone(), st.ok),
                         Span::raw(format!(
-                            " at {} in {} (not pushed)",
+                            " at {} (not pushed) in {}",
                             o.commit.as_deref().unwrap_or_default(),
                             o.repository.as_deref().unwrap_or_default()
                         )),
