@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::cli::{Run, apwiz_env, write};
-use support::fleet::{candidate, commit_all, fleet_file, git, team, worker_team};
+use support::fleet::{candidate, commit_all, fleet_file, git, shop_team, team, worker_team};
 use support::{KUBE_VERSION, chart, scratch};
 
 /// apwiz in `cwd` with the fleet cache of `root` and `chart` as the candidate.
@@ -22,22 +22,6 @@ fn fleet(root: &Path, chart: &Path, args: &[&str]) -> Run {
         &[
             ("APWIZ_CHART", chart.to_str().unwrap()),
             ("APWIZ_FLEET_CACHE", root.join("cache").to_str().unwrap()),
-        ],
-    )
-}
-
-/// The web-app team `shop`.
-fn shop_team(root: &Path) -> PathBuf {
-    team(
-        root,
-        "shop",
-        &[
-            "--preset",
-            "web-app",
-            "--image",
-            "ghcr.io/acme/shop:1.4.2",
-            "--set",
-            "ingress.host=shop.example.com",
         ],
     )
 }

@@ -30,7 +30,7 @@ use apwiz::testing::tui::view;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use support::fleet::{candidate, fleet_file, git, team, worker_team};
+use support::fleet::{candidate, fleet_file, git, shop_team, team, worker_team};
 use support::tmux::Tmux;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
@@ -518,18 +518,7 @@ fn with_screen_of(st: &State) -> State {
 #[test]
 fn the_fleet_screen_end_to_end_on_real_repositories() {
     let root = support::scratch("tui-fleet");
-    let shop = team(
-        &root,
-        "shop",
-        &[
-            "--preset",
-            "web-app",
-            "--image",
-            "ghcr.io/acme/shop:1.4.2",
-            "--set",
-            "ingress.host=shop.example.com",
-        ],
-    );
+    let shop = shop_team(&root);
     let queue = worker_team(&root, "queue");
     fleet_file(&root, &["shop", "queue"]);
     // The candidate: the checkout's chart as 0.2.0.

@@ -49,6 +49,22 @@ pub fn team(root: &Path, name: &str, new_args: &[&str]) -> PathBuf {
     dir
 }
 
+/// The web-app team `root/shop` (its image `ghcr.io/acme/shop:1.4.2`, an ingress host).
+pub fn shop_team(root: &Path) -> PathBuf {
+    team(
+        root,
+        "shop",
+        &[
+            "--preset",
+            "web-app",
+            "--image",
+            "ghcr.io/acme/shop:1.4.2",
+            "--set",
+            "ingress.host=shop.example.com",
+        ],
+    )
+}
+
 /// A worker team `root/name` (its image `ghcr.io/acme/<name>:1.0.0`).
 pub fn worker_team(root: &Path, name: &str) -> PathBuf {
     team(
