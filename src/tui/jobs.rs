@@ -380,13 +380,10 @@ impl Jobs {
         }
     }
 
-    /// Starts `cmd` (`Quit` is the loop's, not a job).
-    ///
-    /// Kept whole: one arm per `Cmd`, each turning it into its `core::ops` call and the `Msg` sent
-    /// back; the one place the TUI spawns work, so every kind of work is seen here.
+    /// Starts `cmd` (`Quit` is the loop's, not a job): one arm per `Cmd`, each the call that
+    /// starts its work; the one place the TUI spawns work, so every kind of work is seen here.
     pub fn run(&mut self, cmd: Cmd) {
         let _guard = self.runtime.enter();
-        let session = self.session.clone();
         match cmd {
             Cmd::Quit => {}
             Cmd::Check {
@@ -395,184 +392,273 @@ impl Jobs {
                 out_dir,
                 env,
             } => self.check(generation, answers, out_dir, env),
-            Cmd::Plan { answers, out_dir } => self.blocking(Msg::Planned, move || {
-                ops::new::plan(&session, &answers, &out_dir, true)
-                    .map(|(_, p)| review_files(&session, &p))
-            }),
-            Cmd::Write { answers, out_dir } => self.blocking(Msg::Written, move || {
-                ops::new::write(&session, &answers, &out_dir)
-            }),
-            Cmd::Import(req) => self.reply(Msg::Imported, async move {
-                ops::import::prove(&session, *req).await.map(Shared::new)
-            }),
+            Cmd::Plan { answers, out_dir } => self.plan_new(answers, out_dir),
+            Cmd::Write { answers, out_dir } => self.write_new(answers, out_dir),
+            Cmd::Import(req) => self.prove_import(*req),
             Cmd::CheckImport {
                 generation,
                 proof,
                 out_dir,
                 env,
-            } => {
-                let e = env.clone();
-                let s2 = session.clone();
-                self.check_staged(generation, env, move |dir| {
-                    ops::import::stage(&s2, proven(&proof)?, &out_dir, e.as_deref(), dir)
-                })
-            }
-            Cmd::PlanImport { proof, out_dir } => self.blocking(Msg::Planned, move || {
-                plan_import(&session, &proof, &out_dir)
-            }),
-            Cmd::WriteImport { proof, out_dir } => {
-                self.blocking(Msg::Written, move || write_import(&proof, &out_dir))
-            }
-            Cmd::PlanDeploy(req) => {
-                self.reply(|r| Msg::Ops(OpsMsg::DeployPlanned(r)), async move {
-                    ops::deploy::plan_request(session, (*req.0).clone())
-                        .await
-                        .map(Shared::new)
-                })
-            }
+            } => self.check_import(generation, proof, out_dir, env),
+            Cmd::PlanImport { proof, out_dir } => self.plan_imported(proof, out_dir),
+            Cmd::WriteImport { proof, out_dir } => self.write_imported(proof, out_dir),
+            Cmd::PlanDeploy(req) => self.plan_deploy(req),
             Cmd::RunDeploy { plan: p, stream } => self.spawn_op(p.0, stream),
             Cmd::PlanRollback {
                 target,
                 release,
                 revision,
-            } => self.reply(|r| Msg::Ops(OpsMsg::RollbackPlanned(r)), async move {
-                ops::rollback::open(&session, &target.0, release, revision, ops::TIMEOUT)
-                    .await
-                    .map(Shared::new)
-            }),
+            } => self.plan_rollback(target, release, revision),
             Cmd::RunRollback { plan: p, stream } => self.spawn_op(p.0, stream),
-            Cmd::PlanUninstall { target, release } => {
-                self.reply(|r| Msg::Ops(OpsMsg::UninstallPlanned(r)), async move {
-                    ops::uninstall::open(&session, &target.0, release, ops::TIMEOUT)
-                        .await
-                        .map(Shared::new)
-                })
-            }
+            Cmd::PlanUninstall { target, release } => self.plan_uninstall(target, release),
             Cmd::RunUninstall { plan: p, stream } => self.spawn_op(p.0, stream),
             Cmd::RunTest {
                 target,
                 release,
                 stream,
             } => self.run_test(target.0, release, stream),
-            Cmd::Interrupt => {
-                if let Some(n) = &self.interrupt {
-                    n.notify_one();
-                }
-            }
-            Cmd::Leave(signal) => {
-                if let Some(l) = &self.leave {
-                    l.now(signal);
-                }
-            }
+            Cmd::Interrupt => self.interrupt(),
+            Cmd::Leave(signal) => self.leave(signal),
             Cmd::Watch {
                 target,
                 release,
                 stream,
-            } => {
-                if let Some(old) = self.watch_stop.take() {
-                    old.notify_one();
-                }
-                let stop = Arc::new(Notify::new());
-                self.watch_stop = Some(stop.clone());
-                let tx = self.tx.clone();
-                self.runtime.spawn(watch_status(
-                    session,
-                    (*target.0).clone(),
-                    release,
-                    stream,
-                    stop,
-                    tx,
-                ));
-            }
-            Cmd::StopWatch => {
-                if let Some(stop) = self.watch_stop.take() {
-                    stop.notify_one();
-                }
-            }
+            } => self.watch(target, release, stream),
+            Cmd::StopWatch => self.stop_watch(),
             Cmd::CanaryStatus {
                 target,
                 release,
                 service,
-            } => self.reply(|r| Msg::Ops(OpsMsg::Canary(r)), async move {
-                ops::canary::read(&session, &target.0, &release, service.as_deref()).await
-            }),
+            } => self.canary_status(target, release, service),
             Cmd::After(After::WriteImage {
                 file,
                 service,
                 image,
-            }) => self.blocking(
-                |r| {
-                    Msg::Note(
-                        r.unwrap_or_else(|e| format!("the promoted image was not written: {e}")),
-                    )
-                },
-                move || {
-                    ops::canary::keep_promoted(&session, &file, service.as_deref(), &image)
-                        .map(|k| k.note)
-                },
-            ),
-            Cmd::Releases { target } => self.reply(|r| Msg::Ops(OpsMsg::Releases(r)), async move {
-                let cluster = ops::target::cluster(&session, &target.0, None).await?;
-                release::releases::list(&cluster).await
-            }),
-            Cmd::History { target, release } => {
-                self.reply(|r| Msg::Ops(OpsMsg::History(r)), async move {
-                    let cluster = ops::target::cluster(&session, &target.0, None).await?;
-                    let helm = session.helm().await.ok();
-                    records::history(&cluster, helm.as_ref(), &release).await
-                })
-            }
+            }) => self.keep_promoted(file, service, image),
+            Cmd::Releases { target } => self.releases(target),
+            Cmd::History { target, release } => self.history(target, release),
             Cmd::OpenRevision {
                 target,
                 release,
                 revision,
                 against,
-            } => self.reply(
-                |r| Msg::Ops(OpsMsg::Revision(r)),
-                open_revision(session, (*target.0).clone(), release, revision, against),
-            ),
-            Cmd::FleetStatus { request, newest } => {
-                let tx = self.tx.clone();
-                self.fleet_job(move || async move {
-                    let each = |index: usize, t: &crate::core::fleet::status::TeamStatus| {
-                        let _ = tx.send(Msg::Ops(OpsMsg::FleetTeam {
-                            index,
-                            team: Box::new(t.clone()),
-                        }));
-                    };
-                    let r = ops::fleet::status_each(
-                        &session,
-                        &request.0,
-                        newest,
-                        &fleet_progress(&tx),
-                        &each,
-                    )
-                    .await;
-                    let _ = tx.send(Msg::Ops(OpsMsg::FleetStatus(r.map_err(|e| e.to_string()))));
-                })
-            }
-            Cmd::FleetPlanUpgrade { request } => {
-                let tx = self.tx.clone();
-                self.fleet_job(move || async move {
-                    let r =
-                        ops::fleet::plan_upgrade(&session, &request.0, None, &fleet_progress(&tx))
-                            .await
-                            .map(Shared::new)
-                            .map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::Ops(OpsMsg::FleetPlanned(r)));
-                })
-            }
-            Cmd::FleetUpgrade { request } => {
-                let tx = self.tx.clone();
-                self.fleet_job(move || async move {
-                    let r = ops::fleet::upgrade(&session, &request.0, None, &fleet_progress(&tx))
-                        .await
-                        .map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::Ops(OpsMsg::FleetUpgraded(r)));
-                })
-            }
+            } => self.revision(target, release, revision, against),
+            Cmd::FleetStatus { request, newest } => self.fleet_status(request, newest),
+            Cmd::FleetPlanUpgrade { request } => self.fleet_plan_upgrade(request),
+            Cmd::FleetUpgrade { request } => self.fleet_upgrade(request),
             Cmd::FleetCancel => self.stop_fleet(false),
         }
+    }
+
+    /// Plans `apwiz new`'s files and their review against the disk.
+    fn plan_new(&mut self, answers: Answers, out_dir: PathBuf) {
+        let session = self.session.clone();
+        self.blocking(Msg::Planned, move || {
+            ops::new::plan(&session, &answers, &out_dir, true)
+                .map(|(_, p)| review_files(&session, &p))
+        });
+    }
+
+    /// Writes `apwiz new`'s files.
+    fn write_new(&mut self, answers: Answers, out_dir: PathBuf) {
+        let session = self.session.clone();
+        self.blocking(Msg::Written, move || {
+            ops::new::write(&session, &answers, &out_dir)
+        });
+    }
+
+    /// Converts and proves an import.
+    fn prove_import(&mut self, req: ops::import::Request) {
+        let session = self.session.clone();
+        self.reply(Msg::Imported, async move {
+            ops::import::prove(&session, req).await.map(Shared::new)
+        });
+    }
+
+    /// Stages the proven import's files, then renders and validates them.
+    fn check_import(
+        &mut self,
+        generation: u64,
+        proof: Shared<Proof>,
+        out_dir: PathBuf,
+        env: Option<String>,
+    ) {
+        let e = env.clone();
+        let session = self.session.clone();
+        self.check_staged(generation, env, move |dir| {
+            ops::import::stage(&session, proven(&proof)?, &out_dir, e.as_deref(), dir)
+        })
+    }
+
+    /// Plans the proven import's files and their review.
+    fn plan_imported(&mut self, proof: Shared<Proof>, out_dir: PathBuf) {
+        let session = self.session.clone();
+        self.blocking(Msg::Planned, move || {
+            plan_import(&session, &proof, &out_dir)
+        });
+    }
+
+    /// Writes the proven import's files.
+    fn write_imported(&mut self, proof: Shared<Proof>, out_dir: PathBuf) {
+        self.blocking(Msg::Written, move || write_import(&proof, &out_dir))
+    }
+
+    /// Plans a deploy.
+    fn plan_deploy(&mut self, req: Shared<ops::deploy::DeployRequest>) {
+        let session = self.session.clone();
+        self.reply(|r| Msg::Ops(OpsMsg::DeployPlanned(r)), async move {
+            ops::deploy::plan_request(session, (*req.0).clone())
+                .await
+                .map(Shared::new)
+        });
+    }
+
+    /// Opens a rollback (to `revision`, else the one before).
+    fn plan_rollback(&mut self, target: Shared<Target>, release: String, revision: Option<u64>) {
+        let session = self.session.clone();
+        self.reply(|r| Msg::Ops(OpsMsg::RollbackPlanned(r)), async move {
+            ops::rollback::open(&session, &target.0, release, revision, ops::TIMEOUT)
+                .await
+                .map(Shared::new)
+        });
+    }
+
+    /// Opens an uninstall.
+    fn plan_uninstall(&mut self, target: Shared<Target>, release: String) {
+        let session = self.session.clone();
+        self.reply(|r| Msg::Ops(OpsMsg::UninstallPlanned(r)), async move {
+            ops::uninstall::open(&session, &target.0, release, ops::TIMEOUT)
+                .await
+                .map(Shared::new)
+        });
+    }
+
+    /// Interrupts the running operation (helm cancels it).
+    fn interrupt(&mut self) {
+        if let Some(n) = &self.interrupt {
+            n.notify_one();
+        }
+    }
+
+    /// Tells the running operation the front end leaves on `signal`.
+    fn leave(&mut self, signal: &'static str) {
+        if let Some(l) = &self.leave {
+            l.now(signal);
+        }
+    }
+
+    /// Watches a release's status, stopping the watch before.
+    fn watch(&mut self, target: Shared<Target>, release: String, stream: u64) {
+        if let Some(old) = self.watch_stop.take() {
+            old.notify_one();
+        }
+        let stop = Arc::new(Notify::new());
+        self.watch_stop = Some(stop.clone());
+        let tx = self.tx.clone();
+        self.runtime.spawn(watch_status(
+            self.session.clone(),
+            (*target.0).clone(),
+            release,
+            stream,
+            stop,
+            tx,
+        ));
+    }
+
+    /// Stops the status watch.
+    fn stop_watch(&mut self) {
+        if let Some(stop) = self.watch_stop.take() {
+            stop.notify_one();
+        }
+    }
+
+    /// Reads a canary's state.
+    fn canary_status(&mut self, target: Shared<Target>, release: String, service: Option<String>) {
+        let session = self.session.clone();
+        self.reply(|r| Msg::Ops(OpsMsg::Canary(r)), async move {
+            ops::canary::read(&session, &target.0, &release, service.as_deref()).await
+        });
+    }
+
+    /// Writes the promoted `image` into the team's values file, said as a note.
+    fn keep_promoted(&mut self, file: PathBuf, service: Option<String>, image: String) {
+        let session = self.session.clone();
+        self.blocking(
+            |r| Msg::Note(r.unwrap_or_else(|e| format!("the promoted image was not written: {e}"))),
+            move || {
+                ops::canary::keep_promoted(&session, &file, service.as_deref(), &image)
+                    .map(|k| k.note)
+            },
+        );
+    }
+
+    /// Lists the releases of the target's namespace.
+    fn releases(&mut self, target: Shared<Target>) {
+        let session = self.session.clone();
+        self.reply(|r| Msg::Ops(OpsMsg::Releases(r)), async move {
+            let cluster = ops::target::cluster(&session, &target.0, None).await?;
+            release::releases::list(&cluster).await
+        });
+    }
+
+    /// Reads a release's history.
+    fn history(&mut self, target: Shared<Target>, release: String) {
+        let session = self.session.clone();
+        self.reply(|r| Msg::Ops(OpsMsg::History(r)), async move {
+            let cluster = ops::target::cluster(&session, &target.0, None).await?;
+            let helm = session.helm().await.ok();
+            records::history(&cluster, helm.as_ref(), &release).await
+        });
+    }
+
+    /// Opens a revision against another.
+    fn revision(&mut self, target: Shared<Target>, release: String, revision: u64, against: u64) {
+        let session = self.session.clone();
+        self.reply(
+            |r| Msg::Ops(OpsMsg::Revision(r)),
+            open_revision(session, (*target.0).clone(), release, revision, against),
+        );
+    }
+
+    /// The fleet's status, each team sent as it is read.
+    fn fleet_status(&mut self, request: Shared<ops::fleet::Request>, newest: Option<String>) {
+        let (session, tx) = (self.session.clone(), self.tx.clone());
+        self.fleet_job(move || async move {
+            let each = |index: usize, t: &crate::core::fleet::status::TeamStatus| {
+                let _ = tx.send(Msg::Ops(OpsMsg::FleetTeam {
+                    index,
+                    team: Box::new(t.clone()),
+                }));
+            };
+            let r =
+                ops::fleet::status_each(&session, &request.0, newest, &fleet_progress(&tx), &each)
+                    .await;
+            let _ = tx.send(Msg::Ops(OpsMsg::FleetStatus(r.map_err(|e| e.to_string()))));
+        })
+    }
+
+    /// Plans the fleet's chart upgrade.
+    fn fleet_plan_upgrade(&mut self, request: Shared<ops::fleet::Request>) {
+        let (session, tx) = (self.session.clone(), self.tx.clone());
+        self.fleet_job(move || async move {
+            let r = ops::fleet::plan_upgrade(&session, &request.0, None, &fleet_progress(&tx))
+                .await
+                .map(Shared::new)
+                .map_err(|e| e.to_string());
+            let _ = tx.send(Msg::Ops(OpsMsg::FleetPlanned(r)));
+        })
+    }
+
+    /// Upgrades the fleet's chart.
+    fn fleet_upgrade(&mut self, request: Shared<ops::fleet::Request>) {
+        let (session, tx) = (self.session.clone(), self.tx.clone());
+        self.fleet_job(move || async move {
+            let r = ops::fleet::upgrade(&session, &request.0, None, &fleet_progress(&tx))
+                .await
+                .map_err(|e| e.to_string());
+            let _ = tx.send(Msg::Ops(OpsMsg::FleetUpgraded(r)));
+        })
     }
 
     /// Runs the fleet screen's work (`make` builds it), stopping the one before: only the

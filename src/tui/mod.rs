@@ -268,6 +268,9 @@ fn run_state(
     Ok(code)
 }
 
+/// The loop: draws when something changed (a stream's events at most every REDRAW_EVERY),
+/// waits for messages, updates the state with each and runs the commands it returns; a signal
+/// during an operation makes the loop wait for the operation to leave.
 fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     state: &mut State,
@@ -279,55 +282,9 @@ fn event_loop(
 ) -> Result<(u8, Vec<String>)> {
     let (tx, rx) = mpsc::channel::<Msg>();
     let stop = Arc::new(AtomicBool::new(false));
-    // Input: a thread that reads terminal events and forwards them.
-    {
-        let (tx, stop) = (tx.clone(), stop.clone());
-        std::thread::spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                match event::poll(Duration::from_millis(50)) {
-                    Ok(true) => {
-                        let msg = match event::read() {
-                            Ok(Event::Key(k)) if k.kind == KeyEventKind::Press => Msg::Key(k),
-                            Ok(Event::Mouse(m)) => Msg::Mouse(m),
-                            Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
-                            Ok(_) => continue,
-                            Err(_) => break,
-                        };
-                        if tx.send(msg).is_err() {
-                            break;
-                        }
-                    }
-                    Ok(false) => {}
-                    Err(_) => break,
-                }
-            }
-        });
-    }
-    // Signals from outside (every one of them: a second one while leaving quits at once).
+    spawn_input(tx.clone(), stop.clone());
     #[cfg(unix)]
-    {
-        let tx = tx.clone();
-        runtime.spawn(async move {
-            use tokio::signal::unix::{SignalKind, signal};
-            let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
-                signal(SignalKind::terminate()),
-                signal(SignalKind::interrupt()),
-                signal(SignalKind::hangup()),
-            ) else {
-                return;
-            };
-            loop {
-                let name = tokio::select! {
-                    _ = term.recv() => "SIGTERM",
-                    _ = int.recv() => "SIGINT",
-                    _ = hup.recv() => "SIGHUP",
-                };
-                if tx.send(Msg::Signal(name)).is_err() {
-                    return;
-                }
-            }
-        });
-    }
+    spawn_signals(&runtime, tx.clone());
     let mut jobs = jobs::Jobs::new(session, runtime, tx);
     for c in first {
         jobs.run(c);
@@ -346,25 +303,10 @@ fn event_loop(
         if dirty || (stream_dirty && last_draw.elapsed() >= REDRAW_EVERY) {
             stream_dirty = false;
             last_draw = Instant::now();
-            let t = Instant::now();
-            let drawn = terminal
-                .draw(|f| view::draw(f, state))
-                .map_err(|e| Error::io("<terminal>", e));
+            let drawn = draw_frame(terminal, state, bench, started);
             // A hung-up terminal cannot be drawn on: the leaving operation still ends properly.
             if leaving.is_none() {
                 drawn?;
-            }
-            let ms = t.elapsed().as_secs_f64() * 1000.0;
-            if bench.first_frame.is_none() {
-                bench.first_frame = Some(started.elapsed().as_secs_f64() * 1000.0);
-            }
-            // Busy: a render runs for the pane, or an operation or a watch streams events.
-            let streaming = state.ops.as_ref().is_some_and(|o| o.busy() || o.watching());
-            bench.frames.push((ms, state.pane.running || streaming));
-            if let Some(k) = bench.key_at.take() {
-                bench
-                    .key_frames
-                    .push((k.elapsed().as_secs_f64() * 1000.0, streaming));
             }
             dirty = false;
         }
@@ -395,28 +337,10 @@ fn event_loop(
                 dirty = true;
                 continue;
             }
-            match &m {
-                Msg::Tick(_) => {}
-                Msg::Key(k) => {
-                    // The end-to-end tests' way to check that a panic restores the terminal.
-                    if k.code == crossterm::event::KeyCode::F(12)
-                        && std::env::var_os("APWIZ_TUI_TEST_PANIC").is_some()
-                    {
-                        panic!("APWIZ_TUI_TEST_PANIC: panic on F12, as asked");
-                    }
-                    bench.keys += 1;
-                    bench.last_edit = Some(Instant::now());
-                    bench.key_at.get_or_insert_with(Instant::now);
-                    dirty = true;
-                }
-                Msg::Ops(OpsMsg::Release { .. }) => stream_dirty = true,
-                Msg::Rendered { generation, .. } if *generation == state.check_generation => {
-                    if let Some(t) = bench.last_edit {
-                        bench.pane_updates.push(t.elapsed().as_secs_f64() * 1000.0);
-                    }
-                    dirty = true;
-                }
-                _ => dirty = true,
+            match redraw_for(&m, state, bench) {
+                Redraw::No => {}
+                Redraw::Now => dirty = true,
+                Redraw::Stream => stream_dirty = true,
             }
             let cmds = app::update(state, m);
             if !cmds.is_empty() {
@@ -444,6 +368,119 @@ fn event_loop(
     stop.store(true, Ordering::Relaxed);
     jobs.shutdown();
     result
+}
+
+/// Input: a thread that reads terminal events and forwards them as messages until `stop`.
+fn spawn_input(tx: mpsc::Sender<Msg>, stop: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            match event::poll(Duration::from_millis(50)) {
+                Ok(true) => {
+                    let msg = match event::read() {
+                        Ok(Event::Key(k)) if k.kind == KeyEventKind::Press => Msg::Key(k),
+                        Ok(Event::Mouse(m)) => Msg::Mouse(m),
+                        Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                        Ok(_) => continue,
+                        Err(_) => break,
+                    };
+                    if tx.send(msg).is_err() {
+                        break;
+                    }
+                }
+                Ok(false) => {}
+                Err(_) => break,
+            }
+        }
+    });
+}
+
+/// Signals from outside, as messages (every one of them: a second one while leaving quits at
+/// once).
+#[cfg(unix)]
+fn spawn_signals(runtime: &tokio::runtime::Handle, tx: mpsc::Sender<Msg>) {
+    runtime.spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        loop {
+            let name = tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+                _ = hup.recv() => "SIGHUP",
+            };
+            if tx.send(Msg::Signal(name)).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// Draws one frame, timing it for the benchmark (and a key's time to its frame).
+fn draw_frame(
+    terminal: &mut ratatui::DefaultTerminal,
+    state: &State,
+    bench: &mut Bench,
+    started: Instant,
+) -> Result<()> {
+    let t = Instant::now();
+    let drawn = terminal
+        .draw(|f| view::draw(f, state))
+        .map(|_| ())
+        .map_err(|e| Error::io("<terminal>", e));
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    if bench.first_frame.is_none() {
+        bench.first_frame = Some(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    // Busy: a render runs for the pane, or an operation or a watch streams events.
+    let streaming = state.ops.as_ref().is_some_and(|o| o.busy() || o.watching());
+    bench.frames.push((ms, state.pane.running || streaming));
+    if let Some(k) = bench.key_at.take() {
+        bench
+            .key_frames
+            .push((k.elapsed().as_secs_f64() * 1000.0, streaming));
+    }
+    drawn
+}
+
+/// When a message asks for a frame.
+enum Redraw {
+    No,
+    /// At once (a key, a result).
+    Now,
+    /// With the stream's next frame (a watch event).
+    Stream,
+}
+
+/// The frame `m` asks for, counted for the benchmark (keys, the pane's updates).
+fn redraw_for(m: &Msg, state: &State, bench: &mut Bench) -> Redraw {
+    match m {
+        Msg::Tick(_) => Redraw::No,
+        Msg::Key(k) => {
+            // The end-to-end tests' way to check that a panic restores the terminal.
+            if k.code == crossterm::event::KeyCode::F(12)
+                && std::env::var_os("APWIZ_TUI_TEST_PANIC").is_some()
+            {
+                panic!("APWIZ_TUI_TEST_PANIC: panic on F12, as asked");
+            }
+            bench.keys += 1;
+            bench.last_edit = Some(Instant::now());
+            bench.key_at.get_or_insert_with(Instant::now);
+            Redraw::Now
+        }
+        Msg::Ops(OpsMsg::Release { .. }) => Redraw::Stream,
+        Msg::Rendered { generation, .. } if *generation == state.check_generation => {
+            if let Some(t) = bench.last_edit {
+                bench.pane_updates.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            Redraw::Now
+        }
+        _ => Redraw::Now,
+    }
 }
 
 /// How long a signalled apwiz waits for the running operation to write its run record.

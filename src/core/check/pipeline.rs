@@ -416,16 +416,7 @@ pub(crate) async fn render(checker: Checker, inputs: Inputs) -> Result<Rendered>
             findings.push(failure_finding(&failure, merged.as_ref(), Source::Template));
         }
         if findings.is_empty() {
-            findings.push(Finding::new(
-                Source::Template,
-                Severity::Error,
-                ".",
-                "helm template",
-                format!(
-                    "helm template failed: {}",
-                    first_error_line(&output.stderr, &output.stdout)
-                ),
-            ));
+            findings.push(template_failure(&output));
         }
     }
     Ok(Rendered {
@@ -507,95 +498,16 @@ async fn validate_with(checker: Checker, inputs: Inputs, scope: LintScope) -> Re
             }
         }
         Some(helm) => {
-            let args = helm_args(&checker.chart, &inputs, true);
-            let (tpl, lint) = match scope {
-                LintScope::Chart => {
-                    tokio::join!(helm.template(&args), lint::chart_lint(helm, &args))
-                }
-                LintScope::Team => tokio::join!(helm.template(&args), helm.lint(&args)),
-            };
-            let tpl = tpl?;
-            let mut lint = lint?;
-            timings.helm_template = ms(tpl.duration);
-            timings.helm_lint = ms(lint.duration);
-            report
-                .checks
-                .push(ran(Source::Template, timings.helm_template));
-            report.findings.extend(helm_warnings(&tpl.stderr));
-            let merged = Arc::new(merged);
-            // The render's objects, when it succeeded and parsed (for the lint decision).
-            let (mut objects, mut parsed) = (Vec::new(), false);
-            if tpl.success {
-                let policies = checker.policies.clone();
-                let (stdout, m) = (tpl.stdout.clone(), merged.clone());
-                let after =
-                    off_thread(move || after_render(&stdout, policies.as_deref(), &m)).await?;
-                report.objects = after.objects.len();
-                (objects, parsed) = (after.objects, after.parsed);
-                report.findings.extend(after.findings);
-                timings.policies += after.millis;
-                match (&checker.policies, after.parsed) {
-                    (Some(_), true) => report.checks.push(ran(Source::Policy, timings.policies)),
-                    (Some(_), false) => report
-                        .checks
-                        .push(skipped(Source::Policy, "nothing rendered")),
-                    (None, _) => report.checks.push(skipped(
-                        Source::Policy,
-                        checker.policies_skipped.as_deref().unwrap_or("no policies"),
-                    )),
-                }
-            } else {
-                let failures = helm::parse_failures(&tpl.stderr);
-                if failures.is_empty() {
-                    report.findings.push(Finding::new(
-                        Source::Template,
-                        Severity::Error,
-                        ".",
-                        "helm template",
-                        format!(
-                            "helm template failed: {}",
-                            first_error_line(&tpl.stderr, &tpl.stdout)
-                        ),
-                    ));
-                }
-                for f in failures {
-                    report
-                        .findings
-                        .push(failure_finding(&f, Some(&merged), Source::Template));
-                }
-                report.checks.push(match &checker.policies {
-                    Some(_) => skipped(Source::Policy, "nothing rendered"),
-                    None => skipped(
-                        Source::Policy,
-                        checker.policies_skipped.as_deref().unwrap_or("no policies"),
-                    ),
-                });
-            }
-            if scope == LintScope::Chart {
-                let needed = if parsed {
-                    lint::team_lint_needed(&lint, &objects, &inputs.release)
-                } else {
-                    Some("the render failed".into())
-                };
-                if needed.is_some() {
-                    let own = helm.lint(&args).await?;
-                    timings.helm_lint += ms(own.duration);
-                    lint = own;
-                }
-            }
-            // Lint repeats template failures; keep only what it adds.
-            let template_msgs: Vec<String> = report
-                .findings
-                .iter()
-                .filter(|f| f.source == Source::Template)
-                .map(|f| f.message.clone())
-                .collect();
-            report.findings.extend(
-                lint_findings(&lint, Some(&merged))
-                    .into_iter()
-                    .filter(|f| !template_msgs.contains(&f.message)),
-            );
-            report.checks.push(ran(Source::Lint, timings.helm_lint));
+            helm_checks(
+                &checker,
+                &inputs,
+                scope,
+                helm,
+                merged,
+                &mut report,
+                &mut timings,
+            )
+            .await?
         }
     }
     timings.in_process = timings.parse + timings.schema + timings.policies;
@@ -603,6 +515,130 @@ async fn validate_with(checker: Checker, inputs: Inputs, scope: LintScope) -> Re
     report.timings = timings;
     report.finish();
     Ok(report)
+}
+
+/// The checks that need helm: `helm template` and `helm lint` side by side, the policies on
+/// the render, the team's own lint when `scope` and the render call for it, and what lint adds
+/// to the template's findings.
+async fn helm_checks(
+    checker: &Checker,
+    inputs: &Inputs,
+    scope: LintScope,
+    helm: &helm::Helm,
+    merged: Merged,
+    report: &mut Report,
+    timings: &mut Timings,
+) -> Result<()> {
+    let args = helm_args(&checker.chart, inputs, true);
+    let (tpl, lint) = match scope {
+        LintScope::Chart => tokio::join!(helm.template(&args), lint::chart_lint(helm, &args)),
+        LintScope::Team => tokio::join!(helm.template(&args), helm.lint(&args)),
+    };
+    let tpl = tpl?;
+    let mut lint = lint?;
+    timings.helm_template = ms(tpl.duration);
+    timings.helm_lint = ms(lint.duration);
+    report
+        .checks
+        .push(ran(Source::Template, timings.helm_template));
+    report.findings.extend(helm_warnings(&tpl.stderr));
+    let merged = Arc::new(merged);
+    // The render's objects, when it succeeded and parsed (for the lint decision).
+    let (objects, parsed) = if tpl.success {
+        policies_on_render(checker, &tpl.stdout, merged.clone(), report, timings).await?
+    } else {
+        template_failed(checker, &tpl, &merged, report);
+        (Vec::new(), false)
+    };
+    if scope == LintScope::Chart {
+        let needed = if parsed {
+            lint::team_lint_needed(&lint, &objects, &inputs.release)
+        } else {
+            Some("the render failed".into())
+        };
+        if needed.is_some() {
+            let own = helm.lint(&args).await?;
+            timings.helm_lint += ms(own.duration);
+            lint = own;
+        }
+    }
+    // Lint repeats template failures; keep only what it adds.
+    let template_msgs: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.source == Source::Template)
+        .map(|f| f.message.clone())
+        .collect();
+    report.findings.extend(
+        lint_findings(&lint, Some(&merged))
+            .into_iter()
+            .filter(|f| !template_msgs.contains(&f.message)),
+    );
+    report.checks.push(ran(Source::Lint, timings.helm_lint));
+    Ok(())
+}
+
+/// The render parsed into objects and the policies run on it (off the async workers); returns
+/// the objects and whether the render parsed.
+async fn policies_on_render(
+    checker: &Checker,
+    stdout: &str,
+    merged: Arc<Merged>,
+    report: &mut Report,
+    timings: &mut Timings,
+) -> Result<(Vec<Object>, bool)> {
+    let policies = checker.policies.clone();
+    let stdout = stdout.to_string();
+    let after = off_thread(move || after_render(&stdout, policies.as_deref(), &merged)).await?;
+    report.objects = after.objects.len();
+    report.findings.extend(after.findings);
+    timings.policies += after.millis;
+    report.checks.push(match (&checker.policies, after.parsed) {
+        (Some(_), true) => ran(Source::Policy, timings.policies),
+        (Some(_), false) => skipped(Source::Policy, "nothing rendered"),
+        (None, _) => no_policies(checker),
+    });
+    Ok((after.objects, after.parsed))
+}
+
+/// `helm template` failed: its failures as findings at their values (its first error line when
+/// it names none), and the policies skipped.
+fn template_failed(checker: &Checker, tpl: &helm::Output, merged: &Merged, report: &mut Report) {
+    let failures = helm::parse_failures(&tpl.stderr);
+    if failures.is_empty() {
+        report.findings.push(template_failure(tpl));
+    }
+    for f in failures {
+        report
+            .findings
+            .push(failure_finding(&f, Some(merged), Source::Template));
+    }
+    report.checks.push(match &checker.policies {
+        Some(_) => skipped(Source::Policy, "nothing rendered"),
+        None => no_policies(checker),
+    });
+}
+
+/// `helm template` failed naming no value: its first error line.
+fn template_failure(out: &helm::Output) -> Finding {
+    Finding::new(
+        Source::Template,
+        Severity::Error,
+        ".",
+        "helm template",
+        format!(
+            "helm template failed: {}",
+            first_error_line(&out.stderr, &out.stdout)
+        ),
+    )
+}
+
+/// The policy check skipped because there are none (and why, when the checker says).
+fn no_policies(checker: &Checker) -> Check {
+    skipped(
+        Source::Policy,
+        checker.policies_skipped.as_deref().unwrap_or("no policies"),
+    )
 }
 
 /// What the in-process stage found: the merged values (`None` when a file does not parse).

@@ -682,25 +682,11 @@ const BITNAMI_SAME: &[(&str, &str)] = &[
     ("revisionHistoryLimit", "10"),
 ];
 
+/// A bitnami chart's values as app-platform values: what each of its keys becomes, in the order
+/// its values file has them.
 fn bitnami(src: &mut Src) -> Value {
     let mut v = json!({});
-    for (k, same) in BITNAMI_SAME {
-        let x = src.at(k);
-        if x == json!(same) || x.as_u64().is_some_and(|n| n.to_string() == *same) {
-            src.take(k);
-        }
-    }
-    src.copy(&mut v, "replicaCount", "replicas");
-    src.copy(&mut v, "global.imageRegistry", "global.imageRegistry");
-    if let Some(Value::Array(a)) = src.take("global.imagePullSecrets") {
-        let names: Vec<Value> = a
-            .iter()
-            .map(|x| x.get("name").cloned().unwrap_or_else(|| x.clone()))
-            .collect();
-        set_path(&mut v, "global.imagePullSecrets", Value::Array(names));
-    }
-    src.copy(&mut v, "commonLabels", "global.labels");
-    src.copy(&mut v, "commonAnnotations", "global.annotations");
+    bitnami_release_wide(src, &mut v);
     image(src, "image", &mut v);
     pull_secrets(src, "image.pullSecrets", &mut v);
     same_keys(
@@ -733,7 +719,56 @@ fn bitnami(src: &mut Src) -> Value {
         "containerSecurityContext",
         &mut v,
     );
-    // Ports: containerPorts.http is the main one, the others extra container ports.
+    let port = bitnami_ports(src, &mut v);
+    if let Some(t) = src.take("service.type") {
+        set_path(&mut v, "service.type", t);
+    }
+    src.copy(&mut v, "service.annotations", "service.annotations");
+    if let Some(p) = src.take("service.ports.http") {
+        set_path(&mut v, "service.port", p);
+    }
+    bitnami_probes(src, &port, &mut v);
+    env_list(src, "extraEnvVars", "app", &mut v);
+    bitnami_env_from(src, &mut v);
+    bitnami_ingress(src, &mut v);
+    if src.at("autoscaling.hpa").is_object() {
+        autoscaling(src, "autoscaling.hpa", &mut v);
+        src.quiet("autoscaling");
+    } else {
+        autoscaling(src, "autoscaling", &mut v);
+    }
+    bitnami_switches(src, &mut v);
+    bitnami_strategy(src, &mut v);
+    volumes(src, "extraVolumes", "extraVolumeMounts", &mut v);
+    bitnami_presets(src);
+    v
+}
+
+/// The release-wide keys: bitnami's defaults the chart renders anyway, replicas, the global
+/// registry, pull secrets, labels and annotations.
+fn bitnami_release_wide(src: &mut Src, v: &mut Value) {
+    for (k, same) in BITNAMI_SAME {
+        let x = src.at(k);
+        if x == json!(same) || x.as_u64().is_some_and(|n| n.to_string() == *same) {
+            src.take(k);
+        }
+    }
+    src.copy(v, "replicaCount", "replicas");
+    src.copy(v, "global.imageRegistry", "global.imageRegistry");
+    if let Some(Value::Array(a)) = src.take("global.imagePullSecrets") {
+        let names: Vec<Value> = a
+            .iter()
+            .map(|x| x.get("name").cloned().unwrap_or_else(|| x.clone()))
+            .collect();
+        set_path(v, "global.imagePullSecrets", Value::Array(names));
+    }
+    src.copy(v, "commonLabels", "global.labels");
+    src.copy(v, "commonAnnotations", "global.annotations");
+}
+
+/// The container ports: `containerPorts.http` (else the first) is the main one, the others
+/// extra container ports; returns the main one (null: none).
+fn bitnami_ports(src: &mut Src, v: &mut Value) -> Value {
     let mut port = Value::Null;
     if let Some(Value::Object(ports)) = src.quiet("containerPorts") {
         let main = if ports.contains_key("http") {
@@ -746,22 +781,18 @@ fn bitnami(src: &mut Src) -> Value {
             src.note(Part::Exact, &format!("containerPorts.{name}"), "");
             if name == main {
                 port = n.clone();
-                set(&mut v, "port", n);
+                set(v, "port", n);
             } else {
                 extra.push(json!({"name": name, "port": n}));
             }
         }
-        set(&mut v, "ports", nonempty(Value::Array(extra)));
+        set(v, "ports", nonempty(Value::Array(extra)));
     }
-    if let Some(t) = src.take("service.type") {
-        set_path(&mut v, "service.type", t);
-    }
-    src.copy(&mut v, "service.annotations", "service.annotations");
-    if let Some(p) = src.take("service.ports.http") {
-        set_path(&mut v, "service.port", p);
-    }
-    bitnami_probes(src, &port, &mut v);
-    env_list(src, "extraEnvVars", "app", &mut v);
+    port
+}
+
+/// `extraEnvVarsCM` and `extraEnvVarsSecret` as `envFrom`.
+fn bitnami_env_from(src: &mut Src, v: &mut Value) {
     let mut env_from = Vec::new();
     if let Some(n) = src.take("extraEnvVarsCM") {
         env_from.push(json!({"configMapRef": {"name": n}}));
@@ -769,15 +800,11 @@ fn bitnami(src: &mut Src) -> Value {
     if let Some(n) = src.take("extraEnvVarsSecret") {
         env_from.push(json!({"secretRef": {"name": n}}));
     }
-    set(&mut v, "envFrom", nonempty(Value::Array(env_from)));
-    bitnami_ingress(src, &mut v);
-    if src.at("autoscaling.hpa").is_object() {
-        autoscaling(src, "autoscaling.hpa", &mut v);
-        src.quiet("autoscaling");
-    } else {
-        autoscaling(src, "autoscaling", &mut v);
-    }
-    bitnami_switches(src, &mut v);
+    set(v, "envFrom", nonempty(Value::Array(env_from)));
+}
+
+/// `updateStrategy` as `strategy`: its type, and its rolling update's fields beside it.
+fn bitnami_strategy(src: &mut Src, v: &mut Value) {
     if let Some(u) = src.take("updateStrategy") {
         let mut m = Map::new();
         if let Some(t) = u.get("type") {
@@ -786,9 +813,13 @@ fn bitnami(src: &mut Src) -> Value {
         if let Some(Value::Object(r)) = u.get("rollingUpdate") {
             m.extend(r.clone());
         }
-        set(&mut v, "strategy", Value::Object(m));
+        set(v, "strategy", Value::Object(m));
     }
-    volumes(src, "extraVolumes", "extraVolumeMounts", &mut v);
+}
+
+/// Bitnami's affinity presets (not keys of the chart: said unless their default) and its keys
+/// with no meaning here, taken quietly.
+fn bitnami_presets(src: &mut Src) {
     for (k, default) in [
         ("podAntiAffinityPreset", "soft"),
         ("podAffinityPreset", ""),
@@ -815,7 +846,6 @@ fn bitnami(src: &mut Src) -> Value {
     ] {
         src.quiet(k);
     }
-    v
 }
 
 /// Bitnami's probes: its values hold the timings; the kind of check is in its templates.

@@ -406,164 +406,60 @@ fn strip_mounts(mut fields: Value, skip: &[String], c: &Value) -> Value {
     fields
 }
 
+/// The spec keys `workload` has a rule for; every other key is compared as it is (`rest`).
+const WORKLOAD_SPEC_KEYS: &[&str] = &[
+    "replicas",
+    "minReadySeconds",
+    "revisionHistoryLimit",
+    "progressDeadlineSeconds",
+    "paused",
+    "strategy",
+    "updateStrategy",
+    "serviceName",
+    "podManagementPolicy",
+    "volumeClaimTemplates",
+    "selector",
+    "template",
+    "schedule",
+    "timeZone",
+    "concurrencyPolicy",
+    "suspend",
+    "successfulJobsHistoryLimit",
+    "failedJobsHistoryLimit",
+    "startingDeadlineSeconds",
+    "jobTemplate",
+    "backoffLimit",
+    "completions",
+    "parallelism",
+    "activeDeadlineSeconds",
+    "ttlSecondsAfterFinished",
+    "manualSelector",
+];
+
 /// A workload's fields: its spec by kind, and its pod template.
 pub(crate) fn workload(w: &Value, defaults: bool, hpa: bool, skip: &[String]) -> Leaves {
     let kind = s(w, "/kind");
     let spec = get(w, "/spec");
     let mut m = Map::new();
     let long = !matches!(kind.as_str(), "Job" | "CronJob");
-    match kind.as_str() {
-        "Deployment" | "StatefulSet" => {
-            if !hpa {
-                put(
-                    &mut m,
-                    "replicas",
-                    spec.get("replicas"),
-                    Some(json!(1)),
-                    defaults,
-                );
-            }
-            for k in [
-                "minReadySeconds",
-                "revisionHistoryLimit",
-                "progressDeadlineSeconds",
-                "paused",
-            ] {
-                put(&mut m, k, spec.get(k), None, defaults);
-            }
-        }
-        _ => {}
+    if matches!(kind.as_str(), "Deployment" | "StatefulSet") {
+        scale_fields(&mut m, &spec, defaults, hpa);
     }
     match kind.as_str() {
         "Deployment" => {
-            let st = get(&spec, "/strategy");
-            let mut x = Map::new();
-            put(
-                &mut x,
-                "type",
-                st.get("type"),
-                Some(json!("RollingUpdate")),
-                defaults,
-            );
-            if s(&st, "/type").is_empty() || s(&st, "/type") == "RollingUpdate" {
-                let r = get(&st, "/rollingUpdate");
-                put(
-                    &mut x,
-                    "maxSurge",
-                    r.get("maxSurge"),
-                    Some(json!("25%")),
-                    defaults,
-                );
-                put(
-                    &mut x,
-                    "maxUnavailable",
-                    r.get("maxUnavailable"),
-                    Some(json!("25%")),
-                    defaults,
-                );
-            }
-            m.insert("strategy".into(), Value::Object(x));
+            m.insert("strategy".into(), deployment_strategy(&spec, defaults));
         }
         "StatefulSet" | "DaemonSet" => {
-            let st = get(&spec, "/updateStrategy");
-            let mut x = Map::new();
-            put(
-                &mut x,
-                "type",
-                st.get("type"),
-                Some(json!("RollingUpdate")),
-                defaults,
+            let stateful = kind == "StatefulSet";
+            if stateful {
+                stateful_fields(&mut m, &spec, defaults);
+            }
+            m.insert(
+                "updateStrategy".into(),
+                update_strategy(&spec, stateful, defaults),
             );
-            let r = get(&st, "/rollingUpdate");
-            if kind == "StatefulSet" {
-                put(
-                    &mut x,
-                    "partition",
-                    r.get("partition"),
-                    Some(json!(0)),
-                    defaults,
-                );
-                put(
-                    &mut m,
-                    "serviceName",
-                    spec.get("serviceName"),
-                    None,
-                    defaults,
-                );
-                put(
-                    &mut m,
-                    "podManagementPolicy",
-                    spec.get("podManagementPolicy"),
-                    Some(json!("OrderedReady")),
-                    defaults,
-                );
-                let mut claims = Map::new();
-                for t in arr(&spec, "/volumeClaimTemplates") {
-                    let mut c = Map::new();
-                    put(
-                        &mut c,
-                        "storage",
-                        t.pointer("/spec/resources/requests/storage"),
-                        None,
-                        defaults,
-                    );
-                    put(
-                        &mut c,
-                        "accessModes",
-                        t.pointer("/spec/accessModes"),
-                        None,
-                        defaults,
-                    );
-                    put(
-                        &mut c,
-                        "storageClassName",
-                        t.pointer("/spec/storageClassName"),
-                        None,
-                        defaults,
-                    );
-                    put(
-                        &mut c,
-                        "volumeMode",
-                        t.pointer("/spec/volumeMode"),
-                        Some(json!("Filesystem")),
-                        defaults,
-                    );
-                    claims.insert(s(&t, "/metadata/name"), Value::Object(c));
-                }
-                if !claims.is_empty() {
-                    m.insert("volumeClaimTemplates".into(), Value::Object(claims));
-                }
-            } else {
-                put(
-                    &mut x,
-                    "maxUnavailable",
-                    r.get("maxUnavailable"),
-                    Some(json!(1)),
-                    defaults,
-                );
-                put(
-                    &mut x,
-                    "maxSurge",
-                    r.get("maxSurge"),
-                    Some(json!(0)),
-                    defaults,
-                );
-            }
-            m.insert("updateStrategy".into(), Value::Object(x));
         }
-        "CronJob" => {
-            for (k, d) in [
-                ("schedule", None),
-                ("timeZone", None),
-                ("concurrencyPolicy", Some(json!("Allow"))),
-                ("suspend", Some(json!(false))),
-                ("successfulJobsHistoryLimit", Some(json!(3))),
-                ("failedJobsHistoryLimit", Some(json!(1))),
-                ("startingDeadlineSeconds", None),
-            ] {
-                put(&mut m, k, spec.get(k), d, defaults);
-            }
-        }
+        "CronJob" => cron_fields(&mut m, &spec, defaults),
         _ => {}
     }
     if matches!(kind.as_str(), "Job" | "CronJob") {
@@ -572,51 +468,10 @@ pub(crate) fn workload(w: &Value, defaults: bool, hpa: bool, skip: &[String]) ->
         } else {
             spec.clone()
         };
-        let mut x = Map::new();
-        for (k, d) in [
-            ("backoffLimit", Some(json!(6))),
-            ("completions", None),
-            ("parallelism", None),
-            ("activeDeadlineSeconds", None),
-            ("ttlSecondsAfterFinished", None),
-        ] {
-            put(&mut x, k, job.get(k), d, defaults);
-        }
-        m.insert("job".into(), Value::Object(x));
+        m.insert("job".into(), job_fields(&job, defaults));
     }
     let mut other = Map::new();
-    rest(
-        &mut other,
-        &spec,
-        &[
-            "replicas",
-            "minReadySeconds",
-            "revisionHistoryLimit",
-            "progressDeadlineSeconds",
-            "paused",
-            "strategy",
-            "updateStrategy",
-            "serviceName",
-            "podManagementPolicy",
-            "volumeClaimTemplates",
-            "selector",
-            "template",
-            "schedule",
-            "timeZone",
-            "concurrencyPolicy",
-            "suspend",
-            "successfulJobsHistoryLimit",
-            "failedJobsHistoryLimit",
-            "startingDeadlineSeconds",
-            "jobTemplate",
-            "backoffLimit",
-            "completions",
-            "parallelism",
-            "activeDeadlineSeconds",
-            "ttlSecondsAfterFinished",
-            "manualSelector",
-        ],
-    );
+    rest(&mut other, &spec, WORKLOAD_SPEC_KEYS);
     if !other.is_empty() {
         m.insert("spec".into(), Value::Object(other));
     }
@@ -624,6 +479,135 @@ pub(crate) fn workload(w: &Value, defaults: bool, hpa: bool, skip: &[String]) ->
     let mut out = Leaves::new();
     flatten("", &Value::Object(m), &mut out);
     out
+}
+
+/// A Deployment's or StatefulSet's scale and rollout pacing (`replicas` only without an HPA,
+/// which owns it then).
+fn scale_fields(m: &mut Map<String, Value>, spec: &Value, defaults: bool, hpa: bool) {
+    if !hpa {
+        put(
+            m,
+            "replicas",
+            spec.get("replicas"),
+            Some(json!(1)),
+            defaults,
+        );
+    }
+    for k in [
+        "minReadySeconds",
+        "revisionHistoryLimit",
+        "progressDeadlineSeconds",
+        "paused",
+    ] {
+        put(m, k, spec.get(k), None, defaults);
+    }
+}
+
+/// A strategy's `type` (Kubernetes' default: a rolling update).
+fn strategy_type(st: &Value, defaults: bool) -> Map<String, Value> {
+    let mut x = Map::new();
+    put(
+        &mut x,
+        "type",
+        st.get("type"),
+        Some(json!("RollingUpdate")),
+        defaults,
+    );
+    x
+}
+
+/// A Deployment's `strategy`; the surge and unavailability only for a rolling update.
+fn deployment_strategy(spec: &Value, defaults: bool) -> Value {
+    let st = get(spec, "/strategy");
+    let mut x = strategy_type(&st, defaults);
+    if s(&st, "/type").is_empty() || s(&st, "/type") == "RollingUpdate" {
+        let r = get(&st, "/rollingUpdate");
+        for k in ["maxSurge", "maxUnavailable"] {
+            put(&mut x, k, r.get(k), Some(json!("25%")), defaults);
+        }
+    }
+    Value::Object(x)
+}
+
+/// A StatefulSet's or DaemonSet's `updateStrategy`: a partition for the first, the surge and
+/// unavailability for the second.
+fn update_strategy(spec: &Value, stateful: bool, defaults: bool) -> Value {
+    let st = get(spec, "/updateStrategy");
+    let mut x = strategy_type(&st, defaults);
+    let r = get(&st, "/rollingUpdate");
+    if stateful {
+        put(
+            &mut x,
+            "partition",
+            r.get("partition"),
+            Some(json!(0)),
+            defaults,
+        );
+    } else {
+        for (k, d) in [("maxUnavailable", 1), ("maxSurge", 0)] {
+            put(&mut x, k, r.get(k), Some(json!(d)), defaults);
+        }
+    }
+    Value::Object(x)
+}
+
+/// A StatefulSet's own fields: its governing Service, pod management and claim templates (by
+/// name: storage, access, class and mode).
+fn stateful_fields(m: &mut Map<String, Value>, spec: &Value, defaults: bool) {
+    put(m, "serviceName", spec.get("serviceName"), None, defaults);
+    put(
+        m,
+        "podManagementPolicy",
+        spec.get("podManagementPolicy"),
+        Some(json!("OrderedReady")),
+        defaults,
+    );
+    let mut claims = Map::new();
+    for t in arr(spec, "/volumeClaimTemplates") {
+        let mut c = Map::new();
+        for (k, at, d) in [
+            ("storage", "/spec/resources/requests/storage", None),
+            ("accessModes", "/spec/accessModes", None),
+            ("storageClassName", "/spec/storageClassName", None),
+            ("volumeMode", "/spec/volumeMode", Some(json!("Filesystem"))),
+        ] {
+            put(&mut c, k, t.pointer(at), d, defaults);
+        }
+        claims.insert(s(&t, "/metadata/name"), Value::Object(c));
+    }
+    if !claims.is_empty() {
+        m.insert("volumeClaimTemplates".into(), Value::Object(claims));
+    }
+}
+
+/// A CronJob's schedule and history fields.
+fn cron_fields(m: &mut Map<String, Value>, spec: &Value, defaults: bool) {
+    for (k, d) in [
+        ("schedule", None),
+        ("timeZone", None),
+        ("concurrencyPolicy", Some(json!("Allow"))),
+        ("suspend", Some(json!(false))),
+        ("successfulJobsHistoryLimit", Some(json!(3))),
+        ("failedJobsHistoryLimit", Some(json!(1))),
+        ("startingDeadlineSeconds", None),
+    ] {
+        put(m, k, spec.get(k), d, defaults);
+    }
+}
+
+/// A Job's (or a CronJob's job template's) retry, completion and deadline fields.
+fn job_fields(job: &Value, defaults: bool) -> Value {
+    let mut x = Map::new();
+    for (k, d) in [
+        ("backoffLimit", Some(json!(6))),
+        ("completions", None),
+        ("parallelism", None),
+        ("activeDeadlineSeconds", None),
+        ("ttlSecondsAfterFinished", None),
+    ] {
+        put(&mut x, k, job.get(k), d, defaults);
+    }
+    Value::Object(x)
 }
 
 /// A Service's fields; target ports as numbers through `pod` (the pods it selects), and

@@ -4,6 +4,8 @@
 //! ServiceAccount as `monitoring`, `networkPolicy` and `rbac`; ExternalName Services as
 //! `workloadType: external`. Plain secret-looking environment values are never copied: they
 //! become a Secret reference and a TODO.
+use std::collections::HashSet;
+
 use serde_json::{Map, Value, json};
 
 pub(crate) use super::objects::{CHART_LABELS, arr, get, nonempty, obj, s, set};
@@ -200,88 +202,15 @@ pub fn convert(inputs: Vec<Input>) -> Imported {
         .collect();
     let keys = service_keys(&workloads);
     let mut services: Vec<(String, Value, Origin)> = Vec::new();
-    let mut used: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut used: HashSet<String> = HashSet::new();
     for (w, key) in workloads.iter().zip(&keys) {
-        let mut origin = Origin {
-            service: key.clone(),
-            workload: Some(w.id()),
-            ..Origin::default()
-        };
-        let pod_labels = get(&pod_template(&w.value), "/metadata/labels");
-        let selecting: Vec<&Input> = inputs
-            .iter()
-            .filter(|i| {
-                i.kind == "Service"
-                    && s(&i.value, "/spec/type") != "ExternalName"
-                    && labels_match(&get(&i.value, "/spec/selector"), &pod_labels)
-                    && !used.contains(&i.id())
-            })
-            .collect();
-        let mut v = workload_values(w, &selecting, &mut notes, &mut todos);
-        if workloads.len() > 1 && *key != w.name {
-            set(&mut v, "objectName", json!(w.name));
-        }
-        // The chart names the main container after the service: containerName keeps its name.
-        let main = s(&pod_template(&w.value), "/spec/containers/0/name");
-        if workloads.len() > 1
-            && main != *key
-            && !main.is_empty()
-            && crate::core::base::names::check(&main).is_ok()
-        {
-            set(&mut v, "containerName", json!(main));
-        }
-        for svc in &selecting {
-            used.insert(svc.id());
-            origin.services.push(svc.id());
-        }
-        let sa = s(&pod_template(&w.value), "/spec/serviceAccountName");
-        if let Some(acc) = inputs
-            .iter()
-            .find(|i| i.kind == "ServiceAccount" && !sa.is_empty() && i.name == sa)
-        {
-            used.insert(acc.id());
-            origin.accounts.push(acc.id());
-            let mut account = json!({"create": true, "name": sa});
-            if let Some(a) = acc.value.pointer("/metadata/annotations") {
-                account["annotations"] = a.clone();
-            }
-            set(&mut v, "serviceAccount", account);
-        }
-        for ing in inputs.iter().filter(|i| i.kind == "Ingress") {
-            if ingress_values(ing, &origin, &inputs, &mut v, &mut notes) {
-                used.insert(ing.id());
-                origin.ingresses.push(ing.id());
-            }
-        }
-        for hpa in inputs
-            .iter()
-            .filter(|i| i.kind == "HorizontalPodAutoscaler")
-        {
-            if s(&hpa.value, "/spec/scaleTargetRef/name") == w.name {
-                used.insert(hpa.id());
-                origin.hpa = Some(hpa.id());
-                hpa_values(hpa, &mut v, &mut notes);
-            }
-        }
-        for pdb in inputs.iter().filter(|i| i.kind == "PodDisruptionBudget") {
-            if labels_match(&get(&pdb.value, "/spec/selector/matchLabels"), &pod_labels) {
-                used.insert(pdb.id());
-                origin.pdb = Some(pdb.id());
-                set(&mut v, "pdb", pdb_values(pdb));
-            }
-        }
-        let mut kinds = Kinds {
+        let mut found = Found {
             inputs: &inputs,
-            origin: &mut origin,
-            v: &mut v,
-            notes: &mut notes,
             used: &mut used,
+            notes: &mut notes,
+            todos: &mut todos,
         };
-        kinds.config_files(w);
-        kinds.routes();
-        kinds.monitors();
-        kinds.policies(&pod_labels);
-        kinds.rbac(w);
+        let (v, origin) = found.service(w, key, workloads.len() > 1);
         services.push((key.clone(), v, origin));
     }
     for e in &externals {
@@ -295,6 +224,88 @@ pub fn convert(inputs: Vec<Input>) -> Imported {
         }
         notes.push(not_imported(i, &refs));
     }
+    let (values, origins) = release_values(services, &inputs);
+    Imported {
+        values,
+        origins,
+        notes,
+        todos,
+        inputs,
+    }
+}
+
+/// What the conversion has found so far: the input objects taken into a service, and what it
+/// said about them.
+struct Found<'a> {
+    inputs: &'a [Input],
+    used: &'a mut HashSet<String>,
+    notes: &'a mut Vec<Note>,
+    todos: &'a mut Vec<String>,
+}
+
+impl Found<'_> {
+    /// One workload's service (`key`; `several`: the release has more than one): its values, and
+    /// the input objects they came from — the Services selecting its pods that no other took,
+    /// then the kinds that name the workload or its Services.
+    fn service(&mut self, w: &Input, key: &String, several: bool) -> (Value, Origin) {
+        let inputs = self.inputs;
+        let mut origin = Origin {
+            service: key.clone(),
+            workload: Some(w.id()),
+            ..Origin::default()
+        };
+        let pod_labels = get(&pod_template(&w.value), "/metadata/labels");
+        let selecting: Vec<&Input> = inputs
+            .iter()
+            .filter(|i| {
+                i.kind == "Service"
+                    && s(&i.value, "/spec/type") != "ExternalName"
+                    && labels_match(&get(&i.value, "/spec/selector"), &pod_labels)
+                    && !self.used.contains(&i.id())
+            })
+            .collect();
+        let mut v = workload_values(w, &selecting, self.notes, self.todos);
+        if several && *key != w.name {
+            set(&mut v, "objectName", json!(w.name));
+        }
+        // The chart names the main container after the service: containerName keeps its name.
+        let main = s(&pod_template(&w.value), "/spec/containers/0/name");
+        if several
+            && main != *key
+            && !main.is_empty()
+            && crate::core::base::names::check(&main).is_ok()
+        {
+            set(&mut v, "containerName", json!(main));
+        }
+        for svc in &selecting {
+            self.used.insert(svc.id());
+            origin.services.push(svc.id());
+        }
+        let mut kinds = Kinds {
+            inputs,
+            origin: &mut origin,
+            v: &mut v,
+            notes: self.notes,
+            used: self.used,
+        };
+        kinds.account(w);
+        kinds.ingresses();
+        kinds.scaling(w, &pod_labels);
+        kinds.config_files(w);
+        kinds.routes();
+        kinds.monitors();
+        kinds.policies(&pod_labels);
+        kinds.rbac(w);
+        (v, origin)
+    }
+}
+
+/// The release's values from its services: one at the top level (its main container's name
+/// kept by `nameOverride`), several under `services`; with each one's origin.
+fn release_values(
+    mut services: Vec<(String, Value, Origin)>,
+    inputs: &[Input],
+) -> (Value, Vec<Origin>) {
     let mut origins = Vec::new();
     let values = if services.len() == 1 {
         let (_, mut v, mut o) = services.pop().expect("one service");
@@ -320,13 +331,7 @@ pub fn convert(inputs: Vec<Input>) -> Imported {
         }
         json!({ "naming": "service", "services": Value::Object(m) })
     };
-    Imported {
-        values,
-        origins,
-        notes,
-        todos,
-        inputs,
-    }
+    (values, origins)
 }
 
 /// The Secrets, ConfigMaps and claims the workloads' pods name (env, envFrom, volumes).
@@ -568,13 +573,13 @@ fn pdb_values(pdb: &Input) -> Value {
 /// what a sidecar's own mount of the files names.
 const CONFIG_VOLUME: &str = "config";
 
-/// The kinds folded into a workload's service besides its Services, Ingresses, HPA and PDB.
+/// The kinds folded into a workload's service besides its Services.
 struct Kinds<'a> {
     inputs: &'a [Input],
     origin: &'a mut Origin,
     v: &'a mut Value,
     notes: &'a mut Vec<Note>,
-    used: &'a mut std::collections::HashSet<String>,
+    used: &'a mut HashSet<String>,
 }
 
 impl Kinds<'_> {
@@ -589,6 +594,60 @@ impl Kinds<'_> {
             .filter(|i| self.origin.services.contains(&i.id()))
             .map(|i| i.name.clone())
             .collect()
+    }
+
+    /// The ServiceAccount the pods run as becomes `serviceAccount` (created, with its
+    /// annotations).
+    fn account(&mut self, w: &Input) {
+        let sa = s(&pod_template(&w.value), "/spec/serviceAccountName");
+        let Some(acc) = self
+            .inputs
+            .iter()
+            .find(|i| i.kind == "ServiceAccount" && !sa.is_empty() && i.name == sa)
+        else {
+            return;
+        };
+        self.used.insert(acc.id());
+        self.origin.accounts.push(acc.id());
+        let mut account = json!({"create": true, "name": sa});
+        if let Some(a) = acc.value.pointer("/metadata/annotations") {
+            account["annotations"] = a.clone();
+        }
+        set(self.v, "serviceAccount", account);
+    }
+
+    /// The Ingresses that send to the workload's Services become `ingress`.
+    fn ingresses(&mut self) {
+        let inputs = self.inputs;
+        for ing in inputs.iter().filter(|i| i.kind == "Ingress") {
+            if ingress_values(ing, self.origin, inputs, self.v, self.notes) {
+                self.used.insert(ing.id());
+                self.origin.ingresses.push(ing.id());
+            }
+        }
+    }
+
+    /// The HPA that scales the workload becomes `autoscaling`, the PDB that selects its pods
+    /// `pdb`.
+    fn scaling(&mut self, w: &Input, pod_labels: &Value) {
+        let inputs = self.inputs;
+        for hpa in inputs
+            .iter()
+            .filter(|i| i.kind == "HorizontalPodAutoscaler")
+        {
+            if s(&hpa.value, "/spec/scaleTargetRef/name") == w.name {
+                self.used.insert(hpa.id());
+                self.origin.hpa = Some(hpa.id());
+                hpa_values(hpa, self.v, self.notes);
+            }
+        }
+        for pdb in inputs.iter().filter(|i| i.kind == "PodDisruptionBudget") {
+            if labels_match(&get(&pdb.value, "/spec/selector/matchLabels"), pod_labels) {
+                self.used.insert(pdb.id());
+                self.origin.pdb = Some(pdb.id());
+                set(self.v, "pdb", pdb_values(pdb));
+            }
+        }
     }
 
     /// The first ConfigMap of the input mounted whole (no items, no subPath) becomes
@@ -678,7 +737,8 @@ impl Kinds<'_> {
         });
     }
 
-    /// HTTPRoutes whose backends are the workload's Services become `route`.
+    /// HTTPRoutes whose backends are the workload's Services become `route` (the first; a
+    /// second is said, not merged).
     fn routes(&mut self) {
         let ours = self.service_names();
         let routes: Vec<Input> = self
@@ -694,7 +754,38 @@ impl Kinds<'_> {
             .collect();
         let Some(r) = routes.first() else { return };
         let id = r.id();
-        let parents: Vec<Value> = arr(&r.value, "/spec/parentRefs")
+        let parents = self.route_parents(r);
+        let paths = self.route_paths(r);
+        set(
+            self.v,
+            "route",
+            obj(vec![
+                ("enabled", json!(true)),
+                ("parentRefs", Value::Array(parents)),
+                ("hostnames", nonempty(get(&r.value, "/spec/hostnames"))),
+                ("paths", nonempty(Value::Array(paths))),
+            ]),
+        );
+        for extra in &routes[1..] {
+            self.notes.push(
+                Note::new(
+                    Part::Lossy,
+                    &extra.id(),
+                    "kind",
+                    "a second HTTPRoute to the same Service: the chart renders one per service",
+                )
+                .hatch("add its hostnames and paths to route"),
+            );
+            self.used.insert(extra.id());
+        }
+        self.used.insert(id.clone());
+        self.origin.routes.push(id);
+    }
+
+    /// A route's parents as `route.parentRefs`: Gateways only (another kind is said).
+    fn route_parents(&mut self, r: &Input) -> Vec<Value> {
+        let id = r.id();
+        arr(&r.value, "/spec/parentRefs")
             .iter()
             .map(|p| {
                 if !matches!(s(p, "/kind").as_str(), "" | "Gateway") {
@@ -714,7 +805,13 @@ impl Kinds<'_> {
                     ("sectionName", get(p, "/sectionName")),
                 ])
             })
-            .collect();
+            .collect()
+    }
+
+    /// A route's path matches as `route.paths`, each once; weighted or several backends,
+    /// filters and matches on more than the path are said.
+    fn route_paths(&mut self, r: &Input) -> Vec<Value> {
+        let id = r.id();
         let mut paths: Vec<Value> = Vec::new();
         for (i, rule) in arr(&r.value, "/spec/rules").iter().enumerate() {
             let backends = arr(rule, "/backendRefs");
@@ -744,67 +841,47 @@ impl Kinds<'_> {
                 matches
             };
             for m in matches {
-                if m.get("headers").is_some()
-                    || m.get("queryParams").is_some()
-                    || m.get("method").is_some()
+                if let Some(e) = self.route_path(&id, i, &m)
+                    && !paths.contains(&e)
                 {
-                    self.notes.push(Note::new(
-                        Part::Lossy,
-                        &id,
-                        &format!("spec.rules[{i}].matches"),
-                        "the chart matches paths only (no headers, query parameters or methods)",
-                    ));
-                }
-                let ty = m
-                    .pointer("/path/type")
-                    .and_then(Value::as_str)
-                    .unwrap_or("PathPrefix");
-                let path_type = match ty {
-                    "PathPrefix" => "Prefix",
-                    "Exact" => "Exact",
-                    other => {
-                        self.notes.push(Note::new(
-                            Part::Lossy,
-                            &id,
-                            &format!("spec.rules[{i}].matches.path"),
-                            format!(
-                                "a {other} path match is not a key of the chart (Prefix or Exact)"
-                            ),
-                        ));
-                        continue;
-                    }
-                };
-                let value = m.pointer("/path/value").cloned().unwrap_or(json!("/"));
-                let e = json!({"path": value, "pathType": path_type});
-                if !paths.contains(&e) {
                     paths.push(e);
                 }
             }
         }
-        set(
-            self.v,
-            "route",
-            obj(vec![
-                ("enabled", json!(true)),
-                ("parentRefs", Value::Array(parents)),
-                ("hostnames", nonempty(get(&r.value, "/spec/hostnames"))),
-                ("paths", nonempty(Value::Array(paths))),
-            ]),
-        );
-        for extra in &routes[1..] {
-            self.notes.push(
-                Note::new(
-                    Part::Lossy,
-                    &extra.id(),
-                    "kind",
-                    "a second HTTPRoute to the same Service: the chart renders one per service",
-                )
-                .hatch("add its hostnames and paths to route"),
-            );
-            self.used.insert(extra.id());
+        paths
+    }
+
+    /// One match of rule `i` as a path and path type (`None`: a path match type the chart has
+    /// not); headers, query parameters and methods are said.
+    fn route_path(&mut self, id: &str, i: usize, m: &Value) -> Option<Value> {
+        if m.get("headers").is_some() || m.get("queryParams").is_some() || m.get("method").is_some()
+        {
+            self.notes.push(Note::new(
+                Part::Lossy,
+                id,
+                &format!("spec.rules[{i}].matches"),
+                "the chart matches paths only (no headers, query parameters or methods)",
+            ));
         }
-        self.used.insert(id.clone());
-        self.origin.routes.push(id);
+        let ty = m
+            .pointer("/path/type")
+            .and_then(Value::as_str)
+            .unwrap_or("PathPrefix");
+        let path_type = match ty {
+            "PathPrefix" => "Prefix",
+            "Exact" => "Exact",
+            other => {
+                self.notes.push(Note::new(
+                    Part::Lossy,
+                    id,
+                    &format!("spec.rules[{i}].matches.path"),
+                    format!("a {other} path match is not a key of the chart (Prefix or Exact)"),
+                ));
+                return None;
+            }
+        };
+        let value = m.pointer("/path/value").cloned().unwrap_or(json!("/"));
+        Some(json!({"path": value, "pathType": path_type}))
     }
 
     /// ServiceMonitors that select one of the workload's Services become `monitoring`.
@@ -1577,6 +1654,8 @@ fn capabilities(id: &str, csc: &Value, notes: &mut Vec<Note>) -> Vec<Value> {
     out
 }
 
+/// The main container's mounts as `persistence` (the first claim template, or the pod volume
+/// that is the chart's data volume) and `volumes` (every other mount of an allowed source).
 pub(crate) fn volume_values(
     w: &Input,
     pod: &Value,
@@ -1591,36 +1670,9 @@ pub(crate) fn volume_values(
     let mut data_taken = !claims.is_empty();
     for m in arr(main, "/volumeMounts") {
         let name = s(&m, "/name");
-        let path = get(&m, "/mountPath");
         if let Some(t) = claims.iter().find(|t| s(t, "/metadata/name") == name) {
             if claims.first() == Some(t) {
-                let class = get(t, "/spec/storageClassName");
-                let p = obj(vec![
-                    ("enabled", json!(true)),
-                    ("size", get(t, "/spec/resources/requests/storage")),
-                    (
-                        "storageClass",
-                        if class.is_null() {
-                            json!("default")
-                        } else {
-                            class
-                        },
-                    ),
-                    ("accessModes", get(t, "/spec/accessModes")),
-                    ("mountPath", path),
-                ]);
-                set(v, "persistence", p);
-                if name != "data" {
-                    notes.push(
-                        Note::new(
-                            Part::Changed,
-                            &id,
-                            &format!("volumeClaimTemplates.{name}"),
-                            format!("the claim template is named data by the chart, not {name}: existing claims {name}-{}-N are not reused", w.name),
-                        )
-                        .hatch("copy the data over, or bind the new claims to the old volumes"),
-                    );
-                }
+                set(v, "persistence", claim_persistence(w, t, &m, notes));
             } else {
                 notes.push(Note::new(
                     Part::Lossy,
@@ -1634,75 +1686,14 @@ pub(crate) fn volume_values(
         let Some(vol) = volumes.iter().find(|x| s(x, "/name") == name) else {
             continue;
         };
-        // The chart mounts its own volume "data" at persistence.mountPath in every pod: the
-        // pod's volume named data, or the one at /data, becomes that volume.
-        if !data_taken
-            && (name == "data" || s(&m, "/mountPath").trim_end_matches('/') == "/data")
-            && m.get("subPath").is_none()
-            && m.get("readOnly") != Some(&json!(true))
-            && (vol.get("emptyDir").is_some() || vol.get("persistentVolumeClaim").is_some())
-        {
+        if !data_taken && let Some(p) = data_persistence(&m, vol) {
             data_taken = true;
-            let mut p = Map::new();
-            p.insert("mountPath".into(), path.clone());
-            if let Some(c) = vol.pointer("/persistentVolumeClaim/claimName") {
-                p.insert("existingClaim".into(), c.clone());
-            } else if let Some(Value::Object(e)) = vol.get("emptyDir") {
-                let mut ed = Map::new();
-                for k in ["medium", "sizeLimit"] {
-                    if let Some(x) = e.get(k) {
-                        ed.insert(k.into(), x.clone());
-                    }
-                }
-                if !ed.is_empty() {
-                    p.insert("emptyDir".into(), Value::Object(ed));
-                }
-            }
-            set(v, "persistence", Value::Object(p));
+            set(v, "persistence", p);
             continue;
         }
-        let mut e = Map::new();
-        // A volume mounted twice (two subPaths of one emptyDir) is one entry per mount in the
-        // chart: the second gets a name of its own, the same source.
-        let mut own = name.clone();
-        let mut n = 2;
-        while out
-            .iter()
-            .any(|x: &Value| x.get("name") == Some(&json!(own)))
-        {
-            own = format!("{name}-{n}");
-            n += 1;
-        }
-        e.insert("name".into(), json!(own));
-        e.insert("mountPath".into(), path);
-        if let Some(sp) = m.get("subPath") {
-            e.insert("subPath".into(), sp.clone());
-        }
-        if m.get("readOnly") == Some(&json!(true)) {
-            e.insert("readOnly".into(), json!(true));
-        }
-        let mut ok = false;
-        for src in [
-            "emptyDir",
-            "secret",
-            "configMap",
-            "persistentVolumeClaim",
-            "projected",
-            "downwardAPI",
-        ] {
-            if let Some(x) = vol.get(src) {
-                e.insert(src.into(), x.clone());
-                ok = true;
-            }
-        }
-        if ok {
-            out.push(Value::Object(e));
-        } else {
-            let src = vol
-                .as_object()
-                .and_then(|o| o.keys().find(|k| *k != "name").cloned())
-                .unwrap_or_default();
-            notes.push(
+        match mounted_volume(&m, vol, &out) {
+            Ok(e) => out.push(e),
+            Err(src) => notes.push(
                 Note::new(
                     Part::Lossy,
                     &id,
@@ -1710,10 +1701,116 @@ pub(crate) fn volume_values(
                     format!("a {src} volume is not allowed by Pod Security \"restricted\""),
                 )
                 .hatch("a persistentVolumeClaim, or run this workload outside app-platform"),
-            );
+            ),
         }
     }
     set(v, "volumes", nonempty(Value::Array(out)));
+}
+
+/// The StatefulSet's first claim template `t`, mounted by `m`, as `persistence`; a name other
+/// than the chart's `data` is said (the existing claims are not reused).
+fn claim_persistence(w: &Input, t: &Value, m: &Value, notes: &mut Vec<Note>) -> Value {
+    let name = s(m, "/name");
+    let class = get(t, "/spec/storageClassName");
+    let p = obj(vec![
+        ("enabled", json!(true)),
+        ("size", get(t, "/spec/resources/requests/storage")),
+        (
+            "storageClass",
+            if class.is_null() {
+                json!("default")
+            } else {
+                class
+            },
+        ),
+        ("accessModes", get(t, "/spec/accessModes")),
+        ("mountPath", get(m, "/mountPath")),
+    ]);
+    if name != "data" {
+        notes.push(
+            Note::new(
+                Part::Changed,
+                &w.id(),
+                &format!("volumeClaimTemplates.{name}"),
+                format!("the claim template is named data by the chart, not {name}: existing claims {name}-{}-N are not reused", w.name),
+            )
+            .hatch("copy the data over, or bind the new claims to the old volumes"),
+        );
+    }
+    p
+}
+
+/// The mount `m` of `vol` as `persistence` when it is the chart's data volume (`None`: it is
+/// not). The chart mounts its own volume "data" at persistence.mountPath in every pod: the pod's
+/// volume named data, or the one at /data, becomes that volume.
+fn data_persistence(m: &Value, vol: &Value) -> Option<Value> {
+    let data = (s(m, "/name") == "data" || s(m, "/mountPath").trim_end_matches('/') == "/data")
+        && m.get("subPath").is_none()
+        && m.get("readOnly") != Some(&json!(true))
+        && (vol.get("emptyDir").is_some() || vol.get("persistentVolumeClaim").is_some());
+    if !data {
+        return None;
+    }
+    let mut p = Map::new();
+    p.insert("mountPath".into(), get(m, "/mountPath"));
+    if let Some(c) = vol.pointer("/persistentVolumeClaim/claimName") {
+        p.insert("existingClaim".into(), c.clone());
+    } else if let Some(Value::Object(e)) = vol.get("emptyDir") {
+        let mut ed = Map::new();
+        for k in ["medium", "sizeLimit"] {
+            if let Some(x) = e.get(k) {
+                ed.insert(k.into(), x.clone());
+            }
+        }
+        if !ed.is_empty() {
+            p.insert("emptyDir".into(), Value::Object(ed));
+        }
+    }
+    Some(Value::Object(p))
+}
+
+/// The mount `m` of `vol` as an entry of `volumes`, named apart from the entries in `out`
+/// (`Err`: the volume's source, one Pod Security "restricted" does not allow).
+fn mounted_volume(m: &Value, vol: &Value, out: &[Value]) -> std::result::Result<Value, String> {
+    let name = s(m, "/name");
+    let mut e = Map::new();
+    // A volume mounted twice (two subPaths of one emptyDir) is one entry per mount in the
+    // chart: the second gets a name of its own, the same source.
+    let mut own = name.clone();
+    let mut n = 2;
+    while out.iter().any(|x| x.get("name") == Some(&json!(own))) {
+        own = format!("{name}-{n}");
+        n += 1;
+    }
+    e.insert("name".into(), json!(own));
+    e.insert("mountPath".into(), get(m, "/mountPath"));
+    if let Some(sp) = m.get("subPath") {
+        e.insert("subPath".into(), sp.clone());
+    }
+    if m.get("readOnly") == Some(&json!(true)) {
+        e.insert("readOnly".into(), json!(true));
+    }
+    let mut ok = false;
+    for src in [
+        "emptyDir",
+        "secret",
+        "configMap",
+        "persistentVolumeClaim",
+        "projected",
+        "downwardAPI",
+    ] {
+        if let Some(x) = vol.get(src) {
+            e.insert(src.into(), x.clone());
+            ok = true;
+        }
+    }
+    if ok {
+        return Ok(Value::Object(e));
+    }
+    Err(vol
+        .as_object()
+        .and_then(|o| o.keys().find(|k| *k != "name").cloned())
+        .unwrap_or_default())
 }
 
 pub(crate) fn security_values(

@@ -77,38 +77,80 @@ pub(crate) fn prove(imported: &Imported, objects: &[Object], single: &str) -> Re
         .map(|w| get(&pod_template(&w.value), "/metadata/labels"))
         .collect();
     for o in &imported.origins {
-        let component = if o.service.is_empty() {
-            single
-        } else {
-            o.service.as_str()
+        let c = Component {
+            imported,
+            objects,
+            name: if o.service.is_empty() {
+                single
+            } else {
+                o.service.as_str()
+            },
         };
-        let find = |kind: &str| {
-            objects
-                .iter()
-                .find(|x| x.kind == kind && x.service.as_deref() == Some(component))
-        };
-        let input = |id: &String| imported.inputs.iter().find(|i| i.id() == *id);
-        let w_in = o.workload.as_ref().and_then(input);
-        let w_out = w_in.and_then(|w| find(&w.kind));
+        c.workload_and_services(o, several, &mut notes);
+        c.beside(o, &pods, &mut notes);
+    }
+    references(imported, objects, single, &mut notes);
+    drop_said_again(imported, &mut notes);
+    report_of(notes, imported.todos.clone())
+}
+
+/// One component of the release: its rendered objects, and the import's inputs by id.
+struct Component<'a> {
+    imported: &'a Imported,
+    objects: &'a [Object],
+    name: &'a str,
+}
+
+impl<'a> Component<'a> {
+    /// The component's rendered object of `kind`.
+    fn find(&self, kind: &str) -> Option<&'a Object> {
+        self.objects
+            .iter()
+            .find(|x| x.kind == kind && x.service.as_deref() == Some(self.name))
+    }
+
+    /// The input object of `id`.
+    fn input(&self, id: &String) -> Option<&'a Input> {
+        self.imported.inputs.iter().find(|i| i.id() == *id)
+    }
+
+    /// `x` compared by `compare` with the component's rendered `kind`, or said not rendered.
+    fn against(
+        &self,
+        x: &Input,
+        kind: &str,
+        notes: &mut Vec<Note>,
+        compare: impl FnOnce(&'a Object, &mut Vec<Note>),
+    ) {
+        match self.find(kind) {
+            Some(r) => compare(r, notes),
+            None => notes.push(not_rendered(x)),
+        }
+    }
+
+    /// The origin's workload, then its Services (matched by name; compared with the workload's
+    /// pods on both sides).
+    fn workload_and_services(&self, o: &Origin, several: bool, notes: &mut Vec<Note>) {
+        let w_in = o.workload.as_ref().and_then(|id| self.input(id));
+        let w_out = w_in.and_then(|w| self.find(&w.kind));
         if let Some(w) = w_in {
             match w_out {
-                Some(r) => workload(w, &r.value, o, imported, &mut notes),
-                None => notes.push(Note::new(Part::Lossy, &w.id(), "kind", "not rendered")),
+                Some(r) => workload(w, &r.value, o, self.imported, notes),
+                None => notes.push(not_rendered(w)),
             }
         }
         for id in &o.services {
-            let Some(svc) = input(id) else { continue };
+            let Some(svc) = self.input(id) else { continue };
             if s(&svc.value, "/spec/type") == "ExternalName" {
-                external_name(svc, find("Service"), several, &mut notes);
+                external_name(svc, self.find("Service"), several, notes);
                 continue;
             }
-            let r = objects
+            let r = self
+                .objects
                 .iter()
                 .find(|x| x.kind == "Service" && x.name == svc.name);
             match (r, w_in, w_out) {
-                (Some(r), Some(w), Some(wr)) => {
-                    service(svc, &r.value, &w.value, &wr.value, &mut notes)
-                }
+                (Some(r), Some(w), Some(wr)) => service(svc, &r.value, &w.value, &wr.value, notes),
                 _ if notes
                     .iter()
                     .any(|n| n.object == svc.id() && n.part == Part::Lossy) => {}
@@ -120,90 +162,78 @@ pub(crate) fn prove(imported: &Imported, objects: &[Object], single: &str) -> Re
                 )),
             }
         }
-        for id in &o.ingresses {
-            let Some(ing) = input(id) else { continue };
-            match find("Ingress") {
-                Some(r) => ingress(ing, r, &mut notes),
-                None => notes.push(Note::new(Part::Lossy, &ing.id(), "kind", "not rendered")),
-            }
+    }
+
+    /// The origin's objects beside its workload and Services, each against the component's
+    /// rendered one of its kind (`pods`: every imported workload's pod labels, for policies).
+    fn beside(&self, o: &Origin, pods: &[Value], notes: &mut Vec<Note>) {
+        let input = |id: &String| self.input(id);
+        for ing in o.ingresses.iter().filter_map(input) {
+            self.against(ing, "Ingress", notes, |r, n| ingress(ing, r, n));
         }
         if let Some(h) = o.hpa.as_ref().and_then(input) {
-            match find("HorizontalPodAutoscaler") {
-                Some(r) => same_spec(
-                    &mut notes,
+            self.against(h, "HorizontalPodAutoscaler", notes, |r, n| {
+                same_spec(
+                    n,
                     h,
                     &r.value,
                     &["minReplicas", "maxReplicas"],
                     Some(json!(1)),
-                ),
-                None => notes.push(Note::new(Part::Lossy, &h.id(), "kind", "not rendered")),
-            }
+                )
+            });
         }
         if let Some(p) = o.pdb.as_ref().and_then(input) {
-            match find("PodDisruptionBudget") {
-                Some(r) => same_spec(
-                    &mut notes,
-                    p,
-                    &r.value,
-                    &["minAvailable", "maxUnavailable"],
-                    None,
-                ),
-                None => notes.push(Note::new(Part::Lossy, &p.id(), "kind", "not rendered")),
-            }
+            self.against(p, "PodDisruptionBudget", notes, |r, n| {
+                same_spec(n, p, &r.value, &["minAvailable", "maxUnavailable"], None)
+            });
         }
         for cm in o.config_maps.iter().filter_map(input) {
-            match find("ConfigMap") {
-                Some(r) => config_map(cm, r, &mut notes),
-                None => notes.push(Note::new(Part::Lossy, &cm.id(), "kind", "not rendered")),
-            }
+            self.against(cm, "ConfigMap", notes, |r, n| config_map(cm, r, n));
         }
         for route in o.routes.iter().filter_map(input) {
-            match find("HTTPRoute") {
-                Some(r) => http_route(route, &r.value, &mut notes),
-                None => notes.push(Note::new(Part::Lossy, &route.id(), "kind", "not rendered")),
-            }
+            self.against(route, "HTTPRoute", notes, |r, n| {
+                http_route(route, &r.value, n)
+            });
         }
         for m in o.monitors.iter().filter_map(input) {
             let svcs: Vec<&Input> = o.services.iter().filter_map(input).collect();
-            match (find("ServiceMonitor"), find("Service")) {
+            match (self.find("ServiceMonitor"), self.find("Service")) {
                 (Some(r), Some(rs)) => {
-                    monitor(m, &svcs, &r.value, &rs.value, &mut notes);
-                    if find("PrometheusRule").is_some() {
+                    monitor(m, &svcs, &r.value, &rs.value, notes);
+                    if self.find("PrometheusRule").is_some() {
                         notes.push(alerts_added(m));
                     }
                 }
-                _ => notes.push(Note::new(Part::Lossy, &m.id(), "kind", "not rendered")),
+                _ => notes.push(not_rendered(m)),
             }
         }
         let policies: Vec<&Input> = o.policies.iter().filter_map(input).collect();
         if !policies.is_empty() {
-            match find("NetworkPolicy") {
-                Some(r) => network_policies(&policies, &pods, &r.value, &mut notes),
-                None => {
-                    for p in policies {
-                        notes.push(Note::new(Part::Lossy, &p.id(), "kind", "not rendered"));
-                    }
-                }
+            match self.find("NetworkPolicy") {
+                Some(r) => network_policies(&policies, pods, &r.value, notes),
+                None => notes.extend(policies.into_iter().map(not_rendered)),
             }
         }
         for x in o.roles.iter().filter_map(input) {
-            match find(&x.kind) {
-                Some(r) if x.kind == "Role" => {
-                    cmp(&mut notes, x, "rules", &rules(&x.value), &rules(&r.value))
+            self.against(x, &x.kind, notes, |r, n| {
+                if x.kind == "Role" {
+                    cmp(n, x, "rules", &rules(&x.value), &rules(&r.value))
+                } else {
+                    cmp(n, x, "subjects", &subjects(&x.value), &subjects(&r.value))
                 }
-                Some(r) => cmp(
-                    &mut notes,
-                    x,
-                    "subjects",
-                    &subjects(&x.value),
-                    &subjects(&r.value),
-                ),
-                None => notes.push(Note::new(Part::Lossy, &x.id(), "kind", "not rendered")),
-            }
+            });
         }
     }
-    references(imported, objects, single, &mut notes);
-    // What the conversion already said it cannot express is not said again by the proof.
+}
+
+/// `x` has no rendered counterpart.
+fn not_rendered(x: &Input) -> Note {
+    Note::new(Part::Lossy, &x.id(), "kind", "not rendered")
+}
+
+/// Drops the proof's lossy notes on a field the conversion already said it cannot express: it
+/// is not said twice.
+fn drop_said_again(imported: &Imported, notes: &mut Vec<Note>) {
     let said: Vec<(String, String)> = imported
         .notes
         .iter()
@@ -221,7 +251,6 @@ pub(crate) fn prove(imported: &Imported, objects: &[Object], single: &str) -> Re
                 .iter()
                 .any(|(o, f)| *o == n.object && n.field.contains(f.as_str()))
     }));
-    report_of(notes, imported.todos.clone())
 }
 
 /// An `ExternalName` Service against the chart's (`None`: not rendered).
@@ -237,7 +266,7 @@ fn external_name(svc: &Input, r: Option<&Object>, several: bool, notes: &mut Vec
             );
             name(notes, svc, r, several);
         }
-        None => notes.push(Note::new(Part::Lossy, &svc.id(), "kind", "not rendered")),
+        None => notes.push(not_rendered(svc)),
     }
 }
 

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::core::release::cause::CauseCard;
-use crate::core::release::events::{Kind, Logs, Phase, PhaseState, ReleaseEvent};
+use crate::core::release::events::{Kind, Logs, ObjectRef, Phase, PhaseState, ReleaseEvent};
 use crate::core::release::liveness;
 
 /// A phase as shown: not yet started, running, done or failed.
@@ -176,146 +176,43 @@ impl Board {
         &mut self.phases[last]
     }
 
-    /// Folds one event in.
+    /// Folds one event in (an event already folded, by its sequence number, is skipped).
     pub(crate) fn apply(&mut self, ev: &ReleaseEvent) {
         if ev.seq != 0 && ev.seq <= self.seq {
             return;
         }
         self.seq = ev.seq;
         self.now_ms = self.now_ms.max(ev.at_ms);
+        let at = ev.at_ms;
         match &ev.kind {
             Kind::Phase {
                 phase: Phase::Done,
                 state,
                 duration_ms,
-            } => {
-                self.finished = Some(Finished {
-                    ok: *state == PhaseState::Done,
-                    duration_ms: duration_ms.unwrap_or(ev.at_ms),
-                });
-                // A phase still running when the operation ends ended with it.
-                let failed = *state != PhaseState::Done;
-                for r in &mut self.phases {
-                    if r.step == Step::Running {
-                        r.step = if failed { Step::Failed } else { Step::Done };
-                    }
-                }
-            }
+            } => self.operation_ended(*state, duration_ms.unwrap_or(at)),
             Kind::Phase {
                 phase,
                 state,
                 duration_ms,
-            } => {
-                let at = ev.at_ms;
-                let row = self.phase_row(*phase);
-                match state {
-                    PhaseState::Started => {
-                        row.step = Step::Running;
-                        row.started_ms = Some(at);
-                    }
-                    PhaseState::Done => {
-                        row.step = Step::Done;
-                        row.duration_ms = *duration_ms;
-                    }
-                    PhaseState::Failed => {
-                        row.step = Step::Failed;
-                        row.duration_ms = *duration_ms;
-                    }
-                }
-            }
+            } => self.phase_changed(*phase, *state, *duration_ms, at),
             Kind::Object {
                 object,
                 state,
                 hook,
-            } => {
-                let list = if hook.is_some() || object.kind == "Job" {
-                    &mut self.hooks
-                } else if object.kind == "Pod" {
-                    &mut self.pods
-                } else {
-                    &mut self.workloads
-                };
-                match list.iter_mut().find(|r| r.uid == object.uid) {
-                    Some(r) => {
-                        r.state = state.clone();
-                        r.changed_ms = ev.at_ms;
-                        r.changes += 1;
-                    }
-                    None => list.push(ObjectRow {
-                        kind: object.kind.clone(),
-                        name: object.name.clone(),
-                        uid: object.uid.clone(),
-                        state: state.clone(),
-                        hook: hook.clone(),
-                        first_ms: ev.at_ms,
-                        changed_ms: ev.at_ms,
-                        changes: 1,
-                    }),
-                }
-            }
+            } => self.object_changed(object, state, hook, at),
             Kind::KubeEvent {
                 kind,
                 reason,
                 object,
                 message,
-            } => {
-                let warning = kind == "Warning";
-                match self
-                    .events
-                    .iter_mut()
-                    .find(|e| e.reason == *reason && e.object == *object)
-                {
-                    Some(e) => {
-                        e.count += 1;
-                        e.message = message.clone();
-                        e.last_ms = ev.at_ms;
-                    }
-                    None => self.events.push(EventRow {
-                        warning,
-                        reason: reason.clone(),
-                        object: object.clone(),
-                        message: message.clone(),
-                        count: 1,
-                        last_ms: ev.at_ms,
-                    }),
-                }
-                // Warnings first, then newest first.
-                self.events
-                    .sort_by_key(|e| std::cmp::Reverse((e.warning, e.last_ms)));
-            }
+            } => self.kube_event(kind == "Warning", reason, object, message, at),
             Kind::Helm { line } => self.helm.push(line.clone()),
-            Kind::Notice { message } => {
-                // The watcher's words for a lost and a resumed watch: `watch of pods …`.
-                if let Some(stream) = message
-                    .strip_prefix("watch of ")
-                    .and_then(|m| m.split_whitespace().next())
-                {
-                    if message.contains("reconnecting") {
-                        if !self.reconnecting.iter().any(|s| s == stream) {
-                            self.reconnecting.push(stream.to_string());
-                        }
-                    } else if message.contains("reconnected") {
-                        self.reconnecting.retain(|s| s != stream);
-                    }
-                }
-                self.notices.push(message.clone());
-            }
+            Kind::Notice { message } => self.notice(message),
             Kind::Connection {
                 live,
                 silent_ms,
                 last_heard,
-            } => {
-                if *live {
-                    if self.stale.take().is_some() {
-                        self.notices.push(liveness::resume_words(*silent_ms));
-                    }
-                } else {
-                    self.stale = Some(Stale {
-                        silent_ms: *silent_ms,
-                        last_heard: last_heard.clone(),
-                    });
-                }
-            }
+            } => self.connection(*live, *silent_ms, last_heard),
             Kind::Logs(l) => {
                 self.logs
                     .retain(|x| !(x.pod == l.pod && x.container == l.container));
@@ -326,6 +223,132 @@ impl Board {
                     self.cause = Some((**card).clone());
                 }
             }
+        }
+    }
+
+    /// The operation ended: finished, and a phase still running ended with it.
+    fn operation_ended(&mut self, state: PhaseState, duration_ms: u64) {
+        self.finished = Some(Finished {
+            ok: state == PhaseState::Done,
+            duration_ms,
+        });
+        let failed = state != PhaseState::Done;
+        for r in &mut self.phases {
+            if r.step == Step::Running {
+                r.step = if failed { Step::Failed } else { Step::Done };
+            }
+        }
+    }
+
+    /// A phase started (at `at`) or ended (taking `duration_ms`).
+    fn phase_changed(
+        &mut self,
+        phase: Phase,
+        state: PhaseState,
+        duration_ms: Option<u64>,
+        at: u64,
+    ) {
+        let row = self.phase_row(phase);
+        match state {
+            PhaseState::Started => {
+                row.step = Step::Running;
+                row.started_ms = Some(at);
+            }
+            PhaseState::Done => {
+                row.step = Step::Done;
+                row.duration_ms = duration_ms;
+            }
+            PhaseState::Failed => {
+                row.step = Step::Failed;
+                row.duration_ms = duration_ms;
+            }
+        }
+    }
+
+    /// An object's new state, in its list (hooks and Jobs, pods, workloads): its row changed, or
+    /// a new row.
+    fn object_changed(&mut self, object: &ObjectRef, state: &str, hook: &Option<String>, at: u64) {
+        let list = if hook.is_some() || object.kind == "Job" {
+            &mut self.hooks
+        } else if object.kind == "Pod" {
+            &mut self.pods
+        } else {
+            &mut self.workloads
+        };
+        match list.iter_mut().find(|r| r.uid == object.uid) {
+            Some(r) => {
+                r.state = state.to_string();
+                r.changed_ms = at;
+                r.changes += 1;
+            }
+            None => list.push(ObjectRow {
+                kind: object.kind.clone(),
+                name: object.name.clone(),
+                uid: object.uid.clone(),
+                state: state.to_string(),
+                hook: hook.clone(),
+                first_ms: at,
+                changed_ms: at,
+                changes: 1,
+            }),
+        }
+    }
+
+    /// A Kubernetes Event: counted on its row (same reason and object), the rows warnings
+    /// first, then newest first.
+    fn kube_event(&mut self, warning: bool, reason: &str, object: &str, message: &str, at: u64) {
+        match self
+            .events
+            .iter_mut()
+            .find(|e| e.reason == reason && e.object == object)
+        {
+            Some(e) => {
+                e.count += 1;
+                e.message = message.to_string();
+                e.last_ms = at;
+            }
+            None => self.events.push(EventRow {
+                warning,
+                reason: reason.to_string(),
+                object: object.to_string(),
+                message: message.to_string(),
+                count: 1,
+                last_ms: at,
+            }),
+        }
+        self.events
+            .sort_by_key(|e| std::cmp::Reverse((e.warning, e.last_ms)));
+    }
+
+    /// A notice; the watcher's words for a lost and a resumed watch (`watch of pods …`) also
+    /// mark that stream reconnecting or not.
+    fn notice(&mut self, message: &str) {
+        if let Some(stream) = message
+            .strip_prefix("watch of ")
+            .and_then(|m| m.split_whitespace().next())
+        {
+            if message.contains("reconnecting") {
+                if !self.reconnecting.iter().any(|s| s == stream) {
+                    self.reconnecting.push(stream.to_string());
+                }
+            } else if message.contains("reconnected") {
+                self.reconnecting.retain(|s| s != stream);
+            }
+        }
+        self.notices.push(message.to_string());
+    }
+
+    /// The API server went silent (stale since `last_heard`), or answers again (said once).
+    fn connection(&mut self, live: bool, silent_ms: u64, last_heard: &str) {
+        if live {
+            if self.stale.take().is_some() {
+                self.notices.push(liveness::resume_words(silent_ms));
+            }
+        } else {
+            self.stale = Some(Stale {
+                silent_ms,
+                last_heard: last_heard.to_string(),
+            });
         }
     }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 use tokio::io::AsyncReadExt;
-use tokio::process::Command;
+use tokio::process::{Child, Command};
 use tokio::sync::Notify;
 
 use crate::core::base::error::{Error, Result};
@@ -393,64 +393,18 @@ async fn run_helm(r: Run<'_>, holder: Option<lease::Holder>) -> Result<Outcome> 
         &r.spec.release,
         r.name,
     )?;
-    let file = |p: &PathBuf| std::fs::File::create(p).map_err(|e| Error::io(p, e));
-    let mut cmd = Command::new(&r.helm.path);
-    cmd.args(&r.argv)
-        .env("NO_COLOR", "1")
-        .env("HELM_COLOR", "never")
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(file(&out_path)?))
-        .stderr(Stdio::from(file(&err_path)?))
-        .kill_on_drop(!r.detachable);
-    if r.detachable {
-        // Its own process group: the terminal's signals and hang-up are not helm's.
-        cmd.process_group(0);
-    }
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| Error::Environment(format!("cannot run {}: {e}", r.helm.path.display())))?;
+    let mut child = spawn_helm(&r, &out_path, &err_path)?;
     let exited = Arc::new(AtomicBool::new(false));
     let err_task = tokio::spawn(tail_lines(err_path.clone(), em.clone(), exited.clone()));
-    let mut asked = false;
-    let mut ended_by = None;
-    let helm_error = |e: std::io::Error| Error::Environment(format!("helm: {e}"));
-    let status = loop {
-        tokio::select! {
-            st = child.wait() => break Some(st.map_err(helm_error)?),
-            _ = leaving(r.leave.as_ref()), if ended_by.is_none() => {
-                ended_by = r.leave.as_ref().map(|l| l.why());
-                // A signal to the whole process group reached helm too: it may be ending.
-                match tokio::time::timeout(HELM_GRACE, child.wait()).await {
-                    Ok(st) => break Some(st.map_err(helm_error)?),
-                    Err(_) => break None,
-                }
-            }
-            _ = interrupted(r.interrupt.as_ref()), if !asked => {
-                asked = true;
-                match child.id().map(send_sigint) {
-                    Some(Ok(())) => em.notice("interrupting helm (SIGINT): it cancels and marks the release failed"),
-                    Some(Err(e)) => em.notice(format!("could not interrupt helm: {e}")),
-                    None => {}
-                }
-            }
-        }
-    };
+    let (status, ended_by) = wait_helm(&r, &mut child).await?;
     exited.store(true, Ordering::Release);
     let helm_stderr = err_task.await.unwrap_or_default();
     let helm_stdout = tokio::fs::read_to_string(&out_path)
         .await
         .unwrap_or_default();
-    let target = format!("--release {} -n {}", r.spec.release, r.spec.namespace);
-    let left = ended_by.as_ref().map(|why| match &status {
-        None => format!(
-            "apwiz ended by {why} while helm (pid {}, writing to {}) was working: helm goes on; re-attach with `apwiz status --watch {target}`, or read its outcome later with `apwiz status {target}`",
-            child.id().map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
-            err_path.display()
-        ),
-        Some(st) => format!(
-            "apwiz ended by {why}, and helm with it ({st}): the release may be left pending-*; `apwiz status {target}` says what recovers it"
-        ),
-    });
+    let left = ended_by
+        .as_ref()
+        .map(|why| left_message(&r, why, status.as_ref(), child.id(), &err_path));
     if status.is_some() {
         let _ = tokio::fs::remove_file(&out_path).await;
         let _ = tokio::fs::remove_file(&err_path).await;
@@ -489,28 +443,7 @@ async fn run_helm(r: Run<'_>, holder: Option<lease::Holder>) -> Result<Outcome> 
     let cause = if ok || left.is_some() {
         None
     } else {
-        let mut card = collected.cause.clone().unwrap_or_else(|| CauseCard {
-            object: format!("release/{}", r.spec.release),
-            reason: "HelmFailed".into(),
-            message: killed.clone().unwrap_or_else(|| {
-                helm_stderr
-                    .lines()
-                    .rev()
-                    .find(|l| l.starts_with("Error:"))
-                    .unwrap_or("helm failed")
-                    .to_string()
-            }),
-            next_actions: cause::next_actions(
-                &r.spec.release,
-                &r.spec.namespace,
-                r.spec.rollback_to,
-                None,
-            ),
-            detected_ms: em.elapsed_ms(),
-            ..Default::default()
-        });
-        card.helm_stderr = Some(helm_stderr.trim_end().to_string());
-        Some(card)
+        Some(failure_card(&r, &collected, killed, &helm_stderr))
     };
     em.send(Kind::Phase {
         phase: Phase::Done,
@@ -521,6 +454,35 @@ async fn run_helm(r: Run<'_>, holder: Option<lease::Holder>) -> Result<Outcome> 
         },
         duration_ms: Some(em.elapsed_ms()),
     });
+    let outcome = outcome_text(ok, left.is_some(), status.is_some(), ended_by.as_deref());
+    let mut out = Outcome {
+        ok,
+        helm_exit,
+        helm_stdout,
+        helm_stderr,
+        collected,
+        cause,
+        record: None,
+        duration_ms: 0,
+        ended_by,
+        left,
+    };
+    out.record = write_record(r, started, holder, outcome, &out);
+    em.close_stream();
+    out.duration_ms = em.elapsed_ms();
+    Ok(out)
+}
+
+/// Writes the run record of `r` (its `outcome` said in words; `None`: not written, said as a
+/// notice).
+fn write_record(
+    r: Run<'_>,
+    started: jiff::Timestamp,
+    holder: Option<lease::Holder>,
+    outcome: String,
+    o: &Outcome,
+) -> Option<PathBuf> {
+    let em = &r.emitter;
     let rec = RunRecord {
         operation: r.name.into(),
         release: r.spec.release.clone(),
@@ -528,52 +490,148 @@ async fn run_helm(r: Run<'_>, holder: Option<lease::Holder>) -> Result<Outcome> 
         context: r.cluster.context.clone(),
         started: started.to_string(),
         duration_ms: em.elapsed_ms(),
-        plan: r.plan,
         helm_argv: runlog::redact_argv(&r.argv),
-        helm_exit,
-        helm_stderr: helm_stderr.clone(),
-        ok,
-        outcome: match (&left, &status) {
-            (Some(_), None) => format!(
-                "left running: apwiz ended by {}",
-                ended_by.clone().unwrap_or_default()
-            ),
-            (Some(_), Some(_)) => format!(
-                "stopped: apwiz ended by {}, helm with it",
-                ended_by.clone().unwrap_or_default()
-            ),
-            _ if ok => "succeeded".into(),
-            _ => "failed".into(),
-        },
+        plan: r.plan,
+        helm_exit: o.helm_exit,
+        helm_stderr: o.helm_stderr.clone(),
+        ok: o.ok,
+        outcome,
         phases: em
             .phases()
             .iter()
             .map(|(p, ms, s)| serde_json::json!({"phase": p, "durationMs": ms, "state": s}))
             .collect(),
-        rows: collected.rows.clone(),
-        logs: collected.logs.clone(),
-        cause: cause.clone(),
+        rows: o.collected.rows.clone(),
+        logs: o.collected.logs.clone(),
+        cause: o.cause.clone(),
         events: em.events(),
         holder,
     };
-    let record = match runlog::write(&rec, r.state_dir.as_deref()) {
+    match runlog::write(&rec, r.state_dir.as_deref()) {
         Ok(p) => Some(p),
         Err(e) => {
             em.notice(format!("run record not written: {e}"));
             None
         }
+    }
+}
+
+/// Starts helm with `r`'s arguments, its output to the two files (`detachable`: in its own
+/// process group, not killed when dropped).
+fn spawn_helm(r: &Run<'_>, out_path: &PathBuf, err_path: &PathBuf) -> Result<Child> {
+    let file = |p: &PathBuf| std::fs::File::create(p).map_err(|e| Error::io(p, e));
+    let mut cmd = Command::new(&r.helm.path);
+    cmd.args(&r.argv)
+        .env("NO_COLOR", "1")
+        .env("HELM_COLOR", "never")
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(file(out_path)?))
+        .stderr(Stdio::from(file(err_path)?))
+        .kill_on_drop(!r.detachable);
+    if r.detachable {
+        // Its own process group: the terminal's signals and hang-up are not helm's.
+        cmd.process_group(0);
+    }
+    cmd.spawn()
+        .map_err(|e| Error::Environment(format!("cannot run {}: {e}", r.helm.path.display())))
+}
+
+/// Waits for helm: its exit status (`None`: still running when apwiz left), and why apwiz left
+/// (`None`: it did not). An interrupt is passed on to helm once, as SIGINT.
+async fn wait_helm(
+    r: &Run<'_>,
+    child: &mut Child,
+) -> Result<(Option<std::process::ExitStatus>, Option<String>)> {
+    let em = &r.emitter;
+    let mut asked = false;
+    let mut ended_by = None;
+    let helm_error = |e: std::io::Error| Error::Environment(format!("helm: {e}"));
+    let status = loop {
+        tokio::select! {
+            st = child.wait() => break Some(st.map_err(helm_error)?),
+            _ = leaving(r.leave.as_ref()), if ended_by.is_none() => {
+                ended_by = r.leave.as_ref().map(|l| l.why());
+                // A signal to the whole process group reached helm too: it may be ending.
+                match tokio::time::timeout(HELM_GRACE, child.wait()).await {
+                    Ok(st) => break Some(st.map_err(helm_error)?),
+                    Err(_) => break None,
+                }
+            }
+            _ = interrupted(r.interrupt.as_ref()), if !asked => {
+                asked = true;
+                match child.id().map(send_sigint) {
+                    Some(Ok(())) => em.notice("interrupting helm (SIGINT): it cancels and marks the release failed"),
+                    Some(Err(e)) => em.notice(format!("could not interrupt helm: {e}")),
+                    None => {}
+                }
+            }
+        }
     };
-    em.close_stream();
-    Ok(Outcome {
-        ok,
-        helm_exit,
-        helm_stdout,
-        helm_stderr,
-        collected,
-        cause,
-        record,
-        duration_ms: em.elapsed_ms(),
-        ended_by,
-        left,
-    })
+    Ok((status, ended_by))
+}
+
+/// What apwiz says when it left (`why`) before or with helm (`status`: `None` while helm goes on,
+/// as `pid`, writing to `err_path`).
+fn left_message(
+    r: &Run<'_>,
+    why: &str,
+    status: Option<&std::process::ExitStatus>,
+    pid: Option<u32>,
+    err_path: &std::path::Path,
+) -> String {
+    let target = format!("--release {} -n {}", r.spec.release, r.spec.namespace);
+    match status {
+        None => format!(
+            "apwiz ended by {why} while helm (pid {}, writing to {}) was working: helm goes on; re-attach with `apwiz status --watch {target}`, or read its outcome later with `apwiz status {target}`",
+            pid.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
+            err_path.display()
+        ),
+        Some(st) => format!(
+            "apwiz ended by {why}, and helm with it ({st}): the release may be left pending-*; `apwiz status {target}` says what recovers it"
+        ),
+    }
+}
+
+/// The cause card of a failed run: the watcher's, else helm's own (the signal that `killed` it,
+/// or its last `Error:` line); helm's stderr always attached.
+fn failure_card(
+    r: &Run<'_>,
+    collected: &Collected,
+    killed: Option<String>,
+    helm_stderr: &str,
+) -> CauseCard {
+    let mut card = collected.cause.clone().unwrap_or_else(|| CauseCard {
+        object: format!("release/{}", r.spec.release),
+        reason: "HelmFailed".into(),
+        message: killed.unwrap_or_else(|| {
+            helm_stderr
+                .lines()
+                .rev()
+                .find(|l| l.starts_with("Error:"))
+                .unwrap_or("helm failed")
+                .to_string()
+        }),
+        next_actions: cause::next_actions(
+            &r.spec.release,
+            &r.spec.namespace,
+            r.spec.rollback_to,
+            None,
+        ),
+        detected_ms: r.emitter.elapsed_ms(),
+        ..Default::default()
+    });
+    card.helm_stderr = Some(helm_stderr.trim_end().to_string());
+    card
+}
+
+/// The run record's outcome: left running or stopped when apwiz ended first (`left`; `exited`:
+/// helm ended with it), else succeeded or failed.
+fn outcome_text(ok: bool, left: bool, exited: bool, ended_by: Option<&str>) -> String {
+    let why = ended_by.unwrap_or_default();
+    match (left, exited) {
+        (true, false) => format!("left running: apwiz ended by {why}"),
+        (true, true) => format!("stopped: apwiz ended by {why}, helm with it"),
+        _ if ok => "succeeded".into(),
+        _ => "failed".into(),
+    }
 }
