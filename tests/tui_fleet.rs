@@ -30,7 +30,7 @@ use apwiz::testing::tui::view;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use support::fleet::{candidate, fleet_file, git, shop_team, team, worker_team};
+use support::fleet::{candidate, fleet_file, git, shop_team, worker_team};
 use support::tmux::Tmux;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
