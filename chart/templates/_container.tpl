@@ -108,6 +108,20 @@ Usage: {{- include "app-platform.container.extra" (list $svc $item) | nindent 4 
 {{- end -}}
 
 {{/*
+app-platform.container.sidecar: app-platform.container.extra for a sidecar, printed once per render
+for the same inputs: a canary prints its service's sidecars again, unchanged. The key holds all
+the output depends on: the item, the service's image (unless the item has its own), resources,
+security and what its mounts are made of (app-platform.container.mounts); global is the render's.
+Usage: {{- include "app-platform.container.sidecar" (list $svc $item "sidecars[0]") | nindent 4 }}
+*/}}
+{{- define "app-platform.container.sidecar" -}}
+{{- $svc := index . 0 -}}
+{{- $c := index . 1 -}}
+{{- $key := list $c (ternary dict $svc.image (not (empty $c.image))) (pick $svc.values "resources" "security" "configFiles" "workloadType" "volumes") ($svc.values.persistence).mountPath -}}
+{{- include "app-platform.data.memo" (list $svc.root "app-platform.container.extra" . (toJson $key)) -}}
+{{- end -}}
+
+{{/*
 app-platform.container.ports: container ports [{name, port, protocol}] as list items. A port's
 appProtocol goes on the Service ports that target it (and so the EndpointSlices): a container
 port has no such field, and the API server refuses it under server-side apply.

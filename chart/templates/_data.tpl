@@ -40,6 +40,20 @@ Usage: {{- $merged := omit $base }}{{- $_ := include "app-platform.data.mergeOve
 {{- end -}}
 
 {{/*
+app-platform.data.memo: the output of a helper, printed once per render for each key: kept in the
+render's memo (app-platform.render.context). The key must say everything the output depends on
+(for example the argument as JSON); use it for helpers called often with the same argument whose
+work (toYaml, a regular expression) costs more than the look-up.
+Usage: {{ include "app-platform.data.memo" (list $svc.root "app-platform.some.helper" $arg $key) }}
+*/}}
+{{- define "app-platform.data.memo" -}}
+{{- $memo := (index . 0).AppPlatformResolved.memo -}}
+{{- $key := printf "%s %s" (index . 1) (index . 3) -}}
+{{- if not (hasKey $memo $key) }}{{ $_ := set $memo $key (include (index . 1) (index . 2)) }}{{ end -}}
+{{- get $memo $key -}}
+{{- end -}}
+
+{{/*
 app-platform.data.scalar: a scalar as Helm users expect to read it: whole numbers without an
 exponent (20250811, never 2.0250811e+07), null as "".
 Usage: {{ include "app-platform.data.scalar" $v.port }}

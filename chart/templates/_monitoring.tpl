@@ -98,7 +98,7 @@ app-platform.monitoring.servicePortNumber: the Service port number that serves m
         "problem" "monitoring is enabled but Prometheus is not told how often to scrape"
         "fix" (printf "Set %smonitoring.scrapeInterval, e.g. \"30s\", or set %smonitoring.enabled: false." $p $p)) -}}
 {{- end -}}
-{{- if gt (include "app-platform.monitoring.milliseconds" $m.scrapeTimeout | atoi) (include "app-platform.monitoring.milliseconds" $m.scrapeInterval | atoi) -}}
+{{- if gt (include "app-platform.data.memo" (list .root "app-platform.monitoring.milliseconds" $m.scrapeTimeout (toString $m.scrapeTimeout)) | atoi) (include "app-platform.data.memo" (list .root "app-platform.monitoring.milliseconds" $m.scrapeInterval (toString $m.scrapeInterval)) | atoi) -}}
   {{- include "app-platform.errors.fail" (dict "path" (printf "%smonitoring.scrapeTimeout" $p) "value" $m.scrapeTimeout
         "problem" (printf "a scrape may not take longer than the scrape interval (%s)" $m.scrapeInterval)
         "fix" (printf "Set %smonitoring.scrapeTimeout to %s or less, or raise %smonitoring.scrapeInterval." $p $m.scrapeInterval $p)) -}}

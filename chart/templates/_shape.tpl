@@ -75,7 +75,7 @@ Usage: include "app-platform.shape.probe" (list $svc "liveness" $probe) | fromJs
   {{- end -}}
   {{- if eq $port "" -}}
     {{- $_ := set $flat "port" (int64 $svc.mainPort.port) -}}
-  {{- else if regexMatch "^[0-9]+$" $port -}}
+  {{- else if not (trimAll "0123456789" $port) -}}{{- /* all digits ($port is not empty here) */ -}}
     {{- $_ := set $flat "port" (int64 $port) -}}
   {{- else if not (hasKey $svc.portNames $port) -}}
     {{- include "app-platform.errors.fail" (dict "path" $portPath "value" $port
