@@ -13,17 +13,17 @@ Usage: containers: {{- include "app-platform.container.main" $svc | nindent 4 }}
   image: {{ .image.ref | quote }}
   imagePullPolicy: {{ .image.pullPolicy }}
   {{- with $v.command }}
-  command: {{- toYaml . | nindent 4 }}
+  command: {{- include "app-platform.data.yaml" (list $.root .) | nindent 4 }}
   {{- end }}
   {{- with $v.args }}
-  args: {{- toYaml . | nindent 4 }}
+  args: {{- include "app-platform.data.yaml" (list $.root .) | nindent 4 }}
   {{- end }}
   {{- if ne $v.workloadType "external" }}
   ports:
     {{- include "app-platform.container.ports" (prepend ($v.ports | default list) .mainPort) | trim | nindent 4 }}
     {{- with include "app-platform.monitoring.containerPort" . }}{{ . | nindent 4 }}{{ end }}
   {{- end }}
-  {{- with include "app-platform.container.env" $v | trim }}
+  {{- with include "app-platform.container.envOf" (list .root $v) }}
   {{- . | nindent 2 }}
   {{- end }}
   resources: {{- include "app-platform.data.resources" $v.resources | trim | nindent 4 }}
@@ -35,7 +35,7 @@ Usage: containers: {{- include "app-platform.container.main" $svc | nindent 4 }}
   {{- end }}
   {{- end }}
   {{- with $v.lifecycle }}
-  lifecycle: {{- toYaml . | nindent 4 }}
+  lifecycle: {{- include "app-platform.data.yaml" (list $.root .) | nindent 4 }}
   {{- end }}
   securityContext: {{- include "app-platform.security.container" $v.security | nindent 4 }}
   {{- with include "app-platform.container.mounts" . | trim }}
@@ -61,15 +61,15 @@ Usage: {{- include "app-platform.container.extra" (list $svc $item) | nindent 4 
   image: {{ $image.ref | quote }}
   imagePullPolicy: {{ $image.pullPolicy }}
   {{- with $c.command }}
-  command: {{- toYaml . | nindent 4 }}
+  command: {{- include "app-platform.data.yaml" (list $svc.root .) | nindent 4 }}
   {{- end }}
   {{- with $c.args }}
-  args: {{- toYaml . | nindent 4 }}
+  args: {{- include "app-platform.data.yaml" (list $svc.root .) | nindent 4 }}
   {{- end }}
   {{- with $c.ports }}
   ports: {{- include "app-platform.container.ports" . | trim | nindent 4 }}
   {{- end }}
-  {{- with include "app-platform.container.env" $c | trim }}
+  {{- with include "app-platform.container.envOf" (list $svc.root $c) }}
   {{- . | nindent 2 }}
   {{- end }}
   {{- $resources := dict }}
@@ -89,7 +89,7 @@ Usage: {{- include "app-platform.container.extra" (list $svc $item) | nindent 4 
   {{- end }}
   {{- end }}
   {{- with $c.lifecycle }}
-  lifecycle: {{- toYaml . | nindent 4 }}
+  lifecycle: {{- include "app-platform.data.yaml" (list $svc.root .) | nindent 4 }}
   {{- end }}
   {{- $security := $svc.values.security }}
   {{- with $c.security }}{{ $security = dict }}{{ $_ := include "app-platform.data.merge" (list $security $svc.values.security .) }}{{ end }}
@@ -155,6 +155,16 @@ env:
 {{- with .envFrom }}
 envFrom: {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- end -}}
+
+{{/*
+app-platform.container.envOf: app-platform.container.env (trimmed) printed once per render for the
+same env and envFrom (a canary, hooks and backups print their service's again).
+Usage: {{- with include "app-platform.container.envOf" (list $svc.root $valuesOrItem) }}{{ . | nindent 2 }}{{ end }}
+*/}}
+{{- define "app-platform.container.envOf" -}}
+{{- $x := index . 1 -}}
+{{- include "app-platform.data.memo" (list (index . 0) "app-platform.container.env" $x (toJson (list $x.env $x.envFrom))) | trim -}}
 {{- end -}}
 
 {{/*

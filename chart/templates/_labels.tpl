@@ -54,6 +54,6 @@ labels:
 {{- $ann := merge (dict) (.annotations | default dict) (.svc.root.Values.global).annotations }}
 {{- with $ann }}
 annotations:
-  {{- toYaml . | nindent 2 }}
+  {{- include "app-platform.data.yaml" (list $.svc.root .) | nindent 2 }}
 {{- end }}
 {{- end -}}

@@ -403,7 +403,7 @@ kind: NetworkPolicy
 metadata: {{- include "app-platform.meta.object" (dict "svc" $svc "name" (include "app-platform.names.suffixed" (list $svc (index . 1)))) | nindent 2 }}
 spec:
   podSelector:
-    matchLabels: {{- toYaml (omit $svc.selector "app.kubernetes.io/component") | nindent 6 }}
+    matchLabels: {{- include "app-platform.data.yaml" (list $svc.root (omit $svc.selector "app.kubernetes.io/component")) | nindent 6 }}
     matchExpressions:
       - key: app.kubernetes.io/component
         operator: In
