@@ -29,7 +29,8 @@ Usage: containers: {{- include "app-platform.container.main" $svc | nindent 4 }}
   resources: {{- include "app-platform.data.resources" $v.resources | trim | nindent 4 }}
   {{- if has $v.workloadType (list "deployment" "statefulset" "daemonset") }}
   {{- range $kind := list "liveness" "readiness" "startup" }}
-  {{- with include "app-platform.container.probe" (get ($v.probes | default dict) $kind) }}
+  {{- $probe := get ($v.probes | default dict) $kind }}
+  {{- with include "app-platform.data.memo" (list $.root "app-platform.container.probe" $probe (toJson $probe)) }}
   {{ $kind }}Probe: {{- . | nindent 4 }}
   {{- end }}
   {{- end }}

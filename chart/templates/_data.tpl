@@ -50,13 +50,14 @@ Usage: {{- $merged := omit $base }}{{- $_ := include "app-platform.data.mergeOve
 
 {{/*
 app-platform.data.memo: the output of a helper, printed once per render for each key: kept in the
-render's memo (app-platform.render.context). The key must say everything the output depends on
+render's memo ($.AppPlatformMemo, made by app-platform.render.context before the services are
+resolved; the first argument is the chart's root context). The key must say everything the output depends on
 (for example the argument as JSON); use it for helpers called often with the same argument whose
 work (toYaml, a regular expression) costs more than the look-up.
 Usage: {{ include "app-platform.data.memo" (list $svc.root "app-platform.some.helper" $arg $key) }}
 */}}
 {{- define "app-platform.data.memo" -}}
-{{- $memo := (index . 0).AppPlatformResolved.memo -}}
+{{- $memo := (index . 0).AppPlatformMemo -}}
 {{- $key := printf "%s %s" (index . 1) (index . 3) -}}
 {{- if not (hasKey $memo $key) }}{{ $_ := set $memo $key (include (index . 1) (index . 2)) }}{{ end -}}
 {{- get $memo $key -}}

@@ -32,7 +32,10 @@ default probes say "http"); a probe without a port checks the main port by numbe
 {{- if $v.probes -}}
   {{- $probes := dict -}}
   {{- range $kind, $probe := $v.probes -}}
-    {{- $_ := set $probes $kind (include "app-platform.shape.probe" (list $ $kind $probe) | fromJson) -}}
+    {{- /* once per render for the same probe and ports (services often share their probes); the path
+           and kind only word the errors, and the first service with the probe fails the same way */ -}}
+    {{- $flat := include "app-platform.data.memo" (list $.root "app-platform.shape.probe" (list $ $kind $probe) (toJson (list $probe $.portNames $.mainPort))) -}}
+    {{- $_ := set $probes $kind ($flat | fromJson) -}}
   {{- end -}}
   {{- $_ := set $v "probes" $probes -}}
 {{- end -}}
