@@ -147,7 +147,11 @@ def baseline(helm, ref, sizes, features, runs):
     """This chart against the chart of git revision ref on the same values, runs interleaved."""
     with tempfile.TemporaryDirectory(prefix="apwiz-baseline-") as tmp:
         tmp = pathlib.Path(tmp)
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "chart"], capture_output=True, check=True).stdout
+        git = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "chart"], capture_output=True)
+        if git.returncode != 0:
+            sys.exit(f"bench-render: --baseline {ref}: git archive failed ({git.stderr.decode().strip()}); "
+                     "give a commit, branch or tag of this repository, e.g. --baseline main")
+        archive = git.stdout
         subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
         charts = {ref: tmp / "chart", "this": ROOT / "chart"}
         loadavg = pathlib.Path("/proc/loadavg")

@@ -97,7 +97,9 @@ depends on; hooks, tests and backups reach the service itself.
 app-platform.networkpolicy.helpersOf: app-platform.networkpolicy.helpers worked out once per
 service (or variant) object: a service's helpers are read by its own policies and by each
 dependent's and allowFrom's. The key is the service dict's identity (%p), as a service's helpers
-depend on nothing but the service.
+depend on nothing but the service. An identity is a valid key only for a dict that lives for the
+whole render (else another dict could get its address): pass only resolved services and their
+canary (kept on the service as canaryRun); the policy's egress rules are memoized the same way.
 */}}
 {{- define "app-platform.networkpolicy.helpersOf" -}}
 {{- include "app-platform.data.memo" (list .root "app-platform.networkpolicy.helpers" . (printf "%p" .)) -}}
