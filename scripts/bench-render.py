@@ -12,9 +12,13 @@ Targets: ours/floor within 3x at N = 100 and 500, and time per service flat as N
   scripts/bench-render.py --sizes 1 10 --runs 5 --markdown
   scripts/bench-render.py --snapshot DIR       # render every example, preset and bench size x env
   scripts/bench-render.py --compare DIR        # the same again, diffed against DIR (exit 1 on a change)
+  scripts/bench-render.py --features --sizes 100 --baseline main   # this chart against main's, interleaved
 Prints a Markdown table (paste into docs/benchmarks.md). Times are medians of --runs runs, ours and
 the floor interleaved; CPU is helm's user + system time (getrusage of the child).
 --snapshot / --compare guard speed work on the templates: the output must stay byte-identical.
+--baseline REF renders the same values with the chart of git revision REF (git archive, into a
+temporary directory) and with this one, interleaved, and prints both CPU times and their ratio
+(the output must be the same: a speed-up that changes it is not one).
 """
 import argparse
 import base64
@@ -139,6 +143,38 @@ def release_size(manifest, values):
     return len(base64.b64encode(gzip.compress(release.encode())))
 
 
+def baseline(helm, ref, sizes, features, runs):
+    """This chart against the chart of git revision ref on the same values, runs interleaved."""
+    with tempfile.TemporaryDirectory(prefix="apwiz-baseline-") as tmp:
+        tmp = pathlib.Path(tmp)
+        git = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "chart"], capture_output=True)
+        if git.returncode != 0:
+            sys.exit(f"bench-render: --baseline {ref}: git archive failed ({git.stderr.decode().strip()}); "
+                     "give a commit, branch or tag of this repository, e.g. --baseline main")
+        archive = git.stdout
+        subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
+        charts = {ref: tmp / "chart", "this": ROOT / "chart"}
+        loadavg = pathlib.Path("/proc/loadavg")
+        load = loadavg.read_text().split()[0] if loadavg.exists() else "?"
+        print(f"| services | {ref} CPU (s) | this CPU (s) | this / {ref} | {ref} wall (s) | this wall (s) |")
+        print("|---:|---:|---:|---:|---:|---:|")
+        for n in sizes:
+            values = values_file(n, features, tmp)
+            cpu = {k: [] for k in charts}
+            wall = {k: [] for k in charts}
+            outs = {}
+            for _ in range(runs):
+                for name, chart in charts.items():
+                    t, c, outs[name] = run(helm, chart, values)
+                    cpu[name].append(c)
+                    wall[name].append(t)
+            if outs[ref] != outs["this"]:
+                sys.exit(f"bench-render: N={n}: the output differs from {ref}'s")
+            b, o = statistics.median(cpu[ref]), statistics.median(cpu["this"])
+            print(f"| {n} | {b:.3f} | {o:.3f} | {o / b:.2f} | {statistics.median(wall[ref]):.3f} | {statistics.median(wall['this']):.3f} |")
+        print(f"\nmedians of {runs} interleaved runs, identical output, load average {load} at the start")
+
+
 ENVS = [None, "dev", "staging", "prod"]
 
 
@@ -220,7 +256,11 @@ def main():
     ap.add_argument("--features", action="store_true", help="every feature on for every service")
     ap.add_argument("--snapshot", type=pathlib.Path, metavar="DIR", help="render every example, preset and bench size x env into DIR")
     ap.add_argument("--compare", type=pathlib.Path, metavar="DIR", help="render the same and diff against DIR")
+    ap.add_argument("--baseline", metavar="REF", help="compare CPU time with the chart of git revision REF (interleaved)")
     args = ap.parse_args()
+    if args.baseline:
+        baseline(args.helm, args.baseline, args.sizes, args.features, args.runs)
+        return
     if args.snapshot:
         names = render_all(args.helm, args.snapshot)
         print(f"bench-render: {len(names)} renders in {args.snapshot}", file=sys.stderr)

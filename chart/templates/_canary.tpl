@@ -76,7 +76,8 @@ Usage: {{- if include "app-platform.canary.run" $svc }}{{ $canary := $svc.canary
   {{- $_ := set $run.values "hooks" dict -}}{{- /* the service's hooks run as the service only */ -}}
   {{- if not $c.image -}}
     {{- $tag := include "app-platform.data.scalar" $c.tag -}}
-    {{- $ref := regexReplaceAll "@sha256:[a-f0-9]+$" .image.ref "" -}}
+    {{- $ref := .image.ref -}}
+    {{- if contains "@sha256:" $ref }}{{ $ref = regexReplaceAll "@sha256:[a-f0-9]+$" $ref "" }}{{ end -}}
     {{- if .image.tag }}{{ $ref = trimSuffix (printf ":%s" .image.tag) $ref }}{{ end -}}
     {{- $_ := set $run "image" (dict "ref" (printf "%s:%s" $ref $tag) "tag" $tag "pullPolicy" .image.pullPolicy) -}}
     {{- $_ := include "app-platform.labels.set" $run -}}

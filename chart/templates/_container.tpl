@@ -13,29 +13,30 @@ Usage: containers: {{- include "app-platform.container.main" $svc | nindent 4 }}
   image: {{ .image.ref | quote }}
   imagePullPolicy: {{ .image.pullPolicy }}
   {{- with $v.command }}
-  command: {{- toYaml . | nindent 4 }}
+  command: {{- include "app-platform.data.yaml" (list $.root .) | nindent 4 }}
   {{- end }}
   {{- with $v.args }}
-  args: {{- toYaml . | nindent 4 }}
+  args: {{- include "app-platform.data.yaml" (list $.root .) | nindent 4 }}
   {{- end }}
   {{- if ne $v.workloadType "external" }}
   ports:
     {{- include "app-platform.container.ports" (prepend ($v.ports | default list) .mainPort) | trim | nindent 4 }}
     {{- with include "app-platform.monitoring.containerPort" . }}{{ . | nindent 4 }}{{ end }}
   {{- end }}
-  {{- with include "app-platform.container.env" $v | trim }}
+  {{- with include "app-platform.container.envOf" (list .root $v) }}
   {{- . | nindent 2 }}
   {{- end }}
   resources: {{- include "app-platform.data.resources" $v.resources | trim | nindent 4 }}
   {{- if has $v.workloadType (list "deployment" "statefulset" "daemonset") }}
   {{- range $kind := list "liveness" "readiness" "startup" }}
-  {{- with include "app-platform.container.probe" (get ($v.probes | default dict) $kind) }}
+  {{- $probe := get ($v.probes | default dict) $kind }}
+  {{- with include "app-platform.data.memo" (list $.root "app-platform.container.probe" $probe (toJson $probe)) }}
   {{ $kind }}Probe: {{- . | nindent 4 }}
   {{- end }}
   {{- end }}
   {{- end }}
   {{- with $v.lifecycle }}
-  lifecycle: {{- toYaml . | nindent 4 }}
+  lifecycle: {{- include "app-platform.data.yaml" (list $.root .) | nindent 4 }}
   {{- end }}
   securityContext: {{- include "app-platform.security.container" $v.security | nindent 4 }}
   {{- with include "app-platform.container.mounts" . | trim }}
@@ -61,15 +62,15 @@ Usage: {{- include "app-platform.container.extra" (list $svc $item) | nindent 4 
   image: {{ $image.ref | quote }}
   imagePullPolicy: {{ $image.pullPolicy }}
   {{- with $c.command }}
-  command: {{- toYaml . | nindent 4 }}
+  command: {{- include "app-platform.data.yaml" (list $svc.root .) | nindent 4 }}
   {{- end }}
   {{- with $c.args }}
-  args: {{- toYaml . | nindent 4 }}
+  args: {{- include "app-platform.data.yaml" (list $svc.root .) | nindent 4 }}
   {{- end }}
   {{- with $c.ports }}
   ports: {{- include "app-platform.container.ports" . | trim | nindent 4 }}
   {{- end }}
-  {{- with include "app-platform.container.env" $c | trim }}
+  {{- with include "app-platform.container.envOf" (list $svc.root $c) }}
   {{- . | nindent 2 }}
   {{- end }}
   {{- $resources := dict }}
@@ -89,7 +90,7 @@ Usage: {{- include "app-platform.container.extra" (list $svc $item) | nindent 4 
   {{- end }}
   {{- end }}
   {{- with $c.lifecycle }}
-  lifecycle: {{- toYaml . | nindent 4 }}
+  lifecycle: {{- include "app-platform.data.yaml" (list $svc.root .) | nindent 4 }}
   {{- end }}
   {{- $security := $svc.values.security }}
   {{- with $c.security }}{{ $security = dict }}{{ $_ := include "app-platform.data.merge" (list $security $svc.values.security .) }}{{ end }}
@@ -105,6 +106,20 @@ Usage: {{- include "app-platform.container.extra" (list $svc $item) | nindent 4 
     {{- with $mounts }}{{ . | nindent 4 }}{{ end }}
     {{- with $c.volumeMounts }}{{ toYaml . | nindent 4 }}{{ end }}
   {{- end }}
+{{- end -}}
+
+{{/*
+app-platform.container.sidecar: app-platform.container.extra for a sidecar, printed once per render
+for the same inputs: a canary prints its service's sidecars again, unchanged. The key holds all
+the output depends on: the item, the service's image (unless the item has its own), resources,
+security and what its mounts are made of (app-platform.container.mounts); global is the render's.
+Usage: {{- include "app-platform.container.sidecar" (list $svc $item "sidecars[0]") | nindent 4 }}
+*/}}
+{{- define "app-platform.container.sidecar" -}}
+{{- $svc := index . 0 -}}
+{{- $c := index . 1 -}}
+{{- $key := list $c (ternary dict $svc.image (not (empty $c.image))) (pick $svc.values "resources" "security" "configFiles" "workloadType" "volumes") ($svc.values.persistence).mountPath -}}
+{{- include "app-platform.data.memo" (list $svc.root "app-platform.container.extra" . (toJson $key)) -}}
 {{- end -}}
 
 {{/*
@@ -141,6 +156,16 @@ env:
 {{- with .envFrom }}
 envFrom: {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- end -}}
+
+{{/*
+app-platform.container.envOf: app-platform.container.env (trimmed) printed once per render for the
+same env and envFrom (a canary, hooks and backups print their service's again).
+Usage: {{- with include "app-platform.container.envOf" (list $svc.root $valuesOrItem) }}{{ . | nindent 2 }}{{ end }}
+*/}}
+{{- define "app-platform.container.envOf" -}}
+{{- $x := index . 1 -}}
+{{- include "app-platform.data.memo" (list (index . 0) "app-platform.container.env" $x (toJson (list $x.env $x.envFrom))) | trim -}}
 {{- end -}}
 
 {{/*

@@ -27,16 +27,55 @@ Usage: {{- $merged := omit $base }}{{- $_ := include "app-platform.data.mergeOve
 {{- $dst := index . 0 -}}
 {{- $base := index . 1 -}}
 {{- range $k, $v := index . 2 -}}
-  {{- if kindIs "invalid" $v -}}
+  {{- if kindIs "map" $v -}}
+    {{- $b := get $base $k -}}
+    {{- if not (kindIs "map" $b) -}}
+      {{- $_ := set $dst $k $v -}}
+    {{- else if $b -}}
+      {{- $sub := omit $b -}}
+      {{- $_ := include "app-platform.data.mergeOver" (list $sub $b $v) -}}
+      {{- $_ := set $dst $k $sub -}}
+    {{- else -}}{{- /* over an empty map: over's map without its nulls (what the recursion gives) */ -}}
+      {{- $sub := omit $v -}}
+      {{- range $k2, $v2 := $v }}{{ if kindIs "invalid" $v2 }}{{ $_ := unset $sub $k2 }}{{ end }}{{ end -}}
+      {{- $_ := set $dst $k $sub -}}
+    {{- end -}}
+  {{- else if kindIs "invalid" $v -}}
     {{- $_ := unset $dst $k -}}
-  {{- else if and (kindIs "map" $v) (kindIs "map" (get $base $k)) -}}
-    {{- $sub := omit (get $base $k) -}}
-    {{- $_ := include "app-platform.data.mergeOver" (list $sub (get $base $k) $v) -}}
-    {{- $_ := set $dst $k $sub -}}
   {{- else -}}
     {{- $_ := set $dst $k $v -}}
   {{- end -}}
 {{- end -}}
+{{- end -}}
+
+{{/*
+app-platform.data.memo: the output of a helper, printed once per render for each key: kept in the
+render's memo ($.AppPlatformMemo, made by app-platform.render.context before the services are
+resolved; the first argument is the chart's root context). The key must say everything the output depends on
+(for example the argument as JSON); use it for helpers called often with the same argument whose
+work (toYaml, a regular expression) costs more than the look-up.
+Usage: {{ include "app-platform.data.memo" (list $svc.root "app-platform.some.helper" $arg $key) }}
+*/}}
+{{- define "app-platform.data.memo" -}}
+{{- $memo := (index . 0).AppPlatformMemo -}}
+{{- $key := printf "%s %s" (index . 1) (index . 3) -}}
+{{- if not (hasKey $memo $key) }}{{ $_ := set $memo $key (include (index . 1) (index . 2)) }}{{ end -}}
+{{- get $memo $key -}}
+{{- end -}}
+
+{{/*
+app-platform.data.yaml: toYaml of a value, printed once per render for each value: Helm's toYaml
+is JSON first, then YAML, so values with the same JSON print the same YAML and the JSON is the
+key (toJson costs a fraction of toYaml). For what many objects print alike: selectors, hook
+annotations, the helm test script, env sources. Usage: {{ include "app-platform.data.yaml" (list $svc.root $value) }}
+*/}}
+{{- define "app-platform.data.yaml" -}}
+{{- include "app-platform.data.memo" (list (index . 0) "app-platform.data.toYaml" (index . 1) (toJson (index . 1))) -}}
+{{- end -}}
+
+{{/* app-platform.data.toYaml: toYaml, as a helper for app-platform.data.yaml. */}}
+{{- define "app-platform.data.toYaml" -}}
+{{- toYaml . -}}
 {{- end -}}
 
 {{/*

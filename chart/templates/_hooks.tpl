@@ -215,7 +215,7 @@ and so are backup and backup-pre-upgrade on a service with backup.enabled (app-p
 {{- $svc := index . 0 -}}
 {{- $name := index . 1 -}}
 {{- $path := printf "%shooks.%s" $svc.path $name -}}
-{{- if regexMatch "^[0-9a-f]{8}$" $name -}}
+{{- if and (eq (len $name) 8) (not (trimAll "0123456789abcdef" $name)) -}}{{- /* ^[0-9a-f]{8}$ */ -}}
   {{- include "app-platform.errors.fail" (dict "path" $path "value" $name
         "problem" "hook names of 8 hex characters are reserved: a job service's own Job is named <service>-<8 hex characters of its spec>"
         "fix" "Choose a descriptive name such as migrate, smoke or export.") -}}

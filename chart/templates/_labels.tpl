@@ -35,7 +35,10 @@ Usage: {{- $_ := include "app-platform.labels.set" $svc }}
 {{/* app-platform.labels.version: the image tag as a label value, else the chart's appVersion. */}}
 {{- define "app-platform.labels.version" -}}
 {{- $v := .image.tag | default .root.Chart.AppVersion | trunc 63 | trimAll "-_." -}}
-{{- if regexMatch "^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$" $v }}{{ $v }}{{ else }}{{ .root.Chart.AppVersion }}{{ end -}}
+{{- /* a label value (^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$): after the trimAll above, that is a
+       non-empty string of those characters only; trimAll with them all as the cutset checks it
+       without a regular expression (sprig compiles one on each call) */ -}}
+{{- if and $v (not (trimAll "-_.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" $v)) }}{{ $v }}{{ else }}{{ .root.Chart.AppVersion }}{{ end -}}
 {{- end -}}
 
 {{/*
@@ -51,6 +54,6 @@ labels:
 {{- $ann := merge (dict) (.annotations | default dict) (.svc.root.Values.global).annotations }}
 {{- with $ann }}
 annotations:
-  {{- toYaml . | nindent 2 }}
+  {{- include "app-platform.data.yaml" (list $.svc.root .) | nindent 2 }}
 {{- end }}
 {{- end -}}

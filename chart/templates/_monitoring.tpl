@@ -98,7 +98,7 @@ app-platform.monitoring.servicePortNumber: the Service port number that serves m
         "problem" "monitoring is enabled but Prometheus is not told how often to scrape"
         "fix" (printf "Set %smonitoring.scrapeInterval, e.g. \"30s\", or set %smonitoring.enabled: false." $p $p)) -}}
 {{- end -}}
-{{- if gt (include "app-platform.monitoring.milliseconds" $m.scrapeTimeout | atoi) (include "app-platform.monitoring.milliseconds" $m.scrapeInterval | atoi) -}}
+{{- if gt (include "app-platform.data.memo" (list .root "app-platform.monitoring.milliseconds" $m.scrapeTimeout (toString $m.scrapeTimeout)) | atoi) (include "app-platform.data.memo" (list .root "app-platform.monitoring.milliseconds" $m.scrapeInterval (toString $m.scrapeInterval)) | atoi) -}}
   {{- include "app-platform.errors.fail" (dict "path" (printf "%smonitoring.scrapeTimeout" $p) "value" $m.scrapeTimeout
         "problem" (printf "a scrape may not take longer than the scrape interval (%s)" $m.scrapeInterval)
         "fix" (printf "Set %smonitoring.scrapeTimeout to %s or less, or raise %smonitoring.scrapeInterval." $p $m.scrapeInterval $p)) -}}
@@ -149,9 +149,21 @@ spec:
 {{- $memo := .root.AppPlatformResolved.memo -}}
 {{- $key := printf "monitoring.meta %s" .fullname -}}
 {{- if not (hasKey $memo $key) -}}
-{{- $meta := include "app-platform.meta.object" (dict "svc" . "name" .fullname) | fromYaml -}}
-{{- $_ := set $meta "labels" (merge (dict) $meta.labels (.values.monitoring.labels | default dict)) -}}
-{{- $_ := set $memo $key (toYaml $meta) -}}
+{{- $ns := .root.Release.Namespace -}}
+{{- /* Without monitoring.labels and global.annotations, with label values that are strings and
+       names of [a-z0-9.-] (plain YAML scalars), this is meta.object read back: its labels, and the
+       name and namespace as YAML types them; only those two are parsed, not the whole text. */ -}}
+{{- $plain := and (not .values.monitoring.labels) (not (.root.Values.global).annotations) (not (trimAll "abcdefghijklmnopqrstuvwxyz0123456789.-" (printf "%s%s" .fullname $ns))) -}}
+{{- range $_, $l := .labels }}{{ if not (kindIs "string" $l) }}{{ $plain = false }}{{ end }}{{ end -}}
+{{- if $plain -}}
+  {{- $meta := fromYaml (printf "name: %s\nnamespace: %s" .fullname $ns) -}}
+  {{- $_ := set $meta "labels" .labels -}}
+  {{- $_ := set $memo $key (toYaml $meta) -}}
+{{- else -}}
+  {{- $meta := include "app-platform.meta.object" (dict "svc" . "name" .fullname) | fromYaml -}}
+  {{- $_ := set $meta "labels" (merge (dict) $meta.labels (.values.monitoring.labels | default dict)) -}}
+  {{- $_ := set $memo $key (toYaml $meta) -}}
+{{- end -}}
 {{- end -}}
 {{- get $memo $key -}}
 {{- end -}}

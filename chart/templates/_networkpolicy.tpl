@@ -44,7 +44,7 @@ spec:
   {{- else }}
   ingress: []
   {{- end }}
-  egress: {{- include "app-platform.networkpolicy.egress" . | trim | nindent 4 }}
+  egress: {{- include "app-platform.data.memo" (list .root "app-platform.networkpolicy.egress" . (printf "%p" .)) | trim | nindent 4 }}
 {{- end -}}
 {{- end -}}
 
@@ -59,6 +59,16 @@ spec:
 {{- define "app-platform.networkpolicy.pods" -}}
 - podSelector:
     matchLabels: {{- toYaml . | nindent 6 }}
+{{- end -}}
+
+{{/*
+app-platform.networkpolicy.podsOf: app-platform.networkpolicy.pods, printed once per set of labels
+(a service's selector is a peer in its own policy, in each dependent's and dependency's, and in
+its helpers' policy): kept in the render's memo under the labels as JSON.
+Usage: {{- include "app-platform.networkpolicy.podsOf" (list $svc $labels) }}   ($svc: any service, for the memo)
+*/}}
+{{- define "app-platform.networkpolicy.podsOf" -}}
+{{- include "app-platform.data.memo" (list (index . 0).root "app-platform.networkpolicy.pods" (index . 1) (toJson (index . 1))) -}}
 {{- end -}}
 
 {{/*
@@ -83,9 +93,21 @@ depends on; hooks, tests and backups reach the service itself.
 {{- dict "hooks" $hooks "canary" $canary "others" $others | toJson -}}
 {{- end -}}
 
+{{/*
+app-platform.networkpolicy.helpersOf: app-platform.networkpolicy.helpers worked out once per
+service (or variant) object: a service's helpers are read by its own policies and by each
+dependent's and allowFrom's. The key is the service dict's identity (%p), as a service's helpers
+depend on nothing but the service. An identity is a valid key only for a dict that lives for the
+whole render (else another dict could get its address): pass only resolved services and their
+canary (kept on the service as canaryRun); the policy's egress rules are memoized the same way.
+*/}}
+{{- define "app-platform.networkpolicy.helpersOf" -}}
+{{- include "app-platform.data.memo" (list .root "app-platform.networkpolicy.helpers" . (printf "%p" .)) -}}
+{{- end -}}
+
 {{/* app-platform.networkpolicy.component: the selector of one component of the release (JSON in, YAML peer out). */}}
 {{- define "app-platform.networkpolicy.component" -}}
-{{- include "app-platform.networkpolicy.pods" (merge (dict "app.kubernetes.io/component" (index . 1)) (index . 0).selector) -}}
+{{- include "app-platform.networkpolicy.podsOf" (list (index . 0) (merge (dict "app.kubernetes.io/component" (index . 1)) (index . 0).selector)) -}}
 {{- end -}}
 
 {{/* app-platform.networkpolicy.ingress: the ingress rules (a YAML list, possibly empty). */}}
@@ -114,10 +136,10 @@ depends on; hooks, tests and backups reach the service itself.
       protocol: TCP
 {{- end }}
 {{- range $d := .dependents }}
-{{- $helpers := include "app-platform.networkpolicy.helpers" $d | fromJson }}
+{{- $helpers := include "app-platform.networkpolicy.helpersOf" $d | fromJson }}
 # dependent: {{ $d.name }} (its pods and hook Jobs{{ if $helpers.canary }}, its canary{{ end }})
 - from:
-    {{- include "app-platform.networkpolicy.pods" $d.selector | nindent 4 }}
+    {{- include "app-platform.networkpolicy.podsOf" (list $svc $d.selector) | nindent 4 }}
     {{- range concat $helpers.hooks $helpers.canary }}
     {{- include "app-platform.networkpolicy.component" (list $d .) | nindent 4 }}
     {{- end }}
@@ -125,7 +147,7 @@ depends on; hooks, tests and backups reach the service itself.
     - port: {{ $port }}
       protocol: TCP
 {{- end }}
-{{- $own := include "app-platform.networkpolicy.helpers" . | fromJson }}
+{{- $own := include "app-platform.networkpolicy.helpersOf" . | fromJson }}
 {{- with concat $own.hooks $own.others }}
 # the service's own hook Jobs, helm test Pod and backups
 - from:
@@ -146,7 +168,7 @@ depends on; hooks, tests and backups reach the service itself.
 {{- end }}
 {{- if $np.allowSameService }}
 # the service's own pods, any port
-- from: {{- include "app-platform.networkpolicy.pods" .selector | nindent 4 }}
+- from: {{- include "app-platform.networkpolicy.podsOf" (list . .selector) | nindent 4 }}
 {{- end }}
 {{- with $np.extraIngress }}
 {{ toYaml . }}
@@ -186,7 +208,7 @@ depends on; hooks, tests and backups reach the service itself.
     {{- end }}
   {{- end }}
 {{- else }}
-- to: {{- include "app-platform.networkpolicy.pods" $dep.target.selector | nindent 4 }}
+- to: {{- include "app-platform.networkpolicy.podsOf" (list $ $dep.target.selector) | nindent 4 }}
   ports:
     - port: {{ int64 $dep.target.values.port }}
       protocol: TCP
@@ -197,7 +219,7 @@ depends on; hooks, tests and backups reach the service itself.
 {{- end }}
 {{- if $np.allowSameService }}
 # the service's own pods, any port
-- to: {{- include "app-platform.networkpolicy.pods" .selector | nindent 4 }}
+- to: {{- include "app-platform.networkpolicy.podsOf" (list . .selector) | nindent 4 }}
 {{- end }}
 {{- with $np.extraEgress }}
 {{ toYaml . }}
@@ -231,10 +253,10 @@ each on the service's main port, or the entry's ports ([8080, metrics], numbers 
 # allowFrom: {{ $a }} is disabled (enabled: false): no pods, no rule
 {{- else }}
 {{- if kindIs "string" $a }}
-{{- $helpers := include "app-platform.networkpolicy.helpers" $from | fromJson }}
+{{- $helpers := include "app-platform.networkpolicy.helpersOf" $from | fromJson }}
 # allowFrom: {{ $a }} (its pods and hook Jobs)
 - from:
-    {{- include "app-platform.networkpolicy.pods" $from.selector | nindent 4 }}
+    {{- include "app-platform.networkpolicy.podsOf" (list $svc $from.selector) | nindent 4 }}
     {{- range concat $helpers.hooks $helpers.canary }}
     {{- include "app-platform.networkpolicy.component" (list $from .) | nindent 4 }}
     {{- end }}
@@ -357,7 +379,7 @@ service's own pods on its main and metrics ports; backups also networkPolicy.bac
 {{- $svc := . -}}
 {{- $np := .values.networkPolicy | default dict -}}
 {{- if and $np.enabled (ne .values.workloadType "external") -}}
-{{- $h := include "app-platform.networkpolicy.helpers" . | fromJson -}}
+{{- $h := include "app-platform.networkpolicy.helpersOf" . | fromJson -}}
 {{- $docs := list -}}
 {{- $backup := include "app-platform.names.component" (list .name "backup") -}}
 {{- $runs := without (concat $h.hooks $h.others) $backup -}}
@@ -383,7 +405,7 @@ kind: NetworkPolicy
 metadata: {{- include "app-platform.meta.object" (dict "svc" $svc "name" (include "app-platform.names.suffixed" (list $svc (index . 1)))) | nindent 2 }}
 spec:
   podSelector:
-    matchLabels: {{- toYaml (omit $svc.selector "app.kubernetes.io/component") | nindent 6 }}
+    matchLabels: {{- include "app-platform.data.yaml" (list $svc.root (omit $svc.selector "app.kubernetes.io/component")) | nindent 6 }}
     matchExpressions:
       - key: app.kubernetes.io/component
         operator: In
@@ -393,10 +415,10 @@ spec:
     - Egress
   ingress: []
   egress:
-    {{- include "app-platform.networkpolicy.egress" $svc | trim | nindent 4 }}
+    {{- include "app-platform.data.memo" (list $svc.root "app-platform.networkpolicy.egress" $svc (printf "%p" $svc)) | trim | nindent 4 }}
     {{- if has $v.workloadType (list "deployment" "statefulset" "daemonset") }}
     # the service's own pods (a smoke test, a helm test, a backup reach the service)
-    - to: {{- include "app-platform.networkpolicy.pods" $svc.selector | nindent 8 }}
+    - to: {{- include "app-platform.networkpolicy.podsOf" (list $svc $svc.selector) | nindent 8 }}
       ports:
         - port: {{ $port }}
           protocol: TCP

@@ -91,7 +91,7 @@ initContainers: {{- . | nindent 2 }}
 containers:
   {{- include "app-platform.container.main" . | nindent 2 }}
   {{- range $i, $c := $v.sidecars }}
-  {{- include "app-platform.container.extra" (list $ $c (printf "%ssidecars[%d]" $.path $i)) | nindent 2 }}
+  {{- include "app-platform.container.sidecar" (list $ $c (printf "%ssidecars[%d]" $.path $i)) | nindent 2 }}
   {{- end }}
 {{- with include "app-platform.pod.volumes" . | trim }}
 volumes: {{- . | nindent 2 }}
@@ -102,7 +102,8 @@ volumes: {{- . | nindent 2 }}
 {{- define "app-platform.pod.initContainers" -}}
 {{- $svc := . -}}
 {{- range $dep := .dependencies }}
-{{- include "app-platform.container.waitFor" (list $svc $dep) }}
+{{- include "app-platform.data.memo" (list $svc.root "app-platform.container.waitFor" (list $svc $dep)
+      (toJson (list $dep.name $dep.host $dep.port $svc.values.dependencyWait $svc.values.security))) }}
 {{- end }}
 {{- range .values.initContainers }}
 {{ include "app-platform.container.extra" (list $svc .) }}

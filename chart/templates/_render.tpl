@@ -34,6 +34,7 @@ Usage: {{- $_ := include "app-platform.render.context" $ }}{{- $ctx := $.AppPlat
 {{- define "app-platform.render.context" -}}
 {{- if not (hasKey . "AppPlatformResolved") -}}
 {{- $ctx := dict "memo" dict -}}{{- /* memo: what object helpers compute once per object name (see _monitoring.tpl) */ -}}
+{{- $_ := set . "AppPlatformMemo" $ctx.memo -}}{{- /* the same memo, for app-platform.data.memo, from the start (resolving uses it too) */ -}}
 {{- $_ := include "app-platform.values.resolve" (list . $ctx) -}}
 {{- $_ := set . "AppPlatformResolved" $ctx -}}
 {{- include "app-platform.cluster.check" (list . $ctx) -}}

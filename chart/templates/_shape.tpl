@@ -32,7 +32,10 @@ default probes say "http"); a probe without a port checks the main port by numbe
 {{- if $v.probes -}}
   {{- $probes := dict -}}
   {{- range $kind, $probe := $v.probes -}}
-    {{- $_ := set $probes $kind (include "app-platform.shape.probe" (list $ $kind $probe) | fromJson) -}}
+    {{- /* once per render for the same probe and ports (services often share their probes); the path
+           and kind only word the errors, and the first service with the probe fails the same way */ -}}
+    {{- $flat := include "app-platform.data.memo" (list $.root "app-platform.shape.probe" (list $ $kind $probe) (toJson (list $probe $.portNames $.mainPort))) -}}
+    {{- $_ := set $probes $kind ($flat | fromJson) -}}
   {{- end -}}
   {{- $_ := set $v "probes" $probes -}}
 {{- end -}}
@@ -75,7 +78,7 @@ Usage: include "app-platform.shape.probe" (list $svc "liveness" $probe) | fromJs
   {{- end -}}
   {{- if eq $port "" -}}
     {{- $_ := set $flat "port" (int64 $svc.mainPort.port) -}}
-  {{- else if regexMatch "^[0-9]+$" $port -}}
+  {{- else if not (trimAll "0123456789" $port) -}}{{- /* all digits ($port is not empty here) */ -}}
     {{- $_ := set $flat "port" (int64 $port) -}}
   {{- else if not (hasKey $svc.portNames $port) -}}
     {{- include "app-platform.errors.fail" (dict "path" $portPath "value" $port

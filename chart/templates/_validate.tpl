@@ -111,7 +111,7 @@ extraServices only where there are pods to select.
     {{- end -}}
     {{- $_ := set $seen $port.name true -}}
     {{- $target := include "app-platform.data.scalar" ($port.targetPort | default $port.port) -}}
-    {{- if and $target (not (regexMatch "^[0-9]+$" $target)) (not (hasKey $pod $target)) (ne $target "http") -}}
+    {{- if and $target (trimAll "0123456789" $target) (not (hasKey $pod $target)) (ne $target "http") -}}
     {{- include "app-platform.errors.add" (dict "into" $.errors "path" (printf "%s.targetPort" $where) "value" $target
           "problem" "no container port of the pod has this name, so the Service would send its traffic nowhere"
           "fix" (printf "Use one of: %s (or a port number), or add the port to ports / a sidecar's ports." (join ", " (keys $pod | sortAlpha)))) -}}
