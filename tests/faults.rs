@@ -19,7 +19,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use support::cli::{Run, apwiz_env, write};
 use support::cluster::{OwnCluster, control_plane};
 use support::tmux::{SESSION, Tmux};
@@ -900,6 +900,91 @@ fn signals_to_the_deploy_screen_restore_the_terminal_write_the_record_and_leave_
     }
 }
 
+/// The release web's Lease in `ns` as another apwiz holding it would write it (alice on build-7,
+/// pid 4121, git 1a2b3c4d5e6f, since 2026-12-06 14:03:07 UTC), renewed now, valid `secs`.
+fn hold_as_alice(ns: &str, secs: u32) {
+    let now = Command::new("date")
+        .args(["-u", "+%Y-%m-%dT%H:%M:%S.%6NZ"])
+        .output()
+        .expect("date");
+    let now = String::from_utf8_lossy(&now.stdout).trim().to_string();
+    let lease = format!(
+        "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: apwiz-release-web\n  namespace: {ns}\n  annotations:\n    \
+         apwiz.dev/user: alice\n    apwiz.dev/host: build-7\n    apwiz.dev/pid: \"4121\"\n    apwiz.dev/operation: deploy\n    \
+         apwiz.dev/commit: git 1a2b3c4d5e6f\n    apwiz.dev/since: \"2026-12-06T14:03:07Z\"\n\
+         spec:\n  holderIdentity: alice@build-7 pid 4121\n  leaseDurationSeconds: {secs}\n  acquireTime: \"{now}\"\n  renewTime: \"{now}\"\n"
+    );
+    let r = support::kubectl_in(&["apply", "-f", "-"], Some(&lease));
+    assert!(r.ok, "{}", r.stderr);
+}
+
+/// The release web's Lease in `ns` is still the one [`hold_as_alice`] wrote.
+fn still_alices(ns: &str) {
+    let (ok, out, e) = kubectl(&[
+        "-n",
+        ns,
+        "get",
+        "lease",
+        "apwiz-release-web",
+        "-o",
+        "jsonpath={.spec.holderIdentity}",
+    ]);
+    assert!(ok, "{e}");
+    assert_eq!(out.trim(), "alice@build-7 pid 4121");
+}
+
+/// A rollback and an uninstall of a release whose Lease another apwiz holds (line mode, with and
+/// without --yes): the plan names the holder and since when, nothing is asked, exit 1, and the
+/// release and the other apwiz's Lease are as they were.
+#[test]
+fn a_rollback_or_uninstall_of_a_release_another_apwiz_holds_names_the_holder_and_runs_nothing() {
+    let ns = fresh_namespace("faults-held-ops");
+    let dir = team("faults-held-ops", "1.0.0", None);
+    let kc = kubeconfig();
+    web(kc, &dir, &ns, &["deploy", "--yes"], 0);
+    values(&dir, "1.0.1", None);
+    web(kc, &dir, &ns, &["deploy", "--yes"], 0);
+    // Long enough for every command below to see it held.
+    hold_as_alice(&ns, 600);
+    let refusal = format!(
+        "release web in {ns} is being changed by another apwiz: deploy by alice@build-7 (pid 4121, git 1a2b3c4d5e6f) since 2026-12-06 14:03:07 UTC"
+    );
+    for (args, not) in [
+        (&["rollback"][..], "not rolled back: "),
+        (&["rollback", "--yes"][..], "not rolled back: "),
+        (&["uninstall"][..], "not uninstalled: "),
+        (&["uninstall", "--yes"][..], "not uninstalled: "),
+    ] {
+        let r = web(kc, &dir, &ns, args, 1);
+        println!("{args:?}:\n{}{}", r.stdout, r.stderr);
+        for part in [
+            "held by another apwiz",
+            "deploy by alice on build-7 (pid 4121), git commit 1a2b3c4d5e6f, since 2026-12-06 14:03:07 UTC",
+        ] {
+            assert!(r.stdout.contains(part), "{args:?}: {part}:\n{}", r.stdout);
+        }
+        assert!(
+            r.stderr.contains(&format!("{not}{refusal}")),
+            "{args:?}:\n{}",
+            r.stderr
+        );
+        assert!(
+            !r.stderr.contains("pass --yes"),
+            "{args:?} asked:\n{}",
+            r.stderr
+        );
+    }
+    // Nothing ran: still revision 2, deployed; the Lease still alice's.
+    let st = web(kc, &dir, &ns, &["status", "--format", "json"], 0);
+    let v = st.json();
+    assert_eq!(
+        (&v["revision"], &v["status"]),
+        (&json!(2), &json!("deployed")),
+        "{v}"
+    );
+    still_alices(&ns);
+}
+
 /// The deploy screen (tmux) of a release whose Lease another apwiz holds (alice on build-7, made
 /// with kubectl as that apwiz would): the plan shows who holds it, with the git commit and since
 /// when, `y` starts nothing, and nothing is installed.
@@ -910,19 +995,7 @@ fn the_deploy_screen_of_a_release_another_apwiz_holds_names_the_holder_and_start
     let Some(t) = Tmux::new_session("faults-held", &dir) else {
         return;
     };
-    let now = Command::new("date")
-        .args(["-u", "+%Y-%m-%dT%H:%M:%S.%6NZ"])
-        .output()
-        .expect("date");
-    let now = String::from_utf8_lossy(&now.stdout).trim().to_string();
-    let lease = format!(
-        "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: apwiz-release-web\n  namespace: {ns}\n  annotations:\n    \
-         apwiz.dev/user: alice\n    apwiz.dev/host: build-7\n    apwiz.dev/pid: \"4121\"\n    apwiz.dev/operation: deploy\n    \
-         apwiz.dev/commit: git 1a2b3c4d5e6f\n    apwiz.dev/since: \"2026-12-06T14:03:07Z\"\n\
-         spec:\n  holderIdentity: alice@build-7 pid 4121\n  leaseDurationSeconds: 30\n  acquireTime: \"{now}\"\n  renewTime: \"{now}\"\n"
-    );
-    let r = support::kubectl_in(&["apply", "-f", "-"], Some(&lease));
-    assert!(r.ok, "{}", r.stderr);
+    hold_as_alice(&ns, 30);
     t.line(&apwiz_line(
         &dir,
         kubeconfig(),
@@ -954,15 +1027,5 @@ fn the_deploy_screen_of_a_release_another_apwiz_holds_names_the_holder_and_start
     // Nothing was installed, and the other apwiz's Lease is untouched.
     let (ok, _, _) = kubectl(&["-n", &ns, "get", "deployment", "web"]);
     assert!(!ok, "the deploy ran");
-    let (ok, out, e) = kubectl(&[
-        "-n",
-        &ns,
-        "get",
-        "lease",
-        "apwiz-release-web",
-        "-o",
-        "jsonpath={.spec.holderIdentity}",
-    ]);
-    assert!(ok, "{e}");
-    assert_eq!(out.trim(), "alice@build-7 pid 4121");
+    still_alices(&ns);
 }

@@ -760,10 +760,11 @@ fn uninstall_asks_for_the_release_name_typed() {
         argv: vec!["uninstall".into(), "web".into()],
         spec: watch::Spec::default(),
         first_phase: Phase::PreHooks,
+        held: None,
     };
     update(
         &mut st,
-        Msg::Ops(OpsMsg::UninstallPlanned(Ok(Shared::new(plan)))),
+        Msg::Ops(OpsMsg::UninstallPlanned(Ok(Shared::new(plan.clone())))),
     );
     assert!(st.in_text(), "the name is typed");
     // q and y are letters of the name here, not keys.
@@ -782,6 +783,41 @@ fn uninstall_asks_for_the_release_name_typed() {
     assert!(
         matches!(cmds.as_slice(), [Cmd::RunUninstall { stream, .. }] if *stream == op(&st).stream),
         "{cmds:?}"
+    );
+
+    // Another apwiz holds the release: the plan names who and since when, and the typed name
+    // starts nothing (the deploy's words).
+    let (watching, _) = ops::status(Target::default(), "web");
+    st.ops = Some(watching);
+    update(&mut st, key(KeyCode::Char('u')));
+    let held = held_by_alice();
+    let plan = apwiz::testing::core::ops::uninstall::UninstallPlan {
+        held: Some(Box::new(held.clone())),
+        ..plan
+    };
+    update(
+        &mut st,
+        Msg::Ops(OpsMsg::UninstallPlanned(Ok(Shared::new(plan)))),
+    );
+    let shown = crate::screen(&mut st, 160, 48);
+    for part in [
+        "held by another apwiz",
+        "deploy by alice on build-7 (pid 4121), git commit 1a2b3c4d5e6f, since 2026-12-06 14:03:07 UTC",
+        "✗ release web in shop is being changed by another apwiz",
+    ] {
+        assert!(shown.contains(part), "{part}:\n{shown}");
+    }
+    for m in chars("web") {
+        update(&mut st, m);
+    }
+    assert!(
+        update(&mut st, key(KeyCode::Enter)).is_empty(),
+        "held: nothing runs"
+    );
+    assert_eq!(
+        op(&st).board.notices,
+        vec![format!("not started: {held}")],
+        "the refusal's own words"
     );
 }
 

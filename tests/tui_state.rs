@@ -1224,19 +1224,12 @@ fn import_of_a_bad_path_says_so_on_its_screen_and_writes_nothing() {
     assert!(!out.exists() || std::fs::read_dir(&out).unwrap().next().is_none());
 }
 
-/// A chart's values with two environments from the first screen: the conventions typed over
-/// the default, the overlays as ENV=FILE; the pane renders the first environment's files and ^E
-/// moves to the next; the review lists values.yaml and each environment's file.
-#[test]
-fn import_values_with_environments_renders_each_in_the_pane() {
-    use apwiz::testing::tui::steps::import::Kind;
-    let s = session();
-    let out = scratch("import-values").join("tui");
-    let mut st = new_state(&s, &out);
-    let keys = choose_import(&st, Kind::Values);
-    drive_import(&s, &mut st, keys);
+/// The keys that import the bitnami-style values with staging and prod overlays (release shop)
+/// from the first screen: the conventions typed over the default, the overlays as ENV=FILE.
+fn bitnami_with_environments(st: &apwiz::testing::tui::app::State) -> Vec<Msg> {
+    let mut msgs = choose_import(st, apwiz::testing::tui::steps::import::Kind::Values);
     let v = "tests/fixtures/import/values";
-    let mut msgs = chars(&format!("{v}/bitnami.yaml"));
+    msgs.extend(chars(&format!("{v}/bitnami.yaml")));
     msgs.push(key(KeyCode::Tab));
     msgs.extend((0.."helm-create".len()).map(|_| key(KeyCode::Backspace)));
     msgs.extend(chars("bitnami"));
@@ -1246,7 +1239,19 @@ fn import_values_with_environments_renders_each_in_the_pane() {
     )));
     msgs.push(key(KeyCode::Tab));
     msgs.extend(typed_then_enter("shop"));
-    let cmds = drive_import(&s, &mut st, msgs);
+    msgs
+}
+
+/// A chart's values with two environments from the first screen: the conventions typed over
+/// the default, the overlays as ENV=FILE; the pane renders the first environment's files and ^E
+/// moves to the next; the review lists values.yaml and each environment's file.
+#[test]
+fn import_values_with_environments_renders_each_in_the_pane() {
+    let s = session();
+    let out = scratch("import-values").join("tui");
+    let mut st = new_state(&s, &out);
+    let keys = bitnami_with_environments(&st);
+    let cmds = drive_import(&s, &mut st, keys);
     let (_, proven) = st
         .import_step
         .as_ref()
@@ -1277,4 +1282,72 @@ fn import_values_with_environments_renders_each_in_the_pane() {
     for f in ["values.yaml", "values-staging.yaml", "values-prod.yaml"] {
         assert!(shown.iter().any(|s| s == f), "{f}: {shown:?}");
     }
+}
+
+/// After an import's review wrote values.yaml and values-staging.yaml / values-prod.yaml (from
+/// the other chart's overlays, not the wizard's environments), `d` deploys the pane's import
+/// environment, `:deploy` takes only the import's environments, and the env picker (^E) cycles
+/// through them: each deploy's files are the written ones on disk.
+#[test]
+fn after_an_import_is_written_d_and_the_env_picker_use_the_imports_environments() {
+    let s = session();
+    let out = scratch("import-deploy-envs").join("tui");
+    let mut st = new_state(&s, &out);
+    let keys = bitnami_with_environments(&st);
+    drive_import(&s, &mut st, keys);
+    // Not written yet: d refuses.
+    drive_import(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert_eq!(st.step, StepId::Review);
+    assert!(drive_import(&s, &mut st, vec![key(KeyCode::Char('d'))]).is_empty());
+    assert!(st.ops.is_none(), "{:?}", st.status);
+    // Written: the import's environments' files are on disk.
+    drive_import(&s, &mut st, vec![key(KeyCode::Enter)]);
+    assert!(
+        matches!(st.review_step.written, Some(Ok(_))),
+        "{:?}",
+        st.review_step.written
+    );
+    for f in ["values.yaml", "values-staging.yaml", "values-prod.yaml"] {
+        assert!(out.join(f).is_file(), "{f} not written");
+    }
+    assert!(!out.join("values-dev.yaml").exists());
+    let deployed = |st: &mut apwiz::testing::tui::app::State, msgs: Vec<Msg>| -> Option<String> {
+        let cmds = drive_import(&s, st, msgs);
+        let env = cmds.iter().find_map(|c| match c {
+            Cmd::PlanDeploy(req) => {
+                assert_eq!(req.0.request.dir, out, "deploys the written directory");
+                req.0.request.env.clone()
+            }
+            _ => None,
+        });
+        st.ops = None;
+        env
+    };
+    // d: the pane's environment, the import's first.
+    assert_eq!(
+        deployed(&mut st, vec![key(KeyCode::Char('d'))]).as_deref(),
+        Some("staging"),
+        "{:?}",
+        st.status
+    );
+    // ^E moves the pane (and d) to the import's next environment.
+    drive_import(&s, &mut st, vec![ctrl('e')]);
+    assert_eq!(st.pane.env.as_deref(), Some("prod"));
+    assert_eq!(
+        deployed(&mut st, vec![key(KeyCode::Char('d'))]).as_deref(),
+        Some("prod"),
+        "{:?}",
+        st.status
+    );
+    // :deploy names one of the import's environments, or is refused naming them.
+    let mut cmd = vec![key(KeyCode::Char(':'))];
+    cmd.extend(typed_then_enter("deploy staging"));
+    assert_eq!(deployed(&mut st, cmd).as_deref(), Some("staging"));
+    let mut cmd = vec![key(KeyCode::Char(':'))];
+    cmd.extend(typed_then_enter("deploy dev"));
+    assert_eq!(deployed(&mut st, cmd), None);
+    assert_eq!(
+        st.status.as_deref(),
+        Some("dev is not one of the chosen environments (staging, prod)")
+    );
 }

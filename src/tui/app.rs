@@ -369,7 +369,8 @@ impl State {
         if self.dirty || !matches!(self.review_step.written, Some(Ok(_))) && !self.editing {
             return Err("write the files first (Review, then Enter); d then deploys them".into());
         }
-        let chosen = self.project.chosen_environments();
+        // The environments of the files written: an import's own overlays, else the chosen ones.
+        let chosen = self.environments();
         let env = match env {
             Some(e) if chosen.iter().any(|c| c == e) => e.to_string(),
             Some(e) => {

@@ -10,6 +10,7 @@ use crate::cli::{Ctx, print};
 use crate::core::base::error::Result;
 use crate::core::ops::{self, Operation};
 use crate::core::release::events::Emitter;
+use crate::core::release::lease::Refusal;
 
 pub(crate) fn run(ctx: &Ctx, a: RollbackArgs) -> Result<u8> {
     let release = cluster::release_name(&a.release)?;
@@ -24,7 +25,7 @@ pub(crate) fn run(ctx: &Ctx, a: RollbackArgs) -> Result<u8> {
     if ctx.json() {
         print(&format!(
             "{}\n",
-            json!({"event": "diff", "from": p.from, "to": p.to, "changes": p.changes})
+            json!({"event": "diff", "from": p.from, "to": p.to, "changes": p.changes, "held": p.held})
         ))?;
     } else {
         print(&format!(
@@ -36,6 +37,9 @@ pub(crate) fn run(ctx: &Ctx, a: RollbackArgs) -> Result<u8> {
         } else {
             cluster::diff_text(&p.changes, &ctx.out)
         })?;
+    }
+    if let Some(code) = refused_if_held(ctx, p.held.as_deref(), "rolled back")? {
+        return Ok(code);
     }
     if !cluster::confirm(
         ctx,
@@ -49,4 +53,17 @@ pub(crate) fn run(ctx: &Ctx, a: RollbackArgs) -> Result<u8> {
     let outcome = cluster::run_watched(ctx, p.run(emitter), rx)?;
     cluster::print_outcome(ctx, "rollback", &outcome)?;
     Ok(cluster::exit_code(&outcome))
+}
+
+/// Another apwiz holds the release's Lease (the plan read it): its card (who, since when, what to
+/// do) and the refusal in the deploy's words, exit 1 before anything is asked, `--yes` or not.
+pub(super) fn refused_if_held(ctx: &Ctx, held: Option<&Refusal>, not: &str) -> Result<Option<u8>> {
+    let Some(h) = held else {
+        return Ok(None);
+    };
+    if !ctx.json() {
+        print(&format!("{}\n", cluster::card_text(&h.card(), &ctx.out)))?;
+    }
+    eprintln!("{}", ctx.err.paint("error", &format!("not {not}: {h}")));
+    Ok(Some(1))
 }

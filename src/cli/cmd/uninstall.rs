@@ -24,7 +24,7 @@ pub(crate) fn run(ctx: &Ctx, a: UninstallArgs) -> Result<u8> {
     if ctx.json() {
         print(&format!(
             "{}\n",
-            json!({"event": "plan", "deleted": p.deleted, "kept": p.kept, "hooks": p.hooks})
+            json!({"event": "plan", "deleted": p.deleted, "kept": p.kept, "hooks": p.hooks, "held": p.held})
         ))?;
     } else {
         let mut out = format!(
@@ -52,6 +52,9 @@ pub(crate) fn run(ctx: &Ctx, a: UninstallArgs) -> Result<u8> {
             ));
         }
         print(&out)?;
+    }
+    if let Some(code) = super::rollback::refused_if_held(ctx, p.held.as_deref(), "uninstalled")? {
+        return Ok(code);
     }
     if !cluster::confirm_by_name(ctx, a.yes, &p.release)? {
         print("not uninstalled: the name did not match\n")?;

@@ -11,7 +11,7 @@ use crate::core::release::diff::{self, Change};
 use crate::core::release::events::{Emitter, Phase};
 use crate::core::release::ops::{self, HookObject};
 use crate::core::release::records::{self, History};
-use crate::core::release::{Cluster, Target, watch};
+use crate::core::release::{Cluster, Target, lease, watch};
 use crate::core::session::Session;
 
 /// Connects to `target` (refused when read-only) and plans the rollback of `release`.
@@ -44,6 +44,8 @@ pub struct RollbackPlan {
     pub argv: Vec<String>,
     pub spec: watch::Spec,
     pub first_phase: Phase,
+    /// Another apwiz holds the release's Lease: who, since when (`y` is refused).
+    pub held: Option<Box<lease::Refusal>>,
 }
 
 impl Operation for RollbackPlan {
@@ -112,9 +114,10 @@ pub(crate) async fn plan(
         .latest()
         .ok_or_else(|| records::not_found(&release, &cluster.namespace))?
         .clone();
-    let (cur, tgt) = futures::try_join!(
+    let (cur, tgt, held) = futures::try_join!(
         records::open(&cluster, &release, Some(current.revision)),
-        records::open(&cluster, &release, Some(to))
+        records::open(&cluster, &release, Some(to)),
+        async { Ok(lease::held(&cluster, &release).await) }
     )?;
     let changes = diff::diff_manifests(&cur.raw_manifest, &tgt.raw_manifest, &cluster.namespace)?;
     let hooks: Vec<HookObject> = tgt.hooks.iter().map(HookObject::from).collect();
@@ -127,6 +130,7 @@ pub(crate) async fn plan(
         None,
     );
     Ok(RollbackPlan {
+        held,
         argv: ops::rollback_argv(&cluster, &release, Some(to), timeout),
         first_phase: first_phase(&spec),
         from: current.revision,

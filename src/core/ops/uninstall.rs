@@ -11,7 +11,7 @@ use crate::core::release::diff;
 use crate::core::release::events::{Emitter, Phase};
 use crate::core::release::ops::{self, HookObject};
 use crate::core::release::records;
-use crate::core::release::{Cluster, Target, watch};
+use crate::core::release::{Cluster, Target, lease, watch};
 use crate::core::session::Session;
 
 /// Connects to `target` (refused when read-only) and plans the uninstall of `release`.
@@ -40,6 +40,8 @@ pub struct UninstallPlan {
     pub argv: Vec<String>,
     pub spec: watch::Spec,
     pub first_phase: Phase,
+    /// Another apwiz holds the release's Lease: who, since when (`y` is refused).
+    pub held: Option<Box<lease::Refusal>>,
 }
 
 impl Operation for UninstallPlan {
@@ -63,7 +65,11 @@ pub(crate) async fn plan(
     release: String,
     timeout: Duration,
 ) -> Result<UninstallPlan> {
-    let rec = records::open(&cluster, &release, None).await?;
+    let (rec, held) = futures::join!(
+        records::open(&cluster, &release, None),
+        lease::held(&cluster, &release)
+    );
+    let rec = rec?;
     let objects = diff::objects(&rec.raw_manifest, &cluster.namespace)?;
     let (kept, deleted): (Vec<_>, Vec<_>) = objects.iter().partition(|(_, v)| {
         v["metadata"]["annotations"]["helm.sh/resource-policy"].as_str() == Some("keep")
@@ -87,6 +93,7 @@ pub(crate) async fn plan(
         None,
     );
     Ok(UninstallPlan {
+        held,
         argv: ops::uninstall_argv(&cluster, &release, timeout),
         first_phase: first_phase(&spec),
         revision: rec.revision,

@@ -309,6 +309,17 @@ pub(crate) async fn read(cluster: &Cluster, release: &str) -> Result<State> {
     }
 }
 
+/// Who holds the release's Lease when another apwiz does (what a rollback's or an uninstall's
+/// plan shows, refusing its `y`, as the deploy's `operation-lease` pre-check does). A Lease that
+/// cannot be read refuses nothing here: taking it before helm runs decides.
+pub(crate) async fn held(cluster: &Cluster, release: &str) -> Option<Box<Refusal>> {
+    read(cluster, release)
+        .await
+        .ok()?
+        .refusal(release, &cluster.namespace)
+        .map(Box::new)
+}
+
 fn lease_for(release: &str, holder: &Holder, resource_version: Option<String>) -> Lease {
     let now = MicroTime(jiff::Timestamp::now());
     Lease {

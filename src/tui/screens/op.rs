@@ -17,6 +17,7 @@ use crate::core::release::board::{Board, OPERATION_PHASES, ObjectRow, Step};
 use crate::core::release::cause::{CardLine, CauseCard};
 use crate::core::release::diff::Change;
 use crate::core::release::events::Phase;
+use crate::core::release::lease::Refusal;
 use crate::core::release::ops::HookObject;
 use crate::core::release::prechecks::{Check, Status};
 use crate::core::release::{Target, watch};
@@ -445,6 +446,9 @@ fn op_action(s: &mut OpScreen, a: Action) -> Effect {
                     "this context is read-only (readOnlyContexts in the user config)",
                 );
             }
+            if let Some(h) = &p.held {
+                return refuse(s, &h.to_string());
+            }
             let plan = p.clone();
             start(s, &plan.spec);
             Effect::Cmds(vec![Cmd::RunRollback {
@@ -483,6 +487,9 @@ fn op_action(s: &mut OpScreen, a: Action) -> Effect {
                     s,
                     "this context is read-only (readOnlyContexts in the user config)",
                 );
+            }
+            if let Some(h) = &p.held {
+                return refuse(s, &h.to_string());
             }
             if s.typed != p.release {
                 return refuse(
@@ -698,13 +705,7 @@ fn refused_lines(o: &OpScreen, why: &[String], st: &Styles) -> Vec<Line<'static>
 /// A deploy's plan: who holds the release (when another apwiz does), pre-checks, the diff, the
 /// hooks, the timeout, the question.
 fn deploy_plan_lines(o: &OpScreen, p: &DeployPlan, st: &Styles) -> Vec<Line<'static>> {
-    let mut l = match p.checks.iter().find_map(|c| c.held.as_ref()) {
-        Some(h) => held_lines(&h.card(), st),
-        None => Vec::new(),
-    };
-    if !l.is_empty() {
-        l.push(Line::raw(""));
-    }
+    let mut l = held_plan_lines(p.checks.iter().find_map(|c| c.held.as_deref()), st);
     l.extend(checks_lines(&p.checks, st));
     l.push(Line::raw(""));
     l.extend(changes_lines(&p.changes, o.selected, st));
@@ -740,13 +741,14 @@ fn deploy_plan_lines(o: &OpScreen, p: &DeployPlan, st: &Styles) -> Vec<Line<'sta
 
 /// An uninstall's plan: what goes, what stays, the delete hooks, the name to type.
 fn uninstall_plan_lines(o: &OpScreen, p: &UninstallPlan, st: &Styles) -> Vec<Line<'static>> {
-    let mut l = vec![Line::from(vec![
+    let mut l = held_plan_lines(p.held.as_deref(), st);
+    l.push(Line::from(vec![
         Span::styled("uninstall ", st.title),
         Span::raw(format!(
             "{} (revision {}) from {}/{}",
             p.release, p.revision, p.cluster.context, p.cluster.namespace
         )),
-    ])];
+    ]));
     l.push(Line::raw(""));
     l.push(Line::from(Span::styled(
         format!("deleted ({})", p.deleted.len()),
@@ -768,38 +770,45 @@ fn uninstall_plan_lines(o: &OpScreen, p: &UninstallPlan, st: &Styles) -> Vec<Lin
     );
     l.extend(hooks_plan_lines(&p.hooks, "delete", st));
     l.push(Line::raw(""));
-    l.push(Line::from(vec![
-        Span::raw(format!(
-            "type the release name ({}) to confirm: ",
-            p.release
-        )),
-        Span::styled(format!("{}▏", o.typed), st.accent),
-    ]));
+    l.push(match &p.held {
+        Some(h) => Line::from(Span::styled(format!("✗ {h}"), st.error)),
+        None => Line::from(vec![
+            Span::raw(format!(
+                "type the release name ({}) to confirm: ",
+                p.release
+            )),
+            Span::styled(format!("{}▏", o.typed), st.accent),
+        ]),
+    });
     notices(&mut l, &o.board, st);
     l
 }
 
 /// A rollback's plan: the diff, the hooks, the question.
 fn rollback_plan_lines(o: &OpScreen, p: &RollbackPlan, st: &Styles) -> Vec<Line<'static>> {
-    let mut l = vec![Line::from(vec![
+    let mut l = held_plan_lines(p.held.as_deref(), st);
+    l.push(Line::from(vec![
         Span::styled("rollback ", st.title),
         Span::raw(format!(
             "revision {} ({}) → {}",
             p.from, p.from_status, p.to
         )),
-    ])];
+    ]));
     l.push(Line::raw(""));
     l.extend(changes_lines(&p.changes, o.selected, st));
     l.push(Line::raw(""));
     l.extend(hooks_plan_lines(&p.hooks, "rollback", st));
     l.push(Line::raw(""));
-    l.push(Line::from(vec![
-        Span::styled("y", st.accent),
-        Span::raw(format!(
-            " roll {} back to revision {} · q cancels",
-            p.release, p.to
-        )),
-    ]));
+    l.push(match &p.held {
+        Some(h) => Line::from(Span::styled(format!("✗ {h}"), st.error)),
+        None => Line::from(vec![
+            Span::styled("y", st.accent),
+            Span::raw(format!(
+                " roll {} back to revision {} · q cancels",
+                p.release, p.to
+            )),
+        ]),
+    });
     notices(&mut l, &o.board, st);
     l
 }
@@ -1172,6 +1181,17 @@ fn styled(lines: Vec<CardLine>, st: &Styles) -> Vec<Line<'static>> {
 fn held_lines(c: &CauseCard, st: &Styles) -> Vec<Line<'static>> {
     let mut l = styled(c.lines(), st);
     l.extend(styled(c.next_lines(), st));
+    l
+}
+
+/// The top of a plan (deploy, rollback, uninstall) when another apwiz holds the release's
+/// Lease: its card and a blank line; nothing otherwise.
+fn held_plan_lines(held: Option<&Refusal>, st: &Styles) -> Vec<Line<'static>> {
+    let Some(h) = held else {
+        return Vec::new();
+    };
+    let mut l = held_lines(&h.card(), st);
+    l.push(Line::raw(""));
     l
 }
 
