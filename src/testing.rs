@@ -174,7 +174,7 @@ pub mod tui {
     pub mod jobs {
         pub use crate::tui::jobs::Jobs;
         pub use crate::tui::jobs::review_files;
-        pub use crate::tui::jobs::{plan_import, write_import};
+        pub use crate::tui::jobs::{plan_import, render_result, write_import};
     }
     pub mod keys {
         pub use crate::tui::keys::Action;
