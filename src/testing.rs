@@ -103,6 +103,9 @@ pub mod core {
         pub mod new {
             pub use crate::core::ops::new::{plan, write};
         }
+        pub mod rollback {
+            pub use crate::core::ops::rollback::RollbackPlan;
+        }
         pub mod uninstall {
             pub use crate::core::ops::uninstall::UninstallPlan;
         }
