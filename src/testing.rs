@@ -103,6 +103,9 @@ pub mod core {
         pub mod new {
             pub use crate::core::ops::new::{plan, write};
         }
+        pub mod rollback {
+            pub use crate::core::ops::rollback::RollbackPlan;
+        }
         pub mod uninstall {
             pub use crate::core::ops::uninstall::UninstallPlan;
         }
@@ -174,7 +177,7 @@ pub mod tui {
     pub mod jobs {
         pub use crate::tui::jobs::Jobs;
         pub use crate::tui::jobs::review_files;
-        pub use crate::tui::jobs::{plan_import, write_import};
+        pub use crate::tui::jobs::{plan_import, render_result, write_import};
     }
     pub mod keys {
         pub use crate::tui::keys::Action;

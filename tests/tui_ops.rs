@@ -107,14 +107,7 @@ fn plan(rt: &tokio::runtime::Runtime, read_only: bool, failing_check: bool) -> D
     let cl = cluster(rt, read_only);
     DeployPlan {
         release: "web".into(),
-        helm: Helm {
-            path: "helm".into(),
-            version: Version {
-                major: 4,
-                minor: 3,
-                patch: 1,
-            },
-        },
+        helm: helm4(),
         event: "upgrade",
         revision: Some(3),
         rollback_to: Some(3),
@@ -342,6 +335,35 @@ fn failed_hook_shows_the_cause_card_and_r_plans_the_rollback() {
     }
     assert_eq!(op(&st).op, "rollback");
     assert!(matches!(op(&st).stage, Stage::Planning(_)));
+
+    // Another apwiz holds the release meanwhile: the rollback's plan names who and since when,
+    // and y starts nothing (the deploy's words).
+    let held = held_by_alice();
+    let rp = apwiz::testing::core::ops::rollback::RollbackPlan {
+        release: "web".into(),
+        cluster: cluster(&rt, false),
+        helm: helm4(),
+        from: 4,
+        from_status: "failed".into(),
+        to: 3,
+        changes: Vec::new(),
+        hooks: Vec::new(),
+        timeout: Duration::from_secs(300),
+        argv: vec!["rollback".into(), "web".into(), "3".into()],
+        spec: watch::Spec::default(),
+        first_phase: Phase::ApplyAndWait,
+        held: Some(Box::new(held.clone())),
+    };
+    update(
+        &mut st,
+        Msg::Ops(OpsMsg::RollbackPlanned(Ok(Shared::new(rp)))),
+    );
+    let shown = screen(&mut st, 160, 48);
+    assert_shows_alice_holds(&shown);
+    assert!(!shown.contains("y roll web back"), "{shown}");
+    assert!(update(&mut st, key(KeyCode::Char('y'))).is_empty());
+    assert!(matches!(op(&st).stage, Stage::RollbackPlan(_)));
+    assert_eq!(op(&st).board.notices, vec![format!("not started: {held}")]);
 }
 
 #[test]
@@ -739,14 +761,7 @@ fn uninstall_asks_for_the_release_name_typed() {
     let plan = apwiz::testing::core::ops::uninstall::UninstallPlan {
         release: "web".into(),
         cluster: cluster(&rt, false),
-        helm: Helm {
-            path: "helm".into(),
-            version: Version {
-                major: 4,
-                minor: 3,
-                patch: 1,
-            },
-        },
+        helm: helm4(),
         revision: 4,
         deleted: vec!["Deployment/web".into(), "Service/web".into()],
         kept: vec!["PersistentVolumeClaim/web-data".into()],
@@ -800,13 +815,7 @@ fn uninstall_asks_for_the_release_name_typed() {
         Msg::Ops(OpsMsg::UninstallPlanned(Ok(Shared::new(plan)))),
     );
     let shown = crate::screen(&mut st, 160, 48);
-    for part in [
-        "held by another apwiz",
-        "deploy by alice on build-7 (pid 4121), git commit 1a2b3c4d5e6f, since 2026-12-06 14:03:07 UTC",
-        "✗ release web in shop is being changed by another apwiz",
-    ] {
-        assert!(shown.contains(part), "{part}:\n{shown}");
-    }
+    assert_shows_alice_holds(&shown);
     for m in chars("web") {
         update(&mut st, m);
     }
@@ -995,6 +1004,29 @@ fn a_promotion_writes_the_image_once_it_succeeded() {
             image: "ghcr.io/acme/web:1.1.0".into(),
         })]
     );
+}
+
+/// The helm the hand-made plans name (never run).
+fn helm4() -> Helm {
+    Helm {
+        path: "helm".into(),
+        version: Version {
+            major: 4,
+            minor: 3,
+            patch: 1,
+        },
+    }
+}
+
+/// A plan of a release alice's apwiz holds, as drawn: who, since when, the refusal.
+fn assert_shows_alice_holds(shown: &str) {
+    for part in [
+        "held by another apwiz",
+        "deploy by alice on build-7 (pid 4121), git commit 1a2b3c4d5e6f, since 2026-12-06 14:03:07 UTC",
+        "✗ release web in shop is being changed by another apwiz",
+    ] {
+        assert!(shown.contains(part), "{part}:\n{shown}");
+    }
 }
 
 /// Another apwiz's Lease on the release, as `operation-lease` reads it.

@@ -1,13 +1,14 @@
 //! Snapshots of every step, the help overlay, the quit question and the side pane (a render
 //! with findings, and helm failing), at 80×24 (panes stacked) and 160×48 (side by side); and the
 //! styles of every theme. ratatui's TestBackend + insta.
+mod support;
 mod tui_common;
 
 use apwiz::testing::core::check::manifests::Object;
 use apwiz::testing::core::check::report::{Finding, Report, Severity, Source, Timings};
 use apwiz::testing::core::ops::import::Proof;
 use apwiz::testing::tui::app::{State, update};
-use apwiz::testing::tui::msg::{Cmd, Msg, RenderResult};
+use apwiz::testing::tui::msg::{Cmd, Msg};
 use apwiz::testing::tui::style::Styles;
 use apwiz::testing::tui::view;
 use crossterm::event::KeyCode;
@@ -343,28 +344,78 @@ fn import_screen() {
     }
 }
 
-/// The pane's render result for `objects` in `env` (a fixed time, so the picture is stable).
+/// The pane's render result for `objects` in `env` (a fixed time, so the picture is stable), as
+/// the render job makes it.
 fn feed_render(st: &mut State, objects: Vec<Object>, env: Option<&str>, millis: f64) {
-    let yaml: Vec<String> = objects
-        .iter()
-        .map(|o| serde_yaml::to_string(&o.value).unwrap())
-        .collect();
     let g = st.check_generation;
     update(
         st,
         Msg::Rendered {
             generation: g,
             env: env.map(str::to_string),
-            result: Ok(RenderResult {
-                highlighted: yaml
-                    .iter()
-                    .map(|y| apwiz::testing::tui::highlight::yaml(y))
-                    .collect(),
-                yaml,
+            result: Ok(apwiz::testing::tui::jobs::render_result(
                 objects,
                 millis,
-                errors: Vec::new(),
-            }),
+                Vec::new(),
+                "default",
+            )),
         },
     );
+}
+
+/// The render pane's network view: a real prod render (helm, `chart/values-prod.yaml`) of
+/// `examples/four-services.yaml`, whose services call each other by `dependsOn` (web → api →
+/// cache, database), made into the pane's result by the render job's own `render_result`; `n` in
+/// the pane switches from the objects to who may reach whom, and back; the footer lists it.
+#[test]
+fn pane_network_view_of_a_prod_render_with_depends_on() {
+    let out = support::template_output(
+        &support::chart(),
+        &["examples/four-services.yaml", "chart/values-prod.yaml"],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let objects =
+        apwiz::testing::core::check::manifests::parse(&String::from_utf8_lossy(&out.stdout))
+            .expect("helm's output parses");
+    for (w, h) in SIZES {
+        let (s, mut st) = filled(&format!("pane-net-{w}"));
+        update(&mut st, Msg::Resize(w, h));
+        let mut msgs = vec![key(KeyCode::Esc), key(KeyCode::Char(':'))];
+        msgs.extend(chars("env prod"));
+        msgs.push(key(KeyCode::Enter));
+        // The pane in focus (beside) or shown (narrow): its keys apply.
+        msgs.push(ctrl('w'));
+        drive(&s, &mut st, msgs);
+        assert_eq!(st.pane.env.as_deref(), Some("prod"), "{:?}", st.status);
+        let g = st.check_generation;
+        let result =
+            apwiz::testing::tui::jobs::render_result(objects.clone(), 250.0, Vec::new(), "apps");
+        assert!(
+            result
+                .netpol
+                .iter()
+                .any(|l| l.starts_with("  web ") && l.ends_with("-> api: http 8080/TCP")),
+            "{:#?}",
+            result.netpol
+        );
+        update(
+            &mut st,
+            Msg::Rendered {
+                generation: g,
+                env: Some("prod".into()),
+                result: Ok(result),
+            },
+        );
+        let objects_view = screen(&mut st, w, h);
+        assert!(objects_view.contains("n network"), "{objects_view}");
+        update(&mut st, key(KeyCode::Char('n')));
+        insta::assert_snapshot!(format!("pane_network_prod_{w}x{h}"), screen(&mut st, w, h));
+        update(&mut st, key(KeyCode::Char('n')));
+        assert_eq!(screen(&mut st, w, h), objects_view, "n again: the objects");
+    }
 }

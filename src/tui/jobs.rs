@@ -13,7 +13,8 @@ use tokio::sync::Notify;
 
 use crate::core::base::error::{Error, Result};
 use crate::core::base::jobs::Latest;
-use crate::core::check::pipeline;
+use crate::core::check::manifests::Object;
+use crate::core::check::{netpol, pipeline};
 use crate::core::inputs::Inputs;
 use crate::core::inputs::answers::Answers;
 use crate::core::ops;
@@ -150,26 +151,14 @@ pub(crate) async fn check(
     let t = Instant::now();
     let rendered = pipeline::render(checker.clone(), inputs.clone()).await;
     let millis = t.elapsed().as_secs_f64() * 1000.0;
+    let namespace = inputs.namespace.clone().unwrap_or_else(|| "default".into());
     let result = match rendered {
         Ok(r) => {
             let objects = r.objects;
             let errors = r.findings.iter().map(|f| f.to_text()).collect();
-            pipeline::off_thread(move || {
-                let yaml: Vec<String> = objects
-                    .iter()
-                    .map(|o| serde_yaml::to_string(&o.value).unwrap_or_default())
-                    .collect();
-                let highlighted = yaml.iter().map(|y| highlight::yaml(y)).collect();
-                RenderResult {
-                    objects,
-                    yaml,
-                    highlighted,
-                    millis,
-                    errors,
-                }
-            })
-            .await
-            .map_err(|e| e.to_string())
+            pipeline::off_thread(move || render_result(objects, millis, errors, &namespace))
+                .await
+                .map_err(|e| e.to_string())
         }
         Err(e) => Err(e.to_string()),
     };
@@ -816,5 +805,30 @@ impl Jobs {
         self.latest.cancel();
         self.stop_fleet(true);
         let _ = std::fs::remove_dir_all(&self.scratch);
+    }
+}
+
+/// What the pane shows of a render, worked out with it (never while drawing): each object's
+/// YAML, highlighted, and who may reach whom under its NetworkPolicies in `namespace` (helm's
+/// `-n`), as `apwiz explain netpol` says it.
+pub fn render_result(
+    objects: Vec<Object>,
+    millis: f64,
+    errors: Vec<String>,
+    namespace: &str,
+) -> RenderResult {
+    let yaml: Vec<String> = objects
+        .iter()
+        .map(|o| serde_yaml::to_string(&o.value).unwrap_or_default())
+        .collect();
+    let highlighted = yaml.iter().map(|y| highlight::yaml(y)).collect();
+    let netpol = netpol::graph(objects.iter().map(|o| &o.value), namespace).lines();
+    RenderResult {
+        objects,
+        yaml,
+        highlighted,
+        millis,
+        errors,
+        netpol,
     }
 }

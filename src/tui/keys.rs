@@ -53,6 +53,8 @@ pub enum Action {
     Sort,
     /// Plan an upgrade of the team to the chart at hand (confirmed before anything is made).
     PlanUpgrade,
+    /// The render pane: the objects ⇄ who may reach whom (NetworkPolicies).
+    PaneView,
 }
 
 /// Where a binding works.
@@ -430,6 +432,15 @@ pub(crate) const KEYMAP: &[Binding] = &[
         Action::PageUp,
         "scroll the YAML",
         false,
+    ),
+    b(
+        Scope::Pane,
+        KeyCode::Char('n'),
+        NONE,
+        "n",
+        Action::PaneView,
+        "network",
+        true,
     ),
     b(
         Scope::Global,

@@ -149,6 +149,9 @@ pub struct RenderResult {
     pub millis: f64,
     /// Template-time errors (also in the validation report).
     pub errors: Vec<String>,
+    /// Who may reach whom under the render's NetworkPolicies, in the words of `apwiz explain
+    /// netpol` (computed with the render, never while drawing).
+    pub netpol: Vec<String>,
 }
 
 /// One file in the review: its diff against the disk.

@@ -5,8 +5,20 @@ use crate::core::check::report::{Report, Severity};
 use crate::tui::keys::Action;
 use crate::tui::msg::RenderResult;
 
+/// What the pane shows between its status line and the validation panel.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum PaneView {
+    /// The object tree and the selected object's YAML.
+    #[default]
+    Objects,
+    /// Who may reach whom under the render's NetworkPolicies (`apwiz explain netpol`).
+    Network,
+}
+
 #[derive(Debug, Default)]
 pub struct Pane {
+    /// The objects or the network graph.
+    pub view: PaneView,
     /// The environment rendered.
     pub env: Option<String>,
     pub render: Option<Result<RenderResult, String>>,
@@ -17,7 +29,7 @@ pub struct Pane {
     pub incomplete: Option<String>,
     /// The selected object: an index into [`Pane::order`].
     pub selected: usize,
-    /// The YAML's scroll offset.
+    /// The YAML's (or the graph's) scroll offset.
     pub scroll: u16,
 }
 
@@ -79,6 +91,26 @@ impl Pane {
     /// Handles a pane action; `false` when it is not one.
     pub(crate) fn action(&mut self, a: Action) -> bool {
         let n = self.order().len();
+        match (a, self.view) {
+            (Action::PaneView, view) => {
+                self.view = match view {
+                    PaneView::Objects => PaneView::Network,
+                    PaneView::Network => PaneView::Objects,
+                };
+                self.scroll = 0;
+                return true;
+            }
+            // The graph is one text: the arrows scroll it.
+            (Action::Down, PaneView::Network) => {
+                self.scroll = self.scroll.saturating_add(1);
+                return true;
+            }
+            (Action::Up, PaneView::Network) => {
+                self.scroll = self.scroll.saturating_sub(1);
+                return true;
+            }
+            _ => {}
+        }
         match a {
             Action::Down | Action::NextField => {
                 if self.selected + 1 < n {

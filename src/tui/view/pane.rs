@@ -1,5 +1,6 @@
 //! The side pane: status line, the object tree (kind / name, grouped by service), the selected
-//! object's highlighted YAML, and the validation panel in the words `apwiz validate` prints.
+//! object's highlighted YAML (or, `n`, who may reach whom under the render's NetworkPolicies), and
+//! the validation panel in the words `apwiz validate` prints.
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
@@ -8,14 +9,19 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use tui_tree_widget::{Tree, TreeItem, TreeState};
 
 use crate::tui::app::State;
+use crate::tui::pane::PaneView;
 
 pub(crate) fn draw(f: &mut Frame, area: Rect, s: &State) {
     let st = &s.styles;
     let pane = &s.pane;
     let border = if s.focus_pane { st.accent } else { st.muted };
     let title = format!(
-        " render · {} ",
-        pane.env.as_deref().unwrap_or("no environment")
+        " render · {}{} ",
+        pane.env.as_deref().unwrap_or("no environment"),
+        match pane.view {
+            PaneView::Objects => "",
+            PaneView::Network => " · network",
+        }
     );
     let block = Block::default()
         .borders(Borders::ALL)
@@ -57,6 +63,9 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, s: &State) {
                 Paragraph::new(Span::styled(m, style)).wrap(Wrap { trim: true }),
                 tree,
             );
+        }
+        (Some(Ok(r)), None) if pane.view == PaneView::Network => {
+            draw_network(f, tree.union(yaml), s, r);
         }
         (Some(Ok(r)), None) => {
             draw_tree(f, tree, s, r);
@@ -138,6 +147,32 @@ fn draw_yaml(f: &mut Frame, area: Rect, s: &State, r: &crate::tui::msg::RenderRe
                 .borders(Borders::TOP)
                 .border_style(st.muted),
         ),
+        area,
+    );
+}
+
+/// Who may reach whom under the render's NetworkPolicies: the lines the render job worked out
+/// (`apwiz explain netpol`'s words), section titles styled.
+fn draw_network(f: &mut Frame, area: Rect, s: &State, r: &crate::tui::msg::RenderResult) {
+    let st = &s.styles;
+    let lines: Vec<Line> = r
+        .netpol
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 || l.ends_with(':') {
+                Line::from(Span::styled(l.clone(), st.title))
+            } else if l.starts_with("not isolated") || l.starts_with("no NetworkPolicy") {
+                Line::from(Span::styled(l.clone(), st.warning))
+            } else {
+                Line::raw(l.clone())
+            }
+        })
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((s.pane.scroll, 0)),
         area,
     );
 }
