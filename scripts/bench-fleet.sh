@@ -45,7 +45,9 @@ mkdir -p "$work/bases"
 (cd "$work/bases/worker" && "$apwiz" --chart "$root/chart" new --preset worker --name base \
   --image ghcr.io/acme/base:1.0.0 --env dev,staging,prod --set env.QUEUE_URL=amqp://mq:5672 --out deploy/ >/dev/null)
 (cd "$work/bases/multi" && "$apwiz" --chart "$root/chart" new --preset microservices --name base \
-  --image ghcr.io/acme/base:1.0.0 --env dev,staging,prod --set services.web.ingress.host=base.example.com --out deploy/ >/dev/null)
+  --set services.web.image=ghcr.io/acme/base:1.0.0 --set services.api.image=ghcr.io/acme/base:1.0.0 \
+  --set services.worker.image=ghcr.io/acme/base:1.0.0 --env dev,staging,prod \
+  --set services.web.ingress.host=base.example.com --out deploy/ >/dev/null)
 
 mkdir -p "$work/teams"
 {
@@ -68,7 +70,8 @@ for i in $(seq -w 1 "$teams"); do
   sed -i "s/^name: base$/name: $name/" "$dir/deploy/.apwiz.yaml"
   sed -i "s/base\.example\.com/$name.example.com/; s/tag: 1\.0\.0/tag: 1.$n.0/" "$dir/deploy/values.yaml"
   if [[ $shape == multi ]]; then
-    # The preset's three services replaced by COUNT generated ones sharing the top-level keys.
+    # The preset's three services (each with its own image) replaced by COUNT generated ones
+    # sharing the top-level keys and one top-level image.
     python3 - "$dir/deploy/values.yaml" "$count" "$n" <<'PY'
 import sys
 path, count, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -82,6 +85,9 @@ for line in lines:
         continue
     skipping = False
     out.append(line)
+out.append("image:")
+out.append("  repository: ghcr.io/acme/base")
+out.append(f"  tag: 1.{n}.0")
 out.append("services:")
 for s in range(1, count + 1):
     out.append(f"  svc-{s:02d}:")
