@@ -690,8 +690,8 @@ impl State {
         }
     }
 
-    // Kept whole: the order in which a key is offered (overlay, a screen's text field, the
-    // screen over the wizard, then the wizard) is the rule; reading it in one place is the point.
+    /// A key, offered in this order: an overlay, a screen's text field, the screen over the
+    /// wizard, then the wizard (its step or the pane, then the wizard's own keys).
     fn on_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
         if let Some(cmds) = self.on_overlay_key(key) {
             return cmds;
@@ -709,46 +709,8 @@ impl State {
         let scopes = self.scopes();
         let in_text = self.in_text();
         let action = keys::action(&scopes, &key, in_text);
-        if let (Some(o), Some(a)) = (self.ops.as_mut(), action) {
-            let watching = o.watching();
-            let (before, back) = (o.ident(), o.back());
-            let effect = o.action(a);
-            if o.ident() != before
-                && let Some(b) = back
-            {
-                self.ops_back.push(b);
-            }
-            if let Some(cmds) = self.ops_effect(effect, watching) {
-                return cmds;
-            }
-            // Only the global keys that do not touch the wizard work under an operation.
-            return match a {
-                Action::Help => {
-                    self.overlay = Some(Overlay::Help);
-                    Vec::new()
-                }
-                Action::Palette => {
-                    self.overlay = Some(Overlay::Palette(Input::default()));
-                    Vec::new()
-                }
-                Action::CycleTheme => {
-                    if let Err(e) = self.cycle_theme(None) {
-                        self.status = Some(e);
-                    }
-                    Vec::new()
-                }
-                Action::Quit if self.ops.as_ref().is_some_and(OpsScreen::busy) => {
-                    self.status = Some(
-                        "helm is running: q twice detaches, Ctrl-C twice interrupts it".into(),
-                    );
-                    Vec::new()
-                }
-                Action::Quit => self.quit(),
-                _ => Vec::new(),
-            };
-        }
         if self.ops.is_some() {
-            return Vec::new();
+            return action.map(|a| self.on_ops_action(a)).unwrap_or_default();
         }
         if scopes[0] == Scope::Pane {
             if let Some(a) = action
@@ -766,26 +728,71 @@ impl State {
             return self.outcome(o);
         }
         match action {
-            Some(Action::Quit) => self.quit(),
-            Some(Action::Help) => {
-                self.overlay = Some(Overlay::Help);
+            Some(a) => self.on_wizard_action(a),
+            None => Vec::new(),
+        }
+    }
+
+    /// An action on the screen over the wizard: the screen's, else the few global keys that
+    /// do not touch the wizard.
+    fn on_ops_action(&mut self, a: Action) -> Vec<Cmd> {
+        let Some(o) = self.ops.as_mut() else {
+            return Vec::new();
+        };
+        let watching = o.watching();
+        let (before, back) = (o.ident(), o.back());
+        let effect = o.action(a);
+        if o.ident() != before
+            && let Some(b) = back
+        {
+            self.ops_back.push(b);
+        }
+        if let Some(cmds) = self.ops_effect(effect, watching) {
+            return cmds;
+        }
+        match a {
+            Action::Help | Action::Palette | Action::CycleTheme => self.global(a),
+            Action::Quit if self.ops.as_ref().is_some_and(OpsScreen::busy) => {
+                self.status =
+                    Some("helm is running: q twice detaches, Ctrl-C twice interrupts it".into());
                 Vec::new()
             }
-            Some(Action::Palette) => {
-                self.overlay = Some(Overlay::Palette(Input::default()));
-                Vec::new()
+            Action::Quit => self.quit(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The keys that work over every screen: the help, the palette, the next theme.
+    fn global(&mut self, a: Action) -> Vec<Cmd> {
+        match a {
+            Action::Help => self.overlay = Some(Overlay::Help),
+            Action::Palette => self.overlay = Some(Overlay::Palette(Input::default())),
+            Action::CycleTheme => {
+                if let Err(e) = self.cycle_theme(None) {
+                    self.status = Some(e);
+                }
             }
-            Some(Action::Back) if self.import_step.is_some() && self.step == StepId::Preset => {
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The wizard's own keys (neither the step nor the pane took the action).
+    fn on_wizard_action(&mut self, a: Action) -> Vec<Cmd> {
+        match a {
+            Action::Quit => self.quit(),
+            Action::Help | Action::Palette | Action::CycleTheme => self.global(a),
+            Action::Back if self.import_step.is_some() && self.step == StepId::Preset => {
                 // Leaving the import: back to the presets.
                 self.import_step = None;
                 self.pane.render = None;
                 self.pane.report = None;
                 Vec::new()
             }
-            Some(Action::Back) if self.import_step.is_some() && !self.focus_pane => {
+            Action::Back if self.import_step.is_some() && !self.focus_pane => {
                 self.go(StepId::Preset)
             }
-            Some(Action::Back) => {
+            Action::Back => {
                 if self.focus_pane {
                     self.focus_pane = false;
                     return Vec::new();
@@ -799,15 +806,15 @@ impl State {
                     None => Vec::new(),
                 }
             }
-            Some(Action::Review) => self.go(StepId::Review),
-            Some(Action::Deploy) => {
+            Action::Review => self.go(StepId::Review),
+            Action::Deploy => {
                 let env = self.pane.env.clone();
                 self.open_deploy(env.as_deref()).unwrap_or_else(|e| {
                     self.status = Some(e);
                     Vec::new()
                 })
             }
-            Some(Action::FocusPane) => {
+            Action::FocusPane => {
                 if self.pane_beside() {
                     self.focus_pane = !self.focus_pane;
                 } else {
@@ -815,19 +822,13 @@ impl State {
                 }
                 Vec::new()
             }
-            Some(Action::TogglePane) => {
+            Action::TogglePane => {
                 self.show_pane = !self.show_pane;
                 Vec::new()
             }
-            Some(Action::NextEnv) => self.next_env(None).unwrap_or_default(),
-            Some(Action::CycleTheme) => {
-                if let Err(e) = self.cycle_theme(None) {
-                    self.status = Some(e);
-                }
-                Vec::new()
-            }
-            Some(Action::PageDown | Action::PageUp) => {
-                self.pane.action(action.unwrap_or(Action::PageDown));
+            Action::NextEnv => self.next_env(None).unwrap_or_default(),
+            Action::PageDown | Action::PageUp => {
+                self.pane.action(a);
                 Vec::new()
             }
             _ => Vec::new(),

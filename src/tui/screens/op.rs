@@ -421,37 +421,7 @@ fn op_action(s: &mut OpScreen, a: Action) -> Effect {
     }
     let detach = std::mem::take(&mut s.confirm_detach);
     match (a, &s.stage) {
-        (Action::Confirm, Stage::DeployPlan(p)) => {
-            if s.read_only {
-                return refuse(
-                    s,
-                    "this context is read-only (readOnlyContexts in the user config)",
-                );
-            }
-            if let Some(why) = p.blocked() {
-                return refuse(s, &why);
-            }
-            let plan = p.clone();
-            start(s, &plan.spec);
-            Effect::Cmds(vec![Cmd::RunDeploy {
-                plan: Shared(plan),
-                stream: s.stream,
-            }])
-        }
-        (Action::Confirm, Stage::RollbackPlan(p)) => {
-            if s.read_only {
-                return refuse(
-                    s,
-                    "this context is read-only (readOnlyContexts in the user config)",
-                );
-            }
-            let plan = p.clone();
-            start(s, &plan.spec);
-            Effect::Cmds(vec![Cmd::RunRollback {
-                plan: Shared(plan),
-                stream: s.stream,
-            }])
-        }
+        (Action::Confirm, _) => confirm(s),
         (Action::Interrupt, Stage::Running) => {
             if s.interrupting {
                 return Effect::Cmds(Vec::new());
@@ -477,63 +447,9 @@ fn op_action(s: &mut OpScreen, a: Action) -> Effect {
             let next = uninstall_screen(s.target.clone(), &s.release, Some(s));
             follow(s, next)
         }
-        (Action::Confirm, Stage::UninstallPlan(p)) => {
-            if s.read_only {
-                return refuse(
-                    s,
-                    "this context is read-only (readOnlyContexts in the user config)",
-                );
-            }
-            if s.typed != p.release {
-                return refuse(
-                    s,
-                    &format!("type the release name ({}) to confirm", p.release),
-                );
-            }
-            let plan = p.clone();
-            start(s, &plan.spec);
-            Effect::Cmds(vec![Cmd::RunUninstall {
-                plan: Shared(plan),
-                stream: s.stream,
-            }])
-        }
         (Action::Test, Stage::Finished(_) | Stage::Watching(_)) if !s.read_only => {
             let next = test_screen(s.target.clone(), &s.release, Some(s));
             follow(s, next)
-        }
-        (Action::Logs, _) => {
-            s.panel = if s.panel == Panel::Logs {
-                Panel::Overview
-            } else {
-                Panel::Logs
-            };
-            s.scroll = 0;
-            Effect::Cmds(Vec::new())
-        }
-        (Action::NextPanel, _) => {
-            s.panel = s.panel.next();
-            s.scroll = 0;
-            Effect::Cmds(Vec::new())
-        }
-        (Action::Down, Stage::DeployPlan(_) | Stage::RollbackPlan(_)) => {
-            s.selected = (s.selected + 1).min(s.changes().len().saturating_sub(1));
-            Effect::Cmds(Vec::new())
-        }
-        (Action::Up, Stage::DeployPlan(_) | Stage::RollbackPlan(_)) => {
-            s.selected = s.selected.saturating_sub(1);
-            Effect::Cmds(Vec::new())
-        }
-        (Action::Down | Action::PageDown, _) => {
-            s.scroll = s
-                .scroll
-                .saturating_add(if a == Action::Down { 1 } else { 10 });
-            Effect::Cmds(Vec::new())
-        }
-        (Action::Up | Action::PageUp, _) => {
-            s.scroll = s
-                .scroll
-                .saturating_sub(if a == Action::Up { 1 } else { 10 });
-            Effect::Cmds(Vec::new())
         }
         (Action::Close, Stage::Running) if detach => Effect::Close,
         (Action::Close, Stage::Running) => {
@@ -541,8 +457,99 @@ fn op_action(s: &mut OpScreen, a: Action) -> Effect {
             Effect::Cmds(Vec::new())
         }
         (Action::Close, _) => Effect::Close,
-        _ => Effect::Unhandled,
+        _ => move_view(s, a),
     }
+}
+
+/// Enter on a plan: starts it (unless the context is read-only, the plan is blocked, or an
+/// uninstall's release name was not typed).
+fn confirm(s: &mut OpScreen) -> Effect {
+    let planned = matches!(
+        s.stage,
+        Stage::DeployPlan(_) | Stage::RollbackPlan(_) | Stage::UninstallPlan(_)
+    );
+    if !planned {
+        return Effect::Unhandled;
+    }
+    if s.read_only {
+        return refuse(
+            s,
+            "this context is read-only (readOnlyContexts in the user config)",
+        );
+    }
+    let why = match &s.stage {
+        Stage::DeployPlan(p) => p.blocked(),
+        Stage::UninstallPlan(p) if s.typed != p.release => {
+            Some(format!("type the release name ({}) to confirm", p.release))
+        }
+        _ => None,
+    };
+    if let Some(why) = why {
+        return refuse(s, &why);
+    }
+    let stream = s.stream;
+    let (spec, cmd) = match &s.stage {
+        Stage::DeployPlan(p) => (
+            p.spec.clone(),
+            Cmd::RunDeploy {
+                plan: Shared(p.clone()),
+                stream,
+            },
+        ),
+        Stage::RollbackPlan(p) => (
+            p.spec.clone(),
+            Cmd::RunRollback {
+                plan: Shared(p.clone()),
+                stream,
+            },
+        ),
+        Stage::UninstallPlan(p) => (
+            p.spec.clone(),
+            Cmd::RunUninstall {
+                plan: Shared(p.clone()),
+                stream,
+            },
+        ),
+        _ => return Effect::Unhandled,
+    };
+    start(s, &spec);
+    Effect::Cmds(vec![cmd])
+}
+
+/// The keys that move around the screen: the panels, the plan's selection, the scroll.
+fn move_view(s: &mut OpScreen, a: Action) -> Effect {
+    match (a, &s.stage) {
+        (Action::Logs, _) => {
+            s.panel = if s.panel == Panel::Logs {
+                Panel::Overview
+            } else {
+                Panel::Logs
+            };
+            s.scroll = 0;
+        }
+        (Action::NextPanel, _) => {
+            s.panel = s.panel.next();
+            s.scroll = 0;
+        }
+        (Action::Down, Stage::DeployPlan(_) | Stage::RollbackPlan(_)) => {
+            s.selected = (s.selected + 1).min(s.changes().len().saturating_sub(1));
+        }
+        (Action::Up, Stage::DeployPlan(_) | Stage::RollbackPlan(_)) => {
+            s.selected = s.selected.saturating_sub(1);
+        }
+        (Action::Down | Action::PageDown, _) => {
+            s.scroll = s
+                .scroll
+                .saturating_add(if a == Action::Down { 1 } else { 10 });
+        }
+        (Action::Up | Action::PageUp, _) => {
+            s.scroll = s
+                .scroll
+                .saturating_sub(if a == Action::Up { 1 } else { 10 });
+        }
+        _ => return Effect::Unhandled,
+    }
+    Effect::Cmds(Vec::new())
 }
 
 /// Replaces `s` with the screen it opens (stopping its watch when it was watching).
