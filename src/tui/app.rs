@@ -15,18 +15,19 @@ use crate::core::inputs::presets::Preset;
 use crate::core::inputs::themes::Theme;
 use crate::core::ops::deploy::{DeployOptions, DeployRequest};
 use crate::core::release::Target;
+use crate::tui::component::{Ctx, Effect, Screen};
 use crate::tui::keys::{self, Action, Scope};
 use crate::tui::msg::{Cmd, Msg, Shared};
 use crate::tui::pane::Pane;
 use crate::tui::project::Project;
-use crate::tui::screens::{self, Effect, OpsScreen};
+use crate::tui::screens::{self, OpsScreen};
+use crate::tui::steps::StepId;
 use crate::tui::steps::envs::EnvStep;
 use crate::tui::steps::features::FeatureStep;
 use crate::tui::steps::form::FormStep;
 use crate::tui::steps::import::ImportStep;
 use crate::tui::steps::preset::PresetStep;
 use crate::tui::steps::review::ReviewStep;
-use crate::tui::steps::{Ctx, Outcome, Step, StepId};
 use crate::tui::style::Styles;
 
 /// How long typing must pause before a render + validation is submitted.
@@ -169,7 +170,8 @@ impl State {
         s
     }
 
-    pub(crate) fn ctx(&self) -> Ctx<'_> {
+    /// What the screens' calls are given besides the project.
+    pub fn ctx(&self) -> Ctx<'_> {
         Ctx {
             presets: &self.presets,
             chart: self.chart.as_deref(),
@@ -177,7 +179,7 @@ impl State {
     }
 
     /// The current step as a component.
-    pub fn step_ref(&self) -> &dyn Step {
+    pub fn step_ref(&self) -> &dyn Screen {
         if let (StepId::Preset, Some(i)) = (self.step, &self.import_step) {
             return i;
         }
@@ -192,13 +194,13 @@ impl State {
 
     fn dispatch(
         &mut self,
-        f: impl FnOnce(&mut dyn Step, &mut Project, &Ctx) -> Outcome,
-    ) -> Outcome {
+        f: impl FnOnce(&mut dyn Screen, &mut Project, &Ctx) -> Effect,
+    ) -> Effect {
         let ctx = Ctx {
             presets: &self.presets,
             chart: self.chart.as_deref(),
         };
-        let step: &mut dyn Step = match self.step {
+        let step: &mut dyn Screen = match self.step {
             StepId::Preset if self.import_step.is_some() => match self.import_step.as_mut() {
                 Some(i) => i,
                 None => &mut self.preset_step,
@@ -245,7 +247,7 @@ impl State {
         self.focus_pane = false;
         self.dispatch(|s, p, c| {
             s.enter(p, c);
-            Outcome::Handled
+            Effect::Handled
         });
         if let (StepId::Review, Some(proof)) = (step, self.import_proof()) {
             self.review_step.files = None;
@@ -429,6 +431,12 @@ impl State {
                 })
             }
             Effect::Unhandled => None,
+            Effect::Refused(why) => {
+                self.status = Some(why);
+                Some(Vec::new())
+            }
+            // A screen over the wizard gives none of the wizard's effects.
+            _ => Some(Vec::new()),
         }
     }
 
@@ -701,10 +709,12 @@ impl State {
             && o.in_text()
         {
             let watching = o.watching();
-            return match o.text_key(key) {
-                Some(e) => self.ops_effect(e, watching).unwrap_or_default(),
-                None => Vec::new(),
+            let ctx = Ctx {
+                presets: &self.presets,
+                chart: self.chart.as_deref(),
             };
+            let e = o.key(key, &mut self.project, &ctx);
+            return self.ops_effect(e, watching).unwrap_or_default();
         }
         let scopes = self.scopes();
         let in_text = self.in_text();
@@ -720,7 +730,7 @@ impl State {
             }
         } else if let Some(a) = action {
             match self.dispatch(|s, p, c| s.action(a, p, c)) {
-                Outcome::Unhandled => {}
+                Effect::Unhandled => {}
                 o => return self.outcome(o),
             }
         } else {
@@ -741,7 +751,11 @@ impl State {
         };
         let watching = o.watching();
         let (before, back) = (o.ident(), o.back());
-        let effect = o.action(a);
+        let ctx = Ctx {
+            presets: &self.presets,
+            chart: self.chart.as_deref(),
+        };
+        let effect = o.action(a, &mut self.project, &ctx);
         if o.ident() != before
             && let Some(b) = back
         {
@@ -835,24 +849,25 @@ impl State {
         }
     }
 
-    fn outcome(&mut self, o: Outcome) -> Vec<Cmd> {
+    fn outcome(&mut self, o: Effect) -> Vec<Cmd> {
         match o {
-            Outcome::Unhandled | Outcome::Handled => Vec::new(),
-            Outcome::Refused(why) => {
+            Effect::Unhandled | Effect::Handled | Effect::Close | Effect::Open(..) => Vec::new(),
+            Effect::Cmds(c) => c,
+            Effect::Refused(why) => {
                 self.status = Some(why);
                 Vec::new()
             }
-            Outcome::Changed => {
+            Effect::Changed => {
                 self.changed();
                 Vec::new()
             }
-            Outcome::StartImport(kind) => {
+            Effect::StartImport(kind) => {
                 self.import_step = Some(ImportStep::new(kind));
                 Vec::new()
             }
-            Outcome::Import(req) => vec![Cmd::Import(req)],
-            Outcome::Next if self.import_step.is_some() => self.go(StepId::Review),
-            Outcome::Write if self.import_step.is_some() => match self.import_proof() {
+            Effect::Import(req) => vec![Cmd::Import(req)],
+            Effect::Next if self.import_step.is_some() => self.go(StepId::Review),
+            Effect::Write if self.import_step.is_some() => match self.import_proof() {
                 Some(proof) => vec![Cmd::WriteImport {
                     proof,
                     out_dir: self.project.out_dir.clone(),
@@ -862,7 +877,7 @@ impl State {
                     Vec::new()
                 }
             },
-            Outcome::Next => {
+            Effect::Next => {
                 if self.step == StepId::Preset {
                     // A preset chosen: new answers to check.
                     self.changed();
@@ -872,7 +887,7 @@ impl State {
                     None => Vec::new(),
                 }
             }
-            Outcome::Write => match self.project.answers() {
+            Effect::Write => match self.project.answers() {
                 Ok(answers) => vec![Cmd::Write {
                     answers,
                     out_dir: self.project.out_dir.clone(),

@@ -22,6 +22,10 @@ use crate::tui::keys::{Action, Scope};
 use crate::tui::msg::{Cmd, FleetProgress as Progress, OpsMsg, Shared};
 use crate::tui::screens::{Effect, Next, block};
 use crate::tui::style::Styles;
+use crossterm::event::KeyEvent;
+
+use crate::tui::component::{Ctx, Screen};
+use crate::tui::project::Project;
 
 /// The columns the list sorts by, in the order `s` cycles through them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -282,7 +286,7 @@ impl FleetScreen {
     }
 
     /// A key's action: move, sort, filter, open a team, plan and make its upgrade, cancel, back.
-    pub(super) fn action(&mut self, a: Action) -> Next {
+    fn on_action(&mut self, a: Action) -> Next {
         let stay = |cmds: Vec<Cmd>| Next::Stay(Effect::Cmds(cmds));
         match (&self.view, a) {
             (View::List, Action::Down) => {
@@ -385,13 +389,13 @@ impl FleetScreen {
     }
 
     /// A key while typing the filter: characters, Backspace; Enter keeps it, Esc clears it.
-    pub(super) fn text_key(&mut self, key: crossterm::event::KeyEvent) {
+    fn on_text(&mut self, key: crossterm::event::KeyEvent) {
         super::filter_key(&mut self.filter, &mut self.filtering, key);
         self.selected = 0;
     }
 
     /// A background result: progress, a team's status, the whole status, a plan, an upgrade.
-    pub(super) fn update(&mut self, m: OpsMsg) {
+    fn on_msg(&mut self, m: OpsMsg) {
         match m {
             OpsMsg::FleetProgress(p) => self.progress = Some(p),
             OpsMsg::FleetTeam { index, team } if self.loading() => {
@@ -970,4 +974,36 @@ pub(super) fn draw(f: &mut Frame, area: Rect, s: &FleetScreen, st: &Styles) {
             .scroll((s.scroll, 0)),
     };
     f.render_widget(p.block(block(title, st)), area);
+}
+
+impl Screen for FleetScreen {
+    fn scope(&self) -> Scope {
+        FleetScreen::scope(self)
+    }
+
+    fn in_text(&self) -> bool {
+        self.filtering
+    }
+
+    fn action(&mut self, a: Action, _project: &mut Project, _ctx: &Ctx) -> Effect {
+        self.on_action(a).into()
+    }
+
+    fn key(&mut self, key: KeyEvent, _project: &mut Project, _ctx: &Ctx) -> Effect {
+        self.on_text(key);
+        Effect::Unhandled
+    }
+
+    fn update(&mut self, m: OpsMsg) -> Vec<Cmd> {
+        self.on_msg(m);
+        Vec::new()
+    }
+
+    fn header(&self, st: &Styles) -> Option<Line<'static>> {
+        Some(header(self, st))
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, _project: &Project, _ctx: &Ctx, st: &Styles) {
+        draw(f, area, self, st)
+    }
 }

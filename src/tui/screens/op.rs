@@ -20,10 +20,14 @@ use crate::core::release::events::Phase;
 use crate::core::release::ops::HookObject;
 use crate::core::release::prechecks::{Check, Status};
 use crate::core::release::{Target, watch};
-use crate::tui::keys::Action;
+use crate::tui::keys::{Action, Scope};
 use crate::tui::msg::{After, Cmd, OpEnd, OpsMsg, Shared, StatusHead};
 use crate::tui::screens::{Effect, Next, OpsScreen, block, next_stream, secs};
 use crate::tui::style::Styles;
+use crossterm::event::KeyEvent;
+
+use crate::tui::component::{Ctx, Screen};
+use crate::tui::project::Project;
 
 /// Where an operation screen is.
 #[derive(Debug, Clone)]
@@ -166,13 +170,13 @@ impl OpScreen {
 
 impl OpScreen {
     /// A key's action.
-    pub(super) fn action(&mut self, a: Action) -> Next {
+    fn on_action(&mut self, a: Action) -> Next {
         Next::Stay(op_action(self, a))
     }
 
     /// A key while typing the release name that confirms an uninstall: Enter confirms, Esc
     /// cancels.
-    pub(super) fn text_key(&mut self, key: crossterm::event::KeyEvent) -> Option<Effect> {
+    fn on_text(&mut self, key: crossterm::event::KeyEvent) -> Option<Effect> {
         use crossterm::event::KeyCode;
         match key.code {
             KeyCode::Char(c) => self.typed.push(c),
@@ -187,7 +191,7 @@ impl OpScreen {
     }
 
     /// A background result: a plan, an event of this screen's stream, its end, the status head.
-    pub(super) fn update(&mut self, m: OpsMsg) {
+    fn on_msg(&mut self, m: OpsMsg) {
         match m {
             OpsMsg::DeployPlanned(r) => self.deploy_planned(r),
             OpsMsg::RollbackPlanned(r) => self.rollback_planned(r),
@@ -1195,4 +1199,47 @@ fn card_lines(c: &CauseCard, rollback_to: Option<u64>, st: &Styles) -> Vec<Line<
     next.push(Span::raw(" events, helm"));
     l.push(Line::from(next));
     l
+}
+
+impl Screen for OpScreen {
+    fn scope(&self) -> Scope {
+        match self.stage {
+            Stage::DeployPlan(_) | Stage::RollbackPlan(_) => Scope::Plan,
+            Stage::UninstallPlan(_) => Scope::Uninstall,
+            Stage::Running => Scope::Live,
+            Stage::Planning(_) | Stage::Refused(_) | Stage::Finished(_) | Stage::Watching(_) => {
+                Scope::Done
+            }
+        }
+    }
+
+    /// The release name that confirms an uninstall is typed.
+    fn in_text(&self) -> bool {
+        matches!(self.stage, Stage::UninstallPlan(_))
+    }
+
+    fn action(&mut self, a: Action, _project: &mut Project, _ctx: &Ctx) -> Effect {
+        self.on_action(a).into()
+    }
+
+    fn key(&mut self, key: KeyEvent, _project: &mut Project, _ctx: &Ctx) -> Effect {
+        self.on_text(key).unwrap_or(Effect::Unhandled)
+    }
+
+    fn update(&mut self, m: OpsMsg) -> Vec<Cmd> {
+        self.on_msg(m);
+        // The work to start now that the operation succeeded (taken once).
+        match &self.stage {
+            Stage::Finished(e) if e.ok => self.after.take().map(Cmd::After).into_iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn header(&self, st: &Styles) -> Option<Line<'static>> {
+        Some(header(self, st))
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, _project: &Project, _ctx: &Ctx, st: &Styles) {
+        draw(f, area, self, st)
+    }
 }

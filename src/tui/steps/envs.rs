@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use tui_input::backend::crossterm::to_input_request;
 
-use super::{Ctx, Outcome, Step};
+use crate::tui::component::{Ctx, Effect, Screen};
 use crate::tui::keys::{Action, Scope};
 use crate::tui::project::Project;
 use crate::tui::style::Styles;
@@ -51,7 +51,7 @@ impl EnvStep {
     }
 }
 
-impl Step for EnvStep {
+impl Screen for EnvStep {
     fn scope(&self) -> Scope {
         Scope::Toggles
     }
@@ -68,7 +68,7 @@ impl Step for EnvStep {
         self.editing = false;
     }
 
-    fn action(&mut self, a: Action, project: &mut Project, _ctx: &Ctx) -> Outcome {
+    fn action(&mut self, a: Action, project: &mut Project, _ctx: &Ctx) -> Effect {
         let n = cells(project).len().max(1);
         let move_to = |s: &mut EnvStep, i: usize, project: &Project| {
             s.focus = i;
@@ -77,24 +77,24 @@ impl Step for EnvStep {
         match a {
             Action::NextField => {
                 move_to(self, (self.focus + 1) % n, project);
-                Outcome::Handled
+                Effect::Handled
             }
             Action::PrevField => {
                 move_to(self, (self.focus + n - 1) % n, project);
-                Outcome::Handled
+                Effect::Handled
             }
             Action::Toggle => match self.cell(project) {
                 Some(Cell::Toggle(col)) => {
                     if let Some((_, on)) = project.environments.get_mut(col) {
                         *on = !*on;
                     }
-                    Outcome::Changed
+                    Effect::Changed
                 }
-                _ => Outcome::Handled,
+                _ => Effect::Handled,
             },
             Action::Back if self.editing => {
                 self.editing = false;
-                Outcome::Handled
+                Effect::Handled
             }
             Action::Next => {
                 if let Some(why) = self.incomplete(project) {
@@ -109,18 +109,18 @@ impl Step for EnvStep {
                     }) {
                         move_to(self, i, project);
                     }
-                    Outcome::Handled
+                    Effect::Handled
                 } else {
-                    Outcome::Next
+                    Effect::Next
                 }
             }
-            _ => Outcome::Unhandled,
+            _ => Effect::Unhandled,
         }
     }
 
-    fn key(&mut self, key: KeyEvent, project: &mut Project, _ctx: &Ctx) -> Outcome {
+    fn key(&mut self, key: KeyEvent, project: &mut Project, _ctx: &Ctx) -> Effect {
         let Some(Cell::Field { row, col }) = self.cell(project) else {
-            return Outcome::Unhandled;
+            return Effect::Unhandled;
         };
         let env = project.environments[col].0.clone();
         let Some(field) = project
@@ -128,15 +128,15 @@ impl Step for EnvStep {
             .get_mut(&env)
             .and_then(|f| f.get_mut(row))
         else {
-            return Outcome::Unhandled;
+            return Effect::Unhandled;
         };
         let Some(req) = to_input_request(&Event::Key(key)) else {
-            return Outcome::Unhandled;
+            return Effect::Unhandled;
         };
         self.editing = true;
         match field.input.handle(req) {
-            Some(r) if r.value => Outcome::Changed,
-            _ => Outcome::Handled,
+            Some(r) if r.value => Effect::Changed,
+            _ => Effect::Handled,
         }
     }
 
