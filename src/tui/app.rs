@@ -402,7 +402,7 @@ impl State {
     }
 
     /// What an operation screen's effect does to the app (`None`: the key was not the screen's).
-    fn ops_effect(&mut self, e: Effect, watching: bool) -> Option<Vec<Cmd>> {
+    fn ops_effect(&mut self, e: screens::Effect, watching: bool) -> Option<Vec<Cmd>> {
         match e {
             Effect::Cmds(c) => Some(c),
             Effect::Close if !self.ops_back.is_empty() => {

@@ -4,6 +4,8 @@
 //! (`action` for bound keys, `key` for text), takes the background results meant for it
 //! (`update`, never awaiting), and draws itself (`header`, `draw`: drawing only reads). The
 //! app ([`app`](super::app)) routes through the trait and acts on the one [`Effect`] type.
+use std::convert::Infallible;
+
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -14,7 +16,6 @@ use crate::core::inputs::presets::Preset;
 use crate::tui::keys::{Action, Scope};
 use crate::tui::msg::{Cmd, OpsMsg};
 use crate::tui::project::Project;
-use crate::tui::screens::OpsScreen;
 use crate::tui::style::Styles;
 
 /// What the environment of a screen offers: the presets and (once found) the chart.
@@ -23,8 +24,9 @@ pub struct Ctx<'a> {
     pub chart: Option<&'a Chart>,
 }
 
-/// What handling an action or key did.
-pub enum Effect {
+/// What handling an action or key did. `S` is what a screen may open in its place (the screens
+/// over the wizard: another of them; the wizard's steps open none).
+pub enum Effect<S = Infallible> {
     /// Not for this screen: the app handles it (or nobody does).
     Unhandled,
     /// Handled; nothing else to do.
@@ -40,17 +42,17 @@ pub enum Effect {
     /// Refused, with the reason for the status line (a feature the workload cannot have).
     Refused(String),
     /// The first screen's import chosen instead of a preset.
-    StartImport(crate::tui::steps::import::Kind),
+    StartImport(crate::tui::steps::import_kind::Kind),
     /// Run this import in the background.
     Import(Box<crate::core::ops::import::Request>),
     /// Another screen replaces this one (with the work that loads it).
-    Open(Box<OpsScreen>, Vec<Cmd>),
+    Open(Box<S>, Vec<Cmd>),
     /// Close the screen.
     Close,
 }
 
-/// A screen of the TUI: a wizard step or a screen over the wizard.
-pub trait Screen {
+/// A screen of the TUI: a wizard step or a screen over the wizard (`S`: what it may open).
+pub trait Screen<S = Infallible> {
     /// The key scope where the cursor is.
     fn scope(&self) -> Scope;
     /// Whether the cursor is in a text field (plain characters are text there).
@@ -60,9 +62,9 @@ pub trait Screen {
     /// Called when the screen is entered (the wizard's steps).
     fn enter(&mut self, _project: &mut Project, _ctx: &Ctx) {}
     /// A bound key's action.
-    fn action(&mut self, a: Action, project: &mut Project, ctx: &Ctx) -> Effect;
+    fn action(&mut self, a: Action, project: &mut Project, ctx: &Ctx) -> Effect<S>;
     /// A key no binding took (text input).
-    fn key(&mut self, _key: KeyEvent, _project: &mut Project, _ctx: &Ctx) -> Effect {
+    fn key(&mut self, _key: KeyEvent, _project: &mut Project, _ctx: &Ctx) -> Effect<S> {
         Effect::Unhandled
     }
     /// A background result (results meant for another screen are dropped); the work that

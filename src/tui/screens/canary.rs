@@ -247,7 +247,7 @@ pub(super) fn draw(f: &mut Frame, area: Rect, c: &CanaryScreen, st: &Styles) {
     );
 }
 
-impl Screen for CanaryScreen {
+impl Screen<OpsScreen> for CanaryScreen {
     fn scope(&self) -> Scope {
         Scope::Canary
     }
@@ -256,16 +256,5 @@ impl Screen for CanaryScreen {
         self.on_action(a).into()
     }
 
-    fn update(&mut self, m: OpsMsg) -> Vec<Cmd> {
-        self.on_msg(m);
-        Vec::new()
-    }
-
-    fn header(&self, st: &Styles) -> Option<Line<'static>> {
-        Some(header(self, st))
-    }
-
-    fn draw(&self, f: &mut Frame, area: Rect, _project: &Project, _ctx: &Ctx, st: &Styles) {
-        draw(f, area, self, st)
-    }
+    super::module_parts!(update);
 }

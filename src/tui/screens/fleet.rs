@@ -20,7 +20,7 @@ use crate::core::ops::fleet::{Request, Source, UpgradePlan};
 use crate::core::release::diff::Change;
 use crate::tui::keys::{Action, Scope};
 use crate::tui::msg::{Cmd, FleetProgress as Progress, OpsMsg, Shared};
-use crate::tui::screens::{Effect, Next, block};
+use crate::tui::screens::{Effect, Next, OpsScreen, block};
 use crate::tui::style::Styles;
 use crossterm::event::KeyEvent;
 
@@ -976,7 +976,7 @@ pub(super) fn draw(f: &mut Frame, area: Rect, s: &FleetScreen, st: &Styles) {
     f.render_widget(p.block(block(title, st)), area);
 }
 
-impl Screen for FleetScreen {
+impl Screen<OpsScreen> for FleetScreen {
     fn scope(&self) -> Scope {
         FleetScreen::scope(self)
     }
@@ -994,16 +994,5 @@ impl Screen for FleetScreen {
         Effect::Unhandled
     }
 
-    fn update(&mut self, m: OpsMsg) -> Vec<Cmd> {
-        self.on_msg(m);
-        Vec::new()
-    }
-
-    fn header(&self, st: &Styles) -> Option<Line<'static>> {
-        Some(header(self, st))
-    }
-
-    fn draw(&self, f: &mut Frame, area: Rect, _project: &Project, _ctx: &Ctx, st: &Styles) {
-        draw(f, area, self, st)
-    }
+    super::module_parts!(update);
 }

@@ -267,7 +267,7 @@ pub(super) fn draw(f: &mut Frame, area: Rect, h: &HistoryScreen, st: &Styles) {
     );
 }
 
-impl Screen for HistoryScreen {
+impl Screen<OpsScreen> for HistoryScreen {
     fn scope(&self) -> Scope {
         Scope::History
     }
@@ -276,16 +276,5 @@ impl Screen for HistoryScreen {
         self.on_action(a).into()
     }
 
-    fn update(&mut self, m: OpsMsg) -> Vec<Cmd> {
-        self.on_msg(m);
-        Vec::new()
-    }
-
-    fn header(&self, st: &Styles) -> Option<Line<'static>> {
-        Some(header(self, st))
-    }
-
-    fn draw(&self, f: &mut Frame, area: Rect, _project: &Project, _ctx: &Ctx, st: &Styles) {
-        draw(f, area, self, st)
-    }
+    super::module_parts!(update);
 }

@@ -47,7 +47,8 @@ pub enum OpsScreen {
     Fleet(Box<FleetScreen>),
 }
 
-pub use crate::tui::component::Effect;
+/// What a key did to a screen over the wizard (it may open another).
+pub type Effect = crate::tui::component::Effect<OpsScreen>;
 
 /// A screen to come back to when the one opened from it closes (read again, not kept).
 #[derive(Debug, Clone)]
@@ -123,6 +124,36 @@ fn block(title: String, st: &Styles) -> Block<'static> {
         .title(Span::styled(title, st.title))
 }
 
+/// The parts of a [`Screen`] impl every screen over the wizard shares: its module's `header`
+/// and `draw` functions; with `update`, results that start no work.
+macro_rules! module_parts {
+    () => {
+        fn header(&self, st: &$crate::tui::style::Styles) -> Option<ratatui::text::Line<'static>> {
+            Some(header(self, st))
+        }
+
+        fn draw(
+            &self,
+            f: &mut ratatui::Frame,
+            area: ratatui::layout::Rect,
+            _project: &$crate::tui::project::Project,
+            _ctx: &$crate::tui::component::Ctx,
+            st: &$crate::tui::style::Styles,
+        ) {
+            draw(f, area, self, st)
+        }
+    };
+    (update) => {
+        fn update(&mut self, m: $crate::tui::msg::OpsMsg) -> Vec<$crate::tui::msg::Cmd> {
+            self.on_msg(m);
+            Vec::new()
+        }
+
+        super::module_parts!();
+    };
+}
+use module_parts;
+
 /// What a screen's key leads to: an effect on it, or another screen that replaces it.
 pub(crate) enum Next {
     Stay(Effect),
@@ -141,7 +172,7 @@ impl From<Next> for Effect {
 impl OpsScreen {
     /// The screen on display, as the component it is: every call below goes through this
     /// (a new screen: its variant above and its line here).
-    fn screen(&self) -> &dyn Screen {
+    fn screen(&self) -> &dyn Screen<OpsScreen> {
         match self {
             OpsScreen::Op(s) => s.as_ref(),
             OpsScreen::History(s) => s.as_ref(),
@@ -151,7 +182,7 @@ impl OpsScreen {
         }
     }
 
-    fn screen_mut(&mut self) -> &mut dyn Screen {
+    fn screen_mut(&mut self) -> &mut dyn Screen<OpsScreen> {
         match self {
             OpsScreen::Op(s) => s.as_mut(),
             OpsScreen::History(s) => s.as_mut(),

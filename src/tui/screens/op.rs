@@ -1201,7 +1201,7 @@ fn card_lines(c: &CauseCard, rollback_to: Option<u64>, st: &Styles) -> Vec<Line<
     l
 }
 
-impl Screen for OpScreen {
+impl Screen<OpsScreen> for OpScreen {
     fn scope(&self) -> Scope {
         match self.stage {
             Stage::DeployPlan(_) | Stage::RollbackPlan(_) => Scope::Plan,
@@ -1235,11 +1235,5 @@ impl Screen for OpScreen {
         }
     }
 
-    fn header(&self, st: &Styles) -> Option<Line<'static>> {
-        Some(header(self, st))
-    }
-
-    fn draw(&self, f: &mut Frame, area: Rect, _project: &Project, _ctx: &Ctx, st: &Styles) {
-        draw(f, area, self, st)
-    }
+    super::module_parts!();
 }

@@ -200,7 +200,7 @@ pub(super) fn draw(f: &mut Frame, area: Rect, r: &ReleasesScreen, st: &Styles) {
     );
 }
 
-impl Screen for ReleasesScreen {
+impl Screen<OpsScreen> for ReleasesScreen {
     fn scope(&self) -> Scope {
         Scope::Releases
     }
@@ -218,16 +218,5 @@ impl Screen for ReleasesScreen {
         Effect::Unhandled
     }
 
-    fn update(&mut self, m: OpsMsg) -> Vec<Cmd> {
-        self.on_msg(m);
-        Vec::new()
-    }
-
-    fn header(&self, st: &Styles) -> Option<Line<'static>> {
-        Some(header(self, st))
-    }
-
-    fn draw(&self, f: &mut Frame, area: Rect, _project: &Project, _ctx: &Ctx, st: &Styles) {
-        draw(f, area, self, st)
-    }
+    super::module_parts!(update);
 }

@@ -14,6 +14,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
 use super::form::draw_field;
+pub use super::import_kind::Kind;
 use crate::core::import::Note;
 use crate::core::import::charts::Convention;
 use crate::core::inputs::presets::{AnswerType, Question};
@@ -23,37 +24,6 @@ use crate::tui::keys::{Action, Scope};
 use crate::tui::msg::Shared;
 use crate::tui::project::{Field, Project};
 use crate::tui::style::Styles;
-
-/// What is imported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Kubernetes manifests (`apwiz import manifests`).
-    Manifests,
-    /// Another chart's values file (`apwiz import values`).
-    Values,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::Manifests, Kind::Values];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Kind::Manifests => "Import existing manifests",
-            Kind::Values => "Import a chart's values",
-        }
-    }
-
-    pub fn description(self) -> &'static str {
-        match self {
-            Kind::Manifests => {
-                "Kubernetes YAML your team applies today (a file, a directory, a kustomize directory, helm template output) → values for this chart, names and ports kept, proven by a render before anything is written"
-            }
-            Kind::Values => {
-                "A values file written for another chart (helm create, bitnami, app-template) → values for this chart, each key taken, changed on purpose or reported"
-            }
-        }
-    }
-}
 
 /// Where the import is.
 #[derive(Debug, Clone, Default)]

@@ -5,6 +5,7 @@ pub(crate) mod envs;
 pub(crate) mod features;
 pub(crate) mod form;
 pub(crate) mod import;
+pub(crate) mod import_kind;
 pub(crate) mod preset;
 pub(crate) mod review;
 
