@@ -447,3 +447,27 @@ fn the_library_exports_only_the_binarys_entry_and_the_tests_facade() {
         );
     }
 }
+
+#[test]
+fn every_step_and_screen_module_implements_the_one_screen_trait() {
+    let mut missing = Vec::new();
+    for dir in ["tui/steps", "tui/screens"] {
+        let mut files = Vec::new();
+        rust_files(&src().join(dir), &mut files);
+        for f in files {
+            let name = f.file_name().unwrap().to_string_lossy().into_owned();
+            // mod.rs routes; import_kind.rs is the data the Effect names.
+            if name == "mod.rs" || name == "import_kind.rs" {
+                continue;
+            }
+            let code = code_of(&std::fs::read_to_string(&f).unwrap());
+            if !code.contains("impl Screen for ") && !code.contains("impl Screen<OpsScreen> for ") {
+                missing.push(format!("{dir}/{name}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "no `impl Screen` (tui/component.rs) in: {missing:?}"
+    );
+}

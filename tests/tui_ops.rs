@@ -715,7 +715,12 @@ fn releases_list_filters_and_opens_a_status() {
     // u: an uninstall is planned for the selected release.
     let mut probe = st.ops.clone();
     if let Some(o) = probe.as_mut() {
-        let e = o.action(apwiz::testing::tui::keys::Action::Uninstall);
+        let mut project = st.project.clone();
+        let e = o.action(
+            apwiz::testing::tui::keys::Action::Uninstall,
+            &mut project,
+            &st.ctx(),
+        );
         assert!(
             matches!(e, ops::Effect::Cmds(ref c) if matches!(c.as_slice(), [Cmd::PlanUninstall { release, .. }] if release == "catalogue"))
         );

@@ -15,18 +15,19 @@ use crate::core::inputs::presets::Preset;
 use crate::core::inputs::themes::Theme;
 use crate::core::ops::deploy::{DeployOptions, DeployRequest};
 use crate::core::release::Target;
+use crate::tui::component::{Ctx, Effect, Screen};
 use crate::tui::keys::{self, Action, Scope};
 use crate::tui::msg::{Cmd, Msg, Shared};
 use crate::tui::pane::Pane;
 use crate::tui::project::Project;
-use crate::tui::screens::{self, Effect, OpsScreen};
+use crate::tui::screens::{self, OpsScreen};
+use crate::tui::steps::StepId;
 use crate::tui::steps::envs::EnvStep;
 use crate::tui::steps::features::FeatureStep;
 use crate::tui::steps::form::FormStep;
 use crate::tui::steps::import::ImportStep;
 use crate::tui::steps::preset::PresetStep;
 use crate::tui::steps::review::ReviewStep;
-use crate::tui::steps::{Ctx, Outcome, Step, StepId};
 use crate::tui::style::Styles;
 
 /// How long typing must pause before a render + validation is submitted.
@@ -169,7 +170,8 @@ impl State {
         s
     }
 
-    pub(crate) fn ctx(&self) -> Ctx<'_> {
+    /// What the screens' calls are given besides the project.
+    pub fn ctx(&self) -> Ctx<'_> {
         Ctx {
             presets: &self.presets,
             chart: self.chart.as_deref(),
@@ -177,7 +179,7 @@ impl State {
     }
 
     /// The current step as a component.
-    pub fn step_ref(&self) -> &dyn Step {
+    pub fn step_ref(&self) -> &dyn Screen {
         if let (StepId::Preset, Some(i)) = (self.step, &self.import_step) {
             return i;
         }
@@ -192,13 +194,13 @@ impl State {
 
     fn dispatch(
         &mut self,
-        f: impl FnOnce(&mut dyn Step, &mut Project, &Ctx) -> Outcome,
-    ) -> Outcome {
+        f: impl FnOnce(&mut dyn Screen, &mut Project, &Ctx) -> Effect,
+    ) -> Effect {
         let ctx = Ctx {
             presets: &self.presets,
             chart: self.chart.as_deref(),
         };
-        let step: &mut dyn Step = match self.step {
+        let step: &mut dyn Screen = match self.step {
             StepId::Preset if self.import_step.is_some() => match self.import_step.as_mut() {
                 Some(i) => i,
                 None => &mut self.preset_step,
@@ -245,7 +247,7 @@ impl State {
         self.focus_pane = false;
         self.dispatch(|s, p, c| {
             s.enter(p, c);
-            Outcome::Handled
+            Effect::Handled
         });
         if let (StepId::Review, Some(proof)) = (step, self.import_proof()) {
             self.review_step.files = None;
@@ -401,7 +403,7 @@ impl State {
     }
 
     /// What an operation screen's effect does to the app (`None`: the key was not the screen's).
-    fn ops_effect(&mut self, e: Effect, watching: bool) -> Option<Vec<Cmd>> {
+    fn ops_effect(&mut self, e: screens::Effect, watching: bool) -> Option<Vec<Cmd>> {
         match e {
             Effect::Cmds(c) => Some(c),
             Effect::Close if !self.ops_back.is_empty() => {
@@ -430,6 +432,12 @@ impl State {
                 })
             }
             Effect::Unhandled => None,
+            Effect::Refused(why) => {
+                self.status = Some(why);
+                Some(Vec::new())
+            }
+            // A screen over the wizard gives none of the wizard's effects.
+            _ => Some(Vec::new()),
         }
     }
 
@@ -691,8 +699,8 @@ impl State {
         }
     }
 
-    // Kept whole: the order in which a key is offered (overlay, a screen's text field, the
-    // screen over the wizard, then the wizard) is the rule; reading it in one place is the point.
+    /// A key, offered in this order: an overlay, a screen's text field, the screen over the
+    /// wizard, then the wizard (its step or the pane, then the wizard's own keys).
     fn on_key(&mut self, key: KeyEvent) -> Vec<Cmd> {
         if let Some(cmds) = self.on_overlay_key(key) {
             return cmds;
@@ -702,54 +710,18 @@ impl State {
             && o.in_text()
         {
             let watching = o.watching();
-            return match o.text_key(key) {
-                Some(e) => self.ops_effect(e, watching).unwrap_or_default(),
-                None => Vec::new(),
+            let ctx = Ctx {
+                presets: &self.presets,
+                chart: self.chart.as_deref(),
             };
+            let e = o.key(key, &mut self.project, &ctx);
+            return self.ops_effect(e, watching).unwrap_or_default();
         }
         let scopes = self.scopes();
         let in_text = self.in_text();
         let action = keys::action(&scopes, &key, in_text);
-        if let (Some(o), Some(a)) = (self.ops.as_mut(), action) {
-            let watching = o.watching();
-            let (before, back) = (o.ident(), o.back());
-            let effect = o.action(a);
-            if o.ident() != before
-                && let Some(b) = back
-            {
-                self.ops_back.push(b);
-            }
-            if let Some(cmds) = self.ops_effect(effect, watching) {
-                return cmds;
-            }
-            // Only the global keys that do not touch the wizard work under an operation.
-            return match a {
-                Action::Help => {
-                    self.overlay = Some(Overlay::Help);
-                    Vec::new()
-                }
-                Action::Palette => {
-                    self.overlay = Some(Overlay::Palette(Input::default()));
-                    Vec::new()
-                }
-                Action::CycleTheme => {
-                    if let Err(e) = self.cycle_theme(None) {
-                        self.status = Some(e);
-                    }
-                    Vec::new()
-                }
-                Action::Quit if self.ops.as_ref().is_some_and(OpsScreen::busy) => {
-                    self.status = Some(
-                        "helm is running: q twice detaches, Ctrl-C twice interrupts it".into(),
-                    );
-                    Vec::new()
-                }
-                Action::Quit => self.quit(),
-                _ => Vec::new(),
-            };
-        }
         if self.ops.is_some() {
-            return Vec::new();
+            return action.map(|a| self.on_ops_action(a)).unwrap_or_default();
         }
         if scopes[0] == Scope::Pane {
             if let Some(a) = action
@@ -759,7 +731,7 @@ impl State {
             }
         } else if let Some(a) = action {
             match self.dispatch(|s, p, c| s.action(a, p, c)) {
-                Outcome::Unhandled => {}
+                Effect::Unhandled => {}
                 o => return self.outcome(o),
             }
         } else {
@@ -767,26 +739,75 @@ impl State {
             return self.outcome(o);
         }
         match action {
-            Some(Action::Quit) => self.quit(),
-            Some(Action::Help) => {
-                self.overlay = Some(Overlay::Help);
+            Some(a) => self.on_wizard_action(a),
+            None => Vec::new(),
+        }
+    }
+
+    /// An action on the screen over the wizard: the screen's, else the few global keys that
+    /// do not touch the wizard.
+    fn on_ops_action(&mut self, a: Action) -> Vec<Cmd> {
+        let Some(o) = self.ops.as_mut() else {
+            return Vec::new();
+        };
+        let watching = o.watching();
+        let (before, back) = (o.ident(), o.back());
+        let ctx = Ctx {
+            presets: &self.presets,
+            chart: self.chart.as_deref(),
+        };
+        let effect = o.action(a, &mut self.project, &ctx);
+        if o.ident() != before
+            && let Some(b) = back
+        {
+            self.ops_back.push(b);
+        }
+        if let Some(cmds) = self.ops_effect(effect, watching) {
+            return cmds;
+        }
+        match a {
+            Action::Help | Action::Palette | Action::CycleTheme => self.global(a),
+            Action::Quit if self.ops.as_ref().is_some_and(OpsScreen::busy) => {
+                self.status =
+                    Some("helm is running: q twice detaches, Ctrl-C twice interrupts it".into());
                 Vec::new()
             }
-            Some(Action::Palette) => {
-                self.overlay = Some(Overlay::Palette(Input::default()));
-                Vec::new()
+            Action::Quit => self.quit(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The keys that work over every screen: the help, the palette, the next theme.
+    fn global(&mut self, a: Action) -> Vec<Cmd> {
+        match a {
+            Action::Help => self.overlay = Some(Overlay::Help),
+            Action::Palette => self.overlay = Some(Overlay::Palette(Input::default())),
+            Action::CycleTheme => {
+                if let Err(e) = self.cycle_theme(None) {
+                    self.status = Some(e);
+                }
             }
-            Some(Action::Back) if self.import_step.is_some() && self.step == StepId::Preset => {
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The wizard's own keys (neither the step nor the pane took the action).
+    fn on_wizard_action(&mut self, a: Action) -> Vec<Cmd> {
+        match a {
+            Action::Quit => self.quit(),
+            Action::Help | Action::Palette | Action::CycleTheme => self.global(a),
+            Action::Back if self.import_step.is_some() && self.step == StepId::Preset => {
                 // Leaving the import: back to the presets.
                 self.import_step = None;
                 self.pane.render = None;
                 self.pane.report = None;
                 Vec::new()
             }
-            Some(Action::Back) if self.import_step.is_some() && !self.focus_pane => {
+            Action::Back if self.import_step.is_some() && !self.focus_pane => {
                 self.go(StepId::Preset)
             }
-            Some(Action::Back) => {
+            Action::Back => {
                 if self.focus_pane {
                     self.focus_pane = false;
                     return Vec::new();
@@ -800,15 +821,15 @@ impl State {
                     None => Vec::new(),
                 }
             }
-            Some(Action::Review) => self.go(StepId::Review),
-            Some(Action::Deploy) => {
+            Action::Review => self.go(StepId::Review),
+            Action::Deploy => {
                 let env = self.pane.env.clone();
                 self.open_deploy(env.as_deref()).unwrap_or_else(|e| {
                     self.status = Some(e);
                     Vec::new()
                 })
             }
-            Some(Action::FocusPane) => {
+            Action::FocusPane => {
                 if self.pane_beside() {
                     self.focus_pane = !self.focus_pane;
                 } else {
@@ -816,43 +837,38 @@ impl State {
                 }
                 Vec::new()
             }
-            Some(Action::TogglePane) => {
+            Action::TogglePane => {
                 self.show_pane = !self.show_pane;
                 Vec::new()
             }
-            Some(Action::NextEnv) => self.next_env(None).unwrap_or_default(),
-            Some(Action::CycleTheme) => {
-                if let Err(e) = self.cycle_theme(None) {
-                    self.status = Some(e);
-                }
-                Vec::new()
-            }
-            Some(Action::PageDown | Action::PageUp) => {
-                self.pane.action(action.unwrap_or(Action::PageDown));
+            Action::NextEnv => self.next_env(None).unwrap_or_default(),
+            Action::PageDown | Action::PageUp => {
+                self.pane.action(a);
                 Vec::new()
             }
             _ => Vec::new(),
         }
     }
 
-    fn outcome(&mut self, o: Outcome) -> Vec<Cmd> {
+    fn outcome(&mut self, o: Effect) -> Vec<Cmd> {
         match o {
-            Outcome::Unhandled | Outcome::Handled => Vec::new(),
-            Outcome::Refused(why) => {
+            Effect::Unhandled | Effect::Handled | Effect::Close | Effect::Open(..) => Vec::new(),
+            Effect::Cmds(c) => c,
+            Effect::Refused(why) => {
                 self.status = Some(why);
                 Vec::new()
             }
-            Outcome::Changed => {
+            Effect::Changed => {
                 self.changed();
                 Vec::new()
             }
-            Outcome::StartImport(kind) => {
+            Effect::StartImport(kind) => {
                 self.import_step = Some(ImportStep::new(kind));
                 Vec::new()
             }
-            Outcome::Import(req) => vec![Cmd::Import(req)],
-            Outcome::Next if self.import_step.is_some() => self.go(StepId::Review),
-            Outcome::Write if self.import_step.is_some() => match self.import_proof() {
+            Effect::Import(req) => vec![Cmd::Import(req)],
+            Effect::Next if self.import_step.is_some() => self.go(StepId::Review),
+            Effect::Write if self.import_step.is_some() => match self.import_proof() {
                 Some(proof) => vec![Cmd::WriteImport {
                     proof,
                     out_dir: self.project.out_dir.clone(),
@@ -862,7 +878,7 @@ impl State {
                     Vec::new()
                 }
             },
-            Outcome::Next => {
+            Effect::Next => {
                 if self.step == StepId::Preset {
                     // A preset chosen: new answers to check.
                     self.changed();
@@ -872,7 +888,7 @@ impl State {
                     None => Vec::new(),
                 }
             }
-            Outcome::Write => match self.project.answers() {
+            Effect::Write => match self.project.answers() {
                 Ok(answers) => vec![Cmd::Write {
                     answers,
                     out_dir: self.project.out_dir.clone(),

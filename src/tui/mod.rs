@@ -8,6 +8,7 @@
 //! on error, on panic and on SIGINT/SIGTERM/SIGHUP; a signal while an operation runs first
 //! lets it write its run record, then says what became of helm (exit 130/143/129).
 pub(crate) mod app;
+pub(crate) mod component;
 pub(crate) mod highlight;
 pub(crate) mod jobs;
 pub(crate) mod keys;

@@ -9,8 +9,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 use crate::core::ops::canary;
 use crate::core::ops::deploy::DeployRequest;
 use crate::core::release::Target;
-use crate::tui::keys::Action;
+use crate::tui::component::{Ctx, Screen};
+use crate::tui::keys::{Action, Scope};
 use crate::tui::msg::{After, Cmd, OpsMsg, Shared};
+use crate::tui::project::Project;
 use crate::tui::screens::op::deploy;
 use crate::tui::screens::{Effect, Next, OpsScreen, block};
 use crate::tui::style::Styles;
@@ -110,7 +112,7 @@ impl CanaryScreen {
 
 impl CanaryScreen {
     /// A key's action: a step, promote or abort opens a deploy screen; `r` reads the state again.
-    pub(super) fn action(&mut self, a: Action) -> Next {
+    fn on_action(&mut self, a: Action) -> Next {
         let act = match a {
             Action::StepUp | Action::StepDown => match self.next_weight(a == Action::StepUp) {
                 Some(w) => canary::Action::Step(w),
@@ -141,7 +143,7 @@ impl CanaryScreen {
     }
 
     /// A background result: the canary's state.
-    pub(super) fn update(&mut self, m: OpsMsg) {
+    fn on_msg(&mut self, m: OpsMsg) {
         if let OpsMsg::Canary(r) = m {
             self.status = Some(r);
         }
@@ -243,4 +245,16 @@ pub(super) fn draw(f: &mut Frame, area: Rect, c: &CanaryScreen, st: &Styles) {
             .block(block(" canary ".to_string(), st)),
         area,
     );
+}
+
+impl Screen<OpsScreen> for CanaryScreen {
+    fn scope(&self) -> Scope {
+        Scope::Canary
+    }
+
+    fn action(&mut self, a: Action, _project: &mut Project, _ctx: &Ctx) -> Effect {
+        self.on_action(a).into()
+    }
+
+    super::module_parts!(update);
 }

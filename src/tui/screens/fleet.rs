@@ -14,14 +14,18 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::core::fleet::impact::Class;
-use crate::core::fleet::status::{Status, TeamStatus};
+use crate::core::fleet::status::{EnvStatus, Status, TeamStatus};
 use crate::core::fleet::upgrade::{Outcome, Verdict};
 use crate::core::ops::fleet::{Request, Source, UpgradePlan};
 use crate::core::release::diff::Change;
 use crate::tui::keys::{Action, Scope};
 use crate::tui::msg::{Cmd, FleetProgress as Progress, OpsMsg, Shared};
-use crate::tui::screens::{Effect, Next, block};
+use crate::tui::screens::{Effect, Next, OpsScreen, block};
 use crate::tui::style::Styles;
+use crossterm::event::KeyEvent;
+
+use crate::tui::component::{Ctx, Screen};
+use crate::tui::project::Project;
 
 /// The columns the list sorts by, in the order `s` cycles through them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -282,7 +286,7 @@ impl FleetScreen {
     }
 
     /// A key's action: move, sort, filter, open a team, plan and make its upgrade, cancel, back.
-    pub(super) fn action(&mut self, a: Action) -> Next {
+    fn on_action(&mut self, a: Action) -> Next {
         let stay = |cmds: Vec<Cmd>| Next::Stay(Effect::Cmds(cmds));
         match (&self.view, a) {
             (View::List, Action::Down) => {
@@ -385,13 +389,13 @@ impl FleetScreen {
     }
 
     /// A key while typing the filter: characters, Backspace; Enter keeps it, Esc clears it.
-    pub(super) fn text_key(&mut self, key: crossterm::event::KeyEvent) {
+    fn on_text(&mut self, key: crossterm::event::KeyEvent) {
         super::filter_key(&mut self.filter, &mut self.filtering, key);
         self.selected = 0;
     }
 
     /// A background result: progress, a team's status, the whole status, a plan, an upgrade.
-    pub(super) fn update(&mut self, m: OpsMsg) {
+    fn on_msg(&mut self, m: OpsMsg) {
         match m {
             OpsMsg::FleetProgress(p) => self.progress = Some(p),
             OpsMsg::FleetTeam { index, team } if self.loading() => {
@@ -640,100 +644,114 @@ fn detail_lines(t: &TeamStatus, newest: Option<&str>, st: &Styles) -> Vec<Line<'
         }
         l.push(Line::from(spans));
     }
+    let pinned = h.pin.as_ref().map(|p| p.version.as_str());
     for e in &t.environments {
-        l.push(Line::raw(""));
-        l.push(Line::from(Span::styled(
-            e.env.clone().unwrap_or_else(|| "values.yaml".into()),
-            st.title,
-        )));
-        let v = &e.validation;
-        l.push(Line::from(vec![
-            Span::raw("  policies: "),
-            Span::styled(
-                format!("{} error(s), {} warning(s)", v.errors, v.warnings),
-                if v.errors > 0 {
-                    st.error
-                } else if v.warnings > 0 {
-                    st.warning
-                } else {
-                    st.ok
-                },
-            ),
-        ]));
-        for p in &v.policies {
-            l.push(Line::from(vec![
-                Span::raw("    "),
-                Span::styled(p.rule.clone(), st.path),
-                Span::styled(
-                    format!(
-                        "  {}{}",
-                        if p.errors > 0 {
-                            format!("{} error(s) ", p.errors)
-                        } else {
-                            String::new()
-                        },
-                        if p.warnings > 0 {
-                            format!("{} warning(s)", p.warnings)
-                        } else {
-                            String::new()
-                        }
-                    ),
-                    if p.errors > 0 { st.error } else { st.warning },
-                ),
-            ]));
-        }
-        if let Some(first) = &v.first {
-            l.push(Line::from(vec![
-                Span::styled("    first: ", st.muted),
-                Span::raw(first.clone()),
-            ]));
-        }
-        match &e.live {
-            None => l.push(Line::from(Span::styled(
-                "  live: no context for this environment in the fleet file",
-                st.muted,
-            ))),
-            Some(live) => {
-                let mut spans = vec![Span::raw(format!(
-                    "  live: {}/{} ",
-                    live.context, live.namespace
-                ))];
-                match &live.error {
-                    Some(err) => spans.push(Span::styled(err.clone(), st.error)),
-                    None => spans.push(Span::raw(format!(
-                        "rev {} {} {}{}{}",
-                        live.revision.unwrap_or_default(),
-                        live.status.as_deref().unwrap_or("?"),
-                        live.chart.as_deref().unwrap_or("?"),
-                        live.last_deployed
-                            .as_deref()
-                            .map(|d| format!(" · deployed {}", d.split('.').next().unwrap_or(d)))
-                            .unwrap_or_default(),
-                        live.commit
-                            .as_deref()
-                            .map(|c| format!(" · git {c}"))
-                            .unwrap_or_default()
-                    ))),
-                }
-                l.push(Line::from(spans));
-                if live.drift {
-                    l.push(Line::from(Span::styled(
-                        format!(
-                            "  drift: live {} ≠ pinned {}",
-                            live.chart.as_deref().unwrap_or("?"),
-                            h.pin.as_ref().map(|p| p.version.as_str()).unwrap_or("?")
-                        ),
-                        st.error,
-                    )));
-                }
-            }
-        }
-        // Drift has its line above.
-        for a in e.attention.iter().filter(|a| !a.starts_with("drift:")) {
-            l.push(Line::from(Span::styled(format!("  ! {a}"), st.warning)));
-        }
+        l.extend(env_lines(e, pinned, st));
     }
     l
+}
+
+/// An environment's part of a team's detail: its policies, its live release, what needs
+/// attention.
+fn env_lines(e: &EnvStatus, pinned: Option<&str>, st: &Styles) -> Vec<Line<'static>> {
+    let mut l = Vec::new();
+    l.push(Line::raw(""));
+    l.push(Line::from(Span::styled(
+        e.env.clone().unwrap_or_else(|| "values.yaml".into()),
+        st.title,
+    )));
+    let v = &e.validation;
+    l.push(Line::from(vec![
+        Span::raw("  policies: "),
+        Span::styled(
+            format!("{} error(s), {} warning(s)", v.errors, v.warnings),
+            if v.errors > 0 {
+                st.error
+            } else if v.warnings > 0 {
+                st.warning
+            } else {
+                st.ok
+            },
+        ),
+    ]));
+    for p in &v.policies {
+        l.push(Line::from(vec![
+            Span::raw("    "),
+            Span::styled(p.rule.clone(), st.path),
+            Span::styled(
+                format!(
+                    "  {}{}",
+                    if p.errors > 0 {
+                        format!("{} error(s) ", p.errors)
+                    } else {
+                        String::new()
+                    },
+                    if p.warnings > 0 {
+                        format!("{} warning(s)", p.warnings)
+                    } else {
+                        String::new()
+                    }
+                ),
+                if p.errors > 0 { st.error } else { st.warning },
+            ),
+        ]));
+    }
+    if let Some(first) = &v.first {
+        l.push(Line::from(vec![
+            Span::styled("    first: ", st.muted),
+            Span::raw(first.clone()),
+        ]));
+    }
+    live_lines(&mut l, e, pinned, st);
+    // Drift has its line above.
+    for a in e.attention.iter().filter(|a| !a.starts_with("drift:")) {
+        l.push(Line::from(Span::styled(format!("  ! {a}"), st.warning)));
+    }
+    l
+}
+
+/// The live release of an environment (and its drift from the pin).
+fn live_lines(l: &mut Vec<Line<'static>>, e: &EnvStatus, pinned: Option<&str>, st: &Styles) {
+    match &e.live {
+        None => l.push(Line::from(Span::styled(
+            "  live: no context for this environment in the fleet file",
+            st.muted,
+        ))),
+        Some(live) => {
+            let mut spans = vec![Span::raw(format!(
+                "  live: {}/{} ",
+                live.context, live.namespace
+            ))];
+            match &live.error {
+                Some(err) => spans.push(Span::styled(err.clone(), st.error)),
+                None => spans.push(Span::raw(format!(
+                    "rev {} {} {}{}{}",
+                    live.revision.unwrap_or_default(),
+                    live.status.as_deref().unwrap_or("?"),
+                    live.chart.as_deref().unwrap_or("?"),
+                    live.last_deployed
+                        .as_deref()
+                        .map(|d| format!(" · deployed {}", d.split('.').next().unwrap_or(d)))
+                        .unwrap_or_default(),
+                    live.commit
+                        .as_deref()
+                        .map(|c| format!(" · git {c}"))
+                        .unwrap_or_default()
+                ))),
+            }
+            l.push(Line::from(spans));
+            if live.drift {
+                l.push(Line::from(Span::styled(
+                    format!(
+                        "  drift: live {} ≠ pinned {}",
+                        live.chart.as_deref().unwrap_or("?"),
+                        pinned.unwrap_or("?")
+                    ),
+                    st.error,
+                )));
+            }
+        }
+    }
 }
 
 fn class_style(c: Class, st: &Styles) -> Style {
@@ -956,4 +974,25 @@ pub(super) fn draw(f: &mut Frame, area: Rect, s: &FleetScreen, st: &Styles) {
             .scroll((s.scroll, 0)),
     };
     f.render_widget(p.block(block(title, st)), area);
+}
+
+impl Screen<OpsScreen> for FleetScreen {
+    fn scope(&self) -> Scope {
+        FleetScreen::scope(self)
+    }
+
+    fn in_text(&self) -> bool {
+        self.filtering
+    }
+
+    fn action(&mut self, a: Action, _project: &mut Project, _ctx: &Ctx) -> Effect {
+        self.on_action(a).into()
+    }
+
+    fn key(&mut self, key: KeyEvent, _project: &mut Project, _ctx: &Ctx) -> Effect {
+        self.on_text(key);
+        Effect::Unhandled
+    }
+
+    super::module_parts!(update);
 }

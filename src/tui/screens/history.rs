@@ -9,8 +9,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 use crate::core::release::Target;
 use crate::core::release::diff::Change;
 use crate::core::release::records::History;
-use crate::tui::keys::Action;
+use crate::tui::component::{Ctx, Screen};
+use crate::tui::keys::{Action, Scope};
 use crate::tui::msg::{Cmd, OpsMsg, RevisionView, Shared};
+use crate::tui::project::Project;
 use crate::tui::screens::op::changes_lines;
 use crate::tui::screens::{Effect, Next, OpsScreen, block, op};
 use crate::tui::style::Styles;
@@ -31,7 +33,7 @@ pub struct HistoryScreen {
 
 impl HistoryScreen {
     /// A key's action: move, mark, diff a revision, roll back to it.
-    pub(super) fn action(&mut self, a: Action) -> Next {
+    fn on_action(&mut self, a: Action) -> Next {
         match history_action(self, a) {
             HistoryEffect::Effect(e) => Next::Stay(e),
             HistoryEffect::Rollback(rev) => {
@@ -43,7 +45,7 @@ impl HistoryScreen {
     }
 
     /// A background result: the history, or a revision opened.
-    pub(super) fn update(&mut self, m: OpsMsg) {
+    fn on_msg(&mut self, m: OpsMsg) {
         match m {
             OpsMsg::History(r) => {
                 self.selected = r
@@ -263,4 +265,16 @@ pub(super) fn draw(f: &mut Frame, area: Rect, h: &HistoryScreen, st: &Styles) {
             .block(block(format!(" history of {} ", h.release), st)),
         area,
     );
+}
+
+impl Screen<OpsScreen> for HistoryScreen {
+    fn scope(&self) -> Scope {
+        Scope::History
+    }
+
+    fn action(&mut self, a: Action, _project: &mut Project, _ctx: &Ctx) -> Effect {
+        self.on_action(a).into()
+    }
+
+    super::module_parts!(update);
 }

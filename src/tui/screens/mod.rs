@@ -15,14 +15,17 @@ pub mod history;
 pub(crate) mod op;
 pub mod releases;
 
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::core::release::Target;
+use crate::tui::component::{Ctx, Screen};
 use crate::tui::keys::{Action, Scope};
-use crate::tui::msg::{After, Cmd, OpsMsg};
+use crate::tui::msg::{Cmd, OpsMsg};
+use crate::tui::project::Project;
 use crate::tui::style::Styles;
 
 pub(crate) use canary::CanaryScreen;
@@ -44,15 +47,8 @@ pub enum OpsScreen {
     Fleet(Box<FleetScreen>),
 }
 
-/// What a key did to an operation screen.
-pub enum Effect {
-    /// Handled (maybe with work to start).
-    Cmds(Vec<Cmd>),
-    /// Close the screen.
-    Close,
-    /// Not an action here.
-    Unhandled,
-}
+/// What a key did to a screen over the wizard (it may open another).
+pub type Effect = crate::tui::component::Effect<OpsScreen>;
 
 /// A screen to come back to when the one opened from it closes (read again, not kept).
 #[derive(Debug, Clone)]
@@ -128,30 +124,77 @@ fn block(title: String, st: &Styles) -> Block<'static> {
         .title(Span::styled(title, st.title))
 }
 
+/// The parts of a [`Screen`] impl every screen over the wizard shares: its module's `header`
+/// and `draw` functions; with `update`, results that start no work.
+macro_rules! module_parts {
+    () => {
+        fn header(&self, st: &$crate::tui::style::Styles) -> Option<ratatui::text::Line<'static>> {
+            Some(header(self, st))
+        }
+
+        fn draw(
+            &self,
+            f: &mut ratatui::Frame,
+            area: ratatui::layout::Rect,
+            _project: &$crate::tui::project::Project,
+            _ctx: &$crate::tui::component::Ctx,
+            st: &$crate::tui::style::Styles,
+        ) {
+            draw(f, area, self, st)
+        }
+    };
+    (update) => {
+        fn update(&mut self, m: $crate::tui::msg::OpsMsg) -> Vec<$crate::tui::msg::Cmd> {
+            self.on_msg(m);
+            Vec::new()
+        }
+
+        super::module_parts!();
+    };
+}
+use module_parts;
+
 /// What a screen's key leads to: an effect on it, or another screen that replaces it.
 pub(crate) enum Next {
     Stay(Effect),
     Open(OpsScreen, Vec<Cmd>),
 }
 
+impl From<Next> for Effect {
+    fn from(n: Next) -> Effect {
+        match n {
+            Next::Stay(e) => e,
+            Next::Open(screen, cmds) => Effect::Open(Box::new(screen), cmds),
+        }
+    }
+}
+
 impl OpsScreen {
+    /// The screen on display, as the component it is: every call below goes through this
+    /// (a new screen: its variant above and its line here).
+    fn screen(&self) -> &dyn Screen<OpsScreen> {
+        match self {
+            OpsScreen::Op(s) => s.as_ref(),
+            OpsScreen::History(s) => s.as_ref(),
+            OpsScreen::Releases(s) => s.as_ref(),
+            OpsScreen::Canary(s) => s.as_ref(),
+            OpsScreen::Fleet(s) => s.as_ref(),
+        }
+    }
+
+    fn screen_mut(&mut self) -> &mut dyn Screen<OpsScreen> {
+        match self {
+            OpsScreen::Op(s) => s.as_mut(),
+            OpsScreen::History(s) => s.as_mut(),
+            OpsScreen::Releases(s) => s.as_mut(),
+            OpsScreen::Canary(s) => s.as_mut(),
+            OpsScreen::Fleet(s) => s.as_mut(),
+        }
+    }
+
     /// The key scope where the cursor is.
     pub(crate) fn scope(&self) -> Scope {
-        match self {
-            OpsScreen::History(_) => Scope::History,
-            OpsScreen::Releases(_) => Scope::Releases,
-            OpsScreen::Canary(_) => Scope::Canary,
-            OpsScreen::Fleet(f) => f.scope(),
-            OpsScreen::Op(s) => match s.stage {
-                Stage::DeployPlan(_) | Stage::RollbackPlan(_) => Scope::Plan,
-                Stage::UninstallPlan(_) => Scope::Uninstall,
-                Stage::Running => Scope::Live,
-                Stage::Planning(_)
-                | Stage::Refused(_)
-                | Stage::Finished(_)
-                | Stage::Watching(_) => Scope::Done,
-            },
-        }
+        self.screen().scope()
     }
 
     /// Whether the screen may be left without asking (no helm running).
@@ -160,37 +203,32 @@ impl OpsScreen {
     }
 
     /// A key's action on the screen (it may open another in its place).
-    pub fn action(&mut self, a: Action) -> Effect {
-        let next = match self {
-            OpsScreen::Op(s) => s.action(a),
-            OpsScreen::History(h) => h.action(a),
-            OpsScreen::Releases(r) => r.action(a),
-            OpsScreen::Canary(c) => c.action(a),
-            OpsScreen::Fleet(f) => f.action(a),
-        };
-        match next {
-            Next::Stay(e) => e,
-            Next::Open(screen, cmds) => {
-                *self = screen;
+    pub fn action(&mut self, a: Action, project: &mut Project, ctx: &Ctx) -> Effect {
+        let e = self.screen_mut().action(a, project, ctx);
+        self.replace(e)
+    }
+
+    /// A key while typing (the filter of a list, the release name that confirms an uninstall).
+    pub(crate) fn key(&mut self, key: KeyEvent, project: &mut Project, ctx: &Ctx) -> Effect {
+        let e = self.screen_mut().key(key, project, ctx);
+        self.replace(e)
+    }
+
+    /// Puts the screen an effect opens in this one's place.
+    fn replace(&mut self, e: Effect) -> Effect {
+        match e {
+            Effect::Open(screen, cmds) => {
+                *self = *screen;
                 Effect::Cmds(cmds)
             }
+            e => e,
         }
     }
 
     /// A background result for the screen (results of another screen's work are dropped); the
     /// work that follows, if any.
     pub(crate) fn update(&mut self, m: OpsMsg) -> Vec<Cmd> {
-        match self {
-            OpsScreen::Op(s) => {
-                s.update(m);
-                return self.take_after().map(Cmd::After).into_iter().collect();
-            }
-            OpsScreen::History(h) => h.update(m),
-            OpsScreen::Releases(r) => r.update(m),
-            OpsScreen::Canary(c) => c.update(m),
-            OpsScreen::Fleet(f) => f.update(m),
-        }
-        Vec::new()
+        self.screen_mut().update(m)
     }
 
     /// Which screen this is: another after a key means the key opened a new one.
@@ -232,37 +270,7 @@ impl OpsScreen {
     /// Whether typed characters are text here (the releases' filter after `/`, the release name
     /// that confirms an uninstall).
     pub(crate) fn in_text(&self) -> bool {
-        match self {
-            OpsScreen::Releases(r) => r.filtering,
-            OpsScreen::Op(s) => matches!(s.stage, Stage::UninstallPlan(_)),
-            OpsScreen::Fleet(f) => f.filtering,
-            OpsScreen::History(_) | OpsScreen::Canary(_) => false,
-        }
-    }
-
-    /// A key while typing: characters, Backspace; for the filter Enter or Esc ends it, for an
-    /// uninstall's confirmation Enter confirms and Esc cancels (the effect returned).
-    pub(crate) fn text_key(&mut self, key: crossterm::event::KeyEvent) -> Option<Effect> {
-        match self {
-            OpsScreen::Op(s) => s.text_key(key),
-            OpsScreen::Releases(r) => {
-                r.text_key(key);
-                None
-            }
-            OpsScreen::Fleet(f) => {
-                f.text_key(key);
-                None
-            }
-            OpsScreen::History(_) | OpsScreen::Canary(_) => None,
-        }
-    }
-
-    /// The work to start now that the operation succeeded (taken once).
-    pub(crate) fn take_after(&mut self) -> Option<After> {
-        match self {
-            OpsScreen::Op(s) if matches!(&s.stage, Stage::Finished(e) if e.ok) => s.after.take(),
-            _ => None,
-        }
+        self.screen().in_text()
     }
 
     /// A line for the screen (what the work after an operation did).
@@ -283,21 +291,18 @@ impl OpsScreen {
     }
 
     /// Draws the header line into `header` and the body into `body`.
-    pub(crate) fn draw(&self, f: &mut Frame, header: Rect, body: Rect, st: &Styles) {
-        let line = match self {
-            OpsScreen::Op(o) => op::header(o, st),
-            OpsScreen::History(h) => history::header(h, st),
-            OpsScreen::Releases(r) => releases::header(r, st),
-            OpsScreen::Canary(c) => canary::header(c, st),
-            OpsScreen::Fleet(s) => fleet::header(s, st),
-        };
-        f.render_widget(Paragraph::new(line), header);
-        match self {
-            OpsScreen::Op(o) => op::draw(f, body, o, st),
-            OpsScreen::History(h) => history::draw(f, body, h, st),
-            OpsScreen::Releases(r) => releases::draw(f, body, r, st),
-            OpsScreen::Canary(c) => canary::draw(f, body, c, st),
-            OpsScreen::Fleet(s) => fleet::draw(f, body, s, st),
+    pub(crate) fn draw(
+        &self,
+        f: &mut Frame,
+        (header, body): (Rect, Rect),
+        project: &Project,
+        ctx: &Ctx,
+        st: &Styles,
+    ) {
+        let screen = self.screen();
+        if let Some(line) = screen.header(st) {
+            f.render_widget(Paragraph::new(line), header);
         }
+        screen.draw(f, body, project, ctx, st);
     }
 }

@@ -21,10 +21,14 @@ use crate::core::release::lease::Refusal;
 use crate::core::release::ops::HookObject;
 use crate::core::release::prechecks::{Check, Status};
 use crate::core::release::{Target, watch};
-use crate::tui::keys::Action;
+use crate::tui::keys::{Action, Scope};
 use crate::tui::msg::{After, Cmd, OpEnd, OpsMsg, Shared, StatusHead};
 use crate::tui::screens::{Effect, Next, OpsScreen, block, next_stream, secs};
 use crate::tui::style::Styles;
+use crossterm::event::KeyEvent;
+
+use crate::tui::component::{Ctx, Screen};
+use crate::tui::project::Project;
 
 /// Where an operation screen is.
 #[derive(Debug, Clone)]
@@ -167,13 +171,13 @@ impl OpScreen {
 
 impl OpScreen {
     /// A key's action.
-    pub(super) fn action(&mut self, a: Action) -> Next {
+    fn on_action(&mut self, a: Action) -> Next {
         Next::Stay(op_action(self, a))
     }
 
     /// A key while typing the release name that confirms an uninstall: Enter confirms, Esc
     /// cancels.
-    pub(super) fn text_key(&mut self, key: crossterm::event::KeyEvent) -> Option<Effect> {
+    fn on_text(&mut self, key: crossterm::event::KeyEvent) -> Option<Effect> {
         use crossterm::event::KeyCode;
         match key.code {
             KeyCode::Char(c) => self.typed.push(c),
@@ -188,7 +192,7 @@ impl OpScreen {
     }
 
     /// A background result: a plan, an event of this screen's stream, its end, the status head.
-    pub(super) fn update(&mut self, m: OpsMsg) {
+    fn on_msg(&mut self, m: OpsMsg) {
         match m {
             OpsMsg::DeployPlanned(r) => self.deploy_planned(r),
             OpsMsg::RollbackPlanned(r) => self.rollback_planned(r),
@@ -422,40 +426,7 @@ fn op_action(s: &mut OpScreen, a: Action) -> Effect {
     }
     let detach = std::mem::take(&mut s.confirm_detach);
     match (a, &s.stage) {
-        (Action::Confirm, Stage::DeployPlan(p)) => {
-            if s.read_only {
-                return refuse(
-                    s,
-                    "this context is read-only (readOnlyContexts in the user config)",
-                );
-            }
-            if let Some(why) = p.blocked() {
-                return refuse(s, &why);
-            }
-            let plan = p.clone();
-            start(s, &plan.spec);
-            Effect::Cmds(vec![Cmd::RunDeploy {
-                plan: Shared(plan),
-                stream: s.stream,
-            }])
-        }
-        (Action::Confirm, Stage::RollbackPlan(p)) => {
-            if s.read_only {
-                return refuse(
-                    s,
-                    "this context is read-only (readOnlyContexts in the user config)",
-                );
-            }
-            if let Some(h) = &p.held {
-                return refuse(s, &h.to_string());
-            }
-            let plan = p.clone();
-            start(s, &plan.spec);
-            Effect::Cmds(vec![Cmd::RunRollback {
-                plan: Shared(plan),
-                stream: s.stream,
-            }])
-        }
+        (Action::Confirm, _) => confirm(s),
         (Action::Interrupt, Stage::Running) => {
             if s.interrupting {
                 return Effect::Cmds(Vec::new());
@@ -481,66 +452,9 @@ fn op_action(s: &mut OpScreen, a: Action) -> Effect {
             let next = uninstall_screen(s.target.clone(), &s.release, Some(s));
             follow(s, next)
         }
-        (Action::Confirm, Stage::UninstallPlan(p)) => {
-            if s.read_only {
-                return refuse(
-                    s,
-                    "this context is read-only (readOnlyContexts in the user config)",
-                );
-            }
-            if let Some(h) = &p.held {
-                return refuse(s, &h.to_string());
-            }
-            if s.typed != p.release {
-                return refuse(
-                    s,
-                    &format!("type the release name ({}) to confirm", p.release),
-                );
-            }
-            let plan = p.clone();
-            start(s, &plan.spec);
-            Effect::Cmds(vec![Cmd::RunUninstall {
-                plan: Shared(plan),
-                stream: s.stream,
-            }])
-        }
         (Action::Test, Stage::Finished(_) | Stage::Watching(_)) if !s.read_only => {
             let next = test_screen(s.target.clone(), &s.release, Some(s));
             follow(s, next)
-        }
-        (Action::Logs, _) => {
-            s.panel = if s.panel == Panel::Logs {
-                Panel::Overview
-            } else {
-                Panel::Logs
-            };
-            s.scroll = 0;
-            Effect::Cmds(Vec::new())
-        }
-        (Action::NextPanel, _) => {
-            s.panel = s.panel.next();
-            s.scroll = 0;
-            Effect::Cmds(Vec::new())
-        }
-        (Action::Down, Stage::DeployPlan(_) | Stage::RollbackPlan(_)) => {
-            s.selected = (s.selected + 1).min(s.changes().len().saturating_sub(1));
-            Effect::Cmds(Vec::new())
-        }
-        (Action::Up, Stage::DeployPlan(_) | Stage::RollbackPlan(_)) => {
-            s.selected = s.selected.saturating_sub(1);
-            Effect::Cmds(Vec::new())
-        }
-        (Action::Down | Action::PageDown, _) => {
-            s.scroll = s
-                .scroll
-                .saturating_add(if a == Action::Down { 1 } else { 10 });
-            Effect::Cmds(Vec::new())
-        }
-        (Action::Up | Action::PageUp, _) => {
-            s.scroll = s
-                .scroll
-                .saturating_sub(if a == Action::Up { 1 } else { 10 });
-            Effect::Cmds(Vec::new())
         }
         (Action::Close, Stage::Running) if detach => Effect::Close,
         (Action::Close, Stage::Running) => {
@@ -548,8 +462,102 @@ fn op_action(s: &mut OpScreen, a: Action) -> Effect {
             Effect::Cmds(Vec::new())
         }
         (Action::Close, _) => Effect::Close,
-        _ => Effect::Unhandled,
+        _ => move_view(s, a),
     }
+}
+
+/// Enter on a plan: starts it (unless the context is read-only, the plan is blocked, or an
+/// uninstall's release name was not typed).
+fn confirm(s: &mut OpScreen) -> Effect {
+    let planned = matches!(
+        s.stage,
+        Stage::DeployPlan(_) | Stage::RollbackPlan(_) | Stage::UninstallPlan(_)
+    );
+    if !planned {
+        return Effect::Unhandled;
+    }
+    if s.read_only {
+        return refuse(
+            s,
+            "this context is read-only (readOnlyContexts in the user config)",
+        );
+    }
+    let why = match &s.stage {
+        Stage::DeployPlan(p) => p.blocked(),
+        // another apwiz holds the release's Lease: the same words as the plan's card
+        Stage::RollbackPlan(p) => p.held.as_ref().map(|h| h.to_string()),
+        Stage::UninstallPlan(p) if p.held.is_some() => p.held.as_ref().map(|h| h.to_string()),
+        Stage::UninstallPlan(p) if s.typed != p.release => {
+            Some(format!("type the release name ({}) to confirm", p.release))
+        }
+        _ => None,
+    };
+    if let Some(why) = why {
+        return refuse(s, &why);
+    }
+    let stream = s.stream;
+    let (spec, cmd) = match &s.stage {
+        Stage::DeployPlan(p) => (
+            p.spec.clone(),
+            Cmd::RunDeploy {
+                plan: Shared(p.clone()),
+                stream,
+            },
+        ),
+        Stage::RollbackPlan(p) => (
+            p.spec.clone(),
+            Cmd::RunRollback {
+                plan: Shared(p.clone()),
+                stream,
+            },
+        ),
+        Stage::UninstallPlan(p) => (
+            p.spec.clone(),
+            Cmd::RunUninstall {
+                plan: Shared(p.clone()),
+                stream,
+            },
+        ),
+        _ => return Effect::Unhandled,
+    };
+    start(s, &spec);
+    Effect::Cmds(vec![cmd])
+}
+
+/// The keys that move around the screen: the panels, the plan's selection, the scroll.
+fn move_view(s: &mut OpScreen, a: Action) -> Effect {
+    match (a, &s.stage) {
+        (Action::Logs, _) => {
+            s.panel = if s.panel == Panel::Logs {
+                Panel::Overview
+            } else {
+                Panel::Logs
+            };
+            s.scroll = 0;
+        }
+        (Action::NextPanel, _) => {
+            s.panel = s.panel.next();
+            s.scroll = 0;
+        }
+        (Action::Down, Stage::DeployPlan(_) | Stage::RollbackPlan(_)) => {
+            s.selected = (s.selected + 1).min(s.changes().len().saturating_sub(1));
+        }
+        (Action::Up, Stage::DeployPlan(_) | Stage::RollbackPlan(_)) => {
+            s.selected = s.selected.saturating_sub(1);
+        }
+        (Action::Down | Action::PageDown, _) => {
+            s.scroll = s
+                .scroll
+                .saturating_add(if a == Action::Down { 1 } else { 10 });
+        }
+        (Action::Up | Action::PageUp, _) => {
+            s.scroll = s
+                .scroll
+                .saturating_sub(if a == Action::Up { 1 } else { 10 });
+        }
+        _ => return Effect::Unhandled,
+    }
+    Effect::Cmds(Vec::new())
 }
 
 /// Replaces `s` with the screen it opens (stopping its watch when it was watching).
@@ -1208,4 +1216,41 @@ fn card_lines(c: &CauseCard, rollback_to: Option<u64>, st: &Styles) -> Vec<Line<
     next.push(Span::raw(" events, helm"));
     l.push(Line::from(next));
     l
+}
+
+impl Screen<OpsScreen> for OpScreen {
+    fn scope(&self) -> Scope {
+        match self.stage {
+            Stage::DeployPlan(_) | Stage::RollbackPlan(_) => Scope::Plan,
+            Stage::UninstallPlan(_) => Scope::Uninstall,
+            Stage::Running => Scope::Live,
+            Stage::Planning(_) | Stage::Refused(_) | Stage::Finished(_) | Stage::Watching(_) => {
+                Scope::Done
+            }
+        }
+    }
+
+    /// The release name that confirms an uninstall is typed.
+    fn in_text(&self) -> bool {
+        matches!(self.stage, Stage::UninstallPlan(_))
+    }
+
+    fn action(&mut self, a: Action, _project: &mut Project, _ctx: &Ctx) -> Effect {
+        self.on_action(a).into()
+    }
+
+    fn key(&mut self, key: KeyEvent, _project: &mut Project, _ctx: &Ctx) -> Effect {
+        self.on_text(key).unwrap_or(Effect::Unhandled)
+    }
+
+    fn update(&mut self, m: OpsMsg) -> Vec<Cmd> {
+        self.on_msg(m);
+        // The work to start now that the operation succeeded (taken once).
+        match &self.stage {
+            Stage::Finished(e) if e.ok => self.after.take().map(Cmd::After).into_iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    super::module_parts!();
 }

@@ -8,11 +8,15 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::core::release::Target;
 use crate::core::release::releases::Release;
-use crate::tui::keys::Action;
+use crate::tui::keys::{Action, Scope};
 use crate::tui::msg::{Cmd, OpsMsg, Shared};
 use crate::tui::screens::history::history;
 use crate::tui::screens::{Effect, Next, OpsScreen, block, op};
 use crate::tui::style::Styles;
+use crossterm::event::KeyEvent;
+
+use crate::tui::component::{Ctx, Screen};
+use crate::tui::project::Project;
 
 /// The releases of a namespace.
 #[derive(Debug, Clone)]
@@ -41,7 +45,7 @@ impl ReleasesScreen {
 
 impl ReleasesScreen {
     /// A key's action: move, filter, open a release's status or history, uninstall one.
-    pub(super) fn action(&mut self, a: Action) -> Next {
+    fn on_action(&mut self, a: Action) -> Next {
         let n = self.shown().len();
         match a {
             Action::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
@@ -79,13 +83,13 @@ impl ReleasesScreen {
     }
 
     /// A key while typing the filter: characters, Backspace; Enter keeps it, Esc clears it.
-    pub(super) fn text_key(&mut self, key: crossterm::event::KeyEvent) {
+    fn on_text(&mut self, key: crossterm::event::KeyEvent) {
         super::filter_key(&mut self.filter, &mut self.filtering, key);
         self.selected = 0;
     }
 
     /// A background result: the releases.
-    pub(super) fn update(&mut self, m: OpsMsg) {
+    fn on_msg(&mut self, m: OpsMsg) {
         if let OpsMsg::Releases(result) = m {
             self.releases = Some(result);
             self.selected = 0;
@@ -194,4 +198,25 @@ pub(super) fn draw(f: &mut Frame, area: Rect, r: &ReleasesScreen, st: &Styles) {
             .block(block(" releases ".to_string(), st)),
         area,
     );
+}
+
+impl Screen<OpsScreen> for ReleasesScreen {
+    fn scope(&self) -> Scope {
+        Scope::Releases
+    }
+
+    fn in_text(&self) -> bool {
+        self.filtering
+    }
+
+    fn action(&mut self, a: Action, _project: &mut Project, _ctx: &Ctx) -> Effect {
+        self.on_action(a).into()
+    }
+
+    fn key(&mut self, key: KeyEvent, _project: &mut Project, _ctx: &Ctx) -> Effect {
+        self.on_text(key);
+        Effect::Unhandled
+    }
+
+    super::module_parts!(update);
 }

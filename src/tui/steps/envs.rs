@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use tui_input::backend::crossterm::to_input_request;
 
-use super::{Ctx, Outcome, Step};
+use crate::tui::component::{Ctx, Effect, Screen};
 use crate::tui::keys::{Action, Scope};
 use crate::tui::project::Project;
 use crate::tui::style::Styles;
@@ -51,7 +51,7 @@ impl EnvStep {
     }
 }
 
-impl Step for EnvStep {
+impl Screen for EnvStep {
     fn scope(&self) -> Scope {
         Scope::Toggles
     }
@@ -68,7 +68,7 @@ impl Step for EnvStep {
         self.editing = false;
     }
 
-    fn action(&mut self, a: Action, project: &mut Project, _ctx: &Ctx) -> Outcome {
+    fn action(&mut self, a: Action, project: &mut Project, _ctx: &Ctx) -> Effect {
         let n = cells(project).len().max(1);
         let move_to = |s: &mut EnvStep, i: usize, project: &Project| {
             s.focus = i;
@@ -77,24 +77,24 @@ impl Step for EnvStep {
         match a {
             Action::NextField => {
                 move_to(self, (self.focus + 1) % n, project);
-                Outcome::Handled
+                Effect::Handled
             }
             Action::PrevField => {
                 move_to(self, (self.focus + n - 1) % n, project);
-                Outcome::Handled
+                Effect::Handled
             }
             Action::Toggle => match self.cell(project) {
                 Some(Cell::Toggle(col)) => {
                     if let Some((_, on)) = project.environments.get_mut(col) {
                         *on = !*on;
                     }
-                    Outcome::Changed
+                    Effect::Changed
                 }
-                _ => Outcome::Handled,
+                _ => Effect::Handled,
             },
             Action::Back if self.editing => {
                 self.editing = false;
-                Outcome::Handled
+                Effect::Handled
             }
             Action::Next => {
                 if let Some(why) = self.incomplete(project) {
@@ -109,18 +109,18 @@ impl Step for EnvStep {
                     }) {
                         move_to(self, i, project);
                     }
-                    Outcome::Handled
+                    Effect::Handled
                 } else {
-                    Outcome::Next
+                    Effect::Next
                 }
             }
-            _ => Outcome::Unhandled,
+            _ => Effect::Unhandled,
         }
     }
 
-    fn key(&mut self, key: KeyEvent, project: &mut Project, _ctx: &Ctx) -> Outcome {
+    fn key(&mut self, key: KeyEvent, project: &mut Project, _ctx: &Ctx) -> Effect {
         let Some(Cell::Field { row, col }) = self.cell(project) else {
-            return Outcome::Unhandled;
+            return Effect::Unhandled;
         };
         let env = project.environments[col].0.clone();
         let Some(field) = project
@@ -128,15 +128,15 @@ impl Step for EnvStep {
             .get_mut(&env)
             .and_then(|f| f.get_mut(row))
         else {
-            return Outcome::Unhandled;
+            return Effect::Unhandled;
         };
         let Some(req) = to_input_request(&Event::Key(key)) else {
-            return Outcome::Unhandled;
+            return Effect::Unhandled;
         };
         self.editing = true;
         match field.input.handle(req) {
-            Some(r) if r.value => Outcome::Changed,
-            _ => Outcome::Handled,
+            Some(r) if r.value => Effect::Changed,
+            _ => Effect::Handled,
         }
     }
 
@@ -157,8 +157,6 @@ impl Step for EnvStep {
         None
     }
 
-    /// Kept whole: the grid is laid out once (columns from the environments, rows from the cells)
-    /// and drawn top to bottom; the parts share that layout and the cursor.
     fn draw(&self, f: &mut Frame, area: Rect, project: &Project, _ctx: &Ctx, st: &Styles) {
         f.render_widget(
             Paragraph::new(Span::styled(
@@ -167,32 +165,16 @@ impl Step for EnvStep {
             )),
             area,
         );
+        let grid = Grid::new(area, project);
         let focus = self.cell(project);
-        // As wide as the longest row label (a service's own rows are named for it), within reason.
-        let label_w = project
-            .env_fields
-            .values()
-            .flatten()
-            .map(|f| f.label.chars().count() as u16 + 1)
-            .max()
-            .unwrap_or(10)
-            .clamp(10, 16);
-        let cols = project.environments.len().max(1) as u16;
-        let col_w = (area.width.saturating_sub(label_w) / cols).clamp(6, 30);
-        let x_of = |col: usize| area.x + label_w + col as u16 * col_w;
         let mut y = area.y + 2;
-        let put = |f: &mut Frame, x: u16, y: u16, w: u16, span: Span| {
-            if y < area.bottom() && x < area.right() {
-                let w = w.min(area.right() - x);
-                f.render_widget(Paragraph::new(Line::from(span)), Rect::new(x, y, w, 1));
-            }
-        };
-        put(f, area.x, y, label_w, Span::styled("", st.muted));
+        grid.put(f, area.x, y, grid.label_w, Span::styled("", st.muted));
         for (col, (env, _)) in project.environments.iter().enumerate() {
-            put(f, x_of(col), y, col_w, Span::styled(env.clone(), st.title));
+            let span = Span::styled(env.clone(), st.title);
+            grid.put(f, grid.x_of(col), y, grid.col_w, span);
         }
         y += 1;
-        put(f, area.x, y, label_w, Span::styled("file", st.accent));
+        grid.put(f, area.x, y, grid.label_w, Span::styled("file", st.accent));
         for (col, (_, on)) in project.environments.iter().enumerate() {
             let text = if *on { "[x] yes" } else { "[ ] no" };
             let style = if focus == Some(Cell::Toggle(col)) {
@@ -202,15 +184,37 @@ impl Step for EnvStep {
             } else {
                 st.muted
             };
-            put(
-                f,
-                x_of(col),
-                y,
-                col_w.saturating_sub(1),
-                Span::styled(text, style),
-            );
+            let w = grid.col_w.saturating_sub(1);
+            grid.put(f, grid.x_of(col), y, w, Span::styled(text, style));
         }
         y += 1;
+        let (y, error, help) = self.draw_fields(f, &grid, y, project, st);
+        let line = match error {
+            Some(e) => Span::styled(format!("✗ {e}"), st.error),
+            None => Span::styled(
+                help.unwrap_or_else(|| {
+                    "prefilled from the environment presets; change what differs".into()
+                }),
+                st.muted,
+            ),
+        };
+        grid.put(f, area.x, y + 1, area.width, line);
+    }
+}
+
+impl EnvStep {
+    /// The field rows of the grid from `y` (a row per field, a column per environment); the
+    /// row after them, the first field's error and the focused field's help.
+    fn draw_fields(
+        &self,
+        f: &mut Frame,
+        grid: &Grid,
+        mut y: u16,
+        project: &Project,
+        st: &Styles,
+    ) -> (u16, Option<String>, Option<String>) {
+        let area = grid.area;
+        let focus = self.cell(project);
         let rows = project.env_fields.values().map(Vec::len).max().unwrap_or(0);
         let mut error: Option<String> = None;
         let mut help: Option<String> = None;
@@ -221,15 +225,15 @@ impl Step for EnvStep {
                 .find_map(|fs| fs.get(row))
                 .map(|f| f.label.clone())
                 .unwrap_or_default();
-            put(f, area.x, y, label_w, Span::styled(label, st.accent));
+            grid.put(f, area.x, y, grid.label_w, Span::styled(label, st.accent));
             for (col, (env, on)) in project.environments.iter().enumerate() {
                 let Some(field) = project.env_fields.get(env).and_then(|fs| fs.get(row)) else {
                     continue;
                 };
-                let w = col_w.saturating_sub(1);
+                let w = grid.col_w.saturating_sub(1);
                 let focused = focus == Some(Cell::Field { row, col });
                 if !on {
-                    put(f, x_of(col), y, w, Span::styled("—", st.muted));
+                    grid.put(f, grid.x_of(col), y, w, Span::styled("—", st.muted));
                     continue;
                 }
                 let scroll = field.input.visual_scroll(w as usize);
@@ -244,18 +248,14 @@ impl Step for EnvStep {
                     (false, Err(_)) => st.error,
                     (false, Ok(())) => ratatui::style::Style::default(),
                 };
-                put(
-                    f,
-                    x_of(col),
-                    y,
-                    w,
-                    Span::styled(format!("{shown:w$}", w = w as usize), style),
-                );
+                let text = format!("{shown:w$}", w = w as usize);
+                grid.put(f, grid.x_of(col), y, w, Span::styled(text, style));
                 if focused && let Some(h) = &field.help {
                     help = Some(format!("{env} {}: {h}", field.label));
                 }
                 if focused && self.editing && y < area.bottom() {
-                    let cx = x_of(col) + field.input.visual_cursor().saturating_sub(scroll) as u16;
+                    let cx =
+                        grid.x_of(col) + field.input.visual_cursor().saturating_sub(scroll) as u16;
                     f.set_cursor_position(Position::new(cx.min(area.right().saturating_sub(1)), y));
                 }
                 if let Err(why) = field.check() {
@@ -264,28 +264,47 @@ impl Step for EnvStep {
             }
             y += 1;
         }
-        y += 1;
-        if let Some(e) = error {
-            put(
-                f,
-                area.x,
-                y,
-                area.width,
-                Span::styled(format!("✗ {e}"), st.error),
-            );
-        } else {
-            put(
-                f,
-                area.x,
-                y,
-                area.width,
-                Span::styled(
-                    help.unwrap_or_else(|| {
-                        "prefilled from the environment presets; change what differs".into()
-                    }),
-                    st.muted,
-                ),
-            );
+        (y, error, help)
+    }
+}
+
+/// The grid's layout: the label column, then a column per environment.
+struct Grid {
+    area: Rect,
+    label_w: u16,
+    col_w: u16,
+}
+
+impl Grid {
+    fn new(area: Rect, project: &Project) -> Grid {
+        // As wide as the longest row label (a service's own rows are named for it), within reason.
+        let label_w = project
+            .env_fields
+            .values()
+            .flatten()
+            .map(|f| f.label.chars().count() as u16 + 1)
+            .max()
+            .unwrap_or(10)
+            .clamp(10, 16);
+        let cols = project.environments.len().max(1) as u16;
+        let col_w = (area.width.saturating_sub(label_w) / cols).clamp(6, 30);
+        Grid {
+            area,
+            label_w,
+            col_w,
+        }
+    }
+
+    fn x_of(&self, col: usize) -> u16 {
+        self.area.x + self.label_w + col as u16 * self.col_w
+    }
+
+    /// `span` at (`x`, `y`), `w` wide, clipped to the area.
+    fn put(&self, f: &mut Frame, x: u16, y: u16, w: u16, span: Span) {
+        let area = self.area;
+        if y < area.bottom() && x < area.right() {
+            let w = w.min(area.right() - x);
+            f.render_widget(Paragraph::new(Line::from(span)), Rect::new(x, y, w, 1));
         }
     }
 }

@@ -13,7 +13,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use tui_input::backend::crossterm::to_input_request;
 
-use super::{Ctx, Outcome, Step};
+use crate::tui::component::{Ctx, Effect, Screen};
 use crate::tui::keys::{Action, Scope};
 use crate::tui::project::Project;
 use crate::tui::style::Styles;
@@ -80,7 +80,7 @@ impl FeatureStep {
     }
 }
 
-impl Step for FeatureStep {
+impl Screen for FeatureStep {
     fn scope(&self) -> Scope {
         Scope::Toggles
     }
@@ -97,42 +97,42 @@ impl Step for FeatureStep {
         self.editing = false;
     }
 
-    fn action(&mut self, a: Action, project: &mut Project, _ctx: &Ctx) -> Outcome {
+    fn action(&mut self, a: Action, project: &mut Project, _ctx: &Ctx) -> Effect {
         let n = cells(project).len().max(1);
         match a {
             Action::NextField => {
                 self.move_to((self.focus + 1) % n, project);
-                Outcome::Handled
+                Effect::Handled
             }
             Action::PrevField => {
                 self.move_to((self.focus + n - 1) % n, project);
-                Outcome::Handled
+                Effect::Handled
             }
             Action::Toggle => {
                 if let Some(Cell::Service(i, j)) = self.cell(project) {
                     if let Err(why) = project.service_toggleable(i, j) {
                         let title = project.features[i].feature.title;
-                        return Outcome::Refused(format!("{title}: {why}"));
+                        return Effect::Refused(format!("{title}: {why}"));
                     }
                     let s = &mut project.features[i].services[j];
                     s.on = !s.on;
-                    return Outcome::Changed;
+                    return Effect::Changed;
                 }
                 let Some(Cell::Toggle(i)) = self.cell(project) else {
-                    return Outcome::Handled;
+                    return Effect::Handled;
                 };
                 if let Err(why) = project.feature_toggleable(i) {
                     // Refused where it is chosen, with the chart's reason.
                     let title = project.features[i].feature.title;
-                    return Outcome::Refused(format!("{title}: {why}"));
+                    return Effect::Refused(format!("{title}: {why}"));
                 }
                 let fs = &mut project.features[i];
                 fs.on = !fs.on;
-                Outcome::Changed
+                Effect::Changed
             }
             Action::Back if self.editing => {
                 self.editing = false;
-                Outcome::Handled
+                Effect::Handled
             }
             Action::Next => {
                 let problem =
@@ -152,29 +152,29 @@ impl Step for FeatureStep {
                         if let Some(at) = at {
                             self.move_to(at, project);
                         }
-                        Outcome::Handled
+                        Effect::Handled
                     }
-                    None => Outcome::Next,
+                    None => Effect::Next,
                 }
             }
-            _ => Outcome::Unhandled,
+            _ => Effect::Unhandled,
         }
     }
 
-    fn key(&mut self, key: KeyEvent, project: &mut Project, _ctx: &Ctx) -> Outcome {
+    fn key(&mut self, key: KeyEvent, project: &mut Project, _ctx: &Ctx) -> Effect {
         let Some(Cell::Field(i, k)) = self.cell(project) else {
-            return Outcome::Unhandled;
+            return Effect::Unhandled;
         };
         let Some(req) = to_input_request(&Event::Key(key)) else {
-            return Outcome::Unhandled;
+            return Effect::Unhandled;
         };
         let Some(field) = project.feature_field_mut(i, k) else {
-            return Outcome::Unhandled;
+            return Effect::Unhandled;
         };
         self.editing = true;
         match field.input.handle(req) {
-            Some(r) if r.value => Outcome::Changed,
-            _ => Outcome::Handled,
+            Some(r) if r.value => Effect::Changed,
+            _ => Effect::Handled,
         }
     }
 

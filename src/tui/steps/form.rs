@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use tui_input::backend::crossterm::to_input_request;
 
-use super::{Ctx, Outcome, Step};
+use crate::tui::component::{Ctx, Effect, Screen};
 use crate::tui::keys::{Action, Scope};
 use crate::tui::project::{Field, Project};
 use crate::tui::style::Styles;
@@ -78,7 +78,7 @@ pub(crate) fn draw_field(
     2
 }
 
-impl Step for FormStep {
+impl Screen for FormStep {
     fn scope(&self) -> Scope {
         Scope::Form
     }
@@ -97,46 +97,46 @@ impl Step for FormStep {
         self.editing = true;
     }
 
-    fn action(&mut self, a: Action, project: &mut Project, _ctx: &Ctx) -> Outcome {
+    fn action(&mut self, a: Action, project: &mut Project, _ctx: &Ctx) -> Effect {
         let n = project.fields.len().max(1);
         match a {
             Action::NextField => {
                 self.focus = (self.focus + 1) % n;
                 self.editing = true;
-                Outcome::Handled
+                Effect::Handled
             }
             Action::PrevField => {
                 self.focus = (self.focus + n - 1) % n;
                 self.editing = true;
-                Outcome::Handled
+                Effect::Handled
             }
             Action::Back if self.editing => {
                 self.editing = false;
-                Outcome::Handled
+                Effect::Handled
             }
             Action::Next => match project.first_invalid() {
                 Some(i) => {
                     self.focus = i;
                     self.editing = true;
-                    Outcome::Handled
+                    Effect::Handled
                 }
-                None => Outcome::Next,
+                None => Effect::Next,
             },
-            _ => Outcome::Unhandled,
+            _ => Effect::Unhandled,
         }
     }
 
-    fn key(&mut self, key: KeyEvent, project: &mut Project, _ctx: &Ctx) -> Outcome {
+    fn key(&mut self, key: KeyEvent, project: &mut Project, _ctx: &Ctx) -> Effect {
         let Some(field) = project.fields.get_mut(self.focus) else {
-            return Outcome::Unhandled;
+            return Effect::Unhandled;
         };
         let Some(req) = to_input_request(&Event::Key(key)) else {
-            return Outcome::Unhandled;
+            return Effect::Unhandled;
         };
         self.editing = true;
         match field.input.handle(req) {
-            Some(r) if r.value => Outcome::Changed,
-            _ => Outcome::Handled,
+            Some(r) if r.value => Effect::Changed,
+            _ => Effect::Handled,
         }
     }
 

@@ -14,46 +14,16 @@ use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
 use super::form::draw_field;
-use super::{Ctx, Outcome, Step};
+pub use super::import_kind::Kind;
 use crate::core::import::Note;
 use crate::core::import::charts::Convention;
 use crate::core::inputs::presets::{AnswerType, Question};
 use crate::core::ops::import::{Proof, Proven, Request, Source};
+use crate::tui::component::{Ctx, Effect, Screen};
 use crate::tui::keys::{Action, Scope};
 use crate::tui::msg::Shared;
 use crate::tui::project::{Field, Project};
 use crate::tui::style::Styles;
-
-/// What is imported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Kubernetes manifests (`apwiz import manifests`).
-    Manifests,
-    /// Another chart's values file (`apwiz import values`).
-    Values,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::Manifests, Kind::Values];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Kind::Manifests => "Import existing manifests",
-            Kind::Values => "Import a chart's values",
-        }
-    }
-
-    pub fn description(self) -> &'static str {
-        match self {
-            Kind::Manifests => {
-                "Kubernetes YAML your team applies today (a file, a directory, a kustomize directory, helm template output) → values for this chart, names and ports kept, proven by a render before anything is written"
-            }
-            Kind::Values => {
-                "A values file written for another chart (helm create, bitnami, app-template) → values for this chart, each key taken, changed on purpose or reported"
-            }
-        }
-    }
-}
 
 /// Where the import is.
 #[derive(Debug, Clone, Default)]
@@ -401,7 +371,7 @@ fn report(p: &Proven, st: &Styles, out: &mut Vec<Line<'static>>) {
     }
 }
 
-impl Step for ImportStep {
+impl Screen for ImportStep {
     fn scope(&self) -> Scope {
         match self.phase {
             Phase::Ask => Scope::Form,
@@ -413,64 +383,64 @@ impl Step for ImportStep {
         matches!(self.phase, Phase::Ask)
     }
 
-    fn action(&mut self, a: Action, _project: &mut Project, _ctx: &Ctx) -> Outcome {
+    fn action(&mut self, a: Action, _project: &mut Project, _ctx: &Ctx) -> Effect {
         let n = self.fields.len();
         match (&self.phase, a) {
             (Phase::Ask, Action::NextField) => {
                 self.focus = (self.focus + 1) % n;
-                Outcome::Handled
+                Effect::Handled
             }
             (Phase::Ask, Action::PrevField) => {
                 self.focus = (self.focus + n - 1) % n;
-                Outcome::Handled
+                Effect::Handled
             }
             (Phase::Ask, Action::Next) => match self.request() {
                 Ok(req) => {
                     self.phase = Phase::Running;
-                    Outcome::Import(Box::new(req))
+                    Effect::Import(Box::new(req))
                 }
                 Err((i, why)) => {
                     self.focus = i;
-                    Outcome::Refused(why)
+                    Effect::Refused(why)
                 }
             },
-            (Phase::Running, Action::Back) => Outcome::Handled,
+            (Phase::Running, Action::Back) => Effect::Handled,
             (Phase::Done(_), Action::Back) => {
                 self.phase = Phase::Ask;
-                Outcome::Handled
+                Effect::Handled
             }
             (Phase::Done(_), Action::Up) => {
                 self.scroll = self.scroll.saturating_sub(1);
-                Outcome::Handled
+                Effect::Handled
             }
             (Phase::Done(_), Action::Down) => {
                 self.scroll += 1;
-                Outcome::Handled
+                Effect::Handled
             }
             (Phase::Done(_), Action::Next) => match self.proven() {
-                Some(_) => Outcome::Next,
+                Some(_) => Effect::Next,
                 None => {
                     self.phase = Phase::Ask;
-                    Outcome::Handled
+                    Effect::Handled
                 }
             },
-            _ => Outcome::Unhandled,
+            _ => Effect::Unhandled,
         }
     }
 
-    fn key(&mut self, key: KeyEvent, _project: &mut Project, _ctx: &Ctx) -> Outcome {
+    fn key(&mut self, key: KeyEvent, _project: &mut Project, _ctx: &Ctx) -> Effect {
         if !matches!(self.phase, Phase::Ask) {
-            return Outcome::Unhandled;
+            return Effect::Unhandled;
         }
         let Some(field) = self.fields.get_mut(self.focus) else {
-            return Outcome::Unhandled;
+            return Effect::Unhandled;
         };
         match to_input_request(&Event::Key(key)) {
             Some(req) => {
                 field.input.handle(req);
-                Outcome::Handled
+                Effect::Handled
             }
-            None => Outcome::Unhandled,
+            None => Effect::Unhandled,
         }
     }
 

@@ -1,22 +1,13 @@
-//! The wizard's steps, one component each: a step owns its state, handles the actions and keys
-//! routed to it, and draws itself (drawing only reads). The app routes; it never reaches into a
-//! step's state.
+//! The wizard's steps, one [`Screen`](crate::tui::component::Screen) each: a step owns its
+//! state, handles the actions and keys routed to it, and draws itself (drawing only reads). The
+//! app routes; it never reaches into a step's state.
 pub(crate) mod envs;
 pub(crate) mod features;
 pub(crate) mod form;
 pub(crate) mod import;
+pub(crate) mod import_kind;
 pub(crate) mod preset;
 pub(crate) mod review;
-
-use crossterm::event::KeyEvent;
-use ratatui::Frame;
-use ratatui::layout::Rect;
-
-use crate::core::inputs::chart::Chart;
-use crate::core::inputs::presets::Preset;
-use crate::tui::keys::{Action, Scope};
-use crate::tui::project::Project;
-use crate::tui::style::Styles;
 
 /// The steps, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -58,47 +49,5 @@ impl StepId {
     }
 }
 
-/// What the environment of a step offers: the presets and (once found) the chart.
-pub struct Ctx<'a> {
-    pub presets: &'a [Preset],
-    pub chart: Option<&'a Chart>,
-}
-
-/// What handling an action or key did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// Not for this step: the app handles it (or nobody does).
-    Unhandled,
-    /// Handled; nothing else to do.
-    Handled,
-    /// The answers changed: check them again (debounced).
-    Changed,
-    /// The step is done: go on.
-    Next,
-    /// Write the files (the review).
-    Write,
-    /// Refused, with the reason for the status line (a feature the workload cannot have).
-    Refused(String),
-    /// The first screen's import chosen instead of a preset.
-    StartImport(import::Kind),
-    /// Run this import in the background.
-    Import(Box<crate::core::ops::import::Request>),
-}
-
-/// A step of the wizard.
-pub trait Step {
-    /// The key scope where the cursor is.
-    fn scope(&self) -> Scope;
-    /// Whether the cursor is in a text field (plain characters are text there).
-    fn in_text(&self) -> bool;
-    /// Called when the step is entered.
-    fn enter(&mut self, _project: &mut Project, _ctx: &Ctx) {}
-    fn action(&mut self, a: Action, project: &mut Project, ctx: &Ctx) -> Outcome;
-    /// A key no binding took (text input).
-    fn key(&mut self, _key: KeyEvent, _project: &mut Project, _ctx: &Ctx) -> Outcome {
-        Outcome::Unhandled
-    }
-    /// Why the step is not complete yet, if it is not.
-    fn incomplete(&self, project: &Project) -> Option<String>;
-    fn draw(&self, f: &mut Frame, area: Rect, project: &Project, ctx: &Ctx, st: &Styles);
-}
+/// The steps are screens: the trait every screen implements, under the name the steps knew.
+pub use crate::tui::component::Screen as Step;

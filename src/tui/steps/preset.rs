@@ -12,8 +12,8 @@ use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
 use super::import::Kind;
-use super::{Ctx, Outcome, Step};
 use crate::core::inputs::presets::{Preset, PresetKind};
+use crate::tui::component::{Ctx, Effect, Screen};
 use crate::tui::keys::{Action, Scope};
 use crate::tui::project::Project;
 use crate::tui::style::Styles;
@@ -90,7 +90,7 @@ impl PresetStep {
     }
 }
 
-impl Step for PresetStep {
+impl Screen for PresetStep {
     fn scope(&self) -> Scope {
         Scope::List
     }
@@ -105,36 +105,36 @@ impl Step for PresetStep {
         }
     }
 
-    fn action(&mut self, a: Action, project: &mut Project, ctx: &Ctx) -> Outcome {
+    fn action(&mut self, a: Action, project: &mut Project, ctx: &Ctx) -> Effect {
         let presets = self.visible(ctx.presets).len();
         let n = presets + self.imports().len();
         match a {
             Action::Filter => {
                 self.filtering = true;
                 self.filter.get_or_insert_with(Input::default);
-                Outcome::Handled
+                Effect::Handled
             }
             Action::Back if self.filtering => {
                 self.filtering = false;
                 self.filter = None;
                 self.selected = 0;
-                Outcome::Handled
+                Effect::Handled
             }
             Action::Up => {
                 self.selected = self.selected.saturating_sub(1);
-                Outcome::Handled
+                Effect::Handled
             }
             Action::Down => {
                 if self.selected + 1 < n {
                     self.selected += 1;
                 }
-                Outcome::Handled
+                Effect::Handled
             }
             Action::Next if self.selected >= presets => {
                 self.filtering = false;
                 match self.imports().get(self.selected - presets) {
-                    Some(k) => Outcome::StartImport(*k),
-                    None => Outcome::Handled,
+                    Some(k) => Effect::StartImport(*k),
+                    None => Effect::Handled,
                 }
             }
             Action::Next => {
@@ -144,37 +144,37 @@ impl Step for PresetStep {
                     .get(self.selected)
                     .map(|p| p.name.clone())
                 else {
-                    return Outcome::Handled;
+                    return Effect::Handled;
                 };
                 if project.preset.as_deref() != Some(p.as_str()) || project.fields.is_empty() {
                     project.preset = Some(p);
                     project.choose_preset(ctx.presets, ctx.chart);
                 }
-                Outcome::Next
+                Effect::Next
             }
-            _ => Outcome::Unhandled,
+            _ => Effect::Unhandled,
         }
     }
 
-    fn key(&mut self, key: KeyEvent, _project: &mut Project, _ctx: &Ctx) -> Outcome {
+    fn key(&mut self, key: KeyEvent, _project: &mut Project, _ctx: &Ctx) -> Effect {
         if !self.filtering {
             if let KeyCode::Char(c) = key.code {
                 // Typing in the list starts the filter.
                 self.filtering = true;
                 self.filter = Some(Input::new(c.to_string()));
                 self.selected = 0;
-                return Outcome::Handled;
+                return Effect::Handled;
             }
-            return Outcome::Unhandled;
+            return Effect::Unhandled;
         }
         if let Some(f) = &mut self.filter
             && let Some(req) = to_input_request(&Event::Key(key))
         {
             f.handle(req);
             self.selected = 0;
-            return Outcome::Handled;
+            return Effect::Handled;
         }
-        Outcome::Unhandled
+        Effect::Unhandled
     }
 
     fn incomplete(&self, project: &Project) -> Option<String> {

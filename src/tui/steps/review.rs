@@ -8,8 +8,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Ctx, Outcome, Step};
 use crate::core::scaffold::generate::Outcome as Written;
+use crate::tui::component::{Ctx, Effect, Screen};
 use crate::tui::keys::{Action, Scope};
 use crate::tui::msg::{DiffLine, ReviewFile};
 use crate::tui::project::Project;
@@ -92,7 +92,7 @@ impl ReviewStep {
     }
 }
 
-impl Step for ReviewStep {
+impl Screen for ReviewStep {
     fn scope(&self) -> Scope {
         Scope::Review
     }
@@ -107,7 +107,7 @@ impl Step for ReviewStep {
         self.written = None;
     }
 
-    fn action(&mut self, a: Action, _project: &mut Project, _ctx: &Ctx) -> Outcome {
+    fn action(&mut self, a: Action, _project: &mut Project, _ctx: &Ctx) -> Effect {
         match a {
             Action::Down => self.scroll = self.scroll.saturating_add(1),
             Action::Up => self.scroll = self.scroll.saturating_sub(1),
@@ -115,14 +115,14 @@ impl Step for ReviewStep {
             Action::PageUp => self.scroll = self.scroll.saturating_sub(10),
             Action::Write | Action::Review | Action::Next => {
                 if self.writing || !matches!(self.files, Some(Ok(_))) {
-                    return Outcome::Handled;
+                    return Effect::Handled;
                 }
                 self.writing = true;
-                return Outcome::Write;
+                return Effect::Write;
             }
-            _ => return Outcome::Unhandled,
+            _ => return Effect::Unhandled,
         }
-        Outcome::Handled
+        Effect::Handled
     }
 
     fn incomplete(&self, _project: &Project) -> Option<String> {

@@ -24,7 +24,7 @@ pub fn draw(f: &mut Frame, s: &State) {
     .areas(area);
     let st = &s.styles;
     if let Some(o) = &s.ops {
-        o.draw(f, header, body, st);
+        o.draw(f, (header, body), &s.project, &s.ctx(), st);
     } else if s.pane_beside() {
         let [wiz, pane_area] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
