@@ -471,3 +471,73 @@ fn every_step_and_screen_module_implements_the_one_screen_trait() {
         "no `impl Screen` (tui/component.rs) in: {missing:?}"
     );
 }
+
+/// Each function of `src/`: (file, line, name, lines, its comments say `Kept whole:`). The end
+/// of a function is the first line after its head that is its indentation and `}` (rustfmt's
+/// layout).
+fn function_lengths() -> Vec<(String, usize, String, usize, bool)> {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, l) in lines.iter().enumerate() {
+            let t = l.trim_start();
+            let indent = &l[..l.len() - t.len()];
+            let head = ["pub(crate) ", "pub ", "const ", "async ", "unsafe "]
+                .iter()
+                .fold(t, |t, p| t.strip_prefix(p).unwrap_or(t));
+            let Some(rest) = head.strip_prefix("fn ") else {
+                continue;
+            };
+            let name: String = rest.chars().take_while(|c| is_ident(*c)).collect();
+            let Some(open) = (i..lines.len()).find(|&j| {
+                let e = lines[j].trim_end();
+                e.ends_with('{') || e.ends_with(';')
+            }) else {
+                continue;
+            };
+            if lines[open].trim_end().ends_with(';') {
+                continue;
+            }
+            let close = format!("{indent}}}");
+            let end = (open + 1..lines.len())
+                .find(|&j| lines[j] == close)
+                .unwrap_or(open);
+            let mut kept = false;
+            let mut k = i;
+            while k > 0 {
+                let above = lines[k - 1].trim_start();
+                if !(above.starts_with("//") || above.starts_with("#[")) {
+                    break;
+                }
+                kept |= above.contains("Kept whole:");
+                k -= 1;
+            }
+            let rel = f.strip_prefix(src()).unwrap().display().to_string();
+            out.push((rel, i + 1, name, end - i + 1, kept));
+        }
+    }
+    out
+}
+
+#[test]
+fn no_function_is_over_150_lines_and_none_over_120_without_a_reason() {
+    let all = function_lengths();
+    assert!(
+        all.len() > 500,
+        "the scanner found only {} functions",
+        all.len()
+    );
+    let mut bad = Vec::new();
+    for (file, line, name, n, kept) in all {
+        if n > 150 || (n > 120 && !kept) {
+            bad.push(format!("src/{file}:{line} {name}: {n} lines"));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "functions over 150 lines, or over 120 without a `Kept whole:` reason: {bad:#?}"
+    );
+}
