@@ -183,7 +183,12 @@ impl State {
         if let (StepId::Preset, Some(i)) = (self.step, &self.import_step) {
             return i;
         }
-        match self.step {
+        self.step_of(self.step)
+    }
+
+    /// The wizard's step `id` (the preset's, not an import shown in its place).
+    fn step_of(&self, id: StepId) -> &dyn Screen {
+        match id {
             StepId::Preset => &self.preset_step,
             StepId::Workload => &self.form_step,
             StepId::Features => &self.feature_step,
@@ -274,13 +279,7 @@ impl State {
     /// The first step before `target` that is not complete, if any.
     fn blocking_step(&mut self, target: StepId) -> Option<(StepId, String)> {
         for id in StepId::ALL.iter().copied().filter(|s| *s < target) {
-            let why = match id {
-                StepId::Preset => self.preset_step.incomplete(&self.project),
-                StepId::Workload => self.form_step.incomplete(&self.project),
-                StepId::Features => self.feature_step.incomplete(&self.project),
-                StepId::Environments => self.env_step.incomplete(&self.project),
-                StepId::Review => None,
-            };
+            let why = self.step_of(id).incomplete(&self.project);
             if let Some(w) = why {
                 return Some((id, w));
             }
@@ -443,13 +442,9 @@ impl State {
 
     /// The release of the operation on screen, else the wizard's.
     fn ops_release(&self) -> (Target, String) {
-        match &self.ops {
-            Some(OpsScreen::Op(o)) => (o.target.clone(), o.release.clone()),
-            Some(OpsScreen::History(h)) => (h.target.clone(), h.release.clone()),
-            Some(OpsScreen::Canary(c)) => (c.target.clone(), c.release.clone()),
-            Some(OpsScreen::Releases(_) | OpsScreen::Fleet(_)) | None => {
-                (self.target.clone(), self.release_name())
-            }
+        match self.ops.as_ref().and_then(OpsScreen::release) {
+            Some((target, release)) => (target.clone(), release.to_string()),
+            None => (self.target.clone(), self.release_name()),
         }
     }
 

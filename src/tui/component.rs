@@ -13,6 +13,7 @@ use ratatui::text::Line;
 
 use crate::core::inputs::chart::Chart;
 use crate::core::inputs::presets::Preset;
+use crate::core::release::Target;
 use crate::tui::keys::{Action, Scope};
 use crate::tui::msg::{Cmd, OpsMsg};
 use crate::tui::project::Project;
@@ -74,6 +75,10 @@ pub trait Screen<S = Infallible> {
     }
     /// Why the screen is not complete yet, if it is not (the wizard's steps).
     fn incomplete(&self, _project: &Project) -> Option<String> {
+        None
+    }
+    /// The release the screen is about, and where it runs (`None`: the wizard's).
+    fn release(&self) -> Option<(&Target, &str)> {
         None
     }
     /// The screen's own header line (`None`: the wizard's header).

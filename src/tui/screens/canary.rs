@@ -248,6 +248,10 @@ pub(super) fn draw(f: &mut Frame, area: Rect, c: &CanaryScreen, st: &Styles) {
 }
 
 impl Screen<OpsScreen> for CanaryScreen {
+    fn release(&self) -> Option<(&Target, &str)> {
+        Some((&self.target, &self.release))
+    }
+
     fn scope(&self) -> Scope {
         Scope::Canary
     }

@@ -268,6 +268,10 @@ pub(super) fn draw(f: &mut Frame, area: Rect, h: &HistoryScreen, st: &Styles) {
 }
 
 impl Screen<OpsScreen> for HistoryScreen {
+    fn release(&self) -> Option<(&Target, &str)> {
+        Some((&self.target, &self.release))
+    }
+
     fn scope(&self) -> Scope {
         Scope::History
     }

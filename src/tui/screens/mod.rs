@@ -267,6 +267,11 @@ impl OpsScreen {
         }
     }
 
+    /// The release the screen is about, and where it runs (`None`: the wizard's).
+    pub(crate) fn release(&self) -> Option<(&Target, &str)> {
+        self.screen().release()
+    }
+
     /// Whether typed characters are text here (the releases' filter after `/`, the release name
     /// that confirms an uninstall).
     pub(crate) fn in_text(&self) -> bool {

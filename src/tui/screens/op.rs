@@ -1219,6 +1219,10 @@ fn card_lines(c: &CauseCard, rollback_to: Option<u64>, st: &Styles) -> Vec<Line<
 }
 
 impl Screen<OpsScreen> for OpScreen {
+    fn release(&self) -> Option<(&Target, &str)> {
+        Some((&self.target, &self.release))
+    }
+
     fn scope(&self) -> Scope {
         match self.stage {
             Stage::DeployPlan(_) | Stage::RollbackPlan(_) => Scope::Plan,
