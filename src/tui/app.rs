@@ -18,7 +18,7 @@ use crate::core::release::Target;
 use crate::tui::component::{Ctx, Effect, Screen};
 use crate::tui::keys::{self, Action, Scope};
 use crate::tui::msg::{Cmd, Msg, Shared};
-use crate::tui::pane::Pane;
+use crate::tui::pane::{Pane, PaneView};
 use crate::tui::project::Project;
 use crate::tui::screens::{self, OpsScreen};
 use crate::tui::steps::StepId;
@@ -230,7 +230,11 @@ impl State {
             return vec![o.scope(), Scope::Global];
         }
         if self.focus_pane || (!self.pane_beside() && self.show_pane) {
-            vec![Scope::Pane, Scope::Global]
+            let pane = match self.pane.view {
+                PaneView::Objects => Scope::Pane,
+                PaneView::Network => Scope::PaneNetwork,
+            };
+            vec![pane, Scope::Global]
         } else {
             vec![self.step_ref().scope(), Scope::Global]
         }
@@ -718,7 +722,7 @@ impl State {
         if self.ops.is_some() {
             return action.map(|a| self.on_ops_action(a)).unwrap_or_default();
         }
-        if scopes[0] == Scope::Pane {
+        if matches!(scopes[0], Scope::Pane | Scope::PaneNetwork) {
             if let Some(a) = action
                 && self.pane.action(a)
             {

@@ -72,6 +72,8 @@ pub enum Scope {
     Review,
     /// The side pane, when it has the focus.
     Pane,
+    /// The side pane showing the network graph (who may talk to whom), when it has the focus.
+    PaneNetwork,
     /// An operation's plan, before confirming.
     Plan,
     /// An operation running.
@@ -107,6 +109,7 @@ impl Scope {
             Scope::Toggles => "Toggles",
             Scope::Review => "Review",
             Scope::Pane => "Side pane",
+            Scope::PaneNetwork => "Side pane: network",
             Scope::Plan => "Deploy/rollback plan",
             Scope::Live => "Operation running",
             Scope::Done => "Operation ended",
@@ -440,6 +443,33 @@ pub(crate) const KEYMAP: &[Binding] = &[
         "n",
         Action::PaneView,
         "network",
+        true,
+    ),
+    b(
+        Scope::PaneNetwork,
+        KeyCode::Down,
+        NONE,
+        "↓",
+        Action::Down,
+        "scroll",
+        true,
+    ),
+    b(
+        Scope::PaneNetwork,
+        KeyCode::Up,
+        NONE,
+        "↑",
+        Action::Up,
+        "scroll back",
+        true,
+    ),
+    b(
+        Scope::PaneNetwork,
+        KeyCode::Char('n'),
+        NONE,
+        "n",
+        Action::PaneView,
+        "objects",
         true,
     ),
     b(
@@ -1319,13 +1349,14 @@ pub(crate) fn footer_where(
 }
 
 /// The scopes of the wizard's screens, and of the operation screens.
-pub(crate) const WIZARD_SCOPES: [Scope; 7] = [
+pub(crate) const WIZARD_SCOPES: [Scope; 8] = [
     Scope::Global,
     Scope::List,
     Scope::Form,
     Scope::Toggles,
     Scope::Review,
     Scope::Pane,
+    Scope::PaneNetwork,
     Scope::Import,
 ];
 pub(crate) const OPS_SCOPES: [Scope; 11] = [
@@ -1401,6 +1432,7 @@ mod tests {
             Scope::Toggles,
             Scope::Review,
             Scope::Pane,
+            Scope::PaneNetwork,
             Scope::Plan,
             Scope::Live,
             Scope::Done,
