@@ -45,7 +45,9 @@ mkdir -p "$work/bases"
 (cd "$work/bases/worker" && "$apwiz" --chart "$root/chart" new --preset worker --name base \
   --image ghcr.io/acme/base:1.0.0 --env dev,staging,prod --set env.QUEUE_URL=amqp://mq:5672 --out deploy/ >/dev/null)
 (cd "$work/bases/multi" && "$apwiz" --chart "$root/chart" new --preset microservices --name base \
-  --image ghcr.io/acme/base:1.0.0 --env dev,staging,prod --set services.web.ingress.host=base.example.com --out deploy/ >/dev/null)
+  --image ghcr.io/acme/base:1.0.0 --env dev,staging,prod --set services.web.ingress.host=base.example.com \
+  --set services.web.image=ghcr.io/acme/base-web:1.0.0 --set services.api.image=ghcr.io/acme/base-api:1.0.0 \
+  --set services.worker.image=ghcr.io/acme/base-worker:1.0.0 --out deploy/ >/dev/null)
 
 mkdir -p "$work/teams"
 {
